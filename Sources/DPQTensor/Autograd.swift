@@ -1,0 +1,134 @@
+/// Reverse-mode automatic differentiation on a dynamic graph, in the manner of micrograd:
+/// every differentiable result keeps its parents, a backward closure and an op label, and
+/// `backward()` sorts the graph topologically and runs the closures in reverse.
+
+/// One vertex of the autodiff graph.
+public final class GradNode {
+  /// The op that produced the value ("matmul", "add", ...), or "leaf" for a parameter.
+  public let op: String
+  /// One entry per input of the op; nil where that input needs no gradient.
+  public let parents: [GradNode?]
+  /// Maps the gradient of the output to one gradient per input (nil where not needed).
+  let backwardFn: ((Tensor) throws -> [Tensor?])?
+  /// The accumulated gradient of a leaf after `backward()`; nil for interior nodes.
+  public internal(set) var grad: Tensor?
+  public let shape: [Int]
+
+  init(op: String, shape: [Int], parents: [GradNode?], backward: ((Tensor) throws -> [Tensor?])?) {
+    self.op = op
+    self.shape = shape
+    self.parents = parents
+    self.backwardFn = backward
+  }
+
+  public var isLeaf: Bool { backwardFn == nil }
+}
+
+/// Whether ops record the graph. Evaluation code runs inside `Tensor.withNoGrad`.
+/// dpq builds graphs on one thread at a time (training); search threads never record.
+nonisolated(unsafe) private var gradDisabledDepth = 0
+
+extension Tensor {
+  /// Whether operations currently record the autodiff graph.
+  public static var isGradEnabled: Bool { gradDisabledDepth == 0 }
+
+  /// Runs `body` without recording any graph (evaluation, encoding, search).
+  public static func withNoGrad<R>(_ body: () throws -> R) rethrows -> R {
+    gradDisabledDepth += 1
+    defer { gradDisabledDepth -= 1 }
+    return try body()
+  }
+
+  /// Whether gradients flow to this tensor.
+  public var requiresGrad: Bool { node != nil }
+
+  /// The same values as a leaf that accumulates a gradient on `backward()`.
+  public func requiringGrad() -> Tensor {
+    Tensor(shape: shape, storage: storage, node: GradNode(op: "leaf", shape: shape, parents: [], backward: nil))
+  }
+
+  /// The same values with no graph attached: gradients stop here.
+  public func detached() -> Tensor { Tensor(shape: shape, storage: storage, node: nil) }
+
+  /// The gradient accumulated in this leaf by `backward()` calls, if any.
+  public var grad: Tensor? { node?.grad }
+
+  /// Clears the accumulated gradient of this leaf.
+  public func zeroGrad() { node?.grad = nil }
+
+  /// The op label of the node that produced this tensor ("leaf", "matmul", ...), nil for constants.
+  public var op: String? { node?.op }
+
+  /// Wraps an op's output in a graph node when recording is on and any input requires grad.
+  /// `backward` receives the output gradient and returns one gradient per input, in order;
+  /// it runs without recording, so gradients are never themselves differentiated.
+  public static func record(_ value: Tensor, op: String, inputs: [Tensor],
+                            backward: @escaping (Tensor) throws -> [Tensor?]) -> Tensor {
+    guard isGradEnabled, inputs.contains(where: { $0.node != nil }) else { return value.detached() }
+    let node = GradNode(op: op, shape: value.shape, parents: inputs.map(\.node), backward: backward)
+    return Tensor(shape: value.shape, storage: value.storage, node: node)
+  }
+
+  /// Back-propagates from this tensor, accumulating gradients into the leaves that require them.
+  /// `gradient` defaults to ones (so a scalar loss needs none).
+  public func backward(_ gradient: Tensor? = nil) throws {
+    guard let root = node else { throw TensorError.noGradient(op: "backward") }
+    let seed: Tensor
+    if let g = gradient {
+      guard g.shape == shape else { throw TensorError.shapeMismatch(op: "backward", lhs: shape, rhs: g.shape) }
+      seed = g.detached()
+    } else {
+      seed = Tensor(shape: shape) { $0.initialize(repeating: 1) }
+    }
+    try Tensor.withNoGrad {
+      let order = GradNode.topologicalOrder(from: root)
+      var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
+      for n in order.reversed() {
+        guard let g = grads.removeValue(forKey: ObjectIdentifier(n)) else { continue }
+        guard let fn = n.backwardFn else {
+          n.grad = try n.grad.map { try $0 + g } ?? g
+          continue
+        }
+        let inputGrads = try fn(g)
+        for (parent, pg) in zip(n.parents, inputGrads) {
+          guard let parent, let pg else { continue }
+          guard pg.shape == parent.shape else {
+            throw TensorError.shapeMismatch(op: "backward of \(n.op)", lhs: parent.shape, rhs: pg.shape)
+          }
+          let key = ObjectIdentifier(parent)
+          if let existing = grads[key] { grads[key] = try existing + pg } else { grads[key] = pg }
+        }
+      }
+    }
+  }
+}
+
+extension GradNode {
+  /// Nodes reachable from `root`, parents before children (iterative: graphs can be deep).
+  static func topologicalOrder(from root: GradNode) -> [GradNode] {
+    var order: [GradNode] = []
+    var visited = Set<ObjectIdentifier>()
+    var stack: [(GradNode, Int)] = [(root, 0)]
+    visited.insert(ObjectIdentifier(root))
+    while let (n, i) = stack.popLast() {
+      if i < n.parents.count {
+        stack.append((n, i + 1))
+        if let p = n.parents[i], visited.insert(ObjectIdentifier(p)).inserted { stack.append((p, 0)) }
+      } else {
+        order.append(n)
+      }
+    }
+    return order
+  }
+
+  /// A printable outline of the graph below this node, one op per line (for the REPL).
+  public func graphDescription(maxDepth: Int = 12) -> String {
+    var lines: [String] = []
+    func walk(_ n: GradNode, _ depth: Int) {
+      lines.append(String(repeating: "  ", count: depth) + "\(n.op) \(fmt(n.shape))")
+      if depth < maxDepth { for p in n.parents { if let p { walk(p, depth + 1) } } }
+    }
+    walk(self, 0)
+    return lines.joined(separator: "\n")
+  }
+}

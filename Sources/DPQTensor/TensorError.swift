@@ -1,0 +1,36 @@
+/// Errors raised by tensor operations. Every case names the operation and the shapes involved,
+/// so a user (or the script language) can say exactly what went wrong.
+public enum TensorError: Error, CustomStringConvertible, Equatable {
+  case shapeMismatch(op: String, lhs: [Int], rhs: [Int])
+  case invalidShape(op: String, shape: [Int], reason: String)
+  case invalidReshape(from: [Int], to: [Int])
+  case indexOutOfRange(op: String, index: Int, bound: Int)
+  case invalidAxis(op: String, axis: Int, rank: Int)
+  case invalidArgument(op: String, reason: String)
+  case noGradient(op: String)
+  case tooLarge(op: String, elements: Int, bytes: Int)
+
+  public var description: String {
+    switch self {
+    case let .shapeMismatch(op, lhs, rhs):
+      return "\(op): shapes \(fmt(lhs)) and \(fmt(rhs)) are not compatible"
+    case let .invalidShape(op, shape, reason):
+      return "\(op): invalid shape \(fmt(shape)): \(reason)"
+    case let .invalidReshape(from, to):
+      return "reshape: cannot reshape \(fmt(from)) (\(from.reduce(1, *)) elements) to \(fmt(to))"
+    case let .indexOutOfRange(op, index, bound):
+      return "\(op): index \(index) is out of range for size \(bound)"
+    case let .invalidAxis(op, axis, rank):
+      return "\(op): axis \(axis) is out of range for a tensor of rank \(rank)"
+    case let .invalidArgument(op, reason):
+      return "\(op): \(reason)"
+    case let .noGradient(op):
+      return "\(op): the tensor does not require grad or has no graph to differentiate"
+    case let .tooLarge(op, elements, bytes):
+      return "\(op): a tensor of \(elements) elements (\(bytes / 1_048_576) MiB) is too large"
+    }
+  }
+}
+
+/// Formats a shape the way NumPy prints it: `[2, 3]`.
+func fmt(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }

@@ -1,0 +1,2 @@
+import DPQTensor
+print(BLAS.coreName)
