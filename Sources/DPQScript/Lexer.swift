@@ -274,7 +274,6 @@ struct Lexer {
     var depth = 0
     while let c = peek() {
       if c == "\n" && !triple { break }
-      if c == quote && (!triple || (peek(1) == quote && peek(2) == quote)) { break }
       if depth == 0 && c == "}" {
         _ = advance()
         if source.allSatisfy({ $0 == " " || $0 == "\t" }) {
@@ -290,11 +289,14 @@ struct Lexer {
       }
       if c == "(" || c == "[" || c == "{" { depth += 1 }
       if c == ")" || c == "]" || c == "}" { depth -= 1 }
-      if (c == "\"" || c == "'") && c != quote {
-        // a nested string of the other quote kind
+      if (c == "\"" || c == "'") && spec == nil {
+        // a string inside the interpolation: the outer string cannot end while `{` is open
         let q = advance()
         appendScalar(q, source: &source, spec: &spec)
-        while let d = peek(), d != q, d != "\n" { appendScalar(advance(), source: &source, spec: &spec) }
+        while let d = peek(), d != q, d != "\n" {
+          if d == "\\", let e = peek(1), e != "\n" { appendScalar(advance(), source: &source, spec: &spec); _ = e }
+          appendScalar(advance(), source: &source, spec: &spec)
+        }
         if peek() == q { appendScalar(advance(), source: &source, spec: &spec) }
         continue
       }

@@ -248,7 +248,9 @@ struct Parser {
 
   /// The condition of `if`/`while` or the iterable of `for`, with a hint for `=` typed for `==`.
   mutating func condition(after keyword: String) throws -> Expr {
-    if check(.leftBrace) { throw fail("expected an expression after '\(keyword)'") }
+    // `{` here opens the block unless it starts a record literal (`{name: ...`)
+    let startsRecord = (peek(1).kind == .identifier || peek(1).kind == .string) && peek(2).kind == .colon
+    if check(.leftBrace) && !startsRecord { throw fail("expected an expression after '\(keyword)'") }
     let e = try expression()
     if check(.equal) { throw fail("unexpected '=' in a condition: use '==' to compare", at: peek) }
     return e
