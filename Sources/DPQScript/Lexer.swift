@@ -122,6 +122,7 @@ struct Lexer {
       if let hint = hints[pair] {
         _ = advance(); _ = advance()
         error("unexpected '\(pair)': \(hint)", at: start.spanning(2))
+        add(.invalid, pair, start)
         return
       }
     }
@@ -130,8 +131,10 @@ struct Lexer {
       add(kind, String(c), start)
     } else if c == "!" {
       error("unexpected '!': use 'not' for negation", at: start)
+      add(.invalid, "!", start)
     } else {
       error("unexpected character \(Lexer.describe(c))", at: start)
+      add(.invalid, String(c), start)
     }
   }
 

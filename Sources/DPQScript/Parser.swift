@@ -81,7 +81,8 @@ struct Parser {
   }
 
   mutating func fail(_ message: String, at token: Token) -> Unwind {
-    report(message, at: token.location, endOfInput: token.kind == .endOfInput)
+    // the lexer has reported invalid text already; a second message would only repeat it
+    if token.kind != .invalid { report(message, at: token.location, endOfInput: token.kind == .endOfInput) }
     return Unwind()
   }
 

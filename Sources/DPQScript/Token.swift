@@ -15,6 +15,8 @@ public enum TokenKind: String, Sendable {
   case leftParen = "(", rightParen = ")", leftBracket = "[", rightBracket = "]"
   case leftBrace = "{", rightBrace = "}"
   case newline, endOfInput
+  /// Text the lexer rejected (already reported); the parser skips the statement silently.
+  case invalid
 
   /// Reserved words, by spelling.
   static let keywords: [String: TokenKind] = {
@@ -34,6 +36,7 @@ public enum TokenKind: String, Sendable {
     case .identifier: return "a name"
     case .newline: return "end of line"
     case .endOfInput: return "end of input"
+    case .invalid: return "invalid text"
     default: return "'\(rawValue)'"
     }
   }
