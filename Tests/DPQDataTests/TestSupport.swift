@@ -91,11 +91,11 @@ func expectDataError(_ path: String?, _ fragments: [String], sourceLocation: Sou
 
 /// Whether `python3` with NumPy can be run here.
 let pythonWithNumPy: Bool = {
-  (try? runProcess("/usr/bin/env", ["python3", "-c", "import numpy"]))?.status == 0
+  (try? runCommand("/usr/bin/env", ["python3", "-c", "import numpy"]))?.status == 0
 }()
 
 /// Runs a program and returns its exit status and standard output.
-func runProcess(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+func runCommand(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: executable)
   process.arguments = arguments
