@@ -64,9 +64,12 @@ public final class FunctionDecl {
     self.location = location
   }
 
-  /// `square(x, y: 2)` as shown in help and in the REPL.
+  /// `square(x, y: 2)` as shown in help and in the REPL (defaults other than literals as `...`).
   var signature: String {
-    "\(name ?? "fn")(" + parameters.map { $0.defaultValue == nil ? $0.name : "\($0.name): …" }.joined(separator: ", ") + ")"
+    "\(name ?? "fn")(" + parameters.map { p in
+      guard let d = p.defaultValue else { return p.name }
+      return "\(p.name): \(d.literalText ?? "...")"
+    }.joined(separator: ", ") + ")"
   }
 }
 
@@ -92,6 +95,19 @@ public indirect enum ExprKind {
 public struct Expr {
   public var kind: ExprKind
   public var location: SourceLocation
+
+  /// The source form of a literal or a name (for signatures), nil for anything else.
+  var literalText: String? {
+    switch kind {
+    case .number(let x): return Value.format(number: x)
+    case .string(let s): return Value.quote(s)
+    case .bool(let b): return b ? "true" : "false"
+    case .nilLiteral: return "nil"
+    case .variable(let name): return name
+    case .unary(.negate, let e): return e.literalText.map { "-" + $0 }
+    default: return nil
+    }
+  }
 }
 
 public indirect enum StmtKind {

@@ -57,11 +57,60 @@ enum TensorBuiltins {
         return .nilValue
       })
     r.register(Builtin(
+      "concat", family: "tensor", parameters: [Parameter("tensors", .list), .keyword("axis", .integer, default: .number(0))],
+      returns: "tensor",
+      summary: "Joins tensors along an existing axis; the other axes must match.",
+      example: "concat([ones([1, 2]), zeros([2, 2])]).shape\nconcat([eye(2), eye(2)], axis: 1)") { a in
+        .tensor(try Tensor.concat(try tensorList(a, "tensors"), axis: try a.integer("axis")))
+      })
+    r.register(Builtin(
+      "stack", family: "tensor", parameters: [Parameter("tensors", .list), .keyword("axis", .integer, default: .number(0))],
+      returns: "tensor",
+      summary: "Joins tensors of one shape along a new axis.",
+      example: "stack([arange(3), arange(3) * 2])") { a in
+        .tensor(try Tensor.stack(try tensorList(a, "tensors"), axis: try a.integer("axis")))
+      })
+    r.register(Builtin(
+      "one_hot", family: "tensor", parameters: [Parameter("labels", .oneOf([.list, .tensor])), Parameter("classes", .integer)],
+      returns: "tensor",
+      summary: "Rows of zeros with a one at each label: shape [len(labels), classes].",
+      example: "one_hot([0, 2, 1], 3)") { a in
+        let values: [Value]
+        switch a["labels"] {
+        case .tensor(let t): values = t.scalars.map { .number(Double($0)) }
+        default: values = try a.list("labels").items
+        }
+        let labels = try values.map { v -> Int in
+          guard let n = v.integerValue else { throw a.badArgument("labels", "labels must be integers, got \(v.repr())") }
+          return n
+        }
+        return .tensor(try Tensor.oneHot(labels, classCount: try a.integer("classes")))
+      })
+    r.register(Builtin(
+      "where", family: "tensor",
+      parameters: [Parameter("condition", .tensorLike), Parameter("a", .tensorLike), Parameter("b", .tensorLike)],
+      returns: "tensor",
+      summary: "Elementwise choice: a where the condition is non-zero, else b (broadcasting).",
+      example: "t = arange(-2, 3)\nwhere(t > 0, t, 0)") { a in
+        .tensor(try Tensor.where(try a.tensor("condition"), try a.tensor("a"), try a.tensor("b")))
+      })
+    r.register(Builtin(
       "matmul", family: "tensor", parameters: [Parameter("a", .tensorLike), Parameter("b", .tensorLike)], returns: "tensor",
       summary: "The matrix product a @ b (rank 2, or batched rank 3).",
       example: "matmul(eye(2), [[1, 2], [3, 4]])") { a in
         .tensor(try Tensor.matmul(try a.tensor("a"), try a.tensor("b")))
       })
+  }
+
+  /// The tensors of a list argument (numbers and nested lists are converted).
+  static func tensorList(_ a: Arguments, _ name: String) throws -> [Tensor] {
+    try a.list(name).items.enumerated().map { i, v in
+      do {
+        return try TensorConversion.tensor(from: v)
+      } catch ScriptError.failure(let message) {
+        throw a.badArgument(name, "item \(i): \(message)")
+      }
+    }
   }
 
   /// `randn`/`rand`: a fresh generator when `seed:` is given, else the session's.

@@ -42,16 +42,32 @@ public enum HelpRenderer {
     let width = registry.families.map(\.count).max() ?? 0
     for family in registry.families {
       let names = registry.entries.filter { $0.family == family && $0.receiver == nil }.map(\.name)
-      if !names.isEmpty { lines.append("  " + family.padding(to: width) + "  " + names.joined(separator: " ")) }
+      if !names.isEmpty { lines += wrap(names, label: family.padding(to: width)) }
     }
     lines.append("Methods and attributes by type:")
     let types = registry.entries.compactMap(\.receiver).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
     let typeWidth = types.map(\.count).max() ?? 0
     for type in types {
       let names = registry.entries.filter { $0.receiver == type }.map { $0.isProperty ? $0.name : "\($0.name)()" }
-      lines.append("  " + type.padding(to: typeWidth) + "  " + names.joined(separator: " "))
+      lines += wrap(names, label: type.padding(to: typeWidth))
     }
     return lines.joined(separator: "\n")
+  }
+
+  /// `  label  a b c`, continued on indented lines to stay within 90 columns.
+  static func wrap(_ words: [String], label: String) -> [String] {
+    let indent = String(repeating: " ", count: label.count + 4)
+    var lines = ["  " + label + "  "]
+    var fresh = true
+    for w in words {
+      if !fresh && lines[lines.count - 1].count + 1 + w.count > 90 {
+        lines.append(indent)
+        fresh = true
+      }
+      lines[lines.count - 1] += (fresh ? "" : " ") + w
+      fresh = false
+    }
+    return lines
   }
 
   static func typeHelp(_ type: String, registry: BuiltinRegistry, extra: [String]) -> String {

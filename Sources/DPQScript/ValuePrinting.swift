@@ -40,7 +40,7 @@ extension Value {
       return "<fn \(c.declaration.name ?? "")(\(c.parameterNames.joined(separator: ", ")))>"
     case .builtin(let b): return "<builtin \(b.qualifiedName)>"
     case .method(let m): return "<method \(m.receiver.typeName).\(m.name)>"
-    case .tensor(let t): return TensorFormatting.describe(t)
+    case .tensor(let t): return t.description
     case .host(let h): return h.description
     }
   }

@@ -35,7 +35,7 @@ struct GoldenRunner {
     for (n, chunk) in chunks.enumerated() where !chunk.isEmpty {
       let included = Set(chunk)
       let padded = lines.indices.map { included.contains($0) ? lines[$0] : "" }.joined(separator: "\n")
-      var expected = expectations(chunk.map { ($0 + 1, lines[$0]) })
+      var expected = expectations(chunk.map { ($0 + 1, lines[$0].replacingOccurrences(of: "{file}", with: url.path)) })
       let dir = url.deletingLastPathComponent().path
       expected.errors = expected.errors.map { ($0.line, $0.column, $0.message.replacingOccurrences(of: "{dir}", with: dir)) }
       problems += run(padded, file: url.path, expected: expected).map { "chunk \(n + 1): \($0)" }
