@@ -72,6 +72,7 @@ extension Tensor {
                                            expected: "centroids [k > 0, \(rank == 2 ? shape[1] : -1)] for rows of shape \(formatShape(shape))")
     }
     let n = shape[0], d = shape[1], k = centroids.shape[0]
+    if n == 0 { return ([], []) }
     var labels = [Int32](repeating: 0, count: n)
     var dist = [Float](repeating: 0, count: n)
     withUnsafeBufferPointer { xb in

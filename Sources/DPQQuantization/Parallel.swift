@@ -5,8 +5,10 @@ import Foundation
 /// Runs row chunks on every core. Each worker owns its scratch and pulls the next chunk from a
 /// shared counter, so a worker slowed by another process on the machine does not hold the rest up.
 enum Parallel {
-  /// Workers to use: the cores this process may run on.
-  static var workerCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+  /// Workers to use: the cores this process may run on, or `workerLimit` if set.
+  static var workerCount: Int { max(1, workerLimit ?? ProcessInfo.processInfo.activeProcessorCount) }
+  /// Caps the workers (benchmarks compare 1 and 2); nil uses every core.
+  nonisolated(unsafe) static var workerLimit: Int? = nil
 
   /// Calls `body(rows, worker)` for the chunks `0..<n` split into `chunkSize` rows, from up to
   /// `workerCount` threads; `makeScratch` runs once per worker before its first chunk.

@@ -114,6 +114,7 @@ public struct ProductQuantizer: VectorQuantizer {
     let books = try trainedCodebooks(op: "encode")
     let n = try checkMatrix(x, dimension: dimension, op: "\(name).encode")
     let (m, k, ds, d) = (blockCount, codewordCount, subspaceDimension, dimension)
+    if n == 0 { return try Codes(count: 0, blockCount: m, codewordCount: k) }
     var labels = [Int32](repeating: 0, count: n * m)
     books.withUnsafeBufferPointer { cb in
       let norms = NearestCentroids.squaredNorms(cb.baseAddress!, count: m * k, d: ds, ld: ds)

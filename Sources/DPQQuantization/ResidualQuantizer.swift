@@ -101,6 +101,7 @@ public struct ResidualQuantizer: VectorQuantizer {
   public func encode(_ x: Tensor) throws -> Codes {
     let books = try trainedCodebooks(op: "encode")
     let n = try checkMatrix(x, dimension: dimension, op: "RQ.encode")
+    if n == 0 { return try Codes(count: 0, blockCount: blockCount, codewordCount: codewordCount) }
     let labels = RQBeamSearch(codebooks: books, beamWidth: beamWidth).encode(x, count: n)
     return try Codes.fromLabels(labels, count: n, blockCount: blockCount, codewordCount: codewordCount)
   }

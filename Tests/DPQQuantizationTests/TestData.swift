@@ -23,8 +23,9 @@ enum TestData {
   }
 
   /// Anisotropic Gaussian rows (standard deviation decaying from 3 to 0.1 along the axes) turned
-  /// by a random rotation, so the variance is correlated across every PQ subspace.
-  static func rotatedAnisotropic(_ n: Int, _ d: Int, seed: UInt64) throws -> Tensor {
+  /// by a random rotation, so the variance is correlated across every PQ subspace. The rotation
+  /// depends on `rotationSeed` only: sets drawn with other `seed`s share one distribution.
+  static func rotatedAnisotropic(_ n: Int, _ d: Int, seed: UInt64, rotationSeed: UInt64 = 99) throws -> Tensor {
     var rng = RandomGenerator(seed: seed)
     let ratio: Float = 0.1 / 3
     let scales: [Float] = (0..<d).map { j in
@@ -32,7 +33,7 @@ enum TestData {
       return 3 * powf(ratio, t)
     }
     let z = Tensor(shape: [n, d]) { b in for i in 0..<n { for j in 0..<d { b[i * d + j] = scales[j] * rng.nextNormal() } } }
-    let r = try Orthogonal.random(dimension: d, seed: seed &+ 99)
+    let r = try Orthogonal.random(dimension: d, seed: rotationSeed)
     return try Tensor.matmul(z, r, transposeA: false, transposeB: true)
   }
 
