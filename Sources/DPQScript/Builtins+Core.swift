@@ -48,7 +48,9 @@ enum CoreBuiltins {
         let step = try a.integer("step")
         guard step != 0 else { throw a.badArgument("step", "step cannot be zero") }
         let count = step > 0 ? (stop - start + step - 1) / step : (start - stop - step - 1) / (-step)
-        guard count <= 100_000_000 else { throw a.badArgument("stop", "range of \(count) numbers is too long") }
+        guard count <= 10_000_000 else {
+          throw a.badArgument("stop", "a range of \(count) numbers is too long (the limit is 10,000,000; loop with while for more)")
+        }
         return .list(ListObject(stride(from: start, to: stop, by: step).map { .number(Double($0)) }))
       })
 

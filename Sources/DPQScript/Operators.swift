@@ -32,6 +32,9 @@ enum Operators {
       return .list(ListObject(x.items + y.items))
     case let (.multiply, .list(l), .number), let (.multiply, .number, .list(l)):
       let n = try repeatCount(a.isList ? b : a)
+      guard n * l.items.count <= 10_000_000 else {
+        throw ScriptError.failure("a list of \(n * l.items.count) items is too large (the limit is 10,000,000)")
+      }
       return .list(ListObject(Array([[Value]](repeating: l.items, count: n).joined())))
     case let (.less, .string(x), .string(y)): return .bool(x < y)
     case let (.lessEqual, .string(x), .string(y)): return .bool(x <= y)

@@ -14,7 +14,14 @@ extension Value {
     return repr(seen: &seen)
   }
 
+  /// Containers nested deeper than this print as `[...]` / `{...}` (bounds the recursion).
+  static let maxPrintDepth = 500
+
   private func repr(seen: inout Set<ObjectIdentifier>) -> String {
+    if seen.count >= Value.maxPrintDepth {
+      if case .list = self { return "[...]" }
+      if case .record = self { return "{...}" }
+    }
     switch self {
     case .number(let x): return Value.format(number: x)
     case .string(let s): return Value.quote(s)

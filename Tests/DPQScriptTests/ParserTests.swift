@@ -55,6 +55,29 @@ import Testing
     }
   }
 
+  /// Random sequences of the language's own tokens: mostly broken, sometimes valid programs that
+  /// do odd things. Parsing and running them (with a step limit) must never crash.
+  @Test func tokenSoupNeverCrashes() {
+    let vocabulary = [
+      "x", "y", "f", "t", "xs", "r", "=", "+=", "(", ")", "[", "]", "{", "}", ",", ":", ";", ".", "\n", "+", "-", "*", "/",
+      "%", "**", "@", "==", "<", "and", "or", "not", "in", "fn", "return", "if", "else", "while", "for", "break",
+      "continue", "true", "false", "nil", "0", "1", "2", "-1", "3.5", "\"s\"", "\"{x}\"", "=>", "print", "len",
+      "range", "zeros", "tensor", "sum", "sorted", "map", "keys", "str", "T", "shape", "append", "reshape", "help",
+      "x = [1, 2]", "t = zeros([2, 2])", "r = {a: 1}", "fn f(a, b: 1) { a }", "xs = range(3)",
+    ]
+    var generator = DeterministicBytes(seed: 42)
+    for _ in 0..<400 {
+      let n = 1 + Int(generator.next() % 30)
+      let source = (0..<n).map { _ in vocabulary[Int(generator.next() % UInt64(vocabulary.count))] }.joined(separator: " ")
+      let sink = CapturingSink()
+      let session = ScriptSession(output: sink)
+      session.stepLimit = 10_000
+      _ = session.run(source: source, file: "soup.dpq")
+      _ = ScriptSession.isIncomplete(source)
+      _ = session.completions(for: source)
+    }
+  }
+
   @Test func deepNestingIsRefusedWithAMessage() {
     let d = ParserTests.diagnostics(String(repeating: "(", count: 10_000) + "1" + String(repeating: ")", count: 10_000))
     #expect(d.map(\.message).contains("input nested too deeply (more than \(Parser.maxDepth) levels)"))
