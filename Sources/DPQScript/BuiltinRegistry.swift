@@ -3,6 +3,30 @@
 /// Libraries add to it with `register(_:)`; `BuiltinRegistry.standard()` is the set a session
 /// starts with. Each entry is registered once; help, the REPL's `?name`, completion and the
 /// language reference are all rendered from this table.
+///
+/// A binding library is an enum with `static func register(into:)`, listed in `standard()`:
+///
+///     enum DataBindings {
+///       static func register(into r: inout BuiltinRegistry) {
+///         r.register(Builtin("fashion_mnist", family: "data", parameters: [.keyword("root", .optional(.string), default: .nilValue)],
+///                            returns: "dataset", summary: "Loads Fashion-MNIST.", example: "data = fashion_mnist()") { a in
+///           .host(DatasetObject(try FashionMNIST.load(root: a.has("root") ? a.string("root") : nil)))
+///         })
+///         // a method of the host type "dataset" (DatasetObject.typeName), with checked arguments:
+///         r.register(Builtin("split", on: "dataset", family: "data",
+///                            parameters: [.keyword("train", .integer, default: .number(0)), .keyword("seed", .integer, default: .number(0))],
+///                            returns: "record", summary: "Splits into train, query and database sets.",
+///                            example: "...") { a in
+///           let data = try a.receiverHost(as: DatasetObject.self)
+///           ...
+///         })
+///       }
+///     }
+///
+/// Argument errors (`bad argument #2 to 'split' (integer expected, got string)`, unknown keywords,
+/// missing arguments) come from the signature; a body reports its own with
+/// `throw a.badArgument("train", "must be positive")` or `throw ScriptError.failure("...")`,
+/// and any `Error` it throws is shown at the call's location.
 public struct BuiltinRegistry {
   public private(set) var functions: [String: Builtin] = [:]
   /// Methods and properties by receiver type name, then by name.

@@ -54,8 +54,8 @@ public final class ScriptSession {
     return run(source: String(decoding: data, as: UTF8.self), file: path)
   }
 
-  /// Runs one REPL entry. When its last statement is an expression not followed by `;`, the value
-  /// is written to the sink (nil is not) and stored in `ans`; the value is also returned.
+  /// Runs one REPL entry. When its last statement is an expression, its value is returned and,
+  /// unless it is nil, stored in `ans` and written to the sink (not when the entry ends with `;`).
   @discardableResult
   public func evaluate(entry source: String) -> Result<Value?, ScriptError> {
     entryCount += 1
@@ -66,8 +66,9 @@ public final class ScriptSession {
         let statements = try self.interpreter.parse(source, file: file)
         let value = try self.interpreter.executeTopLevel(statements)
         guard let v = value, case .expression(_, let silent)? = statements.last?.kind else { return .success(nil) }
+        guard !v.isNil else { return .success(v) }
         self.interpreter.globals.values["ans"] = v
-        if !silent && !v.isNil { self.interpreter.write(v.repr() + "\n") }
+        if !silent { self.interpreter.write(v.repr() + "\n") }
         return .success(v)
       } catch {
         return .failure(self.scriptError(error))
