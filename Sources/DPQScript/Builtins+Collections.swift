@@ -184,7 +184,7 @@ enum CollectionBuiltins {
     }
     stringMethod(&r, "join", [Parameter("items", .list)], "string",
                  "The items (as text) joined with this string between them.", "\", \".join([\"a\", \"b\", 3])") { s, a in
-      .string(try a.list("items").items.map { $0.str() }.joined(separator: s))
+      .string(try a.list("items").items.map { a.interpreter.text(of: $0) }.joined(separator: s))
     }
     stringMethod(&r, "replace", [Parameter("old", .string), Parameter("new", .string)], "string",
                  "The string with every occurrence of old replaced by new.", "\"a-b-c\".replace(\"-\", \"+\")") { s, a in

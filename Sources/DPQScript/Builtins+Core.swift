@@ -10,7 +10,7 @@ enum CoreBuiltins {
       summary: "Writes values to the output, separated by spaces and followed by a newline.",
       doc: "Strings print without quotes; other values print as the REPL shows them. `sep:` goes between values, `end:` after the last.",
       example: "print(\"loss\", 0.25)\nprint(1, 2, 3, sep: \", \")") { a in
-        a.write(a.rest.map { $0.str() }.joined(separator: try a.string("sep")) + (try a.string("end")))
+        a.write(a.rest.map { a.interpreter.text(of: $0) }.joined(separator: try a.string("sep")) + (try a.string("end")))
         return .nilValue
       })
 
@@ -62,7 +62,7 @@ enum CoreBuiltins {
     r.register(Builtin(
       "str", family: "core", parameters: [Parameter("x")], returns: "string",
       summary: "A value as text, the way print shows it.",
-      example: "str(42) + \"%\"") { a in .string(a["x"].str()) })
+      example: "str(42) + \"%\"") { a in .string(a.interpreter.text(of: a["x"])) })
 
     r.register(Builtin(
       "num", family: "core", parameters: [Parameter("x", .oneOf([.number, .string, .bool, .tensor]))], returns: "number",
@@ -87,7 +87,7 @@ enum CoreBuiltins {
       summary: "Formats a value with a Python-style spec, as in \"{x:.3f}\".",
       doc: "Spec: `[[fill]align][sign][0][width][,][.precision][type]`; align `<` `>` `^`; type `f` (fixed), `e` (exponent), `g` (general), `d` (integer), `%` (percent), `s` (string).",
       example: "format(3.14159, \".2f\")\nformat(42, \">6\")\nformat(0.25, \".1%\")") { a in
-        .string(try StringFormatting.format(a["value"], spec: try a.string("spec")))
+        .string(try StringFormatting.format(a["value"], spec: try a.string("spec"), options: a.interpreter.tensorPrintOptions))
       })
 
     r.register(Builtin(

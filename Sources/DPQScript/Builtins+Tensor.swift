@@ -95,6 +95,31 @@ enum TensorBuiltins {
         .tensor(try Tensor.where(try a.tensor("condition"), try a.tensor("a"), try a.tensor("b")))
       })
     r.register(Builtin(
+      "print_options", family: "tensor",
+      parameters: [.keyword("precision", .optional(.integer), default: .nilValue), .keyword("threshold", .optional(.integer), default: .nilValue),
+                   .keyword("edge_items", .optional(.integer), default: .nilValue), .keyword("line_width", .optional(.integer), default: .nilValue),
+                   .keyword("scientific", .optional(.bool), default: .nilValue)],
+      returns: "record",
+      summary: "Changes how this session prints tensors (like torch.set_printoptions) and returns the settings now in force.",
+      doc: "`precision`: digits after the point; `threshold`: tensors with more elements are summarised with `...`; `edge_items`: entries kept at each end of a summarised axis; `line_width`: where rows wrap; `scientific`: force (true) or forbid (false) exponent notation. Omitted settings stay as they are.",
+      example: "print_options(precision: 2)\ntensor([1 / 3])\nprint_options(precision: 4)") { a in
+        var o = a.interpreter.tensorPrintOptions
+        if let v = try a.optionalInteger("precision") {
+          guard (0...16).contains(v) else { throw a.badArgument("precision", "precision must be between 0 and 16, got \(v)") }
+          o.precision = v
+        }
+        if let v = try a.optionalInteger("threshold") { o.threshold = Swift.max(0, v) }
+        if let v = try a.optionalInteger("edge_items") { o.edgeItems = Swift.max(1, v) }
+        if let v = try a.optionalInteger("line_width") { o.lineWidth = Swift.max(20, v) }
+        if a.has("scientific") { o.scientific = try a.bool("scientific") }
+        a.interpreter.tensorPrintOptions = o
+        return .record(RecordObject([
+          ("precision", .number(Double(o.precision))), ("threshold", .number(Double(o.threshold))),
+          ("edge_items", .number(Double(o.edgeItems))), ("line_width", .number(Double(o.lineWidth))),
+          ("scientific", o.scientific.map { .bool($0) } ?? .nilValue),
+        ]))
+      })
+    r.register(Builtin(
       "matmul", family: "tensor", parameters: [Parameter("a", .tensorLike), Parameter("b", .tensorLike)], returns: "tensor",
       summary: "The matrix product a @ b (rank 2, or batched rank 3).",
       example: "matmul(eye(2), [[1, 2], [3, 4]])") { a in

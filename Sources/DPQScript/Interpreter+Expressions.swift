@@ -14,9 +14,9 @@ extension Interpreter {
         case let .expression(e, spec):
           let v = try evaluate(e, env)
           if let spec {
-            out += try located(e.location) { try StringFormatting.format(v, spec: spec) }
+            out += try located(e.location) { try StringFormatting.format(v, spec: spec, options: tensorPrintOptions) }
           } else {
-            out += v.str()
+            out += text(of: v)
           }
         }
       }

@@ -34,6 +34,8 @@ public final class Interpreter {
   public var shouldStop: (() -> Bool)? = nil
   /// The generator behind `randn`/`rand` without a `seed:`; `seed(n)` resets it.
   public var random = RandomGenerator(seed: 0)
+  /// How this session prints tensors (`print_options` changes it).
+  public var tensorPrintOptions = TensorPrintOptions()
   /// Where `load` resolves paths when the calling code has no file (the REPL).
   public var workingDirectory: String? = nil
   /// When the session started, for `clock()`.
@@ -64,6 +66,7 @@ public final class Interpreter {
     frames = []
     loadingFiles = []
     random = RandomGenerator(seed: 0)
+    tensorPrintOptions = TensorPrintOptions()
   }
 
   public func resetSteps() { steps = 0 }
@@ -71,12 +74,19 @@ public final class Interpreter {
   /// Writes to the output sink.
   public func write(_ text: String) { output.write(text) }
 
+  /// A value as `print` and interpolation show it, with this session's tensor print options.
+  public func text(of value: Value) -> String { value.str(tensorPrintOptions) }
+
+  /// A value as the REPL shows it (strings quoted), with this session's tensor print options.
+  public func display(of value: Value) -> String { value.repr(tensorPrintOptions) }
+
   // MARK: running
 
-  /// Parses `source`; throws `ScriptError.syntax` with every syntax error found.
-  public func parse(_ source: String, file: String) throws -> [Stmt] {
-    register(source: source, file: file)
-    let (statements, diagnostics) = Parser.parse(source, file: file)
+  /// Parses `source`, whose first line is line `firstLine` of `file` (a notebook cell); throws
+  /// `ScriptError.syntax` with every syntax error found.
+  public func parse(_ source: String, file: String, firstLine: Int = 1) throws -> [Stmt] {
+    register(source: source, file: file, firstLine: firstLine)
+    let (statements, diagnostics) = Parser.parse(source, file: file, firstLine: firstLine)
     if !diagnostics.isEmpty { throw ScriptError.syntax(diagnostics.map(withSourceLine)) }
     return statements
   }
@@ -134,10 +144,20 @@ public final class Interpreter {
     return result
   }
 
-  func register(source: String, file: String) {
-    sources[file] = source.split(separator: "\n", omittingEmptySubsequences: false).map {
+  /// Records the lines of `source` as lines `firstLine...` of `file`, for diagnostics.
+  func register(source: String, file: String, firstLine: Int = 1) {
+    let lines = source.split(separator: "\n", omittingEmptySubsequences: false).map {
       $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
     }
+    guard firstLine > 1 else {
+      sources[file] = lines
+      return
+    }
+    var all = sources[file] ?? []
+    let offset = firstLine - 1
+    if all.count < offset + lines.count { all += [String](repeating: "", count: offset + lines.count - all.count) }
+    all.replaceSubrange(offset..<(offset + lines.count), with: lines)
+    sources[file] = all
   }
 
   func sourceLine(_ location: SourceLocation) -> String? {

@@ -23,9 +23,10 @@ struct Parser {
     self.tokens = tokens.isEmpty ? [Token(kind: .endOfInput, lexeme: "", location: SourceLocation(file: "", line: 1, column: 1))] : tokens
   }
 
-  /// Parses a whole source; diagnostics are sorted by position and include the lexer's.
-  static func parse(_ source: String, file: String) -> (statements: [Stmt], diagnostics: [Diagnostic]) {
-    let lexed = Lexer.tokenize(source, file: file)
+  /// Parses a whole source whose first line is line `firstLine` of `file`; diagnostics are
+  /// sorted by position and include the lexer's.
+  static func parse(_ source: String, file: String, firstLine: Int = 1) -> (statements: [Stmt], diagnostics: [Diagnostic]) {
+    let lexed = Lexer.tokenize(source, file: file, start: SourceLocation(file: file, line: firstLine, column: 1))
     var parser = Parser(tokens: lexed.tokens)
     let statements = parser.program()
     let all = (lexed.diagnostics + parser.diagnostics).sorted {

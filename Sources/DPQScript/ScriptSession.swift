@@ -30,13 +30,14 @@ public final class ScriptSession {
   }
 
   /// Runs a whole script. Syntax errors are all reported and nothing runs; a runtime error stops
-  /// the script. Output goes to the sink.
+  /// the script. Output goes to the sink. `firstLine` numbers the source from that line of `file`
+  /// (a notebook cell), so diagnostics point into the file.
   @discardableResult
-  public func run(source: String, file: String) -> Result<Void, ScriptError> {
+  public func run(source: String, file: String, firstLine: Int = 1) -> Result<Void, ScriptError> {
     onLargeStack {
       do {
         self.interpreter.resetSteps()
-        let statements = try self.interpreter.parse(source, file: file)
+        let statements = try self.interpreter.parse(source, file: file, firstLine: firstLine)
         _ = try self.interpreter.executeTopLevel(statements)
         return .success(())
       } catch {
@@ -68,7 +69,7 @@ public final class ScriptSession {
         guard let v = value, case .expression(_, let silent)? = statements.last?.kind else { return .success(nil) }
         guard !v.isNil else { return .success(v) }
         self.interpreter.globals.values["ans"] = v
-        if !silent { self.interpreter.write(v.repr() + "\n") }
+        if !silent { self.interpreter.write(self.interpreter.display(of: v) + "\n") }
         return .success(v)
       } catch {
         return .failure(self.scriptError(error))

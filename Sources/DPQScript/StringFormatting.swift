@@ -1,3 +1,4 @@
+import DPQTensor
 import Foundation
 
 /// Python-style format specs for `"{x:.3f}"` and `format(x, ".3f")`:
@@ -46,7 +47,7 @@ enum StringFormatting {
     return spec
   }
 
-  static func format(_ value: Value, spec text: String) throws -> String {
+  static func format(_ value: Value, spec text: String, options: TensorPrintOptions = TensorPrintOptions()) throws -> String {
     let spec = try parse(text)
     var body: String
     var isNumber = false
@@ -55,7 +56,7 @@ enum StringFormatting {
       isNumber = true
       body = try formatNumber(x, spec, text)
     case (_, "s"), (_, nil):
-      body = value.str()
+      body = value.str(options)
       if let p = spec.precision { body = String(body.prefix(p)) }
     default:
       throw ScriptError.failure("format spec '\(text)' needs a number, got \(value.typeName)")

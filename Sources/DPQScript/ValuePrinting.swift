@@ -3,21 +3,23 @@ import DPQTensor
 /// How values print: `str` for `print` and interpolation (strings bare), `repr` for the REPL and
 /// inside containers (strings quoted). Lists and records print like Python literals; tensors
 /// NumPy-like; numbers without a trailing `.0` when integral.
+/// Tensors print with the session's `TensorPrintOptions` (see `print_options`), passed in here
+/// rather than read from a global, so sessions and tests do not disturb each other.
 extension Value {
-  public func str() -> String {
+  public func str(_ options: TensorPrintOptions = TensorPrintOptions()) -> String {
     if case .string(let s) = self { return s }
-    return repr()
+    return repr(options)
   }
 
-  public func repr() -> String {
+  public func repr(_ options: TensorPrintOptions = TensorPrintOptions()) -> String {
     var seen = Set<ObjectIdentifier>()
-    return repr(seen: &seen)
+    return repr(seen: &seen, options)
   }
 
   /// Containers nested deeper than this print as `[...]` / `{...}` (bounds the recursion).
   static let maxPrintDepth = 500
 
-  private func repr(seen: inout Set<ObjectIdentifier>) -> String {
+  private func repr(seen: inout Set<ObjectIdentifier>, _ options: TensorPrintOptions) -> String {
     if seen.count >= Value.maxPrintDepth {
       if case .list = self { return "[...]" }
       if case .record = self { return "{...}" }
@@ -33,7 +35,7 @@ extension Value {
       seen.insert(id)
       defer { seen.remove(id) }
       var parts: [String] = []
-      for item in l.items { parts.append(item.repr(seen: &seen)) }
+      for item in l.items { parts.append(item.repr(seen: &seen, options)) }
       return "[" + parts.joined(separator: ", ") + "]"
     case .record(let r):
       let id = ObjectIdentifier(r)
@@ -41,13 +43,13 @@ extension Value {
       seen.insert(id)
       defer { seen.remove(id) }
       var parts: [String] = []
-      for (k, v) in r.fields { parts.append("\(Value.recordKey(k)): \(v.repr(seen: &seen))") }
+      for (k, v) in r.fields { parts.append("\(Value.recordKey(k)): \(v.repr(seen: &seen, options))") }
       return "{" + parts.joined(separator: ", ") + "}"
     case .function(let c):
       return "<fn \(c.declaration.name ?? "")(\(c.parameterNames.joined(separator: ", ")))>"
     case .builtin(let b): return "<builtin \(b.qualifiedName)>"
     case .method(let m): return "<method \(m.receiver.typeName).\(m.name)>"
-    case .tensor(let t): return t.description
+    case .tensor(let t): return t.formatted(options)
     case .host(let h): return h.description
     }
   }

@@ -182,4 +182,26 @@ import Testing
     _ = s.evaluate(entry: "helper(0)")
     #expect(sink.lines == ["42", "40"])
   }
+
+  @Test func notebookCellsKeepTheFileLineNumbers() {
+    let (s, sink) = session()
+    _ = s.run(source: "fn half(x) {\n  x / 0\n}", file: "nb.dpq", firstLine: 3)
+    guard case .failure(let e) = s.run(source: "y = 1\nhalf(y)", file: "nb.dpq", firstLine: 8) else {
+      Issue.record("expected an error")
+      return
+    }
+    #expect(e.description == """
+      nb.dpq:4:5: error: division by zero
+        x / 0
+          ^
+        in fn half at nb.dpq:4:5
+        in script at nb.dpq:9:1
+      """)
+    guard case .failure(let syntax) = s.run(source: "\nz = (", file: "nb.dpq", firstLine: 20) else {
+      Issue.record("expected a syntax error")
+      return
+    }
+    #expect(syntax.diagnostics.first?.location.line == 21)
+    #expect(sink.text.isEmpty)
+  }
 }
