@@ -124,6 +124,11 @@ public final class ScriptSession {
     if let v = interpreter.globals.values[name] {
       return HelpRenderer.help(for: v, registry: interpreter.registry, interpreter: interpreter)
     }
+    // `?t.sum` where t is a variable: the method of t's type
+    if let dot = name.lastIndex(of: "."), let v = interpreter.globals.values[String(name[..<dot])],
+       let b = interpreter.registry.method(String(name[name.index(after: dot)...]), on: v.typeName) {
+      return HelpRenderer.entry(b)
+    }
     return HelpRenderer.help(name, registry: interpreter.registry)
   }
 

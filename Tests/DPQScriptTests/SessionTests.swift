@@ -166,6 +166,7 @@ import Testing
     #expect(s.help().hasPrefix("Builtins by family"))
     _ = s.run(source: "t = zeros(2)", file: "h.dpq")
     #expect(s.help("t").hasPrefix("tensor: methods and attributes"))
+    #expect(s.help("t.sum").hasPrefix("tensor.sum(axis: nil, keepdims: false) -> tensor"))
   }
 
   @Test func runFileResolvesLoadRelativeToIt() throws {
@@ -202,6 +203,18 @@ import Testing
       return
     }
     #expect(syntax.diagnostics.first?.location.line == 21)
+    #expect(sink.text.isEmpty)
+  }
+}
+
+@Suite struct OutputSinkTests {
+  @Test func stringSinkCollectsPerCell() {
+    let sink = StringOutputSink()
+    let session = ScriptSession(output: sink)
+    _ = session.run(source: "print(1)", file: "nb.dpq")
+    #expect(sink.take() == "1\n")
+    _ = session.run(source: "print(\"two\")", file: "nb.dpq", firstLine: 3)
+    #expect(sink.take() == "two\n")
     #expect(sink.text.isEmpty)
   }
 }
