@@ -297,7 +297,8 @@ struct Lexer {
         let q = advance()
         appendScalar(q, source: &source, spec: &spec)
         while let d = peek(), d != q, d != "\n" {
-          if d == "\\", let e = peek(1), e != "\n" { appendScalar(advance(), source: &source, spec: &spec); _ = e }
+          // keep an escaped quote inside the nested string
+          if d == "\\", peek(1) != nil, peek(1) != "\n" { appendScalar(advance(), source: &source, spec: &spec) }
           appendScalar(advance(), source: &source, spec: &spec)
         }
         if peek() == q { appendScalar(advance(), source: &source, spec: &spec) }

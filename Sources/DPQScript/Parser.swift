@@ -236,14 +236,13 @@ struct Parser {
     guard let op = Parser.compoundAssignments[peek.kind] else {
       return Stmt(kind: .expression(expr, silent: false), location: start)
     }
-    let opToken = advance()
+    advance()
     switch expr.kind {
     case .variable, .attribute, .index: break
     default:
       report("cannot assign to this expression (only to a name, an attribute or an index)", at: expr.location)
       throw Unwind()
     }
-    _ = opToken
     let value = try expression()
     return Stmt(kind: .assign(target: expr, op: op, value: value, silent: false), location: start)
   }
