@@ -21,7 +21,7 @@ public enum CSV {
   /// Loads a CSV file as `[n, d]` features and labels.
   /// - Parameters:
   ///   - hasHeader: whether the first row names the columns; nil guesses it (a first row with a
-  ///     non-numeric feature field is a header).
+  ///     non-empty, non-numeric feature field is a header). Pass it when the guess could be wrong.
   ///   - classNames: names of the classes; integer labels index them, text labels are looked up.
   public static func load(_ path: String, labelColumn: LabelColumn, hasHeader: Bool? = nil,
                           separator: Character = ",", classNames: [String]? = nil,
@@ -78,7 +78,9 @@ public enum CSV {
         throw DataError.invalidArgument(op: "CSV.load", reason: "label column \(i) is outside the \(width) columns of \(path)")
       }
       labelIndex = j
-      let looksLikeHeader = first.fields.enumerated().contains { $0.offset != j && parseNumber($0.element) == nil }
+      let looksLikeHeader = first.fields.enumerated().contains {
+        $0.offset != j && !$0.element.isEmpty && parseNumber($0.element) == nil
+      }
       if hasHeader ?? looksLikeHeader { header = first.fields }
     }
     let dataRows = header == nil ? rows[...] : rows.dropFirst()
