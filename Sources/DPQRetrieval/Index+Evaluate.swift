@@ -55,32 +55,21 @@ extension Index {
             let slot = p * nq + query
             let hitRow = UnsafeMutableBufferPointer(rebasing: hits[(slot * cc) ..< ((slot + 1) * cc)])
             let interpRow = interpolated.baseAddress! + slot * levels
+            let queryMask = qMasks.baseAddress! + query * qWords
+            if p == 0 {
+              totals[query] = countRelevant(queryMask: queryMask, queryWords: qWords, databaseMasks: dMasks.baseAddress!,
+                                            wordsPerItem: dWords, sharedWords: shared, count: n)
+            }
             if shared == 1 && qWords == 1 && dWords == 1 {
-              // Single-word masks (up to 64 labels): the common case, kept tight.
-              let mask = qMasks[query]
-              if p == 0 {
-                var t = 0
-                for i in 0..<n where dMasks[i] & mask != 0 { t += 1 }
-                totals[query] = t
-              }
-              ap[slot] = summarizeRanking(length: list.ids.count, apDepth: apDepth, totalRelevant: totals[query],
-                                          sortedCutoffs: cutPointer, hits: hitRow, interpolated: interpRow) { r in
-                dMasks[Int(list.ids[r])] & mask != 0
-              }
+              // One-word masks (up to 64 labels): the common case, kept tight.
+              ap[slot] = summarizeRanking(ids: list.ids, queryMask: queryMask[0], databaseMasks: dMasks.baseAddress!,
+                                          apDepth: apDepth, totalRelevant: totals[query], sortedCutoffs: cutPointer,
+                                          hits: hitRow, interpolated: interpRow)
             } else {
-              @inline(__always) func relevant(_ item: Int) -> Bool {
-                for w in 0..<shared where qMasks[query * qWords + w] & dMasks[item * dWords + w] != 0 { return true }
-                return false
-              }
-              if p == 0 {
-                var t = 0
-                for i in 0..<n where relevant(i) { t += 1 }
-                totals[query] = t
-              }
-              ap[slot] = summarizeRanking(length: list.ids.count, apDepth: apDepth, totalRelevant: totals[query],
-                                          sortedCutoffs: cutPointer, hits: hitRow, interpolated: interpRow) { r in
-                relevant(Int(list.ids[r]))
-              }
+              ap[slot] = summarizeRanking(ids: list.ids, queryMask: queryMask, databaseMasks: dMasks.baseAddress!,
+                                          wordsPerItem: dWords, sharedWords: shared,
+                                          apDepth: apDepth, totalRelevant: totals[query], sortedCutoffs: cutPointer,
+                                          hits: hitRow, interpolated: interpRow)
             }
           }
         }
