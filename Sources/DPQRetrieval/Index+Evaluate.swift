@@ -11,6 +11,9 @@ extension Index {
   /// - `precisionAt`: the N of the P@N and R@N columns.
   /// - `curveCutoffs`: rank cutoffs of the precision-recall curve; by default 1, 2, 5, 10, 20, ...
   ///   and tenths of the ranked depth.
+  /// - The ranked depth is the largest of R, the P@N cutoffs and the curve cutoffs (at most n);
+  ///   recall denominators count every relevant item in the database, and the interpolated curve
+  ///   covers the ranked depth (levels never reached within it get precision 0).
   /// - `shouldStop`: polled between chunks of queries; a stopped evaluation averages over the
   ///   completed queries and says so (`isComplete == false`).
   public func evaluate(queries: Tensor, relevance: Relevance, blocksList: [Int]? = nil, mapAt R: Int? = nil,
@@ -47,21 +50,42 @@ extension Index {
 
     let qWords = relevance.queries.wordsPerItem, dWords = relevance.database.wordsPerItem
     let shared = relevance.sharedWords
+    // A full ranking needs only the positions of the relevant items (RelevantRanks); a shorter
+    // one is ranked (heap or sort) and walked.
+    let fullDepth = depth == n
+    let output: RankingOutput = fullDepth ? .unsorted : .ranked(depth: depth, needsScores: false)
+    let oneWord = shared == 1 && qWords == 1 && dWords == 1
     let completed = relevance.queries.masks.withUnsafeBufferPointer { qMasks in
       relevance.database.masks.withUnsafeBufferPointer { dMasks in
         cuts.withUnsafeBufferPointer { cutPointer in
-          rankingPass(queries: q, prefixes: prefixes, output: .ranked(depth: depth, needsScores: false),
-                      threads: Index.resolvedThreads(threads), shouldStop: shouldStop) { _, query, p, list in
+          rankingPass(queries: q, prefixes: prefixes, output: output,
+                      threads: Index.resolvedThreads(threads), shouldStop: shouldStop) { worker, query, p, list in
             let slot = p * nq + query
             let hitRow = UnsafeMutableBufferPointer(rebasing: hits[(slot * cc) ..< ((slot + 1) * cc)])
             let interpRow = interpolated.baseAddress! + slot * levels
             let queryMask = qMasks.baseAddress! + query * qWords
+            if fullDepth {
+              let counter: RelevantRanks
+              if let c = worker.consumerScratch as? RelevantRanks { counter = c } else {
+                counter = RelevantRanks(capacity: n)
+                worker.consumerScratch = counter
+              }
+              if p == 0 {
+                // Prefixes of one query run in order on one worker: the relevance bits are reused.
+                totals[query] = oneWord
+                  ? counter.setRelevance(queryMask: queryMask[0], databaseMasks: dMasks.baseAddress!, count: n)
+                  : counter.setRelevance(count: n) { relevance.isRelevant(query: query, item: $0) }
+              }
+              counter.computeRanks(goodness: list.goodness.baseAddress!, count: n, relevantCount: totals[query])
+              ap[slot] = summarizeRanks(counter.ranks, count: totals[query], apDepth: apDepth, sortedCutoffs: cutPointer,
+                                        hits: hitRow, interpolated: interpRow)
+              return
+            }
             if p == 0 {
               totals[query] = countRelevant(queryMask: queryMask, queryWords: qWords, databaseMasks: dMasks.baseAddress!,
                                             wordsPerItem: dWords, sharedWords: shared, count: n)
             }
-            if shared == 1 && qWords == 1 && dWords == 1 {
-              // One-word masks (up to 64 labels): the common case, kept tight.
+            if oneWord {
               ap[slot] = summarizeRanking(ids: list.ids, queryMask: queryMask[0], databaseMasks: dMasks.baseAddress!,
                                           apDepth: apDepth, totalRelevant: totals[query], sortedCutoffs: cutPointer,
                                           hits: hitRow, interpolated: interpRow)

@@ -112,26 +112,24 @@ func unpack(_ packed: UnsafePointer<UInt64>, count: Int, ids: UnsafeMutablePoint
 ///
 /// Each item becomes a packed value `descendingKey << 32 | id`, whose ascending order is exactly
 /// the ranking order. A full radix sort of those values streams the whole array several times and
-/// is memory-bound at n = 69,000; instead the values are scattered once into about n/16 buckets
-/// by a monotone linear function of the goodness (so buckets are already in ranking order), and
-/// each small, cache-resident bucket is sorted on its own (insertion sort, or the standard sort for
+/// is memory-bound at n = 69,000; instead the values are scattered once,
+/// by a monotone linear function of the goodness into about n/4 buckets (so buckets are already
+/// in ranking order), and each small, cache-resident bucket is sorted on its own (insertion sort, or the standard sort for
 /// crowded buckets). Buckets that are already in order, such as runs of equal scores (which arrive
 /// in id order), cost one check.
 final class RankSorter {
   let capacity: Int
-  private let bucketOfItem: UnsafeMutablePointer<UInt16>
   private let bucketEnd: UnsafeMutablePointer<Int32>
   private let packed: UnsafeMutablePointer<UInt64>
-  static let maxBuckets = 8192
+  static let maxBuckets = 1 << 16
 
   init(capacity: Int) {
     self.capacity = capacity
-    bucketOfItem = .allocate(capacity: max(capacity, 1))
     bucketEnd = .allocate(capacity: RankSorter.maxBuckets + 1)
     packed = .allocate(capacity: max(capacity, 1))
   }
 
-  deinit { bucketOfItem.deallocate(); bucketEnd.deallocate(); packed.deallocate() }
+  deinit { bucketEnd.deallocate(); packed.deallocate() }
 
   /// The ranking of `goodness[0..<n]` as packed values, best first (valid until the next call).
   func sort(goodness g: UnsafePointer<Float>, count n: Int) -> UnsafePointer<UInt64> {
@@ -139,22 +137,19 @@ final class RankSorter {
     guard n > 0 else { return UnsafePointer(packed) }
     var lo = g[0], hi = g[0]
     for i in 1..<n { let v = g[i]; if v < lo { lo = v }; if v > hi { hi = v } }
-    let bucketCount = max(1, min(RankSorter.maxBuckets, n / 16))
+    let bucketCount = max(1, min(RankSorter.maxBuckets, n / 4))
     let range = Double(hi) - Double(lo)
     // (hi - g) * scale is monotone in g, so a better item never lands in a later bucket.
     let scale = range > 0 && range.isFinite ? Double(bucketCount - 1) / range : 0
     let top = Double(hi), last = bucketCount - 1
     let end = bucketEnd
     end.initialize(repeating: 0, count: bucketCount + 1)
-    for i in 0..<n {
-      let b = min(last, Int((top - Double(g[i])) * scale))
-      bucketOfItem[i] = UInt16(truncatingIfNeeded: b)
-      end[b + 1] += 1
-    }
+    @inline(__always) func bucket(_ v: Float) -> Int { min(last, Int((top - Double(v)) * scale)) }
+    for i in 0..<n { end[bucket(g[i]) + 1] += 1 }
     for b in 0..<bucketCount { end[b + 1] += end[b] }
     // end[b] is now the start of bucket b; scattering advances it to the start of b + 1.
     for i in 0..<n {
-      let b = Int(bucketOfItem[i])
+      let b = bucket(g[i])
       let at = Int(end[b])
       packed[at] = UInt64(descendingKey(g[i])) << 32 | UInt64(truncatingIfNeeded: i)
       end[b] = Int32(at + 1)
@@ -172,7 +167,7 @@ final class RankSorter {
     var ordered = true
     for j in 1..<k where p[j] < p[j - 1] { ordered = false; break }
     if ordered { return }
-    if k <= 48 {
+    if k <= 64 {
       for j in 1..<k {
         let v = p[j]
         var i = j
