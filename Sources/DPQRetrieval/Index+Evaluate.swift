@@ -50,37 +50,16 @@ extension Index {
 
     let qWords = relevance.queries.wordsPerItem, dWords = relevance.database.wordsPerItem
     let shared = relevance.sharedWords
-    // A full ranking needs only the positions of the relevant items (RelevantRanks); a shorter
-    // one is ranked (heap or sort) and walked.
-    let fullDepth = depth == n
-    let output: RankingOutput = fullDepth ? .unsorted : .ranked(depth: depth, needsScores: false)
     let oneWord = shared == 1 && qWords == 1 && dWords == 1
     let completed = relevance.queries.masks.withUnsafeBufferPointer { qMasks in
       relevance.database.masks.withUnsafeBufferPointer { dMasks in
         cuts.withUnsafeBufferPointer { cutPointer in
-          rankingPass(queries: q, prefixes: prefixes, output: output,
-                      threads: Index.resolvedThreads(threads), shouldStop: shouldStop) { worker, query, p, list in
+          rankingPass(queries: q, prefixes: prefixes, output: .ranked(depth: depth, needsScores: false),
+                      threads: Index.resolvedThreads(threads), shouldStop: shouldStop) { _, query, p, list in
             let slot = p * nq + query
             let hitRow = UnsafeMutableBufferPointer(rebasing: hits[(slot * cc) ..< ((slot + 1) * cc)])
             let interpRow = interpolated.baseAddress! + slot * levels
             let queryMask = qMasks.baseAddress! + query * qWords
-            if fullDepth {
-              let counter: RelevantRanks
-              if let c = worker.consumerScratch as? RelevantRanks { counter = c } else {
-                counter = RelevantRanks(capacity: n)
-                worker.consumerScratch = counter
-              }
-              if p == 0 {
-                // Prefixes of one query run in order on one worker: the relevance bits are reused.
-                totals[query] = oneWord
-                  ? counter.setRelevance(queryMask: queryMask[0], databaseMasks: dMasks.baseAddress!, count: n)
-                  : counter.setRelevance(count: n) { relevance.isRelevant(query: query, item: $0) }
-              }
-              counter.computeRanks(goodness: list.goodness.baseAddress!, count: n, relevantCount: totals[query])
-              ap[slot] = summarizeRanks(counter.ranks, count: totals[query], apDepth: apDepth, sortedCutoffs: cutPointer,
-                                        hits: hitRow, interpolated: interpRow)
-              return
-            }
             if p == 0 {
               totals[query] = countRelevant(queryMask: queryMask, queryWords: qWords, databaseMasks: dMasks.baseAddress!,
                                             wordsPerItem: dWords, sharedWords: shared, count: n)

@@ -26,8 +26,6 @@ final class ScanWorker {
   let sorter: RankSorter?
   let sortedIds: UnsafeMutablePointer<UInt32>?
   let sortedGoodness: UnsafeMutablePointer<Float>?
-  /// Scratch a consumer keeps with the worker (`evaluate` keeps its `RelevantRanks` here).
-  var consumerScratch: AnyObject?
 
   init(itemCount n: Int, blocks: Int, prefixCount p: Int, output: RankingOutput, useHeap: Bool) {
     itemCount = n

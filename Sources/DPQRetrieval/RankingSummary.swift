@@ -57,42 +57,6 @@ private func summarizeRanking(length: Int, apDepth: Int, totalRelevant: Int,
   }
 }
 
-/// The same summary from the 1-based positions `ranks[0..<m]` (ascending) of all m relevant items
-/// of a full ranking (`RelevantRanks`): hit number j + 1 sits at position ranks[j].
-func summarizeRanks(_ ranks: UnsafePointer<Int>, count m: Int, apDepth: Int,
-                    sortedCutoffs: UnsafeBufferPointer<Int>, hits hitsOut: UnsafeMutableBufferPointer<Int>,
-                    interpolated: UnsafeMutablePointer<Double>?) -> Double {
-  var apSum = 0.0, hitsInDepth = 0
-  var c = 0
-  let cutoffCount = sortedCutoffs.count
-  return withUnsafeTemporaryAllocation(of: Int.self, capacity: recallLevelCount + 1) { t in
-    withUnsafeTemporaryAllocation(of: Double.self, capacity: recallLevelCount) { segmentMax in
-      for i in 0..<recallLevelCount { t[i] = max(1, (i * m + 9) / 10) }
-      t[recallLevelCount] = Int.max
-      segmentMax.initialize(repeating: 0)
-      var segment = 0
-      for j in 0..<m {
-        let r = ranks[j], hits = j + 1
-        // Cutoffs before this hit's position hold the hits so far.
-        while c < cutoffCount && sortedCutoffs[c] < r { hitsOut[c] = j; c += 1 }
-        let precision = Double(hits) / Double(r)
-        if r <= apDepth { apSum += precision; hitsInDepth += 1 }
-        while hits >= t[segment + 1] { segment += 1 }
-        if precision > segmentMax[segment] { segmentMax[segment] = precision }
-      }
-      while c < cutoffCount { hitsOut[c] = m; c += 1 }
-      if let out = interpolated {
-        var best = 0.0
-        for i in stride(from: recallLevelCount - 1, through: 0, by: -1) {
-          best = max(best, segmentMax[i])
-          out[i] = best
-        }
-      }
-      return hitsInDepth > 0 ? apSum / Double(hitsInDepth) : 0
-    }
-  }
-}
-
 // Concrete entry points: the walk is specialised here, in its own file, for each way of telling
 // relevance, so the per-entry test is inlined even without whole-module optimisation.
 
