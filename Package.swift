@@ -33,7 +33,7 @@ let package = Package(
     .target(name: "DPQQuantization", dependencies: ["DPQTensor", "DPQNN", "DPQData", "COpenBLAS"],
             swiftSettings: optimised),
     .target(name: "DPQRetrieval", dependencies: ["DPQTensor", "COpenBLAS"], swiftSettings: optimised),
-    .target(name: "DPQPlot", dependencies: ["GnuplotBridge", "DPQTensor"]),
+    .target(name: "DPQPlot", dependencies: ["GnuplotBridge", "DPQTensor", "COpenBLAS"]),
     .target(name: "DPQScript", dependencies: ["DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval", "DPQPlot"]),
 
     .executableTarget(name: "dpq", dependencies: [
@@ -47,7 +47,7 @@ let package = Package(
     .testTarget(name: "DPQQuantizationTests", dependencies: ["DPQQuantization", "DPQRetrieval"],
                 swiftSettings: optimised),
     .testTarget(name: "DPQRetrievalTests", dependencies: ["DPQRetrieval"], swiftSettings: optimised),
-    .testTarget(name: "DPQPlotTests", dependencies: ["DPQPlot"]),
+    .testTarget(name: "DPQPlotTests", dependencies: ["DPQPlot"], resources: [.copy("Golden")]),
     .testTarget(name: "DPQScriptTests", dependencies: ["DPQScript"], resources: [.copy("Golden")]),
   ],
   swiftLanguageModes: [.v5]

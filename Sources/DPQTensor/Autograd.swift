@@ -25,18 +25,20 @@ public final class GradNode {
 }
 
 /// Whether ops record the graph. Evaluation code runs inside `Tensor.withNoGrad`.
-/// dpq builds graphs on one thread at a time (training); search threads never record.
-nonisolated(unsafe) private var gradDisabledDepth = 0
+/// The switch is task-local (thread-local outside tasks): an evaluation or search running under
+/// `withNoGrad` on one thread must not stop a training step on another from recording, and
+/// parallel tests must not see each other's setting.
+private enum GradMode {
+  @TaskLocal static var disabled = false
+}
 
 extension Tensor {
-  /// Whether operations currently record the autodiff graph.
-  public static var isGradEnabled: Bool { gradDisabledDepth == 0 }
+  /// Whether operations currently record the autodiff graph (on this task or thread).
+  public static var isGradEnabled: Bool { !GradMode.disabled }
 
   /// Runs `body` without recording any graph (evaluation, encoding, search).
   public static func withNoGrad<R>(_ body: () throws -> R) rethrows -> R {
-    gradDisabledDepth += 1
-    defer { gradDisabledDepth -= 1 }
-    return try body()
+    try GradMode.$disabled.withValue(true) { try body() }
   }
 
   /// Whether gradients flow to this tensor.
