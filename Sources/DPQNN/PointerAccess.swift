@@ -1,5 +1,6 @@
 import DPQTensor
 import Dispatch
+import Foundation
 
 /// Runs `body` with a read pointer to the values of `t` (valid only inside `body`).
 @inline(__always)
@@ -50,19 +51,33 @@ final class ScratchBuffer {
   deinit { pointer.deallocate() }
 }
 
-/// Splits work over the CPU threads OpenBLAS is allowed to use. While the workers run, OpenBLAS
-/// is set to one thread so each worker's sgemm calls run in the worker itself (two levels of
+/// Splits work over the CPU threads OpenBLAS is allowed to use. While workers run, OpenBLAS is
+/// set to one thread so each worker's sgemm calls run in the worker itself (two levels of
 /// threading would oversubscribe the cores).
 enum Workers {
+  /// The most workers a layer uses: OpenBLAS's thread count when first asked (so the split of work,
+  /// and with it the rounding of summed gradients, does not change while running).
+  nonisolated(unsafe) static var maximum = BLAS.threadCount
+
+  private static let lock = NSLock()
+  nonisolated(unsafe) private static var active = 0
+  nonisolated(unsafe) private static var savedThreadCount = 1
+
   /// How many workers to use for `tasks` independent pieces of work.
-  static func count(for tasks: Int) -> Int { max(1, min(BLAS.threadCount, tasks)) }
+  static func count(for tasks: Int) -> Int { max(1, min(maximum, tasks)) }
 
   /// Calls `body(worker)` for `worker` in `0..<workers`, concurrently when `workers > 1`.
   static func run(_ workers: Int, _ body: (Int) -> Void) {
     if workers <= 1 { body(0); return }
-    let saved = BLAS.threadCount
-    BLAS.setThreadCount(1)
+    // only the outermost of overlapping parallel regions (concurrent callers) changes OpenBLAS
+    lock.lock()
+    if active == 0 { savedThreadCount = BLAS.threadCount; BLAS.setThreadCount(1) }
+    active += 1
+    lock.unlock()
     DispatchQueue.concurrentPerform(iterations: workers, execute: body)
-    BLAS.setThreadCount(saved)
+    lock.lock()
+    active -= 1
+    if active == 0 { BLAS.setThreadCount(savedThreadCount) }
+    lock.unlock()
   }
 }

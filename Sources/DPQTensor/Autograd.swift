@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reverse-mode automatic differentiation on a dynamic graph, in the manner of micrograd:
 /// every differentiable result keeps its parents, a backward closure and an op label, and
 /// `backward()` sorts the graph topologically and runs the closures in reverse.
@@ -24,9 +26,19 @@ public final class GradNode {
   public var isLeaf: Bool { backwardFn == nil }
 }
 
-/// Whether ops record the graph. Evaluation code runs inside `Tensor.withNoGrad`.
-/// dpq builds graphs on one thread at a time (training); search threads never record.
-nonisolated(unsafe) private var gradDisabledDepth = 0
+/// Whether ops record the graph is a per-thread setting: `Tensor.withNoGrad` on one thread (an
+/// evaluation, a search, a concurrently running test) must not stop another thread recording.
+private let gradDisabledKey: pthread_key_t = {
+  var key = pthread_key_t()
+  pthread_key_create(&key, nil)
+  return key
+}()
+
+/// How many `withNoGrad` scopes enclose the current thread (stored in the thread-specific slot).
+private var gradDisabledDepth: Int {
+  get { Int(bitPattern: pthread_getspecific(gradDisabledKey)) }
+  set { pthread_setspecific(gradDisabledKey, UnsafeRawPointer(bitPattern: newValue)) }
+}
 
 extension Tensor {
   /// Whether operations currently record the autodiff graph.
