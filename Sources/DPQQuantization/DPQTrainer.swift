@@ -145,7 +145,12 @@ public final class DPQTrainer {
   func initialiseCodebooks(inputs: Tensor, shouldStop: (() -> Bool)?) throws {
     let x = try model.extractFeatures(inputs, shouldStop: shouldStop)
     model.train()
-    guard x.shape[0] >= model.codewordCount else { return } // too few vectors: keep the random start
+    try initialiseCodebooks(features: x, shouldStop: shouldStop)
+  }
+
+  /// Residual k-means on features x [n, D]; with fewer than K vectors the random start is kept.
+  public func initialiseCodebooks(features x: Tensor, shouldStop: (() -> Bool)? = nil) throws {
+    guard x.shape[0] >= model.codewordCount else { return }
     var residual = x
     for (m, p) in model.codebooks.enumerated() {
       let km = KMeans(k: model.codewordCount, iterations: 20, seed: options.seed &+ UInt64(m))
@@ -154,6 +159,7 @@ public final class DPQTrainer {
       let codes = try ProgressiveQuantization.similarity(residual, c, kind: .negativeSquaredL2).argmax(axis: 1)
       residual = try residual - c.indexSelect(axis: 0, indices: codes)
     }
+    codebooksInitialised = true
   }
 
   /// One pass over shuffled mini-batches; nil when stopped before the first step.
