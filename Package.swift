@@ -32,7 +32,7 @@ let package = Package(
     .target(name: "DPQData", dependencies: ["DPQTensor", "CZlib"], swiftSettings: optimised),
     .target(name: "DPQQuantization", dependencies: ["DPQTensor", "DPQNN", "DPQData", "COpenBLAS"],
             swiftSettings: optimised),
-    .target(name: "DPQRetrieval", dependencies: ["DPQTensor", "DPQQuantization", "COpenBLAS"], swiftSettings: optimised),
+    .target(name: "DPQRetrieval", dependencies: ["DPQTensor", "DPQData", "DPQQuantization", "COpenBLAS"], swiftSettings: optimised),
     .target(name: "DPQExperiment", dependencies: ["DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval"],
             swiftSettings: optimised),
     .target(name: "DPQPlot", dependencies: ["GnuplotBridge", "DPQTensor"]),
