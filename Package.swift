@@ -35,7 +35,7 @@ let package = Package(
     .target(name: "DPQRetrieval", dependencies: ["DPQTensor", "DPQData", "DPQQuantization", "COpenBLAS"], swiftSettings: optimised),
     .target(name: "DPQExperiment", dependencies: ["DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval"],
             swiftSettings: optimised),
-    .target(name: "DPQPlot", dependencies: ["GnuplotBridge", "DPQTensor"]),
+    .target(name: "DPQPlot", dependencies: ["GnuplotBridge", "DPQTensor", "COpenBLAS"]),
     .target(name: "DPQScript", dependencies: ["DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval",
                                               "DPQExperiment", "DPQPlot"]),
 
@@ -51,7 +51,7 @@ let package = Package(
                 swiftSettings: optimised),
     .testTarget(name: "DPQRetrievalTests", dependencies: ["DPQRetrieval"], swiftSettings: optimised),
     .testTarget(name: "DPQExperimentTests", dependencies: ["DPQExperiment"], swiftSettings: optimised),
-    .testTarget(name: "DPQPlotTests", dependencies: ["DPQPlot"]),
+    .testTarget(name: "DPQPlotTests", dependencies: ["DPQPlot"], resources: [.copy("Golden")]),
     .testTarget(name: "DPQScriptTests", dependencies: ["DPQScript"], resources: [.copy("Golden")]),
   ],
   swiftLanguageModes: [.v5]
