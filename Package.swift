@@ -23,13 +23,18 @@ let package = Package(
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                    providers: [.apt(["zlib1g-dev"])]),
 
+    .target(name: "GnuplotBridge", path: "Sources/GnuplotBridge",
+            cxxSettings: [.unsafeFlags(["-std=c++17"])],
+            linkerSettings: [.linkedLibrary("boost_iostreams"), .linkedLibrary("stdc++")]),
+
     .target(name: "DPQTensor", dependencies: ["COpenBLAS"], swiftSettings: optimised),
     .target(name: "DPQNN", dependencies: ["DPQTensor"], swiftSettings: optimised),
     .target(name: "DPQData", dependencies: ["DPQTensor", "CZlib"], swiftSettings: optimised),
     .target(name: "DPQQuantization", dependencies: ["DPQTensor", "DPQNN", "DPQData", "COpenBLAS"],
             swiftSettings: optimised),
     .target(name: "DPQRetrieval", dependencies: ["DPQTensor", "COpenBLAS"], swiftSettings: optimised),
-    .target(name: "DPQScript", dependencies: ["DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval"]),
+    .target(name: "DPQPlot", dependencies: ["GnuplotBridge", "DPQTensor", "COpenBLAS"]),
+    .target(name: "DPQScript", dependencies: ["DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval", "DPQPlot"]),
 
     .executableTarget(name: "dpq", dependencies: [
       "DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval", "DPQScript",
@@ -42,6 +47,7 @@ let package = Package(
     .testTarget(name: "DPQQuantizationTests", dependencies: ["DPQQuantization", "DPQRetrieval"],
                 swiftSettings: optimised),
     .testTarget(name: "DPQRetrievalTests", dependencies: ["DPQRetrieval"], swiftSettings: optimised),
+    .testTarget(name: "DPQPlotTests", dependencies: ["DPQPlot"], resources: [.copy("Golden")]),
     .testTarget(name: "DPQScriptTests", dependencies: ["DPQScript"], resources: [.copy("Golden")]),
   ],
   swiftLanguageModes: [.v5]

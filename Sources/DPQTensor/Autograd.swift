@@ -1,5 +1,3 @@
-import Foundation
-
 /// Reverse-mode automatic differentiation on a dynamic graph, in the manner of micrograd:
 /// every differentiable result keeps its parents, a backward closure and an op label, and
 /// `backward()` sorts the graph topologically and runs the closures in reverse.
@@ -26,29 +24,21 @@ public final class GradNode {
   public var isLeaf: Bool { backwardFn == nil }
 }
 
-/// Whether ops record the graph is a per-thread setting: `Tensor.withNoGrad` on one thread (an
-/// evaluation, a search, a concurrently running test) must not stop another thread recording.
-private let gradDisabledKey: pthread_key_t = {
-  var key = pthread_key_t()
-  pthread_key_create(&key, nil)
-  return key
-}()
-
-/// How many `withNoGrad` scopes enclose the current thread (stored in the thread-specific slot).
-private var gradDisabledDepth: Int {
-  get { Int(bitPattern: pthread_getspecific(gradDisabledKey)) }
-  set { pthread_setspecific(gradDisabledKey, UnsafeRawPointer(bitPattern: newValue)) }
+/// Whether ops record the graph. Evaluation code runs inside `Tensor.withNoGrad`.
+/// The switch is task-local (thread-local outside tasks): an evaluation or search running under
+/// `withNoGrad` on one thread must not stop a training step on another from recording, and
+/// parallel tests must not see each other's setting.
+private enum GradMode {
+  @TaskLocal static var disabled = false
 }
 
 extension Tensor {
-  /// Whether operations currently record the autodiff graph.
-  public static var isGradEnabled: Bool { gradDisabledDepth == 0 }
+  /// Whether operations currently record the autodiff graph (on this task or thread).
+  public static var isGradEnabled: Bool { !GradMode.disabled }
 
   /// Runs `body` without recording any graph (evaluation, encoding, search).
   public static func withNoGrad<R>(_ body: () throws -> R) rethrows -> R {
-    gradDisabledDepth += 1
-    defer { gradDisabledDepth -= 1 }
-    return try body()
+    try GradMode.$disabled.withValue(true) { try body() }
   }
 
   /// Whether gradients flow to this tensor.

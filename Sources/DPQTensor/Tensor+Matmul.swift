@@ -25,7 +25,8 @@ extension Tensor {
         if a.requiresGrad { ga = try gemm(bd, g, true, true) }
         if b.requiresGrad { gb = try gemm(g, ad, true, true) }
       }
-      // a batched a with a shared b: b's gradient sums over the batch
+      // a rank-2 operand shared by a batch: its gradient sums over the batch
+      if let g1 = ga, g1.shape != a.shape { ga = try g1.sumToShape([1] + a.shape).reshaped(a.shape) }
       if let g2 = gb, g2.shape != b.shape { gb = try g2.sumToShape([1] + b.shape).reshaped(b.shape) }
       return [ga, gb]
     }

@@ -1,0 +1,259 @@
+import DPQTensor
+import Foundation
+
+/// Reads and writes the safetensors format (8-byte little-endian header length, a JSON header,
+/// then raw little-endian arrays), so dpq models and indexes open in Python's `safetensors`,
+/// NumPy and PyTorch. DESIGN.md section 8.
+public struct SafeTensors {
+  /// Element types dpq stores: Float32 parameters, UInt8/UInt16 codes, Int64 ids.
+  public enum DType: String, CaseIterable {
+    case float32 = "F32", uint8 = "U8", uint16 = "U16", int64 = "I64", int32 = "I32", float64 = "F64"
+
+    public var byteCount: Int {
+      switch self {
+      case .uint8: return 1
+      case .uint16: return 2
+      case .float32, .int32: return 4
+      case .int64, .float64: return 8
+      }
+    }
+  }
+
+  /// One named array: its type, shape and raw little-endian bytes.
+  public struct Entry {
+    public let name: String
+    public let dtype: DType
+    public let shape: [Int]
+    public let bytes: [UInt8]
+
+    public init(name: String, dtype: DType, shape: [Int], bytes: [UInt8]) {
+      self.name = name; self.dtype = dtype; self.shape = shape; self.bytes = bytes
+    }
+
+    /// A Float32 entry from a tensor.
+    public init(name: String, tensor: Tensor) {
+      self.name = name
+      dtype = .float32
+      shape = tensor.shape
+      bytes = tensor.withUnsafeBufferPointer { b in
+        Array(UnsafeRawBufferPointer(start: b.baseAddress, count: b.count * 4))
+      }
+    }
+
+    /// An integer entry (stored as the given integer dtype).
+    public init(name: String, integers: [Int], shape: [Int], dtype: DType) {
+      self.name = name; self.dtype = dtype; self.shape = shape
+      var out = [UInt8](); out.reserveCapacity(integers.count * dtype.byteCount)
+      for v in integers {
+        var x = UInt64(bitPattern: Int64(v))
+        for _ in 0..<dtype.byteCount { out.append(UInt8(x & 0xff)); x >>= 8 }
+      }
+      bytes = out
+    }
+  }
+
+  public var entries: [Entry]
+  public var metadata: [String: String]
+
+  public init(entries: [Entry] = [], metadata: [String: String] = [:]) {
+    self.entries = entries
+    self.metadata = metadata
+  }
+
+  public func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
+}
+
+/// Why a safetensors file was refused; every case names the file.
+public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
+  case unreadable(path: String, reason: String)
+  case truncated(path: String, reason: String)
+  case badHeader(path: String, reason: String)
+  case missing(path: String, name: String)
+  case mismatch(path: String, name: String, reason: String)
+  case writeFailed(path: String, reason: String)
+
+  public var description: String {
+    switch self {
+    case let .unreadable(p, r): return "\(p): cannot read: \(r)"
+    case let .truncated(p, r): return "\(p): truncated: \(r)"
+    case let .badHeader(p, r): return "\(p): not a valid safetensors file: \(r)"
+    case let .missing(p, n): return "\(p): has no tensor named '\(n)'"
+    case let .mismatch(p, n, r): return "\(p): tensor '\(n)': \(r)"
+    case let .writeFailed(p, r): return "\(p): cannot write: \(r)"
+    }
+  }
+}
+
+extension SafeTensors {
+  /// Largest JSON header accepted (the reference implementation uses 100 MB).
+  static let maxHeaderBytes = 100_000_000
+
+  /// Serialises to the safetensors byte layout; entries keep their order in the data section.
+  public func encoded() throws -> [UInt8] {
+    var header: [String: Any] = [:]
+    var offset = 0
+    for e in entries {
+      header[e.name] = ["dtype": e.dtype.rawValue, "shape": e.shape, "data_offsets": [offset, offset + e.bytes.count]]
+      offset += e.bytes.count
+    }
+    if !metadata.isEmpty { header["__metadata__"] = metadata }
+    var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+    // pad with spaces so the data section starts 8-byte aligned, as the reference writer does
+    while (8 + json.count) % 8 != 0 { json.append(0x20) }
+    var out = [UInt8](); out.reserveCapacity(8 + json.count + offset)
+    var n = UInt64(json.count)
+    for _ in 0..<8 { out.append(UInt8(n & 0xff)); n >>= 8 }
+    out.append(contentsOf: json)
+    for e in entries { out.append(contentsOf: e.bytes) }
+    return out
+  }
+
+  /// Writes the file atomically: a temporary file beside it, then a rename, so a failure never
+  /// leaves a half-written file in place of an earlier good one.
+  public func write(to path: String) throws {
+    let bytes = try encoded()
+    try AtomicFile.write(bytes, to: path)
+  }
+
+  /// Reads and validates a file: header length within the file, JSON well-formed, every tensor's
+  /// dtype known, its byte range inside the data section and equal to its shape's size.
+  public static func read(_ path: String) throws -> SafeTensors {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw SafeTensorsError.unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied or not a file" : "no such file")
+    }
+    return try decode([UInt8](data), path: path)
+  }
+
+  /// Parses safetensors bytes; `path` only names the source in errors.
+  public static func decode(_ bytes: [UInt8], path: String) throws -> SafeTensors {
+    guard bytes.count >= 8 else {
+      throw SafeTensorsError.truncated(path: path, reason: "\(bytes.count) bytes, fewer than the 8-byte header length")
+    }
+    var headerLength: UInt64 = 0
+    for i in (0..<8).reversed() { headerLength = headerLength << 8 | UInt64(bytes[i]) }
+    guard headerLength <= UInt64(maxHeaderBytes) else {
+      throw SafeTensorsError.badHeader(path: path, reason: "header length \(headerLength) exceeds \(maxHeaderBytes) bytes")
+    }
+    guard 8 + Int(headerLength) <= bytes.count else {
+      throw SafeTensorsError.truncated(path: path, reason: "header says \(headerLength) bytes of JSON but the file has \(bytes.count - 8) after the length")
+    }
+    let dataStart = 8 + Int(headerLength)
+    let json = Data(bytes[8..<dataStart])
+    guard let object = try? JSONSerialization.jsonObject(with: json), let header = object as? [String: Any] else {
+      throw SafeTensorsError.badHeader(path: path, reason: "header is not a JSON object")
+    }
+    var metadata: [String: String] = [:]
+    if let meta = header["__metadata__"] {
+      guard let m = meta as? [String: Any] else { throw SafeTensorsError.badHeader(path: path, reason: "__metadata__ is not an object") }
+      for (k, v) in m {
+        guard let s = v as? String else { throw SafeTensorsError.badHeader(path: path, reason: "__metadata__ value for '\(k)' is not a string") }
+        metadata[k] = s
+      }
+    }
+    let dataLength = bytes.count - dataStart
+    var entries: [(Int, Entry)] = []
+    for (name, value) in header where name != "__metadata__" {
+      guard let info = value as? [String: Any], let dt = info["dtype"] as? String,
+            let shapeAny = info["shape"] as? [Any], let offsAny = info["data_offsets"] as? [Any] else {
+        throw SafeTensorsError.badHeader(path: path, reason: "entry '\(name)' lacks dtype, shape or data_offsets")
+      }
+      guard let dtype = DType(rawValue: dt) else {
+        throw SafeTensorsError.mismatch(path: path, name: name, reason: "unsupported dtype \(dt) (dpq reads \(DType.allCases.map(\.rawValue).joined(separator: ", ")))")
+      }
+      let shape = shapeAny.compactMap { ($0 as? NSNumber)?.intValue }
+      let offs = offsAny.compactMap { ($0 as? NSNumber)?.intValue }
+      guard shape.count == shapeAny.count, shape.allSatisfy({ $0 >= 0 }), offs.count == 2 else {
+        throw SafeTensorsError.badHeader(path: path, reason: "entry '\(name)' has a malformed shape or data_offsets")
+      }
+      var elements = 1
+      for d in shape {
+        let (p, o) = elements.multipliedReportingOverflow(by: d)
+        guard !o, p <= Tensor.maxElements else {
+          throw SafeTensorsError.mismatch(path: path, name: name, reason: "shape \(shape) is too large")
+        }
+        elements = p
+      }
+      let (begin, end) = (offs[0], offs[1])
+      guard begin >= 0, end >= begin, end <= dataLength else {
+        throw SafeTensorsError.truncated(path: path, reason: "tensor '\(name)' spans bytes \(begin)..<\(end) but the data section has \(dataLength)")
+      }
+      guard end - begin == elements * dtype.byteCount else {
+        throw SafeTensorsError.mismatch(path: path, name: name, reason: "shape \(shape) of \(dt) needs \(elements * dtype.byteCount) bytes, header gives \(end - begin)")
+      }
+      entries.append((begin, Entry(name: name, dtype: dtype, shape: shape,
+                                   bytes: Array(bytes[(dataStart + begin)..<(dataStart + end)]))))
+    }
+    entries.sort { $0.0 < $1.0 }
+    return SafeTensors(entries: entries.map(\.1), metadata: metadata)
+  }
+
+  /// The named Float32 tensor, checked against an expected shape when one is given.
+  public func tensor(_ name: String, shape expected: [Int]? = nil, path: String = "safetensors") throws -> Tensor {
+    guard let e = entry(name) else { throw SafeTensorsError.missing(path: path, name: name) }
+    if let expected, expected != e.shape {
+      throw SafeTensorsError.mismatch(path: path, name: name, reason: "shape \(e.shape), expected \(expected)")
+    }
+    let count = e.shape.reduce(1, *)
+    var values = [Float](repeating: 0, count: count)
+    switch e.dtype {
+    case .float32:
+      values.withUnsafeMutableBytes { dst in e.bytes.withUnsafeBytes { dst.copyMemory(from: $0) } }
+    case .float64:
+      e.bytes.withUnsafeBytes { raw in for i in 0..<count { values[i] = Float(raw.loadUnaligned(fromByteOffset: i * 8, as: Double.self)) } }
+    default:
+      throw SafeTensorsError.mismatch(path: path, name: name, reason: "dtype \(e.dtype.rawValue), expected F32")
+    }
+    return try Tensor(shape: e.shape, scalars: values)
+  }
+
+  /// The named integer array (any integer dtype) as Ints.
+  public func integers(_ name: String, path: String = "safetensors") throws -> (values: [Int], shape: [Int]) {
+    guard let e = entry(name) else { throw SafeTensorsError.missing(path: path, name: name) }
+    let w = e.dtype.byteCount
+    guard [DType.uint8, .uint16, .int32, .int64].contains(e.dtype) else {
+      throw SafeTensorsError.mismatch(path: path, name: name, reason: "dtype \(e.dtype.rawValue), expected an integer type")
+    }
+    let signed = e.dtype == .int32 || e.dtype == .int64
+    let n = e.shape.reduce(1, *)
+    var out = [Int](repeating: 0, count: n)
+    for i in 0..<n {
+      var x: UInt64 = 0
+      for b in (0..<w).reversed() { x = x << 8 | UInt64(e.bytes[i * w + b]) }
+      if signed && w < 8 && x >> (w * 8 - 1) & 1 == 1 { x |= ~UInt64(0) << (w * 8) }
+      out[i] = Int(Int64(bitPattern: x))
+    }
+    return (out, e.shape)
+  }
+}
+
+/// Atomic file replacement: write a temporary file in the same directory, flush it, rename it
+/// over the target. Either the old file or the complete new one exists at every moment.
+public enum AtomicFile {
+  public static func write(_ bytes: [UInt8], to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let dir = url.deletingLastPathComponent().path
+    let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())"
+    let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard fd >= 0 else { throw SafeTensorsError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
+    var written = 0
+    let ok: Bool = bytes.withUnsafeBytes { raw in
+      while written < raw.count {
+        let r = Foundation.write(fd, raw.baseAddress! + written, raw.count - written)
+        if r <= 0 { return false }
+        written += r
+      }
+      return fsync(fd) == 0
+    }
+    let err = errno
+    close(fd)
+    guard ok else {
+      unlink(tmp)
+      throw SafeTensorsError.writeFailed(path: path, reason: String(cString: strerror(err)))
+    }
+    guard rename(tmp, path) == 0 else {
+      let e = errno
+      unlink(tmp)
+      throw SafeTensorsError.writeFailed(path: path, reason: String(cString: strerror(e)))
+    }
+  }
+}

@@ -1,0 +1,163 @@
+import Foundation
+
+/// Elementwise math (exp, log, powers, activations, clamping, maximum/minimum) and its gradients.
+/// Unary ops cannot fail and do not throw; binary ones throw when the shapes do not broadcast.
+/// Gradients reuse the output where that is cheaper than recomputing (exp, sqrt, tanh, sigmoid).
+/// NaN inputs propagate to the output (relu, clamp and maximum never hide a NaN).
+
+extension Tensor {
+  // MARK: unary
+
+  /// e raised to each element.
+  public func exp() -> Tensor {
+    let y = elementwiseMap { Foundation.exp($0) }
+    return Tensor.record(y, op: "exp", inputs: [self]) { g in [Tensor.elementwiseGradient(g, y) { g, y in g * y }] }
+  }
+
+  /// The natural logarithm of each element (NaN below 0, -inf at 0, as in C).
+  public func log() -> Tensor {
+    let y = elementwiseMap { Foundation.log($0) }
+    let x = detached()
+    return Tensor.record(y, op: "log", inputs: [self]) { g in [Tensor.elementwiseGradient(g, x) { g, x in g / x }] }
+  }
+
+  /// The square root of each element (NaN below 0).
+  public func sqrt() -> Tensor {
+    let y = elementwiseMap { $0.squareRoot() }
+    return Tensor.record(y, op: "sqrt", inputs: [self]) { g in
+      [Tensor.elementwiseGradient(g, y) { g, y in 0.5 * g / y }]
+    }
+  }
+
+  /// Each element raised to the power `p`. The common exponents (2, 1, 0.5, -1) use exact fast
+  /// paths instead of `powf`.
+  public func pow(_ p: Float) -> Tensor {
+    let y: Tensor
+    switch p {
+    case 2: y = elementwiseMap { $0 * $0 }
+    case 1: y = elementwiseMap { $0 }
+    case 0.5: y = elementwiseMap { $0.squareRoot() }
+    case -1: y = elementwiseMap { 1 / $0 }
+    default: y = elementwiseMap { Foundation.pow($0, p) }
+    }
+    let x = detached()
+    return Tensor.record(y, op: "pow", inputs: [self]) { g in
+      switch p {
+      case 0: return [Tensor.elementwiseGradient(g, x) { _, _ in 0 }]
+      case 1: return [g]
+      case 2: return [Tensor.elementwiseGradient(g, x) { g, x in 2 * g * x }]
+      default:
+        let q = p - 1
+        return [Tensor.elementwiseGradient(g, x) { g, x in g * p * Foundation.pow(x, q) }]
+      }
+    }
+  }
+
+  /// Each element squared.
+  public func square() -> Tensor {
+    let y = elementwiseMap { $0 * $0 }
+    let x = detached()
+    return Tensor.record(y, op: "square", inputs: [self]) { g in
+      [Tensor.elementwiseGradient(g, x) { g, x in 2 * g * x }]
+    }
+  }
+
+  /// The absolute value of each element. The gradient at 0 is 0.
+  public func abs() -> Tensor {
+    let y = elementwiseMap { Swift.abs($0) }
+    let x = detached()
+    return Tensor.record(y, op: "abs", inputs: [self]) { g in
+      [Tensor.elementwiseGradient(g, x) { g, x in x > 0 ? g : (x < 0 ? -g : 0) }]
+    }
+  }
+
+  /// `max(x, 0)` elementwise. The gradient at 0 is 0.
+  public func relu() -> Tensor {
+    let y = elementwiseMap { $0 < 0 ? 0 : $0 }
+    let x = detached()
+    return Tensor.record(y, op: "relu", inputs: [self]) { g in
+      [Tensor.elementwiseGradient(g, x) { g, x in x > 0 ? g : 0 }]
+    }
+  }
+
+  /// The hyperbolic tangent of each element.
+  public func tanh() -> Tensor {
+    let y = elementwiseMap { Foundation.tanh($0) }
+    return Tensor.record(y, op: "tanh", inputs: [self]) { g in
+      [Tensor.elementwiseGradient(g, y) { g, y in g * (1 - y * y) }]
+    }
+  }
+
+  /// The logistic function `1 / (1 + e^-x)` of each element, computed without overflow for
+  /// large negative inputs.
+  public func sigmoid() -> Tensor {
+    let y = elementwiseMap { x -> Float in
+      if x >= 0 { return 1 / (1 + Foundation.exp(-x)) }
+      let e = Foundation.exp(x)
+      return e / (1 + e)
+    }
+    return Tensor.record(y, op: "sigmoid", inputs: [self]) { g in
+      [Tensor.elementwiseGradient(g, y) { g, y in g * y * (1 - y) }]
+    }
+  }
+
+  /// Each element limited to `[min, max]`; a nil bound is open. As in NumPy, `max` wins when
+  /// `min > max`. The gradient passes where the input lies inside the closed interval.
+  public func clamped(min lower: Float? = nil, max upper: Float? = nil) -> Tensor {
+    let lo = lower ?? -.infinity, hi = upper ?? .infinity
+    let y = elementwiseMap { x -> Float in
+      let a = x < lo ? lo : x
+      return a > hi ? hi : a
+    }
+    let x = detached()
+    return Tensor.record(y, op: "clamp", inputs: [self]) { g in
+      [Tensor.elementwiseGradient(g, x) { g, x in x >= lo && x <= hi ? g : 0 }]
+    }
+  }
+
+  // MARK: binary
+
+  /// The elementwise larger of `a` and `b`, broadcasting. Where they are equal the gradient is
+  /// split evenly between the two (as in PyTorch); a NaN on either side gives NaN.
+  public static func maximum(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    try extremum(a, b, op: "maximum", larger: true)
+  }
+
+  /// The elementwise smaller of `a` and `b`, broadcasting. Ties split the gradient evenly.
+  public static func minimum(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    try extremum(a, b, op: "minimum", larger: false)
+  }
+
+  private static func extremum(_ a: Tensor, _ b: Tensor, op: String, larger: Bool) throws -> Tensor {
+    let v = larger
+      ? try broadcastMap(a, b, op: op) { x, y in x > y || x.isNaN ? x : y }
+      : try broadcastMap(a, b, op: op) { x, y in x < y || x.isNaN ? x : y }
+    let ad = a.detached(), bd = b.detached()
+    return record(v, op: op, inputs: [a, b]) { g in
+      // the share of the gradient that goes to `a`: 1 where a wins, 1/2 on ties, 0 where b wins
+      let share = larger
+        ? try broadcastMap(ad, bd, op: op) { x, y in x > y ? 1 : (x == y ? 0.5 : 0) }
+        : try broadcastMap(ad, bd, op: op) { x, y in x < y ? 1 : (x == y ? 0.5 : 0) }
+      let ga = a.requiresGrad ? try elementwiseGradient(g, share) { g, s in g * s }.sumToShape(a.shape) : nil
+      let gb = b.requiresGrad ? try elementwiseGradient(g, share) { g, s in g * (1 - s) }.sumToShape(b.shape) : nil
+      return [ga, gb]
+    }
+  }
+
+  // MARK: kernels
+
+  /// `f` of every element into a fresh tensor of the same shape.
+  @inline(__always)
+  fileprivate func elementwiseMap(_ f: (Float) -> Float) -> Tensor {
+    let x = storage.pointer
+    return Tensor(shape: shape) { o in for i in 0..<o.count { o[i] = f(x[i]) } }
+  }
+
+  /// `f(g[i], t[i])` for an output gradient `g` and a tensor `t` of the same element count.
+  @inline(__always)
+  fileprivate static func elementwiseGradient(_ g: Tensor, _ t: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
+    precondition(g.count == t.count, "gradient and saved tensor differ in size")
+    let gp = g.storage.pointer, tp = t.storage.pointer
+    return Tensor(shape: g.shape) { o in for i in 0..<o.count { o[i] = f(gp[i], tp[i]) } }
+  }
+}

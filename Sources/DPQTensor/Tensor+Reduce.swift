@@ -1,0 +1,368 @@
+import Foundation
+
+/// Reductions (sum, mean, max, min, argmax, argmin, logsumexp, variance) and their gradients.
+///
+/// Every reduction first folds the input shape into the fewest axes that matter: size-1 axes are
+/// dropped and neighbouring axes of the same kind (kept or reduced) are merged. One run of
+/// reduced axes is then a `[outer, reduce, inner]` block: `inner == 1` is the per-row case
+/// (contiguous runs, summed with several Double accumulators) and `outer == 1` the per-column
+/// case (whole rows folded into an output row, a loop the compiler vectorises). Several separate
+/// runs are reduced one block at a time, innermost first.
+///
+/// Axes may be negative (counted from the end); nil means all axes and gives a rank-0 result.
+/// Repeated or out-of-range axes throw.
+
+/// How a reduction walks its input.
+private struct ReductionPlan {
+  let inputShape: [Int]
+  /// The reduced axes with size 1 (the shape the gradient is expanded from).
+  let keptShape: [Int]
+  /// The result shape: `keptShape`, or without the reduced axes.
+  let outShape: [Int]
+  /// Elements folded into each output element.
+  let reducedCount: Int
+  /// The input shape with size-1 axes dropped and same-kind neighbours merged.
+  let groups: [(size: Int, reduced: Bool)]
+  /// The `[outer, reduce, inner]` form when at most one group is reduced.
+  let block: (outer: Int, reduce: Int, inner: Int)?
+
+  init(shape: [Int], axes requested: [Int]?, keepDims: Bool, op: String) throws {
+    let rank = shape.count
+    var isReduced = [Bool](repeating: requested == nil, count: rank)
+    for a in requested ?? [] {
+      let k = a < 0 ? a + rank : a
+      guard k >= 0 && k < rank else { throw TensorError.invalidAxis(op: op, axis: a, rank: rank) }
+      guard !isReduced[k] else {
+        throw TensorError.invalidArgument(op: op, reason: "axis \(a) is listed twice in \(fmt(requested ?? []))")
+      }
+      isReduced[k] = true
+    }
+    inputShape = shape
+    keptShape = (0..<rank).map { isReduced[$0] ? 1 : shape[$0] }
+    outShape = keepDims ? keptShape : (0..<rank).filter { !isReduced[$0] }.map { shape[$0] }
+    reducedCount = (0..<rank).filter { isReduced[$0] }.reduce(1) { $0 * shape[$1] }
+    var g: [(size: Int, reduced: Bool)] = []
+    for i in 0..<rank where shape[i] != 1 {
+      if let last = g.last, last.reduced == isReduced[i] {
+        g[g.count - 1].size = last.size * shape[i]
+      } else {
+        g.append((shape[i], isReduced[i]))
+      }
+    }
+    groups = g
+    let runs = g.indices.filter { g[$0].reduced }
+    switch runs.count {
+    case 0: block = (g.reduce(1) { $0 * $1.size }, 1, 1)
+    case 1:
+      let r = runs[0]
+      block = (g[..<r].reduce(1) { $0 * $1.size }, g[r].size, g[(r + 1)...].reduce(1) { $0 * $1.size })
+    default: block = nil
+    }
+  }
+}
+
+private enum ReductionKind { case sum, max, min }
+
+extension Tensor {
+  // MARK: sum, mean, max, min
+
+  /// The sum over `axes` (all axes when nil).
+  public func sum(axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
+    let plan = try ReductionPlan(shape: shape, axes: axes, keepDims: keepDims, op: "sum")
+    let v = reducedValues(plan, .sum)
+    let x = detached()
+    return Tensor.record(v, op: "sum", inputs: [self]) { g in [try x.expandedGradient(g, plan, scale: 1)] }
+  }
+
+  /// The mean over `axes` (all axes when nil); NaN over an empty axis.
+  public func mean(axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
+    let plan = try ReductionPlan(shape: shape, axes: axes, keepDims: keepDims, op: "mean")
+    let v = reducedValues(plan, .sum)
+    let n = Float(plan.reducedCount)
+    Tensor.scaleInPlace(v, by: 1 / n)
+    let x = detached()
+    return Tensor.record(v, op: "mean", inputs: [self]) { g in [try x.expandedGradient(g, plan, scale: 1 / n)] }
+  }
+
+  /// The largest value over `axes` (all axes when nil). A NaN in a slice makes its result NaN.
+  /// The gradient is split evenly among the elements that equal the maximum (as `torch.amax`
+  /// does), so ties get a symmetric subgradient instead of an arbitrary winner.
+  public func max(axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
+    try extremum(axes: axes, keepDims: keepDims, kind: .max, op: "max")
+  }
+
+  /// The smallest value over `axes` (all axes when nil); ties split the gradient evenly.
+  public func min(axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
+    try extremum(axes: axes, keepDims: keepDims, kind: .min, op: "min")
+  }
+
+  private func extremum(axes: [Int]?, keepDims: Bool, kind: ReductionKind, op: String) throws -> Tensor {
+    let plan = try ReductionPlan(shape: shape, axes: axes, keepDims: keepDims, op: op)
+    try Tensor.requireNonEmpty(plan, op: op)
+    let v = reducedValues(plan, kind)
+    let x = detached()
+    return Tensor.record(v, op: op, inputs: [self]) { g in
+      let best = try x.expandedGradient(v, plan, scale: 1)
+      let xp = x.storage.pointer, bp = best.storage.pointer
+      let hits = Tensor(shape: x.shape) { o in for i in 0..<o.count { o[i] = xp[i] == bp[i] ? 1 : 0 } }
+      let counts = hits.reducedValues(plan, .sum)
+      let gp = g.storage.pointer, cp = counts.storage.pointer
+      let share = Tensor(shape: g.shape) { o in for i in 0..<o.count { o[i] = cp[i] > 0 ? gp[i] / cp[i] : 0 } }
+      let spread = try x.expandedGradient(share, plan, scale: 1)
+      let sp = spread.storage.pointer, hp = hits.storage.pointer
+      return [Tensor(shape: x.shape) { o in for i in 0..<o.count { o[i] = hp[i] != 0 ? sp[i] : 0 } }]
+    }
+  }
+
+  // MARK: argmax, argmin
+
+  /// The position of the largest value along `axis` for every other position, in row-major
+  /// order of the remaining axes (so a `[n, k]` tensor gives `n` indices for `axis: 1`). The
+  /// first of equal values wins; a NaN counts as the largest, as in NumPy.
+  public func argmax(axis: Int) throws -> [Int] { try argExtremum(axis: axis, larger: true, op: "argmax") }
+
+  /// The position of the smallest value along `axis`; see `argmax(axis:)`.
+  public func argmin(axis: Int) throws -> [Int] { try argExtremum(axis: axis, larger: false, op: "argmin") }
+
+  /// `argmax(axis:)` as a Float tensor of the remaining shape (with the axis as size 1 when
+  /// `keepDims`), for use inside tensor expressions.
+  public func argmaxTensor(axis: Int, keepDims: Bool = false) throws -> Tensor {
+    let plan = try ReductionPlan(shape: shape, axes: [axis], keepDims: keepDims, op: "argmax")
+    let idx = try argExtremum(axis: axis, larger: true, op: "argmax")
+    return Tensor(shape: plan.outShape) { o in for i in 0..<o.count { o[i] = Float(idx[i]) } }
+  }
+
+  private func argExtremum(axis: Int, larger: Bool, op: String) throws -> [Int] {
+    let (outer, reduce, inner) = try axisBlock(axis, op: op)
+    guard reduce > 0 || outer * inner == 0 else {
+      throw TensorError.invalidArgument(op: op, reason: "axis \(axis) of shape \(fmt(shape)) is empty")
+    }
+    let x = storage.pointer
+    var result = [Int](repeating: 0, count: outer * inner)
+    guard reduce > 1 else { return result }
+    @inline(__always) func better(_ v: Float, _ best: Float) -> Bool {
+      (larger ? v > best : v < best) || (v.isNaN && !best.isNaN)
+    }
+    if inner == 1 {
+      for o in 0..<outer {
+        let row = x + o * reduce
+        var best = row[0], at = 0
+        for r in 1..<reduce where better(row[r], best) { best = row[r]; at = r }
+        result[o] = at
+      }
+    } else {
+      var best = [Float](repeating: 0, count: inner)
+      for o in 0..<outer {
+        let base = x + o * reduce * inner
+        for j in 0..<inner { best[j] = base[j] }
+        result.withUnsafeMutableBufferPointer { res in
+          for r in 1..<reduce {
+            let row = base + r * inner
+            for j in 0..<inner where better(row[j], best[j]) { best[j] = row[j]; res[o * inner + j] = r }
+          }
+        }
+      }
+    }
+    return result
+  }
+
+  // MARK: logsumexp, variance
+
+  /// `log(sum(exp(x)))` over `axes`, computed as `m + log(sum(exp(x - m)))` with `m` the maximum,
+  /// so large inputs do not overflow. A slice of only -inf gives -inf. The gradient is the
+  /// softmax of the input over the same axes.
+  public func logsumexp(axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
+    let op = "logsumexp"
+    let plan = try ReductionPlan(shape: shape, axes: axes, keepDims: keepDims, op: op)
+    try Tensor.requireNonEmpty(plan, op: op)
+    let x = detached()
+    let v: Tensor
+    if let b = plan.block, b.inner == 1 {
+      // per-row: one pass for the maximum, one for the shifted exponentials
+      let xp = storage.pointer
+      v = Tensor(shape: plan.outShape) { o in
+        for i in 0..<b.outer {
+          let row = xp + i * b.reduce
+          var m = row[0]
+          for r in 1..<b.reduce { m = Tensor.larger(m, row[r]) }
+          let shift = m.isFinite ? m : 0
+          var s: Float = 0
+          for r in 0..<b.reduce { s += Foundation.exp(row[r] - shift) }
+          o[i] = shift + Foundation.log(s)
+        }
+      }
+    } else {
+      let m = reducedValues(plan, .max)
+      let mp = m.storage.pointer
+      for i in 0..<m.count where !mp[i].isFinite { mp[i] = 0 }
+      let me = try expandedGradient(m, plan, scale: 1)
+      let xp = storage.pointer, ep = me.storage.pointer
+      let e = Tensor(shape: shape) { o in for i in 0..<o.count { o[i] = Foundation.exp(xp[i] - ep[i]) } }
+      v = e.reducedValues(plan, .sum)
+      let vp = v.storage.pointer
+      for i in 0..<v.count { vp[i] = mp[i] + Foundation.log(vp[i]) }
+    }
+    return Tensor.record(v, op: op, inputs: [self]) { g in
+      // d/dx = g * exp(x - lse); a non-finite lse has no meaningful softmax, so it gets 0
+      let ge = try x.expandedGradient(g, plan, scale: 1), le = try x.expandedGradient(v, plan, scale: 1)
+      let xp = x.storage.pointer, gp = ge.storage.pointer, lp = le.storage.pointer
+      return [Tensor(shape: x.shape) { o in
+        for i in 0..<o.count { o[i] = lp[i].isFinite ? gp[i] * Foundation.exp(xp[i] - lp[i]) : 0 }
+      }]
+    }
+  }
+
+  /// The variance over `axes`, two-pass (mean first, then squared deviations) for accuracy.
+  /// Divides by `n - 1` when `unbiased`, else by `n`; throws when that count is not positive.
+  public func variance(axes: [Int]? = nil, keepDims: Bool = false, unbiased: Bool = false) throws -> Tensor {
+    let op = "variance"
+    let plan = try ReductionPlan(shape: shape, axes: axes, keepDims: keepDims, op: op)
+    let n = plan.reducedCount, divisor = unbiased ? n - 1 : n
+    let outCount = plan.outShape.reduce(1, *)
+    guard divisor > 0 || outCount == 0 else {
+      throw TensorError.invalidArgument(op: op, reason: "\(unbiased ? "unbiased " : "")variance over \(n) element(s) "
+        + "per result (shape \(fmt(shape)), axes \(axes.map(fmt) ?? "all")) divides by \(divisor)")
+    }
+    let mean = reducedValues(plan, .sum)
+    Tensor.scaleInPlace(mean, by: 1 / Float(n))
+    let me = try expandedGradient(mean, plan, scale: 1)
+    let xp = storage.pointer, mp = me.storage.pointer
+    let squares = Tensor(shape: shape) { o in for i in 0..<o.count { let d = xp[i] - mp[i]; o[i] = d * d } }
+    let v = squares.reducedValues(plan, .sum)
+    Tensor.scaleInPlace(v, by: 1 / Float(divisor))
+    let x = detached()
+    return Tensor.record(v, op: op, inputs: [self]) { g in
+      // d/dx = g * 2 (x - mean) / divisor; the mean's own dependence on x sums to zero
+      let ge = try x.expandedGradient(g, plan, scale: 2 / Float(divisor))
+      let me = try x.expandedGradient(mean, plan, scale: 1)
+      let xp = x.storage.pointer, gp = ge.storage.pointer, mp = me.storage.pointer
+      return [Tensor(shape: x.shape) { o in for i in 0..<o.count { o[i] = gp[i] * (xp[i] - mp[i]) } }]
+    }
+  }
+
+  // MARK: kernels
+
+  /// NaN-propagating maximum and minimum of two values.
+  @inline(__always) fileprivate static func larger(_ a: Float, _ b: Float) -> Float { b > a || b.isNaN ? b : a }
+  @inline(__always) fileprivate static func smaller(_ a: Float, _ b: Float) -> Float { b < a || b.isNaN ? b : a }
+
+  /// Splits the shape at `axis` into `[outer, reduce, inner]` (negative axes count from the end).
+  fileprivate func axisBlock(_ axis: Int, op: String) throws -> (outer: Int, reduce: Int, inner: Int) {
+    let k = axis < 0 ? axis + rank : axis
+    guard k >= 0 && k < rank else { throw TensorError.invalidAxis(op: op, axis: axis, rank: rank) }
+    return (shape[..<k].reduce(1, *), shape[k], shape[(k + 1)...].reduce(1, *))
+  }
+
+  private static func requireNonEmpty(_ plan: ReductionPlan, op: String) throws {
+    if plan.reducedCount == 0 && plan.outShape.reduce(1, *) > 0 {
+      throw TensorError.invalidArgument(op: op, reason: "cannot reduce over an empty axis of shape \(fmt(plan.inputShape))")
+    }
+  }
+
+  /// Multiplies a freshly computed tensor's values in place (it shares storage with no one).
+  fileprivate static func scaleInPlace(_ t: Tensor, by s: Float) {
+    let p = t.storage.pointer
+    for i in 0..<t.count { p[i] *= s }
+  }
+
+  /// The reduction's values, shaped `plan.outShape`, in fresh storage.
+  private func reducedValues(_ plan: ReductionPlan, _ kind: ReductionKind) -> Tensor {
+    if let b = plan.block {
+      let out = TensorStorage(count: b.outer * b.inner, zeroed: false)
+      Tensor.reduceBlock(storage.pointer, out.pointer, b.outer, b.reduce, b.inner, kind)
+      return Tensor(shape: plan.outShape, storage: out)
+    }
+    // separate runs of reduced axes: fold one run at a time, innermost first
+    var sizes = plan.groups.map(\.size)
+    var current = storage
+    for r in plan.groups.indices.reversed() where plan.groups[r].reduced {
+      let outer = sizes[..<r].reduce(1, *), inner = sizes[(r + 1)...].reduce(1, *)
+      let next = TensorStorage(count: outer * inner, zeroed: false)
+      Tensor.reduceBlock(current.pointer, next.pointer, outer, sizes[r], inner, kind)
+      sizes[r] = 1
+      current = next
+    }
+    return Tensor(shape: plan.outShape, storage: current)
+  }
+
+  private static func reduceBlock(_ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                                  _ outer: Int, _ reduce: Int, _ inner: Int, _ kind: ReductionKind) {
+    switch kind {
+    case .sum:
+      if inner == 1 {
+        for o in 0..<outer { dst[o] = rowSum(src + o * reduce, reduce) }
+      } else {
+        foldRows(src, dst, outer, reduce, inner, empty: 0) { $0 + $1 }
+      }
+    case .max: foldRows(src, dst, outer, reduce, inner, empty: -.infinity) { larger($0, $1) }
+    case .min: foldRows(src, dst, outer, reduce, inner, empty: .infinity) { smaller($0, $1) }
+    }
+  }
+
+  /// The sum of `n` contiguous floats with four Double accumulators (accurate, and independent
+  /// chains so the adds overlap).
+  @inline(__always)
+  private static func rowSum(_ p: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
+    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    var r = 0
+    while r + 4 <= n {
+      s0 += Double(p[r]); s1 += Double(p[r + 1]); s2 += Double(p[r + 2]); s3 += Double(p[r + 3])
+      r += 4
+    }
+    while r < n { s0 += Double(p[r]); r += 1 }
+    return Float((s0 + s1) + (s2 + s3))
+  }
+
+  /// Folds `[outer, reduce, inner]` into `[outer, inner]` with `f`. With `inner == 1` each
+  /// output is a scan over a contiguous run; otherwise whole rows of `inner` values are folded
+  /// into the output row, which vectorises.
+  @inline(__always)
+  private static func foldRows(_ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+                               _ outer: Int, _ reduce: Int, _ inner: Int, empty: Float,
+                               _ f: (Float, Float) -> Float) {
+    guard reduce > 0 else { dst.update(repeating: empty, count: outer * inner); return }
+    if inner == 1 {
+      for o in 0..<outer {
+        let row = src + o * reduce
+        var acc = row[0]
+        for r in 1..<reduce { acc = f(acc, row[r]) }
+        dst[o] = acc
+      }
+      return
+    }
+    for o in 0..<outer {
+      let base = src + o * reduce * inner, out = dst + o * inner
+      out.update(from: base, count: inner)
+      for r in 1..<reduce {
+        let row = base + r * inner
+        for j in 0..<inner { out[j] = f(out[j], row[j]) }
+      }
+    }
+  }
+
+  /// Spreads `g` (shaped like the reduction's result) back over the input shape, times `scale`:
+  /// the gradient of a sum, and the broadcast every other reduction gradient needs.
+  fileprivate func expandedGradient(_ g: Tensor, _ plan: ReductionPlan, scale: Float) throws -> Tensor {
+    let gp = g.storage.pointer
+    guard let b = plan.block else {
+      let kept = Tensor(shape: plan.keptShape, storage: g.storage)
+      return try Tensor.broadcastMap(kept, self, op: "reduce backward") { v, _ in v * scale }
+    }
+    return Tensor(shape: plan.inputShape) { o in
+      if b.inner == 1 {
+        for i in 0..<b.outer {
+          let v = gp[i] * scale, base = i * b.reduce
+          for r in 0..<b.reduce { o[base + r] = v }
+        }
+      } else {
+        for i in 0..<b.outer {
+          let src = gp + i * b.inner
+          for r in 0..<b.reduce {
+            let base = (i * b.reduce + r) * b.inner
+            for j in 0..<b.inner { o[base + j] = src[j] * scale }
+          }
+        }
+      }
+    }
+  }
+}

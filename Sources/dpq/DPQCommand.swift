@@ -1,0 +1,26 @@
+import ArgumentParser
+import DPQTensor
+
+/// The `dpq` command: the REPL, scripts, notebooks, experiments and benchmarks.
+@main
+struct DPQCommand: ParsableCommand {
+  static let version = "0.1.0"
+
+  static let configuration = CommandConfiguration(
+    commandName: "dpq",
+    abstract: "Deep Progressive Quantization: train, encode, search and evaluate compact codes.",
+    version: version,
+    subcommands: [InfoCommand.self, BenchCommand.self]
+  )
+}
+
+/// `dpq info`: version and the linear-algebra back end, the facts a benchmark report needs.
+struct InfoCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(commandName: "info", abstract: "Print the version and the OpenBLAS configuration.")
+
+  func run() throws {
+    print("dpq \(DPQCommand.version)")
+    print("OpenBLAS core: \(BLAS.coreName)")
+    print("OpenBLAS threads: \(BLAS.threadCount)")
+  }
+}

@@ -1,2 +1,0 @@
-import DPQTensor
-print(BLAS.coreName)

@@ -1,0 +1,119 @@
+import DPQTensor
+import Foundation
+import Testing
+@testable import DPQData
+
+/// The project's private Python (scripts/setup builds .venv with numpy and safetensors).
+fileprivate func interopPython() -> String? {
+  let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  let py = root.appendingPathComponent(".venv/bin/python").path
+  guard FileManager.default.isExecutableFile(atPath: py) else { return nil }
+  return runProcess(py, ["-c", "import safetensors, numpy"]).status == 0 ? py : nil
+}
+
+fileprivate func runProcess(_ exe: String, _ args: [String]) -> (status: Int32, output: String) {
+  let p = Process()
+  p.executableURL = URL(fileURLWithPath: exe)
+  p.arguments = args
+  let pipe = Pipe()
+  p.standardOutput = pipe
+  p.standardError = pipe
+  do { try p.run() } catch { return (-1, "\(error)") }
+  let data = pipe.fileHandleForReading.readDataToEndOfFile()
+  p.waitUntilExit()
+  return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+fileprivate func temporaryDirectory() throws -> String {
+  let dir = NSTemporaryDirectory() + "dpq-test-\(UUID().uuidString)"
+  try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+  return dir
+}
+
+@Suite struct SafeTensorsTests {
+  func sample() throws -> SafeTensors {
+    let w = try Tensor(shape: [2, 3], scalars: [1, -2, 3.5, 4, 5, 6])
+    return SafeTensors(entries: [.init(name: "fc.weight", tensor: w),
+                                 .init(name: "codes", integers: [0, 255, 7, 9], shape: [2, 2], dtype: .uint8),
+                                 .init(name: "ids", integers: [-1, 1 << 40], shape: [2], dtype: .int64)],
+                       metadata: ["format": "dpq", "version": "1"])
+  }
+
+  @Test func roundTrip() throws {
+    let dir = try temporaryDirectory()
+    let path = dir + "/m.safetensors"
+    try sample().write(to: path)
+    let back = try SafeTensors.read(path)
+    #expect(back.metadata == ["format": "dpq", "version": "1"])
+    #expect(try back.tensor("fc.weight").scalars == [1, -2, 3.5, 4, 5, 6])
+    #expect(try back.integers("codes").values == [0, 255, 7, 9])
+    #expect(try back.integers("ids").values == [-1, 1 << 40])
+    #expect(throws: SafeTensorsError.missing(path: path, name: "nope")) { try back.tensor("nope", path: path) }
+    #expect(throws: SafeTensorsError.self) { try back.tensor("fc.weight", shape: [3, 2], path: path) }
+    // the data section starts 8-byte aligned
+    let bytes = try sample().encoded()
+    let h = bytes[0..<8].reversed().reduce(0) { $0 << 8 | Int($1) }
+    #expect((8 + h) % 8 == 0)
+  }
+
+  @Test func refusesCorruptFiles() throws {
+    let good = try sample().encoded()
+    let cases: [(String, [UInt8], String)] = [
+      ("empty", [], "truncated"),
+      ("short data", Array(good.dropLast(3)), "truncated"),
+      ("lying header length", [0xff, 0xff, 0, 0, 0, 0, 0, 0] + good.dropFirst(8), "header"),
+      ("garbage json", [4, 0, 0, 0, 0, 0, 0, 0, 0x7b, 0x7b, 0x7b, 0x7b], "JSON"),
+    ]
+    for (label, bytes, word) in cases {
+      do {
+        _ = try SafeTensors.decode(bytes, path: "x.safetensors")
+        Issue.record("\(label): accepted")
+      } catch let e as SafeTensorsError {
+        #expect(e.description.hasPrefix("x.safetensors: "), "\(label): \(e)")
+        #expect(e.description.localizedCaseInsensitiveContains(word), "\(label): \(e)")
+      }
+    }
+    #expect(throws: SafeTensorsError.self) { try SafeTensors.read("/nonexistent/dir/m.safetensors") }
+  }
+
+  @Test func atomicWriteKeepsOldFileOnFailure() throws {
+    let dir = try temporaryDirectory()
+    let path = dir + "/m.safetensors"
+    try sample().write(to: path)
+    let before = try Data(contentsOf: URL(fileURLWithPath: path))
+    #expect(throws: SafeTensorsError.self) { try sample().write(to: dir + "/missing-dir/m.safetensors") }
+    #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+  }
+
+  @Test func interoperatesWithPythonSafetensors() throws {
+    guard let py = interopPython() else {
+      print("SKIPPED interoperatesWithPythonSafetensors: .venv with safetensors not available (run scripts/setup)")
+      return
+    }
+    let dir = try temporaryDirectory()
+    // dpq -> Python
+    try sample().write(to: dir + "/a.safetensors")
+    let read = runProcess(py, ["-c", """
+      from safetensors.numpy import load_file
+      d = load_file('\(dir)/a.safetensors')
+      print(d['fc.weight'].tolist(), d['codes'].dtype, d['ids'].tolist())
+      """])
+    #expect(read.status == 0, "\(read.output)")
+    #expect(read.output.contains("[[1.0, -2.0, 3.5], [4.0, 5.0, 6.0]] uint8 [-1, 1099511627776]"), "\(read.output)")
+    // Python -> dpq
+    let write = runProcess(py, ["-c", """
+      import numpy as np
+      from safetensors.numpy import save_file
+      save_file({'backbone.conv1.weight': np.arange(24, dtype=np.float32).reshape(2, 3, 2, 2),
+                 'codes': np.array([[1, 2], [3, 65535]], dtype=np.uint16)}, '\(dir)/b.safetensors',
+                metadata={'format': 'dpq'})
+      """])
+    #expect(write.status == 0, "\(write.output)")
+    let b = try SafeTensors.read(dir + "/b.safetensors")
+    #expect(b.metadata["format"] == "dpq")
+    let w = try b.tensor("backbone.conv1.weight")
+    #expect(w.shape == [2, 3, 2, 2])
+    #expect(w.scalars == (0..<24).map(Float.init))
+    #expect(try b.integers("codes").values == [1, 2, 3, 65535])
+  }
+}
