@@ -21,7 +21,7 @@ open class Module {
   private var ownBuffers: [(String, Buffer)] = []
   private var childModules: [(String, Module)] = []
 
-  public init() {}
+  public init() { _ = tunedAllocator }
 
   /// Seeds the generator that layers use for their initial weights when none is passed
   /// (like `torch.manual_seed`).

@@ -40,6 +40,10 @@ public final class MaxPool2D: Module {
     var argmax = [Int32](repeating: 0, count: planes * P)
     let y = makeTensor([g.batch, g.channels, g.outputHeight, OW]) { yp in
       withValues(x) { xp in argmax.withUnsafeMutableBufferPointer { am in
+        if k == 2 && s == 2 && p == 0 {
+          maxPool2x2(xp, yp, am.baseAddress!, planes: planes, geometry: g)
+          return
+        }
         for plane in 0..<planes {
           let src = xp + plane * HW, dst = yp + plane * P, idx = am.baseAddress! + plane * P
           for oy in 0..<g.outputHeight {
@@ -49,7 +53,7 @@ public final class MaxPool2D: Module {
               var best = -Float.infinity, at = y0 * W + x0
               for iy in y0..<y1 {
                 let row = src + iy * W
-                for ix in x0..<x1 where row[ix] > best || row[ix].isNaN { best = row[ix]; at = iy * W + ix }
+                for ix in x0..<x1 where row[ix] > best || row[ix].isNaN && !best.isNaN { best = row[ix]; at = iy * W + ix }
               }
               dst[oy * OW + ox] = best
               idx[oy * OW + ox] = Int32(at)
@@ -66,6 +70,28 @@ public final class MaxPool2D: Module {
           for q in 0..<P { d[Int(idx[q])] += src[q] }
         }
       }}}]
+    }
+  }
+}
+
+/// The common 2 x 2, stride 2 case without window clipping or inner loops.
+private func maxPool2x2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ index: UnsafeMutablePointer<Int32>,
+                        planes: Int, geometry g: WindowGeometry) {
+  let W = g.width, OW = g.outputWidth, OH = g.outputHeight, HW = g.inputPlane, P = g.outputPlane
+  for plane in 0..<planes {
+    let src = x + plane * HW, dst = y + plane * P, idx = index + plane * P
+    for oy in 0..<OH {
+      let r0 = src + 2 * oy * W, r1 = r0 + W, base = Int32(2 * oy * W)
+      for ox in 0..<OW {
+        let a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1]
+        // first maximum in row-major order wins, as in the general loop (NaN propagates)
+        var best = a, at = Int32(2 * ox)
+        if b > best || b.isNaN && !best.isNaN { best = b; at = Int32(2 * ox + 1) }
+        if c > best || c.isNaN && !best.isNaN { best = c; at = Int32(W + 2 * ox) }
+        if d > best || d.isNaN && !best.isNaN { best = d; at = Int32(W + 2 * ox + 1) }
+        dst[oy * OW + ox] = best
+        idx[oy * OW + ox] = base + at
+      }
     }
   }
 }
