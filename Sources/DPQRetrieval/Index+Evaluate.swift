@@ -11,6 +11,9 @@ extension Index {
   /// - `precisionAt`: the N of the P@N and R@N columns.
   /// - `curveCutoffs`: rank cutoffs of the precision-recall curve; by default 1, 2, 5, 10, 20, ...
   ///   and tenths of the ranked depth.
+  /// - The ranked depth is the largest of R, the P@N cutoffs and the curve cutoffs (at most n);
+  ///   recall denominators count every relevant item in the database, and the interpolated curve
+  ///   covers the ranked depth (levels never reached within it get precision 0).
   /// - `shouldStop`: polled between chunks of queries; a stopped evaluation averages over the
   ///   completed queries and says so (`isComplete == false`).
   public func evaluate(queries: Tensor, relevance: Relevance, blocksList: [Int]? = nil, mapAt R: Int? = nil,
@@ -47,6 +50,7 @@ extension Index {
 
     let qWords = relevance.queries.wordsPerItem, dWords = relevance.database.wordsPerItem
     let shared = relevance.sharedWords
+    let oneWord = shared == 1 && qWords == 1 && dWords == 1
     let completed = relevance.queries.masks.withUnsafeBufferPointer { qMasks in
       relevance.database.masks.withUnsafeBufferPointer { dMasks in
         cuts.withUnsafeBufferPointer { cutPointer in
@@ -55,32 +59,20 @@ extension Index {
             let slot = p * nq + query
             let hitRow = UnsafeMutableBufferPointer(rebasing: hits[(slot * cc) ..< ((slot + 1) * cc)])
             let interpRow = interpolated.baseAddress! + slot * levels
-            if shared == 1 && qWords == 1 && dWords == 1 {
-              // Single-word masks (up to 64 labels): the common case, kept tight.
-              let mask = qMasks[query]
-              if p == 0 {
-                var t = 0
-                for i in 0..<n where dMasks[i] & mask != 0 { t += 1 }
-                totals[query] = t
-              }
-              ap[slot] = summarizeRanking(length: list.ids.count, apDepth: apDepth, totalRelevant: totals[query],
-                                          sortedCutoffs: cutPointer, hits: hitRow, interpolated: interpRow) { r in
-                dMasks[Int(list.ids[r])] & mask != 0
-              }
+            let queryMask = qMasks.baseAddress! + query * qWords
+            if p == 0 {
+              totals[query] = countRelevant(queryMask: queryMask, queryWords: qWords, databaseMasks: dMasks.baseAddress!,
+                                            wordsPerItem: dWords, sharedWords: shared, count: n)
+            }
+            if oneWord {
+              ap[slot] = summarizeRanking(ids: list.ids, queryMask: queryMask[0], databaseMasks: dMasks.baseAddress!,
+                                          apDepth: apDepth, totalRelevant: totals[query], sortedCutoffs: cutPointer,
+                                          hits: hitRow, interpolated: interpRow)
             } else {
-              @inline(__always) func relevant(_ item: Int) -> Bool {
-                for w in 0..<shared where qMasks[query * qWords + w] & dMasks[item * dWords + w] != 0 { return true }
-                return false
-              }
-              if p == 0 {
-                var t = 0
-                for i in 0..<n where relevant(i) { t += 1 }
-                totals[query] = t
-              }
-              ap[slot] = summarizeRanking(length: list.ids.count, apDepth: apDepth, totalRelevant: totals[query],
-                                          sortedCutoffs: cutPointer, hits: hitRow, interpolated: interpRow) { r in
-                relevant(Int(list.ids[r]))
-              }
+              ap[slot] = summarizeRanking(ids: list.ids, queryMask: queryMask, databaseMasks: dMasks.baseAddress!,
+                                          wordsPerItem: dWords, sharedWords: shared,
+                                          apDepth: apDepth, totalRelevant: totals[query], sortedCutoffs: cutPointer,
+                                          hits: hitRow, interpolated: interpRow)
             }
           }
         }

@@ -101,8 +101,8 @@ public enum Metrics {
       cutoffs.withUnsafeBufferPointer { cuts in
         hits.withUnsafeMutableBufferPointer { h in
           interpolated.withUnsafeMutableBufferPointer { i in
-            summarizeRanking(length: rel.count, apDepth: apDepth, totalRelevant: totalRelevant, sortedCutoffs: cuts,
-                             hits: h, interpolated: interpolate ? i.baseAddress : nil) { rel[$0] }
+            summarizeRanking(relevant: rel, apDepth: apDepth, totalRelevant: totalRelevant, sortedCutoffs: cuts,
+                             hits: h, interpolated: interpolate ? i.baseAddress : nil)
           }
         }
       }

@@ -19,37 +19,43 @@ final class ScanWorker {
   let itemCount: Int
   let prefixCount: Int
   let tile: UnsafeMutablePointer<Float>
+  /// Top-k per prefix (small depth).
   var heaps: [TopKHeap] = []
-  let keys: UnsafeMutablePointer<UInt32>?
+  /// Every item's goodness per prefix, `[p][n]` (full sorts and the scores matrix).
   let rawGoodness: UnsafeMutablePointer<Float>?
-  let sorter: RadixSorter?
+  let sorter: RankSorter?
+  let sortedIds: UnsafeMutablePointer<UInt32>?
   let sortedGoodness: UnsafeMutablePointer<Float>?
 
   init(itemCount n: Int, blocks: Int, prefixCount p: Int, output: RankingOutput, useHeap: Bool) {
     itemCount = n
     prefixCount = p
     tile = .allocate(capacity: blocks * ScanWorker.tileSize)
+    var sorter: RankSorter? = nil, ids: UnsafeMutablePointer<UInt32>? = nil, scores: UnsafeMutablePointer<Float>? = nil
+    var raw: UnsafeMutablePointer<Float>? = nil
     switch output {
     case let .ranked(depth, needsScores):
       if useHeap {
         heaps = (0..<p).map { _ in TopKHeap(capacity: depth) }
-        keys = nil; sorter = nil; sortedGoodness = nil
       } else {
-        keys = .allocate(capacity: max(p * n, 1))
-        sorter = RadixSorter(capacity: n)
-        sortedGoodness = needsScores ? .allocate(capacity: max(depth, 1)) : nil
+        raw = .allocate(capacity: max(p * n, 1))
+        sorter = RankSorter(capacity: n)
+        ids = .allocate(capacity: max(depth, 1))
+        if needsScores { scores = .allocate(capacity: max(depth, 1)) }
       }
-      rawGoodness = nil
     case .unsorted:
-      keys = nil; sorter = nil; sortedGoodness = nil
-      rawGoodness = .allocate(capacity: max(p * n, 1))
+      raw = .allocate(capacity: max(p * n, 1))
     }
+    self.sorter = sorter
+    sortedIds = ids
+    sortedGoodness = scores
+    rawGoodness = raw
   }
 
   deinit {
     tile.deallocate()
     for h in heaps { h.deallocate() }
-    keys?.deallocate(); rawGoodness?.deallocate(); sortedGoodness?.deallocate()
+    sortedIds?.deallocate(); rawGoodness?.deallocate(); sortedGoodness?.deallocate()
   }
 }
 
@@ -127,78 +133,6 @@ extension Index {
         }
       }
     }
-    _ = n
     return completed
-  }
-
-  /// Scans every item for one query and hands one list per prefix to `consume`.
-  private func scanQuery(worker: ScanWorker, query: Int, lut: UnsafePointer<Float>, queryNorm: Float,
-                         norms: UnsafePointer<Float>?, prefixes: [Int], output: RankingOutput,
-                         consume: (ScanWorker, Int, Int, RankedList) -> Void) {
-    switch codes.storage {
-    case .uint8(let a):
-      a.withUnsafeBufferPointer { scanQuery(codes: $0.baseAddress!, worker: worker, query: query, lut: lut, queryNorm: queryNorm,
-                                            norms: norms, prefixes: prefixes, output: output, consume: consume) }
-    case .uint16(let a):
-      a.withUnsafeBufferPointer { scanQuery(codes: $0.baseAddress!, worker: worker, query: query, lut: lut, queryNorm: queryNorm,
-                                            norms: norms, prefixes: prefixes, output: output, consume: consume) }
-    }
-  }
-
-  private func scanQuery<C: FixedWidthInteger & UnsignedInteger>(
-    codes: UnsafePointer<C>, worker: ScanWorker, query: Int, lut: UnsafePointer<Float>, queryNorm: Float,
-    norms: UnsafePointer<Float>?, prefixes: [Int], output: RankingOutput,
-    consume: (ScanWorker, Int, Int, RankedList) -> Void
-  ) {
-    let n = count, mk = blockCount, k = codewordCount
-    let tileSize = ScanWorker.tileSize
-    let maxBlocks = prefixes.last ?? 1
-    let all = prefixes.count > 1
-    for h in worker.heaps.indices { worker.heaps[h].reset() }
-    var start = 0
-    while start < n {
-      let c = min(tileSize, n - start)
-      scanRunningSums(codes, stride: mk, lut: lut, codewordCount: k, start: start, count: c,
-                      blocks: maxBlocks, all: all, out: worker.tile, outStride: tileSize)
-      for (p, blocks) in prefixes.enumerated() {
-        let row = worker.tile + (all ? (blocks - 1) * tileSize : 0)
-        if metric == .squaredL2, let norms {
-          convertToGoodness(row, count: c, metric: metric, queryNorm: queryNorm, itemNorms: norms + (blocks - 1) * n + start)
-        }
-        if !worker.heaps.isEmpty {
-          worker.heaps[p].offer(row, count: c, firstId: start)
-        } else if let keys = worker.keys {
-          let dst = keys + p * n + start
-          for j in 0..<c { dst[j] = descendingKey(row[j]) }
-        } else if let raw = worker.rawGoodness {
-          (raw + p * n + start).update(from: row, count: c)
-        }
-      }
-      start += c
-    }
-    for p in prefixes.indices {
-      switch output {
-      case .unsorted:
-        let raw = worker.rawGoodness! + p * n
-        consume(worker, query, p, RankedList(ids: UnsafeBufferPointer(start: nil, count: 0),
-                                             goodness: UnsafeBufferPointer(start: raw, count: n)))
-      case let .ranked(depth, needsScores):
-        if !worker.heaps.isEmpty {
-          worker.heaps[p].sortBestFirst()
-          let size = worker.heaps[p].size
-          consume(worker, query, p, RankedList(ids: UnsafeBufferPointer(start: worker.heaps[p].ids, count: size),
-                                               goodness: UnsafeBufferPointer(start: worker.heaps[p].goodness, count: size)))
-        } else {
-          let sorted = worker.sorter!.sortIds(keys: worker.keys! + p * n, count: n)
-          let d = min(depth, n)
-          var g = UnsafeBufferPointer<Float>(start: nil, count: 0)
-          if needsScores, let out = worker.sortedGoodness {
-            for j in 0..<d { out[j] = goodness(fromKey: sorted.keys[j]) }
-            g = UnsafeBufferPointer(start: out, count: d)
-          }
-          consume(worker, query, p, RankedList(ids: UnsafeBufferPointer(start: sorted.ids, count: d), goodness: g))
-        }
-      }
-    }
   }
 }

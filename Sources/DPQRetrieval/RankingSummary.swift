@@ -15,7 +15,7 @@ let recallLevelCount = 11
 ///   recall reaches i/10 (0 where the list never reaches it). Needs `totalRelevant`.
 /// - Returns AP@R = (1 / #relevant in top R) * sum_{r<=R} P@r * rel_r, or 0 with none.
 @inline(__always)
-func summarizeRanking(length: Int, apDepth: Int, totalRelevant: Int,
+private func summarizeRanking(length: Int, apDepth: Int, totalRelevant: Int,
                       sortedCutoffs: UnsafeBufferPointer<Int>, hits hitsOut: UnsafeMutableBufferPointer<Int>,
                       interpolated: UnsafeMutablePointer<Double>?,
                       isRelevant: (Int) -> Bool) -> Double {
@@ -55,4 +55,53 @@ func summarizeRanking(length: Int, apDepth: Int, totalRelevant: Int,
       return hitsInDepth > 0 ? apSum / Double(hitsInDepth) : 0
     }
   }
+}
+
+// Concrete entry points: the walk is specialised here, in its own file, for each way of telling
+// relevance, so the per-entry test is inlined even without whole-module optimisation.
+
+/// `summarizeRanking` over explicit relevance flags.
+func summarizeRanking(relevant: UnsafeBufferPointer<Bool>, apDepth: Int, totalRelevant: Int,
+                      sortedCutoffs: UnsafeBufferPointer<Int>, hits: UnsafeMutableBufferPointer<Int>,
+                      interpolated: UnsafeMutablePointer<Double>?) -> Double {
+  summarizeRanking(length: relevant.count, apDepth: apDepth, totalRelevant: totalRelevant, sortedCutoffs: sortedCutoffs,
+                   hits: hits, interpolated: interpolated) { relevant[$0] }
+}
+
+/// `summarizeRanking` over ranked ids with one-word label masks (up to 64 labels).
+func summarizeRanking(ids: UnsafeBufferPointer<UInt32>, queryMask: UInt64, databaseMasks: UnsafePointer<UInt64>,
+                      apDepth: Int, totalRelevant: Int, sortedCutoffs: UnsafeBufferPointer<Int>,
+                      hits: UnsafeMutableBufferPointer<Int>, interpolated: UnsafeMutablePointer<Double>?) -> Double {
+  summarizeRanking(length: ids.count, apDepth: apDepth, totalRelevant: totalRelevant, sortedCutoffs: sortedCutoffs,
+                   hits: hits, interpolated: interpolated) { databaseMasks[Int(ids[$0])] & queryMask != 0 }
+}
+
+/// `summarizeRanking` over ranked ids with multi-word label masks.
+func summarizeRanking(ids: UnsafeBufferPointer<UInt32>, queryMask: UnsafePointer<UInt64>, databaseMasks: UnsafePointer<UInt64>,
+                      wordsPerItem: Int, sharedWords: Int,
+                      apDepth: Int, totalRelevant: Int, sortedCutoffs: UnsafeBufferPointer<Int>,
+                      hits: UnsafeMutableBufferPointer<Int>, interpolated: UnsafeMutablePointer<Double>?) -> Double {
+  summarizeRanking(length: ids.count, apDepth: apDepth, totalRelevant: totalRelevant, sortedCutoffs: sortedCutoffs,
+                   hits: hits, interpolated: interpolated) {
+    sharesLabel(queryMask, databaseMasks + Int(ids[$0]) * wordsPerItem, sharedWords)
+  }
+}
+
+/// Database items sharing a label with the query (the denominator of recall).
+func countRelevant(queryMask: UnsafePointer<UInt64>, queryWords: Int, databaseMasks: UnsafePointer<UInt64>,
+                   wordsPerItem: Int, sharedWords: Int, count n: Int) -> Int {
+  var total = 0
+  if queryWords == 1 && wordsPerItem == 1 {
+    let mask = queryMask[0]
+    for i in 0..<n where databaseMasks[i] & mask != 0 { total += 1 }
+  } else {
+    for i in 0..<n where sharesLabel(queryMask, databaseMasks + i * wordsPerItem, sharedWords) { total += 1 }
+  }
+  return total
+}
+
+@inline(__always)
+private func sharesLabel(_ a: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>, _ words: Int) -> Bool {
+  for w in 0..<words where a[w] & b[w] != 0 { return true }
+  return false
 }

@@ -29,7 +29,7 @@ private func runningSums<C: FixedWidthInteger & UnsignedInteger>(
 
 /// Dispatches to a copy of `runningSums` specialised for 1 to 8 blocks (the loop over blocks is
 /// then fully unrolled), or the general loop beyond.
-func scanRunningSums<C: FixedWidthInteger & UnsignedInteger>(
+private func scanRunningSums<C: FixedWidthInteger & UnsignedInteger>(
   _ codes: UnsafePointer<C>, stride: Int, lut: UnsafePointer<Float>, codewordCount k: Int,
   start: Int, count: Int, blocks: Int, all: Bool, out: UnsafeMutablePointer<Float>, outStride: Int
 ) {
@@ -55,7 +55,7 @@ func scanRunningSums<C: FixedWidthInteger & UnsignedInteger>(
 /// negated squared distance `-((||q||^2 - 2 s) + ||x_hat||^2)` (negation is exact, so the distance
 /// is recovered bit for bit).
 @inline(__always)
-func convertToGoodness(_ values: UnsafeMutablePointer<Float>, count: Int, metric: IndexMetric,
+private func convertToGoodness(_ values: UnsafeMutablePointer<Float>, count: Int, metric: IndexMetric,
                        queryNorm: Float, itemNorms: UnsafePointer<Float>) {
   guard metric == .squaredL2 else { return }
   for j in 0..<count { values[j] = -((queryNorm - 2 * values[j]) + itemNorms[j]) }
@@ -64,4 +64,74 @@ func convertToGoodness(_ values: UnsafeMutablePointer<Float>, count: Int, metric
 /// The user-facing score of a goodness value.
 @inline(__always) func score(fromGoodness g: Float, metric: IndexMetric) -> Float {
   metric == .squaredL2 ? -g : g
+}
+
+/// The per-query scan. It lives in this file with the kernels it calls so that the generic code
+/// is specialised and inlined even in builds without whole-module optimisation.
+extension Index {
+  /// Scans every item for one query and hands one list per prefix to `consume`.
+  func scanQuery(worker: ScanWorker, query: Int, lut: UnsafePointer<Float>, queryNorm: Float,
+                         norms: UnsafePointer<Float>?, prefixes: [Int], output: RankingOutput,
+                         consume: (ScanWorker, Int, Int, RankedList) -> Void) {
+    switch codes.storage {
+    case .uint8(let a):
+      a.withUnsafeBufferPointer { scanQuery(codes: $0.baseAddress!, worker: worker, query: query, lut: lut, queryNorm: queryNorm,
+                                            norms: norms, prefixes: prefixes, output: output, consume: consume) }
+    case .uint16(let a):
+      a.withUnsafeBufferPointer { scanQuery(codes: $0.baseAddress!, worker: worker, query: query, lut: lut, queryNorm: queryNorm,
+                                            norms: norms, prefixes: prefixes, output: output, consume: consume) }
+    }
+  }
+
+  private func scanQuery<C: FixedWidthInteger & UnsignedInteger>(
+    codes: UnsafePointer<C>, worker: ScanWorker, query: Int, lut: UnsafePointer<Float>, queryNorm: Float,
+    norms: UnsafePointer<Float>?, prefixes: [Int], output: RankingOutput,
+    consume: (ScanWorker, Int, Int, RankedList) -> Void
+  ) {
+    let n = count, mk = blockCount, k = codewordCount
+    let tileSize = ScanWorker.tileSize
+    let maxBlocks = prefixes.last ?? 1
+    let all = prefixes.count > 1
+    for h in worker.heaps.indices { worker.heaps[h].reset() }
+    var start = 0
+    while start < n {
+      let c = min(tileSize, n - start)
+      scanRunningSums(codes, stride: mk, lut: lut, codewordCount: k, start: start, count: c,
+                      blocks: maxBlocks, all: all, out: worker.tile, outStride: tileSize)
+      for (p, blocks) in prefixes.enumerated() {
+        let row = worker.tile + (all ? (blocks - 1) * tileSize : 0)
+        if metric == .squaredL2, let norms {
+          convertToGoodness(row, count: c, metric: metric, queryNorm: queryNorm, itemNorms: norms + (blocks - 1) * n + start)
+        }
+        if !worker.heaps.isEmpty {
+          worker.heaps[p].offer(row, count: c, firstId: start)
+        } else if let raw = worker.rawGoodness {
+          (raw + p * n + start).update(from: row, count: c)
+        }
+      }
+      start += c
+    }
+    for p in prefixes.indices {
+      switch output {
+      case .unsorted:
+        let raw = worker.rawGoodness! + p * n
+        consume(worker, query, p, RankedList(ids: UnsafeBufferPointer(start: nil, count: 0),
+                                             goodness: UnsafeBufferPointer(start: raw, count: n)))
+      case let .ranked(depth, needsScores):
+        if !worker.heaps.isEmpty {
+          worker.heaps[p].sortBestFirst()
+          let size = worker.heaps[p].size
+          consume(worker, query, p, RankedList(ids: UnsafeBufferPointer(start: worker.heaps[p].ids, count: size),
+                                               goodness: UnsafeBufferPointer(start: worker.heaps[p].goodness, count: size)))
+        } else {
+          let sorted = worker.sorter!.sort(goodness: worker.rawGoodness! + p * n, count: n)
+          let d = min(depth, n)
+          let out = needsScores ? worker.sortedGoodness : nil
+          unpack(sorted, count: d, ids: worker.sortedIds!, goodness: out)
+          let g = UnsafeBufferPointer<Float>(start: out, count: out == nil ? 0 : d)
+          consume(worker, query, p, RankedList(ids: UnsafeBufferPointer(start: worker.sortedIds!, count: d), goodness: g))
+        }
+      }
+    }
+  }
 }

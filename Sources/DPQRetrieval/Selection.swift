@@ -101,59 +101,85 @@ struct TopKHeap {
   return Float(bitPattern: (ascending & 0x8000_0000) != 0 ? ascending & 0x7FFF_FFFF : ~ascending)
 }
 
-/// Scratch for a stable least-significant-digit radix sort of (key, payload) pairs by key.
-/// Stability is the tie rule: pairs enter in id order and equal keys keep it.
-final class RadixSorter {
+/// Splits the first `count` sorted packed values `key << 32 | id` into ids and, if wanted,
+/// goodness values.
+func unpack(_ packed: UnsafePointer<UInt64>, count: Int, ids: UnsafeMutablePointer<UInt32>, goodness out: UnsafeMutablePointer<Float>?) {
+  for j in 0..<count { ids[j] = UInt32(truncatingIfNeeded: packed[j]) }
+  if let out { for j in 0..<count { out[j] = goodness(fromKey: UInt32(truncatingIfNeeded: packed[j] >> 32)) } }
+}
+
+/// An exact full ranking of n goodness values: better first, equal values by smaller id.
+///
+/// Each item becomes a packed value `descendingKey << 32 | id`, whose ascending order is exactly
+/// the ranking order. A radix sort of the packed values streams the array several times and is
+/// memory-bound at n = 69,000 (measured slower). Instead each item gets a bucket from a monotone
+/// linear function of its goodness (about 4 items per bucket, so the buckets are already in
+/// ranking order), the packed values are scattered once, and each small bucket is sorted on its
+/// own: insertion sort, or the standard sort for crowded buckets. Buckets already in order, such
+/// as runs of equal scores (which arrive in id order), cost one check.
+final class RankSorter {
   let capacity: Int
-  private let keysB: UnsafeMutablePointer<UInt32>
-  private let payloadA: UnsafeMutablePointer<UInt32>
-  private let payloadB: UnsafeMutablePointer<UInt32>
-  private let histogram: UnsafeMutablePointer<Int>
-  private static let digits: [(shift: UInt32, size: Int)] = [(0, 2048), (11, 2048), (22, 1024)]
+  private let bucketEnd: UnsafeMutablePointer<Int32>
+  private let itemBucket: UnsafeMutablePointer<UInt16>
+  private let packed: UnsafeMutablePointer<UInt64>
+  static let maxBuckets = 1 << 16
 
   init(capacity: Int) {
     self.capacity = capacity
-    keysB = .allocate(capacity: max(capacity, 1))
-    payloadA = .allocate(capacity: max(capacity, 1))
-    payloadB = .allocate(capacity: max(capacity, 1))
-    histogram = .allocate(capacity: 2048 * 3)
+    bucketEnd = .allocate(capacity: RankSorter.maxBuckets + 1)
+    itemBucket = .allocate(capacity: max(capacity, 1))
+    packed = .allocate(capacity: max(capacity, 1))
   }
 
-  deinit { keysB.deallocate(); payloadA.deallocate(); payloadB.deallocate(); histogram.deallocate() }
+  deinit { bucketEnd.deallocate(); packed.deallocate(); itemBucket.deallocate() }
 
-  /// Sorts `keys[0..<n]` ascending with payloads `0..<n` (the ids), stably. Returns pointers to the
-  /// sorted keys and ids, which live in `keys` or in this sorter's scratch.
-  func sortIds(keys: UnsafeMutablePointer<UInt32>, count n: Int) -> (keys: UnsafePointer<UInt32>, ids: UnsafePointer<UInt32>) {
+  /// The ranking of `goodness[0..<n]` as packed values, best first (valid until the next call).
+  func sort(goodness g: UnsafePointer<Float>, count n: Int) -> UnsafePointer<UInt64> {
     precondition(n <= capacity)
-    for i in 0..<n { payloadA[i] = UInt32(truncatingIfNeeded: i) }
-    histogram.initialize(repeating: 0, count: 2048 * 3)
-    let h0 = histogram, h1 = histogram + 2048, h2 = histogram + 4096
+    guard n > 0 else { return UnsafePointer(packed) }
+    var lo = g[0], hi = g[0]
+    for i in 1..<n { let v = g[i]; if v < lo { lo = v }; if v > hi { hi = v } }
+    let bucketCount = max(1, min(RankSorter.maxBuckets, n / 4))
+    let range = Double(hi) - Double(lo)
+    // (hi - g) * scale is monotone in g, so a better item never lands in a later bucket.
+    let scale = range > 0 && range.isFinite ? Double(bucketCount - 1) / range : 0
+    let top = Double(hi), last = bucketCount - 1
+    let end = bucketEnd
+    end.initialize(repeating: 0, count: bucketCount + 1)
+    @inline(__always) func bucket(_ v: Float) -> Int { min(last, Int((top - Double(v)) * scale)) }
+    for i in 0..<n { let b = bucket(g[i]); itemBucket[i] = UInt16(truncatingIfNeeded: b); end[b + 1] += 1 }
+    for b in 0..<bucketCount { end[b + 1] += end[b] }
+    // end[b] is now the start of bucket b; scattering advances it to the start of b + 1.
     for i in 0..<n {
-      let k = keys[i]
-      h0[Int(k & 0x7FF)] += 1
-      h1[Int((k >> 11) & 0x7FF)] += 1
-      h2[Int(k >> 22)] += 1
+      let b = Int(itemBucket[i])
+      let at = Int(end[b])
+      packed[at] = UInt64(descendingKey(g[i])) << 32 | UInt64(truncatingIfNeeded: i)
+      end[b] = Int32(at + 1)
     }
-    var srcK = keys, srcP = payloadA, dstK = keysB, dstP = payloadB
-    for (pass, digit) in RadixSorter.digits.enumerated() {
-      let h = histogram + pass * 2048
-      // A digit shared by every key leaves the order unchanged: skip the pass.
-      var trivial = false
-      for b in 0..<digit.size where h[b] != 0 { trivial = h[b] == n; break }
-      if trivial { continue }
-      var sum = 0
-      for b in 0..<digit.size { let c = h[b]; h[b] = sum; sum += c }
-      let mask = UInt32(digit.size - 1), shift = digit.shift
-      for i in 0..<n {
-        let k = srcK[i]
-        let b = Int((k >> shift) & mask)
-        let at = h[b]
-        h[b] = at + 1
-        dstK[at] = k
-        dstP[at] = srcP[i]
+    var start = 0
+    for b in 0..<bucketCount {
+      let stop = Int(end[b])
+      if stop - start > 1 { RankSorter.sortBucket(packed + start, count: stop - start) }
+      start = stop
+    }
+    return UnsafePointer(packed)
+  }
+
+  private static func sortBucket(_ p: UnsafeMutablePointer<UInt64>, count k: Int) {
+    var ordered = true
+    for j in 1..<k where p[j] < p[j - 1] { ordered = false; break }
+    if ordered { return }
+    if k <= 64 {
+      for j in 1..<k {
+        let v = p[j]
+        var i = j
+        while i > 0 && p[i - 1] > v { p[i] = p[i - 1]; i -= 1 }
+        p[i] = v
       }
-      swap(&srcK, &dstK); swap(&srcP, &dstP)
+    } else {
+      // Packed values are distinct (the id is part of them), so any correct sort gives the tie rule.
+      var bucket = UnsafeMutableBufferPointer(start: p, count: k)
+      bucket.sort()
     }
-    return (UnsafePointer(srcK), UnsafePointer(srcP))
   }
 }

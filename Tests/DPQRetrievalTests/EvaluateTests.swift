@@ -46,9 +46,9 @@ import DPQTensor
                             database: try LabelSets(labels: (0..<400).map { _ in rng.nextInt(below: 4) }))
     }
     let full = try index.rank(queries: queries, blocksList: [1, 2, 3, 4])
-    for r in [nil, 50] as [Int?] {
-      let cuts = [1, 10, 100, 400]
-      let e = try index.evaluate(queries: queries, relevance: relevance, mapAt: r, precisionAt: [10, 100], curveCutoffs: cuts)
+    // Ranked depth 400 = n: relevant-rank counting; 50: top-k heap; 150: full sort then walk.
+    for (r, cuts) in [(nil, [1, 10, 100, 400]), (50, [1, 10, 100, 400]), (50, [1, 10, 50]), (150, [1, 10, 100, 150])] as [(Int?, [Int])] {
+      let e = try index.evaluate(queries: queries, relevance: relevance, mapAt: r, precisionAt: [10, cuts[2]], curveCutoffs: cuts)
       #expect(e.isComplete && e.codeLengths.map(\.blocks) == [1, 2, 3, 4])
       for (c, ranking) in zip(e.codeLengths, full) {
         var aps: [Double] = [], p10 = 0.0, r100 = 0.0
@@ -58,17 +58,19 @@ import DPQTensor
           let total = relevance.relevantCount(query: q)
           aps.append(try Metrics.averagePrecision(relevant: rel, at: r))
           p10 += try Metrics.precisionAt(10, relevant: rel) / Double(nq)
-          r100 += try Metrics.recallAt(100, relevant: rel, totalRelevant: total) / Double(nq)
+          r100 += try Metrics.recallAt(cuts[2], relevant: rel, totalRelevant: total) / Double(nq)
           let curve = try Metrics.precisionRecallCurve(relevant: rel, totalRelevant: total, cutoffs: cuts)
           for i in cuts.indices { curveP[i] += curve.precision[i] / Double(nq) }
-          let ip = try Metrics.interpolatedPrecisionRecallCurve(relevant: rel, totalRelevant: total)
+          // The interpolated curve covers the ranked depth (the whole database for mAP@all).
+          let depth = max(r ?? 400, cuts.max()!)
+          let ip = try Metrics.interpolatedPrecisionRecallCurve(relevant: Array(rel.prefix(depth)), totalRelevant: total)
           for i in 0..<11 { interp[i] += ip.precision[i] / Double(nq) }
         }
         #expect(zip(c.averagePrecisions, aps).allSatisfy { close($0, $1) }, "blocks \(c.blocks) R \(String(describing: r))")
         #expect(close(c.meanAveragePrecision, aps.reduce(0, +) / Double(nq)))
         #expect(abs(c.precisionAt[0] - p10) < 1e-12 && abs(c.recallAt[1] - r100) < 1e-12)
         #expect(zip(c.precisionRecall.precision, curveP).allSatisfy { abs($0 - $1) < 1e-12 })
-        #expect(zip(c.interpolatedPrecisionRecall.precision, interp).allSatisfy { abs($0 - $1) < 1e-12 })
+        #expect(zip(c.interpolatedPrecisionRecall.precision, interp).allSatisfy { abs($0 - $1) < 1e-12 }, "\(String(describing: r)) \(cuts)")
       }
     }
   }

@@ -131,13 +131,30 @@ import DPQTensor
     values.withUnsafeBufferPointer { heap.offer($0.baseAddress!, count: values.count, firstId: 0) }
     heap.sortBestFirst()
     #expect((0..<6).map { Int(heap.ids[$0]) } == [2, 6, 0, 3, 7, 9])
-    let sorter = RadixSorter(capacity: values.count)
-    var keys = values.map(descendingKey)
-    let sorted = keys.withUnsafeMutableBufferPointer { k in
-      let s = sorter.sortIds(keys: k.baseAddress!, count: values.count)
-      return ((0..<values.count).map { Int(s.ids[$0]) }, (0..<values.count).map { goodness(fromKey: s.keys[$0]) })
+    let sorter = RankSorter(capacity: values.count)
+    var ids = [UInt32](repeating: 0, count: values.count), g = [Float](repeating: 0, count: values.count)
+    values.withUnsafeBufferPointer { v in unpack(sorter.sort(goodness: v.baseAddress!, count: values.count), count: values.count, ids: &ids, goodness: &g) }
+    #expect(ids.map(Int.init) == [2, 6, 0, 3, 7, 9, 1, 4, 8, 5])
+    #expect(g == [5, 5, 3, 3, 3, 2, 0, 0, 0, -1])
+  }
+
+  /// The bucketed full sort equals a comparison sort on awkward distributions: few distinct
+  /// values (8-bit codes), one far outlier (everything else in one bucket), all equal, random.
+  @Test func rankSorterMatchesComparisonSort() throws {
+    var rng = RandomGenerator(seed: 17)
+    let n = 5000
+    let distributions: [[Float]] = [
+      (0..<n).map { _ in Float(rng.nextInt(below: 7)) * 0.25 },
+      (0..<n).map { i in i == 1234 ? 1e30 : rng.nextNormal() },
+      [Float](repeating: -2.5, count: n),
+      (0..<n).map { _ in rng.nextNormal() * 1e-30 },
+      (0..<n).map { _ in Float(rng.nextInt(below: 3)) - 1 },
+    ]
+    let sorter = RankSorter(capacity: n)
+    for values in distributions {
+      var ids = [UInt32](repeating: 0, count: n)
+      values.withUnsafeBufferPointer { v in unpack(sorter.sort(goodness: v.baseAddress!, count: n), count: n, ids: &ids, goodness: nil) }
+      #expect(ids.map(Int.init) == Fixture.fullSort(values, metric: .innerProduct))
     }
-    #expect(sorted.0 == [2, 6, 0, 3, 7, 9, 1, 4, 8, 5])
-    #expect(sorted.1 == [5, 5, 3, 3, 3, 2, 0, 0, 0, -1])
   }
 }
