@@ -2,24 +2,63 @@ import ArgumentParser
 import DPQTensor
 import Foundation
 
-/// `dpq bench tensor`: throughput of the tensor engine's hot paths, medians of several runs.
+/// `dpq bench SUITE`: throughput of the engine's hot paths, medians of several runs. The suites
+/// other than `tensor` are the dpq side of `scripts/bench`, which runs them alternately with their
+/// PyTorch and faiss peers (scripts/peers) on the data `dpq bench prepare` writes.
 struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "bench", abstract: "Measure the engine's hot paths (build with -c release).")
+    commandName: "bench", abstract: "Measure the engine's hot paths (build with -c release).",
+    discussion: """
+      Suites: tensor (sgemm), prepare (writes the shared benchmark data to --data), train (DPQ \
+      training steps), quantizers (k-means/PQ/OPQ/RQ training, encoding, distortion), search \
+      (top-100 lookup-table search), map (mAP@all of PQ/OPQ/RQ). scripts/bench runs them all \
+      against PyTorch and faiss and writes docs/benchmarks.md.
+      """)
 
-  @Argument(help: "What to measure: tensor.") var suite: String = "tensor"
+  static let suites = ["tensor", "prepare", "train", "quantizers", "search", "map"]
+
+  @Argument(help: "What to measure: \(BenchCommand.suites.joined(separator: ", ")).") var suite: String = "tensor"
   @Option(help: "Timed runs per workload (the median is reported).") var runs: Int = 7
-  @Option(help: "OpenBLAS threads.") var threads: Int = 2
+  @Option(help: "OpenBLAS threads (and worker threads of the quantizers).") var threads: Int = 2
+  @Flag(help: "Print the results as one JSON document (progress goes to standard error).") var json = false
+  @Option(help: "Directory of the benchmark data (`dpq bench prepare` writes it).") var data: String = ".build/bench-data"
+  @Option(help: "Mini-batch size of the train suite.") var batch: Int = 128
+  @Option(help: "Training steps per timed run of the train suite.") var steps: Int = 10
+  @Option(help: "Training epochs of the DPQ model `prepare` trains (half of them classification only).") var epochs: Int = 4
+  @Option(help: "Comma-separated workload name fragments to run (default: all of the suite).") var only: String?
+  @Flag(help: "search: write each index's top-100 ids to the data directory (for the agreement check).") var writeIds = false
 
   func run() throws {
     BLAS.setThreadCount(threads)
     #if DEBUG
-    print("warning: debug build; measure with `swift run -c release dpq bench`")
+    benchLog("warning: debug build; measure with `swift run -c release dpq bench`")
     #endif
-    print("OpenBLAS core: \(BLAS.coreName), threads: \(BLAS.threadCount), runs: \(runs) (median)")
+    if !json { print("OpenBLAS core: \(BLAS.coreName), threads: \(BLAS.threadCount), runs: \(runs) (median)") }
+    guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
     switch suite {
     case "tensor": try benchTensor()
-    default: throw ValidationError("unknown suite '\(suite)' (known: tensor)")
+    case "prepare": try benchPrepare()
+    case "train": try benchTrain().emit(json: json)
+    case "quantizers": try benchQuantizers().emit(json: json)
+    case "search": try benchSearch().emit(json: json)
+    case "map": try benchMap().emit(json: json)
+    default: throw ValidationError("unknown suite '\(suite)' (known: \(BenchCommand.suites.joined(separator: ", ")))")
+    }
+  }
+
+  /// Whether a workload was selected with `--only`.
+  func selected(_ workload: String) -> Bool {
+    guard let only, !only.isEmpty else { return true }
+    return only.split(separator: ",").contains { workload.contains($0) }
+  }
+
+  /// A path inside the data directory.
+  func dataPath(_ name: String) -> String { (data as NSString).appendingPathComponent(name) }
+
+  /// Refuses to run a suite whose data has not been prepared, with the command that prepares it.
+  func requireData(_ names: [String]) throws {
+    for n in names where !FileManager.default.fileExists(atPath: dataPath(n)) {
+      throw ValidationError("\(dataPath(n)) is missing; run `dpq bench prepare --data \(data)` first")
     }
   }
 

@@ -1,9 +1,19 @@
 #!/usr/bin/env python3
-"""PyTorch peer of dpq's training benchmark: the DPQ model (LeNet-style backbone, D=300,
-M=4 blocks of K=256 codewords, squared-L2 similarity) trained at batch 128 on 2 threads.
-Prints one JSON line: {"workload": ..., "images_per_second": [...per run...]}.
-Same shapes, losses and optimizers as dpq's `dpq bench train` workload."""
-import argparse, json, time
+"""PyTorch peer of `dpq bench train`: the DPQ model (LeNet-style backbone, D=300, M=4 blocks of
+K=256 codewords, squared-L2 similarity, dropout 0.5) trained in stage 2 (network and codebooks)
+at batch 128 on 2 threads: forward, classification + soft + hard + joint losses, backward, SGD with
+momentum and weight decay on the network, Adam on the codebooks. Same shapes, losses, optimizers
+and inputs (the prepared FM-5k training images) as dpq's workload.
+
+Prints one JSON document in the format of `dpq bench SUITE --json`:
+{"suite": "train", "results": [{"workload": "train/dpq-step", "values": [images/s per run], ...}]}"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -28,7 +38,7 @@ class DPQ(nn.Module):
         r, xs, xh = x, 0, 0
         soft_loss, hard_loss = 0, 0
         for c in self.codebooks:
-            s = 2 * r @ c.t() - (c * c).sum(1)
+            s = 2 * r @ c.t() - (c * c).sum(1)          # -||r - c||^2 without the per-row constant
             qs = F.softmax(s, dim=1) @ c
             qh = c[s.argmax(1)]
             xs, xh = xs + qs, xh + qh
@@ -39,39 +49,61 @@ class DPQ(nn.Module):
         return logits, soft_loss, hard_loss, joint
 
 
+def load_inputs(data, count):
+    """The first `count` prepared FM-5k training images (repeated if needed), or random ones."""
+    images_path, labels_path = os.path.join(data, "train_images.npy"), os.path.join(data, "train_labels.npy")
+    if os.path.exists(images_path) and os.path.exists(labels_path):
+        images, labels = np.load(images_path), np.load(labels_path)
+        rows = np.arange(count) % images.shape[0]
+        return torch.from_numpy(images[rows].astype(np.float32)), torch.from_numpy(labels[rows].astype(np.int64)), images_path
+    print(f"torch_dpq: {images_path} is missing; timing on uniform random images", file=sys.stderr)
+    return torch.rand(count, 1, 28, 28), torch.randint(0, 10, (count,)), "uniform random 28x28 images"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--steps", type=int, default=10, help="training steps per timed run")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--data", default=".build/bench-data")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     model = DPQ()
+    model.train()
     net = [p for n, p in model.named_parameters() if not n.startswith("codebooks")]
     opt_net = torch.optim.SGD(net, lr=0.01, momentum=0.9, weight_decay=5e-4)
     opt_cb = torch.optim.Adam(model.codebooks.parameters(), lr=1e-3)
-    x = torch.rand(a.batch, 1, 28, 28)
-    y = torch.randint(0, 10, (a.batch,))
+    count = a.steps * a.batch
+    inputs, labels, source = load_inputs(a.data, count)
+    generator = torch.Generator().manual_seed(0)
 
-    def step():
-        logits, ls, lh, lj = model(x)
-        loss = F.cross_entropy(logits, y) + (ls + lh + 0.1 * lj) / 0.1
-        opt_net.zero_grad(); opt_cb.zero_grad()
-        loss.backward()
-        opt_net.step(); opt_cb.step()
+    def epoch():
+        """One pass over the inputs in shuffled mini-batches, as dpq's trainer does."""
+        order = torch.randperm(count, generator=generator)
+        for b in range(0, count, a.batch):
+            idx = order[b:b + a.batch]
+            x, y = inputs[idx], labels[idx]
+            logits, ls, lh, lj = model(x)
+            # dpq's stage-2 objective: L_cls + (L_soft + mu L_hard + nu L_joint) * tau / lambda
+            loss = F.cross_entropy(logits, y) + (ls + lh + 0.1 * lj) / 0.1
+            opt_net.zero_grad(); opt_cb.zero_grad()
+            loss.backward()
+            opt_net.step(); opt_cb.step()
 
-    for _ in range(3):
-        step()
+    epoch()                                   # warm-up, untimed (as dpq's first epoch)
     rates = []
     for _ in range(a.runs):
         t0 = time.perf_counter()
-        for _ in range(a.steps):
-            step()
-        rates.append(a.steps * a.batch / (time.perf_counter() - t0))
-    print(json.dumps({"workload": "dpq-train-step", "threads": a.threads, "batch": a.batch,
-                      "torch": torch.__version__, "images_per_second": rates}))
+        epoch()
+        rates.append(count / (time.perf_counter() - t0))
+    print(json.dumps({
+        "suite": "train", "tool": f"torch {torch.__version__}",
+        "machine": {"torch_threads": torch.get_num_threads(), "mkldnn": torch.backends.mkldnn.is_available()},
+        "results": [{"workload": "train/dpq-step", "unit": "images/s", "higher_is_better": True, "values": rates,
+                     "info": {"batch": a.batch, "steps_per_run": a.steps, "threads": a.threads, "inputs": source}}],
+        "notes": []}))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,261 @@
+#!/usr/bin/env python3
+"""The collecting half of scripts/bench (standard library only, so the dpq rows run even when the
+peers' environment is missing). Runs each suite in dpq and in its peer ALTERNATELY for several
+rounds (the peer first on odd rounds), takes the median of all runs of each side, and writes
+docs/benchmarks.md and docs/benchmarks.json.
+
+Ratios are always "dpq faster" when above 1: peer_time / dpq_time for seconds, dpq_rate /
+peer_rate for throughputs."""
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def log(line):
+    print(f"bench: {line}", file=sys.stderr, flush=True)
+
+
+def run_json(cmd, what):
+    """Runs a suite command; returns its JSON document, or None with the reason logged."""
+    log(f"{what}: {' '.join(os.path.relpath(c, ROOT) if c.startswith(ROOT) else c for c in cmd)}")
+    t0 = time.time()
+    p = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        log(f"{what} failed ({p.returncode}): {p.stderr.strip()[-800:]}")
+        return None
+    try:
+        doc = json.loads(p.stdout.strip().splitlines()[-1])
+    except (json.JSONDecodeError, IndexError) as e:
+        log(f"{what}: unreadable output ({e}): {p.stdout[-400:]}")
+        return None
+    log(f"{what}: done in {time.time() - t0:.0f} s")
+    return doc
+
+
+def merge(into, doc, side):
+    """Appends a document's values per workload to into[workload][side]."""
+    if doc is None:
+        return
+    into.setdefault("_machine", {}).setdefault(side, doc.get("machine", {}))
+    into.setdefault("_tools", {})[side] = doc.get("tool", "")
+    into.setdefault("_notes", {}).setdefault(side, [])
+    for n in doc.get("notes", []):
+        if n not in into["_notes"][side]:
+            into["_notes"][side].append(n)
+    for r in doc["results"]:
+        w = into.setdefault(r["workload"], {"unit": r["unit"], "higher_is_better": r["higher_is_better"], "info": {}})
+        w.setdefault(side, []).extend(r["values"])
+        w["info"][side] = r.get("info", {})
+
+
+def median(v):
+    return statistics.median(v) if v else None
+
+
+def fmt(v, unit=""):
+    if v is None:
+        return "n/a"
+    if unit in ("mAP@all", "relative distortion", "top-100 overlap"):
+        return f"{v:.4f}"
+    if unit == "s":
+        return f"{v:.3f} s"
+    return f"{v:,.0f}"
+
+
+def ratio(w):
+    d, p = median(w.get("dpq", [])), median(w.get("peer", []))
+    if d is None or p is None or d == 0 or p == 0:
+        return None
+    return d / p if w["higher_is_better"] else p / d
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dpq", required=True)
+    ap.add_argument("--python", default=None, help="the peers' Python (torch, faiss); absent: peer rows say so")
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--suites", default="train,quantizers,search,map")
+    ap.add_argument("--load-start", default="")
+    ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks"))
+    ap.add_argument("--peer-problem", default="")
+    a = ap.parse_args()
+    suites = a.suites.split(",")
+    peers = os.path.join(ROOT, "scripts", "peers")
+    dpq = lambda suite, *extra: [a.dpq, "bench", suite, "--json", "--data", a.data, "--threads", "2", *extra]
+    py = a.python
+    plan = {
+        "train": (dpq("train", "--runs", "1", "--steps", "10", "--batch", "128"),
+                  py and [py, os.path.join(peers, "torch_dpq.py"), "--runs", "1", "--steps", "10", "--batch", "128",
+                          "--threads", "2", "--data", a.data]),
+        "quantizers": (dpq("quantizers", "--runs", "1"),
+                       py and [py, os.path.join(peers, "faiss_bench.py"), "quantizers", "--runs", "1", "--data", a.data]),
+        "search": (dpq("search", "--runs", "3"),
+                   py and [py, os.path.join(peers, "faiss_bench.py"), "search", "--runs", "3", "--data", a.data]),
+    }
+    results = {}
+    started = time.time()
+    for suite in [s for s in suites if s in plan]:
+        dpq_cmd, peer_cmd = plan[suite]
+        for r in range(a.rounds):
+            order = [("dpq", dpq_cmd), ("peer", peer_cmd)]
+            if r % 2 == 1:
+                order.reverse()
+            for side, cmd in order:
+                if not cmd:
+                    continue
+                if side == "dpq" and suite == "search" and r == 0:
+                    cmd = cmd + ["--write-ids"]
+                merge(results, run_json(cmd, f"{suite} round {r + 1}/{a.rounds} {side}"), side)
+    tests = None
+    if "map" in suites:
+        merge(results, run_json(dpq("map"), "map dpq"), "dpq")
+        if py:
+            merge(results, run_json([py, os.path.join(peers, "faiss_bench.py"), "map", "--data", a.data], "map peer"), "peer")
+    if py and "search" in suites:
+        log("export-faiss test")
+        p = subprocess.run([py, os.path.join(peers, "test_export_faiss.py"), a.data], cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        tests = {"returncode": p.returncode, "output": p.stdout.strip().splitlines()}
+        for line in tests["output"]:
+            log(f"  {line}")
+    write(a, results, tests, time.time() - started)
+
+
+def peer_name(workload):
+    if workload.startswith("train/"):
+        return "PyTorch"
+    if workload.startswith("search/dpq_ip") or workload.startswith("search/rq_l2"):
+        return "faiss IndexResidualQuantizer"
+    if workload.startswith("search/pq_l2"):
+        return "faiss IndexPQ"
+    if workload.startswith("search/opq_l2"):
+        return "faiss IndexPreTransform(OPQ)+IndexPQ"
+    return "faiss"
+
+
+def write(a, results, tests, seconds):
+    machine = results.get("_machine", {})
+    tools = results.get("_tools", {})
+    notes = results.get("_notes", {})
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        commit = ""
+    with open("/proc/loadavg") as f:
+        load_end = " ".join(f.read().split()[:3])
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    dm = machine.get("dpq", {})
+    rows = []
+    for w, v in results.items():
+        if w.startswith("_"):
+            continue
+        rows.append({"workload": w, "unit": v["unit"], "higher_is_better": v["higher_is_better"],
+                     "dpq_median": median(v.get("dpq", [])), "peer_median": median(v.get("peer", [])),
+                     "dpq_values": v.get("dpq", []), "peer_values": v.get("peer", []),
+                     "ratio_dpq_faster": ratio(v) if v["unit"] not in ("mAP@all", "relative distortion", "top-100 overlap") else None,
+                     "peer": peer_name(w), "info": v["info"]})
+    doc = {"date": now, "commit": commit, "rounds": a.rounds, "seconds": seconds,
+           "machine": {"cpu": cpu, "cores": os.cpu_count(), "openblas_core": dm.get("openblas_core"),
+                       "openblas_threads": dm.get("openblas_threads"), "load_average_start": a.load_start,
+                       "load_average_end": load_end, "python": platform.python_version(),
+                       "peer": machine.get("peer", {})},
+           "tools": tools, "notes": notes, "peer_problem": a.peer_problem, "export_test": tests, "results": rows}
+    with open(a.out + ".json", "w") as f:
+        json.dump(doc, f, indent=1, sort_keys=True)
+    with open(a.out + ".md", "w") as f:
+        f.write(markdown(doc))
+    log(f"wrote {a.out}.md and {a.out}.json")
+
+
+def table(rows, columns):
+    out = ["| " + " | ".join(c[0] for c in columns) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(columns))) + "|"]
+    for r in rows:
+        out.append("| " + " | ".join(c[1](r) for c in columns) + " |")
+    return "\n".join(out)
+
+
+def markdown(doc):
+    rows = doc["results"]
+    by = {r["workload"]: r for r in rows}
+    m = doc["machine"]
+    n_runs = lambda r, side: len(r[f"{side}_values"])
+    speed_cols = [
+        ("workload", lambda r: f"`{r['workload']}`"),
+        ("unit", lambda r: r["unit"]),
+        ("dpq median", lambda r: f"{fmt(r['dpq_median'], r['unit'])} ({n_runs(r, 'dpq')})"),
+        ("peer median", lambda r: f"{fmt(r['peer_median'], r['unit'])} ({n_runs(r, 'peer')})"),
+        ("peer", lambda r: r["peer"]),
+        ("ratio (>1 = dpq faster)", lambda r: "n/a" if r["ratio_dpq_faster"] is None else f"**{r['ratio_dpq_faster']:.2f}x**"),
+    ]
+    value_cols = [
+        ("workload", lambda r: f"`{r['workload']}`"),
+        ("dpq", lambda r: ", ".join(f"{v:.4f}" for v in r["dpq_values"]) or "n/a"),
+        ("peer", lambda r: ", ".join(f"{v:.4f}" for v in r["peer_values"]) or "n/a"),
+        ("dpq - peer (medians)", lambda r: "n/a" if r["dpq_median"] is None or r["peer_median"] is None
+                                           else f"{r['dpq_median'] - r['peer_median']:+.4f}"),
+    ]
+    speed = [r for r in rows if r["ratio_dpq_faster"] is not None]
+    values = [r for r in rows if r["ratio_dpq_faster"] is None]
+    lines = [
+        "# Benchmarks: dpq against PyTorch and faiss",
+        "",
+        "Written by `scripts/bench` (do not edit by hand; re-run it). Each workload ran in dpq and in its peer",
+        f"alternately, {doc['rounds']} rounds (the peer first on every other round), on the same data files;",
+        "medians are over all runs of a side (run counts in parentheses). **Ratios above 1 mean dpq is faster**",
+        "(peer seconds / dpq seconds, or dpq rate / peer rate). Quality rows (distortion, mAP, agreement)",
+        "are values, not ratios.",
+        "",
+        "## Machine",
+        "",
+        f"- date: {doc['date']}; commit {doc['commit']}; whole run {doc['seconds'] / 60:.0f} min",
+        f"- CPU: {m['cpu']}, {m['cores']} cores (shared with other users: see the load)",
+        f"- load average at start: {m['load_average_start']}; at the end: {m['load_average_end']}",
+        f"- dpq: OpenBLAS core {m['openblas_core']}, {m['openblas_threads']} threads; release build",
+        f"- peers: {', '.join(v for k, v in doc['tools'].items() if k == 'peer') or 'none'}; "
+        f"{json.dumps(m['peer'])}",
+    ]
+    if doc.get("peer_problem"):
+        lines.append(f"- peers unavailable: {doc['peer_problem']}")
+    lines += ["", "## Speed", "", table(speed, speed_cols), "", "## Quality", "", table(values, value_cols), ""]
+    if doc.get("export_test"):
+        t = doc["export_test"]
+        lines += ["## scripts/export-faiss test", "", "```"] + t["output"] + ["```", ""]
+    lines += ["## Settings", "",
+              "- training: DPQ model (LeNet backbone, D = 300, M = 4, K = 256, l2 similarity, dropout 0.5), stage 2",
+              "  (network and codebooks), batch 128, 10 steps per run after one untimed epoch, 2 threads; SGD",
+              "  (momentum 0.9, weight decay 5e-4) on the network, Adam on the codebooks; FM-5k training images.",
+              "- quantizers: trained on the 5,000 training vectors (learned features: 300-d; pixels: 784-d),",
+              "  encode = the 69,000 database vectors, distortion = sum ||x - x_hat||^2 / sum ||x||^2 on them;",
+              "  K = 256, M = 4, 25 Lloyd iterations, k-means++ seeding, seed 1234, 2 threads on both sides.",
+              "  OPQ: dpq 25 + 20 x (rotation, 4 iterations) + final warm-started 25; faiss OPQMatrix niter 21",
+              "  (first PQ 25 iterations, then 4) from a random rotation, then IndexPQ's PQ trained cold for 25.",
+              "  RQ: greedy training and encoding on both sides (faiss Train_default, max_beam_size 1).",
+              "- search: 1,000 queries, 69,000 items, top-100, 4-byte codes; faiss searches the dpq index files",
+              "  exported by scripts/export-faiss (identical codebooks and codes).",
+              "- mAP@all at 32 bits: relevant = same class; `map/file/*` are the same index files evaluated by dpq",
+              "  and by faiss decoding + NumPy ranking; `map/trained/*` are models trained by each library with",
+              "  seeds 1234, 1, 2.", ""]
+    for side, ns in doc["notes"].items():
+        for n in ns:
+            lines.append(f"- note ({side}): {n}")
+    lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
