@@ -160,3 +160,28 @@ def main(argv):
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))
+
+
+def top_k_agreement(meta, arrays, queries, ids_a, ids_b):
+    """How far two top-k lists of the same index agree, with ties taken into account.
+
+    Returns (overlap, tie_aware, worst_score_gap): the mean fraction of shared ids; the mean
+    fraction of list b's items that score at least as well as list a's k-th item (so swapping
+    equal-score items at the cut-off is not a disagreement); and the largest difference between
+    the two lists' k-th best scores relative to the score scale. Scores are recomputed here in
+    float64 from the dpq file (inner product, or squared L2 to the reconstruction)."""
+    items = np.arange(arrays["codes"].shape[0])
+    recon = dpq_reconstruct(meta, arrays, items).astype(np.float64)
+    q = queries.astype(np.float64)
+    larger = meta["metric"] == "innerProduct"
+    k = ids_a.shape[1]
+    overlap, tie_aware, gap = [], [], 0.0
+    for i in range(q.shape[0]):
+        s = recon @ q[i] if larger else ((recon - q[i]) ** 2).sum(axis=1)
+        good = s if larger else -s
+        cut_a = good[ids_a[i]].min()
+        scale = max(1e-12, np.abs(good[ids_a[i]]).max())
+        tie_aware.append(np.mean(good[ids_b[i]] >= cut_a - 1e-5 * scale))
+        overlap.append(len(np.intersect1d(ids_a[i], ids_b[i])) / k)
+        gap = max(gap, abs(np.sort(good[ids_a[i]])[0] - np.sort(good[ids_b[i]])[0]) / scale)
+    return float(np.mean(overlap)), float(np.mean(tie_aware)), float(gap)
