@@ -60,6 +60,15 @@ extension BenchCommand {
   /// Trains one quantizer on `x` and returns its encoder (timed separately by the caller).
   func trainQuantizer(_ kind: String, on x: Tensor) throws -> (Tensor) throws -> Encoded {
     let d = x.shape[1], seed = BenchCommand.quantizerSeed
+    // --verbose: when each training phase ends (what a profile of a slow run starts from).
+    let start = Stopwatch.now()
+    var lastPhase = ""
+    let control = TrainingControl(progress: verbose ? { step in
+      if step.phase != lastPhase {
+        benchLog(String(format: "  %@ %@ starts at %.3f s", kind, step.phase, Stopwatch.now() - start))
+        lastPhase = step.phase
+      }
+    } : nil)
     switch kind {
     case "kmeans":
       let centroids = try KMeans(k: 256, iterations: 25, seed: seed).fit(x).centroids
@@ -69,15 +78,15 @@ extension BenchCommand {
       }
     case "pq":
       var q = try ProductQuantizer(dimension: d, subspaceCount: 4, seed: seed)
-      try q.train(x)
+      try q.train(x, control: control)
       return { y in let codes = try q.encode(y); return Encoded { try q.decode(codes) } }
     case "opq":
       var q = try OptimizedProductQuantizer(dimension: d, subspaceCount: 4, outerIterations: BenchCommand.opqAlternations, seed: seed)
-      try q.train(x)
+      try q.train(x, control: control)
       return { y in let codes = try q.encode(y); return Encoded { try q.decode(codes) } }
     case "rq":
       var q = try ResidualQuantizer(dimension: d, blockCount: 4, seed: seed)
-      try q.train(x)
+      try q.train(x, control: control)
       return { y in let codes = try q.encode(y); return Encoded { try q.decode(codes) } }
     default:
       throw ValidationError("unknown quantizer '\(kind)'")

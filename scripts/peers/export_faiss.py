@@ -172,16 +172,20 @@ def top_k_agreement(meta, arrays, queries, ids_a, ids_b):
     float64 from the dpq file (inner product, or squared L2 to the reconstruction)."""
     items = np.arange(arrays["codes"].shape[0])
     recon = dpq_reconstruct(meta, arrays, items).astype(np.float64)
+    norms = (recon * recon).sum(axis=1)
     q = queries.astype(np.float64)
     larger = meta["metric"] == "innerProduct"
     k = ids_a.shape[1]
     overlap, tie_aware, gap = [], [], 0.0
-    for i in range(q.shape[0]):
-        s = recon @ q[i] if larger else ((recon - q[i]) ** 2).sum(axis=1)
-        good = s if larger else -s
-        cut_a = good[ids_a[i]].min()
-        scale = max(1e-12, np.abs(good[ids_a[i]]).max())
-        tie_aware.append(np.mean(good[ids_b[i]] >= cut_a - 1e-5 * scale))
-        overlap.append(len(np.intersect1d(ids_a[i], ids_b[i])) / k)
-        gap = max(gap, abs(np.sort(good[ids_a[i]])[0] - np.sort(good[ids_b[i]])[0]) / scale)
+    for s0 in range(0, q.shape[0], 100):
+        dots = q[s0:s0 + 100] @ recon.T
+        # goodness: larger is better (the inner product, or the negated squared distance)
+        good_rows = dots if larger else 2 * dots - norms[None, :] - (q[s0:s0 + 100] ** 2).sum(axis=1)[:, None]
+        for j, good in enumerate(good_rows):
+            i = s0 + j
+            cut_a = good[ids_a[i]].min()
+            scale = max(1e-12, np.abs(good[ids_a[i]]).max())
+            tie_aware.append(np.mean(good[ids_b[i]] >= cut_a - 1e-5 * scale))
+            overlap.append(len(np.intersect1d(ids_a[i], ids_b[i])) / k)
+            gap = max(gap, abs(good[ids_a[i]].min() - good[ids_b[i]].min()) / scale)
     return float(np.mean(overlap)), float(np.mean(tie_aware)), float(gap)
