@@ -44,7 +44,8 @@ extension BenchCommand {
           try q.train(trainF)
           index = try Index(quantizer: q, codes: q.encode(databaseF), metric: .squaredL2)
         case "opq":
-          var q = try OptimizedProductQuantizer(dimension: d, subspaceCount: 4, outerIterations: BenchCommand.opqAlternations, seed: seed)
+          var q = try OptimizedProductQuantizer(dimension: d, subspaceCount: 4, outerIterations: BenchCommand.opqAlternations,
+                                                initialRotation: .random, seed: seed)
           try q.train(trainF)
           index = try Index(quantizer: q, codes: q.encode(databaseF), metric: .squaredL2)
         default:

@@ -26,6 +26,7 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Training steps per timed run of the train suite.") var steps: Int = 10
   @Option(help: "Training epochs of the DPQ model `prepare` trains (half of them classification only).") var epochs: Int = 4
   @Option(help: "Comma-separated workload name fragments to run (default: all of the suite).") var only: String?
+  @Option(help: "Seed of the quantizers suite's k-means runs (scripts/bench changes it every round).") var seed: UInt64 = 1234
   @Flag(help: "Log when each quantizer training phase starts.") var verbose = false
   @Flag(help: "search: write each index's top-100 ids to the data directory (for the agreement check).") var writeIds = false
 

@@ -168,7 +168,7 @@ def top_k_agreement(meta, arrays, queries, ids_a, ids_b):
     Returns (overlap, tie_aware, worst_score_gap): the mean fraction of shared ids; the mean
     fraction of list b's items that score at least as well as list a's k-th item (so swapping
     equal-score items at the cut-off is not a disagreement); and the largest difference between
-    the two lists' k-th best scores relative to the score scale. Scores are recomputed here in
+    the two lists' k-th best scores relative to the size of the terms summed in float32. Scores are recomputed here in
     float64 from the dpq file (inner product, or squared L2 to the reconstruction)."""
     items = np.arange(arrays["codes"].shape[0])
     recon = dpq_reconstruct(meta, arrays, items).astype(np.float64)
@@ -180,11 +180,15 @@ def top_k_agreement(meta, arrays, queries, ids_a, ids_b):
     for s0 in range(0, q.shape[0], 100):
         dots = q[s0:s0 + 100] @ recon.T
         # goodness: larger is better (the inner product, or the negated squared distance)
-        good_rows = dots if larger else 2 * dots - norms[None, :] - (q[s0:s0 + 100] ** 2).sum(axis=1)[:, None]
+        qn = (q[s0:s0 + 100] ** 2).sum(axis=1)
+        good_rows = dots if larger else 2 * dots - norms[None, :] - qn[:, None]
         for j, good in enumerate(good_rows):
             i = s0 + j
             cut_a = good[ids_a[i]].min()
-            scale = max(1e-12, np.abs(good[ids_a[i]]).max())
+            # The size of the terms summed in float32: |<q, x>| for the inner product,
+            # ||q||^2 + ||x||^2 for squared L2 (a distance is a small difference of large terms).
+            terms = np.abs(dots[j][ids_a[i]]) if larger else qn[j] + norms[ids_a[i]]
+            scale = max(1e-12, float(terms.max()))
             tie_aware.append(np.mean(good[ids_b[i]] >= cut_a - 1e-5 * scale))
             overlap.append(len(np.intersect1d(ids_a[i], ids_b[i])) / k)
             gap = max(gap, abs(good[ids_a[i]].min() - good[ids_b[i]].min()) / scale)

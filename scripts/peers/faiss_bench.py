@@ -11,7 +11,7 @@
               RQ trained by faiss with three seeds
 
 Settings matched to dpq: 25 Lloyd iterations, k-means++ seeding, seed 1234, at most 256 points
-per centroid; OPQ: 5 rotation updates after a first PQ of 25 iterations, 4 per later PQ, and a final PQ of 25;
+per centroid; OPQ: 6 rotation updates, the first PQ of 25 iterations, 4 per later PQ, and a final PQ of 25;
 RQ: plain k-means per block (Train_default, not progressive-dim), greedy encoding (beam 1).
 """
 import argparse
@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import export_faiss  # noqa: E402
 
 SEED = 1234
-OPQ_ALTERNATIONS = 5   # dpq's outerIterations; faiss's niter counts the first PQ too
+OPQ_ROTATIONS = 6      # OPQMatrix.niter: rotation updates (dpq's outerIterations)
 KPP = faiss.ClusteringInitMethod_KMEANS_PLUS_PLUS
 INDEXES = ["dpq_ip", "pq_l2", "opq_l2", "rq_l2"]
 
@@ -55,7 +55,7 @@ def train_quantizer(kind, x, seed=SEED):
         return pq.compute_codes, pq.decode
     if kind == "opq":
         opq = faiss.OPQMatrix(d, 4)
-        opq.niter, opq.niter_pq, opq.niter_pq_0 = OPQ_ALTERNATIONS + 1, 4, 25
+        opq.niter, opq.niter_pq, opq.niter_pq_0 = OPQ_ROTATIONS, 4, 25
         inner = faiss.ProductQuantizer(d, 4, 8)
         clustering(inner.cp, seed)
         opq.pq = inner                  # faiss trains this one (and sets its iteration counts)
@@ -93,14 +93,15 @@ def suite_quantizers(a):
             train_times, rates, distortion = [], [], float("nan")
             for _ in range(a.runs):
                 t0 = time.perf_counter()
-                encode, decode = train_quantizer(kind, x)
+                encode, decode = train_quantizer(kind, x, seed=a.seed)
                 t1 = time.perf_counter()
                 codes = encode(y)
                 t2 = time.perf_counter()
                 train_times.append(t1 - t0)
                 rates.append(y.shape[0] / (t2 - t1))
                 distortion = float(((y.astype(np.float64) - decode(codes)) ** 2).sum()) / energy
-            info = {"train": list(x.shape), "database": list(y.shape), "threads": a.threads, "seeding": "k-means++"}
+            info = {"train": list(x.shape), "database": list(y.shape), "threads": a.threads, "seeding": "k-means++",
+                    "seed": a.seed}
             key = f"quant/{name}/{kind}"
             results += [measurement(f"{key}/train", "s", False, train_times, **info),
                         measurement(f"{key}/encode", "vectors/s", True, rates, **info),
@@ -210,6 +211,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--only", default=None)
+    ap.add_argument("--seed", type=int, default=SEED, help="seed of the quantizers suite")
     a = ap.parse_args()
     faiss.omp_set_num_threads(a.threads)
     results, notes = {"quantizers": suite_quantizers, "search": suite_search, "map": suite_map}[a.suite](a)

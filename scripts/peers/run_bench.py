@@ -36,7 +36,8 @@ def run_json(cmd, what):
     except (json.JSONDecodeError, IndexError) as e:
         log(f"{what}: unreadable output ({e}): {p.stdout[-400:]}")
         return None
-    log(f"{what}: done in {time.time() - t0:.0f} s")
+    log(f"{what}: done in {time.time() - t0:.0f} s: " + "; ".join(
+        f"{r['workload']} {statistics.median(r['values']):.4g}" for r in doc.get("results", []) if r["values"]))
     return doc
 
 
@@ -114,6 +115,8 @@ def main():
                     continue
                 if side == "dpq" and suite == "search" and r == 0:
                     cmd = cmd + ["--write-ids"]
+                if suite == "quantizers":
+                    cmd = cmd + ["--seed", str(1234 + r)]   # distortion medians over seeds, not one draw
                 merge(results, run_json(cmd, f"{suite} round {r + 1}/{a.rounds} {side}"), side)
     tests = None
     if "map" in suites:
@@ -241,10 +244,11 @@ def markdown(doc):
               "  (momentum 0.9, weight decay 5e-4) on the network, Adam on the codebooks; FM-5k training images.",
               "- quantizers: trained on the 5,000 training vectors (learned features: 300-d; pixels: 784-d),",
               "  encode = the 69,000 database vectors, distortion = sum ||x - x_hat||^2 / sum ||x||^2 on them;",
-              "  K = 256, M = 4, 25 Lloyd iterations, k-means++ seeding, seed 1234, 2 threads on both sides.",
-              "  OPQ: dpq 25 + 5 x (rotation, 4 iterations) + final warm-started 25, from the identity; faiss",
-              "  OPQMatrix niter 6 (first PQ 25 iterations, then 4; 6 rotation updates) from a random rotation,",
-              "  then IndexPQ's PQ trained cold for 25.",
+              "  K = 256, M = 4, 25 Lloyd iterations, k-means++ seeding, 2 threads on both sides; round r uses",
+              "  seed 1234 + r on both sides, so a distortion median is over 5 seeds.",
+              "  OPQ, both from a random rotation with 6 rotation updates: dpq 25 + 6 x (rotation, 4 iterations)",
+              "  + a final warm-started 25; faiss OPQMatrix niter 6 (first PQ 25 iterations, then 4), then",
+              "  IndexPQ's PQ trained cold for 25.",
               "  RQ: greedy training and encoding on both sides (faiss Train_default, max_beam_size 1).",
               "- search: 1,000 queries, 69,000 items, top-100, 4-byte codes; faiss searches the dpq index files",
               "  exported by scripts/export-faiss (identical codebooks and codes).",
