@@ -39,6 +39,11 @@ public enum Interrupts {
     sigemptyset(&action.sa_mask)
     action.sa_flags = 0
     sigaction(SIGINT, &action, nil)
+    // a parent may have blocked SIGINT; the REPL needs it
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
     ignoreBrokenPipes()
   }
 

@@ -38,7 +38,7 @@ public struct Notebook: Equatable {
     var bodyStart = 1
 
     func finish() {
-      var lines = body
+      var lines = kind == .markdown ? body.map { Substring(Notebook.uncomment($0)) } : body
       var first = bodyStart
       while let l = lines.first, l.allSatisfy(\.isWhitespace) {
         lines.removeFirst()
@@ -46,8 +46,7 @@ public struct Notebook: Equatable {
       }
       while let l = lines.last, l.allSatisfy(\.isWhitespace) { lines.removeLast() }
       if kind == .markdown {
-        let prose = lines.map(Notebook.uncomment)
-        cells.append(Cell(kind: .markdown, title: title, source: prose.joined(separator: "\n"), firstLine: first))
+        cells.append(Cell(kind: .markdown, title: title, source: lines.joined(separator: "\n"), firstLine: first))
       } else if !lines.isEmpty {
         cells.append(Cell(kind: .code, title: title, source: lines.joined(separator: "\n"), firstLine: first))
       }
