@@ -36,8 +36,9 @@ extension TensorIndex: CustomStringConvertible {
 
 extension Tensor {
   /// The region selected by `spec`, one entry per leading axis (missing trailing axes are taken
-  /// whole), as a new contiguous tensor. `.index` entries drop their axis. Differentiable: the
-  /// gradient is the output gradient written back into zeros of the input's shape.
+  /// whole), as a new contiguous tensor (a spec that selects everything returns `self`).
+  /// `.index` entries drop their axis. Differentiable: the gradient is the output gradient
+  /// written back into zeros of the input's shape.
   public func sliced(_ spec: [TensorIndex]) throws -> Tensor {
     let view = try SliceView(shape: shape, spec: spec, op: "slice")
     if view.isIdentity { return self }
@@ -52,6 +53,11 @@ extension Tensor {
                        to: gi.storage.pointer, dstOffset: view.offset, dstStrides: view.strides)
       return [gi]
     }
+  }
+
+  /// `try t[0, .range(1..<3)]`, the same as `t.sliced([0, .range(1..<3)])`.
+  public subscript(_ spec: TensorIndex...) -> Tensor {
+    get throws { try sliced(spec) }
   }
 
   /// Positions `range` of axis `axis` (negative axis counts from the end); the rank is kept.

@@ -47,6 +47,12 @@ private func r(_ start: Int?, _ end: Int?, _ step: Int = 1) -> TensorIndex { .ra
     #expect(try a.sliced([.range(2..<5)]).scalars == [2, 3, 4])
   }
 
+  @Test func subscriptIsSliced() throws {
+    #expect(try x[1, .range(0..<2), -1] == x.sliced([1, .range(0..<2), -1]))
+    #expect(try x[0].shape == [3, 4])
+    #expect(throws: TensorError.indexOutOfRange(op: "slice", index: 2, bound: 2)) { try x[2] }
+  }
+
   @Test func wholeTensorSpecSharesStorage() throws {
     #expect(try x.sliced([]).sharesStorage(with: x))
     #expect(try x.sliced([.all, r(nil, nil)]).sharesStorage(with: x))

@@ -1,0 +1,64 @@
+import DPQTensor
+
+/// Errors raised by k-means and the quantizers. Every case carries the numbers involved and its
+/// message says what to change.
+public enum QuantizationError: Error, CustomStringConvertible, Equatable {
+  /// Training needs at least `needed` vectors (one per codeword) but got `got`.
+  case tooFewTrainingVectors(op: String, needed: Int, got: Int)
+  /// A tensor's vector dimension does not match the quantizer's.
+  case dimensionMismatch(op: String, expected: Int, got: Int)
+  /// Product quantization splits D into M equal subspaces, so M must divide D.
+  case dimensionNotDivisible(dimension: Int, subspaceCount: Int)
+  /// `encode`, `decode` or `layout` was called before `train`.
+  case notTrained(quantizer: String, op: String)
+  /// A tensor that should be an n x D matrix has another shape.
+  case invalidShape(op: String, shape: [Int], expected: String)
+  /// Codes from another quantizer (other M or K) were given to `decode`.
+  case codesMismatch(op: String, expectedBlocks: Int, expectedCodewords: Int, gotBlocks: Int, gotCodewords: Int)
+  /// Training data holds NaN or infinity.
+  case nonFiniteInput(op: String, row: Int, column: Int)
+  /// A constructor or option got a value outside its range.
+  case invalidArgument(op: String, reason: String)
+  /// A saved configuration lacks a key or holds a value that cannot be parsed.
+  case invalidConfiguration(key: String, value: String?, reason: String)
+  /// A saved state tensor is missing or has the wrong shape.
+  case invalidState(name: String, expected: [Int], got: [Int]?)
+  /// The configuration names a quantizer type this build does not know.
+  case unknownQuantizerType(String)
+  /// A LAPACK routine reported failure (`info` is its return code).
+  case linearAlgebraFailure(routine: String, info: Int)
+
+  public var description: String {
+    switch self {
+    case let .tooFewTrainingVectors(op, needed, got):
+      return "\(op): needs at least \(needed) training vectors (one per codeword), got \(got); give more vectors or lower the codeword count"
+    case let .dimensionMismatch(op, expected, got):
+      return "\(op): the vectors have dimension \(got) but the quantizer was built for dimension \(expected)"
+    case let .dimensionNotDivisible(d, m):
+      let divisors = (1...max(1, min(d, 64))).filter { d % $0 == 0 }.map(String.init).joined(separator: ", ")
+      return "product quantizer: dimension \(d) is not divisible by the subspace count \(m); choose a subspace count among \(divisors)"
+    case let .notTrained(quantizer, op):
+      return "\(op): the \(quantizer) is not trained yet; call train(x) on training vectors first"
+    case let .invalidShape(op, shape, expected):
+      return "\(op): expected \(expected), got a tensor of shape \(formatShape(shape))"
+    case let .codesMismatch(op, eb, ek, gb, gk):
+      return "\(op): the codes have \(gb) blocks of \(gk) codewords but the quantizer has \(eb) blocks of \(ek) codewords; were they made by another quantizer?"
+    case let .nonFiniteInput(op, row, column):
+      return "\(op): the input holds a NaN or infinite value at row \(row), column \(column); clean or normalise the data first"
+    case let .invalidArgument(op, reason):
+      return "\(op): \(reason)"
+    case let .invalidConfiguration(key, value, reason):
+      return "quantizer configuration: key '\(key)'" + (value.map { " = '\($0)'" } ?? "") + ": \(reason)"
+    case let .invalidState(name, expected, got):
+      if let got { return "quantizer state: tensor '\(name)' has shape \(formatShape(got)), expected \(formatShape(expected))" }
+      return "quantizer state: tensor '\(name)' (shape \(formatShape(expected))) is missing"
+    case let .unknownQuantizerType(type):
+      return "quantizer configuration: unknown type '\(type)' (known: \(QuantizerLoader.knownTypes.joined(separator: ", ")))"
+    case let .linearAlgebraFailure(routine, info):
+      return "\(routine) failed with info = \(info)" + (info > 0 ? " (the SVD did not converge; check the data for extreme values)" : " (argument \(-info) was invalid)")
+    }
+  }
+}
+
+/// Formats a shape the way NumPy prints it: `[2, 3]`.
+func formatShape(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
