@@ -22,6 +22,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
   case lyingHeader(path: String, reason: String)
   /// The header cannot be parsed or misses a field.
   case badHeader(path: String, reason: String)
+  /// The file uses a valid feature of its format that dpq does not read; `reason` says how to convert it.
+  case unsupported(path: String, reason: String)
   /// The file declares more data than dpq will allocate.
   case tooLarge(path: String, reason: String)
   /// One line of a text file is wrong; `line` counts from 1.
@@ -58,6 +60,8 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
       return "\(path): the header does not match the file: \(reason)"
     case let .badHeader(path, reason):
       return "\(path): bad header: \(reason)"
+    case let .unsupported(path, reason):
+      return "\(path): unsupported: \(reason)"
     case let .tooLarge(path, reason):
       return "\(path): too large: \(reason)"
     case let .badRecord(path, line, reason):

@@ -142,6 +142,34 @@ final class DataFile {
     }
   }
 
+  /// Reads everything that is left, refusing more than `limit` bytes (for formats without a size
+  /// header: text, record files). A plain file is read in one allocation of its exact size.
+  func readAll(limit: Int, what: String) throws -> [UInt8] {
+    if !isCompressed {
+      guard fileSize - position <= limit else {
+        throw DataError.tooLarge(path: path, reason: "\(fileSize) bytes, more than the \(limit) dpq reads as \(what)")
+      }
+      return try readBytes(fileSize - position, detail: what)
+    }
+    var bytes: [UInt8] = []
+    let chunk = 1 << 20
+    while true {
+      let old = bytes.count
+      guard old <= limit else {
+        throw DataError.tooLarge(path: path, reason: "it decompresses to more than the \(limit) bytes dpq reads as \(what)")
+      }
+      var got = 0
+      bytes.append(contentsOf: repeatElement(0, count: chunk))   // grows geometrically
+      try bytes.withUnsafeMutableBytes { raw in
+        if let base = raw.baseAddress { got = try read(into: base + old, count: chunk) }
+      }
+      bytes.removeLast(chunk - got)
+      if got < chunk { break }
+    }
+    try checkEnd(detail: what)
+    return bytes
+  }
+
   /// Refuses data past what the header declared: the file must end exactly here.
   /// `detail` describes the declared content, e.g. "header says 10000 labels".
   func checkEnd(detail: String) throws {

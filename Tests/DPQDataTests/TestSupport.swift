@@ -107,3 +107,9 @@ func runCommand(_ executable: String, _ arguments: [String]) throws -> (status: 
   process.waitUntilExit()
   return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
+
+enum FileManagerBridge {
+  static func createDirectory(_ path: String) throws {
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+  }
+}
