@@ -53,7 +53,7 @@ public final class MaxPool2D: Module {
               var best = -Float.infinity, at = y0 * W + x0
               for iy in y0..<y1 {
                 let row = src + iy * W
-                for ix in x0..<x1 where row[ix] > best || row[ix].isNaN && !best.isNaN { best = row[ix]; at = iy * W + ix }
+                for ix in x0..<x1 where row[ix] > best || row[ix].isNaN { best = row[ix]; at = iy * W + ix }
               }
               dst[oy * OW + ox] = best
               idx[oy * OW + ox] = Int32(at)
@@ -84,11 +84,14 @@ private func maxPool2x2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Flo
       let r0 = src + 2 * oy * W, r1 = r0 + W, base = Int32(2 * oy * W)
       for ox in 0..<OW {
         let a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1]
-        // first maximum in row-major order wins, as in the general loop (NaN propagates)
-        var best = a, at = Int32(2 * ox)
-        if b > best || b.isNaN && !best.isNaN { best = b; at = Int32(2 * ox + 1) }
-        if c > best || c.isNaN && !best.isNaN { best = c; at = Int32(W + 2 * ox) }
-        if d > best || d.isNaN && !best.isNaN { best = d; at = Int32(W + 2 * ox + 1) }
+        // as PyTorch: a later value wins if greater or NaN. Written as selects, not branches:
+        // on real data the comparisons are unpredictable and mispredictions dominated.
+        let tb = b > a || b.isNaN
+        var best = tb ? b : a, at = tb ? Int32(2 * ox + 1) : Int32(2 * ox)
+        let tc = c > best || c.isNaN
+        best = tc ? c : best; at = tc ? Int32(W + 2 * ox) : at
+        let td = d > best || d.isNaN
+        best = td ? d : best; at = td ? Int32(W + 2 * ox + 1) : at
         dst[oy * OW + ox] = best
         idx[oy * OW + ox] = base + at
       }
