@@ -47,17 +47,18 @@ struct WindowGeometry {
               let d = dstImage + oy * OW
               let iy = oy * s - p + ki
               if iy < 0 || iy >= height {
-                d.update(repeating: 0, count: OW)
+                for ox in 0..<OW { d[ox] = 0 }
                 continue
               }
               let srow = src + iy * width - p + kj
-              if valid.lowerBound > 0 { d.update(repeating: 0, count: valid.lowerBound) }
+              for ox in 0..<valid.lowerBound { d[ox] = 0 }
               if s == 1 {
-                (d + valid.lowerBound).update(from: srow + valid.lowerBound, count: valid.count)
+                // a plain loop: rows are short, and a memmove call per row cost more than the copy
+                for ox in valid { d[ox] = srow[ox] }
               } else {
                 for ox in valid { d[ox] = srow[ox * s] }
               }
-              if valid.upperBound < OW { (d + valid.upperBound).update(repeating: 0, count: OW - valid.upperBound) }
+              for ox in valid.upperBound..<OW { d[ox] = 0 }
             }
           }
         }
