@@ -53,8 +53,7 @@ struct WindowGeometry {
               let srow = src + iy * width - p + kj
               for ox in 0..<valid.lowerBound { d[ox] = 0 }
               if s == 1 {
-                // a plain loop: rows are short, and a memmove call per row cost more than the copy
-                for ox in valid { d[ox] = srow[ox] }
+                copyRow(d + valid.lowerBound, srow + valid.lowerBound, valid.count)
               } else {
                 for ox in valid { d[ox] = srow[ox * s] }
               }
@@ -84,7 +83,7 @@ struct WindowGeometry {
               let d = dst + iy * width - p + kj
               let srow = srcImage + oy * OW
               if s == 1 {
-                for ox in valid { d[ox] += srow[ox] }
+                addRow(d + valid.lowerBound, srow + valid.lowerBound, valid.count)
               } else {
                 for ox in valid { d[ox * s] += srow[ox] }
               }
@@ -94,4 +93,28 @@ struct WindowGeometry {
       }
     }
   }
+}
+
+/// Copies a short row: SIMD chunks of 8 and a scalar tail. Rows are 8 to 28 floats here, where a
+/// memmove call or a vectorised loop's runtime checks cost more than the copy itself.
+@inline(__always)
+func copyRow(_ d: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, _ n: Int) {
+  var i = 0
+  while i + 8 <= n {
+    UnsafeMutableRawPointer(d + i).storeBytes(of: UnsafeRawPointer(s + i).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+    i += 8
+  }
+  while i < n { d[i] = s[i]; i += 1 }
+}
+
+/// Adds a short row onto another (see `copyRow`).
+@inline(__always)
+func addRow(_ d: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, _ n: Int) {
+  var i = 0
+  while i + 8 <= n {
+    let sum = UnsafeRawPointer(d + i).loadUnaligned(as: SIMD8<Float>.self) + UnsafeRawPointer(s + i).loadUnaligned(as: SIMD8<Float>.self)
+    UnsafeMutableRawPointer(d + i).storeBytes(of: sum, as: SIMD8<Float>.self)
+    i += 8
+  }
+  while i < n { d[i] += s[i]; i += 1 }
 }
