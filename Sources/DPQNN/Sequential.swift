@@ -13,15 +13,23 @@ public final class Sequential: Module, RandomAccessCollection {
 
   public convenience init(_ layers: Module...) { self.init(layers) }
 
+  /// Layers with their own names (PyTorch's `nn.Sequential(OrderedDict(...))`), so parameters read
+  /// `conv1.weight` rather than `0.weight`.
+  public init(namedLayers: [(String, Module)]) {
+    layers = namedLayers.map(\.1)
+    super.init()
+    for (name, m) in namedLayers { registerModule(m, named: name) }
+  }
+
   public override func forward(_ x: Tensor) throws -> Tensor {
     var h = x
     for layer in layers { h = try layer(h) }
     return h
   }
 
-  /// Adds a layer at the end, named by its position.
-  public func append(_ layer: Module) {
-    registerModule(layer, named: String(layers.count))
+  /// Adds a layer at the end, named by its position unless a name is given.
+  public func append(_ layer: Module, named name: String? = nil) {
+    registerModule(layer, named: name ?? String(layers.count))
     layers.append(layer)
   }
 

@@ -137,7 +137,11 @@ extension Figure {
     var c: [String] = []
     if !isText {
       c.append("set style fill solid 1 noborder")
-      if panel.grid && panel.showsAxes { c.append("set grid back lc rgb '#d9d9d9' lw 1 dt 1") }
+      if panel.grid && panel.showsAxes {
+        // Through a line style: `set grid ... dt 1` alone keeps gnuplot's dotted axis line type.
+        c.append("set style line 100 lc rgb '#dddddd' lw 1 dt 1")
+        c.append("set grid back ls 100")
+      }
     }
     c.append("set title \(quote(title))" + (isText ? "" : " font ',\(format(fontSize + 1))'"))
     if panel.showsAxes {

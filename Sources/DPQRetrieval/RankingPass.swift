@@ -1,0 +1,138 @@
+import Foundation
+import DPQTensor
+
+/// The parallel engine behind `search`, `rank`, `scores` and `evaluate`: one pass over the codes
+/// per query that evaluates every requested prefix length, then a top-k heap or an exact radix
+/// sort per prefix, handed to a consumer inside the worker (so no full ranking needs to be kept).
+
+/// What the pass produces per query and prefix.
+enum RankingOutput {
+  /// The best `depth` items, best first (heap when depth is small, stable radix sort otherwise).
+  case ranked(depth: Int, needsScores: Bool)
+  /// Every item's goodness in database order (the scores matrix).
+  case unsorted
+}
+
+/// One worker's scratch buffers, reused across its queries.
+final class ScanWorker {
+  static let tileSize = 1024
+  let itemCount: Int
+  let prefixCount: Int
+  let tile: UnsafeMutablePointer<Float>
+  /// Top-k per prefix (small depth).
+  var heaps: [TopKHeap] = []
+  /// Every item's goodness per prefix, `[p][n]` (full sorts and the scores matrix).
+  let rawGoodness: UnsafeMutablePointer<Float>?
+  let sorter: RankSorter?
+  let sortedIds: UnsafeMutablePointer<UInt32>?
+  let sortedGoodness: UnsafeMutablePointer<Float>?
+
+  init(itemCount n: Int, blocks: Int, prefixCount p: Int, output: RankingOutput, useHeap: Bool) {
+    itemCount = n
+    prefixCount = p
+    tile = .allocate(capacity: blocks * ScanWorker.tileSize)
+    var sorter: RankSorter? = nil, ids: UnsafeMutablePointer<UInt32>? = nil, scores: UnsafeMutablePointer<Float>? = nil
+    var raw: UnsafeMutablePointer<Float>? = nil
+    switch output {
+    case let .ranked(depth, needsScores):
+      if useHeap {
+        heaps = (0..<p).map { _ in TopKHeap(capacity: depth) }
+      } else {
+        raw = .allocate(capacity: max(p * n, 1))
+        sorter = RankSorter(capacity: n)
+        ids = .allocate(capacity: max(depth, 1))
+        if needsScores { scores = .allocate(capacity: max(depth, 1)) }
+      }
+    case .unsorted:
+      raw = .allocate(capacity: max(p * n, 1))
+    }
+    self.sorter = sorter
+    sortedIds = ids
+    sortedGoodness = scores
+    rawGoodness = raw
+  }
+
+  deinit {
+    tile.deallocate()
+    for h in heaps { h.deallocate() }
+    sortedIds?.deallocate(); rawGoodness?.deallocate(); sortedGoodness?.deallocate()
+  }
+}
+
+/// The list handed to a consumer: ids best first (empty for `.unsorted`) and their goodness
+/// (larger is better; for `.unsorted`, every item's goodness in database order; empty when
+/// scores were not requested).
+struct RankedList {
+  let ids: UnsafeBufferPointer<UInt32>
+  let goodness: UnsafeBufferPointer<Float>
+}
+
+extension Index {
+  /// Largest lookup-table batch, in floats (64 MiB); bigger query sets are processed in batches.
+  static let lookupTableBatchFloats = 16 << 20
+
+  /// Worker threads to use: the given count, or every active core.
+  static func resolvedThreads(_ threads: Int?) -> Int {
+    max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, 256))
+  }
+
+  /// Runs the pass for checked queries `[nq, D]` and the sorted, distinct block counts
+  /// `prefixes`. `consume(worker, query, prefixIndex, list)` runs on worker threads; each call
+  /// owns row `query` of whatever it writes. `shouldStop` is polled (under a lock) before each
+  /// chunk of queries; chunks are claimed in order and finished once claimed, so the completed
+  /// queries are always `0 ..< returned value`.
+  func rankingPass(queries: Tensor, prefixes: [Int], output: RankingOutput, threads: Int,
+                   shouldStop: (() -> Bool)?,
+                   consume: (ScanWorker, Int, Int, RankedList) -> Void) -> Int {
+    let nq = queries.shape[0], n = count
+    let mk = blockCount, k = codewordCount
+    let maxBlocks = prefixes.last ?? 1
+    var useHeap = false
+    if case let .ranked(depth, _) = output { useHeap = depth * 4 < n }
+    let workerCount = min(threads, max(nq, 1))
+    let workers = (0..<workerCount).map { _ in
+      ScanWorker(itemCount: n, blocks: maxBlocks, prefixCount: prefixes.count, output: output, useHeap: useHeap)
+    }
+    let batch = max(1, min(nq, Index.lookupTableBatchFloats / (mk * k)))
+    var completed = 0
+    var stopped = false
+    let lock = NSLock()
+
+    queries.withUnsafeBufferPointer { qp in
+      prefixNorms.withUnsafeBufferPointer { norms in
+        var batchStart = 0
+        while batchStart < nq && !stopped {
+          let batchCount = min(batch, nq - batchStart)
+          let qBase = qp.baseAddress! + batchStart * dimension
+          let tables = lookupTables(queries: qBase, count: batchCount)
+          let qNorms = metric == .squaredL2 ? queryNorms(queries: qBase, count: batchCount) : []
+          // Small chunks balance the two cores and keep Ctrl-C responsive.
+          let chunk = max(1, min(16, batchCount / (workerCount * 8)))
+          let chunkCount = (batchCount + chunk - 1) / chunk
+          var nextChunk = 0
+          tables.withUnsafeBufferPointer { lut in
+            DispatchQueue.concurrentPerform(iterations: workerCount) { w in
+              let worker = workers[w]
+              while true {
+                lock.lock()
+                if stopped || nextChunk >= chunkCount { lock.unlock(); return }
+                if let stop = shouldStop, stop() { stopped = true; lock.unlock(); return }
+                let c = nextChunk
+                nextChunk += 1
+                lock.unlock()
+                for local in (c * chunk) ..< min(batchCount, (c + 1) * chunk) {
+                  scanQuery(worker: worker, query: batchStart + local, lut: lut.baseAddress! + local * mk * k,
+                            queryNorm: qNorms.isEmpty ? 0 : qNorms[local], norms: norms.baseAddress,
+                            prefixes: prefixes, output: output, consume: consume)
+                }
+              }
+            }
+          }
+          completed = batchStart + min(batchCount, nextChunk * chunk)
+          batchStart += batchCount
+        }
+      }
+    }
+    return completed
+  }
+}
