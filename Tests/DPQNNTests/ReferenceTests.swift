@@ -99,6 +99,16 @@ import DPQTensor
     #expect(x.grad?.scalars == [0, 10, 0, 0, 0, 0, 20, 0])
   }
 
+  @Test func maxPoolPropagatesNaNAsPyTorch() throws {
+    var values = (0..<32).map(Float.init)
+    values[9] = .nan  // row 1, column 1: inside the first window
+    let x = try Tensor(shape: [1, 1, 4, 8], scalars: values)
+    let y = try MaxPool2D(kernelSize: 2)(x).scalars
+    #expect(y[0].isNaN)
+    #expect(y[1...].allSatisfy { !$0.isNaN })
+    #expect(Array(y[1...]) == [11, 13, 15, 25, 27, 29, 31])
+  }
+
   @Test func linearMatchesDefinition() throws {
     var g = RandomGenerator(seed: 35)
     let layer = try Linear(3, 2, generator: &g)
