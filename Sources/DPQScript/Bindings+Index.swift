@@ -68,8 +68,9 @@ enum IndexBindings {
              doc: "Queries are vectors [nq, D] (or one [D]), or inputs or a dataset the index's model turns into features. Ties rank by database position.",
              example: example + "res = ix.search(d[0:2], k: 3)\nres.ids\nres[0].scores") { ix, a in
       let q = try ix.queries(a["queries"], a, "queries")
-      return .host(SearchResultObject(try ix.index.search(queries: q, k: a.positive("k"), blocks: a.optionalInteger("blocks"),
-                                                          shouldStop: a.shouldStop)))
+      let result = try ix.index.search(queries: q, k: a.positive("k"), blocks: a.optionalInteger("blocks"), shouldStop: a.shouldStop)
+      try a.stopIfRequested()
+      return .host(SearchResultObject(result))
     }
     r.method("scores", of: IndexObject.self, family: family, [Parameter("queries"), .keyword("blocks", .optional(.integer), default: .nilValue)],
              returns: "tensor", summary: "The score of every item for every query, [nq, n] in database order.",

@@ -273,6 +273,7 @@ enum PlotBindings {
           if case .host(is QuantizerObject) = item, case .host(let d as DatasetObject) = data,
              let model = l.items.lazy.compactMap({ v -> ModelObject? in if case .host(let m as ModelObject) = v { return m } else { return nil } }).first {
             data = .tensor(try model.model.extractFeatures(d.data.features, shouldStop: a.shouldStop))
+            try a.stopIfRequested()
           }
           series.append(try distortions(item, data: data, a))
         }
@@ -297,6 +298,7 @@ enum PlotBindings {
       switch a["source"] {
       case .host(let m as ModelObject):
         features = try m.model.extractFeatures(data.features, shouldStop: a.shouldStop)
+        try a.stopIfRequested()
         let codes = try m.model.encode(features: features)
         for b in try a.integers("bits") {
           let blocks = Double(b) / Double(m.model.configuration.bits(blocks: 1))
