@@ -32,12 +32,15 @@ let package = Package(
     .target(name: "DPQData", dependencies: ["DPQTensor", "CZlib"], swiftSettings: optimised),
     .target(name: "DPQQuantization", dependencies: ["DPQTensor", "DPQNN", "DPQData", "COpenBLAS"],
             swiftSettings: optimised),
-    .target(name: "DPQRetrieval", dependencies: ["DPQTensor", "COpenBLAS"], swiftSettings: optimised),
+    .target(name: "DPQRetrieval", dependencies: ["DPQTensor", "DPQData", "DPQQuantization", "COpenBLAS"], swiftSettings: optimised),
+    .target(name: "DPQExperiment", dependencies: ["DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval"],
+            swiftSettings: optimised),
     .target(name: "DPQPlot", dependencies: ["GnuplotBridge", "DPQTensor", "COpenBLAS"]),
-    .target(name: "DPQScript", dependencies: ["DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval", "DPQPlot"]),
+    .target(name: "DPQScript", dependencies: ["DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval",
+                                              "DPQExperiment", "DPQPlot"]),
 
     .executableTarget(name: "dpq", dependencies: [
-      "DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval", "DPQScript",
+      "DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval", "DPQExperiment", "DPQScript",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], swiftSettings: optimised),
 
@@ -47,6 +50,7 @@ let package = Package(
     .testTarget(name: "DPQQuantizationTests", dependencies: ["DPQQuantization", "DPQRetrieval"],
                 swiftSettings: optimised),
     .testTarget(name: "DPQRetrievalTests", dependencies: ["DPQRetrieval"], swiftSettings: optimised),
+    .testTarget(name: "DPQExperimentTests", dependencies: ["DPQExperiment"], swiftSettings: optimised),
     .testTarget(name: "DPQPlotTests", dependencies: ["DPQPlot"], resources: [.copy("Golden")]),
     .testTarget(name: "DPQScriptTests", dependencies: ["DPQScript"], resources: [.copy("Golden")]),
   ],

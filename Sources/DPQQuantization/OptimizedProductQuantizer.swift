@@ -28,9 +28,21 @@ public struct OptimizedProductQuantizer: VectorQuantizer {
   /// k-means iterations inside each alternation (warm-started from the previous codebooks).
   public var innerIterations: Int
   /// k-means iterations of the first PQ and of the final warm-started PQ.
-  public var iterations: Int
+  public var iterations: Int {
+    get { productQuantizer.iterations }
+    set { productQuantizer.iterations = newValue }
+  }
   public var initialRotation: InitialRotation
-  public var seed: UInt64
+  /// Seed of the k-means runs (subspace m uses `seed + m`) and of a random initial rotation.
+  public var seed: UInt64 {
+    get { productQuantizer.seed }
+    set { productQuantizer.seed = newValue }
+  }
+  /// Subsampling cap passed to k-means; nil trains on all rows.
+  public var maxPointsPerCentroid: Int? {
+    get { productQuantizer.maxPointsPerCentroid }
+    set { productQuantizer.maxPointsPerCentroid = newValue }
+  }
   /// The rotation R [D, D] once trained: rotated vectors are `X R^T`.
   public private(set) var rotation: Tensor?
   /// The product quantizer of the rotated vectors.
@@ -49,9 +61,7 @@ public struct OptimizedProductQuantizer: VectorQuantizer {
                                             iterations: iterations, seed: seed, maxPointsPerCentroid: maxPointsPerCentroid)
     self.outerIterations = outerIterations
     self.innerIterations = innerIterations
-    self.iterations = iterations
     self.initialRotation = initialRotation
-    self.seed = seed
   }
 
   public var layout: CodebookLayout {
@@ -70,7 +80,7 @@ public struct OptimizedProductQuantizer: VectorQuantizer {
   public func rotate(_ x: Tensor) throws -> Tensor {
     let r = try trainedRotation(op: "rotate")
     _ = try checkMatrix(x, dimension: dimension, op: "OPQ.rotate")
-    return try Tensor.withNoGrad { try Tensor.matmul(x, r, transposeA: false, transposeB: true) }
+    return try matrixProduct(x, r, transposeB: true)
   }
 
   // MARK: training
@@ -85,7 +95,7 @@ public struct OptimizedProductQuantizer: VectorQuantizer {
     var report = TrainingReport()
     var r = initialRotation == .identity ? Orthogonal.identity(dimension)
                                          : try Orthogonal.random(dimension: dimension, seed: seed &+ 0x09_0C)
-    func rotated(_ r: Tensor) throws -> Tensor { try Tensor.withNoGrad { try Tensor.matmul(x, r, transposeA: false, transposeB: true) } }
+    func rotated(_ r: Tensor) throws -> Tensor { try matrixProduct(x, r, transposeB: true) }
     var pq = productQuantizer
     var xr = try rotated(r)
     try pq.train(xr, initialCodebooks: nil, iterations: iterations, control: control, report: &report, phasePrefix: "initial PQ ")
@@ -121,7 +131,7 @@ public struct OptimizedProductQuantizer: VectorQuantizer {
     let r = try trainedRotation(op: "decode")
     try checkCodes(codes, blocks: blockCount, codewords: codewordCount, op: "OPQ.decode")
     let y = try productQuantizer.decode(codes)
-    return try Tensor.withNoGrad { try Tensor.matmul(y, r) }
+    return try matrixProduct(y, r)
   }
 
   // MARK: persistence

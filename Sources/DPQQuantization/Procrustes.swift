@@ -43,7 +43,7 @@ enum Orthogonal {
   /// The rotation R minimising `||X R^T - Y||_F` over orthogonal R, for X, Y of shape [n, D]:
   /// the polar factor of `Y^T X` (Schoenemann 1966).
   static func procrustes(from x: Tensor, to y: Tensor) throws -> Tensor {
-    try polarFactor(Tensor.withNoGrad { try Tensor.matmul(y, x, transposeA: true, transposeB: false) })
+    try polarFactor(matrixProduct(y, x, transposeA: true))
   }
 
   /// A uniformly distributed (Haar) random rotation: the polar factor of a Gaussian matrix, whose
@@ -62,7 +62,7 @@ enum Orthogonal {
 
   /// Largest |(R R^T - I)_ij|.
   static func orthogonalityError(_ r: Tensor) throws -> Float {
-    let p = try Tensor.withNoGrad { try Tensor.matmul(r, r, transposeA: false, transposeB: true) }
+    let p = try matrixProduct(r, r, transposeB: true)
     let d = r.shape[0]
     return p.withUnsafeBufferPointer { b in
       var worst: Float = 0

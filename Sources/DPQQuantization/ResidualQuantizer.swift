@@ -17,7 +17,7 @@ public struct ResidualQuantizer: VectorQuantizer {
   public let blockCount: Int
   /// Codewords per block (K).
   public let codewordCount: Int
-  /// Partial codes kept per vector while encoding (B); 1 is greedy.
+  /// Partial codes kept per vector while encoding (B); 1 is greedy, values below 1 become 1.
   public var beamWidth: Int {
     didSet { beamWidth = max(1, beamWidth) }
   }

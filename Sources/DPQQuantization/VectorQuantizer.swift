@@ -179,3 +179,24 @@ func checkCodes(_ codes: Codes, blocks: Int, codewords: Int, op: String) throws 
                                           gotBlocks: codes.blockCount, gotCodewords: codes.codewordCount)
   }
 }
+
+extension VectorQuantizer {
+  /// One line for listings and the REPL: `PQ(D=300, M=4, K=256, 32 bits, trained)`.
+  public var summary: String {
+    var extras = ""
+    if let beam = configuration["beamWidth"], beam != "1" { extras = ", beam \(beam)" }
+    return "\(name)(D=\(dimension), M=\(blockCount), K=\(codewordCount), \(codeLengthBits) bits\(extras), \(isTrained ? "trained" : "untrained"))"
+  }
+}
+
+extension ProductQuantizer: CustomStringConvertible {
+  public var description: String { summary }
+}
+
+extension OptimizedProductQuantizer: CustomStringConvertible {
+  public var description: String { summary }
+}
+
+extension ResidualQuantizer: CustomStringConvertible {
+  public var description: String { summary }
+}

@@ -7,9 +7,9 @@ public final class GradNode {
   /// The op that produced the value ("matmul", "add", ...), or "leaf" for a parameter.
   public let op: String
   /// One entry per input of the op; nil where that input needs no gradient.
-  public let parents: [GradNode?]
+  public private(set) var parents: [GradNode?]
   /// Maps the gradient of the output to one gradient per input (nil where not needed).
-  let backwardFn: ((Tensor) throws -> [Tensor?])?
+  private(set) var backwardFn: ((Tensor) throws -> [Tensor?])?
   /// The accumulated gradient of a leaf after `backward()`; nil for interior nodes.
   public internal(set) var grad: Tensor?
   public let shape: [Int]
@@ -22,6 +22,23 @@ public final class GradNode {
   }
 
   public var isLeaf: Bool { backwardFn == nil }
+
+  /// Releases the graph above this node iteratively. Left to Swift, freeing a node frees its
+  /// parents recursively, and a chain of ~100,000 ops overflows the stack. Each ancestor that
+  /// only this teardown still holds has its links cut before it is released, so every deinit
+  /// stays shallow. (The backward closure goes too: it captures the same parents.)
+  deinit {
+    guard !parents.isEmpty else { return }
+    var pending = parents.compactMap { $0 }
+    parents = []
+    backwardFn = nil
+    while var n = pending.popLast() {
+      guard isKnownUniquelyReferenced(&n) else { continue }
+      pending.append(contentsOf: n.parents.compactMap { $0 })
+      n.parents = []
+      n.backwardFn = nil
+    }
+  }
 }
 
 /// Whether ops record the graph. Evaluation code runs inside `Tensor.withNoGrad`.

@@ -49,7 +49,19 @@ extension Tensor {
       var idx = [Int](repeating: 0, count: r)
       var offA = 0, offB = 0, out = 0
       while out < o.count {
-        for j in 0..<inner { o[out + j] = f(x[offA + j * ia], y[offB + j * ib]) }
+        // the common inner layouts (both contiguous, or one side constant along the row, as in a
+        // bias add) get loops with known strides, which vectorise; the rest take the strided loop
+        if ia == 1 && ib == 1 {
+          for j in 0..<inner { o[out + j] = f(x[offA + j], y[offB + j]) }
+        } else if ia == 1 && ib == 0 {
+          let yv = y[offB]
+          for j in 0..<inner { o[out + j] = f(x[offA + j], yv) }
+        } else if ia == 0 && ib == 1 {
+          let xv = x[offA]
+          for j in 0..<inner { o[out + j] = f(xv, y[offB + j]) }
+        } else {
+          for j in 0..<inner { o[out + j] = f(x[offA + j * ia], y[offB + j * ib]) }
+        }
         out += inner
         // advance the odometer over the outer axes
         var d = r - 2

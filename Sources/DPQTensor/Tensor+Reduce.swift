@@ -102,15 +102,11 @@ extension Tensor {
     let v = reducedValues(plan, kind)
     let x = detached()
     return Tensor.record(v, op: op, inputs: [self]) { g in
-      let best = try x.expandedGradient(v, plan, scale: 1)
-      let xp = x.storage.pointer, bp = best.storage.pointer
-      let hits = Tensor(shape: x.shape) { o in for i in 0..<o.count { o[i] = xp[i] == bp[i] ? 1 : 0 } }
-      let counts = hits.reducedValues(plan, .sum)
+      // each element equal to its slice's extremum gets g / (number of such elements)
+      let counts = try x.combined(plan, v, v) { x, m, _ in x == m ? 1 : 0 }.reducedValues(plan, .sum)
       let gp = g.storage.pointer, cp = counts.storage.pointer
-      let share = Tensor(shape: g.shape) { o in for i in 0..<o.count { o[i] = cp[i] > 0 ? gp[i] / cp[i] : 0 } }
-      let spread = try x.expandedGradient(share, plan, scale: 1)
-      let sp = spread.storage.pointer, hp = hits.storage.pointer
-      return [Tensor(shape: x.shape) { o in for i in 0..<o.count { o[i] = hp[i] != 0 ? sp[i] : 0 } }]
+      for i in 0..<counts.count { cp[i] = cp[i] > 0 ? gp[i] / cp[i] : 0 }
+      return [try x.combined(plan, v, counts) { x, m, share in x == m ? share : 0 }]
     }
   }
 
@@ -140,25 +136,34 @@ extension Tensor {
     let x = storage.pointer
     var result = [Int](repeating: 0, count: outer * inner)
     guard reduce > 1 else { return result }
-    @inline(__always) func better(_ v: Float, _ best: Float) -> Bool {
-      (larger ? v > best : v < best) || (v.isNaN && !best.isNaN)
-    }
-    if inner == 1 {
-      for o in 0..<outer {
-        let row = x + o * reduce
-        var best = row[0], at = 0
-        for r in 1..<reduce where better(row[r], best) { best = row[r]; at = r }
-        result[o] = at
+    // `!(v <= best)` (or `>=` for the minimum) holds where v wins or is NaN; the scan stops at
+    // the first NaN, which is the answer, so the loop needs no separate NaN test
+    result.withUnsafeMutableBufferPointer { res in
+      if inner == 1 {
+        for o in 0..<outer {
+          let row = x + o * reduce
+          var best = row[0], at = 0
+          if !best.isNaN {
+            if larger {
+              for r in 1..<reduce where !(row[r] <= best) { best = row[r]; at = r; if best.isNaN { break } }
+            } else {
+              for r in 1..<reduce where !(row[r] >= best) { best = row[r]; at = r; if best.isNaN { break } }
+            }
+          }
+          res[o] = at
+        }
+        return
       }
-    } else {
-      var best = [Float](repeating: 0, count: inner)
+      guard let resultBase = res.baseAddress else { return }
+      let best = UnsafeMutablePointer<Float>.allocate(capacity: inner)
+      defer { best.deallocate() }
       for o in 0..<outer {
-        let base = x + o * reduce * inner
-        for j in 0..<inner { best[j] = base[j] }
-        result.withUnsafeMutableBufferPointer { res in
-          for r in 1..<reduce {
-            let row = base + r * inner
-            for j in 0..<inner where better(row[j], best[j]) { best[j] = row[j]; res[o * inner + j] = r }
+        let base = x + o * reduce * inner, at = resultBase + o * inner
+        best.update(from: base, count: inner)
+        for r in 1..<reduce {
+          let row = base + r * inner
+          for j in 0..<inner where !best[j].isNaN && (larger ? !(row[j] <= best[j]) : !(row[j] >= best[j])) {
+            best[j] = row[j]; at[j] = r
           }
         }
       }
@@ -180,35 +185,30 @@ extension Tensor {
     if let b = plan.block, b.inner == 1 {
       // per-row: one pass for the maximum, one for the shifted exponentials
       let xp = storage.pointer
+      let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(b.reduce, 1))
+      defer { scratch.deallocate() }
       v = Tensor(shape: plan.outShape) { o in
         for i in 0..<b.outer {
           let row = xp + i * b.reduce
           var m = row[0]
           for r in 1..<b.reduce { m = Tensor.larger(m, row[r]) }
           let shift = m.isFinite ? m : 0
-          var s: Float = 0
-          for r in 0..<b.reduce { s += Foundation.exp(row[r] - shift) }
-          o[i] = shift + Foundation.log(s)
+          // exponentials first (a loop that vectorises), then an accurate sum
+          for r in 0..<b.reduce { scratch[r] = FastMath.exp(row[r] - shift) }
+          o[i] = shift + Foundation.log(Tensor.rowSum(scratch, b.reduce))
         }
       }
     } else {
       let m = reducedValues(plan, .max)
       let mp = m.storage.pointer
       for i in 0..<m.count where !mp[i].isFinite { mp[i] = 0 }
-      let me = try expandedGradient(m, plan, scale: 1)
-      let xp = storage.pointer, ep = me.storage.pointer
-      let e = Tensor(shape: shape) { o in for i in 0..<o.count { o[i] = Foundation.exp(xp[i] - ep[i]) } }
-      v = e.reducedValues(plan, .sum)
+      v = try combined(plan, m, m) { x, m, _ in FastMath.exp(x - m) }.reducedValues(plan, .sum)
       let vp = v.storage.pointer
       for i in 0..<v.count { vp[i] = mp[i] + Foundation.log(vp[i]) }
     }
     return Tensor.record(v, op: op, inputs: [self]) { g in
       // d/dx = g * exp(x - lse); a non-finite lse has no meaningful softmax, so it gets 0
-      let ge = try x.expandedGradient(g, plan, scale: 1), le = try x.expandedGradient(v, plan, scale: 1)
-      let xp = x.storage.pointer, gp = ge.storage.pointer, lp = le.storage.pointer
-      return [Tensor(shape: x.shape) { o in
-        for i in 0..<o.count { o[i] = lp[i].isFinite ? gp[i] * Foundation.exp(xp[i] - lp[i]) : 0 }
-      }]
+      [try x.combined(plan, g, v) { x, g, l in l.isFinite ? g * FastMath.exp(x - l) : 0 }]
     }
   }
 
@@ -225,18 +225,13 @@ extension Tensor {
     }
     let mean = reducedValues(plan, .sum)
     Tensor.scaleInPlace(mean, by: 1 / Float(n))
-    let me = try expandedGradient(mean, plan, scale: 1)
-    let xp = storage.pointer, mp = me.storage.pointer
-    let squares = Tensor(shape: shape) { o in for i in 0..<o.count { let d = xp[i] - mp[i]; o[i] = d * d } }
-    let v = squares.reducedValues(plan, .sum)
+    let v = try combined(plan, mean, mean) { x, m, _ in (x - m) * (x - m) }.reducedValues(plan, .sum)
     Tensor.scaleInPlace(v, by: 1 / Float(divisor))
     let x = detached()
+    let c = 2 / Float(divisor)
     return Tensor.record(v, op: op, inputs: [self]) { g in
       // d/dx = g * 2 (x - mean) / divisor; the mean's own dependence on x sums to zero
-      let ge = try x.expandedGradient(g, plan, scale: 2 / Float(divisor))
-      let me = try x.expandedGradient(mean, plan, scale: 1)
-      let xp = x.storage.pointer, gp = ge.storage.pointer, mp = me.storage.pointer
-      return [Tensor(shape: x.shape) { o in for i in 0..<o.count { o[i] = gp[i] * (xp[i] - mp[i]) } }]
+      [try x.combined(plan, g, mean) { x, g, m in c * g * (x - m) }]
     }
   }
 
@@ -338,6 +333,39 @@ extension Tensor {
         for j in 0..<inner { out[j] = f(out[j], row[j]) }
       }
     }
+  }
+
+  /// `f(x, a, b)` for every input element, where `a` and `b` are shaped like the reduction's
+  /// result and read at the element's slice: the shape of every reduction's backward pass (and
+  /// of the deviations variance needs). The block layout runs as nested loops with no expanded
+  /// copies of `a` and `b`; separate runs of reduced axes expand them first.
+  @inline(__always)
+  fileprivate func combined(_ plan: ReductionPlan, _ a: Tensor, _ b: Tensor,
+                            _ f: (Float, Float, Float) -> Float) throws -> Tensor {
+    let out = Tensor(shape: shape, zeroed: false)
+    let xp = storage.pointer, o = out.storage.pointer
+    guard let blk = plan.block else {
+      let ae = try expandedGradient(a, plan, scale: 1), be = try expandedGradient(b, plan, scale: 1)
+      let ap = ae.storage.pointer, bp = be.storage.pointer
+      for i in 0..<count { o[i] = f(xp[i], ap[i], bp[i]) }
+      return out
+    }
+    let ap = a.storage.pointer, bp = b.storage.pointer
+    if blk.inner == 1 {
+      for i in 0..<blk.outer {
+        let av = ap[i], bv = bp[i], base = i * blk.reduce
+        for r in 0..<blk.reduce { o[base + r] = f(xp[base + r], av, bv) }
+      }
+    } else {
+      for i in 0..<blk.outer {
+        let ar = ap + i * blk.inner, br = bp + i * blk.inner
+        for r in 0..<blk.reduce {
+          let base = (i * blk.reduce + r) * blk.inner
+          for j in 0..<blk.inner { o[base + j] = f(xp[base + j], ar[j], br[j]) }
+        }
+      }
+    }
+    return out
   }
 
   /// Spreads `g` (shaped like the reduction's result) back over the input shape, times `scale`:

@@ -18,9 +18,8 @@ extension Tensor {
         for i in 0..<outer {
           let xr = xp + i * n, yr = yp + i * n
           let m = Tensor.rowShift(xr, n)
-          var s: Float = 0
-          for r in 0..<n { let e = Foundation.exp(xr[r] - m); yr[r] = e; s += e }
-          let inv = 1 / s
+          for r in 0..<n { yr[r] = FastMath.exp(xr[r] - m) }
+          let inv = 1 / Tensor.softmaxRowSum(yr, n)
           for r in 0..<n { yr[r] *= inv }
         }
         return
@@ -30,7 +29,7 @@ extension Tensor {
         for j in 0..<lanes { sBuf[j] = 0 }
         for r in 0..<n {
           let xr = xp + base + r * inner, yr = yp + base + r * inner
-          for j in 0..<lanes { let e = Foundation.exp(xr[j] - mBuf[j]); yr[j] = e; sBuf[j] += e }
+          for j in 0..<lanes { let e = FastMath.exp(xr[j] - mBuf[j]); yr[j] = e; sBuf[j] += e }
         }
         for j in 0..<lanes { sBuf[j] = 1 / sBuf[j] }
         for r in 0..<n {
@@ -47,8 +46,8 @@ extension Tensor {
         if inner == 1 {
           for i in 0..<outer {
             let gr = gp + i * n, yr = yp + i * n, dr = dp + i * n
-            var dot: Float = 0
-            for r in 0..<n { dot += gr[r] * yr[r] }
+            for r in 0..<n { dr[r] = gr[r] * yr[r] }
+            let dot = Tensor.softmaxRowSum(dr, n)
             for r in 0..<n { dr[r] = yr[r] * (gr[r] - dot) }
           }
           return
@@ -79,9 +78,9 @@ extension Tensor {
         for i in 0..<outer {
           let xr = xp + i * n, yr = yp + i * n
           let m = Tensor.rowShift(xr, n)
-          var s: Float = 0
-          for r in 0..<n { s += Foundation.exp(xr[r] - m) }
-          let lse = m + Foundation.log(s)
+          // the exponentials pass through the output row, which is then overwritten
+          for r in 0..<n { yr[r] = FastMath.exp(xr[r] - m) }
+          let lse = m + Foundation.log(Tensor.softmaxRowSum(yr, n))
           for r in 0..<n { yr[r] = xr[r] - lse }
         }
         return
@@ -91,7 +90,7 @@ extension Tensor {
         for j in 0..<lanes { sBuf[j] = 0 }
         for r in 0..<n {
           let xr = xp + base + r * inner
-          for j in 0..<lanes { sBuf[j] += Foundation.exp(xr[j] - mBuf[j]) }
+          for j in 0..<lanes { sBuf[j] += FastMath.exp(xr[j] - mBuf[j]) }
         }
         for j in 0..<lanes { mBuf[j] += Foundation.log(sBuf[j]) }
         for r in 0..<n {
@@ -108,9 +107,8 @@ extension Tensor {
         if inner == 1 {
           for i in 0..<outer {
             let gr = gp + i * n, yr = yp + i * n, dr = dp + i * n
-            var total: Float = 0
-            for r in 0..<n { total += gr[r] }
-            for r in 0..<n { dr[r] = gr[r] - Foundation.exp(yr[r]) * total }
+            let total = Tensor.softmaxRowSum(gr, n)
+            for r in 0..<n { dr[r] = gr[r] - FastMath.exp(yr[r]) * total }
           }
           return
         }
@@ -122,7 +120,7 @@ extension Tensor {
           }
           for r in 0..<n {
             let off = base + r * inner
-            for j in 0..<lanes { dp[off + j] = gp[off + j] - Foundation.exp(yp[off + j]) * total[j] }
+            for j in 0..<lanes { dp[off + j] = gp[off + j] - FastMath.exp(yp[off + j]) * total[j] }
           }
         }
       }]
@@ -153,6 +151,17 @@ extension Tensor {
         j0 += width
       }
     }
+  }
+
+  /// The sum of a contiguous row with four accumulators: independent chains the CPU overlaps,
+  /// where one accumulator would serialise every add (Float adds are not reassociated).
+  @inline(__always)
+  fileprivate static func softmaxRowSum(_ p: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
+    var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+    var r = 0
+    while r + 4 <= n { s0 += p[r]; s1 += p[r + 1]; s2 += p[r + 2]; s3 += p[r + 3]; r += 4 }
+    while r < n { s0 += p[r]; r += 1 }
+    return (s0 + s1) + (s2 + s3)
   }
 
   /// The shift for one contiguous row: its NaN-propagating maximum, or 0 where that is infinite.

@@ -40,7 +40,10 @@ struct BenchCommand: ParsableCommand {
 }
 
 /// Prints rows as an aligned text table.
-func printTable(header: [String], rows: [[String]]) {
+func printTable(header: [String], rows: [[String]]) { print(tableText(header: header, rows: rows)) }
+
+/// Rows as an aligned text table: first column left-aligned, the others right-aligned.
+func tableText(header: [String], rows: [[String]]) -> String {
   let all = [header] + rows
   let widths = header.indices.map { c in all.map { $0[c].count }.max() ?? 0 }
   func line(_ r: [String]) -> String {
@@ -48,7 +51,6 @@ func printTable(header: [String], rows: [[String]]) {
                                         : String(repeating: " ", count: widths[c] - s.count) + s }
       .joined(separator: "  ")
   }
-  print(line(header))
-  print(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  "))
-  for r in rows { print(line(r)) }
+  return ([line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")] + rows.map(line))
+    .joined(separator: "\n")
 }

@@ -10,7 +10,7 @@ struct DPQCommand: ParsableCommand {
     commandName: "dpq",
     abstract: "Deep Progressive Quantization: train, encode, search and evaluate compact codes.",
     version: version,
-    subcommands: [InfoCommand.self, BenchCommand.self]
+    subcommands: [ExperimentCommand.self, InfoCommand.self, BenchCommand.self]
   )
 }
 

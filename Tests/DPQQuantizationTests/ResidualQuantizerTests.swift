@@ -134,3 +134,32 @@ import DPQTensor
     }
   }
 }
+
+@Suite struct CodeWidthAndWorkerTests {
+  /// K > 256 stores two bytes per code; the round trip still picks the codewords by hand.
+  @Test func sixteenBitCodes() throws {
+    let x = try TestData.blobs(700, 4, clusters: 50, seed: 501)
+    var pq = try ProductQuantizer(dimension: 4, subspaceCount: 2, codewordCount: 300, iterations: 5)
+    try pq.train(x)
+    let codes = try pq.encode(x)
+    #expect(codes.bytesPerCode == 2 && pq.codeSizeBytes == 4 && pq.codeLengthBits == 18)
+    let y = try pq.decode(codes).scalars, books = try #require(pq.codebooks).scalars
+    for i in stride(from: 0, to: 700, by: 13) {
+      for s in 0..<2 { #expect(Array(y[i * 4 + s * 2 ..< i * 4 + s * 2 + 2]) == Array(books[(s * 300 + codes[i, s]) * 2 ..< (s * 300 + codes[i, s]) * 2 + 2])) }
+    }
+    #expect("\(pq)" == "PQ(D=4, M=2, K=300, 18 bits, trained)")
+  }
+
+  /// Chunks run on any number of workers with their own scratch: one worker gives the same codes.
+  @Test func codesDoNotDependOnTheWorkerCount() throws {
+    let x = try TestData.rotatedAnisotropic(3_000, 16, seed: 502)
+    var pq = try ProductQuantizer(dimension: 16, subspaceCount: 4, codewordCount: 16, iterations: 5)
+    var rq = try ResidualQuantizer(dimension: 16, blockCount: 3, codewordCount: 16, beamWidth: 3, iterations: 5)
+    try pq.train(x); try rq.train(x)
+    let (pqAll, rqAll) = (try pq.encode(x), try rq.encode(x))
+    Parallel.workerLimit = 1
+    defer { Parallel.workerLimit = nil }
+    #expect(try pq.encode(x) == pqAll)
+    #expect(try rq.encode(x) == rqAll)
+  }
+}

@@ -242,3 +242,47 @@ private func grid(_ shape: [Int], offset: Float, seed: UInt64) throws -> Tensor 
     #expect(b.grad?.scalars == [2])
   }
 }
+
+@Suite struct FastMathTests {
+  /// Every 293rd Float bit pattern in [lo, hi] and its negation: a few million values per range.
+  private func sweep(_ lo: Float, _ hi: Float, _ body: (Float) -> Void) {
+    var bits = lo.bitPattern
+    while bits <= hi.bitPattern {
+      let x = Float(bitPattern: bits)
+      body(x); body(-x)
+      bits += 293
+    }
+  }
+
+  @Test func expIsAccurate() {
+    var worst: Double = 0
+    sweep(1e-8, 88) { x in
+      let exact = Foundation.exp(Double(x))
+      guard exact > 1.2e-38 else { return }  // below Float's normal range exp flushes to 0
+      worst = Swift.max(worst, Swift.abs(Double(FastMath.exp(x)) - exact) / exact)
+    }
+    #expect(worst < 4e-7, "max relative error \(worst)")
+  }
+
+  @Test func tanhAndSigmoidAreAccurate() {
+    var worstTanh: Double = 0, worstSigmoid: Double = 0
+    sweep(1e-6, 30) { x in
+      let t = Foundation.tanh(Double(x))
+      worstTanh = Swift.max(worstTanh, Swift.abs(Double(FastMath.tanh(x)) - t) / Swift.abs(t))
+      let s = 1 / (1 + Foundation.exp(-Double(x)))
+      worstSigmoid = Swift.max(worstSigmoid, Swift.abs(Double(FastMath.sigmoid(x)) - s) / s)
+    }
+    #expect(worstTanh < 1e-6, "tanh max relative error \(worstTanh)")
+    #expect(worstSigmoid < 1e-6, "sigmoid max relative error \(worstSigmoid)")
+  }
+
+  @Test func limitsAndNaN() {
+    #expect(FastMath.exp(0) == 1)
+    #expect(FastMath.exp(89) == .infinity && FastMath.exp(.infinity) == .infinity)
+    #expect(FastMath.exp(-88) == 0 && FastMath.exp(-.infinity) == 0)
+    #expect(FastMath.exp(.nan).isNaN && FastMath.tanh(.nan).isNaN && FastMath.sigmoid(.nan).isNaN)
+    #expect(FastMath.exp(1e30) == .infinity && FastMath.exp(-1e30) == 0)
+    #expect(FastMath.tanh(1e30) == 1 && FastMath.tanh(-1e30) == -1 && FastMath.tanh(0) == 0)
+    #expect(FastMath.sigmoid(-1e30) == 0 && FastMath.sigmoid(1e30) == 1 && FastMath.sigmoid(0) == 0.5)
+  }
+}

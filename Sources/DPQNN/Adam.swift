@@ -1,0 +1,44 @@
+import Foundation
+
+/// Adam with bias correction and optional (L2, not decoupled) weight decay, performing exactly
+/// PyTorch's `torch.optim.Adam` update:
+/// `g += wd p; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;`
+/// `p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)`.
+public final class Adam: Optimizer {
+  public let beta1: Float
+  public let beta2: Float
+  public let epsilon: Float
+
+  public init(groups: [ParameterGroup], beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) throws {
+    guard (0..<1).contains(beta1), (0..<1).contains(beta2), epsilon >= 0 else {
+      throw NNError.invalidArgument(op: "Adam", reason: "betas must be in [0, 1) and epsilon non-negative (got \(beta1), \(beta2), \(epsilon))")
+    }
+    self.beta1 = beta1
+    self.beta2 = beta2
+    self.epsilon = epsilon
+    try super.init(groups: groups)
+  }
+
+  /// One group of parameters with a common rate.
+  public convenience init(parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                          epsilon: Float = 1e-8, weightDecay: Float = 0) throws {
+    try self.init(groups: [ParameterGroup(parameters: parameters, learningRate: learningRate, weightDecay: weightDecay)],
+                  beta1: beta1, beta2: beta2, epsilon: epsilon)
+  }
+
+  public override func update(_ value: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, count: Int,
+                              state: OptimizerState, group: ParameterGroup) {
+    let m = state.slot(0), v = state.slot(1)
+    let t = Double(state.step)
+    let correction1 = Float(1 - Foundation.pow(Double(beta1), t))
+    let correction2Root = Float((1 - Foundation.pow(Double(beta2), t)).squareRoot())
+    let stepSize = group.learningRate / correction1, wd = group.weightDecay
+    let b1 = beta1, b2 = beta2, eps = epsilon
+    for i in 0..<count {
+      let g = gradient[i] + wd * value[i]
+      m[i] = b1 * m[i] + (1 - b1) * g
+      v[i] = b2 * v[i] + (1 - b2) * g * g
+      value[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2Root + eps)
+    }
+  }
+}

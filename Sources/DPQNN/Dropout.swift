@@ -1,0 +1,33 @@
+import DPQTensor
+
+/// Zeroes each element with probability `p` in training and scales the rest by `1 / (1 - p)`
+/// (inverted dropout, as PyTorch), so evaluation is the identity. The mask comes from the layer's
+/// own seeded generator: runs are reproducible.
+public final class Dropout: Module {
+  public let probability: Float
+  private var generator: RandomGenerator
+
+  public init(_ probability: Float = 0.5, seed: UInt64 = 0) throws {
+    guard probability >= 0, probability < 1 else {
+      throw NNError.invalidArgument(op: "Dropout", reason: "the probability must be in [0, 1), got \(probability)")
+    }
+    self.probability = probability
+    generator = RandomGenerator(seed: seed)
+    super.init()
+  }
+
+  public override func forward(_ x: Tensor) throws -> Tensor {
+    guard isTraining, probability > 0 else { return x }
+    let keep = 1 - probability, scale = 1 / keep
+    // compare 24-bit uniforms against the keep probability; the mask holds 0 or 1/(1-p)
+    let mask = makeTensor(x.shape) { m in for i in 0..<x.count { m[i] = generator.nextUniform() < keep ? scale : 0 } }
+    let y = makeTensor(x.shape) { o in withValues(x) { xp in withValues(mask) { mp in
+      for i in 0..<x.count { o[i] = xp[i] * mp[i] }
+    }}}
+    return Tensor.record(y, op: "dropout", inputs: [x]) { g in
+      [makeTensor(g.shape) { o in withValues(g) { gp in withValues(mask) { mp in
+        for i in 0..<mask.count { o[i] = gp[i] * mp[i] }
+      }}}]
+    }
+  }
+}

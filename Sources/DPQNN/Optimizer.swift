@@ -1,0 +1,102 @@
+import DPQTensor
+
+/// Parameters that share a learning rate and weight decay, as a PyTorch param group.
+public struct ParameterGroup {
+  public var parameters: [Parameter]
+  /// The current rate; schedules overwrite it from `initialLearningRate`.
+  public var learningRate: Float
+  public var weightDecay: Float
+  /// The rate the group was created with, which schedules scale.
+  public var initialLearningRate: Float
+
+  public init(parameters: [Parameter], learningRate: Float, weightDecay: Float = 0) {
+    self.parameters = parameters
+    self.learningRate = learningRate
+    self.weightDecay = weightDecay
+    initialLearningRate = learningRate
+  }
+}
+
+/// The per-parameter state of an optimizer (momentum, moments): zero-filled float slots and a
+/// step counter, updated in place over unsafe pointers.
+public final class OptimizerState {
+  /// How many updates this parameter has received.
+  public internal(set) var step = 0
+  let count: Int
+  private var slots: [UnsafeMutablePointer<Float>] = []
+
+  init(count: Int) { self.count = count }
+
+  /// Slot `i` (allocated zero-filled on first use).
+  func slot(_ i: Int) -> UnsafeMutablePointer<Float> {
+    while slots.count <= i {
+      let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+      p.initialize(repeating: 0, count: max(count, 1))
+      slots.append(p)
+    }
+    return slots[i]
+  }
+
+  /// A copy of slot `i` as a tensor of `shape` (for inspection and tests).
+  public func values(slot i: Int, shape: [Int]) -> Tensor {
+    let p = slot(i)
+    return Tensor(shape: shape) { o in for j in 0..<o.count { o[j] = p[j] } }
+  }
+
+  deinit { for p in slots { p.deallocate() } }
+}
+
+/// The base of the optimizers, in the manner of mlx-swift: parameter groups, per-parameter state
+/// and one update function each subclass provides. Parameters are updated in place (the leaf and
+/// its storage stay the same), and parameters without a gradient are skipped, as in PyTorch.
+open class Optimizer {
+  public var parameterGroups: [ParameterGroup]
+  private var states: [ObjectIdentifier: OptimizerState] = [:]
+
+  public init(groups: [ParameterGroup]) throws {
+    for g in groups where !(g.learningRate >= 0) || !(g.weightDecay >= 0) {
+      throw NNError.invalidArgument(op: "\(type(of: self))", reason: "learning rate and weight decay must be non-negative (got \(g.learningRate), \(g.weightDecay))")
+    }
+    parameterGroups = groups
+  }
+
+  /// The rate of the first group; setting it sets every group's current rate.
+  public var learningRate: Float {
+    get { parameterGroups.first?.learningRate ?? 0 }
+    set { for i in parameterGroups.indices { parameterGroups[i].learningRate = newValue } }
+  }
+
+  /// Every parameter the optimizer updates.
+  public var parameters: [Parameter] { parameterGroups.flatMap(\.parameters) }
+
+  /// The state of `parameter`, nil before its first update.
+  public func state(for parameter: Parameter) -> OptimizerState? { states[ObjectIdentifier(parameter)] }
+
+  /// Applies one update to every parameter that has a gradient.
+  public func step() throws {
+    for group in parameterGroups {
+      for p in group.parameters {
+        guard let g = p.grad else { continue }
+        guard g.shape == p.shape else {
+          throw NNError.invalidArgument(op: "\(type(of: self)).step", reason: "parameter '\(p.name)' of shape \(shapeText(p.shape)) has a gradient of shape \(shapeText(g.shape))")
+        }
+        let key = ObjectIdentifier(p)
+        let state = states[key] ?? OptimizerState(count: p.count)
+        states[key] = state
+        state.step += 1
+        g.withUnsafeBufferPointer { gp in
+          p.value.updateSharedStorage { value in
+            update(value.baseAddress!, gradient: gp.baseAddress!, count: p.count, state: state, group: group)
+          }
+        }
+      }
+    }
+  }
+
+  /// Updates `count` values in place from their gradient; `state.step` is already the new step.
+  open func update(_ value: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, count: Int,
+                   state: OptimizerState, group: ParameterGroup) {}
+
+  /// Forgets the gradients of every parameter.
+  public func zeroGrad() { for p in parameters { p.zeroGrad() } }
+}

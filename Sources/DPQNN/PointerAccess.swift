@@ -1,0 +1,83 @@
+import DPQTensor
+import Dispatch
+import Foundation
+
+/// Runs `body` with a read pointer to the values of `t` (valid only inside `body`).
+@inline(__always)
+func withValues<R>(_ t: Tensor, _ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
+  try t.withUnsafeBufferPointer { try body($0.baseAddress!) }
+}
+
+/// Runs `body` with a read pointer to the values of `t`, or nil when there is no tensor.
+@inline(__always)
+func withOptionalValues<R>(_ t: Tensor?, _ body: (UnsafePointer<Float>?) throws -> R) rethrows -> R {
+  guard let t else { return try body(nil) }
+  return try t.withUnsafeBufferPointer { try body($0.baseAddress!) }
+}
+
+/// A fresh tensor whose values `body` writes, all of them.
+@inline(__always)
+func makeTensor(_ shape: [Int], _ body: (UnsafeMutablePointer<Float>) throws -> Void) rethrows -> Tensor {
+  try Tensor(shape: shape) { try body($0.baseAddress!) }
+}
+
+/// A fresh zero-filled tensor that `body` then accumulates into.
+@inline(__always)
+func makeZeroedTensor(_ shape: [Int], _ body: (UnsafeMutablePointer<Float>) throws -> Void) rethrows -> Tensor {
+  try Tensor(shape: shape) { o in o.initialize(repeating: 0); try body(o.baseAddress!) }
+}
+
+/// A growable scratch buffer of floats, reused across calls so hot loops do not allocate (and
+/// page-fault on) large fresh blocks every step.
+final class ScratchBuffer {
+  private(set) var pointer: UnsafeMutablePointer<Float>
+  private(set) var capacity: Int
+
+  init() {
+    capacity = 0
+    pointer = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+  }
+
+  /// A pointer to at least `count` floats; the contents are undefined after growth.
+  func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
+    if count > capacity {
+      pointer.deallocate()
+      pointer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+      capacity = count
+    }
+    return pointer
+  }
+
+  deinit { pointer.deallocate() }
+}
+
+/// Splits work over the CPU threads OpenBLAS is allowed to use. While workers run, OpenBLAS is
+/// set to one thread so each worker's sgemm calls run in the worker itself (two levels of
+/// threading would oversubscribe the cores).
+enum Workers {
+  /// The most workers a layer uses: OpenBLAS's thread count when first asked (so the split of work,
+  /// and with it the rounding of summed gradients, does not change while running).
+  nonisolated(unsafe) static var maximum = BLAS.threadCount
+
+  private static let lock = NSLock()
+  nonisolated(unsafe) private static var active = 0
+  nonisolated(unsafe) private static var savedThreadCount = 1
+
+  /// How many workers to use for `tasks` independent pieces of work.
+  static func count(for tasks: Int) -> Int { max(1, min(maximum, tasks)) }
+
+  /// Calls `body(worker)` for `worker` in `0..<workers`, concurrently when `workers > 1`.
+  static func run(_ workers: Int, _ body: (Int) -> Void) {
+    if workers <= 1 { body(0); return }
+    // only the outermost of overlapping parallel regions (concurrent callers) changes OpenBLAS
+    lock.lock()
+    if active == 0 { savedThreadCount = BLAS.threadCount; BLAS.setThreadCount(1) }
+    active += 1
+    lock.unlock()
+    DispatchQueue.concurrentPerform(iterations: workers, execute: body)
+    lock.lock()
+    active -= 1
+    if active == 0 { BLAS.setThreadCount(savedThreadCount) }
+    lock.unlock()
+  }
+}

@@ -1,0 +1,156 @@
+import DPQTensor
+
+/// Validates a pooling input and returns its window geometry.
+private func poolGeometry(_ layer: String, _ x: Tensor, kernel: Int, stride: Int, padding: Int) throws -> WindowGeometry {
+  guard x.rank == 4 else { throw NNError.badInput(layer: layer, expected: "an input [N, C, H, W]", shape: x.shape) }
+  guard x.shape[2] + 2 * padding >= kernel, x.shape[3] + 2 * padding >= kernel else {
+    throw NNError.badInput(layer: layer, expected: "images of at least \(kernel) x \(kernel) after padding \(padding)", shape: x.shape)
+  }
+  return WindowGeometry(batch: x.shape[0], channels: x.shape[1], height: x.shape[2], width: x.shape[3],
+                        kernelHeight: kernel, kernelWidth: kernel, stride: stride, padding: padding)
+}
+
+private func checkWindow(_ layer: String, kernel: Int, stride: Int, padding: Int) throws {
+  guard kernel > 0, stride > 0, padding >= 0, padding <= kernel / 2 else {
+    throw NNError.invalidArgument(op: layer, reason: "kernel and stride must be positive and padding at most half the kernel (got kernel \(kernel), stride \(stride), padding \(padding))")
+  }
+}
+
+/// Max pooling over square windows of NCHW input, as PyTorch's `nn.MaxPool2d` (padding counts
+/// as minus infinity). The position of each maximum is kept for the backward pass.
+public final class MaxPool2D: Module {
+  public let kernelSize: Int
+  public let stride: Int
+  public let padding: Int
+
+  /// Pooling with `stride` defaulting to the kernel size, as PyTorch does.
+  public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) throws {
+    self.kernelSize = kernelSize
+    self.stride = stride ?? kernelSize
+    self.padding = padding
+    try checkWindow("MaxPool2D", kernel: kernelSize, stride: self.stride, padding: padding)
+    super.init()
+  }
+
+  public override func forward(_ x: Tensor) throws -> Tensor {
+    let g = try poolGeometry("MaxPool2D", x, kernel: kernelSize, stride: stride, padding: padding)
+    let planes = g.batch * g.channels, P = g.outputPlane, HW = g.inputPlane
+    let OW = g.outputWidth, k = kernelSize, s = stride, p = padding, H = g.height, W = g.width
+    // flat index of the maximum inside its input plane, one per output element
+    var argmax = [Int32](repeating: 0, count: planes * P)
+    let y = makeTensor([g.batch, g.channels, g.outputHeight, OW]) { yp in
+      withValues(x) { xp in argmax.withUnsafeMutableBufferPointer { am in
+        if k == 2 && s == 2 && p == 0 {
+          maxPool2x2(xp, yp, am.baseAddress!, planes: planes, geometry: g)
+          return
+        }
+        for plane in 0..<planes {
+          let src = xp + plane * HW, dst = yp + plane * P, idx = am.baseAddress! + plane * P
+          for oy in 0..<g.outputHeight {
+            let y0 = max(0, oy * s - p), y1 = min(H, oy * s - p + k)
+            for ox in 0..<OW {
+              let x0 = max(0, ox * s - p), x1 = min(W, ox * s - p + k)
+              var best = -Float.infinity, at = y0 * W + x0
+              for iy in y0..<y1 {
+                let row = src + iy * W
+                for ix in x0..<x1 where row[ix] > best || row[ix].isNaN { best = row[ix]; at = iy * W + ix }
+              }
+              dst[oy * OW + ox] = best
+              idx[oy * OW + ox] = Int32(at)
+            }
+          }
+        }
+      }}
+    }
+    let indices = argmax, shape = x.shape
+    return Tensor.record(y, op: "maxpool2d", inputs: [x]) { gy in
+      [makeZeroedTensor(shape) { dx in withValues(gy) { gp in indices.withUnsafeBufferPointer { am in
+        for plane in 0..<planes {
+          let d = dx + plane * HW, src = gp + plane * P, idx = am.baseAddress! + plane * P
+          for q in 0..<P { d[Int(idx[q])] += src[q] }
+        }
+      }}}]
+    }
+  }
+}
+
+/// The common 2 x 2, stride 2 case without window clipping or inner loops.
+private func maxPool2x2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ index: UnsafeMutablePointer<Int32>,
+                        planes: Int, geometry g: WindowGeometry) {
+  let W = g.width, OW = g.outputWidth, OH = g.outputHeight, HW = g.inputPlane, P = g.outputPlane
+  for plane in 0..<planes {
+    let src = x + plane * HW, dst = y + plane * P, idx = index + plane * P
+    for oy in 0..<OH {
+      let r0 = src + 2 * oy * W, r1 = r0 + W, base = Int32(2 * oy * W)
+      for ox in 0..<OW {
+        let a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1]
+        // as PyTorch: a later value wins if greater or NaN. Written as selects, not branches:
+        // on real data the comparisons are unpredictable and mispredictions dominated.
+        let tb = b > a || b.isNaN
+        var best = tb ? b : a, at = tb ? Int32(2 * ox + 1) : Int32(2 * ox)
+        let tc = c > best || c.isNaN
+        best = tc ? c : best; at = tc ? Int32(W + 2 * ox) : at
+        let td = d > best || d.isNaN
+        best = td ? d : best; at = td ? Int32(W + 2 * ox + 1) : at
+        dst[oy * OW + ox] = best
+        idx[oy * OW + ox] = base + at
+      }
+    }
+  }
+}
+
+/// Average pooling over square windows of NCHW input, as PyTorch's `nn.AvgPool2d` with its
+/// defaults (zero padding counted in the average).
+public final class AvgPool2D: Module {
+  public let kernelSize: Int
+  public let stride: Int
+  public let padding: Int
+
+  /// Pooling with `stride` defaulting to the kernel size, as PyTorch does.
+  public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) throws {
+    self.kernelSize = kernelSize
+    self.stride = stride ?? kernelSize
+    self.padding = padding
+    try checkWindow("AvgPool2D", kernel: kernelSize, stride: self.stride, padding: padding)
+    super.init()
+  }
+
+  public override func forward(_ x: Tensor) throws -> Tensor {
+    let g = try poolGeometry("AvgPool2D", x, kernel: kernelSize, stride: stride, padding: padding)
+    let planes = g.batch * g.channels, P = g.outputPlane, HW = g.inputPlane
+    let OW = g.outputWidth, OH = g.outputHeight, k = kernelSize, s = stride, p = padding, H = g.height, W = g.width
+    let scale = 1 / Float(k * k)
+    let y = makeTensor([g.batch, g.channels, OH, OW]) { yp in
+      withValues(x) { xp in
+        for plane in 0..<planes {
+          let src = xp + plane * HW, dst = yp + plane * P
+          for oy in 0..<OH {
+            let y0 = max(0, oy * s - p), y1 = min(H, oy * s - p + k)
+            for ox in 0..<OW {
+              let x0 = max(0, ox * s - p), x1 = min(W, ox * s - p + k)
+              var sum: Float = 0
+              for iy in y0..<y1 { let row = src + iy * W; for ix in x0..<x1 { sum += row[ix] } }
+              dst[oy * OW + ox] = sum * scale
+            }
+          }
+        }
+      }
+    }
+    let shape = x.shape
+    return Tensor.record(y, op: "avgpool2d", inputs: [x]) { gy in
+      [makeZeroedTensor(shape) { dx in withValues(gy) { gp in
+        for plane in 0..<planes {
+          let d = dx + plane * HW, src = gp + plane * P
+          for oy in 0..<OH {
+            let y0 = max(0, oy * s - p), y1 = min(H, oy * s - p + k)
+            for ox in 0..<OW {
+              let x0 = max(0, ox * s - p), x1 = min(W, ox * s - p + k)
+              let v = src[oy * OW + ox] * scale
+              for iy in y0..<y1 { let row = d + iy * W; for ix in x0..<x1 { row[ix] += v } }
+            }
+          }
+        }
+      }}]
+    }
+  }
+}

@@ -1,0 +1,248 @@
+import DPQNN
+import DPQTensor
+import Foundation
+
+/// How a DPQ model is trained (PAPER.md, Training). Defaults are dpq's measured best on FM-5k;
+/// docs/dpq.md says why.
+public struct DPQTrainingOptions: Equatable, Sendable {
+  public enum Mode: String, CaseIterable, Sendable {
+    /// Stage 1 trains the network on the classification loss alone; stage 2 trains network and
+    /// codebooks together (the released code's two stages).
+    case twoStage = "two_stage"
+    /// One short classification warm-up epoch, then everything on the total loss.
+    case endToEnd = "end_to_end"
+  }
+
+  public enum CodebookInitialisation: String, CaseIterable, Sendable {
+    /// Keep the N(0, 0.01^2) codebooks the model was built with (the released code).
+    case random
+    /// Residual k-means on the training features when stage 2 starts.
+    case kmeans
+  }
+
+  public var epochs = 30
+  public var batchSize = 128
+  public var mode: Mode = .twoStage
+  /// Epochs of stage 1 (classification only); nil = half the epochs for two_stage, 1 for end_to_end.
+  public var warmupEpochs: Int? = nil
+  public var codebookInitialisation: CodebookInitialisation = .kmeans
+  /// Let the quantization losses reach the network (end-to-end gradients) in stage 2.
+  public var quantizationReachesNetwork = true
+  /// Network optimizer: SGD with momentum, cosine-decayed learning rate.
+  public var networkLearningRate: Float = 0.01
+  public var momentum: Float = 0.9
+  public var weightDecay: Float = 5e-4
+  /// Codebook optimizer: Adam.
+  public var codebookLearningRate: Float = 1e-3
+  public var seed: UInt64 = 0
+
+  public init() {}
+
+  var resolvedWarmup: Int {
+    min(epochs, warmupEpochs ?? (mode == .twoStage ? epochs / 2 : 1))
+  }
+}
+
+/// One line of the training log: every loss term, accuracy, codeword usage and relative distortion
+/// per block, and throughput.
+public struct DPQEpochLog: Sendable {
+  public let epoch: Int
+  /// 1 = classification only, 2 = network and codebooks.
+  public let stage: Int
+  public let classificationLoss: Float
+  public let softLoss: Float
+  public let hardLoss: Float
+  public let jointLoss: Float
+  public let totalLoss: Float
+  /// Training accuracy of the classifier on the epoch's batches.
+  public let accuracy: Float
+  /// Fraction of the K codewords used by the epoch's batches, per block.
+  public let codewordUsage: [Float]
+  /// ||x - Xh_m||^2 / ||x||^2 over the epoch's batches, per prefix m.
+  public let relativeDistortion: [Float]
+  public let imagesPerSecond: Double
+  public let seconds: Double
+  public let learningRate: Float
+}
+
+/// Trains a DPQ model on inputs [n, ...] with single labels (or multi-hot targets).
+public final class DPQTrainer {
+  public let model: DPQModel
+  public let options: DPQTrainingOptions
+  /// Transforms each training batch before the forward pass (augmentation); given the batch and a
+  /// seeded generator.
+  public var batchTransform: ((Tensor, inout RandomGenerator) throws -> Tensor)?
+  public private(set) var log: [DPQEpochLog] = []
+
+  let networkOptimizer: SGD
+  let codebookOptimizer: Adam
+  var rng: RandomGenerator
+  var epochsDone = 0
+  var codebooksInitialised = false
+
+  public init(model: DPQModel, options: DPQTrainingOptions = DPQTrainingOptions()) throws {
+    self.model = model
+    self.options = options
+    guard options.epochs >= 0, options.batchSize > 0 else {
+      throw QuantizationError.invalidArgument(op: "dpq", reason: "epochs must be >= 0 and batch > 0 (got \(options.epochs), \(options.batchSize))")
+    }
+    networkOptimizer = try SGD(groups: [ParameterGroup(parameters: model.networkParameters,
+                                                       learningRate: options.networkLearningRate,
+                                                       weightDecay: options.weightDecay)],
+                               momentum: options.momentum)
+    codebookOptimizer = try Adam(groups: [ParameterGroup(parameters: model.codebooks,
+                                                         learningRate: options.codebookLearningRate)])
+    rng = RandomGenerator(seed: options.seed)
+    codebooksInitialised = options.codebookInitialisation == .random
+  }
+
+  /// Runs the remaining epochs. `onEpoch` gets each log line; `onBatch(done, total)` reports
+  /// progress within an epoch; `shouldStop` (checked between steps) ends training early with the
+  /// model as of the last completed step. Returns the log lines of this call.
+  @discardableResult
+  public func fit(inputs: Tensor, labels: [Int], multiHot: Tensor? = nil,
+                  onEpoch: ((DPQEpochLog) -> Void)? = nil,
+                  onBatch: ((Int, Int) -> Void)? = nil,
+                  shouldStop: (() -> Bool)? = nil) throws -> [DPQEpochLog] {
+    let n = inputs.shape.first ?? 0
+    guard n > 0, labels.count == n else {
+      throw QuantizationError.invalidArgument(op: "dpq", reason: "fit: \(n) inputs but \(labels.count) labels")
+    }
+    if let mh = multiHot, mh.shape.first != n {
+      throw QuantizationError.invalidArgument(op: "dpq", reason: "fit: \(n) inputs but multi-hot targets of shape \(mh.shape)")
+    }
+    var lines: [DPQEpochLog] = []
+    let warmup = options.resolvedWarmup
+    model.train()
+    while epochsDone < options.epochs {
+      if let stop = shouldStop, stop() { break }
+      let stage = epochsDone < warmup ? 1 : 2
+      if stage == 2 && !codebooksInitialised {
+        try initialiseCodebooks(inputs: inputs, shouldStop: shouldStop)
+        codebooksInitialised = true
+      }
+      let lr = cosineRate(epoch: epochsDone)
+      networkOptimizer.parameterGroups[0].learningRate = lr
+      guard let line = try runEpoch(stage: stage, inputs: inputs, labels: labels, multiHot: multiHot,
+                                    learningRate: lr, onBatch: onBatch, shouldStop: shouldStop) else { break }
+      epochsDone += 1
+      log.append(line); lines.append(line)
+      onEpoch?(line)
+    }
+    model.eval()
+    return lines
+  }
+
+  /// Cosine decay of the network rate over all epochs (the released code's step decay did worse in
+  /// our runs; docs/dpq.md).
+  func cosineRate(epoch: Int) -> Float {
+    let t = Float(epoch) / Float(max(1, options.epochs))
+    return options.networkLearningRate * 0.5 * (1 + Foundation.cos(Float.pi * t))
+  }
+
+  /// Residual k-means on the current training features: block m's codebook is k-means of the
+  /// residuals left by blocks 1..m-1 (a residual quantizer), the natural start PAPER.md suggests.
+  func initialiseCodebooks(inputs: Tensor, shouldStop: (() -> Bool)?) throws {
+    let x = try model.extractFeatures(inputs, shouldStop: shouldStop)
+    model.train()
+    try initialiseCodebooks(features: x, shouldStop: shouldStop)
+  }
+
+  /// Residual k-means on features x [n, D]; with fewer than K vectors the random start is kept.
+  public func initialiseCodebooks(features x: Tensor, shouldStop: (() -> Bool)? = nil) throws {
+    guard x.shape[0] >= model.codewordCount else { return }
+    var residual = x
+    for (m, p) in model.codebooks.enumerated() {
+      let km = KMeans(k: model.codewordCount, iterations: 20, seed: options.seed &+ UInt64(m))
+      let c = try km.fit(residual, shouldStop: shouldStop).centroids
+      p.value = c
+      let codes = try ProgressiveQuantization.similarity(residual, c, kind: .negativeSquaredL2).argmax(axis: 1)
+      residual = try residual - c.indexSelect(axis: 0, indices: codes)
+    }
+    codebooksInitialised = true
+  }
+
+  /// One pass over shuffled mini-batches; nil when stopped before the first step.
+  func runEpoch(stage: Int, inputs: Tensor, labels: [Int], multiHot: Tensor?, learningRate: Float,
+                onBatch: ((Int, Int) -> Void)?, shouldStop: (() -> Bool)?) throws -> DPQEpochLog? {
+    let n = inputs.shape[0], bs = options.batchSize
+    let order = rng.permutation(n)
+    let batchCount = (n + bs - 1) / bs
+    let c = model.configuration
+    var sums = (cls: 0.0, soft: 0.0, hard: 0.0, joint: 0.0, total: 0.0)
+    var correct = 0, seen = 0
+    var used = [Set<Int>](repeating: [], count: model.blockCount)
+    var errors = [Double](repeating: 0, count: model.blockCount)
+    var energy = 0.0
+    let start = Date()
+    for b in 0..<batchCount {
+      if let stop = shouldStop, stop() { break }
+      let idx = Array(order[(b * bs)..<min(n, (b + 1) * bs)])
+      var batch = try inputs.indexSelect(axis: 0, indices: idx)
+      if let t = batchTransform { batch = try t(batch, &rng) }
+      let y = idx.map { labels[$0] }
+      let fwd = try model.forwardAll(batch, quantizationReachesNetwork: options.quantizationReachesNetwork)
+      let cls: Tensor
+      if c.multiLabel, let mh = multiHot {
+        cls = try sigmoidCrossEntropy(logits: fwd.logits, targets: mh.indexSelect(axis: 0, indices: idx))
+      } else {
+        cls = try softmaxCrossEntropy(logits: fwd.logits, labels: y)
+      }
+      // The objective is lambda * L_cls + L_Q (PAPER.md); it is divided by lambda so that the
+      // network learning rate means the same thing in both stages (SGD sees the classification
+      // gradient at unit weight; Adam on the codebooks is invariant to the scale).
+      var total = cls
+      var terms: ProgressiveQuantization.Losses? = nil
+      if stage == 2 {
+        let target = options.quantizationReachesNetwork ? fwd.features : fwd.features.detached()
+        let l = try ProgressiveQuantization.losses(features: target, fwd.quantization)
+        terms = l
+        let lq = try (l.soft + l.hard * c.mu + l.joint * c.nu) * (c.tau / c.lambda)
+        total = try total + lq
+        if c.classifyReconstruction, let xh = fwd.quantization.hardReconstructions.last {
+          total = try total + softmaxCrossEntropy(logits: model.network.logits(features: xh), labels: y)
+        }
+      }
+      model.zeroGrad()
+      try total.backward()
+      let totalValue = try total.item()
+      guard totalValue.isFinite else {
+        throw QuantizationError.invalidArgument(op: "train", reason: "training loss became \(totalValue) at epoch \(epochsDone + 1), batch \(b + 1) (stage \(stage)); lower the learning rate")
+      }
+      try networkOptimizer.step()
+      if stage == 2 { try codebookOptimizer.step() }
+
+      // bookkeeping for the log, from values this step computed anyway
+      let w = Double(idx.count)
+      sums.cls += Double(try cls.item()) * w
+      sums.total += Double(totalValue) * Double(c.lambda) * w   // reported on the paper's scale
+      if let t = terms {
+        sums.soft += Double(try t.soft.item()) * w
+        sums.hard += Double(try t.hard.item()) * w
+        sums.joint += Double(try t.joint.item()) * w
+        let xv = fwd.features.scalars
+        energy += xv.reduce(0) { $0 + Double($1) * Double($1) }
+        for (m, xh) in fwd.quantization.hardReconstructions.enumerated() {
+          let hv = xh.scalars
+          var e = 0.0
+          for i in 0..<xv.count { let d = Double(xv[i] - hv[i]); e += d * d }
+          errors[m] += e
+          used[m].formUnion(fwd.quantization.codes[m])
+        }
+      }
+      let pred = try fwd.logits.argmax(axis: 1)
+      if !c.multiLabel { correct += zip(pred, y).filter { $0 == $1 }.count }
+      seen += idx.count
+      onBatch?(b + 1, batchCount)
+    }
+    guard seen > 0 else { return nil }
+    let secs = Date().timeIntervalSince(start)
+    let s = Double(seen)
+    return DPQEpochLog(epoch: epochsDone + 1, stage: stage, classificationLoss: Float(sums.cls / s),
+                       softLoss: Float(sums.soft / s), hardLoss: Float(sums.hard / s), jointLoss: Float(sums.joint / s),
+                       totalLoss: Float(sums.total / s), accuracy: Float(correct) / Float(seen),
+                       codewordUsage: used.map { Float($0.count) / Float(model.codewordCount) },
+                       relativeDistortion: errors.map { energy > 0 ? Float($0 / energy) : 1 },
+                       imagesPerSecond: s / max(secs, 1e-9), seconds: secs, learningRate: learningRate)
+  }
+}

@@ -1,0 +1,57 @@
+import DPQData
+import DPQTensor
+
+/// Index files: safetensors holding `codebooks` (F32 [M, K, D] or [M, K, D/M]), an optional
+/// `rotation` (F32 [D, D]) and `codes` (U8 or U16 [n, M]), with layout, metric and a format version
+/// in `__metadata__`. Reconstruction norms are recomputed on load rather than trusted from disk.
+extension Index {
+  public static let fileFormat = "dpq-index"
+  public static let fileFormatVersion = 1
+
+  /// Writes the index atomically.
+  public func save(to path: String) throws {
+    var entries = [SafeTensors.Entry(name: "codebooks", tensor: layout.codebooks)]
+    if let r = layout.rotation { entries.append(.init(name: "rotation", tensor: r)) }
+    entries.append(.init(name: "codes", integers: codes.values, shape: [codes.count, codes.blockCount],
+                         dtype: codes.bytesPerCode == 1 ? .uint8 : .uint16))
+    let meta = ["format": Index.fileFormat, "format_version": String(Index.fileFormatVersion),
+                "layout": layout.isAdditive ? "additive" : "product", "metric": metric.rawValue,
+                "codewords": String(codewordCount)]
+    try SafeTensors(entries: entries, metadata: meta).write(to: path)
+  }
+
+  /// Reads and validates an index file; errors name the file and what is wrong.
+  public static func load(from path: String) throws -> Index {
+    let file = try SafeTensors.read(path)
+    func refuse(_ why: String) -> SafeTensorsError { .badHeader(path: path, reason: why) }
+    guard file.metadata["format"] == fileFormat else {
+      throw refuse("not a dpq index file (metadata format is \(file.metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(fileFormat)')")
+    }
+    guard let v = file.metadata["format_version"].flatMap(Int.init), v <= fileFormatVersion else {
+      throw refuse("format version \(file.metadata["format_version"] ?? "missing") is newer than this dpq reads (\(fileFormatVersion))")
+    }
+    guard let metric = file.metadata["metric"].flatMap(IndexMetric.init(rawValue:)) else {
+      throw refuse("unknown or missing metric '\(file.metadata["metric"] ?? "")'")
+    }
+    let books = try file.tensor("codebooks", path: path)
+    guard books.rank == 3 else { throw SafeTensorsError.mismatch(path: path, name: "codebooks", reason: "shape \(books.shape), expected [M, K, d]") }
+    let layout: IndexLayout
+    switch file.metadata["layout"] {
+    case "additive": layout = .additive(codebooks: books)
+    case "product": layout = .product(codebooks: books, rotation: file.entry("rotation") == nil ? nil : try file.tensor("rotation", path: path))
+    default: throw refuse("unknown or missing layout '\(file.metadata["layout"] ?? "")'")
+    }
+    let (values, shape) = try file.integers("codes", path: path)
+    let m = books.shape[0], k = books.shape[1]
+    guard shape.count == 2, shape[1] == m else {
+      throw SafeTensorsError.mismatch(path: path, name: "codes", reason: "shape \(shape), expected [n, \(m)]")
+    }
+    let codes: Codes
+    do { codes = try Codes(count: shape[0], blockCount: m, codewordCount: k, values: values) } catch {
+      throw SafeTensorsError.mismatch(path: path, name: "codes", reason: "\(error)")
+    }
+    var index = try Index(layout: layout, metric: metric)
+    try index.add(codes: codes)
+    return index
+  }
+}

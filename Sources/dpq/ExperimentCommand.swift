@@ -1,0 +1,105 @@
+import ArgumentParser
+import DPQExperiment
+import DPQQuantization
+import DPQTensor
+import Foundation
+
+/// `dpq experiment fm5k`: the reference experiment of PAPER.md, one table and optionally JSON.
+struct ExperimentCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "experiment",
+    abstract: "Train DPQ on a reference protocol and compare it with PQ, OPQ and RQ on mAP@all.")
+
+  @Argument(help: "Protocol: fm5k (5,000 training images), fm-full (60,000) or fm-small (1,000; quick).")
+  var protocolName: String = "fm5k"
+  @Option(help: "Training epochs.") var epochs: Int?
+  @Option(help: "Mini-batch size.") var batch: Int?
+  @Option(help: "Seed of the split, the initialisation and the batches.") var seed: UInt64 = 7
+  @Option(help: "Training mode: two_stage or end_to_end.") var mode: String?
+  @Option(help: "Similarity: cosine, l2 or ip.") var similarity: String?
+  @Option(help: "Softmax temperature gamma.") var gamma: Float?
+  @Option(help: "Network learning rate (SGD, cosine decay).") var learningRate: Float?
+  @Option(help: "Codebook learning rate (Adam).") var codebookLearningRate: Float?
+  @Option(help: "Codebook initialisation: kmeans or random.") var codebookInit: String?
+  @Option(help: "Random shift of training images in pixels (0: no augmentation).") var augment: Int?
+  @Flag(help: "Add BatchNorm to the backbone.") var batchNorm = false
+  @Flag(help: "Keep the quantization losses away from the network (codebooks only).") var codebooksOnly = false
+  @Flag(help: "Also classify the hard reconstruction.") var classifyReconstruction = false
+  @Flag(help: "Skip the PQ/OPQ/RQ baselines.") var noBaselines = false
+  @Option(help: "Write the results as JSON to this file.") var json: String?
+
+  func run() throws {
+    guard let proto = ReferenceExperiment.ProtocolName(rawValue: protocolName) else {
+      throw ValidationError("unknown protocol '\(protocolName)' (known: \(ReferenceExperiment.ProtocolName.allCases.map(\.rawValue).joined(separator: ", ")))")
+    }
+    var o = ReferenceExperiment.Options()
+    o.protocolName = proto
+    o.seed = seed
+    o.training.seed = seed
+    if let epochs { o.training.epochs = epochs }
+    if let batch { o.training.batchSize = batch }
+    if let mode {
+      guard let m = DPQTrainingOptions.Mode(rawValue: mode) else { throw ValidationError("unknown mode '\(mode)' (two_stage, end_to_end)") }
+      o.training.mode = m
+    }
+    if let similarity {
+      guard let s = Similarity(rawValue: similarity) else { throw ValidationError("unknown similarity '\(similarity)' (cosine, l2, ip)") }
+      o.model.similarity = s
+    }
+    if let gamma { o.model.gamma = gamma }
+    if let learningRate { o.training.networkLearningRate = learningRate }
+    if let codebookLearningRate { o.training.codebookLearningRate = codebookLearningRate }
+    if let codebookInit {
+      guard let c = DPQTrainingOptions.CodebookInitialisation(rawValue: codebookInit) else { throw ValidationError("unknown codebook init '\(codebookInit)' (kmeans, random)") }
+      o.training.codebookInitialisation = c
+    }
+    if let augment { o.augmentShift = augment }
+    o.model.batchNorm = batchNorm
+    o.model.classifyReconstruction = classifyReconstruction
+    o.training.quantizationReachesNetwork = !codebooksOnly
+    o.baselines = !noBaselines
+    print("dpq \(DPQCommand.version) experiment \(proto.rawValue); OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads")
+    let result = try ReferenceExperiment(options: o).run()
+    print()
+    print(ExperimentCommand.table(result))
+    for n in result.notes { print("note: \(n)") }
+    if let json {
+      try ExperimentCommand.json(result, options: o).write(to: URL(fileURLWithPath: json), options: .atomic)
+      print("wrote \(json)")
+    }
+  }
+
+  static func table(_ r: ReferenceExperiment.Result) -> String {
+    let header = ["method"] + r.bits.map { "mAP@\($0)b" } + ["P@100 (\(r.bits.last ?? 0)b)", "train s", "encode/s", "queries/s"]
+    let rows = r.rows.map { row in
+      [row.method] + r.bits.map { b in row.map[b].map { String(format: "%.4f", $0) } ?? "-" }
+        + [row.precisionAt100[r.bits.last ?? 0].map { String(format: "%.4f", $0) } ?? "-",
+           String(format: "%.1f", row.trainingSeconds), String(format: "%.0f", row.encodingPerSecond),
+           String(format: "%.0f", row.queriesPerSecond)]
+    }
+    return tableText(header: header, rows: rows)
+  }
+
+  static func json(_ r: ReferenceExperiment.Result, options o: ReferenceExperiment.Options) throws -> Data {
+    func byBits(_ d: [Int: Double]) -> [String: Double] { Dictionary(uniqueKeysWithValues: d.map { (String($0.key), $0.value) }) }
+    var map: [String: Any] = [:], p100: [String: Any] = [:], timing: [String: Any] = [:]
+    for row in r.rows {
+      map[row.method] = byBits(row.map)
+      p100[row.method] = byBits(row.precisionAt100)
+      timing[row.method] = ["training_seconds": row.trainingSeconds, "encoding_per_second": row.encodingPerSecond,
+                            "queries_per_second": row.queriesPerSecond]
+    }
+    let object: [String: Any] = [
+      "protocol": r.protocolName, "split": r.split, "map": map, "precision_at_100": p100, "timing": timing,
+      "query_accuracy": r.testAccuracy, "notes": r.notes,
+      "settings": ["epochs": o.training.epochs, "batch": o.training.batchSize, "mode": o.training.mode.rawValue,
+                   "similarity": o.model.similarity.rawValue, "gamma": Double(o.model.gamma),
+                   "seed": Int(o.seed), "augment_shift": o.augmentShift, "batch_norm": o.model.batchNorm],
+      "epochs": r.log.map { l in ["epoch": l.epoch, "stage": l.stage, "classification": Double(l.classificationLoss),
+                                  "soft": Double(l.softLoss), "hard": Double(l.hardLoss), "joint": Double(l.jointLoss),
+                                  "accuracy": Double(l.accuracy), "images_per_second": l.imagesPerSecond] },
+      "machine": ["openblas_core": BLAS.coreName, "threads": BLAS.threadCount],
+    ]
+    return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+  }
+}
