@@ -35,7 +35,7 @@ let package = Package(
     .target(name: "DPQRetrieval", dependencies: ["DPQTensor", "DPQData", "DPQQuantization", "COpenBLAS"], swiftSettings: optimised),
     .target(name: "DPQExperiment", dependencies: ["DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval"],
             swiftSettings: optimised),
-    .target(name: "DPQPlot", dependencies: ["GnuplotBridge", "DPQTensor", "COpenBLAS"]),
+    .target(name: "DPQPlot", dependencies: ["GnuplotBridge", "DPQTensor", "COpenBLAS"], swiftSettings: optimised),
     .target(name: "DPQScript", dependencies: ["DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval",
                                               "DPQExperiment", "DPQPlot"]),
 

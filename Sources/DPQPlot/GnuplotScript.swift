@@ -62,7 +62,11 @@ extension Figure {
       lines.append("")
       lines.append("# panel \(index + 1)" + (panelTitle.isEmpty ? "" : ": " + panelTitle.replacingNewlines()))
       if index > 0 { lines.append("reset") }
-      let (commands, data) = panelCommands(panel, title: panelTitle, dataPath: dataPath, isText: isText,
+      var placed = panel
+      // In a multiplot gnuplot 5.4 draws a legend below a panel over that panel's x label, with
+      // any margin; beside the panel it stays clear.
+      if multi && placed.legend == .below { placed.legend = .outsideRight }
+      let (commands, data) = panelCommands(placed, title: panelTitle, dataPath: dataPath, isText: isText,
                                            panelWidth: panelWidth)
       lines.append(contentsOf: commands)
       if !data.isEmpty { files.append(DataFile(name: dataName, path: dataPath, contents: data)) }
