@@ -80,4 +80,17 @@ enum Workers {
     if active == 0 { BLAS.setThreadCount(savedThreadCount) }
     lock.unlock()
   }
+
+  /// Calls `body` on contiguous pieces of `0..<count` (boundaries multiples of 64), concurrently
+  /// when there are at least `grain` elements per worker: memory-bound passes over large
+  /// activations (ReLU, pooling) then use both cores instead of leaving one idle.
+  static func forEachRange(_ count: Int, grain: Int = 1 << 18, _ body: (Range<Int>) -> Void) {
+    let workers = max(1, min(maximum, count / max(grain, 1)))
+    if workers == 1 { body(0..<count); return }
+    let piece = ((count + workers - 1) / workers + 63) / 64 * 64
+    run(workers) { w in
+      let lo = min(count, w * piece), hi = min(count, lo + piece)
+      if lo < hi { body(lo..<hi) }
+    }
+  }
 }

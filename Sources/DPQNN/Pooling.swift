@@ -41,7 +41,11 @@ public final class MaxPool2D: Module {
     let y = makeTensor([g.batch, g.channels, g.outputHeight, OW]) { yp in
       withValues(x) { xp in argmax.withUnsafeMutableBufferPointer { am in
         if k == 2 && s == 2 && p == 0 {
-          maxPool2x2(xp, yp, am.baseAddress!, planes: planes, geometry: g)
+          let ip = am.baseAddress!
+          Workers.forEachRange(planes, grain: max(1, (1 << 18) / HW)) { range in
+            maxPool2x2(xp + range.lowerBound * HW, yp + range.lowerBound * P, ip + range.lowerBound * P,
+                       planes: range.count, geometry: g)
+          }
           return
         }
         for plane in 0..<planes {
@@ -65,9 +69,12 @@ public final class MaxPool2D: Module {
     let indices = argmax, shape = x.shape
     return Tensor.record(y, op: "maxpool2d", inputs: [x]) { gy in
       [makeZeroedTensor(shape) { dx in withValues(gy) { gp in indices.withUnsafeBufferPointer { am in
-        for plane in 0..<planes {
-          let d = dx + plane * HW, src = gp + plane * P, idx = am.baseAddress! + plane * P
-          for q in 0..<P { d[Int(idx[q])] += src[q] }
+        let ip = am.baseAddress!
+        Workers.forEachRange(planes, grain: max(1, (1 << 18) / HW)) { range in
+          for plane in range {
+            let d = dx + plane * HW, src = gp + plane * P, idx = ip + plane * P
+            for q in 0..<P { d[Int(idx[q])] += src[q] }
+          }
         }
       }}}]
     }

@@ -32,6 +32,25 @@ import DPQTensor
     #expect(r.error < 1e-2, "\(r.where)")
   }
 
+  @Test func convolutionGradientsDoNotDependOnTheThreadCount() throws {
+    var g = RandomGenerator(seed: 23)
+    let layer = try Conv2D(3, 4, kernelSize: 3, padding: 1, generator: &g)
+    let x = try randomTensor([9, 3, 6, 6], seed: 24)
+    let saved = (Workers.maximum, Conv2D.chunkBudget)
+    defer { (Workers.maximum, Conv2D.chunkBudget) = saved }
+    Conv2D.chunkBudget = 1  // one image a chunk: nine chunks over the four gradient slots
+    var results: [[[Float]]] = []
+    for threads in [1, 2, 3] {
+      Workers.maximum = threads
+      layer.zeroGrad()
+      let input = x.requiringGrad()
+      try layer(input).backward(randomTensor([9, 4, 6, 6], seed: 25))
+      results.append([input.grad!.scalars, layer.weight.grad!.scalars, layer.bias!.grad!.scalars])
+    }
+    #expect(results[0] == results[1])
+    #expect(results[0] == results[2])
+  }
+
   @Test func maxPool() throws {
     // distinct values spaced well apart so the finite difference never swaps the maximum
     var rng = RandomGenerator(seed: 11)
