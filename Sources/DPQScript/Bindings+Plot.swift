@@ -207,7 +207,7 @@ enum PlotBindings {
       let result = try ix.index.search(queries: q, k: a.positive("k"), blocks: a.optionalInteger("blocks"))
       let queryLabels = try EvaluationBindings.labelSets(chosen)
       let relevance = Relevance(queries: queryLabels, database: labels)
-      let ranking = (0..<ids.count).map { result.ids(query: $0) }
+      let ranking = try (0..<ids.count).map { try result.ids(query: $0) }
       let relevant = try ranking.enumerated().map { try relevance.relevance(query: $0.offset, ranking: $0.element) }
       return figure(try titled(Figure.retrievalGrid(queries: chosen.features, database: items.features, ranking: ranking,
                                                     relevant: relevant), a), a)
