@@ -167,12 +167,15 @@ extension Index {
           consume(worker, query, p, RankedList(ids: UnsafeBufferPointer(start: worker.heaps[p].ids, count: size),
                                                goodness: UnsafeBufferPointer(start: worker.heaps[p].goodness, count: size)))
         } else {
-          let sorted = worker.sorter!.sort(goodness: worker.rawGoodness! + p * n, count: n)
+          let raw = worker.rawGoodness! + p * n
+          let sorted = worker.sorter!.sort(goodness: raw, count: n)
           let d = min(depth, n)
-          let out = needsScores ? worker.sortedGoodness : nil
-          unpack(sorted, count: d, ids: worker.sortedIds!, goodness: out)
-          let g = UnsafeBufferPointer<Float>(start: out, count: out == nil ? 0 : d)
-          consume(worker, query, p, RankedList(ids: UnsafeBufferPointer(start: worker.sortedIds!, count: d), goodness: g))
+          var g = UnsafeBufferPointer<Float>(start: nil, count: 0)
+          if needsScores, let out = worker.sortedGoodness {
+            for j in 0..<d { out[j] = raw[Int(sorted[j])] }
+            g = UnsafeBufferPointer(start: out, count: d)
+          }
+          consume(worker, query, p, RankedList(ids: UnsafeBufferPointer(start: sorted, count: d), goodness: g))
         }
       }
     }

@@ -110,48 +110,37 @@ struct TopKHeap {
   return ~ascending
 }
 
-/// Inverse of `descendingKey`.
-@inline(__always) func goodness(fromKey key: UInt32) -> Float {
-  let ascending = ~key
-  return Float(bitPattern: (ascending & 0x8000_0000) != 0 ? ascending & 0x7FFF_FFFF : ~ascending)
-}
-
-/// Splits the first `count` sorted packed values `key << 32 | id` into ids and, if wanted,
-/// goodness values.
-func unpack(_ packed: UnsafePointer<UInt64>, count: Int, ids: UnsafeMutablePointer<UInt32>, goodness out: UnsafeMutablePointer<Float>?) {
-  for j in 0..<count { ids[j] = UInt32(truncatingIfNeeded: packed[j]) }
-  if let out { for j in 0..<count { out[j] = goodness(fromKey: UInt32(truncatingIfNeeded: packed[j] >> 32)) } }
-}
-
 /// An exact full ranking of n goodness values: better first, equal values by smaller id.
 ///
-/// Each item becomes a packed value `descendingKey << 32 | id`, whose ascending order is exactly
-/// the ranking order. A radix sort of the packed values streams the array several times and is
+/// A radix sort of packed `key << 32 | id` values streams an 8-byte array several times and is
 /// memory-bound at n = 69,000 (measured slower). Instead each item gets a bucket from a monotone
 /// linear function of its goodness (about 4 items per bucket, so the buckets are already in
-/// ranking order), the packed values are scattered once, and each small bucket is sorted on its
-/// own: insertion sort, or the standard sort for crowded buckets. Buckets already in order, such
-/// as runs of equal scores (which arrive in id order), cost one check.
+/// ranking order) and the ids are scattered once, in id order. A bucket is then in ranking order
+/// unless a later id has a strictly larger goodness (equal values already sit in id order, which
+/// is the tie rule); only such buckets are sorted, as packed values in a small cache-resident
+/// scratch: insertion sort, or the standard sort for crowded buckets.
 final class RankSorter {
   let capacity: Int
   private let bucketEnd: UnsafeMutablePointer<Int32>
   private let itemBucket: UnsafeMutablePointer<UInt16>
-  private let packed: UnsafeMutablePointer<UInt64>
+  private let ids: UnsafeMutablePointer<UInt32>
+  private let scratch: UnsafeMutablePointer<UInt64>
   static let maxBuckets = 1 << 16
 
   init(capacity: Int) {
     self.capacity = capacity
     bucketEnd = .allocate(capacity: RankSorter.maxBuckets + 1)
     itemBucket = .allocate(capacity: max(capacity, 1))
-    packed = .allocate(capacity: max(capacity, 1))
+    ids = .allocate(capacity: max(capacity, 1))
+    scratch = .allocate(capacity: max(capacity, 1))
   }
 
-  deinit { bucketEnd.deallocate(); packed.deallocate(); itemBucket.deallocate() }
+  deinit { bucketEnd.deallocate(); itemBucket.deallocate(); ids.deallocate(); scratch.deallocate() }
 
-  /// The ranking of `goodness[0..<n]` as packed values, best first (valid until the next call).
-  func sort(goodness g: UnsafePointer<Float>, count n: Int) -> UnsafePointer<UInt64> {
+  /// The ids of `goodness[0..<n]` in ranking order (valid until the next call).
+  func sort(goodness g: UnsafePointer<Float>, count n: Int) -> UnsafePointer<UInt32> {
     precondition(n <= capacity)
-    guard n > 0 else { return UnsafePointer(packed) }
+    guard n > 0 else { return UnsafePointer(ids) }
     var lo = g[0], hi = g[0]
     for i in 1..<n { let v = g[i]; if v < lo { lo = v }; if v > hi { hi = v } }
     let bucketCount = max(1, min(RankSorter.maxBuckets, n / 4))
@@ -168,22 +157,27 @@ final class RankSorter {
     for i in 0..<n {
       let b = Int(itemBucket[i])
       let at = Int(end[b])
-      packed[at] = UInt64(descendingKey(g[i])) << 32 | UInt64(truncatingIfNeeded: i)
+      ids[at] = UInt32(truncatingIfNeeded: i)
       end[b] = Int32(at + 1)
     }
     var start = 0
     for b in 0..<bucketCount {
       let stop = Int(end[b])
-      if stop - start > 1 { RankSorter.sortBucket(packed + start, count: stop - start) }
+      if stop - start > 1 { sortBucket(ids + start, count: stop - start, goodness: g) }
       start = stop
     }
-    return UnsafePointer(packed)
+    return UnsafePointer(ids)
   }
 
-  private static func sortBucket(_ p: UnsafeMutablePointer<UInt64>, count k: Int) {
+  private func sortBucket(_ bucketIds: UnsafeMutablePointer<UInt32>, count k: Int, goodness g: UnsafePointer<Float>) {
     var ordered = true
-    for j in 1..<k where p[j] < p[j - 1] { ordered = false; break }
+    for j in 1..<k where g[Int(bucketIds[j])] > g[Int(bucketIds[j - 1])] { ordered = false; break }
     if ordered { return }
+    let p = scratch
+    for j in 0..<k {
+      let id = bucketIds[j]
+      p[j] = UInt64(descendingKey(g[Int(id)])) << 32 | UInt64(id)
+    }
     if k <= 64 {
       for j in 1..<k {
         let v = p[j]
@@ -193,8 +187,9 @@ final class RankSorter {
       }
     } else {
       // Packed values are distinct (the id is part of them), so any correct sort gives the tie rule.
-      var bucket = UnsafeMutableBufferPointer(start: p, count: k)
-      bucket.sort()
+      var values = UnsafeMutableBufferPointer(start: p, count: k)
+      values.sort()
     }
+    for j in 0..<k { bucketIds[j] = UInt32(truncatingIfNeeded: p[j]) }
   }
 }
