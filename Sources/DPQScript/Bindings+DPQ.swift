@@ -47,9 +47,24 @@ enum DPQBindings {
       if t.rank == 1 && t.count == d { return try t.reshaped([1, d]) }
       throw a.badArgument(name, "inputs [n, \(m.inputShape.map(String.init).joined(separator: ", "))] or features [n, \(d)] expected, got shape \(Format.shape(t.shape))")
     }
-    let x = try m.model.extractFeatures(inputs(m, value, a, name), shouldStop: a.shouldStop)
+    return try extract(m, inputs(m, value, a, name), a)
+  }
+
+  /// The network's features of inputs, batch by batch in evaluation mode. More than one batch
+  /// reports progress to the host's reporter; a stop request stops the script after the batch.
+  static func extract(_ m: ModelObject, _ x: Tensor, batchSize: Int = 500, _ a: Arguments) throws -> Tensor {
+    let n = x.shape.first ?? 0
+    let reporter = n > batchSize ? a.interpreter.bindingSettings.progress : nil
+    let start = monotonicSeconds()
+    reporter?.begin("features", total: n, unit: "img")
+    let features = try m.model.extractFeatures(x, batchSize: batchSize, progress: { done, _ in reporter?.update(completed: done, detail: "") },
+                                               shouldStop: a.shouldStop)
+    let seconds = monotonicSeconds() - start
+    let done = features.shape.first ?? 0
+    reporter?.end(done < n ? "features: stopped after \(Format.grouped(done)) of \(Format.grouped(n)) images"
+                           : "features: \(Format.grouped(n)) images in \(Format.fixed(seconds, 1)) s (\(Format.grouped(Int((Double(n) / max(seconds, 1e-9)).rounded()))) img/s)")
     try a.stopIfRequested()
-    return x
+    return features
   }
 
   static func codes(_ value: Value, _ a: Arguments, _ name: String) throws -> Codes {
@@ -116,9 +131,7 @@ enum DPQBindings {
     r.method("features", of: ModelObject.self, family: family, [dataParameter, .keyword("batch", .integer, default: .number(500))],
              returns: "tensor", summary: "The D-dimensional features of inputs (a dataset or tensor), in evaluation mode.",
              example: ex + "m.features(d).shape") { m, a in
-      let x = try m.model.extractFeatures(inputs(m, a["data"], a, "data"), batchSize: a.positive("batch"), shouldStop: a.shouldStop)
-      try a.stopIfRequested()
-      return .tensor(x)
+      return .tensor(try extract(m, inputs(m, a["data"], a, "data"), batchSize: a.positive("batch"), a))
     }
     r.method("encode", of: ModelObject.self, family: family, [dataParameter], returns: "codes",
              summary: "The codes (M blocks each) of inputs, or of features [n, D].",

@@ -65,8 +65,7 @@ extension PlotBindings {
           var data = a["data"]
           if case .host(is QuantizerObject) = item, case .host(let d as DatasetObject) = data,
              let model = l.items.lazy.compactMap({ v -> ModelObject? in if case .host(let m as ModelObject) = v { return m } else { return nil } }).first {
-            data = .tensor(try model.model.extractFeatures(d.data.features, shouldStop: a.shouldStop))
-            try a.stopIfRequested()
+            data = .tensor(try DPQBindings.extract(model, d.data.features, a))
           }
           series.append(try distortions(item, data: data, a))
         }
@@ -90,8 +89,7 @@ extension PlotBindings {
       var reconstructions: [(bits: Int, values: Tensor)] = []
       switch a["source"] {
       case .host(let m as ModelObject):
-        features = try m.model.extractFeatures(data.features, shouldStop: a.shouldStop)
-        try a.stopIfRequested()
+        features = try DPQBindings.extract(m, data.features, a)
         let codes = try m.model.encode(features: features)
         for b in try a.integers("bits") {
           let blocks = Double(b) / Double(m.model.configuration.bits(blocks: 1))
