@@ -55,8 +55,8 @@ final class ScratchBuffer {
 /// set to one thread so each worker's sgemm calls run in the worker itself (two levels of
 /// threading would oversubscribe the cores).
 enum Workers {
-  /// The most workers a layer uses: OpenBLAS's thread count when first asked (so the split of work,
-  /// and with it the rounding of summed gradients, does not change while running).
+  /// The most workers a layer uses: OpenBLAS's thread count when first asked. Results do not
+  /// depend on it (Conv2D sums its partial gradients over a fixed number of slots).
   nonisolated(unsafe) static var maximum = BLAS.threadCount
 
   private static let lock = NSLock()
