@@ -35,6 +35,21 @@ struct TopKHeap {
     }
     guard j < count else { return }
     var worst = goodness[0]
+    // Eight at a time: most groups hold nothing better than the worst kept item.
+    while j + 8 <= count {
+      let v = values + j
+      // A max tree (no Swift SIMD types: their generic operators do not compile to vector code here).
+      let m01 = v[0] > v[1] ? v[0] : v[1], m23 = v[2] > v[3] ? v[2] : v[3]
+      let m45 = v[4] > v[5] ? v[4] : v[5], m67 = v[6] > v[7] ? v[6] : v[7]
+      let m03 = m01 > m23 ? m01 : m23, m47 = m45 > m67 ? m45 : m67
+      if (m03 > m47 ? m03 : m47) > worst {
+        for t in j ..< j + 8 where values[t] > worst {
+          replaceRoot(values[t], UInt32(truncatingIfNeeded: firstId + t))
+          worst = goodness[0]
+        }
+      }
+      j += 8
+    }
     while j < count {
       let v = values[j]
       if v > worst {

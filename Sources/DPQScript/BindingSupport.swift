@@ -151,6 +151,12 @@ extension Arguments {
 
   /// The host's stop request (Ctrl-C), to hand to long-running library calls.
   var shouldStop: (() -> Bool)? { interpreter.shouldStop }
+
+  /// After library work that polls `shouldStop`: when the host asked to stop, the script stops
+  /// here (an interruption), so a result cut short is never used as if it were complete.
+  func stopIfRequested() throws {
+    if let stop = interpreter.shouldStop, stop() { try interpreter.checkInterrupt(at: location) }
+  }
 }
 
 // MARK: formatting

@@ -44,7 +44,9 @@ enum DPQBindings {
       if t.rank == 1 && t.count == d { return try t.reshaped([1, d]) }
       throw a.badArgument(name, "inputs [n, \(m.inputShape.map(String.init).joined(separator: ", "))] or features [n, \(d)] expected, got shape \(Format.shape(t.shape))")
     }
-    return try m.model.extractFeatures(inputs(m, value, a, name), shouldStop: a.shouldStop)
+    let x = try m.model.extractFeatures(inputs(m, value, a, name), shouldStop: a.shouldStop)
+    try a.stopIfRequested()
+    return x
   }
 
   static func codes(_ value: Value, _ a: Arguments, _ name: String) throws -> Codes {
@@ -153,10 +155,13 @@ enum DPQBindings {
       }
       let lines = try fit(trainer, data: data, multiLabel: c.multiLabel, a)
       let stopped = lines.count < o.epochs
+      let log = TrainingLogObject(lines, requested: o.epochs, stopped: stopped)
+      m.log = log
       if stopped {
-        a.write("training stopped by request after \(lines.count) of \(o.epochs) epochs; the model keeps the weights of its last step\n")
+        a.write("training stopped by request after \(lines.count) of \(o.epochs) epochs; the model keeps the weights of its last step and its log is model.log\n")
+        try a.stopIfRequested()
       }
-      return .host(TrainingLogObject(lines, requested: o.epochs, stopped: stopped))
+      return .host(log)
     }
   }
 
@@ -211,7 +216,9 @@ enum DPQBindings {
     r.method("features", of: ModelObject.self, family: family, [dataParameter, .keyword("batch", .integer, default: .number(500))],
              returns: "tensor", summary: "The D-dimensional features of inputs (a dataset or tensor), in evaluation mode.",
              example: ex + "m.features(d).shape") { m, a in
-      .tensor(try m.model.extractFeatures(inputs(m, a["data"], a, "data"), batchSize: a.positive("batch"), shouldStop: a.shouldStop))
+      let x = try m.model.extractFeatures(inputs(m, a["data"], a, "data"), batchSize: a.positive("batch"), shouldStop: a.shouldStop)
+      try a.stopIfRequested()
+      return .tensor(x)
     }
     r.method("encode", of: ModelObject.self, family: family, [dataParameter], returns: "codes",
              summary: "The codes (M blocks each) of inputs, or of features [n, D].",
@@ -314,6 +321,9 @@ enum DPQBindings {
       m.model.eval()
       return a.receiver ?? .nilValue
     }
+    r.property("log", of: ModelObject.self, family: family, returns: "training_log or nil",
+               summary: "The log of the model's last train() call, also when a stop request (Ctrl-C) cut it short.",
+               example: ex + "train(m, d, epochs: 1, batch: 32)\nm.log.epochs") { m in m.log.map { .host($0) } ?? .nilValue }
     r.property("network", of: ModelObject.self, family: family, returns: "module",
                summary: "The feature network (backbone, feature layer, classifier) as a module.",
                example: ex + "m.network.parameter_count") { .host(ModuleObject($0.model.network)) }

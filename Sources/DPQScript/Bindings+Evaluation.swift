@@ -67,6 +67,7 @@ enum EvaluationBindings {
       let ev = try ix.index.evaluate(queries: queries, relevance: Relevance(queries: queryLabels, database: databaseLabels),
                                      blocksList: blocks, mapAt: a.optionalInteger("map_at"), precisionAt: a.integers("precision_at"),
                                      curveCutoffs: a.optionalIntegers("curve_cutoffs"), method: method, shouldStop: a.shouldStop)
+      try a.stopIfRequested()
       return .host(EvaluationObject(ev))
     }
     r.add("compare", family: family, [Parameter("evaluations", .list)], returns: "comparison",
@@ -205,7 +206,9 @@ enum EvaluationBindings {
       let reporter = a.interpreter.bindingSettings.progress
       run.report = { reporter?.message($0) }
       run.shouldStop = a.shouldStop
-      return .host(ExperimentObject(try run.run()))
+      let result = try run.run()
+      try a.stopIfRequested()
+      return .host(ExperimentObject(result))
     }
     let ex = "# ex = experiment(\"fm-small\", epochs: 1)\n"
     r.property("rows", of: ExperimentObject.self, family: family, returns: "list",

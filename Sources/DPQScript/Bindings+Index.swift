@@ -68,8 +68,9 @@ enum IndexBindings {
              doc: "Queries are vectors [nq, D] (or one [D]), or inputs or a dataset the index's model turns into features. Ties rank by database position.",
              example: example + "res = ix.search(d[0:2], k: 3)\nres.ids\nres[0].scores") { ix, a in
       let q = try ix.queries(a["queries"], a, "queries")
-      return .host(SearchResultObject(try ix.index.search(queries: q, k: a.positive("k"), blocks: a.optionalInteger("blocks"),
-                                                          shouldStop: a.shouldStop)))
+      let result = try ix.index.search(queries: q, k: a.positive("k"), blocks: a.optionalInteger("blocks"), shouldStop: a.shouldStop)
+      try a.stopIfRequested()
+      return .host(SearchResultObject(result))
     }
     r.method("scores", of: IndexObject.self, family: family, [Parameter("queries"), .keyword("blocks", .optional(.integer), default: .nilValue)],
              returns: "tensor", summary: "The score of every item for every query, [nq, n] in database order.",
@@ -112,7 +113,7 @@ enum IndexBindings {
                summary: "The database labels when known (each item's label list for multi-label data).",
                example: example + "ix.labels[0:3]") { ix in
       guard let l = ix.labels else { return .nilValue }
-      let lists = (0..<l.count).map { l.labels(of: $0) }
+      let lists = try (0..<l.count).map { try l.labels(of: $0) }
       if lists.allSatisfy({ $0.count == 1 }) { return .ints(lists.map { $0[0] }) }
       return .items(lists.map { .ints($0) })
     }
@@ -122,7 +123,7 @@ enum IndexBindings {
     }
 
     r.property("ids", of: SearchResultObject.self, family: family, returns: "list", summary: "The ranked item ids of each query (a list per query).",
-               example: example + "ix.search(d[0:2], k: 2).ids") { $0.ids }
+               example: example + "ix.search(d[0:2], k: 2).ids") { try $0.ids() }
     r.property("scores", of: SearchResultObject.self, family: family, returns: "tensor", summary: "The scores [nq, k], aligned with ids.",
                example: example + "ix.search(d[0:2], k: 2).scores") { .tensor($0.result.scoresTensor) }
     r.property("k", of: SearchResultObject.self, family: family, returns: "number", summary: "Results per query.",

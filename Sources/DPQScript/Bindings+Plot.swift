@@ -207,7 +207,7 @@ enum PlotBindings {
       let result = try ix.index.search(queries: q, k: a.positive("k"), blocks: a.optionalInteger("blocks"))
       let queryLabels = try EvaluationBindings.labelSets(chosen)
       let relevance = Relevance(queries: queryLabels, database: labels)
-      let ranking = (0..<ids.count).map { result.ids(query: $0) }
+      let ranking = try (0..<ids.count).map { try result.ids(query: $0) }
       let relevant = try ranking.enumerated().map { try relevance.relevance(query: $0.offset, ranking: $0.element) }
       return figure(try titled(Figure.retrievalGrid(queries: chosen.features, database: items.features, ranking: ranking,
                                                     relevant: relevant), a), a)
@@ -273,6 +273,7 @@ enum PlotBindings {
           if case .host(is QuantizerObject) = item, case .host(let d as DatasetObject) = data,
              let model = l.items.lazy.compactMap({ v -> ModelObject? in if case .host(let m as ModelObject) = v { return m } else { return nil } }).first {
             data = .tensor(try model.model.extractFeatures(d.data.features, shouldStop: a.shouldStop))
+            try a.stopIfRequested()
           }
           series.append(try distortions(item, data: data, a))
         }
@@ -297,6 +298,7 @@ enum PlotBindings {
       switch a["source"] {
       case .host(let m as ModelObject):
         features = try m.model.extractFeatures(data.features, shouldStop: a.shouldStop)
+        try a.stopIfRequested()
         let codes = try m.model.encode(features: features)
         for b in try a.integers("bits") {
           let blocks = Double(b) / Double(m.model.configuration.bits(blocks: 1))

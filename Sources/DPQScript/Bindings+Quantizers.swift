@@ -34,6 +34,7 @@ enum QuantizerBindings {
   static func trained(_ q: some VectorQuantizer, _ x: Tensor, _ a: Arguments) throws -> Value {
     var q = q
     let report = try q.train(x, control: TrainingControl(shouldStop: a.shouldStop))
+    try a.stopIfRequested()
     return .host(QuantizerObject(q, report: report))
   }
 
@@ -48,6 +49,7 @@ enum QuantizerBindings {
       var km = KMeans(k: try a.positive("k"), iterations: try a.integer("iterations"), seed: try a.seed())
       km.maxPointsPerCentroid = try a.optionalInteger("max_points_per_centroid")
       let result = try km.fit(x, shouldStop: a.shouldStop)
+      try a.stopIfRequested()
       let assignments = try x.nearestRows(of: result.centroids).labels
       return .fields([("centroids", .tensor(result.centroids)), ("assignments", .ints(assignments)),
                       ("objective", result.objective.map { .number($0) } ?? .nilValue),

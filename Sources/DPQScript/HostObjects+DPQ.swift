@@ -6,6 +6,8 @@ import DPQTensor
 final class ModelObject: ScriptHost {
   static let scriptType = "model"
   let model: DPQModel
+  /// The log of the last `train` call (kept when a stop request interrupts it).
+  var log: TrainingLogObject?
 
   init(_ model: DPQModel) { self.model = model }
 

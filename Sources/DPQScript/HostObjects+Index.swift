@@ -99,7 +99,7 @@ final class IndexObject: ScriptHost {
   private func merge(_ old: LabelSets?, _ new: LabelSets?) throws -> LabelSets? {
     guard let new else { return nil }
     guard let old else { return new }
-    let lists = (0..<old.count).map { old.labels(of: $0) } + (0..<new.count).map { new.labels(of: $0) }
+    let lists = try (0..<old.count).map { try old.labels(of: $0) } + (0..<new.count).map { try new.labels(of: $0) }
     return try LabelSets(labelLists: lists)
   }
 }
@@ -113,7 +113,7 @@ final class SearchResultObject: ScriptHost {
 
   var description: String { result.description }
 
-  var ids: Value { .items((0..<result.queryCount).map { .ints(result.ids(query: $0)) }) }
+  func ids() throws -> Value { .items(try (0..<result.queryCount).map { .ints(try result.ids(query: $0)) }) }
 
   func subscriptGet(_ indices: [ScriptIndex]) throws -> Value? {
     guard indices.count == 1, case .value(let v) = indices[0], let i = v.integerValue else {
@@ -121,6 +121,6 @@ final class SearchResultObject: ScriptHost {
     }
     let q = i < 0 ? i + result.queryCount : i
     guard q >= 0 && q < result.queryCount else { throw ScriptError.failure("query \(i) is out of range for \(result.queryCount) queries") }
-    return .fields([("ids", .ints(result.ids(query: q))), ("scores", .floats(result.scores(query: q)))])
+    return .fields([("ids", .ints(try result.ids(query: q))), ("scores", .floats(try result.scores(query: q)))])
   }
 }

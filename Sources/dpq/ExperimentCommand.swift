@@ -58,6 +58,7 @@ struct ExperimentCommand: ParsableCommand {
     o.model.classifyReconstruction = classifyReconstruction
     o.training.quantizationReachesNetwork = !codebooksOnly
     o.baselines = !noBaselines
+    setvbuf(stdout, nil, _IOLBF, 0)  // progress lines appear at once even when piped
     print("dpq \(DPQCommand.version) experiment \(proto.rawValue); OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads")
     let result = try ReferenceExperiment(options: o).run()
     print()

@@ -51,6 +51,7 @@ import DPQRetrieval
     report("search top-100 at 8 bits, 2 threads: \(Int(Double(nq) / t8.wall)) queries/s wall, \(Int(Double(nq) / t8.cpu)) per CPU-second")
     }
 
+    if part == "search" { return }
     let relevance = Relevance(queries: try LabelSets(labels: (0..<nq).map { _ in rng.nextInt(below: 10) }),
                               database: try LabelSets(labels: (0..<n).map { _ in rng.nextInt(below: 10) }))
     for threads in [1, 2] {
