@@ -71,9 +71,8 @@ public struct LabelSets: Equatable {
   }
 
   /// The labels of one item, ascending.
-  /// `item` must be in `0 ..< count`.
-  public func labels(of item: Int) -> [Int] {
-    precondition(item >= 0 && item < count, "LabelSets.labels: item \(item) out of 0..<\(count)")
+  public func labels(of item: Int) throws -> [Int] {
+    guard item >= 0 && item < count else { throw RetrievalError.itemOutOfRange(op: "LabelSets.labels", item: item, count: count) }
     return (0..<(wordsPerItem * 64)).filter { masks[item * wordsPerItem + $0 / 64] & (1 << UInt64($0 % 64)) != 0 }
   }
 

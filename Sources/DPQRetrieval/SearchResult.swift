@@ -38,25 +38,22 @@ public struct SearchResult: CustomStringConvertible {
   /// Whether every query was searched.
   public var isComplete: Bool { completedQueries == queryCount }
 
-  /// The ranked ids of one query; `query` must be in `0 ..< queryCount` (callers taking a query
-  /// number from a user check it first, or use `row(_:)`).
-  public func ids(query: Int) -> [Int] {
-    precondition(query >= 0 && query < queryCount, "SearchResult.ids: query \(query) out of 0..<\(queryCount)")
+  /// The ranked ids of one query.
+  public func ids(query: Int) throws -> [Int] {
+    try checkQuery(query)
     return Array(ids[(query * k) ..< ((query + 1) * k)])
   }
 
-  /// The scores of one query, aligned with `ids(query:)`; `query` must be in `0 ..< queryCount`.
-  public func scores(query: Int) -> [Float] {
-    precondition(query >= 0 && query < queryCount, "SearchResult.scores: query \(query) out of 0..<\(queryCount)")
+  /// The scores of one query, aligned with `ids(query:)`.
+  public func scores(query: Int) throws -> [Float] {
+    try checkQuery(query)
     return Array(scores[(query * k) ..< ((query + 1) * k)])
   }
 
-  /// The ids and scores of one query, refusing a query number out of range.
-  public func row(_ query: Int) throws -> (ids: [Int], scores: [Float]) {
+  private func checkQuery(_ query: Int) throws {
     guard query >= 0 && query < queryCount else {
       throw RetrievalError.itemOutOfRange(op: "SearchResult", item: query, count: queryCount)
     }
-    return (ids(query: query), scores(query: query))
   }
 
   /// Scores as a `[queryCount, k]` tensor.

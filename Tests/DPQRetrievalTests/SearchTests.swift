@@ -54,13 +54,13 @@ import DPQTensor
         for q in 0..<6 {
           let row = Array(matrix[(q * 300) ..< ((q + 1) * 300)])
           let expected = Fixture.fullSort(row, metric: metric)
-          #expect(top.ids(query: q) == Array(expected.prefix(k)), "k=\(k) q=\(q)")
-          #expect(top.scores(query: q) == expected.prefix(k).map { row[$0] })
-          #expect(full.ids(query: q) == expected)
+          #expect(try top.ids(query: q) == Array(expected.prefix(k)), "k=\(k) q=\(q)")
+          #expect(try top.scores(query: q) == expected.prefix(k).map { row[$0] })
+          #expect(try full.ids(query: q) == expected)
         }
       }
       // The duplicated codes really tie, and the earlier id comes first.
-      let ranking = full.ids(query: 0), scores = full.scores(query: 0)
+      let ranking = try full.ids(query: 0), scores = try full.scores(query: 0)
       let tiedWithZero = ranking.indices.filter { scores[$0] == scores[ranking.firstIndex(of: 0)!] }.map { ranking[$0] }
       #expect(tiedWithZero.count >= 5)
       #expect(tiedWithZero == tiedWithZero.sorted())
@@ -100,7 +100,7 @@ import DPQTensor
     #expect(Array(result.ids[..<done]) == Array(complete.ids[..<done]))
     #expect(result.ids[done...].allSatisfy { $0 == -1 })
     #expect(result.description.contains("PARTIAL"))
-    #expect(throws: RetrievalError.itemOutOfRange(op: "SearchResult", item: 400, count: 400)) { try result.row(400) }
+    #expect(throws: RetrievalError.itemOutOfRange(op: "SearchResult", item: 400, count: 400)) { try result.ids(query: 400) }
     let none = try index.search(queries: queries, k: 5, shouldStop: { true })
     #expect(none.completedQueries == 0)
   }
