@@ -5,8 +5,9 @@ import DPQRetrieval
 import DPQTensor
 import Foundation
 
-/// The plot family: figures of training, retrieval quality, codebooks and projections, drawn by
-/// gnuplot; `plot(x)` picks the figure from the value.
+/// The plot family: figures of training and retrieval quality, drawn by gnuplot; `plot(x)` picks
+/// the figure from the value (codebook figures in Bindings+PlotCodebooks.swift, figure values
+/// and files in Bindings+Figure.swift).
 enum PlotBindings {
   static let family = "plot"
   static let titleParameter = Parameter.keyword("title", .optional(.string), default: .nilValue)
@@ -195,7 +196,7 @@ enum PlotBindings {
            .keyword("blocks", .optional(.integer), default: .nilValue), titleParameter],
           returns: "figure", summary: "Query images and their top-k results, framed green when relevant and red when not.",
           doc: "The index must have been built from a dataset of images (it keeps them); `queries` is a dataset of images, `query_ids` picks up to 20 of them.",
-          example: "# ix = model.index(split.database); plot_retrieval(ix, split.query, [0, 1, 2], k: 8)\nhelp(\"plot_retrieval\")") { a in
+          example: "images = dataset(rand([20, 1, 8, 8], seed: 1), [0, 1] * 10)\nix = pq(images, subspaces: 2, codewords: 4).index(images)\nplot_retrieval(ix, images, [0, 1], k: 3).panels") { a in
       let ix = try a.host("index", as: IndexObject.self)
       let queries = try a.host("queries", as: DatasetObject.self).data
       guard let items = ix.items, let labels = ix.labels else {
@@ -211,205 +212,6 @@ enum PlotBindings {
       let relevant = try ranking.enumerated().map { try relevance.relevance(query: $0.offset, ranking: $0.element) }
       return figure(try titled(Figure.retrievalGrid(queries: chosen.features, database: items.features, ranking: ranking,
                                                     relevant: relevant), a), a)
-    }
-  }
-
-  // MARK: codebooks and projections
-
-  /// Codeword counts per block from a model or quantizer encoding data, or from codes.
-  static func usageCounts(_ source: Value, data: Value, _ a: Arguments) throws -> [[Int]] {
-    switch source {
-    case .host(let c as CodesObject): return DPQBindings.counts(c.codes)
-    case .host(let m as ModelObject):
-      guard !data.isNil else { throw a.badArgument("data", "data to encode is needed to count codeword usage") }
-      return DPQBindings.counts(try m.model.encode(features: DPQBindings.features(m, data, a, "data")))
-    case .host(let q as QuantizerObject):
-      guard !data.isNil else { throw a.badArgument("data", "data to encode is needed to count codeword usage") }
-      return DPQBindings.counts(try q.quantizer.encode(QuantizerBindings.vectors(data, a, "data")))
-    default: throw a.badArgument("source", "a model, quantizer or codes expected, got \(source.typeName)")
-    }
-  }
-
-  /// Relative distortion after 1..M blocks of a model or quantizer on data.
-  static func distortions(_ source: Value, data: Value, _ a: Arguments) throws -> (name: String, values: [Double]) {
-    switch source {
-    case .host(let m as ModelObject):
-      return ("DPQ", try m.model.relativeDistortion(features: DPQBindings.features(m, data, a, "data")).map(Double.init))
-    case .host(let q as QuantizerObject):
-      let x = try QuantizerBindings.vectors(data, a, "data")
-      let index = try Index(quantizer: q.quantizer, codes: q.quantizer.encode(x))
-      let total = x.scalars.reduce(0.0) { $0 + Double($1) * Double($1) }
-      let values = try (1...q.quantizer.blockCount).map { b -> Double in
-        let y = try index.reconstruct(items: Array(0..<x.shape[0]), blocks: b).scalars
-        var err = 0.0
-        x.withUnsafeBufferPointer { xp in for i in 0..<y.count { let e = Double(xp[i] - y[i]); err += e * e } }
-        return total > 0 ? err / total : 0
-      }
-      return (q.quantizer.name, values)
-    default: throw a.badArgument("sources", "models or quantizers expected, got \(source.typeName)")
-    }
-  }
-
-  static func registerCodebooks(into r: inout BuiltinRegistry) {
-    let ex = DPQBindings.exampleModel
-    r.add("plot_usage", family: family,
-          [Parameter("source"), Parameter("data", default: .nilValue), .keyword("sorted", .bool, default: .bool(false)),
-           .keyword("overlaid", .bool, default: .bool(false)), titleParameter],
-          returns: "figure", summary: "How often each codeword is used, per block, by a model or quantizer encoding data (or by codes).",
-          doc: "`sorted: true` orders codewords from most to least used (dead codewords show as a flat tail); `overlaid: true` draws all blocks on one plot.",
-          example: ex + "plot_usage(m, d, sorted: true).panels") { a in
-      let counts = try usageCounts(a["source"], data: a["data"], a)
-      return figure(try titled(Figure.codewordUsage(counts, layout: a.bool("overlaid") ? .overlaid : .panels, sortedByCount: a.bool("sorted")), a), a)
-    }
-    r.add("plot_distortion", family: family,
-          [Parameter("sources"), Parameter("data"), .keyword("lines", .bool, default: .bool(false)), titleParameter],
-          returns: "figure", summary: "Relative distortion after 1..M blocks for a model, a quantizer, or a list of them, on the same data.",
-          example: ex + "plot_distortion([m, rq(m.features(d), blocks: 2, codewords: 4)], d).panels") { a in
-      var series: [(name: String, values: [Double])] = []
-      if case .list(let l) = a["sources"] {
-        for item in l.items {
-          // quantizers work on vectors: give them the model's features when the list holds a model
-          var data = a["data"]
-          if case .host(is QuantizerObject) = item, case .host(let d as DatasetObject) = data,
-             let model = l.items.lazy.compactMap({ v -> ModelObject? in if case .host(let m as ModelObject) = v { return m } else { return nil } }).first {
-            data = .tensor(try model.model.extractFeatures(d.data.features, shouldStop: a.shouldStop))
-            try a.stopIfRequested()
-          }
-          series.append(try distortions(item, data: data, a))
-        }
-      } else {
-        series.append(try distortions(a["sources"], data: a["data"], a))
-      }
-      return figure(try titled(Figure.blockDistortion(series, style: a.bool("lines") ? .lines : .bars,
-                                                      yLabel: "relative distortion ||x - x^||^2 / ||x||^2"), a), a)
-    }
-    r.add("plot_projection", family: family,
-          [Parameter("source"), Parameter("data", DataBindings.datasetType), .keyword("method", .string, default: .string("pca")),
-           .keyword("bits", .list, default: .items([])), .keyword("limit", .integer, default: .number(1000)),
-           .keyword("perplexity", .number, default: .number(30)), .keyword("iterations", .integer, default: .number(1000)),
-           .keyword("seed", .integer, default: .number(0)), titleParameter],
-          returns: "figure", summary: "A 2-D projection (PCA or t-SNE) of a model's features, and of their reconstructions at `bits:`, coloured by class.",
-          doc: "`source` is a model (its features of the data) or nil (the data's own vectors). At most `limit` items are drawn (the first ones).",
-          example: ex + "plot_projection(m, d, bits: [2, 4]).panels") { a in
-      let all = try a.host("data", as: DatasetObject.self).data
-      let data = all.count > (try a.positive("limit")) ? try all.subset(Array(0..<(try a.positive("limit")))) : all
-      var features: Tensor
-      var reconstructions: [(bits: Int, values: Tensor)] = []
-      switch a["source"] {
-      case .host(let m as ModelObject):
-        features = try m.model.extractFeatures(data.features, shouldStop: a.shouldStop)
-        try a.stopIfRequested()
-        let codes = try m.model.encode(features: features)
-        for b in try a.integers("bits") {
-          let blocks = Double(b) / Double(m.model.configuration.bits(blocks: 1))
-          guard blocks == blocks.rounded(), blocks >= 1, Int(blocks) <= m.model.blockCount else {
-            throw a.badArgument("bits", "\(b) bits is not a whole number of blocks of \(m.model.configuration.bits(blocks: 1)) bits")
-          }
-          reconstructions.append((b, try m.model.decode(codes, blocks: Int(blocks))))
-        }
-      case .nilValue:
-        features = try data.features.reshaped([data.count, data.itemSize])
-      default: throw a.badArgument("source", "a model or nil expected, got \(a["source"].typeName)")
-      }
-      let method: ProjectionMethod
-      switch try a.choice("method", ["pca", "tsne"]) {
-      case "tsne":
-        var o = TSNEOptions()
-        o.perplexity = try a.number("perplexity")
-        o.iterations = try a.integer("iterations")
-        o.seed = try a.seed()
-        method = .tsne(o)
-      default: method = .pca
-      }
-      return figure(try titled(Figure.projection(features: features, reconstructions: reconstructions, labels: data.labels.map { max($0, 0) },
-                                                 classNames: data.classNames, method: method), a), a)
-    }
-  }
-
-  // MARK: figures and files
-
-  static func registerFigureMembers(into r: inout BuiltinRegistry) {
-    let ex = "fig = plot([1, 4, 9], title: \"squares\")\n"
-    r.add("save", family: family, [Parameter("value"), Parameter("path", .string)], returns: "nil",
-          summary: "Writes a value to a file by its type: a figure as .png, .svg or .txt; a model, index or quantizer; a tensor as .npy or .fvecs.",
-          doc: "Figures need gnuplot; without it the error says how to install it.",
-          example: "save(randn([2, 2], seed: 1), \"/tmp/dpq-example-save.npy\")\n# save(plot([1, 2, 3]), \"line.png\")") { a in
-      let path = try a.string("path")
-      switch a["value"] {
-      case .host(let f as FigureObject): try f.settings.renderer.save(f.figure, to: path)
-      case .host(let m as ModelObject): try m.model.save(to: path)
-      case .host(let ix as IndexObject): try ix.index.save(to: path)
-      case .host(is QuantizerObject):
-        return try a.interpreter.call(.method(BoundMethod(receiver: a["value"], name: "save")), [.string(path)], at: a.location)
-      case .tensor(let t):
-        if path.lowercased().hasSuffix(".fvecs") { try Vecs.writeFvecs(t, to: path) } else { try NPY.write(t, to: path) }
-      default:
-        throw a.badArgument("value", "figure, model, index, quantizer or tensor expected, got \(a["value"].typeName)")
-      }
-      return .nilValue
-    }
-    r.method("save", of: FigureObject.self, family: family, [Parameter("path", .string)], returns: "nil",
-             summary: "Writes the figure as PNG, SVG or text art (.txt), chosen by the file name.",
-             example: ex + "# fig.save(\"squares.svg\")\nfig.title") { f, a in
-      try f.settings.renderer.save(f.figure, to: a.string("path"))
-      return .nilValue
-    }
-    r.method("text", of: FigureObject.self, family: family,
-             [.keyword("columns", .integer, default: .number(80)), .keyword("rows", .integer, default: .number(24))],
-             returns: "string", summary: "The figure drawn as text art of the given size (gnuplot's dumb terminal).",
-             example: ex + "# print(fig.text(columns: 60, rows: 20))\nfig.title") { f, a in
-      .string(try f.settings.renderer.render(f.figure, to: .terminal(columns: a.positive("columns"), rows: a.positive("rows"))))
-    }
-    r.method("script", of: FigureObject.self, family: family, returns: "string",
-             summary: "The gnuplot script that draws the figure (to a PNG named figure.png), without running gnuplot.",
-             example: ex + "fig.script().starts_with(\"#\") or true") { f, _ in
-      .string(try f.figure.gnuplotScript(terminal: .png(width: f.figure.width, height: f.figure.height), output: "figure.png",
-                                         dataDirectory: "data").text)
-    }
-    r.property("title", of: FigureObject.self, family: family, returns: "string",
-               summary: "The figure's title (settable; so are width and height, in pixels).", example: ex + "fig.title = \"n^2\"\nfig.title") {
-      .string($0.figure.title)
-    }
-    r.property("panels", of: FigureObject.self, family: family, returns: "number", summary: "The number of panels.",
-               example: ex + "fig.panels") { .int($0.figure.panels.count) }
-    r.property("series", of: FigureObject.self, family: family, returns: "list",
-               summary: "The titles of the series drawn, panel by panel.", example: ex + "fig.series") { f in
-      .strings(f.figure.panels.flatMap { $0.series.map(\.title) })
-    }
-    r.property("width", of: FigureObject.self, family: family, returns: "number", summary: "Image width in pixels (settable).",
-               example: ex + "fig.width = 1200\nfig.width") { .int($0.figure.width) }
-    r.property("height", of: FigureObject.self, family: family, returns: "number", summary: "Image height in pixels (settable).",
-               example: ex + "fig.height") { .int($0.figure.height) }
-    r.add("plot_settings", family: family,
-          [.keyword("gnuplot", .optional(.string), default: .nilValue), .keyword("display", .optional(.string), default: .nilValue),
-           .keyword("columns", .optional(.integer), default: .nilValue), .keyword("rows", .optional(.integer), default: .nilValue)],
-          returns: "record", summary: "Changes how this session draws figures and returns the settings in force.",
-          doc: "`gnuplot:` the executable (default: $DPQ_GNUPLOT or gnuplot on PATH); `display:` how printing a figure shows it: \"text\" (text art, `columns` x `rows`, default the terminal's size), \"sixel\" or \"summary\" (one line).",
-          example: "plot_settings(display: \"summary\")\nplot([1, 2])") { a in
-      let s = a.interpreter.bindingSettings
-      if a.has("gnuplot") { s.renderer.executable = try a.string("gnuplot") }
-      if a.has("display") || a.has("columns") || a.has("rows") {
-        let current: String
-        switch s.figureDisplay {
-        case .text: current = "text"
-        case .sixel: current = "sixel"
-        case .summary: current = "summary"
-        }
-        let display = a.has("display") ? try a.choice("display", ["text", "sixel", "summary"]) : current
-        switch display {
-        case "sixel": s.figureDisplay = .sixel
-        case "summary": s.figureDisplay = .summary
-        default: s.figureDisplay = .text(columns: try a.optionalInteger("columns"), rows: try a.optionalInteger("rows"))
-        }
-      }
-      var fields: [(String, Value)] = [("gnuplot", .string(s.renderer.executable ?? GnuplotSession.defaultExecutable()))]
-      switch s.figureDisplay {
-      case let .text(c, r):
-        fields += [("display", .string("text")), ("columns", c.map { .int($0) } ?? .nilValue), ("rows", r.map { .int($0) } ?? .nilValue)]
-      case .sixel: fields.append(("display", .string("sixel")))
-      case .summary: fields.append(("display", .string("summary")))
-      }
-      return .fields(fields)
     }
   }
 }

@@ -16,7 +16,8 @@ final class ModelObject: ScriptHost {
     var lines = ["DPQ model: \(c.backbone.rawValue) backbone, input \(Format.shape(c.inputShape)), \(c.classCount) classes\(c.multiLabel ? " (multi-label)" : "")",
                  "quantizer: \(c.blockCount) blocks x \(c.codewordCount) codewords of dimension \(c.featureDimension) (\(c.bits(blocks: c.blockCount)) bits), similarity \(c.similarity.rawValue), gamma \(Value.float(c.gamma).repr())",
                  "losses: lambda \(Value.float(c.lambda).repr()), tau \(Value.float(c.tau).repr()), mu \(Value.float(c.mu).repr()), nu \(Value.float(c.nu).repr())\(c.classifyReconstruction ? ", classifies reconstructions" : "")"]
-    if let table = try? model.network.summary() { lines.append(table) }
+    // a one-item zero batch (evaluation mode, no graph) fills in every layer's output shape
+    if let table = try? model.network.summary(inputShape: [1] + c.inputShape) { lines.append(table) }
     lines.append("codebooks: \(c.blockCount) x \(Format.shape([c.codewordCount, c.featureDimension])) = \(Format.grouped(c.blockCount * c.codewordCount * c.featureDimension)) parameters")
     return lines.joined(separator: "\n")
   }

@@ -126,6 +126,17 @@ final class RecordingReporter: ProgressReporter {
     #expect(sink.lines == ["true 2 [1, 2]", "64 [64, 6]", "false 1"])
   }
 
+  @Test func featureExtractionOfManyItemsReportsProgress() {
+    let session = ScriptSession(output: CapturingSink())
+    let reporter = RecordingReporter()
+    session.progressReporter = reporter
+    let result = session.run(source: setup + "\nbig = blobs(n: 1200, classes: 4, dim: 8)\nix = m.index(big)\nm.features(d)", file: "f.dpq")
+    if case .failure(let e) = result { Issue.record("\(e)") }
+    // one batch (64 items) reports nothing; 1,200 items report three batches and a summary
+    #expect(Array(reporter.events.prefix(4)) == ["begin features 1200 img", "update 500", "update 1000", "update 1200"])
+    #expect(reporter.events.count == 5 && reporter.events[4].hasPrefix("end features: 1,200 images in"))
+  }
+
   @Test func experimentStepsGoToTheReporterAsMessages() {
     // the reporter is the only place experiment lines go; without one nothing is printed
     let settings = BindingSettings()
