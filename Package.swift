@@ -40,7 +40,7 @@ let package = Package(
     .target(name: "DPQPlot", dependencies: ["GnuplotBridge", "DPQTensor", "COpenBLAS"], swiftSettings: optimised),
     .target(name: "DPQScript", dependencies: ["DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval",
                                               "DPQExperiment", "DPQPlot"]),
-    .target(name: "DPQRepl", dependencies: ["DPQScript", "CReadline"]),
+    .target(name: "DPQRepl", dependencies: ["DPQScript", "DPQPlot", "CReadline"]),
 
     .executableTarget(name: "dpq", dependencies: [
       "DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval", "DPQExperiment", "DPQScript", "DPQRepl",

@@ -16,6 +16,7 @@ public enum Launcher {
   public static func interactive(version: String) -> Int32 {
     Interrupts.install()
     let session = ScriptSession(output: StandardOutputSink(), registry: HostBuiltins.registry())
+    session.progressReporter = progressReporter(for: STDOUT_FILENO, output: StandardOutputSink())
     let editor = ReadlineEditor(completer: Completer(session: session))
     let repl = Repl(session: session, editor: editor, output: StandardOutputSink(), errors: StandardErrorSink())
     repl.run(banner: Repl.banner(version: version))
@@ -27,6 +28,7 @@ public enum Launcher {
   public static func script(file: String?, arguments: [String]) -> Int32 {
     Interrupts.ignoreBrokenPipes()
     let session = ScriptSession(output: StandardOutputSink(), registry: HostBuiltins.registry(arguments: arguments))
+    session.progressReporter = progressReporter(for: STDOUT_FILENO, output: StandardOutputSink())
     guard let file else { return ScriptRunner.runStandardInput(session: session, errors: StandardErrorSink()) }
     return ScriptRunner.run(file: file, session: session, errors: StandardErrorSink())
   }
@@ -35,6 +37,10 @@ public enum Launcher {
   /// be written. Progress lines go to standard output, diagnostics to standard error.
   public static func notebook(file: String, options: NotebookRunner.Options) -> Int32 {
     Interrupts.ignoreBrokenPipes()
+    var options = options
+    if options.liveProgress == nil {
+      options.liveProgress = progressReporter(for: STDERR_FILENO, output: StandardErrorSink())
+    }
     let runner = NotebookRunner(options: options)
     runner.log = { print($0) }
     do {
@@ -48,5 +54,11 @@ public enum Launcher {
       FileHandle.standardError.write(Data("dpq: \(error)\n".utf8))
       return 1
     }
+  }
+
+  /// A bar with rate and ETA redrawn in place when `descriptor` is a terminal; otherwise a
+  /// plain line every 10 seconds and each unit's summary.
+  public static func progressReporter(for descriptor: Int32, output: OutputSink) -> ProgressReporter {
+    isatty(descriptor) != 0 ? TerminalProgressBar(output: output) : PlainProgressLog(output: output)
   }
 }

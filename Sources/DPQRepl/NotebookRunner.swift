@@ -1,10 +1,12 @@
+import DPQPlot
 import DPQScript
 import Foundation
 
 /// Runs a notebook's code cells in order in one session and writes a Markdown report,
 /// `DIR/<name>.md`: a header (file, date, dpq version, total time), the prose, each code cell in
-/// a ```dpq block followed by its output, and the figures it showed or saved as images beside
-/// the report (`<name>-1.png`, ...). A failing cell's diagnostic is shown in the report; the run
+/// a ```dpq block followed by its output, and the figures it showed as PNG images beside the
+/// report (`<name>-1.png`, ...). As at the REPL, every top-level expression of a cell shows its
+/// value (not after `;`); a figure shows as its summary line and its image. A failing cell's diagnostic is shown in the report; the run
 /// stops there unless `keepGoing`, and the remaining cells are listed as not run.
 public final class NotebookRunner {
   public struct Options {
@@ -20,8 +22,11 @@ public final class NotebookRunner {
     public var clock: () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
     /// Arguments for `args()`.
     public var arguments: [String] = []
-    /// Builtins added to the session's registry (tests add fake figures).
+    /// Builtins added to the session's registry.
     public var extraBuiltins: [Builtin] = []
+    /// Where long work shows its progress while the notebook runs (`dpq notebook`: the
+    /// terminal); nil for nowhere. Summary lines go into the report either way.
+    public var liveProgress: ProgressReporter? = nil
 
     public init(outputDirectory: String, version: String) {
       self.outputDirectory = outputDirectory
@@ -66,12 +71,27 @@ public final class NotebookRunner {
     } catch {
       throw ReplError.cannotWrite(path: directory, reason: error.localizedDescription)
     }
-    let sink = NotebookSink(directory: directory, baseName: name)
+    let sink = CellOutput()
     var registry = HostBuiltins.registry(arguments: options.arguments)
     for builtin in options.extraBuiltins { registry.register(builtin) }
     let session = ScriptSession(output: sink, registry: registry)
-    session.interpreter.workingDirectory = (file as NSString).deletingLastPathComponent.isEmpty
-      ? nil : (file as NSString).deletingLastPathComponent
+    session.bindingSettings.figureDisplay = .summary  // the figure itself goes beside the report
+    session.progressReporter = NotebookProgress(cellOutput: sink, live: options.liveProgress)
+    var figures: [String] = []
+
+    /// A shown value: its text, and for a figure the PNG beside the report.
+    func show(_ value: Value, _ statement: Stmt) throws {
+      sink.write(session.interpreter.display(of: value) + "\n")
+      guard case .host(let object as FigureObject) = value else { return }
+      let fileName = "\(name)-\(figures.count + 1).png"
+      do {
+        try session.bindingSettings.renderer.render(object.figure, to: .png(path: (directory as NSString).appendingPathComponent(fileName)))
+      } catch {
+        throw ScriptError.runtime(Diagnostic(message: "cannot draw the figure: \(error)", location: statement.location))
+      }
+      figures.append(fileName)
+      sink.image(title: object.figure.title.isEmpty ? "figure \(figures.count)" : object.figure.title, fileName: fileName)
+    }
 
     let start = options.clock()
     var parts: [String] = []
@@ -90,11 +110,14 @@ public final class NotebookRunner {
           continue
         }
         let cellStart = options.clock()
-        let result = session.run(source: cell.source, file: file, firstLine: cell.firstLine)
+        let result = CellExecution.run(cell.source, file: file, firstLine: cell.firstLine, in: session, show: show)
         let seconds = options.clock() - cellStart
-        let (text, figures) = sink.take()
-        if !text.isEmpty { part += "\n\n```text\n" + (text.hasSuffix("\n") ? text : text + "\n") + "```" }
-        for figure in figures { part += "\n\n![\(figure.title)](\(figure.fileName))" }
+        for piece in sink.take() {
+          switch piece {
+          case .text(let text): part += "\n\n```text\n" + (text.hasSuffix("\n") ? text : text + "\n") + "```"
+          case .image(let title, let fileName): part += "\n\n![\(title)](\(fileName))"
+          }
+        }
         if case .failure(let error) = result {
           failures.append(error)
           part += "\n\n**Error:**\n\n```text\n\(error.description)\n```"
@@ -116,7 +139,7 @@ public final class NotebookRunner {
       throw ReplError.cannotWrite(path: reportPath, reason: error.localizedDescription)
     }
     return Outcome(reportPath: reportPath, report: report, cellCount: codeCells,
-                   figurePaths: sink.allFigures.map { (directory as NSString).appendingPathComponent($0) },
+                   figurePaths: figures.map { (directory as NSString).appendingPathComponent($0) },
                    failures: failures, seconds: total)
   }
 
@@ -130,49 +153,58 @@ public final class NotebookRunner {
   }
 }
 
-/// Collects a cell's output, and writes the figures it shows or saves into the report's
-/// directory as `<name>-<n>.png` (a saved SVG stays SVG).
-final class NotebookSink: FigureSink {
-  struct Figure {
-    var title: String
-    var fileName: String
+/// A cell's output in order: text, and the images of the figures it showed.
+final class CellOutput: OutputSink {
+  enum Piece: Equatable {
+    case text(String)
+    case image(title: String, fileName: String)
   }
 
-  let directory: String
-  let baseName: String
+  private var pieces: [Piece] = []
   private var text = ""
-  private var figures: [Figure] = []
-  private(set) var allFigures: [String] = []
-
-  init(directory: String, baseName: String) {
-    self.directory = directory
-    self.baseName = baseName
-  }
 
   func write(_ s: String) { text += s }
 
-  func show(_ figure: FigureEvent) throws {
-    var fileExtension = "png"
-    if case .saved(let path) = figure.action, (path as NSString).pathExtension.lowercased() == "svg" { fileExtension = "svg" }
-    let fileName = "\(baseName)-\(allFigures.count + 1).\(fileExtension)"
-    let target = (directory as NSString).appendingPathComponent(fileName)
-    if case .saved(let path) = figure.action, FileManager.default.fileExists(atPath: path),
-       (path as NSString).pathExtension.lowercased() == fileExtension {
-      try? FileManager.default.removeItem(atPath: target)
-      try FileManager.default.copyItem(atPath: path, toPath: target)
-    } else {
-      try figure.write(target)
-    }
-    allFigures.append(fileName)
-    figures.append(Figure(title: figure.title.isEmpty ? "figure \(allFigures.count)" : figure.title, fileName: fileName))
+  func image(title: String, fileName: String) {
+    flush()
+    pieces.append(.image(title: title, fileName: fileName))
   }
 
-  /// The output and figures since the last call.
-  func take() -> (String, [Figure]) {
-    defer {
-      text = ""
-      figures = []
-    }
-    return (text, figures)
+  /// The pieces since the last call.
+  func take() -> [Piece] {
+    flush()
+    defer { pieces = [] }
+    return pieces
+  }
+
+  private func flush() {
+    if !text.isEmpty { pieces.append(.text(text)) }
+    text = ""
+  }
+}
+
+/// Progress of long work in a notebook: each unit's summary line (an epoch's log line) and
+/// messages go into the cell's output; the live bar or periodic lines go to `live` (the
+/// terminal), so the report does not depend on timing.
+final class NotebookProgress: ProgressReporter {
+  let cellOutput: OutputSink
+  let live: ProgressReporter?
+
+  init(cellOutput: OutputSink, live: ProgressReporter?) {
+    self.cellOutput = cellOutput
+    self.live = live
+  }
+
+  func begin(_ title: String, total: Int, unit: String) { live?.begin(title, total: total, unit: unit) }
+  func update(completed: Int, detail: String) { live?.update(completed: completed, detail: detail) }
+
+  func end(_ summary: String) {
+    live?.end(summary)
+    cellOutput.write(summary + "\n")
+  }
+
+  func message(_ text: String) {
+    live?.message(text)
+    cellOutput.write(text + "\n")
   }
 }

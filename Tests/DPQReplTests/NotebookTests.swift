@@ -11,7 +11,8 @@ import Testing
     #expect(notebook.cells.map(\.firstLine) == [2, 7, 12, 15])
     #expect(notebook.cells[0].source == "# A tiny notebook\n\nProse cells are comments; code cells run in one session.")
     #expect(notebook.cells[1].title == "Setup")
-    #expect(notebook.cells[3].source == "total = square(xs[2]) + 1\nprint(\"total = {total}\")")
+    #expect(notebook.cells[3].source.hasPrefix("total = square(xs[2]) + 1\ntotal "))
+    #expect(notebook.cells[3].source.hasSuffix("xs;                      # not after a semicolon"))
   }
 
   @Test func codeBeforeTheFirstMarkerAndHeaderVariants() {
@@ -66,47 +67,47 @@ import Testing
     #expect(!continued.report.contains("Not run"))
   }
 
-  /// `show_figure(title)` and `save_figure(path)`: fake plotting builtins that go through the
-  /// `FigureSink` hook as the real `plot`/`save` do.
-  static var figureBuiltins: [Builtin] {
-    let write: (String) throws -> Void = { path in try Data("PNG".utf8).write(to: URL(fileURLWithPath: path)) }
-    return [
-      Builtin("show_figure", family: "test", parameters: [Parameter("title", .string)], summary: "Shows a fake figure.",
-              example: "show_figure(\"a\")") { a in
-        try a.interpreter.show(FigureEvent(action: .shown, title: try a.string("title"), write: write, text: { _, _ in "[figure]" }))
-        return .nilValue
-      },
-      Builtin("save_figure", family: "test", parameters: [Parameter("path", .string)], summary: "Saves a fake figure.",
-              example: "save_figure(\"a.svg\")") { a in
-        let path = try a.string("path")
-        try Data("SVG".utf8).write(to: URL(fileURLWithPath: path))
-        try a.interpreter.show(FigureEvent(action: .saved(path: path), title: "saved", write: write, text: { _, _ in "" }))
-        return .nilValue
-      },
-    ]
-  }
-
-  @Test func figuresAreWrittenBesideTheReportAndLinked() throws {
+  @Test func figuresAreDrawnBesideTheReportAndLinked() throws {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/gnuplot") || ProcessInfo.processInfo.environment["DPQ_GNUPLOT"] != nil else {
+      print("skipping the figure test: gnuplot is not installed (scripts/setup installs gnuplot-nox)")
+      return
+    }
     let dir = try temporaryDirectory("figures")
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    var o = options(dir + "/out")
-    o.extraBuiltins = NotebookTests.figureBuiltins
-    let source = try Paths.fixture("figures.dpq") + "\n# %%\nsave_figure(\"\(dir)/pr.svg\")\n"
-    let outcome = try NotebookRunner(options: o).run(source: source, file: "figures.dpq")
-    #expect(outcome.succeeded)
-    #expect(outcome.figurePaths == ["figures-1.png", "figures-2.png", "figures-3.svg"].map { dir + "/out/" + $0 })
-    #expect(try String(contentsOfFile: dir + "/out/figures-3.svg", encoding: .utf8) == "SVG")
-    #expect(outcome.report.contains("```text\nshown\n```\n\n![loss](figures-1.png)\n\n![figure 2](figures-2.png)"))
-    #expect(outcome.report.contains("![saved](figures-3.svg)"))
+    let outcome = try NotebookRunner(options: options(dir + "/out")).run(source: try Paths.fixture("figures.dpq"), file: "figures.dpq")
+    #expect(outcome.succeeded, "\(outcome.failures)")
+    #expect(outcome.figurePaths == [dir + "/out/figures-1.png", dir + "/out/figures-2.png"])
+    for path in outcome.figurePaths {
+      let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+      #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]), "\(path) is not a PNG")
+    }
+    #expect(outcome.report.hasSuffix("""
+      ```text
+      figure "squares" (1 panel, 1 series)
+      ```
+
+      ![squares](figures-1.png)
+
+      ```text
+      between
+      figure "" (1 panel, 1 series)
+      ```
+
+      ![figure 2](figures-2.png)
+
+      """))
   }
 
-  @Test func withoutAFigureSinkAShownFigureIsTextArt() {
-    var registry = HostBuiltins.registry()
-    for b in NotebookTests.figureBuiltins { registry.register(b) }
-    let sink = StringOutputSink()
-    let session = ScriptSession(output: sink, registry: registry)
-    _ = session.evaluate(entry: "show_figure(\"t\")")
-    #expect(sink.text == "[figure]\n")
+  @Test func aFigureThatCannotBeDrawnFailsItsCell() throws {
+    let dir = try temporaryDirectory("no-gnuplot")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let source = "# %%\nplot_settings(gnuplot: \"/nonexistent/gnuplot\");\nplot([1, 2])\nprint(\"not reached\")\n"
+    let outcome = try NotebookRunner(options: options(dir)).run(source: source, file: "nogp.dpq")
+    #expect(outcome.failures.count == 1)
+    let message = outcome.failures.first?.description ?? ""
+    #expect(message.hasPrefix("nogp.dpq:3:1: error: cannot draw the figure: "))
+    #expect(outcome.report.contains("```text\nfigure \"\" (1 panel, 1 series)\n```\n\n**Error:**"))
+    #expect(!outcome.report.contains("not reached\n```"))
   }
 }
 
