@@ -9,9 +9,12 @@ final class TerminalSession {
 
   let socket = "dpq-test-\(getpid())-\(UUID().uuidString.prefix(8))"
 
-  /// Starts `dpq` in a 120 x 40 window with `DPQ_HISTORY` set to `history`.
-  init(binary: String, history: String) throws {
-    let command = "DPQ_HISTORY='\(history)' TERM=xterm exec '\(binary)'"
+  /// Starts `dpq` in a 120 x 40 window with `DPQ_HISTORY` set to `history`. With
+  /// `showingExitStatus`, the window stays after dpq exits and shows `exit status N`.
+  init(binary: String, history: String, showingExitStatus: Bool = false) throws {
+    let command = showingExitStatus
+      ? "DPQ_HISTORY='\(history)' TERM=xterm '\(binary)'; echo \"exit status $?\"; sleep 60"
+      : "DPQ_HISTORY='\(history)' TERM=xterm exec '\(binary)'"
     // The server outlives this call and inherits its descriptors: nothing is captured from it.
     try tmux(["new-session", "-d", "-x", "120", "-y", "40", "-s", "repl", command], capture: false)
   }
@@ -98,14 +101,14 @@ final class TerminalSession {
 /// Skipped, with a message, when tmux is not installed.
 @Suite(.serialized) struct TerminalTests {
   /// A running REPL with a private history file, or nil (skipped) without tmux or the binary.
-  func start(history: String? = nil) throws -> (TerminalSession, String)? {
+  func start(history: String? = nil, showingExitStatus: Bool = false) throws -> (TerminalSession, String)? {
     guard TerminalSession.tmux != nil else {
       print("skipping terminal tests: tmux is not installed (scripts/setup installs it)")
       return nil
     }
     guard let dpq = builtBinary() else { return nil }
     let historyFile = try history ?? (temporaryDirectory("history") + "/history")
-    let session = try TerminalSession(binary: dpq, history: historyFile)
+    let session = try TerminalSession(binary: dpq, history: historyFile, showingExitStatus: showingExitStatus)
     let screen = try session.waitForPrompt(count: 1)
     #expect(screen.hasPrefix("dpq 0.1.0: Deep Progressive Quantization. Type :help for help"))
     return (session, historyFile)
@@ -188,6 +191,19 @@ final class TerminalSession {
     try t.waitForPrompt(count: 3)
     let s = try t.run("keep + x")
     #expect(s.hasSuffix("dpq> while true { x = 1 }\n^C\ninterrupted\ndpq> keep + x\n6\ndpq>"))
+  }
+
+  @Test func aSecondCtrlCWhileWorkDoesNotStopExits() throws {
+    guard let (t, _) = try start(showingExitStatus: true) else { return }
+    try t.run("a = randn([3000, 3000], seed: 1);")
+    // one expression of native matrix products: nothing polls for a stop until it ends
+    try t.enter("b = a @ a @ a @ a @ a @ a @ a @ a @ a @ a @ a @ a")
+    Thread.sleep(forTimeInterval: 0.3)
+    try t.press("C-c")
+    Thread.sleep(forTimeInterval: 0.3)
+    try t.press("C-c")
+    let s = try t.waitUntil("exit") { $0.contains("exit status") }
+    #expect(s.hasSuffix("^C^C\ninterrupted twice while the work did not stop: exiting\nexit status 130"))
   }
 
   @Test func historyPersistsAcrossSessions() throws {
