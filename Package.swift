@@ -22,6 +22,8 @@ let package = Package(
                    providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                    providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "CReadline", path: "Sources/CReadline",
+                   providers: [.apt(["libreadline-dev"])]),
 
     .target(name: "GnuplotBridge", path: "Sources/GnuplotBridge",
             cxxSettings: [.unsafeFlags(["-std=c++17"])],
@@ -35,12 +37,13 @@ let package = Package(
     .target(name: "DPQRetrieval", dependencies: ["DPQTensor", "DPQData", "DPQQuantization", "COpenBLAS"], swiftSettings: optimised),
     .target(name: "DPQExperiment", dependencies: ["DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval"],
             swiftSettings: optimised),
-    .target(name: "DPQPlot", dependencies: ["GnuplotBridge", "DPQTensor", "COpenBLAS"]),
+    .target(name: "DPQPlot", dependencies: ["GnuplotBridge", "DPQTensor", "COpenBLAS"], swiftSettings: optimised),
     .target(name: "DPQScript", dependencies: ["DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval",
                                               "DPQExperiment", "DPQPlot"]),
+    .target(name: "DPQRepl", dependencies: ["DPQScript", "DPQPlot", "CReadline"]),
 
     .executableTarget(name: "dpq", dependencies: [
-      "DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval", "DPQExperiment", "DPQScript",
+      "DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval", "DPQExperiment", "DPQScript", "DPQRepl",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], swiftSettings: optimised),
 
@@ -53,6 +56,7 @@ let package = Package(
     .testTarget(name: "DPQExperimentTests", dependencies: ["DPQExperiment"], swiftSettings: optimised),
     .testTarget(name: "DPQPlotTests", dependencies: ["DPQPlot"], resources: [.copy("Golden")]),
     .testTarget(name: "DPQScriptTests", dependencies: ["DPQScript"], resources: [.copy("Golden")]),
+    .testTarget(name: "DPQReplTests", dependencies: ["DPQRepl", "DPQScript"], exclude: ["Fixtures"]),
   ],
   swiftLanguageModes: [.v5]
 )

@@ -4,11 +4,32 @@ import Foundation
 /// Fused elementwise activations: one pass forward, one pass backward from the saved output.
 enum Activation {
   static func relu(_ x: Tensor) -> Tensor {
-    let y = makeTensor(x.shape) { o in withValues(x) { p in for i in 0..<x.count { o[i] = p[i] > 0 ? p[i] : 0 } } }
+    let n = x.count
+    let y = makeTensor(x.shape) { o in withValues(x) { p in
+      Workers.forEachRange(n) { range in
+        // explicit SIMD: the scalar loop was not vectorised
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+          let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+          UnsafeMutableRawPointer(o + i).storeBytes(of: v.replacing(with: 0, where: .!(v .> 0)), as: SIMD8<Float>.self)
+          i += 8
+        }
+        while i < range.upperBound { o[i] = p[i] > 0 ? p[i] : 0; i += 1 }
+      }
+    }}
     let yd = y
     return Tensor.record(y, op: "relu", inputs: [x]) { g in
       [makeTensor(g.shape) { o in withValues(g) { gp in withValues(yd) { yp in
-        for i in 0..<yd.count { o[i] = yp[i] > 0 ? gp[i] : 0 }
+        Workers.forEachRange(n) { range in
+          var i = range.lowerBound
+          while i + 8 <= range.upperBound {
+            let v = UnsafeRawPointer(yp + i).loadUnaligned(as: SIMD8<Float>.self)
+            let d = UnsafeRawPointer(gp + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(o + i).storeBytes(of: d.replacing(with: 0, where: .!(v .> 0)), as: SIMD8<Float>.self)
+            i += 8
+          }
+          while i < range.upperBound { o[i] = yp[i] > 0 ? gp[i] : 0; i += 1 }
+        }
       }}}]
     }
   }

@@ -57,6 +57,9 @@ public final class Conv2D: Module {
 
   /// Floats of column matrix per chunk: small enough for the chunk to stay in L2/L3.
   static var chunkBudget = 1 << 18
+  /// Partial weight gradients summed at the end of the backward pass (at most this many threads
+  /// share a convolution's backward pass).
+  static let gradientSlots = 4
 
   /// The convolution as a differentiable function of input, weight and bias.
   static func convolve(_ x: Tensor, weight w: Tensor, bias b: Tensor?, stride: Int, padding: Int,
@@ -81,11 +84,18 @@ public final class Conv2D: Module {
     let outShape = [N, O, g.outputHeight, g.outputWidth]
     if N == 0 { return Tensor.record(try Tensor.zeros(outShape), op: "conv2d", inputs: [x, w]) { _ in [nil, nil] } }
 
-    let maxWorkers = Workers.count(for: N)
-    let per = max(1, min(chunkBudget / max(1, K * P), (N + maxWorkers - 1) / maxWorkers))
-    let chunks = (N + per - 1) / per
-    let workers = Workers.count(for: chunks)
-    scratch.prepare(workers: workers)
+    // Chunks of at most `chunkBudget` column floats, their count a multiple of the gradient slots
+    // and their sizes as equal as possible. Chunk c adds its weight gradient into slot c mod
+    // slots, and the slots are summed in order: the rounding, and so a seeded training run, is
+    // the same whatever the number of threads.
+    var per = max(1, min(chunkBudget / max(1, K * P), N))
+    var chunks = (N + per - 1) / per
+    chunks = min(N, (chunks + gradientSlots - 1) / gradientSlots * gradientSlots)
+    per = (N + chunks - 1) / chunks
+    chunks = (N + per - 1) / per
+    let slots = min(gradientSlots, chunks)
+    let workers = Workers.count(for: slots)
+    scratch.prepare(workers: slots)
 
     let y = makeTensor(outShape) { yp in
       withValues(x) { xp in withValues(w) { wp in withOptionalValues(b) { bp in
@@ -115,46 +125,46 @@ public final class Conv2D: Module {
     let needX = x.requiresGrad, needW = w.requiresGrad, needB = b?.requiresGrad ?? false
     let inputs = b.map { [x, w, $0] } ?? [x, w]
     return Tensor.record(y, op: "conv2d", inputs: inputs) { gy in
-      scratch.prepare(workers: workers)
-      // each worker accumulates its own weight and bias gradient; they are summed at the end
+      scratch.prepare(workers: slots)
       func run(_ dxp: UnsafeMutablePointer<Float>?) {
         withValues(gy) { gp in withValues(xd) { xp in withValues(wd) { wp in
           Workers.run(workers) { worker in
             let cols = scratch.columns[worker].reserve(K * per * P)
             let gathered = scratch.product[worker].reserve(O * per * P)
-            let dw = scratch.weightGradient[worker].reserve(O * K + O)
-            let db = dw + O * K
-            db.update(repeating: 0, count: O)
-            var chunk = worker, started = false
-            while chunk < chunks {
-              let first = chunk * per, count = min(per, N - first), n = count * P
-              for img in 0..<count {
-                for o in 0..<O {
-                  let src = gp + ((first + img) * O + o) * P, dst = gathered + o * n + img * P
-                  for q in 0..<P { dst[q] = src[q] }
+            var slot = worker
+            while slot < slots {
+              let dw = scratch.weightGradient[slot].reserve(O * K + O)
+              let db = dw + O * K
+              db.update(repeating: 0, count: O)
+              var chunk = slot, started = false
+              while chunk < chunks {
+                let first = chunk * per, count = min(per, N - first), n = count * P
+                for img in 0..<count {
+                  for o in 0..<O { copyRow(gathered + o * n + img * P, gp + ((first + img) * O + o) * P, P) }
                 }
-              }
-              if needW {
-                g.im2col(xp, first: first, count: count, into: cols)
-                BLAS.sgemm(transA: false, transB: true, m: O, n: K, k: n, a: gathered, lda: n,
-                           b: cols, ldb: n, beta: started ? 1 : 0, c: dw)
-              }
-              if needB {
-                for o in 0..<O {
-                  let row = gathered + o * n
-                  var s: Float = 0
-                  for q in 0..<n { s += row[q] }
-                  db[o] += s
+                if needW {
+                  g.im2col(xp, first: first, count: count, into: cols)
+                  BLAS.sgemm(transA: false, transB: true, m: O, n: K, k: n, a: gathered, lda: n,
+                             b: cols, ldb: n, beta: started ? 1 : 0, c: dw)
                 }
+                if needB {
+                  for o in 0..<O {
+                    let row = gathered + o * n
+                    var s: Float = 0
+                    for q in 0..<n { s += row[q] }
+                    db[o] += s
+                  }
+                }
+                if let dxp {
+                  // the columns buffer is free again once the weight gradient has used it
+                  BLAS.sgemm(transA: true, transB: false, m: K, n: n, k: O, a: wp, lda: K,
+                             b: gathered, ldb: n, c: cols)
+                  g.col2im(cols, first: first, count: count, into: dxp)
+                }
+                started = true
+                chunk += slots
               }
-              if let dxp {
-                // the columns buffer is free again once the weight gradient has used it
-                BLAS.sgemm(transA: true, transB: false, m: K, n: n, k: O, a: wp, lda: K,
-                           b: gathered, ldb: n, c: cols)
-                g.col2im(cols, first: first, count: count, into: dxp)
-              }
-              started = true
-              chunk += workers
+              slot += workers
             }
           }
         }}}
@@ -164,8 +174,8 @@ public final class Conv2D: Module {
       func summed(_ offset: Int, _ count: Int, _ shape: [Int]) -> Tensor {
         makeTensor(shape) { o in
           o.update(from: scratch.weightGradient[0].pointer + offset, count: count)
-          for worker in 1..<max(workers, 1) {
-            let p = scratch.weightGradient[worker].pointer + offset
+          for slot in 1..<max(slots, 1) {
+            let p = scratch.weightGradient[slot].pointer + offset
             for i in 0..<count { o[i] += p[i] }
           }
         }

@@ -47,17 +47,17 @@ struct WindowGeometry {
               let d = dstImage + oy * OW
               let iy = oy * s - p + ki
               if iy < 0 || iy >= height {
-                d.update(repeating: 0, count: OW)
+                for ox in 0..<OW { d[ox] = 0 }
                 continue
               }
               let srow = src + iy * width - p + kj
-              if valid.lowerBound > 0 { d.update(repeating: 0, count: valid.lowerBound) }
+              for ox in 0..<valid.lowerBound { d[ox] = 0 }
               if s == 1 {
-                (d + valid.lowerBound).update(from: srow + valid.lowerBound, count: valid.count)
+                copyRow(d + valid.lowerBound, srow + valid.lowerBound, valid.count)
               } else {
                 for ox in valid { d[ox] = srow[ox * s] }
               }
-              if valid.upperBound < OW { (d + valid.upperBound).update(repeating: 0, count: OW - valid.upperBound) }
+              for ox in valid.upperBound..<OW { d[ox] = 0 }
             }
           }
         }
@@ -83,7 +83,7 @@ struct WindowGeometry {
               let d = dst + iy * width - p + kj
               let srow = srcImage + oy * OW
               if s == 1 {
-                for ox in valid { d[ox] += srow[ox] }
+                addRow(d + valid.lowerBound, srow + valid.lowerBound, valid.count)
               } else {
                 for ox in valid { d[ox * s] += srow[ox] }
               }
@@ -93,4 +93,28 @@ struct WindowGeometry {
       }
     }
   }
+}
+
+/// Copies a short row: SIMD chunks of 8 and a scalar tail. Rows are 8 to 28 floats here, where a
+/// memmove call or a vectorised loop's runtime checks cost more than the copy itself.
+@inline(__always)
+func copyRow(_ d: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, _ n: Int) {
+  var i = 0
+  while i + 8 <= n {
+    UnsafeMutableRawPointer(d + i).storeBytes(of: UnsafeRawPointer(s + i).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+    i += 8
+  }
+  while i < n { d[i] = s[i]; i += 1 }
+}
+
+/// Adds a short row onto another (see `copyRow`).
+@inline(__always)
+func addRow(_ d: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, _ n: Int) {
+  var i = 0
+  while i + 8 <= n {
+    let sum = UnsafeRawPointer(d + i).loadUnaligned(as: SIMD8<Float>.self) + UnsafeRawPointer(s + i).loadUnaligned(as: SIMD8<Float>.self)
+    UnsafeMutableRawPointer(d + i).storeBytes(of: sum, as: SIMD8<Float>.self)
+    i += 8
+  }
+  while i < n { d[i] += s[i]; i += 1 }
 }

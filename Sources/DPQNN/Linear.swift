@@ -49,10 +49,19 @@ public final class Linear: Module {
     if let b, b.shape != [O] { throw NNError.badInput(layer: "Linear", expected: "a bias [\(O)]", shape: b.shape) }
     let M = x.count / I
     let outShape = Array(x.shape.dropLast()) + [O]
+    // Large products are split in two by rows of the output and the halves spread over the
+    // workers, rather than left to OpenBLAS's own threads: one pool of threads for the whole
+    // step, and no OpenBLAS thread spinning on a core a convolution worker needs. The split is
+    // fixed, so the values do not depend on the number of threads.
+    let pieces = 2 * M * O * I >= 1 << 22 && min(M, O) >= 2 ? 2 : 1
     let y = makeTensor(outShape) { yp in
       withValues(x) { xp in withValues(w) { wp in withOptionalValues(b) { bp in
-        if let bp { for r in 0..<M { (yp + r * O).update(from: bp, count: O) } }
-        BLAS.sgemm(transA: false, transB: true, m: M, n: O, k: I, a: xp, b: wp, beta: bp == nil ? 0 : 1, c: yp)
+        Workers.forEachPiece(pieces) { piece in
+          let rows = split(M, piece, pieces)
+          if let bp { for r in rows { (yp + r * O).update(from: bp, count: O) } }
+          BLAS.sgemm(transA: false, transB: true, m: rows.count, n: O, k: I, a: xp + rows.lowerBound * I, b: wp,
+                     beta: bp == nil ? 0 : 1, c: yp + rows.lowerBound * O)
+        }
       }}}
     }
     let xd = x.detached(), wd = w.detached()
@@ -60,10 +69,23 @@ public final class Linear: Module {
     return Tensor.record(y, op: "linear", inputs: b.map { [x, w, $0] } ?? [x, w]) { g in
       withValues(g) { gp in
         let dx = needX ? withValues(wd) { wp in
-          makeTensor(xd.shape) { BLAS.sgemm(transA: false, transB: false, m: M, n: I, k: O, a: gp, b: wp, c: $0) }
+          makeTensor(xd.shape) { dxp in
+            Workers.forEachPiece(pieces) { piece in
+              let rows = split(M, piece, pieces)
+              BLAS.sgemm(transA: false, transB: false, m: rows.count, n: I, k: O, a: gp + rows.lowerBound * O, b: wp,
+                         c: dxp + rows.lowerBound * I)
+            }
+          }
         } : nil
         let dw = needW ? withValues(xd) { xp in
-          makeTensor([O, I]) { BLAS.sgemm(transA: true, transB: false, m: O, n: I, k: M, a: gp, b: xp, c: $0) }
+          makeTensor([O, I]) { dwp in
+            Workers.forEachPiece(pieces) { piece in
+              // rows o of the weight gradient are columns of g
+              let rows = split(O, piece, pieces)
+              BLAS.sgemm(transA: true, transB: false, m: rows.count, n: I, k: M, a: gp + rows.lowerBound, lda: O,
+                         b: xp, c: dwp + rows.lowerBound * I)
+            }
+          }
         } : nil
         let db = needB ? makeZeroedTensor([O]) { d in
           for r in 0..<M { let row = gp + r * O; for o in 0..<O { d[o] += row[o] } }
@@ -72,4 +94,10 @@ public final class Linear: Module {
       }
     }
   }
+}
+
+/// The `part`-th of `parts` nearly equal contiguous pieces of `0..<count`.
+@inline(__always)
+func split(_ count: Int, _ part: Int, _ parts: Int) -> Range<Int> {
+  (count * part / parts)..<(count * (part + 1) / parts)
 }

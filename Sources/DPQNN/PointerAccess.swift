@@ -55,8 +55,8 @@ final class ScratchBuffer {
 /// set to one thread so each worker's sgemm calls run in the worker itself (two levels of
 /// threading would oversubscribe the cores).
 enum Workers {
-  /// The most workers a layer uses: OpenBLAS's thread count when first asked (so the split of work,
-  /// and with it the rounding of summed gradients, does not change while running).
+  /// The most workers a layer uses: OpenBLAS's thread count when first asked. Results do not
+  /// depend on it (Conv2D sums its partial gradients over a fixed number of slots).
   nonisolated(unsafe) static var maximum = BLAS.threadCount
 
   private static let lock = NSLock()
@@ -67,17 +67,40 @@ enum Workers {
   static func count(for tasks: Int) -> Int { max(1, min(maximum, tasks)) }
 
   /// Calls `body(worker)` for `worker` in `0..<workers`, concurrently when `workers > 1`.
+  /// OpenBLAS runs single-threaded inside the region even with one worker: its threaded
+  /// products round differently, and results must not depend on the thread count.
   static func run(_ workers: Int, _ body: (Int) -> Void) {
-    if workers <= 1 { body(0); return }
     // only the outermost of overlapping parallel regions (concurrent callers) changes OpenBLAS
     lock.lock()
     if active == 0 { savedThreadCount = BLAS.threadCount; BLAS.setThreadCount(1) }
     active += 1
     lock.unlock()
-    DispatchQueue.concurrentPerform(iterations: workers, execute: body)
+    if workers <= 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
     lock.lock()
     active -= 1
     if active == 0 { BLAS.setThreadCount(savedThreadCount) }
     lock.unlock()
+  }
+
+  /// Calls `body` on contiguous pieces of `0..<count` (boundaries multiples of 64), concurrently
+  /// when there are at least `grain` elements per worker: memory-bound passes over large
+  /// activations (ReLU, pooling) then use both cores instead of leaving one idle.
+  static func forEachRange(_ count: Int, grain: Int = 1 << 18, _ body: (Range<Int>) -> Void) {
+    let workers = max(1, min(maximum, count / max(grain, 1)))
+    if workers == 1 { body(0..<count); return }
+    let piece = ((count + workers - 1) / workers + 63) / 64 * 64
+    run(workers) { w in
+      let lo = min(count, w * piece), hi = min(count, lo + piece)
+      if lo < hi { body(lo..<hi) }
+    }
+  }
+
+  /// Calls `body(piece)` for every piece in `0..<pieces`, the pieces spread over the workers.
+  static func forEachPiece(_ pieces: Int, _ body: (Int) -> Void) {
+    let workers = count(for: pieces)
+    run(workers) { worker in
+      var piece = worker
+      while piece < pieces { body(piece); piece += workers }
+    }
   }
 }

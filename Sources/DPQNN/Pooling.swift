@@ -41,7 +41,11 @@ public final class MaxPool2D: Module {
     let y = makeTensor([g.batch, g.channels, g.outputHeight, OW]) { yp in
       withValues(x) { xp in argmax.withUnsafeMutableBufferPointer { am in
         if k == 2 && s == 2 && p == 0 {
-          maxPool2x2(xp, yp, am.baseAddress!, planes: planes, geometry: g)
+          let ip = am.baseAddress!
+          Workers.forEachRange(planes, grain: max(1, (1 << 18) / HW)) { range in
+            maxPool2x2(xp + range.lowerBound * HW, yp + range.lowerBound * P, ip + range.lowerBound * P,
+                       planes: range.count, geometry: g)
+          }
           return
         }
         for plane in 0..<planes {
@@ -53,7 +57,7 @@ public final class MaxPool2D: Module {
               var best = -Float.infinity, at = y0 * W + x0
               for iy in y0..<y1 {
                 let row = src + iy * W
-                for ix in x0..<x1 where row[ix] > best || row[ix].isNaN && !best.isNaN { best = row[ix]; at = iy * W + ix }
+                for ix in x0..<x1 where row[ix] > best || row[ix].isNaN { best = row[ix]; at = iy * W + ix }
               }
               dst[oy * OW + ox] = best
               idx[oy * OW + ox] = Int32(at)
@@ -65,32 +69,58 @@ public final class MaxPool2D: Module {
     let indices = argmax, shape = x.shape
     return Tensor.record(y, op: "maxpool2d", inputs: [x]) { gy in
       [makeZeroedTensor(shape) { dx in withValues(gy) { gp in indices.withUnsafeBufferPointer { am in
-        for plane in 0..<planes {
-          let d = dx + plane * HW, src = gp + plane * P, idx = am.baseAddress! + plane * P
-          for q in 0..<P { d[Int(idx[q])] += src[q] }
+        let ip = am.baseAddress!
+        Workers.forEachRange(planes, grain: max(1, (1 << 18) / HW)) { range in
+          for plane in range {
+            let d = dx + plane * HW, src = gp + plane * P, idx = ip + plane * P
+            for q in 0..<P { d[Int(idx[q])] += src[q] }
+          }
         }
       }}}]
     }
   }
 }
 
-/// The common 2 x 2, stride 2 case without window clipping or inner loops.
+/// The common 2 x 2, stride 2 case, four outputs at a time with SIMD selects: on real data the
+/// comparisons are unpredictable, and as branches their mispredictions dominated the layer.
 private func maxPool2x2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ index: UnsafeMutablePointer<Int32>,
                         planes: Int, geometry g: WindowGeometry) {
   let W = g.width, OW = g.outputWidth, OH = g.outputHeight, HW = g.inputPlane, P = g.outputPlane
+  let lanes = SIMD4<Int32>(0, 2, 4, 6), right = SIMD4<Int32>(repeating: 1)
+  let below = SIMD4<Int32>(repeating: Int32(truncatingIfNeeded: W)), belowRight = below &+ 1
   for plane in 0..<planes {
     let src = x + plane * HW, dst = y + plane * P, idx = index + plane * P
     for oy in 0..<OH {
-      let r0 = src + 2 * oy * W, r1 = r0 + W, base = Int32(2 * oy * W)
-      for ox in 0..<OW {
-        let a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1]
-        // first maximum in row-major order wins, as in the general loop (NaN propagates)
-        var best = a, at = Int32(2 * ox)
-        if b > best || b.isNaN && !best.isNaN { best = b; at = Int32(2 * ox + 1) }
-        if c > best || c.isNaN && !best.isNaN { best = c; at = Int32(W + 2 * ox) }
-        if d > best || d.isNaN && !best.isNaN { best = d; at = Int32(W + 2 * ox + 1) }
+      let r0 = src + 2 * oy * W, r1 = r0 + W, base = 2 * oy * W
+      var ox = 0
+      while ox + 4 <= OW {
+        let top = UnsafeRawPointer(r0 + 2 * ox).loadUnaligned(as: SIMD8<Float>.self)
+        let bottom = UnsafeRawPointer(r1 + 2 * ox).loadUnaligned(as: SIMD8<Float>.self)
+        let a = top.evenHalf, b = top.oddHalf, c = bottom.evenHalf, d = bottom.oddHalf
+        // ties keep the first in row-major order, as PyTorch
+        let tb = b .> a
+        var best = a.replacing(with: b, where: tb)
+        var at = SIMD4<Int32>(repeating: 0).replacing(with: right, where: tb)
+        let tc = c .> best
+        best.replace(with: c, where: tc); at.replace(with: below, where: tc)
+        let td = d .> best
+        best.replace(with: d, where: td); at.replace(with: belowRight, where: td)
+        UnsafeMutableRawPointer(dst + oy * OW + ox).storeBytes(of: best, as: SIMD4<Float>.self)
+        let offset = SIMD4<Int32>(repeating: Int32(truncatingIfNeeded: base + 2 * ox)) &+ lanes &+ at
+        UnsafeMutableRawPointer(idx + oy * OW + ox).storeBytes(of: offset, as: SIMD4<Int32>.self)
+        ox += 4
+      }
+      var hasNaN = false
+      for i in 0..<(2 * OW) where r0[i].isNaN || r1[i].isNaN { hasNaN = true }
+      // the tail, and rows with a NaN, by PyTorch's rule (a later value wins if greater or NaN)
+      for ox in (hasNaN ? 0 : ox)..<OW {
+        var best = -Float.infinity, at = base + 2 * ox
+        for k in 0..<4 {
+          let offset = (k & 1) + (k >> 1) * W, v = src[base + 2 * ox + offset]
+          if v > best || v.isNaN { best = v; at = base + 2 * ox + offset }
+        }
         dst[oy * OW + ox] = best
-        idx[oy * OW + ox] = base + at
+        idx[oy * OW + ox] = Int32(truncatingIfNeeded: at)
       }
     }
   }

@@ -81,18 +81,25 @@ extension Figure {
                                           pointType: 7, pointSize: pointSize)],
                           legend: .hidden, equalAspect: method == .pca))
     }
+    let methodName: String
+    switch method {
+    case .pca: methodName = "PCA"
+    case .tsne: methodName = "t-SNE"
+    }
+    let figureTitle = title ?? (reconstructions.isEmpty ? "\(methodName) projection of features"
+                                                        : "\(methodName) projection of features and reconstructions")
+    if panels.count == 1 {
+      panels[0].legend = .outsideRight
+      panels[0].title = ""
+      return Figure(title: figureTitle, panels: panels, width: 760, height: 560)
+    }
     // The legend gets a panel of its own: one entry per class, points parked outside the range.
     let classes = Set(labels).sorted()
     panels.append(Panel(title: "classes", x: Axis(minimum: 0, maximum: 1), y: Axis(minimum: 0, maximum: 1),
                         series: [Series(style: .labelledPoints(labels: classes, names: names),
                                         x: classes.map { _ in -1 }, y: classes.map { _ in -1 }, pointType: 7, pointSize: 1.5)],
                         legend: .center, grid: false, showsAxes: false))
-    let methodName: String
-    switch method {
-    case .pca: methodName = "PCA"
-    case .tsne: methodName = "t-SNE"
-    }
-    let figure = Figure(title: title ?? "\(methodName) projection of features and reconstructions", panels: panels)
+    let figure = Figure(title: figureTitle, panels: panels)
     let (rows, columns) = figure.layout
     var sized = figure
     sized.width = max(640, 400 * columns)

@@ -53,8 +53,8 @@ extension Figure {
       return Figure(title: title, panels: [panel], width: 860, height: 560)
     }
     return Figure(title: title,
-                  panels: [Panel(title: "losses", x: epochAxis, y: lossAxis, series: lossSeries, legend: .below),
-                           Panel(title: "accuracy", x: epochAxis, y: accuracyAxis, series: accuracySeries, legend: .below)],
+                  panels: [Panel(title: "losses", x: epochAxis, y: lossAxis, series: lossSeries, legend: .outsideRight),
+                           Panel(title: "accuracy", x: epochAxis, y: accuracyAxis, series: accuracySeries, legend: .outsideRight)],
                   columns: 1, width: 860, height: 900)
   }
 }

@@ -62,7 +62,11 @@ extension Figure {
       lines.append("")
       lines.append("# panel \(index + 1)" + (panelTitle.isEmpty ? "" : ": " + panelTitle.replacingNewlines()))
       if index > 0 { lines.append("reset") }
-      let (commands, data) = panelCommands(panel, title: panelTitle, dataPath: dataPath, isText: isText,
+      var placed = panel
+      // In a multiplot gnuplot 5.4 draws a legend below a panel over that panel's x label, with
+      // any margin; beside the panel it stays clear.
+      if multi && placed.legend == .below { placed.legend = .outsideRight }
+      let (commands, data) = panelCommands(placed, title: panelTitle, dataPath: dataPath, isText: isText,
                                            panelWidth: panelWidth)
       lines.append(contentsOf: commands)
       if !data.isEmpty { files.append(DataFile(name: dataName, path: dataPath, contents: data)) }
@@ -137,7 +141,11 @@ extension Figure {
     var c: [String] = []
     if !isText {
       c.append("set style fill solid 1 noborder")
-      if panel.grid && panel.showsAxes { c.append("set grid back lc rgb '#d9d9d9' lw 1 dt 1") }
+      if panel.grid && panel.showsAxes {
+        // Through a line style: `set grid ... dt 1` alone keeps gnuplot's dotted axis line type.
+        c.append("set style line 100 lc rgb '#dddddd' lw 1 dt 1")
+        c.append("set grid back ls 100")
+      }
     }
     c.append("set title \(quote(title))" + (isText ? "" : " font ',\(format(fontSize + 1))'"))
     if panel.showsAxes {

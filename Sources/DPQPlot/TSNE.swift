@@ -6,10 +6,12 @@ public struct TSNEOptions: Equatable, Sendable {
   /// The effective number of neighbours each point attends to (typically 5...50).
   public var perplexity: Double
   public var iterations: Int
-  /// Step size; nil uses max(200, n / 12) (Belkina et al. 2019).
+  /// Step size; nil uses n / (4 exaggeration) (Belkina et al. 2019, for this gradient's factor 4):
+  /// one step then moves a point about as far as its exaggerated attraction asks. The fixed 200 of
+  /// the reference code overshoots on the few thousand points exact t-SNE is used for.
   public var learningRate: Double?
-  /// Factor on the input affinities during the first `exaggerationIterations` steps, which lets
-  /// clusters form before they settle.
+  /// Factor on the input affinities during the first `exaggerationIterations` steps (at most half
+  /// of all iterations), which lets clusters form before they settle.
   public var earlyExaggeration: Double
   public var exaggerationIterations: Int
   public var seed: UInt64
@@ -60,157 +62,217 @@ public enum TSNE {
     // A perplexity near n cannot be reached; cap it so every row's search succeeds.
     let perplexity = min(options.perplexity, Double(n - 1) / 3)
     var p = affinities(input, perplexity: perplexity)
-    let rate = options.learningRate ?? max(200, Double(n) / options.earlyExaggeration)
+    let rate = options.learningRate ?? max(Double(n) / options.earlyExaggeration / 4, 1)
     let y = optimize(&p, n: n, options: options, learningRate: rate)
     return try Tensor(shape: [n, 2], scalars: y.map { Float($0) })
   }
 
-  /// Squared Euclidean distances between rows, through one sgemm for the Gram matrix.
-  @_optimize(speed)
-  static func squaredDistances(_ x: Tensor) -> [Float] {
+  // The O(n^2) loops run over raw pointers with no closures or arrays inside, so the optimiser
+  // turns them into straight-line code.
+
+  /// Squared Euclidean distances between rows into `out` (n x n), through one sgemm for the Gram matrix.
+  static func squaredDistances(_ x: Tensor, into out: UnsafeMutablePointer<Float>) {
     let n = x.shape[0], d = x.shape[1]
-    var gram = [Float](repeating: 0, count: n * n)
     x.withUnsafeBufferPointer { a in
-      gram.withUnsafeMutableBufferPointer { g in
-        BLAS.sgemm(transA: false, transB: true, m: n, n: n, k: d, a: a.baseAddress!, b: a.baseAddress!, c: g.baseAddress!)
-        var norms = [Float](repeating: 0, count: n)
-        for i in 0..<n { norms[i] = g[i * n + i] }
-        for i in 0..<n {
-          for j in 0..<n { g[i * n + j] = max(0, norms[i] + norms[j] - 2 * g[i * n + j]) }
-          g[i * n + i] = 0
-        }
-      }
+      BLAS.sgemm(transA: false, transB: true, m: n, n: n, k: d, a: a.baseAddress!, b: a.baseAddress!, c: out)
     }
-    return gram
+    gramToDistances(out, n: n)
+  }
+
+  static func gramToDistances(_ g: UnsafeMutablePointer<Float>, n: Int) {
+    let norms = UnsafeMutablePointer<Float>.allocate(capacity: n)
+    defer { norms.deallocate() }
+    var i = 0
+    while i < n { norms[i] = g[i * n + i]; i += 1 }
+    i = 0
+    while i < n {
+      var j = 0
+      while j < n {
+        let v = norms[i] + norms[j] - 2 * g[i * n + j]
+        g[i * n + j] = v > 0 ? v : 0
+        j += 1
+      }
+      g[i * n + i] = 0
+      i += 1
+    }
   }
 
   /// Symmetric joint affinities P (n x n, summing to 1): per row, the Gaussian conditional
   /// p(j|i) whose entropy is log(perplexity), then (p(j|i) + p(i|j)) / 2n.
-  @_optimize(speed)
   static func affinities(_ x: Tensor, perplexity: Double) -> [Float] {
     let n = x.shape[0]
-    var p = squaredDistances(x)
-    let target = Foundation.log(perplexity)
-    var row = [Double](repeating: 0, count: n)
+    var p = [Float](repeating: 0, count: n * n)
     p.withUnsafeMutableBufferPointer { m in
-      row.withUnsafeMutableBufferPointer { prob in
-        for i in 0..<n {
-          let base = i * n
-          // Shift by the nearest neighbour's distance so exp never underflows for the whole row.
-          var nearest = Float.greatestFiniteMagnitude
-          for j in 0..<n where j != i { nearest = min(nearest, m[base + j]) }
-          var beta = 1.0, low = 0.0, high = Double.infinity
-          var sum = 0.0
-          for _ in 0..<200 {
-            sum = 0
-            var weighted = 0.0
-            for j in 0..<n {
-              if j == i { prob[j] = 0; continue }
-              let dist = Double(m[base + j] - nearest)
-              let v = Foundation.exp(-beta * dist)
-              prob[j] = v
-              sum += v
-              weighted += dist * v
-            }
-            let entropy = Foundation.log(sum) + beta * weighted / sum
-            let gap = entropy - target
-            if abs(gap) < 1e-5 { break }
-            if gap > 0 {  // too flat: sharpen
-              low = beta
-              beta = high.isInfinite ? beta * 2 : (beta + high) / 2
-            } else {
-              high = beta
-              beta = (beta + low) / 2
-            }
-          }
-          for j in 0..<n { m[base + j] = Float(prob[j] / sum) }
-        }
-        // Symmetrise in place: P_ij = (p(j|i) + p(i|j)) / 2n, floored so no pair is ignored.
-        let scale = Float(1 / (2 * Double(n)))
-        for i in 0..<n {
-          for j in (i + 1)..<n {
-            let v = max((m[i * n + j] + m[j * n + i]) * scale, 1e-12)
-            m[i * n + j] = v
-            m[j * n + i] = v
-          }
-          m[i * n + i] = 0
-        }
-      }
+      squaredDistances(x, into: m.baseAddress!)
+      conditionalToJoint(m.baseAddress!, n: n, perplexity: perplexity)
     }
     return p
   }
 
+  static func conditionalToJoint(_ m: UnsafeMutablePointer<Float>, n: Int, perplexity: Double) {
+    let target = Foundation.log(perplexity)
+    let prob = UnsafeMutablePointer<Double>.allocate(capacity: n)
+    defer { prob.deallocate() }
+    var i = 0
+    while i < n {
+      let row = m + i * n
+      // Shift by the nearest neighbour's distance so exp never underflows for the whole row.
+      var nearest = Float.greatestFiniteMagnitude
+      var j = 0
+      while j < n { if j != i && row[j] < nearest { nearest = row[j] }; j += 1 }
+      var beta = 1.0, low = 0.0, high = Double.infinity
+      var sum = 0.0
+      var attempt = 0
+      while attempt < 200 {
+        sum = 0
+        var weighted = 0.0
+        j = 0
+        while j < n {
+          if j == i {
+            prob[j] = 0
+          } else {
+            let dist = Double(row[j] - nearest)
+            let v = Foundation.exp(-beta * dist)
+            prob[j] = v
+            sum += v
+            weighted += dist * v
+          }
+          j += 1
+        }
+        let gap = Foundation.log(sum) + beta * weighted / sum - target
+        if abs(gap) < 1e-5 { break }
+        if gap > 0 {  // too flat: sharpen
+          low = beta
+          beta = high.isInfinite ? beta * 2 : (beta + high) / 2
+        } else {
+          high = beta
+          beta = (beta + low) / 2
+        }
+        attempt += 1
+      }
+      j = 0
+      while j < n { row[j] = Float(prob[j] / sum); j += 1 }
+      i += 1
+    }
+    // Symmetrise in place: P_ij = (p(j|i) + p(i|j)) / 2n, floored so no pair is ignored.
+    let scale = Float(1 / (2 * Double(n)))
+    i = 0
+    while i < n {
+      var j = i + 1
+      while j < n {
+        var v = (m[i * n + j] + m[j * n + i]) * scale
+        if v < 1e-12 { v = 1e-12 }
+        m[i * n + j] = v
+        m[j * n + i] = v
+        j += 1
+      }
+      m[i * n + i] = 0
+      i += 1
+    }
+  }
+
   /// Gradient descent with momentum and per-coordinate gains (the delta-bar-delta scheme of the
   /// reference implementation). Returns the row-major [n, 2] embedding.
-  @_optimize(speed)
   static func optimize(_ p: inout [Float], n: Int, options: TSNEOptions, learningRate: Double) -> [Double] {
     var rng = RandomGenerator(seed: options.seed)
-    var y = (0..<(2 * n)).map { _ in 1e-4 * Double(rng.nextNormal()) }
-    var velocity = [Double](repeating: 0, count: 2 * n)
-    var gains = [Double](repeating: 1, count: 2 * n)
-    var gradient = [Double](repeating: 0, count: 2 * n)
-    var kernel = [Float](repeating: 0, count: n * n)  // 1 / (1 + |y_i - y_j|^2), upper triangle
-
+    // Coordinates and per-point state as separate x and y arrays (structure of arrays), so the
+    // pair loop reads and writes contiguous memory.
+    let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 12 * n)
+    defer { buffer.deallocate() }
+    buffer.initialize(repeating: 0, count: 12 * n)
+    let y = (buffer, buffer + n), velocity = (buffer + 2 * n, buffer + 3 * n), gains = (buffer + 4 * n, buffer + 5 * n)
+    let attraction = (buffer + 6 * n, buffer + 7 * n), repulsion = (buffer + 8 * n, buffer + 9 * n)
+    for i in 0..<n { y.0[i] = 1e-4 * rng.nextNormal(); y.1[i] = 1e-4 * rng.nextNormal() }
+    gains.0.update(repeating: 1, count: n)
+    gains.1.update(repeating: 1, count: n)
+    // A run that ended while still exaggerating would show collapsed clusters.
+    let exaggerationEnd = min(options.exaggerationIterations, options.iterations / 2)
     p.withUnsafeBufferPointer { pm in
-      kernel.withUnsafeMutableBufferPointer { q in
-        y.withUnsafeMutableBufferPointer { y in
-          velocity.withUnsafeMutableBufferPointer { v in
-            gains.withUnsafeMutableBufferPointer { g in
-              gradient.withUnsafeMutableBufferPointer { grad in
-                for iteration in 0..<options.iterations {
-                  let exaggeration = iteration < options.exaggerationIterations ? options.earlyExaggeration : 1
-                  let momentum = iteration < options.exaggerationIterations ? 0.5 : 0.8
-                  // Student-t kernel and its normaliser Z over all ordered pairs.
-                  var z = 0.0
-                  for i in 0..<n {
-                    let yi0 = y[2 * i], yi1 = y[2 * i + 1]
-                    var rowSum: Float = 0
-                    for j in (i + 1)..<n {
-                      let d0 = yi0 - y[2 * j], d1 = yi1 - y[2 * j + 1]
-                      let k = Float(1 / (1 + d0 * d0 + d1 * d1))
-                      q[i * n + j] = k
-                      rowSum += k
-                    }
-                    z += 2 * Double(rowSum)
-                  }
-                  let inverseZ = Float(1 / max(z, 1e-300))
-                  let ex = Float(exaggeration)
-                  for i in 0..<(2 * n) { grad[i] = 0 }
-                  // dC/dy_i = 4 sum_j (P_ij - Q_ij) k_ij (y_i - y_j), each pair visited once.
-                  for i in 0..<n {
-                    let yi0 = y[2 * i], yi1 = y[2 * i + 1]
-                    var gi0 = 0.0, gi1 = 0.0
-                    for j in (i + 1)..<n {
-                      let k = q[i * n + j]
-                      let m = Double((ex * pm[i * n + j] - k * inverseZ) * k)
-                      let f0 = m * (yi0 - y[2 * j]), f1 = m * (yi1 - y[2 * j + 1])
-                      gi0 += f0
-                      gi1 += f1
-                      grad[2 * j] -= f0
-                      grad[2 * j + 1] -= f1
-                    }
-                    grad[2 * i] += gi0
-                    grad[2 * i + 1] += gi1
-                  }
-                  var mean0 = 0.0, mean1 = 0.0
-                  for c in 0..<(2 * n) {
-                    let gc = 4 * grad[c]
-                    // Grow the gain while the step keeps its direction, shrink it when it flips.
-                    g[c] = (gc > 0) != (v[c] > 0) ? g[c] + 0.2 : max(g[c] * 0.8, 0.01)
-                    v[c] = momentum * v[c] - learningRate * g[c] * gc
-                    y[c] += v[c]
-                    if c & 1 == 0 { mean0 += y[c] } else { mean1 += y[c] }
-                  }
-                  mean0 /= Double(n)
-                  mean1 /= Double(n)
-                  for i in 0..<n { y[2 * i] -= mean0; y[2 * i + 1] -= mean1 }
-                }
-              }
-            }
-          }
-        }
+      for iteration in 0..<options.iterations {
+        let early = iteration < exaggerationEnd
+        let z = accumulateForces(p: pm.baseAddress!, y: y, attraction: attraction, repulsion: repulsion, n: n,
+                                 exaggeration: Float(early ? options.earlyExaggeration : 1))
+        update(y: y, velocity: velocity, gains: gains, attraction: attraction, repulsion: repulsion, n: n,
+               inverseZ: Float(1 / max(z, 1e-30)), momentum: early ? 0.5 : 0.8, learningRate: Float(learningRate))
       }
     }
-    return y
+    var result = [Double](repeating: 0, count: 2 * n)
+    for i in 0..<n { result[2 * i] = Double(y.0[i]); result[2 * i + 1] = Double(y.1[i]) }
+    return result
+  }
+
+  typealias Plane = (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
+
+  /// One pass over all pairs. With k_ij = 1 / (1 + |y_i - y_j|^2) and Z = sum k, the gradient
+  /// 4 sum_j (P_ij - k_ij / Z) k_ij (y_i - y_j) splits into an attraction
+  /// sum_j P_ij k_ij (y_i - y_j) and a repulsion sum_j k_ij^2 (y_i - y_j) / Z, so Z is only needed
+  /// at the end and the kernel matrix is never stored. Each row runs eight pairs at a time in SIMD
+  /// registers with no stores inside the loop; visiting both (i, j) and (j, i) costs twice the
+  /// arithmetic of the symmetric half but vectorises, which the scatter of the half does not.
+  /// Returns Z.
+  static func accumulateForces(p: UnsafePointer<Float>, y: Plane, attraction a: Plane, repulsion r: Plane, n: Int,
+                               exaggeration: Float) -> Double {
+    let vectorEnd = n - n % 8
+    var z = 0.0
+    for i in 0..<n {
+      let xi = y.0[i], yi = y.1[i]
+      let row = p + i * n
+      let xiv = SIMD8<Float>(repeating: xi), yiv = SIMD8<Float>(repeating: yi)
+      var vax = SIMD8<Float>(), vay = SIMD8<Float>(), vrx = SIMD8<Float>(), vry = SIMD8<Float>(), vz = SIMD8<Float>()
+      var j = 0
+      while j < vectorEnd {
+        let dx = xiv - UnsafeRawPointer(y.0 + j).loadUnaligned(as: SIMD8<Float>.self)
+        let dy = yiv - UnsafeRawPointer(y.1 + j).loadUnaligned(as: SIMD8<Float>.self)
+        let k = 1 / (1 + dx * dx + dy * dy)
+        let pull = exaggeration * UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self) * k
+        let push = k * k
+        vz += k
+        vax += pull * dx
+        vay += pull * dy
+        vrx += push * dx
+        vry += push * dy
+        j += 8
+      }
+      var ax = vax.sum(), ay = vay.sum(), rx = vrx.sum(), ry = vry.sum(), zRow = vz.sum()
+      while j < n {
+        let dx = xi - y.0[j], dy = yi - y.1[j]
+        let k = 1 / (1 + dx * dx + dy * dy)
+        let pull = exaggeration * row[j] * k, push = k * k
+        zRow += k
+        ax += pull * dx
+        ay += pull * dy
+        rx += push * dx
+        ry += push * dy
+        j += 1
+      }
+      a.0[i] = ax
+      a.1[i] = ay
+      r.0[i] = rx
+      r.1[i] = ry
+      z += Double(zRow) - 1  // the pair (i, i) contributed k = 1 and no force
+    }
+    return z
+  }
+
+  /// The gradient step for every coordinate, then re-centring the embedding at the origin.
+  static func update(y: Plane, velocity v: Plane, gains g: Plane, attraction a: Plane, repulsion r: Plane, n: Int,
+                     inverseZ: Float, momentum: Float, learningRate: Float) {
+    var mean0: Float = 0, mean1: Float = 0
+    for (yc, vc, gc, ac, rc) in [(y.0, v.0, g.0, a.0, r.0), (y.1, v.1, g.1, a.1, r.1)] {
+      var i = 0
+      var sum: Float = 0
+      while i < n {
+        let gradient = 4 * (ac[i] - rc[i] * inverseZ)
+        // Grow the gain while the step keeps its direction, shrink it when it flips.
+        gc[i] = (gradient > 0) != (vc[i] > 0) ? gc[i] + 0.2 : max(gc[i] * 0.8, 0.01)
+        vc[i] = momentum * vc[i] - learningRate * gc[i] * gradient
+        yc[i] += vc[i]
+        sum += yc[i]
+        i += 1
+      }
+      if yc == y.0 { mean0 = sum / Float(n) } else { mean1 = sum / Float(n) }
+    }
+    var i = 0
+    while i < n { y.0[i] -= mean0; y.1[i] -= mean1; i += 1 }
   }
 }

@@ -41,6 +41,10 @@ extension Index {
     let cuts = Array(Set(pCuts + curveCuts)).sorted()
     let prefixes = Array(Set(blocksList)).sorted()
     let pc = prefixes.count, cc = cuts.count, levels = recallLevelCount
+    // Per-query hit counts are kept (means in query order are reproducible); bound their memory.
+    guard pc * nq * cc <= Index.maxEvaluationCells else {
+      throw RetrievalError.invalidArgument(op: op, reason: "\(cc) rank cutoffs x \(nq) queries x \(pc) code lengths is too many to keep; pass at most \(Index.maxEvaluationCells / max(pc * nq, 1)) cutoffs (precisionAt plus curveCutoffs)")
+    }
 
     let ap = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(pc * nq, 1))
     let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(pc * nq * cc, 1))
@@ -114,6 +118,9 @@ extension Index {
     return Evaluation(method: method, mapDepth: R, precisionCutoffs: precisionAt, curveCutoffs: curveCuts,
                       codeLengths: codeLengths, queryCount: nq, completedQueries: done, databaseCount: n)
   }
+
+  /// Most per-query hit counts `evaluate` keeps (code lengths x queries x cutoffs).
+  public static let maxEvaluationCells = 64 << 20
 
   /// 1, 2, 5, 10, 20, 50, ... below `depth`, then every tenth of `depth`.
   static func defaultCurveCutoffs(depth: Int) -> [Int] {

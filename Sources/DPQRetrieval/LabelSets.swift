@@ -71,8 +71,9 @@ public struct LabelSets: Equatable {
   }
 
   /// The labels of one item, ascending.
-  public func labels(of item: Int) -> [Int] {
-    (0..<(wordsPerItem * 64)).filter { masks[item * wordsPerItem + $0 / 64] & (1 << UInt64($0 % 64)) != 0 }
+  public func labels(of item: Int) throws -> [Int] {
+    guard item >= 0 && item < count else { throw RetrievalError.itemOutOfRange(op: "LabelSets.labels", item: item, count: count) }
+    return (0..<(wordsPerItem * 64)).filter { masks[item * wordsPerItem + $0 / 64] & (1 << UInt64($0 % 64)) != 0 }
   }
 
   /// The label sets of the given items, in that order (a split of a dataset).
@@ -100,15 +101,29 @@ public struct Relevance {
   }
 
   /// Whether database item `item` shares a label with query `query`.
-  public func isRelevant(query: Int, item: Int) -> Bool {
+  public func isRelevant(query: Int, item: Int) throws -> Bool {
+    try check(query: query, item: item)
+    return sharesLabel(query: query, item: item)
+  }
+
+  /// Number of database items relevant to `query` (the denominator of recall).
+  public func relevantCount(query: Int) throws -> Int {
+    try check(query: query, item: 0)
+    return (0..<database.count).reduce(0) { $0 + (sharesLabel(query: query, item: $1) ? 1 : 0) }
+  }
+
+  /// `isRelevant` without the range checks (ids already validated).
+  func sharesLabel(query: Int, item: Int) -> Bool {
     let qw = queries.wordsPerItem, dw = database.wordsPerItem
     for w in 0..<sharedWords where queries.masks[query * qw + w] & database.masks[item * dw + w] != 0 { return true }
     return false
   }
 
-  /// Number of database items relevant to `query` (the denominator of recall).
-  public func relevantCount(query: Int) -> Int {
-    (0..<database.count).reduce(0) { $0 + (isRelevant(query: query, item: $1) ? 1 : 0) }
+  private func check(query: Int, item: Int) throws {
+    guard query >= 0 && query < queries.count else { throw RetrievalError.itemOutOfRange(op: "Relevance", item: query, count: queries.count) }
+    guard database.count == 0 || (item >= 0 && item < database.count) else {
+      throw RetrievalError.itemOutOfRange(op: "Relevance", item: item, count: database.count)
+    }
   }
 
   /// The relevance of each entry of a ranking (ids into the database).
@@ -118,7 +133,7 @@ public struct Relevance {
     }
     return try ranking.map { i in
       guard i >= 0 && i < database.count else { throw RetrievalError.itemOutOfRange(op: "Relevance", item: i, count: database.count) }
-      return isRelevant(query: query, item: i)
+      return sharesLabel(query: query, item: i)
     }
   }
 }

@@ -31,7 +31,7 @@ public enum Metrics {
 
   /// mAP@R of the completed queries of a search result.
   public static func meanAveragePrecision(result: SearchResult, relevance: Relevance, at R: Int? = nil) throws -> Double {
-    let rankings = (0..<result.completedQueries).map { result.ids(query: $0) }
+    let rankings = try (0..<result.completedQueries).map { try result.ids(query: $0) }
     let subset = Relevance(queries: try relevance.queries.items(Array(0..<result.completedQueries)), database: relevance.database)
     return try meanAveragePrecision(rankings: rankings, relevance: subset, at: R)
   }

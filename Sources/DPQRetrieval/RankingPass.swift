@@ -24,14 +24,13 @@ final class ScanWorker {
   /// Every item's goodness per prefix, `[p][n]` (full sorts and the scores matrix).
   let rawGoodness: UnsafeMutablePointer<Float>?
   let sorter: RankSorter?
-  let sortedIds: UnsafeMutablePointer<UInt32>?
   let sortedGoodness: UnsafeMutablePointer<Float>?
 
   init(itemCount n: Int, blocks: Int, prefixCount p: Int, output: RankingOutput, useHeap: Bool) {
     itemCount = n
     prefixCount = p
     tile = .allocate(capacity: blocks * ScanWorker.tileSize)
-    var sorter: RankSorter? = nil, ids: UnsafeMutablePointer<UInt32>? = nil, scores: UnsafeMutablePointer<Float>? = nil
+    var sorter: RankSorter? = nil, scores: UnsafeMutablePointer<Float>? = nil
     var raw: UnsafeMutablePointer<Float>? = nil
     switch output {
     case let .ranked(depth, needsScores):
@@ -40,14 +39,12 @@ final class ScanWorker {
       } else {
         raw = .allocate(capacity: max(p * n, 1))
         sorter = RankSorter(capacity: n)
-        ids = .allocate(capacity: max(depth, 1))
         if needsScores { scores = .allocate(capacity: max(depth, 1)) }
       }
     case .unsorted:
       raw = .allocate(capacity: max(p * n, 1))
     }
     self.sorter = sorter
-    sortedIds = ids
     sortedGoodness = scores
     rawGoodness = raw
   }
@@ -55,7 +52,7 @@ final class ScanWorker {
   deinit {
     tile.deallocate()
     for h in heaps { h.deallocate() }
-    sortedIds?.deallocate(); rawGoodness?.deallocate(); sortedGoodness?.deallocate()
+    rawGoodness?.deallocate(); sortedGoodness?.deallocate()
   }
 }
 

@@ -27,12 +27,55 @@ private func runningSums<C: FixedWidthInteger & UnsignedInteger>(
   }
 }
 
+/// `runningSums` for byte codes of exactly 4 blocks (32-bit codes, the reference configuration):
+/// one 32-bit load per item instead of four byte loads; the same additions in the same order.
+@inline(__always)
+private func runningSums4(
+  _ codes: UnsafePointer<UInt8>, lut: UnsafePointer<Float>, codewordCount k: Int,
+  start: Int, count: Int, blocks: Int, all: Bool, out: UnsafeMutablePointer<Float>, outStride: Int
+) {
+  let raw = UnsafeRawPointer(codes + start * 4)
+  let t1 = lut + k, t2 = lut + 2 * k, t3 = lut + 3 * k
+  for j in 0..<count {
+    let w = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: j * 4, as: UInt32.self))
+    let s0 = lut[Int(w & 0xFF)]
+    if blocks == 1 { out[j] = s0; continue }
+    let s1 = s0 + t1[Int((w >> 8) & 0xFF)]
+    if blocks == 2 { if all { out[j] = s0 }; out[(all ? outStride : 0) + j] = s1; continue }
+    let s2 = s1 + t2[Int((w >> 16) & 0xFF)]
+    if blocks == 3 {
+      if all { out[j] = s0; out[outStride + j] = s1 }
+      out[(all ? 2 * outStride : 0) + j] = s2
+      continue
+    }
+    let s3 = s2 + t3[Int(w >> 24)]
+    if all { out[j] = s0; out[outStride + j] = s1; out[2 * outStride + j] = s2 }
+    out[(all ? 3 * outStride : 0) + j] = s3
+  }
+}
+
 /// Dispatches to a copy of `runningSums` specialised for 1 to 8 blocks (the loop over blocks is
 /// then fully unrolled), or the general loop beyond.
 private func scanRunningSums<C: FixedWidthInteger & UnsignedInteger>(
   _ codes: UnsafePointer<C>, stride: Int, lut: UnsafePointer<Float>, codewordCount k: Int,
   start: Int, count: Int, blocks: Int, all: Bool, out: UnsafeMutablePointer<Float>, outStride: Int
 ) {
+  if C.self == UInt8.self && stride == 4 {
+    let bytes = UnsafeRawPointer(codes).assumingMemoryBound(to: UInt8.self)
+    @inline(__always) func run4(_ b: Int, _ a: Bool) {
+      runningSums4(bytes, lut: lut, codewordCount: k, start: start, count: count, blocks: b, all: a, out: out, outStride: outStride)
+    }
+    switch (blocks, all) {
+    case (1, _): run4(1, false)
+    case (2, false): run4(2, false)
+    case (2, true): run4(2, true)
+    case (3, false): run4(3, false)
+    case (3, true): run4(3, true)
+    case (4, false): run4(4, false)
+    default: run4(4, true)
+    }
+    return
+  }
   @inline(__always) func run(_ b: Int, _ a: Bool) {
     runningSums(codes, stride: stride, lut: lut, codewordCount: k, start: start, count: count,
                 blocks: b, all: a, out: out, outStride: outStride)
@@ -124,12 +167,15 @@ extension Index {
           consume(worker, query, p, RankedList(ids: UnsafeBufferPointer(start: worker.heaps[p].ids, count: size),
                                                goodness: UnsafeBufferPointer(start: worker.heaps[p].goodness, count: size)))
         } else {
-          let sorted = worker.sorter!.sort(goodness: worker.rawGoodness! + p * n, count: n)
+          let raw = worker.rawGoodness! + p * n
+          let sorted = worker.sorter!.sort(goodness: raw, count: n)
           let d = min(depth, n)
-          let out = needsScores ? worker.sortedGoodness : nil
-          unpack(sorted, count: d, ids: worker.sortedIds!, goodness: out)
-          let g = UnsafeBufferPointer<Float>(start: out, count: out == nil ? 0 : d)
-          consume(worker, query, p, RankedList(ids: UnsafeBufferPointer(start: worker.sortedIds!, count: d), goodness: g))
+          var g = UnsafeBufferPointer<Float>(start: nil, count: 0)
+          if needsScores, let out = worker.sortedGoodness {
+            for j in 0..<d { out[j] = raw[Int(sorted[j])] }
+            g = UnsafeBufferPointer(start: out, count: d)
+          }
+          consume(worker, query, p, RankedList(ids: UnsafeBufferPointer(start: sorted, count: d), goodness: g))
         }
       }
     }

@@ -39,10 +39,22 @@ public struct SearchResult: CustomStringConvertible {
   public var isComplete: Bool { completedQueries == queryCount }
 
   /// The ranked ids of one query.
-  public func ids(query: Int) -> [Int] { Array(ids[(query * k) ..< ((query + 1) * k)]) }
+  public func ids(query: Int) throws -> [Int] {
+    try checkQuery(query)
+    return Array(ids[(query * k) ..< ((query + 1) * k)])
+  }
 
   /// The scores of one query, aligned with `ids(query:)`.
-  public func scores(query: Int) -> [Float] { Array(scores[(query * k) ..< ((query + 1) * k)]) }
+  public func scores(query: Int) throws -> [Float] {
+    try checkQuery(query)
+    return Array(scores[(query * k) ..< ((query + 1) * k)])
+  }
+
+  private func checkQuery(_ query: Int) throws {
+    guard query >= 0 && query < queryCount else {
+      throw RetrievalError.itemOutOfRange(op: "SearchResult", item: query, count: queryCount)
+    }
+  }
 
   /// Scores as a `[queryCount, k]` tensor.
   public var scoresTensor: Tensor {

@@ -35,6 +35,21 @@ struct TopKHeap {
     }
     guard j < count else { return }
     var worst = goodness[0]
+    // Eight at a time: most groups hold nothing better than the worst kept item.
+    while j + 8 <= count {
+      let v = values + j
+      // A max tree (no Swift SIMD types: their generic operators do not compile to vector code here).
+      let m01 = v[0] > v[1] ? v[0] : v[1], m23 = v[2] > v[3] ? v[2] : v[3]
+      let m45 = v[4] > v[5] ? v[4] : v[5], m67 = v[6] > v[7] ? v[6] : v[7]
+      let m03 = m01 > m23 ? m01 : m23, m47 = m45 > m67 ? m45 : m67
+      if (m03 > m47 ? m03 : m47) > worst {
+        for t in j ..< j + 8 where values[t] > worst {
+          replaceRoot(values[t], UInt32(truncatingIfNeeded: firstId + t))
+          worst = goodness[0]
+        }
+      }
+      j += 8
+    }
     while j < count {
       let v = values[j]
       if v > worst {
@@ -95,33 +110,22 @@ struct TopKHeap {
   return ~ascending
 }
 
-/// Inverse of `descendingKey`.
-@inline(__always) func goodness(fromKey key: UInt32) -> Float {
-  let ascending = ~key
-  return Float(bitPattern: (ascending & 0x8000_0000) != 0 ? ascending & 0x7FFF_FFFF : ~ascending)
-}
-
-/// Splits the first `count` sorted packed values `key << 32 | id` into ids and, if wanted,
-/// goodness values.
-func unpack(_ packed: UnsafePointer<UInt64>, count: Int, ids: UnsafeMutablePointer<UInt32>, goodness out: UnsafeMutablePointer<Float>?) {
-  for j in 0..<count { ids[j] = UInt32(truncatingIfNeeded: packed[j]) }
-  if let out { for j in 0..<count { out[j] = goodness(fromKey: UInt32(truncatingIfNeeded: packed[j] >> 32)) } }
-}
-
 /// An exact full ranking of n goodness values: better first, equal values by smaller id.
 ///
 /// Each item becomes a packed value `descendingKey << 32 | id`, whose ascending order is exactly
 /// the ranking order. A radix sort of the packed values streams the array several times and is
 /// memory-bound at n = 69,000 (measured slower). Instead each item gets a bucket from a monotone
 /// linear function of its goodness (about 4 items per bucket, so the buckets are already in
-/// ranking order), the packed values are scattered once, and each small bucket is sorted on its
-/// own: insertion sort, or the standard sort for crowded buckets. Buckets already in order, such
-/// as runs of equal scores (which arrive in id order), cost one check.
+/// ranking order), the packed values are scattered once, in id order, and each small bucket is
+/// sorted on its own: insertion sort, or the standard sort for crowded buckets. Buckets already
+/// in order, such as runs of equal scores (which arrive in id order), cost one check. (Scattering
+/// bare ids and sorting through goodness lookups was measured slower.)
 final class RankSorter {
   let capacity: Int
   private let bucketEnd: UnsafeMutablePointer<Int32>
   private let itemBucket: UnsafeMutablePointer<UInt16>
   private let packed: UnsafeMutablePointer<UInt64>
+  private let ids: UnsafeMutablePointer<UInt32>
   static let maxBuckets = 1 << 16
 
   init(capacity: Int) {
@@ -129,14 +133,15 @@ final class RankSorter {
     bucketEnd = .allocate(capacity: RankSorter.maxBuckets + 1)
     itemBucket = .allocate(capacity: max(capacity, 1))
     packed = .allocate(capacity: max(capacity, 1))
+    ids = .allocate(capacity: max(capacity, 1))
   }
 
-  deinit { bucketEnd.deallocate(); packed.deallocate(); itemBucket.deallocate() }
+  deinit { bucketEnd.deallocate(); itemBucket.deallocate(); packed.deallocate(); ids.deallocate() }
 
-  /// The ranking of `goodness[0..<n]` as packed values, best first (valid until the next call).
-  func sort(goodness g: UnsafePointer<Float>, count n: Int) -> UnsafePointer<UInt64> {
+  /// The ids of `goodness[0..<n]` in ranking order (valid until the next call).
+  func sort(goodness g: UnsafePointer<Float>, count n: Int) -> UnsafePointer<UInt32> {
     precondition(n <= capacity)
-    guard n > 0 else { return UnsafePointer(packed) }
+    guard n > 0 else { return UnsafePointer(ids) }
     var lo = g[0], hi = g[0]
     for i in 1..<n { let v = g[i]; if v < lo { lo = v }; if v > hi { hi = v } }
     let bucketCount = max(1, min(RankSorter.maxBuckets, n / 4))
@@ -162,7 +167,8 @@ final class RankSorter {
       if stop - start > 1 { RankSorter.sortBucket(packed + start, count: stop - start) }
       start = stop
     }
-    return UnsafePointer(packed)
+    for j in 0..<n { ids[j] = UInt32(truncatingIfNeeded: packed[j]) }
+    return UnsafePointer(ids)
   }
 
   private static func sortBucket(_ p: UnsafeMutablePointer<UInt64>, count k: Int) {
@@ -178,8 +184,8 @@ final class RankSorter {
       }
     } else {
       // Packed values are distinct (the id is part of them), so any correct sort gives the tie rule.
-      var bucket = UnsafeMutableBufferPointer(start: p, count: k)
-      bucket.sort()
+      var values = UnsafeMutableBufferPointer(start: p, count: k)
+      values.sort()
     }
   }
 }

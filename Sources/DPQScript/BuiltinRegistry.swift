@@ -63,7 +63,8 @@ public struct BuiltinRegistry {
     entries.filter { $0.qualifiedName == name || $0.name == name }
   }
 
-  /// The registry every session starts with: core, math, strings and collections, tensors.
+  /// The registry every session starts with: core, math, strings and collections, tensors, and
+  /// the library bindings (nn, data, dpq, quantizers, index, evaluation, plot).
   public static func standard() -> BuiltinRegistry {
     var registry = BuiltinRegistry()
     CoreBuiltins.register(into: &registry)
@@ -71,6 +72,13 @@ public struct BuiltinRegistry {
     CollectionBuiltins.register(into: &registry)
     TensorBuiltins.register(into: &registry)
     TensorMethods.register(into: &registry)
+    NNBindings.register(into: &registry)
+    DataBindings.register(into: &registry)
+    DPQBindings.register(into: &registry)
+    QuantizerBindings.register(into: &registry)
+    IndexBindings.register(into: &registry)
+    EvaluationBindings.register(into: &registry)
+    PlotBindings.register(into: &registry)
     return registry
   }
 }

@@ -158,7 +158,9 @@ extern "C" dpq_gnuplot_status dpq_gnuplot_open(const char *executable, const cha
   posix_spawnattr_setsigmask(&attributes, &empty);
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 
-  char *argv[] = {resolved, nullptr};
+  // --default-settings: a user's ~/.gnuplot or system gnuplotrc must not restyle dpq's figures.
+  char default_settings[] = "--default-settings";
+  char *argv[] = {resolved, default_settings, nullptr};
   pid_t pid = 0;
   int spawn_error = posix_spawn(&pid, resolved, &actions, &attributes, argv, environ);
   posix_spawn_file_actions_destroy(&actions);

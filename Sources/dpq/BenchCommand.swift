@@ -1,4 +1,5 @@
 import ArgumentParser
+import DPQNN
 import DPQTensor
 import Foundation
 
@@ -76,6 +77,22 @@ struct BenchCommand: ParsableCommand {
       rows.append(["sgemm \(m)x\(n)x\(k)", String(format: "%.1f GFLOP/s", 2.0 * Double(m * n * k) / t / 1e9),
                    String(format: "%.3f ms", t * 1e3)])
     }
+    // Conv2D forward + backward on a 28x28 batch of 256 (the first LeNet layer's shape family).
+    for (cin, cout, side) in [(1, 32, 28), (32, 64, 12)] {
+      let conv = try Conv2D(cin, cout, kernelSize: 5, generator: &rng)
+      let x = try Tensor.randomNormal([256, cin, side, side], using: &rng).requiringGrad()
+      let t = Stopwatch.median(try Stopwatch.measure(runs: runs) {
+        let y = try conv(x)
+        try y.backward(Tensor.ones(y.shape))
+      })
+      rows.append(["conv2d 5x5 \(cin)->\(cout) on \(side)x\(side), batch 256, fwd+bwd",
+                   String(format: "%.0f images/s", 256 / t), String(format: "%.1f ms", t * 1e3)])
+    }
+    // The full LeNet training step of the DPQ backbone at batch 128.
+    let step = try benchmarkTrainingStep(batchSize: 128, steps: max(10, runs * 3))
+    let ms = Stopwatch.median(step.stepSeconds.sorted())
+    rows.append(["LeNet training step, batch 128 (fwd+bwd+SGD)", String(format: "%.0f images/s", step.imagesPerSecond),
+                 String(format: "%.1f ms", ms * 1e3)])
     printTable(header: ["workload", "throughput", "median time"], rows: rows)
   }
 }

@@ -10,7 +10,9 @@ struct DPQCommand: ParsableCommand {
     commandName: "dpq",
     abstract: "Deep Progressive Quantization: train, encode, search and evaluate compact codes.",
     version: version,
-    subcommands: [ExperimentCommand.self, InfoCommand.self, BenchCommand.self]
+    subcommands: [InteractiveCommand.self, RunCommand.self, NotebookCommand.self,
+                  ExperimentCommand.self, InfoCommand.self, BenchCommand.self],
+    defaultSubcommand: InteractiveCommand.self
   )
 }
 

@@ -23,7 +23,8 @@ struct ExperimentCommand: ParsableCommand {
   @Option(help: "Codebook initialisation: kmeans or random.") var codebookInit: String?
   @Option(help: "Random shift of training images in pixels (0: no augmentation).") var augment: Int?
   @Flag(help: "Add BatchNorm to the backbone.") var batchNorm = false
-  @Flag(help: "Keep the quantization losses away from the network (codebooks only).") var codebooksOnly = false
+  @Flag(help: "Let the quantization losses reach the network (end-to-end gradients; default: codebooks only).")
+  var endToEndGradients = false
   @Flag(help: "Also classify the hard reconstruction.") var classifyReconstruction = false
   @Flag(help: "Skip the PQ/OPQ/RQ baselines.") var noBaselines = false
   @Option(help: "Write the results as JSON to this file.") var json: String?
@@ -56,8 +57,9 @@ struct ExperimentCommand: ParsableCommand {
     if let augment { o.augmentShift = augment }
     o.model.batchNorm = batchNorm
     o.model.classifyReconstruction = classifyReconstruction
-    o.training.quantizationReachesNetwork = !codebooksOnly
+    o.training.quantizationReachesNetwork = endToEndGradients
     o.baselines = !noBaselines
+    setvbuf(stdout, nil, _IOLBF, 0)  // progress lines appear at once even when piped
     print("dpq \(DPQCommand.version) experiment \(proto.rawValue); OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads")
     let result = try ReferenceExperiment(options: o).run()
     print()

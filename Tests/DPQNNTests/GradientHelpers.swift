@@ -32,11 +32,10 @@ func moduleGradientError(_ module: Module, input: Tensor, epsilon: Float = 1e-2,
       if e > worst || e.isNaN { worst = e.isNaN ? .infinity : e; worstAt = "\(name)[\(j)]: analytic \(analytic[j]), numeric \(numeric)" }
     }
   }
-  var probeInput = input.detached()
   let inputGrad = x.grad?.scalars ?? [Float](repeating: 0, count: input.count)
-  // the input is perturbed on a private copy
-  probeInput.withUnsafeMutableBufferPointer { _ in }
-  let copy = probeInput
+  // the input is perturbed on a private copy (the mutable access copies the shared storage)
+  var copy = input.detached()
+  copy.withUnsafeMutableBufferPointer { _ in }
   try probe("input", inputGrad, count: input.count, perturb: { j, d in copy.updateSharedStorage { $0[j] += d } }, input: copy)
   for (name, p) in module.namedParameters() {
     let analytic = p.grad?.scalars ?? [Float](repeating: 0, count: p.count)

@@ -32,6 +32,46 @@ import DPQTensor
     #expect(r.error < 1e-2, "\(r.where)")
   }
 
+  @Test func convolutionGradientsDoNotDependOnTheThreadCount() throws {
+    var g = RandomGenerator(seed: 23)
+    let layer = try Conv2D(3, 4, kernelSize: 3, padding: 1, generator: &g)
+    let x = try randomTensor([9, 3, 6, 6], seed: 24)
+    let saved = (Workers.maximum, Conv2D.chunkBudget)
+    defer { (Workers.maximum, Conv2D.chunkBudget) = saved }
+    Conv2D.chunkBudget = 1  // one image a chunk: nine chunks over the four gradient slots
+    var results: [[[Float]]] = []
+    for threads in [1, 2, 3] {
+      Workers.maximum = threads
+      layer.zeroGrad()
+      let input = x.requiringGrad()
+      try layer(input).backward(randomTensor([9, 4, 6, 6], seed: 25))
+      results.append([input.grad!.scalars, layer.weight.grad!.scalars, layer.bias!.grad!.scalars])
+    }
+    #expect(results[0] == results[1])
+    #expect(results[0] == results[2])
+  }
+
+  @Test func linearResultsDoNotDependOnTheThreadCount() throws {
+    var g = RandomGenerator(seed: 26)
+    let layer = try Linear(256, 96, generator: &g)  // large enough to split over workers
+    let x = try randomTensor([90, 256], seed: 27)
+    let saved = Workers.maximum
+    defer { Workers.maximum = saved }
+    var results: [[[Float]]] = []
+    for threads in [1, 2, 3] {
+      Workers.maximum = threads
+      layer.zeroGrad()
+      let input = x.requiringGrad()
+      let y = try layer(input)
+      try y.backward(randomTensor([90, 96], seed: 28))
+      results.append([y.scalars, input.grad!.scalars, layer.weight.grad!.scalars, layer.bias!.grad!.scalars])
+    }
+    #expect(results[0] == results[1])
+    #expect(results[0] == results[2])
+    let r = try moduleGradientError(layer, input: x)
+    #expect(r.error < 1e-2, "\(r.where)")
+  }
+
   @Test func maxPool() throws {
     // distinct values spaced well apart so the finite difference never swaps the maximum
     var rng = RandomGenerator(seed: 11)

@@ -44,3 +44,12 @@ import DPQTensor
     #expect(result.description.contains("images/s"))
   }
 }
+
+@Suite struct LeNetGradientTests {
+  @Test func wholeNetworkGradients() throws {
+    let net = try LeNet.make(seed: 8)
+    net.dropout.eval()
+    let r = try moduleGradientError(net, input: randomTensor([3, 1, 28, 28], seed: 9), epsilon: 1e-2, probes: 12)
+    #expect(r.error < 2e-2, "\(r.where)")
+  }
+}

@@ -58,6 +58,11 @@ func setGradient(_ p: Parameter, _ gradient: [Float]) throws {
       }
       try setGradient(p, g)
       try adam.step()
+      if t == 0 {
+        // by hand: g = [0.6, -2.1] after decay, m = 0.1 g, v = 0.001 g^2, and with both bias
+        // corrections the first step is lr * m / sqrt(v) = lr * sign(g)
+        #expect(close(p.value.scalars, [0.9, -0.9], tolerance: 1e-6))
+      }
     }
     #expect(close(p.value.scalars, ref.map(Float.init), tolerance: 1e-5))
     // the first step of Adam moves each weight by about lr against its (decayed) gradient's sign

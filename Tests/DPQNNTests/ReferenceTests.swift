@@ -99,6 +99,33 @@ import DPQTensor
     #expect(x.grad?.scalars == [0, 10, 0, 0, 0, 0, 20, 0])
   }
 
+  @Test func parallelPassesMatchSerialOnes() throws {
+    // large enough for ReLU and pooling to split over workers
+    let x = try randomTensor([64, 16, 24, 24], seed: 36)
+    func run() throws -> [[Float]] {
+      let input = x.requiringGrad()
+      let y = try MaxPool2D(kernelSize: 2)(ReLU()(input))
+      try y.backward(randomTensor(y.shape, seed: 37))
+      return [y.scalars, input.grad!.scalars]
+    }
+    let saved = Workers.maximum
+    defer { Workers.maximum = saved }
+    Workers.maximum = 2
+    let parallel = try run()
+    Workers.maximum = 1
+    #expect(try run() == parallel)
+  }
+
+  @Test func maxPoolPropagatesNaNAsPyTorch() throws {
+    var values = (0..<32).map(Float.init)
+    values[9] = .nan  // row 1, column 1: inside the first window
+    let x = try Tensor(shape: [1, 1, 4, 8], scalars: values)
+    let y = try MaxPool2D(kernelSize: 2)(x).scalars
+    #expect(y[0].isNaN)
+    #expect(y[1...].allSatisfy { !$0.isNaN })
+    #expect(Array(y[1...]) == [11, 13, 15, 25, 27, 29, 31])
+  }
+
   @Test func linearMatchesDefinition() throws {
     var g = RandomGenerator(seed: 35)
     let layer = try Linear(3, 2, generator: &g)

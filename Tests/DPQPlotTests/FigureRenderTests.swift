@@ -72,11 +72,11 @@ import Testing
   }
 
   @Test func tsneProjectionOfFeaturesAndReconstructions() throws {
-    let (features, labels) = try Synthetic.clusters(classes: 4, perClass: 40, dimension: 16, separation: 3, seed: 4)
-    let reconstructions = Array(try reconstructionsOf(features).prefix(2))
+    let (features, labels) = try Synthetic.clusters(classes: 4, perClass: 25, dimension: 16, separation: 3, seed: 4)
+    let reconstructions = Array(try reconstructionsOf(features).suffix(1))
     let figure = try Figure.projection(features: features, reconstructions: reconstructions, labels: labels,
-                                       method: .tsne(TSNEOptions(perplexity: 20, iterations: 300)))
-    #expect(figure.panels.count == 4)
+                                       method: .tsne(TSNEOptions(perplexity: 15, iterations: 400)))
+    #expect(figure.panels.count == 3)
     try renderPNGAndSVG(figure, name: "projection-tsne")
   }
 

@@ -103,3 +103,20 @@ import Testing
     #expect(try RenderTarget.file("a/b.SVG") == .svg(path: "a/b.SVG"))
   }
 }
+
+/// The libgd fallback for gnuplot builds without cairo: force the `else` branch of the script.
+@Test func pngFallsBackToLibgd() throws {
+  let figure = try Figure.mapByCodeLength(Synthetic.mapResults())
+  let dir = outputDirectory + "/libgd"
+  try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+  let png = dir + "/map-bits-libgd.png"
+  var script = try figure.gnuplotScript(terminal: .png(width: 640, height: 480), output: png, dataDirectory: dir)
+  #expect(script.text.contains("strstrt(GPVAL_TERMINALS, ' pngcairo ') > 0"))
+  script.text = script.text.replacingOccurrences(of: "strstrt(GPVAL_TERMINALS, ' pngcairo ') > 0", with: "0")
+  for file in script.dataFiles { try file.contents.write(toFile: file.path, atomically: true, encoding: .utf8) }
+  let session = try GnuplotSession()
+  try session.send(script.text)
+  #expect(try session.finish() == "")
+  let data = try #require(FileManager.default.contents(atPath: png))
+  #expect(Array(data.prefix(4)) == [0x89, 0x50, 0x4E, 0x47])
+}

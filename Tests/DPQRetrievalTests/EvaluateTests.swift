@@ -54,8 +54,8 @@ import DPQTensor
         var aps: [Double] = [], p10 = 0.0, r100 = 0.0
         var curveP = [Double](repeating: 0, count: cuts.count), interp = [Double](repeating: 0, count: 11)
         for q in 0..<nq {
-          let rel = try relevance.relevance(query: q, ranking: ranking.ids(query: q))
-          let total = relevance.relevantCount(query: q)
+          let rel = try relevance.relevance(query: q, ranking: try ranking.ids(query: q))
+          let total = try relevance.relevantCount(query: q)
           aps.append(try Metrics.averagePrecision(relevant: rel, at: r))
           p10 += try Metrics.precisionAt(10, relevant: rel) / Double(nq)
           r100 += try Metrics.recallAt(cuts[2], relevant: rel, totalRelevant: total) / Double(nq)

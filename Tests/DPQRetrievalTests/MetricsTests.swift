@@ -71,12 +71,13 @@ import DPQTensor
     let database = try LabelSets(labelLists: [[0], [3], [2, 1], [], [4], [1, 70]])
     let relevance = Relevance(queries: queries, database: database)
     #expect(try relevance.relevance(query: 0, ranking: [0, 1, 2, 3, 4, 5]) == [false, true, true, false, false, true])
-    #expect(relevance.relevantCount(query: 0) == 3)
-    #expect(relevance.relevantCount(query: 1) == 1)
-    #expect(database.labels(of: 5) == [1, 70])
+    #expect(try relevance.relevantCount(query: 0) == 3)
+    #expect(try relevance.relevantCount(query: 1) == 1)
+    #expect(throws: RetrievalError.itemOutOfRange(op: "Relevance", item: 2, count: 2)) { try relevance.isRelevant(query: 2, item: 0) }
+    #expect(try database.labels(of: 5) == [1, 70])
     // Multi-hot rows give the same sets.
     let hot = try LabelSets(multiHot: Tensor(shape: [2, 5], scalars: [0, 1, 0, 1, 0, 1, 0, 0, 0, 0]))
-    #expect(hot.labels(of: 0) == [1, 3] && hot.labels(of: 1) == [0] && hot.labelCount == 5)
+    #expect(try hot.labels(of: 0) == [1, 3] && hot.labels(of: 1) == [0] && hot.labelCount == 5)
     // Single labels: relevant iff equal.
     let single = Relevance(queries: try LabelSets(labels: [2]), database: try LabelSets(labels: [2, 0, 2, 1]))
     #expect(try single.relevance(query: 0, ranking: [3, 2, 1, 0]) == [false, true, false, true])

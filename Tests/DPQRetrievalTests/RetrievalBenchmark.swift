@@ -5,7 +5,8 @@ import DPQRetrieval
 
 /// Search and evaluation speed on the reference size (69,000 items, 4 blocks of K = 256, D = 300,
 /// 1,000 queries). Reports, never asserts. Runs only with DPQ_BENCH=1, best in a release build:
-/// `DPQ_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter RetrievalBenchmark`.
+/// `DPQ_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter RetrievalBenchmark`
+/// (DPQ_BENCH_QUERIES=N for fewer queries, DPQ_BENCH_PART=search or evaluate for one half).
 @Suite struct RetrievalBenchmark {
   static var enabled: Bool { ProcessInfo.processInfo.environment["DPQ_BENCH"] == "1" }
 
@@ -51,6 +52,7 @@ import DPQRetrieval
     report("search top-100 at 8 bits, 2 threads: \(Int(Double(nq) / t8.wall)) queries/s wall, \(Int(Double(nq) / t8.cpu)) per CPU-second")
     }
 
+    if part == "search" { return }
     let relevance = Relevance(queries: try LabelSets(labels: (0..<nq).map { _ in rng.nextInt(below: 10) }),
                               database: try LabelSets(labels: (0..<n).map { _ in rng.nextInt(below: 10) }))
     for threads in [1, 2] {

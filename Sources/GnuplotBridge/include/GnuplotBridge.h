@@ -36,7 +36,8 @@ typedef enum dpq_gnuplot_status {
 /// returns 1 when an executable regular file was found, 0 otherwise.
 int dpq_gnuplot_find(const char *executable, char *resolved, size_t resolved_capacity);
 
-/// Starts gnuplot (`executable`, resolved with `dpq_gnuplot_find`) with its standard output sent
+/// Starts gnuplot (`executable`, resolved with `dpq_gnuplot_find`, run with --default-settings so
+/// no init file applies) with its standard output sent
 /// to `stdout_path` (NULL: /dev/null) and its standard error captured. On success stores the
 /// session in `*session`; otherwise writes a message into `message` (may be NULL).
 dpq_gnuplot_status dpq_gnuplot_open(const char *executable, const char *stdout_path,

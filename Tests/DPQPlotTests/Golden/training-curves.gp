@@ -9,7 +9,8 @@ set output '/OUT/figure.png'
 
 # panel 1: Training curves
 set style fill solid 1 noborder
-set grid back lc rgb '#d9d9d9' lw 1 dt 1
+set style line 100 lc rgb '#dddddd' lw 1 dt 1
+set grid back ls 100
 set title 'Training curves' font ',12'
 set xlabel 'epoch'
 set ylabel 'loss'

@@ -1,0 +1,64 @@
+import DPQScript
+import Foundation
+
+/// The entry points of the `dpq` command: the REPL on a terminal, a script from standard input
+/// or a file, and a notebook. Each returns the process's exit status.
+public enum Launcher {
+  /// True when standard input is a terminal (the REPL), false when it is a pipe or a file.
+  public static var standardInputIsTerminal: Bool { isatty(STDIN_FILENO) != 0 }
+
+  /// The REPL when standard input is a terminal; otherwise the script read from standard input.
+  public static func start(version: String) -> Int32 {
+    standardInputIsTerminal ? interactive(version: version) : script(file: nil, arguments: [])
+  }
+
+  /// The REPL on the terminal: readline, history, completion and Ctrl-C handling.
+  public static func interactive(version: String) -> Int32 {
+    Interrupts.install()
+    let session = ScriptSession(output: StandardOutputSink(), registry: HostBuiltins.registry())
+    session.progressReporter = progressReporter(for: STDOUT_FILENO, output: StandardOutputSink())
+    let editor = ReadlineEditor(completer: Completer(session: session))
+    let repl = Repl(session: session, editor: editor, output: StandardOutputSink(), errors: StandardErrorSink())
+    repl.run(banner: Repl.banner(version: version))
+    return 0
+  }
+
+  /// Runs a script file, or standard input when `file` is nil, without prompts: 0, or 1 with the
+  /// diagnostic on standard error.
+  public static func script(file: String?, arguments: [String]) -> Int32 {
+    Interrupts.ignoreBrokenPipes()
+    let session = ScriptSession(output: StandardOutputSink(), registry: HostBuiltins.registry(arguments: arguments))
+    session.progressReporter = progressReporter(for: STDOUT_FILENO, output: StandardOutputSink())
+    guard let file else { return ScriptRunner.runStandardInput(session: session, errors: StandardErrorSink()) }
+    return ScriptRunner.run(file: file, session: session, errors: StandardErrorSink())
+  }
+
+  /// Runs a notebook and writes its report: 0, or 1 when a cell failed or the report could not
+  /// be written. Progress lines go to standard output, diagnostics to standard error.
+  public static func notebook(file: String, options: NotebookRunner.Options) -> Int32 {
+    Interrupts.ignoreBrokenPipes()
+    var options = options
+    if options.liveProgress == nil {
+      options.liveProgress = progressReporter(for: STDERR_FILENO, output: StandardErrorSink())
+    }
+    let runner = NotebookRunner(options: options)
+    runner.log = { print($0) }
+    do {
+      let outcome = try runner.run(file: file)
+      for failure in outcome.failures { FileHandle.standardError.write(Data((failure.description + "\n").utf8)) }
+      let figures = outcome.figurePaths.count
+      let status = outcome.succeeded ? "" : ", \(outcome.failures.count) failed"
+      print("wrote \(outcome.reportPath) (\(outcome.cellCount) code cells\(status), \(figures) figure\(figures == 1 ? "" : "s"), \(Repl.formatDuration(outcome.seconds)))")
+      return outcome.succeeded ? 0 : 1
+    } catch {
+      FileHandle.standardError.write(Data("dpq: \(error)\n".utf8))
+      return 1
+    }
+  }
+
+  /// A bar with rate and ETA redrawn in place when `descriptor` is a terminal; otherwise a
+  /// plain line every 10 seconds and each unit's summary.
+  public static func progressReporter(for descriptor: Int32, output: OutputSink) -> ProgressReporter {
+    isatty(descriptor) != 0 ? TerminalProgressBar(output: output) : PlainProgressLog(output: output)
+  }
+}

@@ -1,0 +1,210 @@
+import DPQPlot
+import DPQScript
+import Foundation
+
+/// Runs a notebook's code cells in order in one session and writes a Markdown report,
+/// `DIR/<name>.md`: a header (file, date, dpq version, total time), the prose, each code cell in
+/// a ```dpq block followed by its output, and the figures it showed as PNG images beside the
+/// report (`<name>-1.png`, ...). As at the REPL, every top-level expression of a cell shows its
+/// value (not after `;`); a figure shows as its summary line and its image. A failing cell's diagnostic is shown in the report; the run
+/// stops there unless `keepGoing`, and the remaining cells are listed as not run.
+public final class NotebookRunner {
+  public struct Options {
+    /// Where the report and the figures go; created when missing.
+    public var outputDirectory: String
+    /// Run the remaining cells after a failing one.
+    public var keepGoing = false
+    /// Shown in the report's header.
+    public var version: String
+    /// The date in the header (tests fix it).
+    public var date = Date()
+    /// Seconds on a monotonic clock (tests fix it).
+    public var clock: () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    /// Arguments for `args()`.
+    public var arguments: [String] = []
+    /// Builtins added to the session's registry.
+    public var extraBuiltins: [Builtin] = []
+    /// Where long work shows its progress while the notebook runs (`dpq notebook`: the
+    /// terminal); nil for nowhere. Summary lines go into the report either way.
+    public var liveProgress: ProgressReporter? = nil
+
+    public init(outputDirectory: String, version: String) {
+      self.outputDirectory = outputDirectory
+      self.version = version
+    }
+  }
+
+  /// What a run produced.
+  public struct Outcome {
+    /// The path of the Markdown report.
+    public var reportPath: String
+    /// The report's text.
+    public var report: String
+    public var cellCount: Int
+    public var figurePaths: [String]
+    /// The diagnostics of failing cells, in order.
+    public var failures: [ScriptError]
+    public var seconds: Double
+
+    public var succeeded: Bool { failures.isEmpty }
+  }
+
+  public let options: Options
+  /// Called with a line per cell as the run goes (`dpq notebook` prints them).
+  public var log: (String) -> Void = { _ in }
+
+  public init(options: Options) { self.options = options }
+
+  /// Runs the notebook at `path` (named as given in diagnostics) and writes its report.
+  public func run(file path: String) throws -> Outcome {
+    guard let data = FileManager.default.contents(atPath: path) else { throw ReplError.unreadable(path: path) }
+    return try run(source: String(decoding: data, as: UTF8.self), file: path)
+  }
+
+  /// Runs notebook text as if read from `file` and writes the report named after `file`.
+  public func run(source: String, file: String) throws -> Outcome {
+    let notebook = Notebook(parsing: source)
+    let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+    let directory = options.outputDirectory
+    do {
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    } catch {
+      throw ReplError.cannotWrite(path: directory, reason: error.localizedDescription)
+    }
+    let sink = CellOutput()
+    var registry = HostBuiltins.registry(arguments: options.arguments)
+    for builtin in options.extraBuiltins { registry.register(builtin) }
+    let session = ScriptSession(output: sink, registry: registry)
+    session.bindingSettings.figureDisplay = .summary  // the figure itself goes beside the report
+    session.progressReporter = NotebookProgress(cellOutput: sink, live: options.liveProgress)
+    var figures: [String] = []
+
+    /// A shown value: its text, and for a figure the PNG beside the report.
+    func show(_ value: Value, _ statement: Stmt) throws {
+      sink.write(session.interpreter.display(of: value) + "\n")
+      guard case .host(let object as FigureObject) = value else { return }
+      let fileName = "\(name)-\(figures.count + 1).png"
+      do {
+        try session.bindingSettings.renderer.render(object.figure, to: .png(path: (directory as NSString).appendingPathComponent(fileName)))
+      } catch {
+        throw ScriptError.runtime(Diagnostic(message: "cannot draw the figure: \(error)", location: statement.location))
+      }
+      figures.append(fileName)
+      sink.image(title: object.figure.title.isEmpty ? "figure \(figures.count)" : object.figure.title, fileName: fileName)
+    }
+
+    let start = options.clock()
+    var parts: [String] = []
+    var failures: [ScriptError] = []
+    let codeCells = notebook.cells.filter { $0.kind == .code }.count
+    var codeIndex = 0
+    for cell in notebook.cells {
+      switch cell.kind {
+      case .markdown:
+        if !cell.source.isEmpty { parts.append(cell.source) }
+      case .code:
+        codeIndex += 1
+        var part = "```dpq\n\(cell.source)\n```"
+        if !failures.isEmpty && !options.keepGoing {
+          parts.append(part + "\n\n*Not run: an earlier cell failed.*")
+          continue
+        }
+        let cellStart = options.clock()
+        let result = CellExecution.run(cell.source, file: file, firstLine: cell.firstLine, in: session, show: show)
+        let seconds = options.clock() - cellStart
+        for piece in sink.take() {
+          switch piece {
+          case .text(let text): part += "\n\n```text\n" + (text.hasSuffix("\n") ? text : text + "\n") + "```"
+          case .image(let title, let fileName): part += "\n\n![\(title)](\(fileName))"
+          }
+        }
+        if case .failure(let error) = result {
+          failures.append(error)
+          part += "\n\n**Error:**\n\n```text\n\(error.description)\n```"
+          log("[\(codeIndex)/\(codeCells)] line \(cell.firstLine): error after \(Repl.formatDuration(seconds))")
+        } else {
+          log("[\(codeIndex)/\(codeCells)] line \(cell.firstLine): \(Repl.formatDuration(seconds))")
+        }
+        parts.append(part)
+      }
+    }
+    let total = options.clock() - start
+    let header = "*`\((file as NSString).lastPathComponent)` run on \(NotebookRunner.dateText(options.date)) "
+      + "with dpq \(options.version) in \(Repl.formatDuration(total)).*"
+    let report = ([header] + parts).joined(separator: "\n\n") + "\n"
+    let reportPath = (directory as NSString).appendingPathComponent(name + ".md")
+    do {
+      try report.write(toFile: reportPath, atomically: true, encoding: .utf8)
+    } catch {
+      throw ReplError.cannotWrite(path: reportPath, reason: error.localizedDescription)
+    }
+    return Outcome(reportPath: reportPath, report: report, cellCount: codeCells,
+                   figurePaths: figures.map { (directory as NSString).appendingPathComponent($0) },
+                   failures: failures, seconds: total)
+  }
+
+  /// `2025-11-27 12:00:03 UTC`.
+  static func dateText(_ date: Date) -> String {
+    let formatter = DateFormatter()
+    formatter.locale = Locale(identifier: "en_US_POSIX")
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+    return formatter.string(from: date) + " UTC"
+  }
+}
+
+/// A cell's output in order: text, and the images of the figures it showed.
+final class CellOutput: OutputSink {
+  enum Piece: Equatable {
+    case text(String)
+    case image(title: String, fileName: String)
+  }
+
+  private var pieces: [Piece] = []
+  private var text = ""
+
+  func write(_ s: String) { text += s }
+
+  func image(title: String, fileName: String) {
+    flush()
+    pieces.append(.image(title: title, fileName: fileName))
+  }
+
+  /// The pieces since the last call.
+  func take() -> [Piece] {
+    flush()
+    defer { pieces = [] }
+    return pieces
+  }
+
+  private func flush() {
+    if !text.isEmpty { pieces.append(.text(text)) }
+    text = ""
+  }
+}
+
+/// Progress of long work in a notebook: each unit's summary line (an epoch's log line) and
+/// messages go into the cell's output; the live bar or periodic lines go to `live` (the
+/// terminal), so the report does not depend on timing.
+final class NotebookProgress: ProgressReporter {
+  let cellOutput: OutputSink
+  let live: ProgressReporter?
+
+  init(cellOutput: OutputSink, live: ProgressReporter?) {
+    self.cellOutput = cellOutput
+    self.live = live
+  }
+
+  func begin(_ title: String, total: Int, unit: String) { live?.begin(title, total: total, unit: unit) }
+  func update(completed: Int, detail: String) { live?.update(completed: completed, detail: detail) }
+
+  func end(_ summary: String) {
+    live?.end(summary)
+    cellOutput.write(summary + "\n")
+  }
+
+  func message(_ text: String) {
+    live?.message(text)
+    cellOutput.write(text + "\n")
+  }
+}

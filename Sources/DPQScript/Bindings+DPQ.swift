@@ -1,0 +1,268 @@
+import DPQData
+import DPQNN
+import DPQQuantization
+import DPQRetrieval
+import DPQTensor
+import Foundation
+
+/// The dpq family: building, inspecting, saving and loading DPQ models (training in
+/// Bindings+Training.swift, codes in Bindings+Codes.swift).
+enum DPQBindings {
+  static let family = "dpq"
+  static let modelType = ValueType.host(ModelObject.scriptType)
+  /// A small model on `blobs` data for the examples: they must run in milliseconds.
+  static let exampleModel = "d = blobs(n: 64, classes: 4, dim: 8, seed: 1)\nm = dpq(backbone: \"mlp\", input: 8, hidden: [16], dim: 8, blocks: 2, codewords: 4, classes: 4)\n"
+
+  static func register(into r: inout BuiltinRegistry) {
+    registerConstruction(into: &r)
+    registerTraining(into: &r)
+    registerInspection(into: &r)
+    registerTrainingLog(into: &r)
+    registerCodes(into: &r)
+  }
+
+  // MARK: inputs
+
+  /// The raw inputs of a dataset or tensor, checked against the model's input shape.
+  static func inputs(_ m: ModelObject, _ value: Value, _ a: Arguments, _ name: String) throws -> Tensor {
+    let x: Tensor
+    switch value {
+    case .host(let h as DatasetObject): x = h.data.features
+    case .host(let h as SplitObject): throw a.badArgument(name, "a dataset or tensor expected, got a split: use split.train, split.query or split.database (\(h.split.name))")
+    default: x = try TensorConversion.tensor(from: value)
+    }
+    if x.shape == m.inputShape { return try x.reshaped([1] + x.shape) }
+    guard Array(x.shape.dropFirst()) == m.inputShape else {
+      throw a.badArgument(name, "inputs [n, \(m.inputShape.map(String.init).joined(separator: ", "))] expected, got shape \(Format.shape(x.shape))")
+    }
+    return x
+  }
+
+  /// Features [n, D]: computed by the network from a dataset or a tensor of inputs, or taken as
+  /// they are from an [n, D] (or [D]) tensor that is not shaped like inputs.
+  static func features(_ m: ModelObject, _ value: Value, _ a: Arguments, _ name: String) throws -> Tensor {
+    let d = m.model.featureDimension
+    if case .tensor(let t) = value, Array(t.shape.dropFirst()) != m.inputShape, t.shape != m.inputShape {
+      if t.rank == 2 && t.shape[1] == d { return t }
+      if t.rank == 1 && t.count == d { return try t.reshaped([1, d]) }
+      throw a.badArgument(name, "inputs [n, \(m.inputShape.map(String.init).joined(separator: ", "))] or features [n, \(d)] expected, got shape \(Format.shape(t.shape))")
+    }
+    return try extract(m, inputs(m, value, a, name), a)
+  }
+
+  /// The network's features of inputs, batch by batch in evaluation mode. More than one batch
+  /// reports progress to the host's reporter; a stop request stops the script after the batch.
+  static func extract(_ m: ModelObject, _ x: Tensor, batchSize: Int = 500, _ a: Arguments) throws -> Tensor {
+    let n = x.shape.first ?? 0
+    let reporter = n > batchSize ? a.interpreter.bindingSettings.progress : nil
+    let start = monotonicSeconds()
+    reporter?.begin("features", total: n, unit: "img")
+    let features = try m.model.extractFeatures(x, batchSize: batchSize, progress: { done, _ in reporter?.update(completed: done, detail: "") },
+                                               shouldStop: a.shouldStop)
+    let seconds = monotonicSeconds() - start
+    let done = features.shape.first ?? 0
+    reporter?.end(done < n ? "features: stopped after \(Format.grouped(done)) of \(Format.grouped(n)) images"
+                           : "features: \(Format.grouped(n)) images in \(Format.fixed(seconds, 1)) s (\(Format.grouped(Int((Double(n) / max(seconds, 1e-9)).rounded()))) img/s)")
+    try a.stopIfRequested()
+    return features
+  }
+
+  static func codes(_ value: Value, _ a: Arguments, _ name: String) throws -> Codes {
+    guard case .host(let h as CodesObject) = value else { throw a.badArgument(name, "codes expected, got \(value.typeName)") }
+    return h.codes
+  }
+
+  // MARK: dpq, load_model
+
+  static func registerConstruction(into r: inout BuiltinRegistry) {
+    r.add("dpq", family: family,
+          [.keyword("backbone", .string, default: .string("lenet")), .keyword("input", .optional(.shape), default: .nilValue),
+           .keyword("hidden", .shape, default: .items([.int(512)])), .keyword("dim", .integer, default: .number(300)),
+           .keyword("blocks", .integer, default: .number(4)), .keyword("codewords", .integer, default: .number(256)),
+           .keyword("classes", .integer, default: .number(10)), .keyword("similarity", .string, default: .string("l2")),
+           .keyword("gamma", .number, default: .number(1)), .keyword("lambda", .number, default: .number(0.1)),
+           .keyword("tau", .number, default: .number(1)), .keyword("mu", .number, default: .number(1)),
+           .keyword("nu", .number, default: .number(0.1)), .keyword("dropout", .number, default: .number(0.5)),
+           .keyword("batch_norm", .bool, default: .bool(false)), .keyword("classify_reconstruction", .bool, default: .bool(false)),
+           .keyword("multi_label", .bool, default: .bool(false)), .keyword("seed", .integer, default: .number(0))],
+          returns: "model", summary: "A new DPQ model: a feature network and M progressive codebooks of K codewords.",
+          doc: "`backbone:` \"lenet\" (28x28 grey images), \"cifar\" (32x32 colour) or \"mlp\" (feature vectors of size `input:`, hidden layers `hidden:`). `dim:` is the feature dimension D, `blocks:` M, `codewords:` K (a code of m blocks has m * log2(K) bits). `similarity:` \"l2\", \"ip\" or \"cosine\"; `gamma:` the softmax temperature; `lambda`, `tau`, `mu`, `nu` weight the classification, quantization, hard and joint losses (PAPER.md).",
+          example: "m = dpq(backbone: \"mlp\", input: 8, hidden: [16], dim: 8, blocks: 2, codewords: 4, classes: 4)\nm.config.bits") { a in
+      var c = DPQConfiguration()
+      let backbone = try a.choice("backbone", BackboneKind.allCases.map(\.rawValue))
+      c.backbone = BackboneKind(rawValue: backbone) ?? .lenet
+      switch c.backbone {
+      case .lenet: c.inputShape = [1, 28, 28]
+      case .cifar: c.inputShape = [3, 32, 32]
+      case .mlp:
+        guard a.has("input") else { throw a.badArgument("input", "the mlp backbone needs input: (the size of a feature vector)") }
+      }
+      if a.has("input") { c.inputShape = try a.shape("input") }
+      c.hiddenSizes = try a.shape("hidden")
+      c.featureDimension = try a.integer("dim")
+      c.blockCount = try a.integer("blocks")
+      c.codewordCount = try a.integer("codewords")
+      c.classCount = try a.integer("classes")
+      c.similarity = Similarity(rawValue: try a.choice("similarity", Similarity.allCases.map(\.rawValue))) ?? .negativeSquaredL2
+      (c.gamma, c.lambda, c.tau, c.mu, c.nu) = (try a.float("gamma"), try a.float("lambda"), try a.float("tau"), try a.float("mu"), try a.float("nu"))
+      c.dropout = try a.float("dropout")
+      c.batchNorm = try a.bool("batch_norm")
+      c.classifyReconstruction = try a.bool("classify_reconstruction")
+      c.multiLabel = try a.bool("multi_label")
+      return .host(ModelObject(try DPQModel(c, seed: a.seed())))
+    }
+    r.add("load_model", family: family, [Parameter("path", .string)], returns: "model",
+          summary: "Reads a model saved by model.save (safetensors with its configuration), checking every tensor.",
+          example: exampleModel + "m.save(\"/tmp/dpq-example-model.safetensors\")\nload_model(\"/tmp/dpq-example-model.safetensors\").config.blocks") { a in
+      .host(ModelObject(try DPQModel.load(from: a.string("path"))))
+    }
+  }
+
+  // MARK: model methods
+
+  static func registerInspection(into r: inout BuiltinRegistry) {
+    let ex = exampleModel
+    let dataParameter = Parameter("data")
+    r.method("call", of: ModelObject.self, family: family, [Parameter("x")], returns: "tensor",
+             summary: "Calling a model gives the class logits of a batch of inputs (a tensor or a dataset).",
+             example: ex + "m(d[0:3]).shape") { m, a in
+      .tensor(try Tensor.withNoGrad { try m.model(inputs(m, a["x"], a, "x")) })
+    }
+    r.method("features", of: ModelObject.self, family: family, [dataParameter, .keyword("batch", .integer, default: .number(500))],
+             returns: "tensor", summary: "The D-dimensional features of inputs (a dataset or tensor), in evaluation mode.",
+             example: ex + "m.features(d).shape") { m, a in
+      return .tensor(try extract(m, inputs(m, a["data"], a, "data"), batchSize: a.positive("batch"), a))
+    }
+    r.method("encode", of: ModelObject.self, family: family, [dataParameter], returns: "codes",
+             summary: "The codes (M blocks each) of inputs, or of features [n, D].",
+             doc: "A dataset or a tensor shaped like inputs goes through the network first; an [n, D] tensor not shaped like inputs is taken as features.",
+             example: ex + "c = m.encode(d)\nc[0]") { m, a in
+      .host(CodesObject(try m.model.encode(features: features(m, a["data"], a, "data"))))
+    }
+    r.method("decode", of: ModelObject.self, family: family, [Parameter("codes", .host(CodesObject.scriptType)),
+                                                              .keyword("blocks", .optional(.integer), default: .nilValue)],
+             returns: "tensor", summary: "Reconstructions [n, D]: the sum of each item's codewords over the first `blocks` blocks.",
+             example: ex + "m.decode(m.encode(d), blocks: 1).shape") { m, a in
+      .tensor(try m.model.decode(codes(a["codes"], a, "codes"), blocks: a.optionalInteger("blocks")))
+    }
+    r.method("codebook", of: ModelObject.self, family: family, [Parameter("block", .integer)], returns: "tensor",
+             summary: "The codebook of one block, [K, D], counted from 1 as in the paper.",
+             example: ex + "m.codebook(1).shape") { m, a in
+      let b = try a.integer("block")
+      guard b >= 1 && b <= m.model.blockCount else { throw a.badArgument("block", "a block in 1...\(m.model.blockCount) expected, got \(b)") }
+      return .tensor(try m.model.codebook(b).detached())
+    }
+    r.property("codebooks", of: ModelObject.self, family: family, returns: "tensor",
+               summary: "All codebooks stacked, [M, K, D].", example: ex + "m.codebooks.shape") { m in
+      .tensor(try m.model.stackedCodebooks().detached())
+    }
+    r.method("codeword_counts", of: ModelObject.self, family: family, [dataParameter], returns: "list",
+             summary: "How often each codeword encodes the data: one list of K counts per block.",
+             example: ex + "m.codeword_counts(d)[0]") { m, a in
+      .items(counts(try m.model.encode(features: features(m, a["data"], a, "data"))).map { .ints($0) })
+    }
+    r.method("codeword_usage", of: ModelObject.self, family: family, [dataParameter], returns: "list",
+             summary: "The fraction of each block's K codewords that some item of the data uses.",
+             example: ex + "m.codeword_usage(d)") { m, a in
+      .floats(DPQModel.codewordUsage(try m.model.encode(features: features(m, a["data"], a, "data"))))
+    }
+    r.method("distortion", of: ModelObject.self, family: family, [dataParameter], returns: "list",
+             summary: "Relative distortion ||x - x_hat||^2 / ||x||^2 of the data's features after 1, 2, ..., M blocks.",
+             example: ex + "m.distortion(d)") { m, a in
+      .floats(try m.model.relativeDistortion(features: features(m, a["data"], a, "data")))
+    }
+    r.method("lookup_table", of: ModelObject.self, family: family,
+             [Parameter("query"), .keyword("blocks", .optional(.integer), default: .nilValue)], returns: "tensor",
+             summary: "The lookup tables [blocks, K] of one query: T[m, k] = <q, c_mk>, the values a search adds up.",
+             doc: "The query is a feature vector [D] or one input (an item shaped like the model's inputs).",
+             example: ex + "m.lookup_table(d[0].features).shape") { m, a in
+      let q = try features(m, a["query"], a, "query")
+      guard q.shape[0] == 1 else { throw a.badArgument("query", "one query expected, got \(q.shape[0])") }
+      let index = try Index(layout: .additive(codebooks: m.model.stackedCodebooks().detached()))
+      return .tensor(try index.lookupTable(query: q, blocks: a.optionalInteger("blocks")))
+    }
+    r.method("predict", of: ModelObject.self, family: family, [dataParameter], returns: "list",
+             summary: "The predicted class of each input (the classifier's largest logit).",
+             example: ex + "m.predict(d[0:4])") { m, a in
+      .ints(try Tensor.withNoGrad { try m.model.network.logits(features: features(m, a["data"], a, "data")).argmax(axis: 1) })
+    }
+    r.method("accuracy", of: ModelObject.self, family: family, [Parameter("data", DataBindings.datasetType)], returns: "number",
+             summary: "The classifier's accuracy on a labelled dataset.", example: ex + "m.accuracy(d)") { m, a in
+      let d = try a.host("data", as: DatasetObject.self).data
+      let predicted = try Tensor.withNoGrad { try m.model.network.logits(features: features(m, a["data"], a, "data")).argmax(axis: 1) }
+      return .number(Double(zip(predicted, d.labels).filter { $0 == $1 }.count) / Double(max(1, d.count)))
+    }
+    r.method("forward", of: ModelObject.self, family: family, [Parameter("x")], returns: "record",
+             summary: "One training forward pass of a batch: {features, logits, soft, hard, codes}, with gradients.",
+             doc: "`soft` and `hard` list the prefix reconstructions after 1..M blocks; `codes` one list of codes per block. With `model.losses` this allows a training loop written in the language.",
+             example: ex + "f = m.forward(d.features[0:4])\nlen(f.hard)\nf.codes[0]") { m, a in
+      let out = try m.model.forwardAll(inputs(m, a["x"], a, "x"))
+      return .fields([("features", .tensor(out.features)), ("logits", .tensor(out.logits)),
+                      ("soft", .items(out.quantization.softReconstructions.map { .tensor($0) })),
+                      ("hard", .items(out.quantization.hardReconstructions.map { .tensor($0) })),
+                      ("codes", .items(out.quantization.codes.map { .ints($0) }))])
+    }
+    r.method("losses", of: ModelObject.self, family: family, [Parameter("x"), Parameter("labels")], returns: "record",
+             summary: "The DPQ losses of a batch: {classification, soft, hard, joint, total} as scalar tensors with gradients.",
+             doc: "total = lambda * classification + tau * (soft + mu * hard + nu * joint), the objective of PAPER.md.",
+             example: ex + "l = m.losses(d.features[0:8], d.labels[0:8])\nl.total.backward()\nm.codebooks.shape") { m, a in
+      let c = m.model.configuration
+      let out = try m.model.forwardAll(inputs(m, a["x"], a, "x"))
+      let cls: Tensor
+      if c.multiLabel {
+        cls = try sigmoidCrossEntropy(logits: out.logits, targets: a.tensor("labels"))
+      } else {
+        cls = try softmaxCrossEntropy(logits: out.logits, labels: a.labels("labels"))
+      }
+      let l = try ProgressiveQuantization.losses(features: out.features, out.quantization)
+      let total = try cls * c.lambda + (l.soft + l.hard * c.mu + l.joint * c.nu) * c.tau
+      return .fields([("classification", .tensor(cls)), ("soft", .tensor(l.soft)), ("hard", .tensor(l.hard)),
+                      ("joint", .tensor(l.joint)), ("total", .tensor(total))])
+    }
+    r.method("parameters", of: ModelObject.self, family: family, returns: "list",
+             summary: "Every trainable parameter: the network's and the codebooks (codebooks.0, ...).",
+             example: ex + "len(m.parameters())") { m, _ in
+      .items(m.model.namedParameters().map { .host(ParameterObject($0.1, name: $0.0)) })
+    }
+    r.method("train", of: ModelObject.self, family: family, [Parameter("mode", .bool, default: .bool(true))], returns: "model",
+             summary: "Switches the network to training mode (dropout on); returns the model.", example: ex + "m.train().network.training") { m, a in
+      m.model.train(try a.bool("mode"))
+      return a.receiver ?? .nilValue
+    }
+    r.method("eval", of: ModelObject.self, family: family, returns: "model",
+             summary: "Switches the network to evaluation mode; returns the model.", example: ex + "m.eval().network.training") { m, a in
+      m.model.eval()
+      return a.receiver ?? .nilValue
+    }
+    r.property("log", of: ModelObject.self, family: family, returns: "training_log or nil",
+               summary: "The log of the model's last train() call, also when a stop request (Ctrl-C) cut it short.",
+               example: ex + "train(m, d, epochs: 1, batch: 32)\nm.log.epochs") { m in m.log.map { .host($0) } ?? .nilValue }
+    r.property("network", of: ModelObject.self, family: family, returns: "module",
+               summary: "The feature network (backbone, feature layer, classifier) as a module.",
+               example: ex + "m.network.parameter_count") { .host(ModuleObject($0.model.network)) }
+    r.property("config", of: ModelObject.self, family: family, returns: "record",
+               summary: "The model's configuration: backbone, input, dim, blocks, codewords, bits, similarity, loss weights.",
+               example: ex + "m.config") { m in
+      let c = m.model.configuration
+      return .fields([("backbone", .string(c.backbone.rawValue)), ("input", .ints(c.inputShape)), ("hidden", .ints(c.hiddenSizes)),
+                      ("dim", .int(c.featureDimension)), ("blocks", .int(c.blockCount)), ("codewords", .int(c.codewordCount)),
+                      ("bits", .int(c.bits(blocks: c.blockCount))), ("classes", .int(c.classCount)),
+                      ("similarity", .string(c.similarity.rawValue)), ("gamma", .float(c.gamma)), ("lambda", .float(c.lambda)),
+                      ("tau", .float(c.tau)), ("mu", .float(c.mu)), ("nu", .float(c.nu)), ("dropout", .float(c.dropout)),
+                      ("batch_norm", .bool(c.batchNorm)), ("multi_label", .bool(c.multiLabel))])
+    }
+    r.method("save", of: ModelObject.self, family: family, [Parameter("path", .string)], returns: "nil",
+             summary: "Writes the model (weights and configuration) as safetensors, atomically; load_model reads it.",
+             example: ex + "m.save(\"/tmp/dpq-example-model.safetensors\")") { m, a in
+      try m.model.save(to: a.string("path"))
+      return .nilValue
+    }
+  }
+
+  /// Codeword counts per block.
+  static func counts(_ codes: Codes) -> [[Int]] {
+    var counts = [[Int]](repeating: [Int](repeating: 0, count: codes.codewordCount), count: codes.blockCount)
+    for i in 0..<codes.count { for m in 0..<codes.blockCount { counts[m][codes[i, m]] += 1 } }
+    return counts
+  }
+}

@@ -1,0 +1,237 @@
+import DPQData
+import DPQExperiment
+import DPQQuantization
+import DPQRetrieval
+import DPQTensor
+import Foundation
+
+/// The evaluation family: mAP@R, P@N and precision-recall of an index, comparisons across
+/// methods, metrics on hand-made rankings, and the reference experiment.
+enum EvaluationBindings {
+  static let family = "evaluation"
+  static let example = DPQBindings.exampleModel + "ix = m.index(d)\n"
+
+  /// Label sets of a dataset (multi-hot rows for multi-label data).
+  static func labelSets(_ d: LabelledDataset) throws -> LabelSets {
+    if let mh = d.multiHot { return try LabelSets(multiHot: mh) }
+    return try LabelSets(labels: d.labels)
+  }
+
+  /// Label sets from a dataset, a list or tensor of integers, or a [n, L] 0/1 tensor.
+  static func labelSets(_ value: Value, _ a: Arguments, _ name: String) throws -> LabelSets {
+    switch value {
+    case .host(let d as DatasetObject): return try labelSets(d.data)
+    case .tensor(let t) where t.rank == 2: return try LabelSets(multiHot: t)
+    case .list(let l) where l.items.first.map({ if case .list = $0 { return true } else { return false } }) ?? false:
+      return try LabelSets(labelLists: l.items.map { try Arguments.integers($0, name: name, a) })
+    default: return try LabelSets(labels: Arguments.integers(value, name: name, a))
+    }
+  }
+
+  static func register(into r: inout BuiltinRegistry) {
+    registerEvaluate(into: &r)
+    registerMetrics(into: &r)
+    registerExperiment(into: &r)
+  }
+
+  static func registerEvaluate(into r: inout BuiltinRegistry) {
+    r.add("evaluate", family: family,
+          [Parameter("index", .host(IndexObject.scriptType)), Parameter("queries"),
+           Parameter("query_labels", default: .nilValue), Parameter("database_labels", default: .nilValue),
+           .keyword("bits", .optional(.list), default: .nilValue), .keyword("blocks", .optional(.list), default: .nilValue),
+           .keyword("map_at", .optional(.integer), default: .nilValue), .keyword("precision_at", .list, default: .items([.int(100)])),
+           .keyword("curve_cutoffs", .optional(.list), default: .nilValue), .keyword("method", .optional(.string), default: .nilValue)],
+          returns: "evaluation", summary: "mAP@R, P@N and precision-recall curves of an index's rankings, for several code lengths at once.",
+          doc: "`queries` is a dataset (its labels are the query labels) or vectors/inputs with `query_labels`. Database labels come from the index (built from a dataset) or `database_labels`. Code lengths: `bits:` (multiples of log2 K) or `blocks:`; all 1..M blocks by default. `map_at:` R of mAP@R (nil: the whole database). Items are relevant when they share a class.",
+          example: example + "ev = evaluate(ix, d, blocks: [1, 2], precision_at: [5])\nev\nev.map") { a in
+      let ix = try a.host("index", as: IndexObject.self)
+      let queries = try ix.queries(a["queries"], a, "queries")
+      let queryLabels: LabelSets
+      if a.has("query_labels") {
+        queryLabels = try labelSets(a["query_labels"], a, "query_labels")
+      } else if case .host(let d as DatasetObject) = a["queries"] {
+        queryLabels = try labelSets(d.data)
+      } else {
+        throw a.badArgument("query_labels", "query labels needed: pass a dataset as queries, or query_labels:")
+      }
+      let databaseLabels: LabelSets
+      if a.has("database_labels") {
+        databaseLabels = try labelSets(a["database_labels"], a, "database_labels")
+      } else if let l = ix.labels {
+        databaseLabels = l
+      } else {
+        throw a.badArgument("database_labels", "the index does not know its items' labels (it was not built from a dataset): pass database_labels:")
+      }
+      let blocks = try blocksList(a, ix.index)
+      let method = a.has("method") ? try a.string("method") : (ix.encoder?.name ?? "")
+      let ev = try ix.index.evaluate(queries: queries, relevance: Relevance(queries: queryLabels, database: databaseLabels),
+                                     blocksList: blocks, mapAt: a.optionalInteger("map_at"), precisionAt: a.integers("precision_at"),
+                                     curveCutoffs: a.optionalIntegers("curve_cutoffs"), method: method, shouldStop: a.shouldStop)
+      try a.stopIfRequested()
+      return .host(EvaluationObject(ev))
+    }
+    r.add("compare", family: family, [Parameter("evaluations", .list)], returns: "comparison",
+          summary: "One table across methods: a row per method and code length, with mAP and P@N columns.",
+          example: example + "q = pq(d, subspaces: 2, codewords: 8)\ncompare([evaluate(ix, d), evaluate(q.index(d), d)])") { a in
+      .host(ComparisonObject(try evaluations(a["evaluations"], a, "evaluations")))
+    }
+
+    let ex = example + "ev = evaluate(ix, d, precision_at: [5, 10])\n"
+    r.property("map", of: EvaluationObject.self, family: family, returns: "record",
+               summary: "mAP by code length: a record keyed by bits (ev.map[\"16\"]).", example: ex + "ev.map") { e in
+      e.byBits { .number($0.meanAveragePrecision) }
+    }
+    r.property("bits", of: EvaluationObject.self, family: family, returns: "list", summary: "The evaluated code lengths in bits.",
+               example: ex + "ev.bits") { .numbers($0.evaluation.codeLengths.map(\.bits)) }
+    r.property("blocks", of: EvaluationObject.self, family: family, returns: "list", summary: "The evaluated code lengths in blocks.",
+               example: ex + "ev.blocks") { .ints($0.evaluation.codeLengths.map(\.blocks)) }
+    r.property("cutoffs", of: EvaluationObject.self, family: family, returns: "list", summary: "The N of the P@N and R@N values.",
+               example: ex + "ev.cutoffs") { .ints($0.evaluation.precisionCutoffs) }
+    r.property("precision_at", of: EvaluationObject.self, family: family, returns: "record",
+               summary: "P@N by code length: a record keyed by bits of lists aligned with cutoffs.", example: ex + "ev.precision_at") { e in
+      e.byBits { .numbers($0.precisionAt) }
+    }
+    r.property("recall_at", of: EvaluationObject.self, family: family, returns: "record",
+               summary: "R@N by code length: a record keyed by bits of lists aligned with cutoffs.", example: ex + "ev.recall_at") { e in
+      e.byBits { .numbers($0.recallAt) }
+    }
+    r.property("average_precisions", of: EvaluationObject.self, family: family, returns: "record",
+               summary: "AP of each query by code length (a record keyed by bits).", example: ex + "len(ev.average_precisions[\"2\"])") { e in
+      e.byBits { .numbers($0.averagePrecisions) }
+    }
+    r.property("pr_curve", of: EvaluationObject.self, family: family, returns: "pr_curves",
+               summary: "Mean precision against recall at rank cutoffs, per code length (plot() draws it).",
+               example: ex + "ev.pr_curve") { .host(PRCurvesObject($0.prCurves(interpolated: false), interpolated: false)) }
+    r.property("interpolated_pr", of: EvaluationObject.self, family: family, returns: "pr_curves",
+               summary: "The 11-point interpolated precision-recall curve per code length.",
+               example: ex + "ev.interpolated_pr") { .host(PRCurvesObject($0.prCurves(interpolated: true), interpolated: true)) }
+    r.property("method", of: EvaluationObject.self, family: family, returns: "string",
+               summary: "The method name of the rows in tables and plots (settable: ev.method = \"DPQ\").",
+               example: ex + "ev.method = \"mine\"\nev.method") { .string($0.evaluation.method) }
+    r.property("queries", of: EvaluationObject.self, family: family, returns: "number", summary: "The number of queries evaluated.",
+               example: ex + "ev.queries") { .int($0.evaluation.completedQueries) }
+    r.property("complete", of: EvaluationObject.self, family: family, returns: "bool",
+               summary: "False when a stop request ended the evaluation early.", example: ex + "ev.complete") { .bool($0.evaluation.isComplete) }
+    r.property("curves", of: PRCurvesObject.self, family: family, returns: "list",
+               summary: "Each curve as a record {method, bits, recall, precision}.", example: ex + "ev.pr_curve.curves[0].bits") { p in
+      .items(p.curves.map { .fields([("method", .string($0.method)), ("bits", .int($0.bits)), ("recall", .numbers($0.recall)),
+                                     ("precision", .numbers($0.precision))]) })
+    }
+    r.property("evaluations", of: ComparisonObject.self, family: family, returns: "list", summary: "The evaluations compared.",
+               example: ex + "len(compare([ev, ev]).evaluations)") { c in .items(c.evaluations.map { .host(EvaluationObject($0)) }) }
+  }
+
+  /// Blocks to evaluate from `bits:` or `blocks:` (nil: all).
+  static func blocksList(_ a: Arguments, _ index: Index) throws -> [Int]? {
+    if a.has("blocks") { return try a.integers("blocks") }
+    guard a.has("bits") else { return nil }
+    let perBlock = index.bitsPerBlock
+    return try a.doubles("bits").map { b in
+      let blocks = b / perBlock
+      guard abs(blocks - blocks.rounded()) < 1e-9, blocks >= 1, Int(blocks.rounded()) <= index.blockCount else {
+        throw a.badArgument("bits", "\(Value.format(number: b)) bits is not a whole number of blocks of \(Value.format(number: perBlock)) bits (1...\(index.blockCount) blocks)")
+      }
+      return Int(blocks.rounded())
+    }
+  }
+
+  static func evaluations(_ value: Value, _ a: Arguments, _ name: String) throws -> [Evaluation] {
+    guard case .list(let l) = value else { throw a.badArgument(name, "list of evaluations expected, got \(value.typeName)") }
+    return try l.items.enumerated().flatMap { i, v -> [Evaluation] in
+      switch v {
+      case .host(let e as EvaluationObject): return [e.evaluation]
+      case .host(let c as ComparisonObject): return c.evaluations
+      default: throw a.badArgument(name, "list of evaluations expected, item \(i) is \(v.typeName)")
+      }
+    }
+  }
+
+  static func registerMetrics(into r: inout BuiltinRegistry) {
+    let relevant = Parameter("relevant", .oneOf([.list, .tensor]))
+    r.add("average_precision", family: family, [relevant, .keyword("at", .optional(.integer), default: .nilValue)], returns: "number",
+          summary: "AP@R of one ranking given the relevance of its entries, best first (true/false or 1/0).",
+          doc: "AP@R = (1 / relevant entries in the top R) * sum of P@r over the relevant ranks r <= R; 0 when none. `at: nil` uses the whole list.",
+          example: "average_precision([true, false, true])\naverage_precision([1, 0, 1], at: 2)") { a in
+      .number(try Metrics.averagePrecision(relevant: a.bools("relevant"), at: a.optionalInteger("at")))
+    }
+    r.add("precision_at", family: family, [Parameter("n", .integer), relevant], returns: "number",
+          summary: "P@N: relevant entries among the first n, divided by n.", example: "precision_at(2, [true, false, true])") { a in
+      .number(try Metrics.precisionAt(a.integer("n"), relevant: a.bools("relevant")))
+    }
+    r.add("recall_at", family: family, [Parameter("n", .integer), relevant, Parameter("total", .integer)], returns: "number",
+          summary: "R@N: relevant entries among the first n, divided by the total relevant items.",
+          example: "recall_at(2, [true, false, true], 4)") { a in
+      .number(try Metrics.recallAt(a.integer("n"), relevant: a.bools("relevant"), totalRelevant: a.integer("total")))
+    }
+    r.add("pr_curve", family: family, [relevant, Parameter("total", .integer)], returns: "record",
+          summary: "Precision and recall at every rank cut of one ranking: {cutoffs, precision, recall}.",
+          example: "pr_curve([true, false, true], 2)") { a in
+      let c = try Metrics.precisionRecallCurve(relevant: a.bools("relevant"), totalRelevant: a.integer("total"))
+      return .fields([("cutoffs", .ints(c.cutoffs)), ("precision", .numbers(c.precision)), ("recall", .numbers(c.recall))])
+    }
+    r.add("mean_average_precision", family: family,
+          [Parameter("rankings", .list), Parameter("query_labels"), Parameter("database_labels"),
+           .keyword("at", .optional(.integer), default: .nilValue)],
+          returns: "number", summary: "mAP@R of ranked database ids (one list per query), relevance by shared labels.",
+          doc: "(The name `map` is the list builtin; `ev.map` gives an evaluation's mAP.)",
+          example: "mean_average_precision([[0, 1, 2], [2, 1, 0]], [0, 1], [0, 1, 0])") { a in
+      let rankings = try a.list("rankings").items.map { try Arguments.integers($0, name: "rankings", a) }
+      let relevance = Relevance(queries: try labelSets(a["query_labels"], a, "query_labels"),
+                                database: try labelSets(a["database_labels"], a, "database_labels"))
+      return .number(try Metrics.meanAveragePrecision(rankings: rankings, relevance: relevance, at: a.optionalInteger("at")))
+    }
+  }
+
+  static func registerExperiment(into r: inout BuiltinRegistry) {
+    r.add("experiment", family: family,
+          [Parameter("protocol", .string, default: .string("fm-small")), .keyword("epochs", .integer, default: .number(30)),
+           .keyword("seed", .integer, default: .number(7)), .keyword("baselines", .bool, default: .bool(true)),
+           .keyword("augment", .integer, default: .number(2)), .keyword("opq_iterations", .integer, default: .number(10)),
+           .keyword("batch", .integer, default: .number(128)), .keyword("dir", .optional(.string), default: .nilValue)],
+          returns: "experiment", summary: "Runs the reference experiment (DPQ against PQ, OPQ, RQ and PQ on pixels) and returns its table.",
+          doc: "`protocol`: \"fm5k\", \"fm-full\" or \"fm-small\" (1,000 training images, 200 queries, a 5,000-image database). Steps are reported through the progress reporter; a stop request ends the run early.",
+          example: "# ex = experiment(\"fm-small\", epochs: 2)   (about a minute)\n# ex.map[\"DPQ\"][\"32\"]\nhelp(\"experiment\")") { a in
+      var o = ReferenceExperiment.Options()
+      let name = try a.choice("protocol", ReferenceExperiment.ProtocolName.allCases.map(\.rawValue))
+      o.protocolName = ReferenceExperiment.ProtocolName(rawValue: name) ?? .fmSmall
+      o.seed = try a.seed()
+      o.training.epochs = try a.integer("epochs")
+      o.training.batchSize = try a.positive("batch")
+      o.training.seed = o.seed
+      o.baselines = try a.bool("baselines")
+      o.augmentShift = try a.integer("augment")
+      o.opqIterations = try a.integer("opq_iterations")
+      if a.has("dir") { o.dataDirectory = try a.string("dir") }
+      var run = ReferenceExperiment(options: o)
+      let reporter = a.interpreter.bindingSettings.progress
+      run.report = { reporter?.message($0) }
+      run.shouldStop = a.shouldStop
+      let result = try run.run()
+      try a.stopIfRequested()
+      return .host(ExperimentObject(result))
+    }
+    let ex = "# ex = experiment(\"fm-small\", epochs: 1)\n"
+    r.property("rows", of: ExperimentObject.self, family: family, returns: "list",
+               summary: "One record per method: {method, map, precision_at_100, training_seconds, encoding_per_second, queries_per_second}.",
+               example: ex + "# ex.rows[0].method\nhelp(\"experiment.rows\")") { e in
+      func byBits(_ d: [Int: Double]) -> Value { .fields(e.result.bits.compactMap { b in d[b].map { (String(b), .number($0)) } }) }
+      return .items(e.result.rows.map { row in
+        .fields([("method", .string(row.method)), ("map", byBits(row.map)), ("precision_at_100", byBits(row.precisionAt100)),
+                 ("training_seconds", .number(row.trainingSeconds)), ("encoding_per_second", .number(row.encodingPerSecond)),
+                 ("queries_per_second", .number(row.queriesPerSecond))])
+      })
+    }
+    r.property("map", of: ExperimentObject.self, family: family, returns: "record",
+               summary: "mAP by method, then by bits: ex.map[\"DPQ\"][\"32\"].", example: ex + "help(\"experiment.map\")") { e in
+      .fields(e.result.rows.map { row in (row.method, .fields(e.result.bits.compactMap { b in row.map[b].map { (String(b), .number($0)) } })) })
+    }
+    r.property("log", of: ExperimentObject.self, family: family, returns: "training_log",
+               summary: "The DPQ model's training log.", example: ex + "help(\"experiment.log\")") { e in
+      .host(TrainingLogObject(e.result.log, requested: e.result.log.count, stopped: false))
+    }
+    r.property("accuracy", of: ExperimentObject.self, family: family, returns: "number",
+               summary: "The DPQ classifier's accuracy on the queries.", example: ex + "help(\"experiment.accuracy\")") { .number($0.result.testAccuracy) }
+    r.property("bits", of: ExperimentObject.self, family: family, returns: "list",
+               summary: "The code lengths of the table.", example: ex + "help(\"experiment.bits\")") { .ints($0.result.bits) }
+  }
+}

@@ -1,0 +1,138 @@
+import DPQData
+import DPQNN
+import DPQQuantization
+import DPQTensor
+import Foundation
+
+/// Training DPQ models from the language: `train`, progress, stop requests, the training log.
+extension DPQBindings {
+  // MARK: train
+
+  static func registerTraining(into r: inout BuiltinRegistry) {
+    r.add("train", family: family,
+          [Parameter("model", modelType), Parameter("data", .oneOf([DataBindings.datasetType, .host(SplitObject.scriptType)])),
+           .keyword("epochs", .integer, default: .number(30)), .keyword("batch", .integer, default: .number(128)),
+           .keyword("mode", .string, default: .string("two_stage")), .keyword("warmup", .optional(.integer), default: .nilValue),
+           .keyword("init", .string, default: .string("kmeans")), .keyword("lr", .number, default: .number(0.01)),
+           .keyword("momentum", .number, default: .number(0.9)), .keyword("weight_decay", .number, default: .number(5e-4)),
+           .keyword("codebook_lr", .number, default: .number(0.001)), .keyword("end_to_end", .bool, default: .bool(true)),
+           .keyword("augment", .integer, default: .number(0)), .keyword("flip", .bool, default: .bool(false)),
+           .keyword("seed", .integer, default: .number(0))],
+          returns: "training_log", summary: "Trains a DPQ model on a dataset (or a split's training part) and returns the per-epoch log.",
+          doc: "`mode:` \"two_stage\" (classification only for `warmup` epochs, half by default, then network and codebooks) or \"end_to_end\" (one warm-up epoch). `init:` \"kmeans\" starts the codebooks by residual k-means when stage 2 begins, \"random\" keeps N(0, 0.01^2). The network uses SGD (`lr`, `momentum`, `weight_decay`, cosine decay), the codebooks Adam (`codebook_lr`). `end_to_end: false` keeps the quantization losses from reaching the network. `augment:` shifts training images by up to that many pixels (`flip:` mirrors them too). Progress goes to the host's progress reporter; a stop request (Ctrl-C) ends training after the current batch and keeps the model as trained so far.",
+          example: exampleModel + "log = train(m, d, epochs: 2, batch: 32)\nlog.epochs\nlog.stage") { a in
+      let m = try a.host("model", as: ModelObject.self)
+      let data: LabelledDataset
+      switch a["data"] {
+      case .host(let s as SplitObject): data = s.part("train").data
+      case .host(let d as DatasetObject): data = d.data
+      default: throw a.badArgument("data", "dataset or split expected, got \(a["data"].typeName)")
+      }
+      let c = m.model.configuration
+      guard data.itemShape == c.inputShape else {
+        throw a.badArgument("data", "the model takes items of shape \(Format.shape(c.inputShape)), the data's are \(Format.shape(data.itemShape))")
+      }
+      guard data.classCount <= c.classCount else {
+        throw a.badArgument("data", "the data has \(data.classCount) classes but the model \(c.classCount): build it with dpq(classes: \(data.classCount), ...)")
+      }
+      if c.multiLabel && data.multiHot == nil {
+        throw a.badArgument("data", "the model is multi-label but the data has single labels")
+      }
+      var o = DPQTrainingOptions()
+      o.epochs = try a.integer("epochs")
+      o.batchSize = try a.positive("batch")
+      o.mode = DPQTrainingOptions.Mode(rawValue: try a.choice("mode", DPQTrainingOptions.Mode.allCases.map(\.rawValue))) ?? .twoStage
+      o.warmupEpochs = try a.optionalInteger("warmup")
+      o.codebookInitialisation = DPQTrainingOptions.CodebookInitialisation(
+        rawValue: try a.choice("init", DPQTrainingOptions.CodebookInitialisation.allCases.map(\.rawValue))) ?? .kmeans
+      o.networkLearningRate = try a.float("lr")
+      o.momentum = try a.float("momentum")
+      o.weightDecay = try a.float("weight_decay")
+      o.codebookLearningRate = try a.float("codebook_lr")
+      o.quantizationReachesNetwork = try a.bool("end_to_end")
+      o.seed = try a.seed()
+      let trainer = try DPQTrainer(model: m.model, options: o)
+      let shift = try a.integer("augment")
+      let flip = try a.bool("flip")
+      if shift > 0 || flip {
+        guard data.features.rank == 4 else { throw a.badArgument("augment", "augmentation needs images [n, C, H, W], the data's items are \(Format.shape(data.itemShape))") }
+        let augmenter = try ImageAugmenter(maxShift: shift, horizontalFlip: flip, seed: o.seed &+ 99)
+        trainer.batchTransform = { batch, _ in try augmenter(batch) }
+      }
+      let lines = try fit(trainer, data: data, multiLabel: c.multiLabel, a)
+      let stopped = lines.count < o.epochs
+      let log = TrainingLogObject(lines, requested: o.epochs, stopped: stopped)
+      m.log = log
+      if stopped {
+        a.write("training stopped by request after \(lines.count) of \(o.epochs) epochs; the model keeps the weights of its last step and its log is model.log\n")
+        try a.stopIfRequested()
+      }
+      return .host(log)
+    }
+  }
+
+  /// Runs the trainer with the session's progress reporter and stop request.
+  static func fit(_ trainer: DPQTrainer, data: LabelledDataset, multiLabel: Bool, _ a: Arguments) throws -> [DPQEpochLog] {
+    let reporter = a.interpreter.bindingSettings.progress
+    let epochs = trainer.options.epochs, n = data.count, size = trainer.options.batchSize
+    var epoch = 0
+    var open = false
+    let lines = try trainer.fit(
+      inputs: data.features, labels: data.labels, multiHot: multiLabel ? data.multiHot : nil,
+      onEpoch: { line in
+        epoch += 1
+        open = false
+        reporter?.end(epochLine(line, of: epochs))
+      },
+      onBatch: { done, _ in
+        guard let reporter else { return }
+        if !open {
+          reporter.begin("epoch \(epoch + 1)/\(epochs)", total: n, unit: "img")
+          open = true
+        }
+        reporter.update(completed: min(n, done * size), detail: "")
+      },
+      shouldStop: a.shouldStop)
+    if open { reporter?.end("epoch \(epoch + 1)/\(epochs) stopped") }
+    return lines
+  }
+
+  /// `epoch 3/30  stage 2  cls 0.4123  acc 91.2%  soft ...  lr 0.0100  3,210 img/s`
+  static func epochLine(_ l: DPQEpochLog, of epochs: Int) -> String {
+    func f(_ x: Float, _ d: Int = 4) -> String { Format.fixed(Double(x), d) }
+    var s = "epoch \(l.epoch)/\(epochs)  stage \(l.stage)  cls \(f(l.classificationLoss))  acc \(Format.fixed(Double(l.accuracy) * 100, 1))%"
+    if l.stage == 2 {
+      s += "  soft \(f(l.softLoss))  hard \(f(l.hardLoss))  joint \(f(l.jointLoss))"
+      s += "  usage " + l.codewordUsage.map { f($0, 2) }.joined(separator: "/")
+      s += "  distortion " + l.relativeDistortion.map { f($0, 3) }.joined(separator: "/")
+    }
+    return s + "  lr \(f(l.learningRate))  \(Format.grouped(Int(l.imagesPerSecond.rounded()))) img/s"
+  }
+
+  static func registerTrainingLog(into r: inout BuiltinRegistry) {
+    let ex = exampleModel
+    r.property("epochs", of: TrainingLogObject.self, family: family, returns: "list", summary: "The epoch numbers of the log.",
+               example: ex + "train(m, d, epochs: 2, batch: 32).epochs") { .ints($0.lines.map(\.epoch)) }
+    func column(_ name: String, _ summary: String, _ get: @escaping (DPQEpochLog) -> Value) {
+      r.property(name, of: TrainingLogObject.self, family: family, returns: "list", summary: summary,
+                 example: ex + "log = train(m, d, epochs: 2, batch: 32)\nlen(log.\(name))") { .items($0.lines.map(get)) }
+    }
+    column("loss", "The total loss of each epoch (lambda * classification + quantization losses).") { .float($0.totalLoss) }
+    column("classification", "The classification loss of each epoch.") { .float($0.classificationLoss) }
+    column("soft", "The soft-quantization loss of each epoch (0 in stage 1).") { .float($0.softLoss) }
+    column("hard", "The hard-quantization loss of each epoch (0 in stage 1).") { .float($0.hardLoss) }
+    column("joint", "The joint (soft against hard) loss of each epoch (0 in stage 1).") { .float($0.jointLoss) }
+    column("accuracy", "The training accuracy of each epoch, in [0, 1].") { .float($0.accuracy) }
+    column("usage", "Per epoch, the fraction of each block's codewords the batches used.") { .floats($0.codewordUsage) }
+    column("distortion", "Per epoch, the relative distortion after 1..M blocks.") { .floats($0.relativeDistortion) }
+    column("lr", "The network learning rate of each epoch.") { .float($0.learningRate) }
+    column("stage", "The stage of each epoch: 1 classification only, 2 network and codebooks.") { .int($0.stage) }
+    column("images_per_second", "Training throughput of each epoch.") { .number($0.imagesPerSecond) }
+    column("seconds", "Wall time of each epoch.") { .number($0.seconds) }
+    r.property("stopped", of: TrainingLogObject.self, family: family, returns: "bool",
+               summary: "Whether a stop request (Ctrl-C) ended training before all epochs ran.",
+               example: ex + "train(m, d, epochs: 1, batch: 32).stopped") { .bool($0.stopped) }
+    r.method("len", of: TrainingLogObject.self, family: family, returns: "number", summary: "The number of epochs logged, for len().",
+             example: ex + "len(train(m, d, epochs: 1, batch: 32))") { l, _ in .int(l.lines.count) }
+  }
+}

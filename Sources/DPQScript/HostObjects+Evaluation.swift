@@ -1,0 +1,97 @@
+import DPQExperiment
+import DPQPlot
+import DPQRetrieval
+
+/// Retrieval quality of one index at several code lengths; prints as an aligned table.
+final class EvaluationObject: ScriptHost {
+  static let scriptType = "evaluation"
+  var evaluation: Evaluation
+
+  init(_ evaluation: Evaluation) { self.evaluation = evaluation }
+
+  var description: String { evaluation.description }
+
+  /// `8`, or `7.5` for a code length that is not a whole number of bits.
+  static func bitsKey(_ bits: Double) -> String { Value.format(number: bits) }
+
+  /// A record keyed by code length in bits.
+  func byBits(_ value: (Evaluation.CodeLength) -> Value) -> Value {
+    .fields(evaluation.codeLengths.map { (EvaluationObject.bitsKey($0.bits), value($0)) })
+  }
+
+  func prCurves(interpolated: Bool) -> [PRCurve] {
+    evaluation.codeLengths.map { c in
+      let curve = interpolated ? c.interpolatedPrecisionRecall : c.precisionRecall
+      return PRCurve(method: evaluation.method.isEmpty ? "index" : evaluation.method, bits: Int(c.bits.rounded()),
+                     recall: curve.recall, precision: curve.precision)
+    }
+  }
+
+  func precisionAtN() -> [PrecisionAtNCurve] {
+    evaluation.codeLengths.map { c in
+      PrecisionAtNCurve(method: evaluation.method.isEmpty ? "index" : evaluation.method, bits: Int(c.bits.rounded()),
+                        n: c.precisionRecall.cutoffs, precision: c.precisionRecall.precision)
+    }
+  }
+
+  func setAttribute(_ name: String, _ value: Value) throws -> Bool {
+    guard name == "method" else { return false }
+    guard case .string(let s) = value else { throw ScriptError.failure("method must be a string, got \(value.typeName)") }
+    evaluation.method = s
+    return true
+  }
+}
+
+/// Precision-recall curves (one per method and code length), ready to plot.
+final class PRCurvesObject: ScriptHost {
+  static let scriptType = "pr_curves"
+  let curves: [PRCurve]
+  let interpolated: Bool
+
+  init(_ curves: [PRCurve], interpolated: Bool) {
+    self.curves = curves
+    self.interpolated = interpolated
+  }
+
+  var description: String {
+    var rows = [["method", "bits", "points", "P at R~0.5", "R at end"]]
+    for c in curves {
+      let mid = c.recall.indices.min { abs(c.recall[$0] - 0.5) < abs(c.recall[$1] - 0.5) }
+      rows.append([c.method, String(c.bits), String(c.recall.count), mid.map { Format.fixed(c.precision[$0], 4) } ?? "-",
+                   c.recall.last.map { Format.fixed($0, 4) } ?? "-"])
+    }
+    return "\(interpolated ? "interpolated " : "")precision-recall curves (plot(...) draws them)\n" + Format.table(rows)
+  }
+}
+
+/// Several evaluations in one table (one row per method and code length).
+final class ComparisonObject: ScriptHost {
+  static let scriptType = "comparison"
+  let evaluations: [Evaluation]
+
+  init(_ evaluations: [Evaluation]) { self.evaluations = evaluations }
+
+  var description: String { Evaluation.table(evaluations) }
+}
+
+/// The result of the reference experiment: every method's mAP by code length, the training log.
+final class ExperimentObject: ScriptHost {
+  static let scriptType = "experiment"
+  let result: ReferenceExperiment.Result
+
+  init(_ result: ReferenceExperiment.Result) { self.result = result }
+
+  var description: String {
+    var rows = [["method"] + result.bits.map { "mAP \($0)b" } + ["P@100 \(result.bits.last ?? 0)b", "train s", "encode/s", "query/s"]]
+    for row in result.rows {
+      rows.append([row.method] + result.bits.map { b in row.map[b].map { Format.fixed($0, 4) } ?? "-" }
+                  + [result.bits.last.flatMap { row.precisionAt100[$0] }.map { Format.fixed($0, 4) } ?? "-",
+                     Format.fixed(row.trainingSeconds, 1), Format.grouped(Int(row.encodingPerSecond.rounded())),
+                     Format.grouped(Int(row.queriesPerSecond.rounded()))])
+    }
+    var lines = ["experiment \(result.protocolName): \(result.split)", Format.table(rows),
+                 "DPQ query accuracy \(Format.fixed(result.testAccuracy * 100, 2))%"]
+    lines += result.notes.map { "note: " + $0 }
+    return lines.joined(separator: "\n")
+  }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+/// `dpq run`, `dpq notebook` and standard-input mode, through the built binary.
+@Suite struct CommandLineTests {
+  @Test func runPrintsTheScriptsOutput() throws {
+    guard let dpq = builtBinary() else { return }
+    let r = try runProcess(dpq, ["run", "hello.dpq", "--", "5", "fast"], directory: Paths.fixtures)
+    #expect(r.status == 0)
+    #expect(r.standardError == "")
+    #expect(r.standardOutput == (try Paths.fixture("hello.out")))
+  }
+
+  @Test func aFileArgumentWithoutRunRunsIt() throws {
+    guard let dpq = builtBinary() else { return }
+    let r = try runProcess(dpq, ["hello.dpq", "5", "fast"], directory: Paths.fixtures)
+    #expect(r.status == 0)
+    #expect(r.standardOutput == (try Paths.fixture("hello.out")))
+  }
+
+  @Test func anErrorGivesStatusOneAndALocatedDiagnostic() throws {
+    guard let dpq = builtBinary() else { return }
+    let r = try runProcess(dpq, ["run", "error.dpq"], directory: Paths.fixtures)
+    #expect(r.status == 1)
+    #expect(r.standardOutput == "before\n")
+    #expect(r.standardError == """
+      error.dpq:1:20: error: division by zero
+      fn ratio(a, b) { a / b }
+                         ^
+        in fn ratio at error.dpq:1:20
+        in script at error.dpq:3:5
+
+      """)
+  }
+
+  @Test func aMissingFileIsReported() throws {
+    guard let dpq = builtBinary() else { return }
+    let r = try runProcess(dpq, ["run", "no-such-file.dpq"], directory: Paths.fixtures)
+    #expect(r.status == 1)
+    #expect(r.standardError == "dpq: cannot read 'no-such-file.dpq': no such file, or not readable\n")
+  }
+
+  @Test func standardInputRunsAsAScriptWithoutPrompts() throws {
+    guard let dpq = builtBinary() else { return }
+    let ok = try runProcess(dpq, [], input: "x = 2\nprint(\"x = {x}\")\nx * 10\n")
+    #expect(ok.status == 0)
+    #expect(ok.standardOutput == "x = 2\n")  // a script prints only what it prints
+    let bad = try runProcess(dpq, [], input: "print(1)\ny = [1, 2]\ny[5]\n")
+    #expect(bad.status == 1)
+    #expect(bad.standardOutput == "1\n")
+    #expect(bad.standardError.hasPrefix("<stdin>:3:"))
+    #expect(bad.standardError.contains("error: list index 5 out of range for a list of length 2"))
+  }
+
+  @Test func envSeesDPQFast() throws {
+    guard let dpq = builtBinary() else { return }
+    let r = try runProcess(dpq, ["run", "-"], input: "print(env(\"DPQ_FAST\"))\n", environment: ["DPQ_FAST": "1"])
+    #expect(r.standardOutput == "1\n")
+  }
+
+  /// The report with its first line (date and timing) replaced.
+  func normalised(_ report: String) -> String {
+    var lines = report.split(separator: "\n", omittingEmptySubsequences: false)
+    if !lines.isEmpty { lines[0] = "HEADER" }
+    return lines.joined(separator: "\n")
+  }
+
+  @Test func notebookWritesTheReport() throws {
+    guard let dpq = builtBinary() else { return }
+    let out = try temporaryDirectory("cli-notebook")
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    let r = try runProcess(dpq, ["notebook", "notebook.dpq", "--out", out], directory: Paths.fixtures)
+    #expect(r.status == 0)
+    #expect(r.standardError == "")
+    let lines = r.standardOutput.split(separator: "\n")
+    #expect(lines.count == 3)
+    #expect(lines.first?.hasPrefix("[1/2] line 7: ") == true)
+    #expect(lines.last?.hasPrefix("wrote \(out)/notebook.md (2 code cells, 0 figures, ") == true)
+    let report = try String(contentsOfFile: out + "/notebook.md", encoding: .utf8)
+    #expect(report.hasPrefix("*`notebook.dpq` run on 20"))
+    #expect(report.split(separator: "\n").first?.contains("with dpq 0.1.0 in ") == true)
+    #expect(normalised(report) == normalised(try Paths.fixture("notebook.golden.md")))
+  }
+
+  @Test func aFailingNotebookGivesStatusOne() throws {
+    guard let dpq = builtBinary() else { return }
+    let out = try temporaryDirectory("cli-failing")
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    let r = try runProcess(dpq, ["notebook", "failing.dpq", "--out", out], directory: Paths.fixtures)
+    #expect(r.status == 1)
+    #expect(r.standardError.hasPrefix("failing.dpq:10:9: error: undefined variable 'missing'\n"))
+    let report = try String(contentsOfFile: out + "/failing.md", encoding: .utf8)
+    #expect(normalised(report) == normalised(try Paths.fixture("failing.golden.md")))
+    let kept = try runProcess(dpq, ["notebook", "failing.dpq", "--out", out, "--keep-going"], directory: Paths.fixtures)
+    #expect(kept.status == 1)
+    #expect(try String(contentsOfFile: out + "/failing.md", encoding: .utf8).contains("third cell"))
+  }
+}

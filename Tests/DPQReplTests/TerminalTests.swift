@@ -1,0 +1,232 @@
+import Foundation
+import Testing
+
+/// A `dpq` REPL running in a private tmux server (its own socket), driven with `send-keys` and
+/// read with `capture-pane`.
+final class TerminalSession {
+  static let tmux = ["/usr/bin/tmux", "/usr/local/bin/tmux", "/opt/homebrew/bin/tmux"]
+    .first { FileManager.default.isExecutableFile(atPath: $0) }
+
+  let socket = "dpq-test-\(getpid())-\(UUID().uuidString.prefix(8))"
+
+  /// Starts `dpq` in a 120 x 40 window with `DPQ_HISTORY` set to `history`. With
+  /// `showingExitStatus`, the window stays after dpq exits and shows `exit status N`.
+  init(binary: String, history: String, showingExitStatus: Bool = false) throws {
+    let command = showingExitStatus
+      ? "DPQ_HISTORY='\(history)' TERM=xterm '\(binary)'; echo \"exit status $?\"; sleep 60"
+      : "DPQ_HISTORY='\(history)' TERM=xterm exec '\(binary)'"
+    // The server outlives this call and inherits its descriptors: nothing is captured from it.
+    try tmux(["new-session", "-d", "-x", "120", "-y", "40", "-s", "repl", command], capture: false)
+  }
+
+  deinit { _ = try? tmux(["kill-server"]) }
+
+  @discardableResult
+  func tmux(_ arguments: [String], capture: Bool = true) throws -> ProcessResult {
+    guard let tmux = TerminalSession.tmux else { throw CocoaError(.fileNoSuchFile) }
+    return try spawnAndWait(tmux, ["-L", socket, "-f", "/dev/null"] + arguments, captureOutput: capture)
+  }
+
+  /// Types `text` literally (a trailing `;` is escaped from tmux's command parser).
+  func type(_ text: String) throws {
+    let escaped = text.hasSuffix(";") ? String(text.dropLast()) + "\\;" : text
+    try tmux(["send-keys", "-t", "repl", "-l", escaped])
+  }
+
+  /// Presses keys by tmux name: `Enter`, `Tab`, `Up`, `C-c`, `C-d`.
+  func press(_ keys: String...) throws { try tmux(["send-keys", "-t", "repl"] + keys) }
+
+  /// Number of prompts (`dpq>` lines) on the screen.
+  func promptCount(_ screen: String) -> Int {
+    screen.split(separator: "\n").filter { $0 == "dpq>" || $0.hasPrefix("dpq> ") }.count
+  }
+
+  /// Types a line and presses Enter.
+  func enter(_ line: String) throws {
+    try type(line)
+    try press("Enter")
+  }
+
+  /// Types a line, presses Enter, and waits for the next empty prompt (text typed while an
+  /// entry runs would be echoed by the terminal and again by readline).
+  @discardableResult
+  func run(_ line: String) throws -> String {
+    let before = promptCount(try screen())
+    try enter(line)
+    return try waitForPrompt(count: before + 1)
+  }
+
+  /// The visible screen, trailing blank lines removed.
+  func screen() throws -> String {
+    let text = try tmux(["capture-pane", "-p", "-t", "repl"]).standardOutput
+    return text.split(separator: "\n", omittingEmptySubsequences: false)
+      .map { $0.replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) }
+      .joined(separator: "\n").trimmingCharacters(in: .newlines)
+  }
+
+  /// Polls the screen until `condition` holds; records an issue with the screen after `timeout`.
+  @discardableResult
+  func waitUntil(_ what: String, timeout: Double = 15, _ condition: (String) -> Bool) throws -> String {
+    let deadline = Date().addingTimeInterval(timeout)
+    var last = ""
+    while Date() < deadline {
+      last = try screen()
+      if condition(last) { return last }
+      Thread.sleep(forTimeInterval: 0.05)
+    }
+    Issue.record("timed out waiting for \(what); screen:\n\(last)")
+    return last
+  }
+
+  /// Waits until the screen's last line is an empty prompt and `count` prompts are shown.
+  @discardableResult
+  func waitForPrompt(count: Int) throws -> String {
+    try waitUntil("prompt #\(count)") { s in
+      promptCount(s) >= count && s.split(separator: "\n").last == "dpq>"
+    }
+  }
+
+  /// True once the tmux server has gone (the REPL exited and took the window with it).
+  func hasExited(timeout: Double = 10) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+      if let r = try? tmux(["has-session", "-t", "repl"]), r.status != 0 { return true }
+      Thread.sleep(forTimeInterval: 0.05)
+    }
+    return false
+  }
+}
+
+/// The REPL on a real terminal: completion, history, continuation lines, `;`, `:vars`, Ctrl-C.
+/// Skipped, with a message, when tmux is not installed.
+@Suite(.serialized) struct TerminalTests {
+  /// A running REPL with a private history file, or nil (skipped) without tmux or the binary.
+  func start(history: String? = nil, showingExitStatus: Bool = false) throws -> (TerminalSession, String)? {
+    guard TerminalSession.tmux != nil else {
+      print("skipping terminal tests: tmux is not installed (scripts/setup installs it)")
+      return nil
+    }
+    guard let dpq = builtBinary() else { return nil }
+    let historyFile = try history ?? (temporaryDirectory("history") + "/history")
+    let session = try TerminalSession(binary: dpq, history: historyFile, showingExitStatus: showingExitStatus)
+    let screen = try session.waitForPrompt(count: 1)
+    #expect(screen.hasPrefix("dpq 0.1.0: Deep Progressive Quantization. Type :help for help"))
+    return (session, historyFile)
+  }
+
+  @Test func tabCompletesAttributesAfterADot() throws {
+    guard let (t, _) = try start() else { return }
+    try t.run("t = zeros([2,2])")
+    try t.type("t.sh")
+    try t.press("Tab")
+    try t.waitUntil("t.shape completed") { $0.hasSuffix("dpq> t.shape") }
+    try t.press("Enter")
+    let s = try t.waitForPrompt(count: 3)
+    #expect(s.hasSuffix("dpq> t.shape\n[2, 2]\ndpq>"))
+  }
+
+  @Test func upArrowRecallsTheLastEntries() throws {
+    guard let (t, _) = try start() else { return }
+    try t.run("u = 41 + 1")
+    try t.run("0")
+    try t.press("Up", "Up")
+    try t.waitUntil("recalled entry") { $0.hasSuffix("dpq> u = 41 + 1") }
+    try t.press("Enter")
+    try t.waitForPrompt(count: 4)
+    let s = try t.run("u")
+    #expect(s.hasSuffix("dpq> u = 41 + 1\ndpq> u\n42\ndpq>"))
+  }
+
+  @Test func aFunctionOverThreeLinesContinues() throws {
+    guard let (t, _) = try start() else { return }
+    for (i, line) in ["fn f(x) {", "  y = x * 2", "  y + 1"].enumerated() {
+      try t.enter(line)
+      try t.waitUntil("continuation prompt \(i + 1)") { $0.components(separatedBy: "...>").count - 1 == i + 1 && $0.hasSuffix("...>") }
+    }
+    try t.run("}")
+    let s = try t.run("f(3)")
+    #expect(s.hasSuffix("dpq> fn f(x) {\n...>   y = x * 2\n...>   y + 1\n...> }\ndpq> f(3)\n7\ndpq>"))
+  }
+
+  @Test func semicolonSuppressesTheValue() throws {
+    guard let (t, _) = try start() else { return }
+    try t.run("a = 5")
+    try t.run("a * 2;")
+    let s = try t.run("ans + 1")
+    #expect(s.hasSuffix("dpq> a = 5\ndpq> a * 2;\ndpq> ans + 1\n11\ndpq>"))
+  }
+
+  @Test func varsShowsAnAlignedTable() throws {
+    guard let (t, _) = try start() else { return }
+    try t.run("weights = zeros([2, 3])")
+    try t.run("n = 4")
+    let s = try t.run(":vars")
+    #expect(s.hasSuffix("""
+      dpq> :vars
+      name     type    shape or value
+      -------  ------  --------------
+      n        number  4
+      weights  tensor  [2, 3]
+      dpq>
+      """))
+  }
+
+  @Test func ctrlCAtThePromptClearsTheLine() throws {
+    guard let (t, _) = try start() else { return }
+    try t.type("abc")
+    try t.waitUntil("typed text") { $0.hasSuffix("dpq> abc") }
+    try t.press("C-c")
+    try t.waitForPrompt(count: 2)
+    let s = try t.run("1+1")
+    #expect(s.hasSuffix("dpq> abc^C\ndpq> 1+1\n2\ndpq>"))
+  }
+
+  @Test func ctrlCStopsALongLoopAndKeepsVariables() throws {
+    guard let (t, _) = try start() else { return }
+    try t.run("keep = 5")
+    try t.enter("while true { x = 1 }")
+    Thread.sleep(forTimeInterval: 0.5)
+    try t.press("C-c")
+    try t.waitUntil("interrupted") { $0.contains("interrupted") }
+    try t.waitForPrompt(count: 3)
+    let s = try t.run("keep + x")
+    #expect(s.hasSuffix("dpq> while true { x = 1 }\n^C\ninterrupted\ndpq> keep + x\n6\ndpq>"))
+  }
+
+  @Test func aSecondCtrlCWhileWorkDoesNotStopExits() throws {
+    guard let (t, _) = try start(showingExitStatus: true) else { return }
+    try t.run("a = randn([3000, 3000], seed: 1);")
+    // one expression of native matrix products: nothing polls for a stop until it ends
+    try t.enter("b = a @ a @ a @ a @ a @ a @ a @ a @ a @ a @ a @ a")
+    Thread.sleep(forTimeInterval: 0.3)
+    try t.press("C-c")
+    Thread.sleep(forTimeInterval: 0.3)
+    try t.press("C-c")
+    let s = try t.waitUntil("exit") { $0.contains("exit status") }
+    #expect(s.hasSuffix("^C^C\ninterrupted twice while the work did not stop: exiting\nexit status 130"))
+  }
+
+  @Test func historyPersistsAcrossSessions() throws {
+    guard let (first, history) = try start() else { return }
+    try first.run("marker = 1234")
+    try first.enter("fn two() {")
+    try first.waitUntil("continuation prompt") { $0.hasSuffix("...>") }
+    try first.run("2 }")
+    try first.enter(":quit")
+    #expect(first.hasExited())
+    let saved = try String(contentsOfFile: history, encoding: .utf8)
+    #expect(saved.contains("marker = 1234\n"))
+
+    guard let (second, _) = try start(history: history) else { return }
+    try second.press("Up", "Up")
+    try second.waitUntil("multi-line entry of the first session") { $0.hasSuffix("dpq> fn two() {\n2 }") }
+    try second.press("Up")
+    try second.waitUntil("entry of the first session") { $0.hasSuffix("dpq> marker = 1234") }
+    try second.press("Enter")
+    try second.waitForPrompt(count: 2)
+    let s = try second.run("marker + 1")
+    #expect(s.hasSuffix("dpq> marker + 1\n1235\ndpq>"))
+    try second.press("C-d")
+    #expect(second.hasExited())
+  }
+}
