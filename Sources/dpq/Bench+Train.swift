@@ -5,7 +5,8 @@ import DPQTensor
 import Foundation
 
 /// `dpq bench train`: images per second of DPQ training steps (forward, all losses, backward,
-/// SGD on the network and Adam on the codebooks) in stage 2, the peer of
+/// SGD on the network and Adam on the codebooks) in stage 2 with the trainer's default options
+/// (the quantization losses train the codebooks only), the peer of
 /// scripts/peers/torch_dpq.py. The model is the reference one (LeNet backbone, D = 300, M = 4,
 /// K = 256, l2 similarity, dropout 0.5); inputs are the first `steps * batch` normalised FM-5k
 /// training images of `prepare` (random images when the data is absent).
@@ -29,6 +30,7 @@ extension BenchCommand {
     report.add(BenchMeasurement(
       workload: "train/dpq-step", unit: "images/s", higherIsBetter: true, values: rates,
       info: ["batch": batch, "steps_per_run": steps, "threads": BLAS.threadCount, "inputs": source,
+             "quantization_reaches_network": options.quantizationReachesNetwork,
              "model": "LeNet, D=300, M=4, K=256, l2, dropout 0.5", "stage": 2]))
     return report
   }

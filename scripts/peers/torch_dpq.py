@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch peer of `dpq bench train`: the DPQ model (LeNet-style backbone, D=300, M=4 blocks of
-K=256 codewords, squared-L2 similarity, dropout 0.5) trained in stage 2 (network and codebooks)
+K=256 codewords, squared-L2 similarity, dropout 0.5) trained in stage 2 (network and codebooks;
+by default the quantization losses see the features detached and train only the codebooks, as
+dpq's trainer does)
 at batch 128 on 2 threads: forward, classification + soft + hard + joint losses, backward, SGD with
 momentum and weight decay on the network, Adam on the codebooks. Same shapes, losses, optimizers
 and inputs (the prepared FM-5k training images) as dpq's workload.
@@ -29,12 +31,15 @@ class DPQ(nn.Module):
         self.classifier = nn.Linear(dim, classes)
         self.codebooks = nn.ParameterList([nn.Parameter(torch.randn(codewords, dim) * 0.01) for _ in range(blocks)])
 
-    def forward(self, x):
+    def forward(self, x, reach_network=False):
         h = F.max_pool2d(F.relu(self.conv1(x)), 2)
         h = F.max_pool2d(F.relu(self.conv2(h)), 2)
         h = F.dropout(F.relu(self.fc1(h.flatten(1))), 0.5, self.training)
         x = torch.tanh(self.feature(h))
         logits = self.classifier(x)
+        # dpq's default (the released code): the quantization losses train only the codebooks
+        if not reach_network:
+            x = x.detach()
         r, xs, xh = x, 0, 0
         soft_loss, hard_loss = 0, 0
         for c in self.codebooks:
@@ -67,6 +72,8 @@ def main():
     ap.add_argument("--steps", type=int, default=10, help="training steps per timed run")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--data", default=".build/bench-data")
+    ap.add_argument("--quantization-reaches-network", action="store_true",
+                    help="let the quantization losses reach the network (dpq's option of the same name)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -85,7 +92,7 @@ def main():
         for b in range(0, count, a.batch):
             idx = order[b:b + a.batch]
             x, y = inputs[idx], labels[idx]
-            logits, ls, lh, lj = model(x)
+            logits, ls, lh, lj = model(x, a.quantization_reaches_network)
             # dpq's stage-2 objective: L_cls + (L_soft + mu L_hard + nu L_joint) * tau / lambda
             loss = F.cross_entropy(logits, y) + (ls + lh + 0.1 * lj) / 0.1
             opt_net.zero_grad(); opt_cb.zero_grad()
@@ -102,7 +109,8 @@ def main():
         "suite": "train", "tool": f"torch {torch.__version__}",
         "machine": {"torch_threads": torch.get_num_threads(), "mkldnn": torch.backends.mkldnn.is_available()},
         "results": [{"workload": "train/dpq-step", "unit": "images/s", "higher_is_better": True, "values": rates,
-                     "info": {"batch": a.batch, "steps_per_run": a.steps, "threads": a.threads, "inputs": source}}],
+                     "info": {"batch": a.batch, "steps_per_run": a.steps, "threads": a.threads, "inputs": source,
+                              "quantization_reaches_network": a.quantization_reaches_network}}],
         "notes": []}))
 
 
