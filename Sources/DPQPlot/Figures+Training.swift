@@ -42,7 +42,10 @@ extension Figure {
                                    pointType: 5, pointSize: 0.6, onSecondYAxis: onSecond))
     }
 
-    let epochAxis = Axis(label: "epoch")
+    // A few whole epochs: a tic at each, not gnuplot's 1.5, 2.5 in between.
+    let allEpochs = Set(try (losses + accuracies).flatMap { try xs($0.name, $0.values.count) }).sorted()
+    let fewWholeEpochs = allEpochs.count <= 15 && allEpochs.allSatisfy { $0 == $0.rounded() }
+    let epochAxis = Axis(label: "epoch", tics: fewWholeEpochs ? allEpochs.map { Tic($0) } : nil)
     let lossAxis = Axis(label: "loss", logBase: logScaleLoss ? 10 : nil)
     if losses.isEmpty {
       return Figure(title: title, panels: [Panel(x: epochAxis, y: accuracyAxis, series: accuracySeries, legend: .below)])

@@ -136,14 +136,26 @@ enum PlotBindings {
       }
     }
     try add(value)
-    // the same method twice (two evaluations of unnamed indexes) gets numbered names
-    var seen: [String: Int] = [:]
-    for i in methods.indices {
-      let name = methods[i].method.isEmpty ? "index" : methods[i].method
-      seen[name, default: 0] += 1
-      methods[i].method = seen[name]! > 1 ? "\(name) \(seen[name]!)" : name
+    // One method evaluated at different code lengths by separate evaluations (PQ trained once per
+    // length) is one line; the same method at the same length twice (two evaluations of unnamed
+    // indexes) gets numbered names.
+    var merged: [(method: String, bits: [Int], map: [Double])] = []
+    for m in methods {
+      let name = m.method.isEmpty ? "index" : m.method
+      if let i = merged.firstIndex(where: { $0.method == name }), Set(merged[i].bits).isDisjoint(with: m.bits) {
+        merged[i].bits += m.bits
+        merged[i].map += m.map
+      } else {
+        merged.append((name, m.bits, m.map))
+      }
     }
-    return try Figure.mapByCodeLength(methods)
+    var seen: [String: Int] = [:]
+    for i in merged.indices {
+      let name = merged[i].method
+      seen[name, default: 0] += 1
+      merged[i].method = seen[name]! > 1 ? "\(name) \(seen[name]!)" : name
+    }
+    return try Figure.mapByCodeLength(merged)
   }
 
   static func mapSeries(_ e: Evaluation) -> (method: String, bits: [Int], map: [Double]) {
@@ -154,6 +166,7 @@ enum PlotBindings {
     let ex = EvaluationBindings.example + "ev = evaluate(ix, d)\n"
     r.add("plot_map", family: family, [Parameter("evaluations"), titleParameter], returns: "figure",
           summary: "mAP against code length, one line per method (evaluations, a comparison or an experiment).",
+          doc: "Evaluations of one method at different code lengths (PQ trained once per length, each evaluated at its own length) join into one line; the same method at the same length twice gets a numbered name.",
           example: ex + "plot_map([ev]).panels") { a in
       figure(try titled(mapFigure(a["evaluations"], a), a), a)
     }
