@@ -107,10 +107,21 @@ enum PlotBindings {
       figure(try titled(trainingFigure(a.host("log", as: TrainingLogObject.self), logScale: a.bool("log_scale")), a), a)
     }
     r.add("plot_lines", family: family,
-          [Parameter("values"), .keyword("x_label", .string, default: .string("")), .keyword("y_label", .string, default: .string("")), titleParameter],
+          [Parameter("values"), .keyword("x", .any, default: .nilValue), .keyword("x_label", .string, default: .string("")),
+           .keyword("y_label", .string, default: .string("")), titleParameter],
           returns: "figure", summary: "Line plots of numbers: a list or tensor, or a record of named lists (one line each).",
-          example: "plot_lines({train: [0.9, 0.5, 0.3], test: [1.0, 0.7, 0.6]}, x_label: \"epoch\").panels") { a in
+          doc: "`x:` gives the x value of each point (a list or tensor as long as every line; default 0, 1, 2, ...). A few whole x values (epochs) get a tic each.",
+          example: "plot_lines({train: [0.9, 0.5, 0.3], test: [1.0, 0.7, 0.6]}, x: [1, 2, 3], x_label: \"epoch\").panels") { a in
       var f = try linesFigure(a["values"], a, "values")
+      if a.has("x") {
+        let xs = try a.doubles("x")
+        for i in f.panels[0].series.indices {
+          let count = f.panels[0].series[i].y.count
+          guard count == xs.count else { throw a.badArgument("x", "\(xs.count) x values for a line of \(count) values") }
+          f.panels[0].series[i].x = xs
+        }
+      }
+      f.panels[0].x.tics = Axis.wholeTics(f.panels[0].series.flatMap(\.x))
       f.panels[0].x.label = try a.string("x_label")
       f.panels[0].y.label = try a.string("y_label")
       return figure(try titled(f, a), a)

@@ -2,9 +2,10 @@ import Foundation
 import Testing
 @testable import DPQScript
 
-/// What the `experiment` builtin keeps besides its table (model, split, index, evaluation), its
-/// JSON file, and plot_map's joining of one method's per-length evaluations.
-@Suite struct ExperimentBindingTests {
+/// Bindings the tutorials rely on: what the `experiment` builtin keeps besides its table (model,
+/// split, index, evaluation) and its JSON file, plot_map's joining of one method's per-length
+/// evaluations, and plot_lines with x values.
+@Suite struct TutorialBindingTests {
   func run(_ source: String) -> (String, ScriptError?) {
     let sink = CapturingSink()
     let session = ScriptSession(output: sink)
@@ -57,5 +58,17 @@ import Testing
       """)
     #expect(error == nil, "\(String(describing: error))")
     #expect(out == "[\"PQ\"]\n[\"PQ\", \"PQ 2\"]\n")
+  }
+
+  @Test func plotLinesTakesXValuesAndGivesWholeEpochsTheirTics() {
+    let (out, error) = run("""
+      f = plot_lines({a: [3, 2, 1], b: [1, 2, 3]}, x: [1, 2, 3], x_label: "epoch")
+      print(f.series)
+      print("set xtics ('1' 1, '2' 2, '3' 3)" in f.script())
+      plot_lines([1, 2], x: [1, 2, 3])
+      """)
+    #expect(out == "[\"a\", \"b\"]\ntrue\n")
+    #expect(error?.description.contains("bad argument 'x' to 'plot_lines'") == true && error?.description.contains("3 x values for a line of 2 values") == true,
+            "\(String(describing: error))")
   }
 }
