@@ -15,10 +15,15 @@ extension ReferenceExperiment {
     }
     let object: [String: Any] = [
       "protocol": r.protocolName, "split": r.split, "map": map, "precision_at_100": p100, "timing": timing,
-      "query_accuracy": r.testAccuracy, "notes": r.notes,
+      "query_accuracy": r.testAccuracy, "feature_map": r.featureMAP, "notes": r.notes,
       "settings": ["epochs": o.training.epochs, "batch": o.training.batchSize, "mode": o.training.mode.rawValue,
                    "similarity": o.model.similarity.rawValue, "gamma": Double(o.model.gamma),
-                   "seed": Int(o.seed), "augment_shift": o.augmentShift, "batch_norm": o.model.batchNorm],
+                   "seed": Int(o.seed), "augment_shift": o.augmentShift, "horizontal_flip": o.horizontalFlip,
+                   "batch_norm": o.model.batchNorm, "tau": Double(o.model.tau), "dropout": Double(o.model.dropout), "label_smoothing": Double(o.training.labelSmoothing),
+                   "weight_decay": Double(o.training.weightDecay), "learning_rate": Double(o.training.networkLearningRate),
+                   "warmup_epochs": o.training.resolvedWarmup,
+                   "end_to_end_gradients": o.training.quantizationReachesNetwork,
+                   "search_metric": o.resolvedSearchMetric.rawValue],
       "epochs": r.log.map { l in ["epoch": l.epoch, "stage": l.stage, "classification": Double(l.classificationLoss),
                                   "soft": Double(l.softLoss), "hard": Double(l.hardLoss), "joint": Double(l.jointLoss),
                                   "accuracy": Double(l.accuracy), "images_per_second": l.imagesPerSecond] },

@@ -251,7 +251,7 @@ enum EvaluationBindings {
       e.split.map { .host($0) } ?? .nilValue
     }
     r.property("index", of: ExperimentObject.self, family: family, returns: "index",
-               summary: "DPQ's index of the database (inner product), with the database labels and images.",
+               summary: "DPQ's index of the database (ranking by the experiment's search metric), with the database labels and images.",
                example: ex + "# plot_retrieval(ex.index, ex.split.query, k: 6)\nhelp(\"experiment.index\")") { e in
       try e.index().map { .host($0) } ?? .nilValue
     }
