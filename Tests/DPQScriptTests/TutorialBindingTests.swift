@@ -32,7 +32,7 @@ import Testing
     #expect(error == nil, "\(String(describing: error))")
     let lines = out.split(separator: "\n").map(String.init)
     #expect(lines.first == "model 1 split 200 5000")
-    #expect(lines.dropFirst().first == "5000 ip [8, 16, 24, 32] true")
+    #expect(lines.dropFirst().first == "5000 l2 [8, 16, 24, 32] true")  // the default L2 similarity ranks by L2
     #expect(lines.dropFirst(2).first == "true")
     #expect(lines.dropFirst(3).first == "true true")
     let data = try Data(contentsOf: URL(fileURLWithPath: path))
