@@ -15,7 +15,7 @@ public enum Launcher {
   /// The REPL on the terminal: readline, history, completion and Ctrl-C handling.
   public static func interactive(version: String) -> Int32 {
     Interrupts.install()
-    let session = ScriptSession(output: StandardOutputSink(), registry: HostBuiltins.registry())
+    let session = ScriptSession(output: StandardOutputSink())
     session.progressReporter = progressReporter(for: STDOUT_FILENO, output: StandardOutputSink())
     let editor = ReadlineEditor(completer: Completer(session: session))
     let repl = Repl(session: session, editor: editor, output: StandardOutputSink(), errors: StandardErrorSink())
@@ -23,11 +23,14 @@ public enum Launcher {
     return 0
   }
 
-  /// Runs a script file, or standard input when `file` is nil, without prompts: 0, or 1 with the
-  /// diagnostic on standard error.
+  /// Runs a script file, or standard input when `file` is nil, without prompts: 0, 1 with the
+  /// diagnostic on standard error, or 130 when Ctrl-C stopped it (at its next statement, batch or
+  /// iteration, with a located message; a second Ctrl-C within 2 s exits at once).
   public static func script(file: String?, arguments: [String]) -> Int32 {
-    Interrupts.ignoreBrokenPipes()
-    let session = ScriptSession(output: StandardOutputSink(), registry: HostBuiltins.registry(arguments: arguments))
+    Interrupts.install()
+    let session = ScriptSession(output: StandardOutputSink())
+    session.arguments = arguments
+    session.shouldStop = { Interrupts.isPending }
     session.progressReporter = progressReporter(for: STDOUT_FILENO, output: StandardOutputSink())
     guard let file else { return ScriptRunner.runStandardInput(session: session, errors: StandardErrorSink()) }
     return ScriptRunner.run(file: file, session: session, errors: StandardErrorSink())

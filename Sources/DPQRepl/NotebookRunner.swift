@@ -72,9 +72,10 @@ public final class NotebookRunner {
       throw ReplError.cannotWrite(path: directory, reason: error.localizedDescription)
     }
     let sink = CellOutput()
-    var registry = HostBuiltins.registry(arguments: options.arguments)
+    var registry = BuiltinRegistry.standard()
     for builtin in options.extraBuiltins { registry.register(builtin) }
     let session = ScriptSession(output: sink, registry: registry)
+    session.arguments = options.arguments
     session.bindingSettings.figureDisplay = .summary  // the figure itself goes beside the report
     session.progressReporter = NotebookProgress(cellOutput: sink, live: options.liveProgress)
     var figures: [String] = []
