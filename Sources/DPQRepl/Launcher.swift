@@ -36,23 +36,25 @@ public enum Launcher {
     return ScriptRunner.run(file: file, session: session, errors: StandardErrorSink())
   }
 
-  /// Runs a notebook and writes its report: 0, or 1 when a cell failed or the report could not
-  /// be written. Progress lines go to standard output, diagnostics to standard error.
+  /// Runs a notebook and writes its report: 0, 1 when a cell failed or the report could not be
+  /// written, 130 when Ctrl-C stopped a cell (the report then shows the cells run so far).
+  /// Progress lines go to standard output, diagnostics to standard error.
   public static func notebook(file: String, options: NotebookRunner.Options) -> Int32 {
-    Interrupts.ignoreBrokenPipes()
+    Interrupts.install()
     var options = options
+    options.shouldStop = { Interrupts.isPending }
     if options.liveProgress == nil {
       options.liveProgress = progressReporter(for: STDERR_FILENO, output: StandardErrorSink())
     }
     let runner = NotebookRunner(options: options)
     runner.log = { print($0) }
     do {
-      let outcome = try runner.run(file: file)
+      let outcome = try Interrupts.whileWorking { try runner.run(file: file) }
       for failure in outcome.failures { FileHandle.standardError.write(Data((failure.description + "\n").utf8)) }
       let figures = outcome.figurePaths.count
       let status = outcome.succeeded ? "" : ", \(outcome.failures.count) failed"
       print("wrote \(outcome.reportPath) (\(outcome.cellCount) code cells\(status), \(figures) figure\(figures == 1 ? "" : "s"), \(Repl.formatDuration(outcome.seconds)))")
-      return outcome.succeeded ? 0 : 1
+      return outcome.interrupted ? ScriptRunner.interruptedStatus : outcome.succeeded ? 0 : 1
     } catch {
       FileHandle.standardError.write(Data("dpq: \(error)\n".utf8))
       return 1

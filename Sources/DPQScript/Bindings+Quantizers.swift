@@ -34,7 +34,7 @@ enum QuantizerBindings {
   static func trained(_ q: some VectorQuantizer, _ x: Tensor, _ a: Arguments) throws -> Value {
     var q = q
     let report = try q.train(x, control: TrainingControl(shouldStop: a.shouldStop))
-    try a.stopIfRequested()
+    try a.stopIfRequested(keeping: .host(QuantizerObject(q, report: report)), "\(q.name) training stopped by request; ans holds the quantizer as trained so far")
     return .host(QuantizerObject(q, report: report))
   }
 
@@ -69,12 +69,15 @@ enum QuantizerBindings {
       var km = KMeans(k: try a.positive("k"), iterations: try a.integer("iterations"), seed: try a.seed())
       km.maxPointsPerCentroid = try a.optionalInteger("max_points_per_centroid")
       let result = try km.fit(x, shouldStop: a.shouldStop)
-      try a.stopIfRequested()
-      let assignments = try x.nearestRows(of: result.centroids).labels
-      return .fields([("centroids", .tensor(result.centroids)), ("assignments", .ints(assignments)),
+      func value() throws -> Value {
+        let assignments = try x.nearestRows(of: result.centroids).labels
+        return .fields([("centroids", .tensor(result.centroids)), ("assignments", .ints(assignments)),
                       ("objective", result.objective.map { .number($0) } ?? .nilValue),
                       ("objectives", .numbers(result.objectives)), ("converged", .bool(result.converged)),
                       ("stopped", .bool(result.stopped))])
+      }
+      try a.stopIfRequested(keeping: try value(), "k-means stopped by request after \(result.objectives.count) iterations; ans holds the result so far")
+      return try value()
     }
     let common: [Parameter] = [.keyword("codewords", .integer, default: .number(256)), .keyword("iterations", .integer, default: .number(25)),
                                .keyword("seed", .integer, default: .number(1234))]

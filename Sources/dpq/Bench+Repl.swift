@@ -10,53 +10,55 @@ import Foundation
 ///   data (`--images` uniform random 28x28 images, seeded), epochs, batch (`--batch`), seed and
 ///   objective (stage 2 from the first step, random codebook start, SGD with momentum, weight
 ///   decay and cosine decay on the network, Adam on the codebooks), run alternately `--runs`
-///   times each after one untimed round. Only the training is timed, inside each script.
+///   times each after one untimed round. Only the training is timed (wall and CPU time; on a
+///   shared machine `--threads 1` and the CPU figures are the steadier).
 extension BenchCommand {
   func benchRepl() throws {
     let startup = try measureStartup(runs: startupRuns)
     print(String(format: "REPL start-up to prompt: median %.1f ms over %d runs (min %.1f, max %.1f)",
                  Stopwatch.median(startup) * 1e3, startup.count, startup.first! * 1e3, startup.last! * 1e3))
     let (builtin, language) = try measureOverhead()
-    let mb = Stopwatch.median(builtin), ml = Stopwatch.median(language)
-    let perEpochImages = Double(images * replEpochs)
-    printTable(header: ["training (\(images) images x \(replEpochs) epochs, batch \(batch))", "median", "images/s", "runs"], rows: [
-      ["built-in train(...)", String(format: "%.3f s", mb), String(format: "%.0f", perEpochImages / mb), "\(builtin.count)"],
-      ["loop in the language", String(format: "%.3f s", ml), String(format: "%.0f", perEpochImages / ml), "\(language.count)"],
-    ])
-    print(String(format: "interpreter overhead: language / built-in = %.4f (%+.2f%%)", ml / mb, (ml / mb - 1) * 100))
+    let images = Double(self.images * replEpochs)
+    func row(_ name: String, _ t: [Timing]) -> [String] {
+      let wall = Stopwatch.median(t.map(\.wall).sorted()), cpu = Stopwatch.median(t.map(\.cpu).sorted())
+      return [name, String(format: "%.3f s", wall), String(format: "%.3f s", cpu), String(format: "%.0f", images / wall), "\(t.count)"]
+    }
+    printTable(header: ["training (\(self.images) images x \(replEpochs) epochs, batch \(batch))", "median wall", "median CPU",
+                        "images/s", "runs"],
+               rows: [row("built-in train(...)", builtin), row("loop in the language", language)])
+    let wall = Stopwatch.median(language.map(\.wall).sorted()) / Stopwatch.median(builtin.map(\.wall).sorted())
+    let cpu = Stopwatch.median(language.map(\.cpu).sorted()) / Stopwatch.median(builtin.map(\.cpu).sorted())
+    let pairs = zip(language, builtin).map { $0.cpu / $1.cpu }.sorted()
+    print(String(format: "interpreter overhead, language / built-in: wall %.4f (%+.2f%%), CPU %.4f (%+.2f%%), median of per-round CPU ratios %.4f",
+                 wall, (wall - 1) * 100, cpu, (cpu - 1) * 100, Stopwatch.median(pairs)))
   }
 
   static let replEpochsDefault = 2
   var replEpochs: Int { Self.replEpochsDefault }
 
-  /// The setup both scripts share: data and a fresh model, both seeded.
+  /// The setup both sides share (untimed): data and a fresh model, both seeded.
   func overheadSetup() -> String {
     """
     d = dataset(rand([\(images), 1, 28, 28], seed: 3), map(range(\(images)), fn(i) => i % 10))
     m = dpq(seed: 1)
+    c = m.config
     """
   }
 
   /// The built-in trainer, stage 2 from the first step.
   func builtinTraining() -> String {
-    overheadSetup() + """
-
-    t0 = clock()
+    """
     train(m, d, epochs: \(replEpochs), batch: \(batch), warmup: 0, init: "random", seed: 1)
-    elapsed = clock() - t0
     """
   }
 
   /// The same objective, optimizers and schedule as the trainer, written in the language.
   func languageTraining() -> String {
-    overheadSetup() + """
-
-    c = m.config
+    """
     network = sgd(m.network.parameters(), lr: 0.01, momentum: 0.9, weight_decay: 0.0005)
     books = adam(filter(m.parameters(), fn(p) => p.name.starts_with("codebooks")), lr: 0.001)
     schedule = cosine_lr(network, total_steps: \(replEpochs))
     batches = d.batches(\(batch), seed: 1)
-    t0 = clock()
     m.train()
     for epoch in range(\(replEpochs)) {
       total = 0
@@ -73,36 +75,53 @@ extension BenchCommand {
       schedule.step()
     }
     m.eval()
-    elapsed = clock() - t0
     """
   }
 
-  /// Runs a script in a fresh session and returns its `elapsed`.
-  func timedScript(_ source: String, name: String) throws -> Double {
+  /// Wall and CPU (user + system, all threads) seconds of one run.
+  struct Timing {
+    var wall: Double
+    var cpu: Double
+  }
+
+  static func cpuSeconds() -> Double {
+    var usage = rusage()
+    #if os(Linux)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+    return s(usage.ru_utime) + s(usage.ru_stime)
+  }
+
+  /// Runs the setup untimed and then the training in a fresh session; times the training.
+  func timedScript(_ training: String, name: String) throws -> Timing {
     final class Discard: OutputSink { func write(_ text: String) {} }
     let session = ScriptSession(output: Discard())
-    if case .failure(let error) = session.run(source: source, file: name) {
-      throw BenchError.script(name: name, message: error.description)
+    if case .failure(let error) = session.run(source: overheadSetup(), file: "setup.dpq") {
+      throw BenchError.script(name: "setup.dpq", message: error.description)
     }
-    guard case .success(.number(let seconds)?) = session.evaluate(entry: "elapsed;") else {
-      throw BenchError.script(name: name, message: "no elapsed time")
-    }
-    return seconds
+    let wall0 = Stopwatch.now(), cpu0 = Self.cpuSeconds()
+    let result = session.run(source: training, file: name)
+    let timing = Timing(wall: Stopwatch.now() - wall0, cpu: Self.cpuSeconds() - cpu0)
+    if case .failure(let error) = result { throw BenchError.script(name: name, message: error.description) }
+    return timing
   }
 
   /// One untimed round, then `runs` rounds alternating which side goes first.
-  func measureOverhead() throws -> ([Double], [Double]) {
-    var builtin: [Double] = [], language: [Double] = []
+  func measureOverhead() throws -> ([Timing], [Timing]) {
+    var builtin: [Timing] = [], language: [Timing] = []
     for round in 0...runs {
       let order = round % 2 == 0 ? [true, false] : [false, true]
       for isBuiltin in order {
         let t = isBuiltin ? try timedScript(builtinTraining(), name: "builtin.dpq") : try timedScript(languageTraining(), name: "loop.dpq")
-        benchLog(String(format: "round %d %@: %.3f s", round, isBuiltin ? "built-in" : "language", t))
+        benchLog(String(format: "round %d %@: wall %.3f s, CPU %.3f s", round, isBuiltin ? "built-in" : "language", t.wall, t.cpu))
         guard round > 0 else { continue }
         if isBuiltin { builtin.append(t) } else { language.append(t) }
       }
     }
-    return (builtin.sorted(), language.sorted())
+    return (builtin, language)
   }
 
   /// Spawns this executable on a pseudo-terminal `runs` times; the sorted seconds to the prompt.
