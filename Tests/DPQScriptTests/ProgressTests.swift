@@ -109,7 +109,7 @@ final class RecordingReporter: ProgressReporter {
       Issue.record("expected an interruption, got \(result)")
       return
     }
-    #expect(sink.text == "training stopped by request after 2 of 5 epochs; the model keeps the weights of its last step; its log is model.log and ans\n")
+    #expect(sink.text == "training stopped after 2 of 5 epochs: the model keeps its weights; its log is model.log (and ans)\n")
     // the trainer logs the interrupted epoch from the batches it ran
     #expect(reporter.events.suffix(2) == ["update 32", "end epoch 2/5 stage 1"])
     #expect(error.diagnostics.first?.message == "interrupted")
