@@ -27,7 +27,7 @@ public enum Launcher {
   /// diagnostic on standard error, or 130 when Ctrl-C stopped it (at its next statement, batch or
   /// iteration, with a located message; a second Ctrl-C within 2 s exits at once).
   public static func script(file: String?, arguments: [String]) -> Int32 {
-    Interrupts.install()
+    Interrupts.install(respectingIgnored: true)
     let session = ScriptSession(output: StandardOutputSink())
     session.arguments = arguments
     session.shouldStop = { Interrupts.isPending }
@@ -40,7 +40,7 @@ public enum Launcher {
   /// written, 130 when Ctrl-C stopped a cell (the report then shows the cells run so far).
   /// Progress lines go to standard output, diagnostics to standard error.
   public static func notebook(file: String, options: NotebookRunner.Options) -> Int32 {
-    Interrupts.install()
+    Interrupts.install(respectingIgnored: true)
     var options = options
     options.shouldStop = { Interrupts.isPending }
     if options.liveProgress == nil {
