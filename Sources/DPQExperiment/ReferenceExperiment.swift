@@ -25,6 +25,8 @@ public struct ReferenceExperiment {
     /// OPQ outer iterations (each trains a PQ).
     public var opqIterations = 10
     public var dataDirectory = FashionMNIST.defaultDirectory
+    /// A training checkpoint to continue from (written with `training.checkpointPath`).
+    public var resumePath: String? = nil
     public init() {}
   }
 
@@ -84,8 +86,9 @@ public struct ReferenceExperiment {
     let trainer = try DPQTrainer(model: model, options: o.training)
     if o.augmentShift > 0 {
       let augmenter = try ImageAugmenter(maxShift: o.augmentShift, horizontalFlip: false, seed: o.seed &+ 99)
-      trainer.batchTransform = { batch, _ in try augmenter(batch) }
+      trainer.augmenter = augmenter
     }
+    if let path = o.resumePath { try trainer.resume(from: path) }
     let tTrain = Date()
     try trainer.fit(inputs: trainX, labels: train.labels, onEpoch: { line in
       self.report(ReferenceExperiment.format(line))
