@@ -20,6 +20,13 @@ public struct ReferenceExperiment {
     public var training = DPQTrainingOptions()
     /// Random shift (pixels) applied to training images; 0 disables augmentation.
     public var augmentShift = 2
+    /// Random horizontal flips of training images (garments are nearly mirror-symmetric).
+    public var horizontalFlip = false
+    /// How DPQ ranks the database; nil = the training similarity's own (l2 -> squared L2, cosine
+    /// and ip -> inner product).
+    public var searchMetric: IndexMetric? = nil
+    /// Where to save the trained model (safetensors), if anywhere.
+    public var modelPath: String? = nil
     /// Baselines: PQ/OPQ/RQ on learned features and PQ on raw pixels.
     public var baselines = true
     /// OPQ outer iterations (each trains a PQ).
@@ -28,6 +35,11 @@ public struct ReferenceExperiment {
     /// A training checkpoint to continue from (written with `training.checkpointPath`).
     public var resumePath: String? = nil
     public init() {}
+
+    /// The metric DPQ's index ranks by.
+    public var resolvedSearchMetric: IndexMetric {
+      searchMetric ?? (model.similarity == .negativeSquaredL2 ? .squaredL2 : .innerProduct)
+    }
   }
 
   /// One method's row of the result table.
@@ -50,6 +62,9 @@ public struct ReferenceExperiment {
     public var rows: [Row]
     public var log: [DPQEpochLog]
     public var testAccuracy: Double
+    /// mAP@all of exhaustive L2 search on the unquantized features: the ceiling of every row
+    /// that quantizes them.
+    public var featureMAP: Double
     public var bits: [Int]
     public var notes: [String]
   }
@@ -84,8 +99,8 @@ public struct ReferenceExperiment {
     // --- DPQ
     let model = try DPQModel(o.model, seed: o.seed)
     let trainer = try DPQTrainer(model: model, options: o.training)
-    if o.augmentShift > 0 {
-      let augmenter = try ImageAugmenter(maxShift: o.augmentShift, horizontalFlip: false, seed: o.seed &+ 99)
+    if o.augmentShift > 0 || o.horizontalFlip {
+      let augmenter = try ImageAugmenter(maxShift: o.augmentShift, horizontalFlip: o.horizontalFlip, seed: o.seed &+ 99)
       trainer.augmenter = augmenter
     }
     if let path = o.resumePath { try trainer.resume(from: path) }
@@ -94,6 +109,10 @@ public struct ReferenceExperiment {
       self.report(ReferenceExperiment.format(line))
     }, shouldStop: shouldStop)
     let trainingSeconds = Date().timeIntervalSince(tTrain)
+    if let path = o.modelPath {
+      try model.save(to: path)
+      report("saved the model to \(path)")
+    }
 
     let tEnc = Date()
     let databaseFeatures = try model.extractFeatures(databaseX, shouldStop: shouldStop)
@@ -111,14 +130,19 @@ public struct ReferenceExperiment {
     let bits = blocks.map { o.model.bits(blocks: $0) }
     var rows: [Row] = []
 
-    let dpqIndex = try Index(model: model, codes: databaseCodes, metric: .innerProduct)
+    let metric = o.resolvedSearchMetric
+    let dpqIndex = try Index(model: model, codes: databaseCodes, metric: metric)
     var dpqRow = try evaluateRow("DPQ", index: dpqIndex, queries: queryFeatures, relevance: relevance, blocks: blocks, bits: bits)
     dpqRow.trainingSeconds = trainingSeconds
     dpqRow.encodingPerSecond = dpqEncodeRate
     rows.append(dpqRow)
     report(ReferenceExperiment.rowLine(dpqRow, bits: bits))
 
-    var notes = ["DPQ ranks by inner product with the query's real-valued feature (AQD, the released code)",
+    let featureMAP = try ExactSearch.meanAveragePrecision(queries: queryFeatures, database: databaseFeatures,
+                                                          relevance: relevance, metric: .squaredL2, shouldStop: shouldStop)
+    report(String(format: "unquantized features (exhaustive L2 search): mAP %.4f", featureMAP))
+    var notes = ["DPQ ranks by \(metric == .squaredL2 ? "squared L2 distance" : "inner product") between the query's real-valued feature and the reconstructions (AQD)",
+                 String(format: "exhaustive L2 search on the unquantized features reaches mAP@all %.4f", featureMAP),
                  "ties rank by database position"]
     if o.baselines {
       let trainFeatures = try model.extractFeatures(trainX)
@@ -132,7 +156,7 @@ public struct ReferenceExperiment {
       notes.append("PQ/OPQ train one model per code length (M = 1..4 subspaces); RQ, like DPQ, gives every length from one model")
     }
     return Result(protocolName: o.protocolName.rawValue, split: "\(split)", rows: rows, log: trainer.log,
-                  testAccuracy: accuracy, bits: bits, notes: notes)
+                  testAccuracy: accuracy, featureMAP: featureMAP, bits: bits, notes: notes)
   }
 
   /// mAP@all and P@100 of an index for every prefix in one pass, and top-100 search speed at the

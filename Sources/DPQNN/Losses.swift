@@ -2,15 +2,19 @@ import DPQTensor
 import Foundation
 
 /// Mean softmax cross-entropy of `logits [N, C]` against class `labels` (N of them, in `0..<C`),
-/// as PyTorch's `F.cross_entropy`. Computed stably through log-sum-exp, with a fused gradient
-/// `(softmax - onehot) / N`.
-public func softmaxCrossEntropy(logits: Tensor, labels: [Int]) throws -> Tensor {
+/// as PyTorch's `F.cross_entropy(..., label_smoothing:)`: the target is `(1 - s) onehot + s / C`.
+/// Computed stably through log-sum-exp, with a fused gradient `(softmax - target) / N`.
+public func softmaxCrossEntropy(logits: Tensor, labels: [Int], labelSmoothing: Float = 0) throws -> Tensor {
   let op = "softmaxCrossEntropy"
   guard logits.rank == 2, logits.shape[0] == labels.count, logits.shape[0] > 0 else {
     throw NNError.badInput(layer: op, expected: "logits [\(labels.count), classes] (one row per label)", shape: logits.shape)
   }
   let N = logits.shape[0], C = logits.shape[1]
   if let bad = labels.first(where: { $0 < 0 || $0 >= C }) { throw NNError.labelOutOfRange(op: op, label: bad, classCount: C) }
+  guard labelSmoothing >= 0 && labelSmoothing <= 1 else {
+    throw NNError.invalidArgument(op: op, reason: "label smoothing must be in [0, 1], got \(labelSmoothing)")
+  }
+  let hit = 1 - labelSmoothing, spread = labelSmoothing / Float(C)
   // probabilities are kept for the backward pass
   var total = 0.0
   let probabilities = makeTensor([N, C]) { pr in withValues(logits) { xp in
@@ -22,15 +26,18 @@ public func softmaxCrossEntropy(logits: Tensor, labels: [Int]) throws -> Tensor 
       for c in 0..<C { let e = Foundation.exp(row[c] - m); out[c] = e; sum += e }
       let inv = 1 / sum
       for c in 0..<C { out[c] *= inv }
-      total += Double(Foundation.log(sum) + m - row[labels[r]])
+      // -sum_c t_c log p_c = logsumexp - sum_c t_c x_c, with sum_c t_c = 1
+      var targetDot = hit * row[labels[r]]
+      if spread > 0 { for c in 0..<C { targetDot += spread * row[c] } }
+      total += Double(Foundation.log(sum) + m - targetDot)
     }
   }}
   let loss = Tensor(scalar: Float(total / Double(N)))
   return Tensor.record(loss, op: "softmaxCrossEntropy", inputs: [logits]) { g in
     let scale = (try g.item()) / Float(N)
     return [makeTensor([N, C]) { d in withValues(probabilities) { pr in
-      for i in 0..<N * C { d[i] = pr[i] * scale }
-      for r in 0..<N { d[r * C + labels[r]] -= scale }
+      for i in 0..<N * C { d[i] = (pr[i] - spread) * scale }
+      for r in 0..<N { d[r * C + labels[r]] -= hit * scale }
     }}]
   }
 }

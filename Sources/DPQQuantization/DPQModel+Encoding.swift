@@ -31,24 +31,8 @@ extension DPQModel {
     guard x.rank == 2 && x.shape[1] == featureDimension else {
       throw QuantizationError.invalidArgument(op: "dpq", reason: "encode expects features of shape [n, \(featureDimension)], got \(x.shape)")
     }
-    let n = x.shape[0]
-    var codes = try Codes(count: n, blockCount: blockCount, codewordCount: codewordCount)
-    let books = codebooks.map { $0.value.detached() }
-    try Tensor.withNoGrad {
-      var start = 0
-      while start < n {
-        let end = min(n, start + chunkSize)
-        var residual = try x.slice(axis: 0, range: start..<end)
-        for (m, c) in books.enumerated() {
-          let s = try ProgressiveQuantization.similarity(residual, c, kind: configuration.similarity)
-          let b = try s.argmax(axis: 1)
-          for (i, code) in b.enumerated() { codes[start + i, m] = code }
-          if m + 1 < books.count { residual = try residual - c.indexSelect(axis: 0, indices: b) }
-        }
-        start = end
-      }
-    }
-    return codes
+    return try ProgressiveQuantization.encode(x, codebooks: codebooks.map { $0.value.detached() },
+                                              similarity: configuration.similarity, chunkSize: chunkSize)
   }
 
   /// Codes of raw inputs (features computed in evaluation mode first).

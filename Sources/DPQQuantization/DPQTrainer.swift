@@ -38,6 +38,8 @@ public struct DPQTrainingOptions: Equatable, Sendable {
   public var weightDecay: Float = 5e-4
   /// Codebook optimizer: Adam.
   public var codebookLearningRate: Float = 1e-3
+  /// Label smoothing of the classification loss (single-label data).
+  public var labelSmoothing: Float = 0
   public var seed: UInt64 = 0
   /// Clip the global L2 norm of the gradients (network and codebooks together) to this value before
   /// each step; nil for no clipping.
@@ -49,7 +51,8 @@ public struct DPQTrainingOptions: Equatable, Sendable {
 
   public init() {}
 
-  var resolvedWarmup: Int {
+  /// The epochs of stage 1 these options give.
+  public var resolvedWarmup: Int {
     min(epochs, warmupEpochs ?? (mode == .twoStage ? epochs / 2 : 1))
   }
 }
@@ -217,7 +220,7 @@ public final class DPQTrainer {
       if c.multiLabel, let mh = multiHot {
         cls = try sigmoidCrossEntropy(logits: fwd.logits, targets: mh.indexSelect(axis: 0, indices: idx))
       } else {
-        cls = try softmaxCrossEntropy(logits: fwd.logits, labels: y)
+        cls = try softmaxCrossEntropy(logits: fwd.logits, labels: y, labelSmoothing: options.labelSmoothing)
       }
       // The objective is lambda * L_cls + L_Q (PAPER.md); it is divided by lambda so that the
       // network learning rate means the same thing in both stages (SGD sees the classification

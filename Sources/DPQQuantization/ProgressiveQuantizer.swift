@@ -46,6 +46,27 @@ public enum ProgressiveQuantization {
     return BlockOutput(soft: soft, hard: hard, codes: codes)
   }
 
+  /// Hard codes of x [n, D], block by block: b_m = argmax_k s(r_m, c_k), r_{m+1} = r_m - c_{b_m}
+  /// (chunks of rows bound the memory of the similarity matrices).
+  public static func encode(_ x: Tensor, codebooks books: [Tensor], similarity kind: Similarity, chunkSize: Int = 2048) throws -> Codes {
+    let n = x.shape[0]
+    var codes = try Codes(count: n, blockCount: books.count, codewordCount: books.first?.shape[0] ?? 1)
+    try Tensor.withNoGrad {
+      var start = 0
+      while start < n {
+        let end = min(n, start + chunkSize)
+        var residual = try x.slice(axis: 0, range: start..<end)
+        for (m, c) in books.enumerated() {
+          let b = try similarity(residual, c, kind: kind).argmax(axis: 1)
+          for (i, code) in b.enumerated() { codes[start + i, m] = code }
+          if m + 1 < books.count { residual = try residual - c.indexSelect(axis: 0, indices: b) }
+        }
+        start = end
+      }
+    }
+    return codes
+  }
+
   /// The outputs of all M blocks on features x [B, D].
   public struct Output {
     /// Prefix reconstructions Xs_m = sum_{i<=m} q_s^i, m = 1..M.

@@ -4,7 +4,7 @@ import DPQTensor
 /// point of the model-file layer.
 public enum QuantizerLoader {
   /// The `type` values `load` understands.
-  public static let knownTypes = ["pq", "opq", "rq"]
+  public static let knownTypes = ["pq", "opq", "rq", "dpq"]
 
   /// The quantizer a configuration and its state tensors describe (untrained when no tensors).
   public static func load(configuration: [String: String], tensors: [String: Tensor]) throws -> any VectorQuantizer {
@@ -15,6 +15,7 @@ public enum QuantizerLoader {
     case "pq": return try ProductQuantizer(configuration: configuration, tensors: tensors)
     case "opq": return try OptimizedProductQuantizer(configuration: configuration, tensors: tensors)
     case "rq": return try ResidualQuantizer(configuration: configuration, tensors: tensors)
+    case "dpq": return try DPQQuantizer(configuration: configuration, tensors: tensors)
     default: throw QuantizationError.unknownQuantizerType(type)
     }
   }
@@ -47,6 +48,12 @@ extension Dictionary where Key == String, Value == String {
     guard let s = self[key] else { return value }
     if s == "none" { return nil }
     return try int(key)
+  }
+
+  func float(_ key: String, default value: Float) throws -> Float {
+    guard let s = self[key] else { return value }
+    guard let v = Float(s), v.isFinite else { throw QuantizationError.invalidConfiguration(key: key, value: s, reason: "not a finite number") }
+    return v
   }
 
   func string(_ key: String, default value: String) -> String { self[key] ?? value }

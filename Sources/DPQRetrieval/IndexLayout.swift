@@ -35,7 +35,7 @@ public enum IndexLayout {
 }
 
 /// How the index scores a query against a reconstruction.
-public enum IndexMetric: String, CaseIterable {
+public enum IndexMetric: String, CaseIterable, Sendable {
   /// `<q, x_hat> = sum_m T_m[b_m]`; larger is better.
   case innerProduct
   /// `||q - x_hat||^2 = ||q||^2 - 2 sum_m T_m[b_m] + ||x_hat||^2`; smaller is better.

@@ -156,6 +156,11 @@ enum DPQBindings {
                summary: "All codebooks stacked, [M, K, D].", example: ex + "m.codebooks.shape") { m in
       .tensor(try m.model.stackedCodebooks().detached())
     }
+    r.property("quantizer", of: ModelObject.self, family: family, returns: "quantizer",
+               summary: "The model's quantizer part (a copy of its codebooks) as a quantizer, like pq/opq/rq give: encode, decode, index, save.",
+               example: ex + "q = m.quantizer\nq.kind") { m in
+      .host(QuantizerObject(try m.model.quantizer))
+    }
     r.method("codeword_counts", of: ModelObject.self, family: family, [dataParameter], returns: "list",
              summary: "How often each codeword encodes the data: one list of K counts per block.",
              example: ex + "m.codeword_counts(d)[0]") { m, a in

@@ -134,7 +134,7 @@ enum QuantizerBindings {
     }
     r.property("rotation", of: QuantizerObject.self, family: family, returns: "tensor or nil",
                summary: "OPQ's learned orthogonal rotation [D, D] (nil for PQ and RQ).", example: ex + "q.rotation") { .optional($0.rotation) }
-    r.property("kind", of: QuantizerObject.self, family: family, returns: "string", summary: "\"PQ\", \"OPQ\" or \"RQ\".",
+    r.property("kind", of: QuantizerObject.self, family: family, returns: "string", summary: "\"PQ\", \"OPQ\", \"RQ\" or \"DPQ\".",
                example: ex + "q.kind") { .string($0.quantizer.name) }
     r.property("dimension", of: QuantizerObject.self, family: family, returns: "number", summary: "The vector dimension D.",
                example: ex + "q.dimension") { .int($0.quantizer.dimension) }

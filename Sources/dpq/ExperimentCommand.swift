@@ -1,6 +1,7 @@
 import ArgumentParser
 import DPQExperiment
 import DPQQuantization
+import DPQRetrieval
 import DPQTensor
 import Foundation
 
@@ -29,6 +30,14 @@ struct ExperimentCommand: ParsableCommand {
   @Option(help: "Epochs between checkpoints.") var checkpointEvery = 1
   @Option(help: "Continue training from this checkpoint (same protocol, seed, epochs and batch).")
   var resume: String?
+  @Flag(help: "Also flip training images horizontally at random.") var flip = false
+  @Option(help: "Weight tau of the quantization loss (PAPER.md).") var tau: Float?
+  @Option(help: "Dropout rate before the feature layer.") var dropout: Float?
+  @Option(help: "Label smoothing of the classification loss.") var labelSmoothing: Float?
+  @Option(help: "Weight decay of the network optimizer.") var weightDecay: Float?
+  @Option(help: "Epochs of stage 1 (classification only; default: half the epochs).") var warmup: Int?
+  @Option(help: "How DPQ ranks the database: l2 or ip (default: the training similarity's).") var searchMetric: String?
+  @Option(help: "Save the trained DPQ model to this safetensors file.") var saveModel: String?
   @Flag(help: "Add BatchNorm to the backbone.") var batchNorm = false
   @Flag(help: "Let the quantization losses reach the network (end-to-end gradients; default: codebooks only).")
   var endToEndGradients = false
@@ -72,6 +81,20 @@ struct ExperimentCommand: ParsableCommand {
       o.training.checkpointEvery = checkpointEvery
     }
     o.resumePath = resume
+    o.horizontalFlip = flip
+    if let tau { o.model.tau = tau }
+    if let dropout { o.model.dropout = dropout }
+    if let labelSmoothing { o.training.labelSmoothing = labelSmoothing }
+    if let weightDecay { o.training.weightDecay = weightDecay }
+    if let warmup { o.training.warmupEpochs = warmup }
+    if let searchMetric {
+      switch searchMetric {
+      case "l2": o.searchMetric = .squaredL2
+      case "ip": o.searchMetric = .innerProduct
+      default: throw ValidationError("unknown search metric '\(searchMetric)' (l2, ip)")
+      }
+    }
+    o.modelPath = saveModel
     o.model.batchNorm = batchNorm
     o.model.classifyReconstruction = classifyReconstruction
     o.training.quantizationReachesNetwork = endToEndGradients
@@ -110,10 +133,15 @@ struct ExperimentCommand: ParsableCommand {
     }
     let object: [String: Any] = [
       "protocol": r.protocolName, "split": r.split, "map": map, "precision_at_100": p100, "timing": timing,
-      "query_accuracy": r.testAccuracy, "notes": r.notes,
+      "query_accuracy": r.testAccuracy, "feature_map": r.featureMAP, "notes": r.notes,
       "settings": ["epochs": o.training.epochs, "batch": o.training.batchSize, "mode": o.training.mode.rawValue,
                    "similarity": o.model.similarity.rawValue, "gamma": Double(o.model.gamma),
-                   "seed": Int(o.seed), "augment_shift": o.augmentShift, "batch_norm": o.model.batchNorm],
+                   "seed": Int(o.seed), "augment_shift": o.augmentShift, "horizontal_flip": o.horizontalFlip,
+                   "batch_norm": o.model.batchNorm, "tau": Double(o.model.tau), "dropout": Double(o.model.dropout), "label_smoothing": Double(o.training.labelSmoothing),
+                   "weight_decay": Double(o.training.weightDecay), "learning_rate": Double(o.training.networkLearningRate),
+                   "warmup_epochs": o.training.resolvedWarmup,
+                   "end_to_end_gradients": o.training.quantizationReachesNetwork,
+                   "search_metric": o.resolvedSearchMetric.rawValue],
       "epochs": r.log.map { l in ["epoch": l.epoch, "stage": l.stage, "classification": Double(l.classificationLoss),
                                   "soft": Double(l.softLoss), "hard": Double(l.hardLoss), "joint": Double(l.jointLoss),
                                   "accuracy": Double(l.accuracy), "images_per_second": l.imagesPerSecond] },

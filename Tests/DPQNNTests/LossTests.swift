@@ -14,6 +14,21 @@ import DPQTensor
     #expect(r.maxError < 1e-2, "\(r)")
   }
 
+  @Test func labelSmoothingValueAndGradient() throws {
+    // Row [1, 2, 3], label 2, s = 0.3: target (0.1, 0.1, 0.8); loss = -sum t log p.
+    let logits = try Tensor([[1, 2, 3]])
+    let z = exp(1.0) + exp(2.0) + exp(3.0)
+    let expected = -(0.1 * log(exp(1.0) / z) + 0.1 * log(exp(2.0) / z) + 0.8 * log(exp(3.0) / z))
+    let loss = try softmaxCrossEntropy(logits: logits, labels: [2], labelSmoothing: 0.3)
+    #expect(abs(Double(try loss.item()) - expected) < 1e-6)
+    #expect(try softmaxCrossEntropy(logits: logits, labels: [2], labelSmoothing: 0).item()
+            == softmaxCrossEntropy(logits: logits, labels: [2]).item())
+    let r = try Tensor.checkGradients(of: { try softmaxCrossEntropy(logits: $0[0], labels: [2, 0, 1], labelSmoothing: 0.2) },
+                                      at: [randomTensor([3, 4], seed: 41)], epsilon: 1e-2)
+    #expect(r.maxError < 1e-2, "\(r)")
+    #expect(throws: NNError.self) { try softmaxCrossEntropy(logits: logits, labels: [2], labelSmoothing: 1.5) }
+  }
+
   @Test func softmaxCrossEntropyIsStableAndValidates() throws {
     let loss = try softmaxCrossEntropy(logits: Tensor([[1000, 0], [-1000, 1000]]), labels: [0, 0])
     #expect(abs(try loss.item() - 1000) < 1e-3)
