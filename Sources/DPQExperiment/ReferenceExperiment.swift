@@ -69,6 +69,21 @@ public struct ReferenceExperiment {
     public var notes: [String]
   }
 
+  /// What a run leaves besides its table, for a caller that wants to look further (the
+  /// language's `experiment` builtin): the trained model, the data as the model saw it, and
+  /// DPQ's database index and evaluation.
+  public struct Artifacts {
+    public let model: DPQModel
+    /// The protocol's split with every part normalised by the training part's per-channel
+    /// statistics: the inputs the model was trained and evaluated on.
+    public let split: Split
+    /// DPQ's index of the database codes (the experiment's search metric), item i being
+    /// `split.database` item i.
+    public let index: Index
+    /// DPQ's evaluation at every code length (mAP, P@100, precision-recall curves).
+    public let evaluation: Evaluation
+  }
+
   public let options: Options
   /// Where progress lines go (the command prints them; tests collect them).
   public var report: (String) -> Void = { print($0) }
@@ -76,7 +91,10 @@ public struct ReferenceExperiment {
 
   public init(options: Options) { self.options = options }
 
-  public func run() throws -> Result {
+  public func run() throws -> Result { try runKeepingArtifacts().result }
+
+  /// Runs the experiment and keeps the model, the normalised split, and DPQ's index and evaluation.
+  public func runKeepingArtifacts() throws -> (result: Result, artifacts: Artifacts) {
     let o = options
     let t0 = Date()
     let (trainPart, testPart) = try FashionMNIST.loadAll(directory: o.dataDirectory)
@@ -92,9 +110,12 @@ public struct ReferenceExperiment {
 
     // Normalise with the training set's statistics; every part uses the same numbers.
     let (mean, std) = train.channelStatistics()
-    let trainX = try train.normalised(mean: mean, std: std).features
-    let queryX = try query.normalised(mean: mean, std: std).features
-    let databaseX = try database.normalised(mean: mean, std: std).features
+    let normalisedSplit = try Split(name: split.name + " normalised", source: split.source.normalised(mean: mean, std: std),
+                                    trainIndices: split.trainIndices, queryIndices: split.queryIndices,
+                                    databaseIndices: split.databaseIndices)
+    let trainX = normalisedSplit.train.features
+    let queryX = normalisedSplit.query.features
+    let databaseX = normalisedSplit.database.features
 
     // --- DPQ
     let model = try DPQModel(o.model, seed: o.seed)
@@ -132,7 +153,8 @@ public struct ReferenceExperiment {
 
     let metric = o.resolvedSearchMetric
     let dpqIndex = try Index(model: model, codes: databaseCodes, metric: metric)
-    var dpqRow = try evaluateRow("DPQ", index: dpqIndex, queries: queryFeatures, relevance: relevance, blocks: blocks, bits: bits)
+    var (dpqRow, dpqEvaluation) = try evaluatedRow("DPQ", index: dpqIndex, queries: queryFeatures, relevance: relevance,
+                                                   blocks: blocks, bits: bits)
     dpqRow.trainingSeconds = trainingSeconds
     dpqRow.encodingPerSecond = dpqEncodeRate
     rows.append(dpqRow)
@@ -155,13 +177,20 @@ public struct ReferenceExperiment {
       notes.append("PQ, OPQ and RQ run on the DPQ model's learned features and rank by squared L2 (ADC); PQ-raw on 784 raw pixels (zero-padded to a multiple of M)")
       notes.append("PQ/OPQ train one model per code length (M = 1..4 subspaces); RQ, like DPQ, gives every length from one model")
     }
-    return Result(protocolName: o.protocolName.rawValue, split: "\(split)", rows: rows, log: trainer.log,
-                  testAccuracy: accuracy, featureMAP: featureMAP, bits: bits, notes: notes)
+    let result = Result(protocolName: o.protocolName.rawValue, split: "\(split)", rows: rows, log: trainer.log,
+                        testAccuracy: accuracy, featureMAP: featureMAP, bits: bits, notes: notes)
+    return (result, Artifacts(model: model, split: normalisedSplit, index: dpqIndex, evaluation: dpqEvaluation))
   }
 
   /// mAP@all and P@100 of an index for every prefix in one pass, and top-100 search speed at the
   /// longest code.
   func evaluateRow(_ method: String, index: Index, queries: Tensor, relevance: Relevance, blocks: [Int], bits: [Int]) throws -> Row {
+    try evaluatedRow(method, index: index, queries: queries, relevance: relevance, blocks: blocks, bits: bits).row
+  }
+
+  /// The row and the evaluation it was read from.
+  func evaluatedRow(_ method: String, index: Index, queries: Tensor, relevance: Relevance, blocks: [Int],
+                    bits: [Int]) throws -> (row: Row, evaluation: Evaluation) {
     let ev = try index.evaluate(queries: queries, relevance: relevance, blocksList: blocks, mapAt: nil,
                                 precisionAt: [100], method: method, shouldStop: shouldStop)
     var map: [Int: Double] = [:], p100: [Int: Double] = [:]
@@ -171,7 +200,7 @@ public struct ReferenceExperiment {
     let t = Date()
     _ = try index.search(queries: queries, k: 100, blocks: blocks.last)
     let qps = Double(queries.shape[0]) / Date().timeIntervalSince(t)
-    return Row(method: method, map: map, precisionAt100: p100, trainingSeconds: 0, encodingPerSecond: 0, queriesPerSecond: qps)
+    return (Row(method: method, map: map, precisionAt100: p100, trainingSeconds: 0, encodingPerSecond: 0, queriesPerSecond: qps), ev)
   }
 
   func baselineRows(trainFeatures: Tensor, databaseFeatures: Tensor, queryFeatures: Tensor,

@@ -5,7 +5,9 @@ extension Figure {
   /// results in rank order framed green when relevant and red when not, and the count of
   /// relevant results at the right. `queries` is [q, C, H, W] and `database` [n, C, H, W] with C
   /// 1 (gray) or 3 (RGB) and values in [0, 1]; `ranking[i]` lists database indices for query i
-  /// and `relevant[i][j]` marks `ranking[i][j]`.
+  /// and `relevant[i][j]` marks `ranking[i][j]`. Images with values outside [0, 1] (normalised
+  /// inputs, as a model sees them) are mapped to [0, 1] together, by the joint minimum and
+  /// maximum of the images shown, so their relative brightness is kept.
   public static func retrievalGrid(queries: Tensor, database: Tensor, ranking: [[Int]], relevant: [[Bool]],
                                    title: String = "Queries and their top retrieved images") throws -> Figure {
     let function = "retrievalGrid"
@@ -41,6 +43,15 @@ extension Figure {
     let resultsRight = left(column: k) + W
     let countColumn = resultsRight + gap + 0.8 * W
 
+    var shown = try (0..<q).map { try image(queries, index: $0) }
+    var results = try ranking.map { try $0.map { try image(database, index: $0) } }
+    let all = shown + results.joined()
+    let lo = all.lazy.compactMap { $0.pixels.min() }.min() ?? 0, hi = all.lazy.compactMap { $0.pixels.max() }.max() ?? 1
+    if lo < 0 || hi > 1, hi > lo {
+      shown = try shown.map { try $0.rescaled(from: lo, to: hi) }
+      results = try results.map { try $0.map { try $0.rescaled(from: lo, to: hi) } }
+    }
+
     var series: [Series] = []
     var rectangles: [Rectangle] = []
     var labels: [TextLabel] = [TextLabel("query", x: W / 2, y: header / 2)]
@@ -52,10 +63,10 @@ extension Figure {
         // Pixel centres sit at integer offsets; the image covers [left, left + W] x [top - H, top].
         series.append(.image(image, left: left(column: column) + 0.5, bottom: t - H + 0.5))
       }
-      place(try image(queries, index: i), column: 0)
+      place(shown[i], column: 0)
       rectangles.append(Rectangle(x0: -frame, y0: t - H - frame, x1: W + frame, y1: t + frame, color: .black, lineWidth: 2))
-      for (j, index) in ranking[i].enumerated() {
-        place(try image(database, index: index), column: j + 1)
+      for j in ranking[i].indices {
+        place(results[i][j], column: j + 1)
         let l = left(column: j + 1)
         rectangles.append(Rectangle(x0: l - frame, y0: t - H - frame, x1: l + W + frame, y1: t + frame,
                                     color: relevant[i][j] ? .relevant : .irrelevant, lineWidth: 3))
@@ -87,5 +98,13 @@ extension Figure {
       for ch in 0..<c { for i in 0..<plane { pixels[i * c + ch] = p[base + ch * plane + i] } }
     }
     return try Image(width: w, height: h, channels: c, pixels: pixels)
+  }
+}
+
+extension Image {
+  /// The image with values mapped linearly from [lo, hi] to [0, 1].
+  func rescaled(from lo: Float, to hi: Float) throws -> Image {
+    let span = hi - lo
+    return try Image(width: width, height: height, channels: channels, pixels: pixels.map { ($0 - lo) / span })
   }
 }

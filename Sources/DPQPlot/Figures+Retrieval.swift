@@ -83,7 +83,10 @@ extension Figure {
       throw PlotError.invalidArgument(function: function, reason: "N must be positive on a log scale")
     }
     let series = try methodCurves(curves.map { ($0.method, $0.bits, $0.n.map(Double.init), $0.precision) }, function: function)
-    let panel = Panel(x: Axis(label: "N (number of results)", logBase: logScaleN ? 10 : nil),
+    // The axis ends at the data (a log axis would otherwise run on to the next power of 10).
+    let ns = curves.flatMap(\.n)
+    let panel = Panel(x: Axis(label: "N (number of results)", minimum: ns.min().map(Double.init),
+                              maximum: ns.max().map(Double.init), logBase: logScaleN ? 10 : nil),
                       y: Axis(label: "precision", minimum: 0), series: series,
                       legend: series.count > 6 ? .outsideRight : .topRight)
     return Figure(title: title, panels: [panel], width: series.count > 6 ? 960 : 800)

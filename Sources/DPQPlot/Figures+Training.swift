@@ -42,7 +42,7 @@ extension Figure {
                                    pointType: 5, pointSize: 0.6, onSecondYAxis: onSecond))
     }
 
-    let epochAxis = Axis(label: "epoch")
+    let epochAxis = Axis(label: "epoch", tics: Axis.wholeTics(try (losses + accuracies).flatMap { try xs($0.name, $0.values.count) }))
     let lossAxis = Axis(label: "loss", logBase: logScaleLoss ? 10 : nil)
     if losses.isEmpty {
       return Figure(title: title, panels: [Panel(x: epochAxis, y: accuracyAxis, series: accuracySeries, legend: .below)])
@@ -56,5 +56,15 @@ extension Figure {
                   panels: [Panel(title: "losses", x: epochAxis, y: lossAxis, series: lossSeries, legend: .outsideRight),
                            Panel(title: "accuracy", x: epochAxis, y: accuracyAxis, series: accuracySeries, legend: .outsideRight)],
                   columns: 1, width: 860, height: 900)
+  }
+}
+
+extension Axis {
+  /// A tic at each value when the values are a few whole numbers (epochs, steps), so gnuplot does
+  /// not label 1.5, 2.5 in between; nil (gnuplot's own tics) otherwise.
+  public static func wholeTics(_ values: [Double], atMost limit: Int = 15) -> [Tic]? {
+    let distinct = Set(values).sorted()
+    guard !distinct.isEmpty, distinct.count <= limit, distinct.allSatisfy({ $0 == $0.rounded() }) else { return nil }
+    return distinct.map { Tic($0) }
   }
 }

@@ -51,9 +51,10 @@ public enum Palette {
     "aq": Color(0xe69f00), "lsq": Color(0x56b4e9), "itq": Color(0x999999), "sh": Color(0xf0e442),
   ]
 
-  /// Colours for methods without a fixed one, handed out in order of appearance.
+  /// Colours for methods without a fixed one, handed out in order of appearance (neighbours in
+  /// the list differ in hue and lightness, so two extra methods on one plot stay apart).
   static let extraMethodColors: [Color] = [
-    Color(0x332288), Color(0x882255), Color(0x117733), Color(0x44aa99), Color(0xaa4499), Color(0x999933),
+    Color(0x332288), Color(0x44aa99), Color(0x882255), Color(0x999933), Color(0x117733), Color(0xaa4499),
   ]
 
   /// A colour per method name for one figure: known methods get their fixed colour, others the

@@ -184,18 +184,19 @@ enum EvaluationBindings {
 
   static func registerExperiment(into r: inout BuiltinRegistry) {
     r.add("experiment", family: family,
-          [Parameter("protocol", .string, default: .string("fm-small")), .keyword("epochs", .integer, default: .number(30)),
+          [Parameter("protocol", .string, default: .string("fm-small")), .keyword("epochs", .optional(.integer), default: .nilValue),
            .keyword("seed", .integer, default: .number(7)), .keyword("baselines", .bool, default: .bool(true)),
            .keyword("augment", .integer, default: .number(2)), .keyword("opq_iterations", .integer, default: .number(10)),
-           .keyword("batch", .integer, default: .number(128)), .keyword("dir", .optional(.string), default: .nilValue)],
+           .keyword("batch", .integer, default: .number(128)), .keyword("dir", .optional(.string), default: .nilValue),
+           .keyword("json", .optional(.string), default: .nilValue)],
           returns: "experiment", summary: "Runs the reference experiment (DPQ against PQ, OPQ, RQ and PQ on pixels) and returns its table.",
-          doc: "`protocol`: \"fm5k\", \"fm-full\" or \"fm-small\" (1,000 training images, 200 queries, a 5,000-image database). Steps are reported through the progress reporter; a stop request ends the run early.",
+          doc: "`protocol`: \"fm5k\", \"fm-full\" or \"fm-small\" (1,000 training images, 200 queries, a 5,000-image database). `epochs:` nil trains for the trainer's default, as `dpq experiment` does. `json:` writes the results to that file as `dpq experiment --json` does. The result keeps the trained model (`ex.model`), the normalised split it saw (`ex.split`), and DPQ's index and evaluation (`ex.index`, `ex.evaluation`) for further plots. Steps are reported through the progress reporter; a stop request ends the run early.",
           example: "# ex = experiment(\"fm-small\", epochs: 2)   (about a minute)\n# ex.map[\"DPQ\"][\"32\"]\nhelp(\"experiment\")") { a in
       var o = ReferenceExperiment.Options()
       let name = try a.choice("protocol", ReferenceExperiment.ProtocolName.allCases.map(\.rawValue))
       o.protocolName = ReferenceExperiment.ProtocolName(rawValue: name) ?? .fmSmall
       o.seed = try a.seed()
-      o.training.epochs = try a.integer("epochs")
+      if let epochs = try a.optionalInteger("epochs") { o.training.epochs = epochs }
       o.training.batchSize = try a.positive("batch")
       o.training.seed = o.seed
       o.baselines = try a.bool("baselines")
@@ -206,9 +207,15 @@ enum EvaluationBindings {
       let reporter = a.interpreter.bindingSettings.progress
       run.report = { reporter?.message($0) }
       run.shouldStop = a.shouldStop
-      let result = try run.run()
+      let (result, artifacts) = try run.runKeepingArtifacts()
       try a.stopIfRequested()
-      return .host(ExperimentObject(result))
+      if a.has("json") {
+        let path = try a.string("json")
+        do { try ReferenceExperiment.writeJSON(result, options: o, to: path) } catch {
+          throw ScriptError.failure("experiment: cannot write \(path): \(error)")
+        }
+      }
+      return .host(ExperimentObject(result, artifacts: artifacts))
     }
     let ex = "# ex = experiment(\"fm-small\", epochs: 1)\n"
     r.property("rows", of: ExperimentObject.self, family: family, returns: "list",
@@ -233,5 +240,25 @@ enum EvaluationBindings {
                summary: "The DPQ classifier's accuracy on the queries.", example: ex + "help(\"experiment.accuracy\")") { .number($0.result.testAccuracy) }
     r.property("bits", of: ExperimentObject.self, family: family, returns: "list",
                summary: "The code lengths of the table.", example: ex + "help(\"experiment.bits\")") { .ints($0.result.bits) }
+    r.property("model", of: ExperimentObject.self, family: family, returns: "model",
+               summary: "The trained DPQ model (its training log is `ex.model.log`).",
+               example: ex + "# ex.model.codeword_usage(ex.split.database)\nhelp(\"experiment.model\")") { e in
+      e.model.map { .host($0) } ?? .nilValue
+    }
+    r.property("split", of: ExperimentObject.self, family: family, returns: "split",
+               summary: "The protocol's split, normalised by the training part's statistics: the inputs the model saw.",
+               example: ex + "# ex.model.accuracy(ex.split.query)\nhelp(\"experiment.split\")") { e in
+      e.split.map { .host($0) } ?? .nilValue
+    }
+    r.property("index", of: ExperimentObject.self, family: family, returns: "index",
+               summary: "DPQ's index of the database (ranking by the experiment's search metric), with the database labels and images.",
+               example: ex + "# plot_retrieval(ex.index, ex.split.query, k: 6)\nhelp(\"experiment.index\")") { e in
+      try e.index().map { .host($0) } ?? .nilValue
+    }
+    r.property("evaluation", of: ExperimentObject.self, family: family, returns: "evaluation",
+               summary: "DPQ's evaluation at every code length: mAP@all, P@100 and precision-recall curves.",
+               example: ex + "# plot_pr(ex.evaluation)\nhelp(\"experiment.evaluation\")") { e in
+      e.artifacts.map { .host(EvaluationObject($0.evaluation)) } ?? .nilValue
+    }
   }
 }

@@ -107,10 +107,21 @@ enum PlotBindings {
       figure(try titled(trainingFigure(a.host("log", as: TrainingLogObject.self), logScale: a.bool("log_scale")), a), a)
     }
     r.add("plot_lines", family: family,
-          [Parameter("values"), .keyword("x_label", .string, default: .string("")), .keyword("y_label", .string, default: .string("")), titleParameter],
+          [Parameter("values"), .keyword("x", .any, default: .nilValue), .keyword("x_label", .string, default: .string("")),
+           .keyword("y_label", .string, default: .string("")), titleParameter],
           returns: "figure", summary: "Line plots of numbers: a list or tensor, or a record of named lists (one line each).",
-          example: "plot_lines({train: [0.9, 0.5, 0.3], test: [1.0, 0.7, 0.6]}, x_label: \"epoch\").panels") { a in
+          doc: "`x:` gives the x value of each point (a list or tensor as long as every line; default 0, 1, 2, ...). A few whole x values (epochs) get a tic each.",
+          example: "plot_lines({train: [0.9, 0.5, 0.3], test: [1.0, 0.7, 0.6]}, x: [1, 2, 3], x_label: \"epoch\").panels") { a in
       var f = try linesFigure(a["values"], a, "values")
+      if a.has("x") {
+        let xs = try a.doubles("x")
+        for i in f.panels[0].series.indices {
+          let count = f.panels[0].series[i].y.count
+          guard count == xs.count else { throw a.badArgument("x", "\(xs.count) x values for a line of \(count) values") }
+          f.panels[0].series[i].x = xs
+        }
+      }
+      f.panels[0].x.tics = Axis.wholeTics(f.panels[0].series.flatMap(\.x))
       f.panels[0].x.label = try a.string("x_label")
       f.panels[0].y.label = try a.string("y_label")
       return figure(try titled(f, a), a)
@@ -136,14 +147,26 @@ enum PlotBindings {
       }
     }
     try add(value)
-    // the same method twice (two evaluations of unnamed indexes) gets numbered names
-    var seen: [String: Int] = [:]
-    for i in methods.indices {
-      let name = methods[i].method.isEmpty ? "index" : methods[i].method
-      seen[name, default: 0] += 1
-      methods[i].method = seen[name]! > 1 ? "\(name) \(seen[name]!)" : name
+    // One method evaluated at different code lengths by separate evaluations (PQ trained once per
+    // length) is one line; the same method at the same length twice (two evaluations of unnamed
+    // indexes) gets numbered names.
+    var merged: [(method: String, bits: [Int], map: [Double])] = []
+    for m in methods {
+      let name = m.method.isEmpty ? "index" : m.method
+      if let i = merged.firstIndex(where: { $0.method == name }), Set(merged[i].bits).isDisjoint(with: m.bits) {
+        merged[i].bits += m.bits
+        merged[i].map += m.map
+      } else {
+        merged.append((name, m.bits, m.map))
+      }
     }
-    return try Figure.mapByCodeLength(methods)
+    var seen: [String: Int] = [:]
+    for i in merged.indices {
+      let name = merged[i].method
+      seen[name, default: 0] += 1
+      merged[i].method = seen[name]! > 1 ? "\(name) \(seen[name]!)" : name
+    }
+    return try Figure.mapByCodeLength(merged)
   }
 
   static func mapSeries(_ e: Evaluation) -> (method: String, bits: [Int], map: [Double]) {
@@ -154,6 +177,7 @@ enum PlotBindings {
     let ex = EvaluationBindings.example + "ev = evaluate(ix, d)\n"
     r.add("plot_map", family: family, [Parameter("evaluations"), titleParameter], returns: "figure",
           summary: "mAP against code length, one line per method (evaluations, a comparison or an experiment).",
+          doc: "Evaluations of one method at different code lengths (PQ trained once per length, each evaluated at its own length) join into one line; the same method at the same length twice gets a numbered name.",
           example: ex + "plot_map([ev]).panels") { a in
       figure(try titled(mapFigure(a["evaluations"], a), a), a)
     }

@@ -9,19 +9,23 @@ extension DPQBindings {
   // MARK: train
 
   static func registerTraining(into r: inout BuiltinRegistry) {
+    // The defaults are the trainer's own (DPQTrainingOptions), so `train` trains as `dpq experiment` does.
+    let d = DPQTrainingOptions()
     r.add("train", family: family,
           [Parameter("model", modelType), Parameter("data", .oneOf([DataBindings.datasetType, .host(SplitObject.scriptType)])),
-           .keyword("epochs", .integer, default: .number(30)), .keyword("batch", .integer, default: .number(128)),
-           .keyword("mode", .string, default: .string("two_stage")), .keyword("warmup", .optional(.integer), default: .nilValue),
-           .keyword("init", .string, default: .string("kmeans")), .keyword("lr", .number, default: .number(0.01)),
-           .keyword("momentum", .number, default: .number(0.9)), .keyword("weight_decay", .number, default: .number(5e-4)),
-           .keyword("codebook_lr", .number, default: .number(0.001)), .keyword("end_to_end", .bool, default: .bool(true)),
+           .keyword("epochs", .integer, default: .int(d.epochs)), .keyword("batch", .integer, default: .int(d.batchSize)),
+           .keyword("mode", .string, default: .string(d.mode.rawValue)), .keyword("warmup", .optional(.integer), default: .nilValue),
+           .keyword("init", .string, default: .string(d.codebookInitialisation.rawValue)),
+           .keyword("lr", .number, default: .float(d.networkLearningRate)),
+           .keyword("momentum", .number, default: .float(d.momentum)), .keyword("weight_decay", .number, default: .float(d.weightDecay)),
+           .keyword("codebook_lr", .number, default: .float(d.codebookLearningRate)),
+           .keyword("end_to_end", .bool, default: .bool(d.quantizationReachesNetwork)),
            .keyword("augment", .integer, default: .number(0)), .keyword("flip", .bool, default: .bool(false)),
            .keyword("seed", .integer, default: .number(0)), .keyword("clip", .optional(.number), default: .nilValue),
            .keyword("checkpoint", .optional(.string), default: .nilValue), .keyword("checkpoint_every", .integer, default: .number(1)),
            .keyword("resume", .optional(.string), default: .nilValue)],
           returns: "training_log", summary: "Trains a DPQ model on a dataset (or a split's training part) and returns the per-epoch log.",
-          doc: "`mode:` \"two_stage\" (classification only for `warmup` epochs, half by default, then network and codebooks) or \"end_to_end\" (one warm-up epoch). `init:` \"kmeans\" starts the codebooks by residual k-means when stage 2 begins, \"random\" keeps N(0, 0.01^2). The network uses SGD (`lr`, `momentum`, `weight_decay`, cosine decay), the codebooks Adam (`codebook_lr`). `end_to_end: false` keeps the quantization losses from reaching the network. `augment:` shifts training images by up to that many pixels (`flip:` mirrors them too). Progress goes to the host's progress reporter; a stop request (Ctrl-C) ends training after the current batch and keeps the model as trained so far. `clip:` scales the gradients to at most this global L2 norm before each step. A NaN or infinite loss, gradient or parameter stops training with an error naming the epoch, batch and term; the model keeps the parameters of the last good step. `checkpoint:` writes a checkpoint file (model, optimizer states, generators, log) every `checkpoint_every` epochs and at the end, replacing it atomically; `resume:` continues from such a file with the same `epochs`, `batch`, `seed` and `mode`, so an interrupted run finishes as if it had never stopped.",
+          doc: "`mode:` \"two_stage\" (classification only for `warmup` epochs, half by default, then network and codebooks) or \"end_to_end\" (one warm-up epoch). `init:` \"kmeans\" starts the codebooks by residual k-means when stage 2 begins, \"random\" keeps N(0, 0.01^2). The network uses SGD (`lr`, `momentum`, `weight_decay`, cosine decay), the codebooks Adam (`codebook_lr`). `end_to_end: true` lets the quantization losses reach the network too (off by default: on FM-5k it collapsed block 1, docs/dpq.md). The defaults are those of `dpq experiment`. `augment:` shifts training images by up to that many pixels (`flip:` mirrors them too). Progress goes to the host's progress reporter; a stop request (Ctrl-C) ends training after the current batch and keeps the model as trained so far. `clip:` scales the gradients to at most this global L2 norm before each step. A NaN or infinite loss, gradient or parameter stops training with an error naming the epoch, batch and term; the model keeps the parameters of the last good step. `checkpoint:` writes a checkpoint file (model, optimizer states, generators, log) every `checkpoint_every` epochs and at the end, replacing it atomically; `resume:` continues from such a file with the same `epochs`, `batch`, `seed` and `mode`, so an interrupted run finishes as if it had never stopped.",
           example: exampleModel + "log = train(m, d, epochs: 2, batch: 32)\nlog.epochs\nlog.stage") { a in
       let m = try a.host("model", as: ModelObject.self)
       let data: LabelledDataset

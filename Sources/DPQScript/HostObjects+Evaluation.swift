@@ -78,8 +78,28 @@ final class ComparisonObject: ScriptHost {
 final class ExperimentObject: ScriptHost {
   static let scriptType = "experiment"
   let result: ReferenceExperiment.Result
+  /// The trained model, normalised split and DPQ's index and evaluation (nil for a result made
+  /// without them).
+  let artifacts: ReferenceExperiment.Artifacts?
+  /// The model, split and index as script values, made once so that `ex.model` is one object.
+  private(set) lazy var model: ModelObject? = artifacts.map { a in
+    let m = ModelObject(a.model)
+    m.log = TrainingLogObject(result.log, requested: result.log.count, stopped: false)
+    return m
+  }
+  private(set) lazy var split: SplitObject? = artifacts.map { SplitObject($0.split) }
 
-  init(_ result: ReferenceExperiment.Result) { self.result = result }
+  init(_ result: ReferenceExperiment.Result, artifacts: ReferenceExperiment.Artifacts? = nil) {
+    self.result = result
+    self.artifacts = artifacts
+  }
+
+  /// DPQ's database index as a script index: model encoder, database labels and images.
+  func index() throws -> IndexObject? {
+    guard let a = artifacts, let split else { return nil }
+    let database = split.part("database").data
+    return IndexObject(a.index, encoder: .model(a.model), labels: try EvaluationBindings.labelSets(database), items: database)
+  }
 
   var description: String {
     var rows = [["method"] + result.bits.map { "mAP \($0)b" } + ["P@100 \(result.bits.last ?? 0)b", "train s", "encode/s", "query/s"]]

@@ -100,6 +100,39 @@ import Testing
     try renderPNGAndSVG(figure, name: "retrieval-rgb")
   }
 
+  /// Normalised images (values outside [0, 1]) are mapped to [0, 1] together, keeping their order.
+  @Test func retrievalGridRescalesNormalisedImages() throws {
+    let database = try Synthetic.images(count: 6, channels: 1, size: 8) * 4 - 2
+    let query = try database.slice(axis: 0, range: 0..<1)
+    let figure = try Figure.retrievalGrid(queries: query, database: database, ranking: [[0, 1, 2]], relevant: [[true, false, true]])
+    let images = figure.panels[0].series.compactMap { s -> Image? in if case .image(let i) = s.style { return i } else { return nil } }
+    #expect(images.count == 4)
+    let pixels = images.flatMap(\.pixels)
+    #expect(pixels.min() == 0 && pixels.max() == 1)
+    // the query (database item 0) and its first result are the same image
+    #expect(images[0] == images[1])
+    // brightness order is kept: the brightest input pixel is the one mapped to 1
+    let raw = try Figure.image(database, index: 0).pixels
+    let brightest = raw.indices.max { raw[$0] < raw[$1] } ?? 0
+    #expect(images[0].pixels[brightest] == images[0].pixels.max())
+  }
+
+  @Test func precisionAtNAxisEndsAtTheData() throws {
+    let curves = Synthetic.precisionAtN()
+    let figure = try Figure.precisionAtN(curves, logScaleN: true)
+    let ns = curves.flatMap(\.n)
+    #expect(figure.panels[0].x.minimum == Double(ns.min() ?? 0))
+    #expect(figure.panels[0].x.maximum == Double(ns.max() ?? 0))
+  }
+
+  @Test func fewEpochsGetWholeTics() throws {
+    let short = Synthetic.trainingLog(epochs: 3)
+    let few = try Figure.trainingCurves(losses: short.losses, accuracies: short.accuracies)
+    #expect(few.panels[0].x.tics?.map(\.value) == [1, 2, 3])
+    let long = Synthetic.trainingLog(epochs: 30)
+    #expect(try Figure.trainingCurves(losses: long.losses, accuracies: long.accuracies).panels[0].x.tics == nil)
+  }
+
   @Test func retrievalGridRejectsBadIndices() throws {
     let database = try Synthetic.images(count: 3, channels: 1, size: 8)
     #expect(throws: PlotError.self) {

@@ -13,6 +13,7 @@ set style line 100 lc rgb '#dddddd' lw 1 dt 1
 set grid back ls 100
 set title 'Training curves' font ',12'
 set xlabel 'epoch'
+set xtics ('1' 1, '2' 2, '3' 3, '4' 4, '5' 5)
 set ylabel 'loss'
 set ytics nomirror
 set y2tics
