@@ -38,6 +38,10 @@ public final class Interpreter {
   public var tensorPrintOptions = TensorPrintOptions()
   /// Where `load` resolves paths when the calling code has no file (the REPL).
   public var workingDirectory: String? = nil
+  /// What `args()` returns: the script's command-line arguments (the host sets them).
+  public var arguments: [String] = []
+  /// What `env(name)` reads; the process's environment unless the host replaces it.
+  public var environment: [String: String] = ProcessInfo.processInfo.environment
   /// When the session started, for `clock()`.
   public let startTime = Date()
 

@@ -23,6 +23,18 @@ public final class ScriptSession {
     set { interpreter.shouldStop = newValue }
   }
 
+  /// What `args()` returns.
+  public var arguments: [String] {
+    get { interpreter.arguments }
+    set { interpreter.arguments = newValue }
+  }
+
+  /// What `env(name)` reads (the process's environment by default).
+  public var environment: [String: String] {
+    get { interpreter.environment }
+    set { interpreter.environment = newValue }
+  }
+
   /// Maximum loop iterations plus calls per `run`/`evaluate`; nil for none.
   public var stepLimit: Int? {
     get { interpreter.stepLimit }
