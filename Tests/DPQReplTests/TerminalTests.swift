@@ -291,6 +291,27 @@ final class TerminalSession {
     #expect(after.hasSuffix("\n[\"evaluation\", \"index\", 60000]\ndpq>"))
   }
 
+  @Test func ctrlCStopsASearchAndKeepsTheQueriesDone() throws {
+    guard let (t, s) = try interrupt(
+      ["d = blobs(n: 60000, classes: 10, dim: 32, seed: 1);", "q = pq(d, subspaces: 4, codewords: 16, iterations: 5);",
+       "ix = q.index(d);"],
+      work: "r = ix.search(d, k: 100)", started: { $0.hasSuffix("dpq> r = ix.search(d, k: 100)") }, delay: 1.0) else { return }
+    #expect(s.contains("search stopped by request after "))
+    #expect(s.contains(" of 60000 queries; ans holds their results\n"))
+    let after = try t.run("[type(ans), len(ix.search(d[0:2], k: 3).ids)]")
+    #expect(after.hasSuffix("\n[\"search_result\", 2]\ndpq>"))
+  }
+
+  @Test func ctrlCStopsEncodingByTheNetwork() throws {
+    guard let (t, s) = try interrupt(
+      ["d = dataset(rand([20000, 1, 28, 28], seed: 1), map(range(20000), fn(i) => i % 10));", "m = dpq(seed: 1);"],
+      // the progress bar below the entry shows that the work has started
+      work: "codes = m.encode(d)", started: { $0.contains("dpq> codes = m.encode(d)\n") }, delay: 1.0) else { return }
+    #expect(s.contains("features: stopped after "))
+    let after = try t.run("[m.encode(d[0:3]).count, d.count]")
+    #expect(after.hasSuffix("\n[3, 20000]\ndpq>"))
+  }
+
   @Test func ctrlCStopsATSNEPlot() throws {
     guard let (t, _) = try interrupt(
       ["d = blobs(n: 1500, classes: 3, dim: 8, seed: 1);"],
