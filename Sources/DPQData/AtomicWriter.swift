@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -49,8 +50,29 @@ struct AtomicWriter {
 
   mutating func write(_ text: String) throws { try write(Array(text.utf8)) }
 
+  // MARK: failure injection (tests)
+
+  private static let injectionLock = NSLock()
+  private static var injected: [String: Int32] = [:]
+
+  /// Makes the next writes of `path` fail at flush time with `errno` (nil: stop), so tests reach
+  /// the failure path without a full disk.
+  static func injectFailure(path: String, errno code: Int32?) {
+    injectionLock.lock(); defer { injectionLock.unlock() }
+    injected[path] = code
+  }
+
+  private static func injectedFailure(_ path: String) -> Int32? {
+    injectionLock.lock(); defer { injectionLock.unlock() }
+    return injected[path]
+  }
+
   /// Flushes, closes and renames; on failure removes the temporary file.
   private func commit() throws {
+    if let code = AtomicWriter.injectedFailure(path) {
+      abandon()
+      throw DataError.writeFailed(path: path, reason: systemError(code))
+    }
     guard fflush(file) == 0, fsync(fileno(file)) == 0 else {
       let e = errno
       abandon()

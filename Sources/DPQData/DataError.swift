@@ -36,6 +36,10 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
   case invalidArgument(op: String, reason: String)
   /// Writing a file failed; nothing is left at `path` (writes go through a temporary file).
   case writeFailed(path: String, reason: String)
+  /// A file of named arrays (safetensors) has no array called `name`.
+  case missingEntry(path: String, name: String)
+  /// The array `name` of a file of named arrays has the wrong type, shape or size.
+  case badEntry(path: String, name: String, reason: String)
 
   public var description: String {
     switch self {
@@ -74,6 +78,10 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
       return "\(op): \(reason)"
     case let .writeFailed(path, reason):
       return "\(path): cannot write: \(reason)"
+    case let .missingEntry(path, name):
+      return "\(path): has no tensor named '\(name)'"
+    case let .badEntry(path, name, reason):
+      return "\(path): tensor '\(name)': \(reason)"
     }
   }
 }

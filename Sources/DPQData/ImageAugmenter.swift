@@ -25,6 +25,17 @@ public final class ImageAugmenter {
   }
 
   /// The augmented batch; each image gets its own shift (and flip), drawn in batch order.
+  /// The generator's state, so a training checkpoint continues the same shifts and flips.
+  public var generatorState: [UInt64] { rng.state }
+
+  /// Continues from `state` (as `generatorState` returned it).
+  public func restoreGenerator(state: [UInt64]) throws {
+    guard let g = RandomGenerator(state: state) else {
+      throw DataError.invalidArgument(op: "ImageAugmenter", reason: "not a generator state: \(state)")
+    }
+    rng = g
+  }
+
   public func callAsFunction(_ images: Tensor) throws -> Tensor {
     guard images.rank == 4 else {
       throw DataError.invalidArgument(op: "ImageAugmenter", reason: "expected images [n, c, h, w], got shape \(shapeString(images.shape))")

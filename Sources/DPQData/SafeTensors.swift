@@ -63,27 +63,6 @@ public struct SafeTensors {
   public func entry(_ name: String) -> Entry? { entries.first { $0.name == name } }
 }
 
-/// Why a safetensors file was refused; every case names the file.
-public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
-  case unreadable(path: String, reason: String)
-  case truncated(path: String, reason: String)
-  case badHeader(path: String, reason: String)
-  case missing(path: String, name: String)
-  case mismatch(path: String, name: String, reason: String)
-  case writeFailed(path: String, reason: String)
-
-  public var description: String {
-    switch self {
-    case let .unreadable(p, r): return "\(p): cannot read: \(r)"
-    case let .truncated(p, r): return "\(p): truncated: \(r)"
-    case let .badHeader(p, r): return "\(p): not a valid safetensors file: \(r)"
-    case let .missing(p, n): return "\(p): has no tensor named '\(n)'"
-    case let .mismatch(p, n, r): return "\(p): tensor '\(n)': \(r)"
-    case let .writeFailed(p, r): return "\(p): cannot write: \(r)"
-    }
-  }
-}
-
 extension SafeTensors {
   /// Largest JSON header accepted (the reference implementation uses 100 MB).
   static let maxHeaderBytes = 100_000_000
@@ -112,14 +91,15 @@ extension SafeTensors {
   /// leaves a half-written file in place of an earlier good one.
   public func write(to path: String) throws {
     let bytes = try encoded()
-    try AtomicFile.write(bytes, to: path)
+    try AtomicWriter.write(path) { try $0.write(bytes) }
   }
 
   /// Reads and validates a file: header length within the file, JSON well-formed, every tensor's
   /// dtype known, its byte range inside the data section and equal to its shape's size.
   public static func read(_ path: String) throws -> SafeTensors {
     guard let data = FileManager.default.contents(atPath: path) else {
-      throw SafeTensorsError.unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied or not a file" : "no such file")
+      if !FileManager.default.fileExists(atPath: path) { throw DataError.missing(path: path, hint: "") }
+      throw DataError.unreadable(path: path, reason: "permission denied or not a file")
     }
     return try decode([UInt8](data), path: path)
   }
@@ -127,26 +107,26 @@ extension SafeTensors {
   /// Parses safetensors bytes; `path` only names the source in errors.
   public static func decode(_ bytes: [UInt8], path: String) throws -> SafeTensors {
     guard bytes.count >= 8 else {
-      throw SafeTensorsError.truncated(path: path, reason: "\(bytes.count) bytes, fewer than the 8-byte header length")
+      throw DataError.truncated(path: path, expected: 8, actual: bytes.count, detail: "a safetensors file starts with an 8-byte header length", decompressed: false)
     }
     var headerLength: UInt64 = 0
     for i in (0..<8).reversed() { headerLength = headerLength << 8 | UInt64(bytes[i]) }
     guard headerLength <= UInt64(maxHeaderBytes) else {
-      throw SafeTensorsError.badHeader(path: path, reason: "header length \(headerLength) exceeds \(maxHeaderBytes) bytes")
+      throw DataError.badHeader(path: path, reason: "not a safetensors file: its header length \(headerLength) exceeds \(maxHeaderBytes) bytes")
     }
     guard 8 + Int(headerLength) <= bytes.count else {
-      throw SafeTensorsError.truncated(path: path, reason: "header says \(headerLength) bytes of JSON but the file has \(bytes.count - 8) after the length")
+      throw DataError.truncated(path: path, expected: 8 + Int(headerLength), actual: bytes.count, detail: "the header length says \(headerLength) bytes of JSON", decompressed: false)
     }
     let dataStart = 8 + Int(headerLength)
     let json = Data(bytes[8..<dataStart])
     guard let object = try? JSONSerialization.jsonObject(with: json), let header = object as? [String: Any] else {
-      throw SafeTensorsError.badHeader(path: path, reason: "header is not a JSON object")
+      throw DataError.badHeader(path: path, reason: "not a safetensors file: the header is not a JSON object")
     }
     var metadata: [String: String] = [:]
     if let meta = header["__metadata__"] {
-      guard let m = meta as? [String: Any] else { throw SafeTensorsError.badHeader(path: path, reason: "__metadata__ is not an object") }
+      guard let m = meta as? [String: Any] else { throw DataError.badHeader(path: path, reason: "__metadata__ is not an object") }
       for (k, v) in m {
-        guard let s = v as? String else { throw SafeTensorsError.badHeader(path: path, reason: "__metadata__ value for '\(k)' is not a string") }
+        guard let s = v as? String else { throw DataError.badHeader(path: path, reason: "__metadata__ value for '\(k)' is not a string") }
         metadata[k] = s
       }
     }
@@ -155,30 +135,30 @@ extension SafeTensors {
     for (name, value) in header where name != "__metadata__" {
       guard let info = value as? [String: Any], let dt = info["dtype"] as? String,
             let shapeAny = info["shape"] as? [Any], let offsAny = info["data_offsets"] as? [Any] else {
-        throw SafeTensorsError.badHeader(path: path, reason: "entry '\(name)' lacks dtype, shape or data_offsets")
+        throw DataError.badHeader(path: path, reason: "entry '\(name)' lacks dtype, shape or data_offsets")
       }
       guard let dtype = DType(rawValue: dt) else {
-        throw SafeTensorsError.mismatch(path: path, name: name, reason: "unsupported dtype \(dt) (dpq reads \(DType.allCases.map(\.rawValue).joined(separator: ", ")))")
+        throw DataError.badEntry(path: path, name: name, reason: "unsupported dtype \(dt) (dpq reads \(DType.allCases.map(\.rawValue).joined(separator: ", ")))")
       }
       let shape = shapeAny.compactMap { ($0 as? NSNumber)?.intValue }
       let offs = offsAny.compactMap { ($0 as? NSNumber)?.intValue }
       guard shape.count == shapeAny.count, shape.allSatisfy({ $0 >= 0 }), offs.count == 2 else {
-        throw SafeTensorsError.badHeader(path: path, reason: "entry '\(name)' has a malformed shape or data_offsets")
+        throw DataError.badHeader(path: path, reason: "entry '\(name)' has a malformed shape or data_offsets")
       }
       var elements = 1
       for d in shape {
         let (p, o) = elements.multipliedReportingOverflow(by: d)
         guard !o, p <= Tensor.maxElements else {
-          throw SafeTensorsError.mismatch(path: path, name: name, reason: "shape \(shape) is too large")
+          throw DataError.badEntry(path: path, name: name, reason: "shape \(shape) is too large")
         }
         elements = p
       }
       let (begin, end) = (offs[0], offs[1])
       guard begin >= 0, end >= begin, end <= dataLength else {
-        throw SafeTensorsError.truncated(path: path, reason: "tensor '\(name)' spans bytes \(begin)..<\(end) but the data section has \(dataLength)")
+        throw DataError.truncated(path: path, expected: dataStart + max(begin, end), actual: bytes.count, detail: "tensor '\(name)' spans bytes \(begin)..<\(end) of the data section", decompressed: false)
       }
       guard end - begin == elements * dtype.byteCount else {
-        throw SafeTensorsError.mismatch(path: path, name: name, reason: "shape \(shape) of \(dt) needs \(elements * dtype.byteCount) bytes, header gives \(end - begin)")
+        throw DataError.badEntry(path: path, name: name, reason: "shape \(shape) of \(dt) needs \(elements * dtype.byteCount) bytes, header gives \(end - begin)")
       }
       entries.append((begin, Entry(name: name, dtype: dtype, shape: shape,
                                    bytes: Array(bytes[(dataStart + begin)..<(dataStart + end)]))))
@@ -189,9 +169,9 @@ extension SafeTensors {
 
   /// The named Float32 tensor, checked against an expected shape when one is given.
   public func tensor(_ name: String, shape expected: [Int]? = nil, path: String = "safetensors") throws -> Tensor {
-    guard let e = entry(name) else { throw SafeTensorsError.missing(path: path, name: name) }
+    guard let e = entry(name) else { throw DataError.missingEntry(path: path, name: name) }
     if let expected, expected != e.shape {
-      throw SafeTensorsError.mismatch(path: path, name: name, reason: "shape \(e.shape), expected \(expected)")
+      throw DataError.badEntry(path: path, name: name, reason: "shape \(e.shape), expected \(expected)")
     }
     let count = e.shape.reduce(1, *)
     var values = [Float](repeating: 0, count: count)
@@ -201,17 +181,17 @@ extension SafeTensors {
     case .float64:
       e.bytes.withUnsafeBytes { raw in for i in 0..<count { values[i] = Float(raw.loadUnaligned(fromByteOffset: i * 8, as: Double.self)) } }
     default:
-      throw SafeTensorsError.mismatch(path: path, name: name, reason: "dtype \(e.dtype.rawValue), expected F32")
+      throw DataError.badEntry(path: path, name: name, reason: "dtype \(e.dtype.rawValue), expected F32")
     }
     return try Tensor(shape: e.shape, scalars: values)
   }
 
   /// The named integer array (any integer dtype) as Ints.
   public func integers(_ name: String, path: String = "safetensors") throws -> (values: [Int], shape: [Int]) {
-    guard let e = entry(name) else { throw SafeTensorsError.missing(path: path, name: name) }
+    guard let e = entry(name) else { throw DataError.missingEntry(path: path, name: name) }
     let w = e.dtype.byteCount
     guard [DType.uint8, .uint16, .int32, .int64].contains(e.dtype) else {
-      throw SafeTensorsError.mismatch(path: path, name: name, reason: "dtype \(e.dtype.rawValue), expected an integer type")
+      throw DataError.badEntry(path: path, name: name, reason: "dtype \(e.dtype.rawValue), expected an integer type")
     }
     let signed = e.dtype == .int32 || e.dtype == .int64
     let n = e.shape.reduce(1, *)
@@ -223,37 +203,5 @@ extension SafeTensors {
       out[i] = Int(Int64(bitPattern: x))
     }
     return (out, e.shape)
-  }
-}
-
-/// Atomic file replacement: write a temporary file in the same directory, flush it, rename it
-/// over the target. Either the old file or the complete new one exists at every moment.
-public enum AtomicFile {
-  public static func write(_ bytes: [UInt8], to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let dir = url.deletingLastPathComponent().path
-    let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())"
-    let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    guard fd >= 0 else { throw SafeTensorsError.writeFailed(path: path, reason: String(cString: strerror(errno))) }
-    var written = 0
-    let ok: Bool = bytes.withUnsafeBytes { raw in
-      while written < raw.count {
-        let r = Foundation.write(fd, raw.baseAddress! + written, raw.count - written)
-        if r <= 0 { return false }
-        written += r
-      }
-      return fsync(fd) == 0
-    }
-    let err = errno
-    close(fd)
-    guard ok else {
-      unlink(tmp)
-      throw SafeTensorsError.writeFailed(path: path, reason: String(cString: strerror(err)))
-    }
-    guard rename(tmp, path) == 0 else {
-      let e = errno
-      unlink(tmp)
-      throw SafeTensorsError.writeFailed(path: path, reason: String(cString: strerror(e)))
-    }
   }
 }

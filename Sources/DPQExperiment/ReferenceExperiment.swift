@@ -32,6 +32,8 @@ public struct ReferenceExperiment {
     /// OPQ outer iterations (each trains a PQ).
     public var opqIterations = 10
     public var dataDirectory = FashionMNIST.defaultDirectory
+    /// A training checkpoint to continue from (written with `training.checkpointPath`).
+    public var resumePath: String? = nil
     public init() {}
 
     /// The metric DPQ's index ranks by.
@@ -120,8 +122,9 @@ public struct ReferenceExperiment {
     let trainer = try DPQTrainer(model: model, options: o.training)
     if o.augmentShift > 0 || o.horizontalFlip {
       let augmenter = try ImageAugmenter(maxShift: o.augmentShift, horizontalFlip: o.horizontalFlip, seed: o.seed &+ 99)
-      trainer.batchTransform = { batch, _ in try augmenter(batch) }
+      trainer.augmenter = augmenter
     }
+    if let path = o.resumePath { try trainer.resume(from: path) }
     let tTrain = Date()
     try trainer.fit(inputs: trainX, labels: train.labels, onEpoch: { line in
       self.report(ReferenceExperiment.format(line))

@@ -16,6 +16,17 @@ public final class Dropout: Module {
     super.init()
   }
 
+  /// The mask generator's state, so a checkpoint continues the same masks.
+  public var generatorState: [UInt64] { generator.state }
+
+  /// Continues the masks from `state` (as `generatorState` returned it).
+  public func restoreGenerator(state: [UInt64]) throws {
+    guard let g = RandomGenerator(state: state) else {
+      throw NNError.invalidArgument(op: "Dropout", reason: "not a generator state: \(state)")
+    }
+    generator = g
+  }
+
   public override func forward(_ x: Tensor) throws -> Tensor {
     guard isTraining, probability > 0 else { return x }
     let keep = 1 - probability, scale = 1 / keep

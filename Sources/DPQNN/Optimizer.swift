@@ -43,6 +43,9 @@ public final class OptimizerState {
     return Tensor(shape: shape) { o in for j in 0..<o.count { o[j] = p[j] } }
   }
 
+  /// How many slots are in use.
+  var slotCount: Int { slots.count }
+
   deinit { for p in slots { p.deallocate() } }
 }
 
@@ -99,4 +102,52 @@ open class Optimizer {
 
   /// Forgets the gradients of every parameter.
   public func zeroGrad() { for p in parameters { p.zeroGrad() } }
+
+  // MARK: state dictionary (checkpoints)
+
+  /// The per-parameter state as named copies, for checkpoints: for the parameter at position `i` of
+  /// `parameters`, `"i.step"` (a one-element tensor) and `"i.slot0"`, `"i.slot1"`, ... in its shape.
+  /// Parameters that have not been updated yet have no entries.
+  public func stateDict() -> [(String, Tensor)] {
+    var out: [(String, Tensor)] = []
+    for (i, p) in parameters.enumerated() {
+      guard let s = states[ObjectIdentifier(p)] else { continue }
+      out.append(("\(i).step", Tensor([Float(s.step)])))
+      for j in 0..<s.slotCount { out.append(("\(i).slot\(j)", s.values(slot: j, shape: p.shape))) }
+    }
+    return out
+  }
+
+  /// Replaces the per-parameter state by `state` (as `stateDict()` returns it, for the same
+  /// parameters in the same order). Nothing changes unless every entry fits.
+  public func loadStateDict(_ state: [(String, Tensor)]) throws {
+    let params = parameters
+    var fresh: [ObjectIdentifier: OptimizerState] = [:]
+    var pending: [(OptimizerState, Int, Tensor)] = []
+    for (key, t) in state {
+      let parts = key.split(separator: ".")
+      guard parts.count == 2, let i = Int(parts[0]), params.indices.contains(i) else {
+        throw NNError.unexpectedKey(key)
+      }
+      let p = params[i]
+      let s = fresh[ObjectIdentifier(p)] ?? OptimizerState(count: p.count)
+      fresh[ObjectIdentifier(p)] = s
+      if parts[1] == "step" {
+        guard t.count == 1, let v = t.scalars.first, v >= 0, v == v.rounded() else {
+          throw NNError.invalidArgument(op: "\(type(of: self)).loadStateDict", reason: "'\(key)' must hold one non-negative whole number")
+        }
+        s.step = Int(v)
+      } else if parts[1].hasPrefix("slot"), let j = Int(parts[1].dropFirst(4)), (0..<8).contains(j) {
+        guard t.shape == p.shape else { throw NNError.stateShapeMismatch(key: key, expected: p.shape, got: t.shape) }
+        pending.append((s, j, t))
+      } else {
+        throw NNError.unexpectedKey(key)
+      }
+    }
+    for (s, j, t) in pending {
+      let slot = s.slot(j)
+      t.withUnsafeBufferPointer { src in for k in 0..<src.count { slot[k] = src[k] } }
+    }
+    states = fresh
+  }
 }

@@ -24,7 +24,7 @@ extension DPQModel {
   /// and every tensor's name and shape; errors name the file and the problem.
   public static func load(from path: String, expecting expected: DPQConfiguration? = nil) throws -> DPQModel {
     let file = try SafeTensors.read(path)
-    func refuse(_ why: String) -> SafeTensorsError { .badHeader(path: path, reason: why) }
+    func refuse(_ why: String) -> DataError { .badHeader(path: path, reason: why) }
     guard file.metadata["format"] == fileFormat else {
       throw refuse("not a dpq model file (metadata format is \(file.metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(fileFormat)')")
     }
@@ -41,15 +41,15 @@ extension DPQModel {
     let model = try DPQModel(config)
     var state: [(String, Tensor)] = []
     for (name, _) in model.stateDict() {
-      guard file.entry(name) != nil else { throw SafeTensorsError.missing(path: path, name: name) }
+      guard file.entry(name) != nil else { throw DataError.missingEntry(path: path, name: name) }
       state.append((name, try file.tensor(name, path: path)))
     }
     let known = Set(state.map(\.0))
     if let extra = file.entries.first(where: { !known.contains($0.name) }) {
-      throw SafeTensorsError.mismatch(path: path, name: extra.name, reason: "not a tensor of this model (configuration: \(config.summary))")
+      throw DataError.badEntry(path: path, name: extra.name, reason: "not a tensor of this model (configuration: \(config.summary))")
     }
     do { try model.loadStateDict(state) } catch {
-      throw SafeTensorsError.mismatch(path: path, name: "state", reason: "\(error)")
+      throw DataError.badEntry(path: path, name: "state", reason: "\(error)")
     }
     model.eval()
     return model

@@ -1,3 +1,4 @@
+import DPQData
 import DPQNN
 import DPQTensor
 import Foundation
@@ -40,6 +41,13 @@ public struct DPQTrainingOptions: Equatable, Sendable {
   /// Label smoothing of the classification loss (single-label data).
   public var labelSmoothing: Float = 0
   public var seed: UInt64 = 0
+  /// Clip the global L2 norm of the gradients (network and codebooks together) to this value before
+  /// each step; nil for no clipping.
+  public var gradientClipNorm: Float? = nil
+  /// Write a checkpoint to `checkpointPath` after every this many epochs; 0 for none.
+  public var checkpointEvery = 0
+  /// Where checkpoints go (one file, replaced atomically each time).
+  public var checkpointPath: String? = nil
 
   public init() {}
 
@@ -51,7 +59,7 @@ public struct DPQTrainingOptions: Equatable, Sendable {
 
 /// One line of the training log: every loss term, accuracy, codeword usage and relative distortion
 /// per block, and throughput.
-public struct DPQEpochLog: Sendable {
+public struct DPQEpochLog: Sendable, Codable, Equatable {
   public let epoch: Int
   /// 1 = classification only, 2 = network and codebooks.
   public let stage: Int
@@ -78,7 +86,10 @@ public final class DPQTrainer {
   /// Transforms each training batch before the forward pass (augmentation); given the batch and a
   /// seeded generator.
   public var batchTransform: ((Tensor, inout RandomGenerator) throws -> Tensor)?
-  public private(set) var log: [DPQEpochLog] = []
+  /// Shifts (and flips) each training batch before `batchTransform`; its generator is part of
+  /// checkpoints, so a resumed run sees the same augmented batches.
+  public var augmenter: ImageAugmenter?
+  public internal(set) var log: [DPQEpochLog] = []
 
   let networkOptimizer: SGD
   let codebookOptimizer: Adam
@@ -91,6 +102,12 @@ public final class DPQTrainer {
     self.options = options
     guard options.epochs >= 0, options.batchSize > 0 else {
       throw QuantizationError.invalidArgument(op: "dpq", reason: "epochs must be >= 0 and batch > 0 (got \(options.epochs), \(options.batchSize))")
+    }
+    if let c = options.gradientClipNorm, !(c > 0 && c.isFinite) {
+      throw QuantizationError.invalidArgument(op: "dpq", reason: "the gradient clipping norm must be positive and finite (got \(c))")
+    }
+    guard options.checkpointEvery >= 0, options.checkpointEvery == 0 || options.checkpointPath != nil else {
+      throw QuantizationError.invalidArgument(op: "dpq", reason: "checkpoints every \(options.checkpointEvery) epochs need a non-negative count and a checkpoint path")
     }
     networkOptimizer = try SGD(groups: [ParameterGroup(parameters: model.networkParameters,
                                                        learningRate: options.networkLearningRate,
@@ -133,10 +150,20 @@ public final class DPQTrainer {
                                     learningRate: lr, onBatch: onBatch, shouldStop: shouldStop) else { break }
       epochsDone += 1
       log.append(line); lines.append(line)
+      if options.checkpointEvery > 0, let path = options.checkpointPath,
+         epochsDone % options.checkpointEvery == 0 || epochsDone == options.epochs {
+        try saveCheckpoint(to: path)
+      }
       onEpoch?(line)
     }
     model.eval()
     return lines
+  }
+
+  /// The error for a non-finite loss, gradient or parameter at `batch` of the current epoch.
+  func diverged(batch: Int, stage: Int, what: String) -> QuantizationError {
+    .trainingDiverged(epoch: epochsDone + 1, batch: batch, stage: stage, what: what,
+                      hint: options.gradientClipNorm == nil ? "lower the learning rate or clip the gradient norm" : "lower the learning rate")
   }
 
   /// Cosine decay of the network rate over all epochs (the released code's step decay did worse in
@@ -185,6 +212,7 @@ public final class DPQTrainer {
       if let stop = shouldStop, stop() { break }
       let idx = Array(order[(b * bs)..<min(n, (b + 1) * bs)])
       var batch = try inputs.indexSelect(axis: 0, indices: idx)
+      if let a = augmenter { batch = try a(batch) }
       if let t = batchTransform { batch = try t(batch, &rng) }
       let y = idx.map { labels[$0] }
       let fwd = try model.forwardAll(batch, quantizationReachesNetwork: options.quantizationReachesNetwork)
@@ -209,14 +237,30 @@ public final class DPQTrainer {
           total = try total + softmaxCrossEntropy(logits: model.network.logits(features: xh), labels: y)
         }
       }
+      // Every term is checked before anything changes, so a blow-up names its source and leaves
+      // the parameters of the last good step in place.
+      var named: [(String, Tensor)] = [("classification loss", cls)]
+      if let t = terms { named += [("soft quantization loss", t.soft), ("hard quantization loss", t.hard), ("joint quantization loss", t.joint)] }
+      named.append(("total loss", total))
+      for (name, term) in named {
+        let v = try term.item()
+        guard v.isFinite else { throw diverged(batch: b + 1, stage: stage, what: "the \(name) became \(v)") }
+      }
+      let totalValue = try total.item()
       model.zeroGrad()
       try total.backward()
-      let totalValue = try total.item()
-      guard totalValue.isFinite else {
-        throw QuantizationError.invalidArgument(op: "train", reason: "training loss became \(totalValue) at epoch \(epochsDone + 1), batch \(b + 1) (stage \(stage)); lower the learning rate")
+      let trained = model.namedParameters().filter { stage == 2 || !$0.0.hasPrefix("codebooks.") }
+      if let (name, p) = trained.first(where: { $0.1.grad.map { !allFinite($0) } ?? false }) {
+        throw diverged(batch: b + 1, stage: stage, what: "the gradient of \(name) (shape \(formatShape(p.shape))) became non-finite")
       }
+      if let maxNorm = options.gradientClipNorm { try clipGradientNorm(trained.map(\.1), maxNorm: maxNorm) }
+      let snapshot = TrainingSnapshot(self)
       try networkOptimizer.step()
       if stage == 2 { try codebookOptimizer.step() }
+      if let (name, _) = trained.first(where: { !allFinite($0.1.value) }) {
+        try snapshot.restore(self)
+        throw diverged(batch: b + 1, stage: stage, what: "the update made \(name) non-finite")
+      }
 
       // bookkeeping for the log, from values this step computed anyway
       let w = Double(idx.count)
@@ -250,5 +294,35 @@ public final class DPQTrainer {
                        codewordUsage: used.map { Float($0.count) / Float(model.codewordCount) },
                        relativeDistortion: errors.map { energy > 0 ? Float($0 / energy) : 1 },
                        imagesPerSecond: s / max(secs, 1e-9), seconds: secs, learningRate: learningRate)
+  }
+}
+
+/// Whether every value of `t` is finite.
+func allFinite(_ t: Tensor) -> Bool {
+  t.withUnsafeBufferPointer { b in
+    // NaN and infinity propagate through the sum; 0 * x keeps the test free of overflow.
+    var acc: Float = 0
+    for v in b { acc += 0 * v }
+    return acc == 0
+  }
+}
+
+/// The parameters, buffers and optimizer states before a step, to undo a step that made a
+/// parameter non-finite.
+struct TrainingSnapshot {
+  let model: [(String, Tensor)]
+  let network: [(String, Tensor)]
+  let codebooks: [(String, Tensor)]
+
+  init(_ trainer: DPQTrainer) {
+    model = trainer.model.stateDict()
+    network = trainer.networkOptimizer.stateDict()
+    codebooks = trainer.codebookOptimizer.stateDict()
+  }
+
+  func restore(_ trainer: DPQTrainer) throws {
+    try trainer.model.loadStateDict(model)
+    try trainer.networkOptimizer.loadStateDict(network)
+    try trainer.codebookOptimizer.loadStateDict(codebooks)
   }
 }

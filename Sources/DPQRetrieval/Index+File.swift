@@ -23,7 +23,7 @@ extension Index {
   /// Reads and validates an index file; errors name the file and what is wrong.
   public static func load(from path: String) throws -> Index {
     let file = try SafeTensors.read(path)
-    func refuse(_ why: String) -> SafeTensorsError { .badHeader(path: path, reason: why) }
+    func refuse(_ why: String) -> DataError { .badHeader(path: path, reason: why) }
     guard file.metadata["format"] == fileFormat else {
       throw refuse("not a dpq index file (metadata format is \(file.metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(fileFormat)')")
     }
@@ -34,7 +34,7 @@ extension Index {
       throw refuse("unknown or missing metric '\(file.metadata["metric"] ?? "")'")
     }
     let books = try file.tensor("codebooks", path: path)
-    guard books.rank == 3 else { throw SafeTensorsError.mismatch(path: path, name: "codebooks", reason: "shape \(books.shape), expected [M, K, d]") }
+    guard books.rank == 3 else { throw DataError.badEntry(path: path, name: "codebooks", reason: "shape \(books.shape), expected [M, K, d]") }
     let layout: IndexLayout
     switch file.metadata["layout"] {
     case "additive": layout = .additive(codebooks: books)
@@ -44,11 +44,11 @@ extension Index {
     let (values, shape) = try file.integers("codes", path: path)
     let m = books.shape[0], k = books.shape[1]
     guard shape.count == 2, shape[1] == m else {
-      throw SafeTensorsError.mismatch(path: path, name: "codes", reason: "shape \(shape), expected [n, \(m)]")
+      throw DataError.badEntry(path: path, name: "codes", reason: "shape \(shape), expected [n, \(m)]")
     }
     let codes: Codes
     do { codes = try Codes(count: shape[0], blockCount: m, codewordCount: k, values: values) } catch {
-      throw SafeTensorsError.mismatch(path: path, name: "codes", reason: "\(error)")
+      throw DataError.badEntry(path: path, name: "codes", reason: "\(error)")
     }
     var index = try Index(layout: layout, metric: metric)
     try index.add(codes: codes)

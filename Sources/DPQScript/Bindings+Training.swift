@@ -21,9 +21,11 @@ extension DPQBindings {
            .keyword("codebook_lr", .number, default: .float(d.codebookLearningRate)),
            .keyword("end_to_end", .bool, default: .bool(d.quantizationReachesNetwork)),
            .keyword("augment", .integer, default: .number(0)), .keyword("flip", .bool, default: .bool(false)),
-           .keyword("seed", .integer, default: .number(0))],
+           .keyword("seed", .integer, default: .number(0)), .keyword("clip", .optional(.number), default: .nilValue),
+           .keyword("checkpoint", .optional(.string), default: .nilValue), .keyword("checkpoint_every", .integer, default: .number(1)),
+           .keyword("resume", .optional(.string), default: .nilValue)],
           returns: "training_log", summary: "Trains a DPQ model on a dataset (or a split's training part) and returns the per-epoch log.",
-          doc: "`mode:` \"two_stage\" (classification only for `warmup` epochs, half by default, then network and codebooks) or \"end_to_end\" (one warm-up epoch). `init:` \"kmeans\" starts the codebooks by residual k-means when stage 2 begins, \"random\" keeps N(0, 0.01^2). The network uses SGD (`lr`, `momentum`, `weight_decay`, cosine decay), the codebooks Adam (`codebook_lr`). `end_to_end: true` lets the quantization losses reach the network too (off by default: on FM-5k it collapsed block 1, docs/dpq.md). The defaults are those of `dpq experiment`. `augment:` shifts training images by up to that many pixels (`flip:` mirrors them too). Progress goes to the host's progress reporter; a stop request (Ctrl-C) ends training after the current batch and keeps the model as trained so far.",
+          doc: "`mode:` \"two_stage\" (classification only for `warmup` epochs, half by default, then network and codebooks) or \"end_to_end\" (one warm-up epoch). `init:` \"kmeans\" starts the codebooks by residual k-means when stage 2 begins, \"random\" keeps N(0, 0.01^2). The network uses SGD (`lr`, `momentum`, `weight_decay`, cosine decay), the codebooks Adam (`codebook_lr`). `end_to_end: true` lets the quantization losses reach the network too (off by default: on FM-5k it collapsed block 1, docs/dpq.md). The defaults are those of `dpq experiment`. `augment:` shifts training images by up to that many pixels (`flip:` mirrors them too). Progress goes to the host's progress reporter; a stop request (Ctrl-C) ends training after the current batch and keeps the model as trained so far. `clip:` scales the gradients to at most this global L2 norm before each step. A NaN or infinite loss, gradient or parameter stops training with an error naming the epoch, batch and term; the model keeps the parameters of the last good step. `checkpoint:` writes a checkpoint file (model, optimizer states, generators, log) every `checkpoint_every` epochs and at the end, replacing it atomically; `resume:` continues from such a file with the same `epochs`, `batch`, `seed` and `mode`, so an interrupted run finishes as if it had never stopped.",
           example: exampleModel + "log = train(m, d, epochs: 2, batch: 32)\nlog.epochs\nlog.stage") { a in
       let m = try a.host("model", as: ModelObject.self)
       let data: LabelledDataset
@@ -55,15 +57,26 @@ extension DPQBindings {
       o.codebookLearningRate = try a.float("codebook_lr")
       o.quantizationReachesNetwork = try a.bool("end_to_end")
       o.seed = try a.seed()
+      if let clip = try a.optionalNumber("clip") {
+        guard clip > 0, clip.isFinite else { throw a.badArgument("clip", "the gradient norm limit must be positive, got \(clip)") }
+        o.gradientClipNorm = Float(clip)
+      }
+      if a.has("checkpoint") {
+        o.checkpointPath = try a.string("checkpoint")
+        o.checkpointEvery = try a.positive("checkpoint_every")
+      }
       let trainer = try DPQTrainer(model: m.model, options: o)
+      if a.has("resume") { try trainer.resume(from: a.string("resume")) }
       let shift = try a.integer("augment")
       let flip = try a.bool("flip")
       if shift > 0 || flip {
         guard data.features.rank == 4 else { throw a.badArgument("augment", "augmentation needs images [n, C, H, W], the data's items are \(Format.shape(data.itemShape))") }
         let augmenter = try ImageAugmenter(maxShift: shift, horizontalFlip: flip, seed: o.seed &+ 99)
-        trainer.batchTransform = { batch, _ in try augmenter(batch) }
+        trainer.augmenter = augmenter
       }
-      let lines = try fit(trainer, data: data, multiLabel: c.multiLabel, a)
+      _ = try fit(trainer, data: data, multiLabel: c.multiLabel, a)
+      // after a resume the log holds the checkpoint's epochs too
+      let lines = trainer.log
       let stopped = lines.count < o.epochs
       let log = TrainingLogObject(lines, requested: o.epochs, stopped: stopped)
       m.log = log

@@ -75,6 +75,13 @@ extension Tensor {
   /// Clears the accumulated gradient of this leaf.
   public func zeroGrad() { node?.grad = nil }
 
+  /// Multiplies the accumulated gradient of this leaf by `factor` (gradient clipping); the scaled
+  /// gradient is a fresh tensor, so nothing else that shares the old one changes.
+  public func scaleGrad(by factor: Float) {
+    guard let n = node, let g = n.grad else { return }
+    n.grad = Tensor(shape: g.shape) { o in g.withUnsafeBufferPointer { s in for i in 0..<s.count { o[i] = s[i] * factor } } }
+  }
+
   /// The op label of the node that produced this tensor ("leaf", "matmul", ...), nil for constants.
   public var op: String? { node?.op }
 

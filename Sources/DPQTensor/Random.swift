@@ -19,6 +19,19 @@ public struct RandomGenerator: RandomNumberGenerator {
     s0 = splitmix(); s1 = splitmix(); s2 = splitmix(); s3 = splitmix()
   }
 
+  /// The complete state (four xoshiro words, then 1 and the spare normal's bits, or 0 and 0), so a
+  /// checkpoint can continue the exact sequence.
+  public var state: [UInt64] {
+    [s0, s1, s2, s3, spareNormal == nil ? 0 : 1, UInt64(spareNormal?.bitPattern ?? 0)]
+  }
+
+  /// A generator continuing from `state` (as `state` returned it); nil if it is not such a state.
+  public init?(state: [UInt64]) {
+    guard state.count == 6, state[0...3].contains(where: { $0 != 0 }), state[4] <= 1 else { return nil }
+    s0 = state[0]; s1 = state[1]; s2 = state[2]; s3 = state[3]
+    spareNormal = state[4] == 1 ? Float(bitPattern: UInt32(truncatingIfNeeded: state[5])) : nil
+  }
+
   public mutating func next() -> UInt64 {
     let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
     let t = s1 << 17

@@ -23,6 +23,13 @@ struct ExperimentCommand: ParsableCommand {
   @Option(help: "Codebook learning rate (Adam).") var codebookLearningRate: Float?
   @Option(help: "Codebook initialisation: kmeans or random.") var codebookInit: String?
   @Option(help: "Random shift of training images in pixels (0: no augmentation).") var augment: Int?
+  @Option(help: "Clip the global gradient norm to this value before each step (default: no clipping).")
+  var clipGradient: Float?
+  @Option(help: "Write a training checkpoint to this file after every --checkpoint-every epochs.")
+  var checkpoint: String?
+  @Option(help: "Epochs between checkpoints.") var checkpointEvery = 1
+  @Option(help: "Continue training from this checkpoint (same protocol, seed, epochs and batch).")
+  var resume: String?
   @Flag(help: "Also flip training images horizontally at random.") var flip = false
   @Option(help: "Weight tau of the quantization loss (PAPER.md).") var tau: Float?
   @Option(help: "Dropout rate before the feature layer.") var dropout: Float?
@@ -64,6 +71,16 @@ struct ExperimentCommand: ParsableCommand {
       o.training.codebookInitialisation = c
     }
     if let augment { o.augmentShift = augment }
+    if let clipGradient {
+      guard clipGradient > 0, clipGradient.isFinite else { throw ValidationError("--clip-gradient must be positive (got \(clipGradient))") }
+      o.training.gradientClipNorm = clipGradient
+    }
+    if let checkpoint {
+      guard checkpointEvery > 0 else { throw ValidationError("--checkpoint-every must be positive (got \(checkpointEvery))") }
+      o.training.checkpointPath = checkpoint
+      o.training.checkpointEvery = checkpointEvery
+    }
+    o.resumePath = resume
     o.horizontalFlip = flip
     if let tau { o.model.tau = tau }
     if let dropout { o.model.dropout = dropout }

@@ -48,8 +48,8 @@ fileprivate func temporaryDirectory() throws -> String {
     #expect(try back.tensor("fc.weight").scalars == [1, -2, 3.5, 4, 5, 6])
     #expect(try back.integers("codes").values == [0, 255, 7, 9])
     #expect(try back.integers("ids").values == [-1, 1 << 40])
-    #expect(throws: SafeTensorsError.missing(path: path, name: "nope")) { try back.tensor("nope", path: path) }
-    #expect(throws: SafeTensorsError.self) { try back.tensor("fc.weight", shape: [3, 2], path: path) }
+    #expect(throws: DataError.missingEntry(path: path, name: "nope")) { try back.tensor("nope", path: path) }
+    #expect(throws: DataError.self) { try back.tensor("fc.weight", shape: [3, 2], path: path) }
     // the data section starts 8-byte aligned
     let bytes = try sample().encoded()
     let h = bytes[0..<8].reversed().reduce(0) { $0 << 8 | Int($1) }
@@ -68,12 +68,12 @@ fileprivate func temporaryDirectory() throws -> String {
       do {
         _ = try SafeTensors.decode(bytes, path: "x.safetensors")
         Issue.record("\(label): accepted")
-      } catch let e as SafeTensorsError {
+      } catch let e as DataError {
         #expect(e.description.hasPrefix("x.safetensors: "), "\(label): \(e)")
         #expect(e.description.localizedCaseInsensitiveContains(word), "\(label): \(e)")
       }
     }
-    #expect(throws: SafeTensorsError.self) { try SafeTensors.read("/nonexistent/dir/m.safetensors") }
+    #expect(throws: DataError.self) { try SafeTensors.read("/nonexistent/dir/m.safetensors") }
   }
 
   @Test func atomicWriteKeepsOldFileOnFailure() throws {
@@ -81,7 +81,7 @@ fileprivate func temporaryDirectory() throws -> String {
     let path = dir + "/m.safetensors"
     try sample().write(to: path)
     let before = try Data(contentsOf: URL(fileURLWithPath: path))
-    #expect(throws: SafeTensorsError.self) { try sample().write(to: dir + "/missing-dir/m.safetensors") }
+    #expect(throws: DataError.self) { try sample().write(to: dir + "/missing-dir/m.safetensors") }
     #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
   }
 

@@ -39,7 +39,7 @@ import Testing
 
     var other = model.configuration
     other.blockCount = 4
-    #expect(throws: SafeTensorsError.self) { try DPQModel.load(from: path, expecting: other) }
+    #expect(throws: DataError.self) { try DPQModel.load(from: path, expecting: other) }
   }
 
   @Test func indexSaveLoadSearchIsIdentical() throws {

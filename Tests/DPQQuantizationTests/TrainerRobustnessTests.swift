@@ -1,0 +1,219 @@
+import DPQNN
+import DPQRetrieval
+import DPQTensor
+import Foundation
+import Testing
+@testable import DPQQuantization
+
+/// Numerical safety, checkpoints and determinism of the DPQ trainer (issue 7).
+@Suite struct TrainerRobustnessTests {
+  /// A small MLP model on 3 classes of 6-dimensional blobs (dropout on, so its generator counts).
+  func configuration() -> DPQConfiguration {
+    var c = DPQConfiguration()
+    c.backbone = .mlp
+    c.inputShape = [6]
+    c.hiddenSizes = [16]
+    c.featureDimension = 8
+    c.classCount = 3
+    c.blockCount = 2
+    c.codewordCount = 8
+    c.dropout = 0.25
+    return c
+  }
+
+  func data(_ n: Int = 96, seed: UInt64 = 5) -> (x: Tensor, labels: [Int]) {
+    var g = RandomGenerator(seed: seed)
+    let centres = (0..<18).map { _ in 2 * g.nextNormal() }
+    var labels: [Int] = []
+    let x = Tensor(shape: [n, 6]) { b in
+      for i in 0..<n {
+        let c = i % 3
+        labels.append(c)
+        for j in 0..<6 { b[i * 6 + j] = centres[c * 6 + j] + g.nextNormal() }
+      }
+    }
+    return (x, labels)
+  }
+
+  func options(epochs: Int = 4) -> DPQTrainingOptions {
+    var o = DPQTrainingOptions()
+    o.epochs = epochs
+    o.batchSize = 16
+    o.seed = 3
+    o.networkLearningRate = 0.05
+    return o
+  }
+
+  func parameters(_ m: DPQModel) -> [String: [Float]] {
+    Dictionary(uniqueKeysWithValues: m.stateDict().map { ($0.0, $0.1.scalars) })
+  }
+
+  func temporaryPath(_ name: String) -> String {
+    NSTemporaryDirectory() + "dpq-robust-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-" + name
+  }
+
+  // MARK: numerical safety
+
+  @Test func blownUpLearningRateStopsWithANamedErrorAndFiniteParameters() throws {
+    let (x, y) = data()
+    let model = try DPQModel(configuration(), seed: 1)
+    var o = options(epochs: 3)
+    o.networkLearningRate = 1e12
+    o.mode = .endToEnd
+    let trainer = try DPQTrainer(model: model, options: o)
+    var before: [String: [Float]] = [:]
+    var caught: QuantizationError?
+    do {
+      try trainer.fit(inputs: x, labels: y, onBatch: { _, _ in before = parameters(model) })
+    } catch let e as QuantizationError {
+      caught = e
+    }
+    let error = try #require(caught)
+    guard case let .trainingDiverged(epoch, batch, _, what, _) = error else {
+      Issue.record("expected trainingDiverged, got \(error)"); return
+    }
+    #expect(epoch >= 1 && batch >= 1)
+    #expect(what.contains("loss") || what.contains("gradient") || what.contains("non-finite"), "\(what)")
+    let message = error.description
+    #expect(message.contains("epoch \(epoch), batch \(batch)") && message.contains("last good step"), "\(message)")
+    // every parameter is finite and equal to the parameters after the last completed step
+    let after = parameters(model)
+    for (name, values) in after {
+      #expect(values.allSatisfy { $0.isFinite }, "\(name) is not finite")
+    }
+    #expect(before.isEmpty || after == before)
+  }
+
+  @Test func aParameterOverflowIsUndoneToTheLastGoodStep() throws {
+    // finite gradients times the largest Float rate overflow in the update itself
+    let (x, y) = data()
+    let big = try x * 100
+    let model = try DPQModel(configuration(), seed: 1)
+    var o = options(epochs: 1)
+    o.networkLearningRate = .greatestFiniteMagnitude
+    o.weightDecay = 0
+    o.momentum = 0
+    let trainer = try DPQTrainer(model: model, options: o)
+    let initial = parameters(model)
+    do {
+      try trainer.fit(inputs: big, labels: y)
+      Issue.record("training with the largest Float rate succeeded")
+    } catch {
+      #expect("\(error)".contains("the update made") && "\(error)".contains("epoch 1, batch 1"), "\(error)")
+    }
+    // (the codebooks were k-means-initialised when stage 2 began, before the step)
+    let network = { (p: [String: [Float]]) in p.filter { !$0.key.hasPrefix("codebooks") } }
+    #expect(network(parameters(model)) == network(initial), "the first step failed, so the network keeps its initial parameters")
+    #expect(parameters(model).values.allSatisfy { $0.allSatisfy { $0.isFinite } })
+    // the optimizer state was restored too: a second fit at a sane rate starts from a clean state
+    #expect(trainer.networkOptimizer.stateDict().isEmpty)
+  }
+
+  @Test func gradientClippingBoundsTheStepAndIsValidated() throws {
+    let (x, y) = data()
+    var o = options(epochs: 1)
+    o.gradientClipNorm = 1e-3
+    o.momentum = 0
+    o.weightDecay = 0
+    o.mode = .endToEnd
+    let model = try DPQModel(configuration(), seed: 1)
+    let start = parameters(model)
+    try DPQTrainer(model: model, options: o).fit(inputs: x, labels: y)
+    // 6 batches of plain SGD with |g| <= 1e-3 and lr <= 0.05 move the network by at most 6 * 5e-5
+    var moved = 0.0
+    for (name, values) in parameters(model) where !name.hasPrefix("codebooks") {
+      moved += zip(values, start[name]!).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
+    }
+    #expect(moved.squareRoot() <= 6 * 0.05 * 1e-3 * 1.001, "moved \(moved.squareRoot())")
+    #expect(moved > 0)
+    o.gradientClipNorm = 0
+    #expect(throws: QuantizationError.self) { try DPQTrainer(model: model, options: o) }
+  }
+
+  // MARK: checkpoints
+
+  @Test func resumingFromACheckpointGivesTheUninterruptedRun() throws {
+    let (x, y) = data()
+    let path = temporaryPath("ck.safetensors")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+
+    let straight = try DPQModel(configuration(), seed: 1)
+    let reference = try DPQTrainer(model: straight, options: options())
+    try reference.fit(inputs: x, labels: y)
+
+    // the first run stops after 2 of 4 epochs (as Ctrl-C would), with a checkpoint every 2 epochs
+    var o = options()
+    o.checkpointEvery = 2
+    o.checkpointPath = path
+    let first = try DPQModel(configuration(), seed: 1)
+    var epochs = 0
+    try DPQTrainer(model: first, options: o).fit(inputs: x, labels: y, onEpoch: { _ in epochs += 1 },
+                                                 shouldStop: { epochs >= 2 })
+    #expect(epochs == 2)
+
+    // a fresh process: a new model (other initial weights) and trainer continue from the file
+    let resumed = try DPQModel(configuration(), seed: 99)
+    let trainer = try DPQTrainer(model: resumed, options: o)
+    try trainer.resume(from: path)
+    #expect(trainer.completedEpochs == 2 && trainer.log.count == 2)
+    try trainer.fit(inputs: x, labels: y)
+    #expect(parameters(resumed) == parameters(straight), "resume must be bit-identical")
+    #expect(trainer.log.map(\.totalLoss) == reference.log.map(\.totalLoss))
+    #expect(trainer.log.map(\.epoch) == [1, 2, 3, 4])
+  }
+
+  @Test func aCheckpointForAnotherSetupIsRefusedAndChangesNothing() throws {
+    let (x, y) = data()
+    let path = temporaryPath("ck.safetensors")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    var o = options(epochs: 1)
+    o.checkpointEvery = 1
+    o.checkpointPath = path
+    try DPQTrainer(model: try DPQModel(configuration(), seed: 1), options: o).fit(inputs: x, labels: y)
+
+    var other = configuration()
+    other.codewordCount = 4
+    let model = try DPQModel(other, seed: 2)
+    let before = parameters(model)
+    #expect(throws: QuantizationError.self) { try DPQTrainer(model: model, options: o).resume(from: path) }
+    var batch = o
+    batch.batchSize = 8
+    let same = try DPQModel(configuration(), seed: 2)
+    do {
+      try DPQTrainer(model: same, options: batch).resume(from: path)
+      Issue.record("a checkpoint with another batch size was accepted")
+    } catch {
+      #expect("\(error)".contains("batch 16") && "\(error)".contains(path), "\(error)")
+    }
+    #expect(parameters(model) == before)
+    // a model file is not a checkpoint
+    let modelPath = temporaryPath("m.safetensors")
+    defer { try? FileManager.default.removeItem(atPath: modelPath) }
+    try same.save(to: modelPath)
+    #expect(throws: QuantizationError.self) { try DPQTrainer(model: same, options: o).resume(from: modelPath) }
+  }
+
+  // MARK: determinism
+
+  @Test func theSameSeedGivesBitIdenticalLossesCodesAndMAP() throws {
+    let (x, y) = data(120)
+    func run() throws -> (losses: [Float], codes: [[Int]], map: [Double]) {
+      let model = try DPQModel(configuration(), seed: 4)
+      let trainer = try DPQTrainer(model: model, options: options(epochs: 2))
+      try trainer.fit(inputs: x, labels: y)
+      let features = try model.extractFeatures(x)
+      let codes = try model.encode(features: features)
+      let index = try Index(model: model, codes: codes, metric: .innerProduct)
+      let labels = try LabelSets(labels: y)
+      let e = try index.evaluate(queries: features, relevance: Relevance(queries: labels, database: labels),
+                                 precisionAt: [10], threads: 1)
+      let losses = trainer.log.flatMap { [$0.classificationLoss, $0.softLoss, $0.hardLoss, $0.jointLoss, $0.totalLoss] }
+      return (losses, (0..<codes.count).map { i in (0..<codes.blockCount).map { codes[i, $0] } }, e.meanAveragePrecisions)
+    }
+    let a = try run(), b = try run()
+    #expect(a.losses == b.losses)
+    #expect(a.codes == b.codes)
+    #expect(a.map == b.map)
+    #expect(a.losses.allSatisfy { $0.isFinite } && a.map.allSatisfy { $0 > 0 })
+  }
+}

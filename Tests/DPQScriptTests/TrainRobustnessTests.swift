@@ -1,0 +1,82 @@
+import DPQQuantization
+import DPQTensor
+import Foundation
+import Testing
+@testable import DPQScript
+
+/// train() from the language: divergence, clipping, checkpoints and resume, and oversized tensors
+/// (issue 7).
+@Suite struct TrainRobustnessTests {
+  let setup = """
+    d = blobs(n: 64, classes: 4, dim: 8, seed: 1)
+    fn model() {
+      dpq(backbone: "mlp", input: 8, hidden: [16], dim: 8, blocks: 2, codewords: 4, classes: 4)
+    }
+
+    """
+
+  func run(_ source: String, _ session: ScriptSession? = nil) -> (ScriptSession, Result<Void, ScriptError>, String) {
+    let sink = CapturingSink()
+    let s = session ?? ScriptSession(output: sink)
+    let r = s.run(source: source, file: "robust.dpq")
+    return (s, r, sink.text)
+  }
+
+  func model(_ s: ScriptSession, _ name: String) throws -> DPQModel {
+    guard case .host(let m as ModelObject)? = s.interpreter.globals.values[name] else {
+      throw ScriptError.failure("no model named \(name)")
+    }
+    return m.model
+  }
+
+  func parameters(_ m: DPQModel) -> [String: [Float]] {
+    Dictionary(uniqueKeysWithValues: m.stateDict().map { ($0.0, $0.1.scalars) })
+  }
+
+  @Test func aBlownUpLearningRateIsAClearErrorAndTheModelStaysFinite() throws {
+    let (s, result, _) = run(setup + "m = model()\ntrain(m, d, epochs: 2, batch: 16, lr: 1e12, mode: \"end_to_end\")\n")
+    guard case .failure(let error) = result else { Issue.record("training with lr 1e12 succeeded"); return }
+    let message = "\(error)"
+    #expect(message.contains("robust.dpq:6") && message.contains("epoch 1, batch") && message.contains("last good step"), "\(message)")
+    #expect(parameters(try model(s, "m")).values.allSatisfy { $0.allSatisfy { $0.isFinite } })
+  }
+
+  @Test func clipMustBePositive() {
+    let (_, result, _) = run(setup + "train(model(), d, epochs: 1, batch: 16, clip: 0)\n")
+    guard case .failure(let error) = result else { Issue.record("clip: 0 accepted"); return }
+    #expect("\(error)".contains("bad argument") && "\(error)".contains("clip"), "\(error)")
+    let (_, ok, _) = run(setup + "train(model(), d, epochs: 1, batch: 16, clip: 0.5)\n")
+    if case .failure(let e) = ok { Issue.record("clip: 0.5 failed: \(e)") }
+  }
+
+  @Test func anInterruptedRunResumedFromItsCheckpointEqualsAStraightRun() throws {
+    let path = NSTemporaryDirectory() + "dpq-script-ck-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).safetensors"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    // the stop request comes as soon as the epoch-2 checkpoint exists, as a Ctrl-C would
+    let sink = CapturingSink()
+    let first = ScriptSession(output: sink)
+    first.shouldStop = { FileManager.default.fileExists(atPath: path) }
+    let (_, interrupted, _) = run(setup + "a = model()\ntrain(a, d, epochs: 4, batch: 16, checkpoint: \"\(path)\", checkpoint_every: 2)\n", first)
+    if case .success = interrupted { Issue.record("the stop request did not end training") }
+    #expect(sink.text.contains("after 2 of 4 epochs"), "\(sink.text)")
+
+    let (s, result, _) = run(setup + """
+      b = model()
+      log = train(b, d, epochs: 4, batch: 16, resume: "\(path)")
+      assert(log.epochs == [1, 2, 3, 4], str(log.epochs))
+      c = model()
+      train(c, d, epochs: 4, batch: 16)
+
+      """)
+    if case .failure(let e) = result { Issue.record("\(e)"); return }
+    #expect(parameters(try model(s, "b")) == parameters(try model(s, "c")))
+  }
+
+  @Test func tensorsTooLargeForMemoryAreRefusedWithTheirSize() {
+    for source in ["zeros([100000, 100000])", "randn([50000, 50000, 10])", "ones([1048576, 1048576])", "full([99999999999], 1)", "arange(0, 1e12)"] {
+      let (_, result, _) = run(source + "\n")
+      guard case .failure(let error) = result else { Issue.record("\(source) was allocated"); continue }
+      #expect("\(error)".contains("MiB") && "\(error)".contains("too large"), "\(source): \(error)")
+    }
+  }
+}
