@@ -136,6 +136,11 @@ public final class DPQTrainer {
     }
     var lines: [DPQEpochLog] = []
     let warmup = options.resolvedWarmup
+    // A checkpoint path that cannot be written fails now, not after the first long epoch; the
+    // file then holds the starting state, from which `resume` works too.
+    if options.checkpointEvery > 0, let path = options.checkpointPath, epochsDone < options.epochs {
+      try saveCheckpoint(to: path)
+    }
     model.train()
     while epochsDone < options.epochs {
       if let stop = shouldStop, stop() { break }
@@ -244,7 +249,7 @@ public final class DPQTrainer {
       named.append(("total loss", total))
       for (name, term) in named {
         let v = try term.item()
-        guard v.isFinite else { throw diverged(batch: b + 1, stage: stage, what: "the \(name) became \(v)") }
+        guard v.isFinite else { throw diverged(batch: b + 1, stage: stage, what: "the \(name) became \(v.isNaN ? "NaN" : "infinite")") }
       }
       let totalValue = try total.item()
       model.zeroGrad()

@@ -193,6 +193,22 @@ import Testing
     #expect(throws: QuantizationError.self) { try DPQTrainer(model: same, options: o).resume(from: modelPath) }
   }
 
+  @Test func anUnwritableCheckpointPathFailsBeforeTheFirstEpoch() throws {
+    let (x, y) = data()
+    var o = options(epochs: 2)
+    o.checkpointEvery = 1
+    o.checkpointPath = "/nonexistent-dir-\(getpid())/ck.safetensors"
+    let trainer = try DPQTrainer(model: try DPQModel(configuration(), seed: 1), options: o)
+    var epochs = 0
+    do {
+      try trainer.fit(inputs: x, labels: y, onEpoch: { _ in epochs += 1 })
+      Issue.record("training with an unwritable checkpoint path succeeded")
+    } catch {
+      #expect("\(error)".contains(o.checkpointPath!) && "\(error)".contains("cannot write"), "\(error)")
+    }
+    #expect(epochs == 0)
+  }
+
   // MARK: determinism
 
   @Test func theSameSeedGivesBitIdenticalLossesCodesAndMAP() throws {
