@@ -166,8 +166,9 @@ public final class DPQTrainer {
   }
 
   /// The error for a non-finite loss, gradient or parameter at `batch` of the current epoch.
-  func diverged(batch: Int, stage: Int, what: String) -> QuantizationError {
-    .trainingDiverged(epoch: epochsDone + 1, batch: batch, stage: stage, what: what,
+  func diverged(batch: Int, stage: Int, what: String,
+                kept: String = "the parameters of the last good step") -> QuantizationError {
+    .trainingDiverged(epoch: epochsDone + 1, batch: batch, stage: stage, what: what, kept: kept,
                       hint: options.gradientClipNorm == nil ? "lower the learning rate or clip the gradient norm" : "lower the learning rate")
   }
 
@@ -213,6 +214,10 @@ public final class DPQTrainer {
     var errors = [Double](repeating: 0, count: model.blockCount)
     var energy = 0.0
     let start = Date()
+    // The state at the start of the epoch, for the rare step whose update itself overflows (finite
+    // gradients times a huge rate); loss and gradient blow-ups are caught before any update. One
+    // copy per epoch keeps the steps free of snapshot work.
+    var epochStart: TrainingSnapshot? = nil
     for b in 0..<batchCount {
       if let stop = shouldStop, stop() { break }
       let idx = Array(order[(b * bs)..<min(n, (b + 1) * bs)])
@@ -259,12 +264,13 @@ public final class DPQTrainer {
         throw diverged(batch: b + 1, stage: stage, what: "the gradient of \(name) (shape \(formatShape(p.shape))) became non-finite")
       }
       if let maxNorm = options.gradientClipNorm { try clipGradientNorm(trained.map(\.1), maxNorm: maxNorm) }
-      let snapshot = TrainingSnapshot(self)
+      if epochStart == nil { epochStart = TrainingSnapshot(self) }
       try networkOptimizer.step()
       if stage == 2 { try codebookOptimizer.step() }
       if let (name, _) = trained.first(where: { !allFinite($0.1.value) }) {
-        try snapshot.restore(self)
-        throw diverged(batch: b + 1, stage: stage, what: "the update made \(name) non-finite")
+        try epochStart?.restore(self)
+        throw diverged(batch: b + 1, stage: stage, what: "the update made \(name) non-finite",
+                       kept: "the parameters it had when this epoch started, its last state known to be good")
       }
 
       // bookkeeping for the log, from values this step computed anyway
@@ -312,8 +318,8 @@ func allFinite(_ t: Tensor) -> Bool {
   }
 }
 
-/// The parameters, buffers and optimizer states before a step, to undo a step that made a
-/// parameter non-finite.
+/// The parameters, buffers and optimizer states at the start of an epoch, to undo an update that
+/// made a parameter non-finite.
 struct TrainingSnapshot {
   let model: [(String, Tensor)]
   let network: [(String, Tensor)]

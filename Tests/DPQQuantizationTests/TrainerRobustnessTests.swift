@@ -69,7 +69,7 @@ import Testing
       caught = e
     }
     let error = try #require(caught)
-    guard case let .trainingDiverged(epoch, batch, _, what, _) = error else {
+    guard case let .trainingDiverged(epoch, batch, _, what, _, _) = error else {
       Issue.record("expected trainingDiverged, got \(error)"); return
     }
     #expect(epoch >= 1 && batch >= 1)
@@ -99,7 +99,8 @@ import Testing
       try trainer.fit(inputs: big, labels: y)
       Issue.record("training with the largest Float rate succeeded")
     } catch {
-      #expect("\(error)".contains("the update made") && "\(error)".contains("epoch 1, batch 1"), "\(error)")
+      #expect("\(error)".contains("the update made") && "\(error)".contains("epoch 1, batch 1")
+              && "\(error)".contains("when this epoch started"), "\(error)")
     }
     // (the codebooks were k-means-initialised when stage 2 began, before the step)
     let network = { (p: [String: [Float]]) in p.filter { !$0.key.hasPrefix("codebooks") } }
