@@ -54,6 +54,14 @@ import Testing
 
   // MARK: numerical safety
 
+  @Test func allFiniteFindsNaNAndBothInfinities() {
+    #expect(allFinite(Tensor([1, -2, 0, .greatestFiniteMagnitude, -.leastNonzeroMagnitude])))
+    #expect(allFinite(Tensor([Float]())))
+    for bad: Float in [.nan, -.nan, .infinity, -.infinity] {
+      #expect(!allFinite(Tensor([1, 2, 3, 4, 5, 6, 7, bad, 9])), "\(bad)")
+    }
+  }
+
   @Test func blownUpLearningRateStopsWithANamedErrorAndFiniteParameters() throws {
     let (x, y) = data()
     let model = try DPQModel(configuration(), seed: 1)
