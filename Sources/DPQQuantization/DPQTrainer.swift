@@ -155,7 +155,10 @@ public final class DPQTrainer {
                                     learningRate: lr, onBatch: onBatch, shouldStop: shouldStop) else { break }
       epochsDone += 1
       log.append(line); lines.append(line)
-      if options.checkpointEvery > 0, let path = options.checkpointPath,
+      // An epoch cut short by a stop request is not checkpointed: the file keeps the last whole
+      // epoch, so resuming from it still matches an uninterrupted run.
+      let cutShort = shouldStop?() ?? false
+      if options.checkpointEvery > 0, let path = options.checkpointPath, !cutShort,
          epochsDone % options.checkpointEvery == 0 || epochsDone == options.epochs {
         try saveCheckpoint(to: path)
       }

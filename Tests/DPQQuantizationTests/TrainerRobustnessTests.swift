@@ -171,6 +171,26 @@ import Testing
     #expect(trainer.log.map(\.epoch) == [1, 2, 3, 4])
   }
 
+  @Test func aStopInsideAnEpochKeepsTheLastWholeEpochsCheckpoint() throws {
+    let (x, y) = data()
+    let path = temporaryPath("ck.safetensors")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let straight = try DPQModel(configuration(), seed: 1)
+    try DPQTrainer(model: straight, options: options()).fit(inputs: x, labels: y)
+
+    var o = options()
+    o.checkpointEvery = 1
+    o.checkpointPath = path
+    var batches = 0
+    let first = try DPQTrainer(model: try DPQModel(configuration(), seed: 1), options: o)
+    try first.fit(inputs: x, labels: y, onBatch: { _, _ in batches += 1 }, shouldStop: { batches >= 6 * 2 + 3 })
+    let trainer = try DPQTrainer(model: try DPQModel(configuration(), seed: 5), options: o)
+    try trainer.resume(from: path)
+    #expect(trainer.completedEpochs == 2, "the checkpoint must hold the 2 whole epochs, not the cut one")
+    try trainer.fit(inputs: x, labels: y)
+    #expect(parameters(trainer.model) == parameters(straight))
+  }
+
   @Test func aCheckpointForAnotherSetupIsRefusedAndChangesNothing() throws {
     let (x, y) = data()
     let path = temporaryPath("ck.safetensors")
