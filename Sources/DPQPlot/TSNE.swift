@@ -17,6 +17,15 @@ public struct TSNEOptions: Equatable, Sendable {
   public var seed: UInt64
   /// Inputs with more dimensions are first reduced to this many by PCA (0: never).
   public var pcaDimension: Int
+  /// Polled before every iteration; returning true ends the run early (the REPL's Ctrl-C; the
+  /// caller then discards the embedding). Not part of equality.
+  public var shouldStop: (@Sendable () -> Bool)? = nil
+
+  public static func == (a: TSNEOptions, b: TSNEOptions) -> Bool {
+    a.perplexity == b.perplexity && a.iterations == b.iterations && a.learningRate == b.learningRate
+      && a.earlyExaggeration == b.earlyExaggeration && a.exaggerationIterations == b.exaggerationIterations
+      && a.seed == b.seed && a.pcaDimension == b.pcaDimension
+  }
 
   public init(perplexity: Double = 30, iterations: Int = 1000, learningRate: Double? = nil,
               earlyExaggeration: Double = 12, exaggerationIterations: Int = 250, seed: UInt64 = 0,
@@ -189,6 +198,7 @@ public enum TSNE {
     let exaggerationEnd = min(options.exaggerationIterations, options.iterations / 2)
     p.withUnsafeBufferPointer { pm in
       for iteration in 0..<options.iterations {
+        if let stop = options.shouldStop, stop() { break }
         let early = iteration < exaggerationEnd
         let z = accumulateForces(p: pm.baseAddress!, y: y, attraction: attraction, repulsion: repulsion, n: n,
                                  exaggeration: Float(early ? options.earlyExaggeration : 1))

@@ -26,10 +26,18 @@ public enum Interrupts {
 
   /// Installs the SIGINT handler (without `SA_RESTART`, so a blocking read returns `EINTR`) and
   /// ignores SIGPIPE. Call once, from the main thread, before the first prompt.
-  public static func install() {
+  ///
+  /// With `respectingIgnored` (scripts), a SIGINT the parent ignores stays ignored: a shell
+  /// ignores it for the jobs it starts with `&`, so that a Ctrl-C meant for the foreground does
+  /// not stop them.
+  public static func install(respectingIgnored: Bool = false) {
     guard !installed else { return }
     installed = true
     _ = flags  // initialise the storage before the handler can run
+    if respectingIgnored && inheritedInterruptIsIgnored() {
+      ignoreBrokenPipes()
+      return
+    }
     var action = sigaction()
     #if os(Linux)
     action.__sigaction_handler.sa_handler = onInterrupt
@@ -45,6 +53,19 @@ public enum Interrupts {
     sigaddset(&set, SIGINT)
     pthread_sigmask(SIG_UNBLOCK, &set, nil)
     ignoreBrokenPipes()
+  }
+
+  /// True when the process started with SIGINT ignored.
+  static func inheritedInterruptIsIgnored() -> Bool {
+    var current = sigaction()
+    guard sigaction(SIGINT, nil, &current) == 0 else { return false }
+    #if os(Linux)
+    let handler = current.__sigaction_handler.sa_handler
+    #else
+    let handler = current.__sigaction_u.__sa_handler
+    #endif
+    guard let handler else { return false }  // SIG_DFL
+    return unsafeBitCast(handler, to: Int.self) == 1  // SIG_IGN is the handler 1
   }
 
   /// A closed pipe (`dpq ... | head`) ends output quietly instead of killing the process.

@@ -15,7 +15,7 @@ public enum Launcher {
   /// The REPL on the terminal: readline, history, completion and Ctrl-C handling.
   public static func interactive(version: String) -> Int32 {
     Interrupts.install()
-    let session = ScriptSession(output: StandardOutputSink(), registry: HostBuiltins.registry())
+    let session = ScriptSession(output: StandardOutputSink())
     session.progressReporter = progressReporter(for: STDOUT_FILENO, output: StandardOutputSink())
     let editor = ReadlineEditor(completer: Completer(session: session))
     let repl = Repl(session: session, editor: editor, output: StandardOutputSink(), errors: StandardErrorSink())
@@ -23,33 +23,38 @@ public enum Launcher {
     return 0
   }
 
-  /// Runs a script file, or standard input when `file` is nil, without prompts: 0, or 1 with the
-  /// diagnostic on standard error.
+  /// Runs a script file, or standard input when `file` is nil, without prompts: 0, 1 with the
+  /// diagnostic on standard error, or 130 when Ctrl-C stopped it (at its next statement, batch or
+  /// iteration, with a located message; a second Ctrl-C within 2 s exits at once).
   public static func script(file: String?, arguments: [String]) -> Int32 {
-    Interrupts.ignoreBrokenPipes()
-    let session = ScriptSession(output: StandardOutputSink(), registry: HostBuiltins.registry(arguments: arguments))
+    Interrupts.install(respectingIgnored: true)
+    let session = ScriptSession(output: StandardOutputSink())
+    session.arguments = arguments
+    session.shouldStop = { Interrupts.isPending }
     session.progressReporter = progressReporter(for: STDOUT_FILENO, output: StandardOutputSink())
     guard let file else { return ScriptRunner.runStandardInput(session: session, errors: StandardErrorSink()) }
     return ScriptRunner.run(file: file, session: session, errors: StandardErrorSink())
   }
 
-  /// Runs a notebook and writes its report: 0, or 1 when a cell failed or the report could not
-  /// be written. Progress lines go to standard output, diagnostics to standard error.
+  /// Runs a notebook and writes its report: 0, 1 when a cell failed or the report could not be
+  /// written, 130 when Ctrl-C stopped a cell (the report then shows the cells run so far).
+  /// Progress lines go to standard output, diagnostics to standard error.
   public static func notebook(file: String, options: NotebookRunner.Options) -> Int32 {
-    Interrupts.ignoreBrokenPipes()
+    Interrupts.install(respectingIgnored: true)
     var options = options
+    options.shouldStop = { Interrupts.isPending }
     if options.liveProgress == nil {
       options.liveProgress = progressReporter(for: STDERR_FILENO, output: StandardErrorSink())
     }
     let runner = NotebookRunner(options: options)
     runner.log = { print($0) }
     do {
-      let outcome = try runner.run(file: file)
+      let outcome = try Interrupts.whileWorking { try runner.run(file: file) }
       for failure in outcome.failures { FileHandle.standardError.write(Data((failure.description + "\n").utf8)) }
       let figures = outcome.figurePaths.count
       let status = outcome.succeeded ? "" : ", \(outcome.failures.count) failed"
       print("wrote \(outcome.reportPath) (\(outcome.cellCount) code cells\(status), \(figures) figure\(figures == 1 ? "" : "s"), \(Repl.formatDuration(outcome.seconds)))")
-      return outcome.succeeded ? 0 : 1
+      return outcome.interrupted ? ScriptRunner.interruptedStatus : outcome.succeeded ? 0 : 1
     } catch {
       FileHandle.standardError.write(Data("dpq: \(error)\n".utf8))
       return 1

@@ -27,6 +27,9 @@ public final class NotebookRunner {
     /// Where long work shows its progress while the notebook runs (`dpq notebook`: the
     /// terminal); nil for nowhere. Summary lines go into the report either way.
     public var liveProgress: ProgressReporter? = nil
+    /// The stop request (Ctrl-C) polled while cells run; an interrupted cell ends the run, with
+    /// `--keep-going` too, and the report is still written.
+    public var shouldStop: (() -> Bool)? = nil
 
     public init(outputDirectory: String, version: String) {
       self.outputDirectory = outputDirectory
@@ -47,6 +50,8 @@ public final class NotebookRunner {
     public var seconds: Double
 
     public var succeeded: Bool { failures.isEmpty }
+    /// True when a stop request (Ctrl-C) ended the run.
+    public var interrupted: Bool { failures.contains { ScriptRunner.isInterruption($0) } }
   }
 
   public let options: Options
@@ -72,10 +77,12 @@ public final class NotebookRunner {
       throw ReplError.cannotWrite(path: directory, reason: error.localizedDescription)
     }
     let sink = CellOutput()
-    var registry = HostBuiltins.registry(arguments: options.arguments)
+    var registry = BuiltinRegistry.standard()
     for builtin in options.extraBuiltins { registry.register(builtin) }
     let session = ScriptSession(output: sink, registry: registry)
+    session.arguments = options.arguments
     session.bindingSettings.figureDisplay = .summary  // the figure itself goes beside the report
+    session.shouldStop = options.shouldStop
     session.progressReporter = NotebookProgress(cellOutput: sink, live: options.liveProgress)
     var figures: [String] = []
 
@@ -105,6 +112,10 @@ public final class NotebookRunner {
       case .code:
         codeIndex += 1
         var part = "```dpq\n\(cell.source)\n```"
+        if failures.contains(where: ScriptRunner.isInterruption) {
+          parts.append(part + "\n\n*Not run: the run was interrupted.*")
+          continue
+        }
         if !failures.isEmpty && !options.keepGoing {
           parts.append(part + "\n\n*Not run: an earlier cell failed.*")
           continue

@@ -129,7 +129,8 @@ public final class Repl {
 
     Tab completes names, attributes after `.`, keyword names inside a call and file paths
     inside a string. Ctrl-C clears the line at the prompt; while code runs it stops the work at
-    the next statement, batch or iteration and keeps every variable (a second Ctrl-C within
+    the next statement, batch or iteration and keeps every variable; a stopped train, kmeans,
+    pq/opq/rq, search or evaluate leaves its partial result in ans (a second Ctrl-C within
     2 s, when the work has not stopped, exits dpq). History is kept in ~/.dpq_history
     (DPQ_HISTORY names another file; set it empty for none).
     """

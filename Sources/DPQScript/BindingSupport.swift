@@ -157,6 +157,16 @@ extension Arguments {
   func stopIfRequested() throws {
     if let stop = interpreter.shouldStop, stop() { try interpreter.checkInterrupt(at: location) }
   }
+
+  /// The same, for work that returns what it did before it stopped: that partial result is kept
+  /// in the global `ans` and `message` (which should say so) is written before the script stops,
+  /// so a REPL user loses nothing.
+  func stopIfRequested(keeping partial: @autoclosure () throws -> Value, _ message: @autoclosure () -> String) throws {
+    guard let stop = interpreter.shouldStop, stop() else { return }
+    interpreter.globals.values["ans"] = try partial()
+    write(message() + "\n")
+    try interpreter.checkInterrupt(at: location)
+  }
 }
 
 // MARK: formatting

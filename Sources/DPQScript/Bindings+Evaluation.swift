@@ -67,7 +67,8 @@ enum EvaluationBindings {
       let ev = try ix.index.evaluate(queries: queries, relevance: Relevance(queries: queryLabels, database: databaseLabels),
                                      blocksList: blocks, mapAt: a.optionalInteger("map_at"), precisionAt: a.integers("precision_at"),
                                      curveCutoffs: a.optionalIntegers("curve_cutoffs"), method: method, shouldStop: a.shouldStop)
-      try a.stopIfRequested()
+      try a.stopIfRequested(keeping: .host(EvaluationObject(ev)),
+                            "evaluation stopped by request; ans holds the measures over the queries done so far")
       return .host(EvaluationObject(ev))
     }
     r.add("compare", family: family, [Parameter("evaluations", .list)], returns: "comparison",

@@ -69,7 +69,8 @@ enum IndexBindings {
              example: example + "res = ix.search(d[0:2], k: 3)\nres.ids\nres[0].scores") { ix, a in
       let q = try ix.queries(a["queries"], a, "queries")
       let result = try ix.index.search(queries: q, k: a.positive("k"), blocks: a.optionalInteger("blocks"), shouldStop: a.shouldStop)
-      try a.stopIfRequested()
+      try a.stopIfRequested(keeping: .host(SearchResultObject(result)),
+                            "search stopped by request after \(result.completedQueries) of \(q.shape[0]) queries; ans holds their results")
       return .host(SearchResultObject(result))
     }
     r.method("scores", of: IndexObject.self, family: family, [Parameter("queries"), .keyword("blocks", .optional(.integer), default: .nilValue)],

@@ -109,11 +109,14 @@ extension PlotBindings {
         o.perplexity = try a.number("perplexity")
         o.iterations = try a.integer("iterations")
         o.seed = try a.seed()
+        if let stop = a.shouldStop { o.shouldStop = { stop() } }
         method = .tsne(o)
       default: method = .pca
       }
-      return figure(try titled(Figure.projection(features: features, reconstructions: reconstructions, labels: data.labels.map { max($0, 0) },
-                                                 classNames: data.classNames, method: method), a), a)
+      let projection = try Figure.projection(features: features, reconstructions: reconstructions, labels: data.labels.map { max($0, 0) },
+                                             classNames: data.classNames, method: method)
+      try a.stopIfRequested()  // a t-SNE cut short is not shown
+      return figure(try titled(projection, a), a)
     }
   }
 

@@ -34,8 +34,28 @@ enum QuantizerBindings {
   static func trained(_ q: some VectorQuantizer, _ x: Tensor, _ a: Arguments) throws -> Value {
     var q = q
     let report = try q.train(x, control: TrainingControl(shouldStop: a.shouldStop))
-    try a.stopIfRequested()
+    try a.stopIfRequested(keeping: .host(QuantizerObject(q, report: report)), "\(q.name) training stopped by request; ans holds the quantizer as trained so far")
     return .host(QuantizerObject(q, report: report))
+  }
+
+  /// Rows encoded per chunk: large enough that the matrix products stay efficient.
+  static let encodingChunk = 16_384
+
+  /// The codes of x, chunk by chunk, so that a stop request (Ctrl-C) ends a long encoding after
+  /// the current chunk (the script then stops; no partial codes are returned).
+  static func encode(_ q: some VectorQuantizer, _ x: Tensor, _ a: Arguments) throws -> Codes {
+    let n = x.shape[0]
+    guard n > encodingChunk else { return try q.encode(x) }
+    var values: [Int] = []
+    values.reserveCapacity(n * q.blockCount)
+    var start = 0
+    while start < n {
+      try a.stopIfRequested()
+      let end = min(n, start + encodingChunk)
+      values += try q.encode(x.rows(start..<end)).values
+      start = end
+    }
+    return try Codes(count: n, blockCount: q.blockCount, codewordCount: q.codewordCount, values: values)
   }
 
   static func register(into r: inout BuiltinRegistry) {
@@ -49,12 +69,15 @@ enum QuantizerBindings {
       var km = KMeans(k: try a.positive("k"), iterations: try a.integer("iterations"), seed: try a.seed())
       km.maxPointsPerCentroid = try a.optionalInteger("max_points_per_centroid")
       let result = try km.fit(x, shouldStop: a.shouldStop)
-      try a.stopIfRequested()
-      let assignments = try x.nearestRows(of: result.centroids).labels
-      return .fields([("centroids", .tensor(result.centroids)), ("assignments", .ints(assignments)),
+      func value() throws -> Value {
+        let assignments = try x.nearestRows(of: result.centroids).labels
+        return .fields([("centroids", .tensor(result.centroids)), ("assignments", .ints(assignments)),
                       ("objective", result.objective.map { .number($0) } ?? .nilValue),
                       ("objectives", .numbers(result.objectives)), ("converged", .bool(result.converged)),
                       ("stopped", .bool(result.stopped))])
+      }
+      try a.stopIfRequested(keeping: try value(), "k-means stopped by request after \(result.objectives.count) iterations; ans holds the result so far")
+      return try value()
     }
     let common: [Parameter] = [.keyword("codewords", .integer, default: .number(256)), .keyword("iterations", .integer, default: .number(25)),
                                .keyword("seed", .integer, default: .number(1234))]
@@ -109,7 +132,7 @@ enum QuantizerBindings {
     let ex = example + "q = pq(x, subspaces: 2, codewords: 16)\n"
     r.method("encode", of: QuantizerObject.self, family: family, [Parameter("x")], returns: "codes",
              summary: "The codes (M per row) of vectors, a tensor [n, D] or a dataset.", example: ex + "q.encode(x[0:2])") { q, a in
-      .host(CodesObject(try q.quantizer.encode(vectors(a["x"], a, "x"))))
+      .host(CodesObject(try encode(q.quantizer, vectors(a["x"], a, "x"), a)))
     }
     r.method("decode", of: QuantizerObject.self, family: family, [Parameter("codes", .host(CodesObject.scriptType))], returns: "tensor",
              summary: "Reconstructions [n, D] of codes.", example: ex + "q.decode(q.encode(x)).shape") { q, a in

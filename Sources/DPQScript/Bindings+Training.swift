@@ -80,10 +80,7 @@ extension DPQBindings {
       let stopped = lines.count < o.epochs
       let log = TrainingLogObject(lines, requested: o.epochs, stopped: stopped)
       m.log = log
-      if stopped {
-        a.write("training stopped by request after \(lines.count) of \(o.epochs) epochs; the model keeps the weights of its last step and its log is model.log\n")
-        try a.stopIfRequested()
-      }
+      try a.stopIfRequested(keeping: .host(log), "training stopped after \(lines.count) of \(o.epochs) epochs: the model keeps its weights; its log is model.log (and ans)")
       return .host(log)
     }
   }

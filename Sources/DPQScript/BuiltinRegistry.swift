@@ -79,6 +79,7 @@ public struct BuiltinRegistry {
     IndexBindings.register(into: &registry)
     EvaluationBindings.register(into: &registry)
     PlotBindings.register(into: &registry)
+    SystemBuiltins.register(into: &registry)
     return registry
   }
 }

@@ -36,8 +36,27 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
     if let line = sourceLine {
       out += "\n" + line + "\n" + Diagnostic.caretLine(for: line, column: location.column, length: location.length)
     }
-    for frame in stack { out += "\n  in \(frame.function) at \(frame.location)" }
+    for line in Diagnostic.stackLines(stack) { out += "\n" + line }
     return out
+  }
+
+  /// The call stack as `  in fn f at file:3:5` lines. A run of identical frames (recursion)
+  /// shows three times and then its count; a stack still longer than `maxStackLines` keeps its
+  /// innermost and outermost frames around a count of those left out.
+  static func stackLines(_ stack: [StackFrame], maxStackLines: Int = 24) -> [String] {
+    var lines: [String] = []
+    var i = 0
+    while i < stack.count {
+      var j = i + 1
+      while j < stack.count && stack[j] == stack[i] { j += 1 }
+      let shown = Swift.min(j - i, 3)
+      for _ in 0..<shown { lines.append("  in \(stack[i].function) at \(stack[i].location)") }
+      if j - i > shown { lines.append("  ... the same call \(j - i - shown) more times") }
+      i = j
+    }
+    guard lines.count > maxStackLines else { return lines }
+    let half = maxStackLines / 2
+    return Array(lines.prefix(half)) + ["  ... \(lines.count - 2 * half) more lines of the call stack"] + Array(lines.suffix(half))
   }
 
   /// Spaces (tabs where the line has tabs) up to the column, then `^~~~` over the span.

@@ -67,7 +67,7 @@ final class IndexObject: ScriptHost {
     if case .host(let c as CodesObject) = value { return c.codes }
     switch encoder {
     case .model(let m)?: return try m.encode(features: DPQBindings.features(ModelObject(m), value, a, name))
-    case .quantizer(let q)?: return try q.encode(QuantizerBindings.vectors(value, a, name))
+    case .quantizer(let q)?: return try QuantizerBindings.encode(q, QuantizerBindings.vectors(value, a, name), a)
     case nil: throw a.badArgument(name, "codes expected (this index has no encoder to encode \(value.typeName) with), got \(value.typeName)")
     }
   }

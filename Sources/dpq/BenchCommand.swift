@@ -12,11 +12,12 @@ struct BenchCommand: ParsableCommand {
     discussion: """
       Suites: tensor (sgemm), prepare (writes the shared benchmark data to --data), train (DPQ \
       training steps), quantizers (k-means/PQ/OPQ/RQ training, encoding, distortion), search \
-      (top-100 lookup-table search), map (mAP@all of PQ/OPQ/RQ). scripts/bench runs them all \
+      (top-100 lookup-table search), map (mAP@all of PQ/OPQ/RQ), repl (REPL start-up to the prompt, \
+      and a training loop written in the language against the built-in train). scripts/bench runs them all \
       against PyTorch and faiss and writes docs/benchmarks.md.
       """)
 
-  static let suites = ["tensor", "prepare", "train", "quantizers", "search", "map"]
+  static let suites = ["tensor", "prepare", "train", "quantizers", "search", "map", "repl"]
 
   @Argument(help: "What to measure: \(BenchCommand.suites.joined(separator: ", ")).") var suite: String = "tensor"
   @Option(help: "Timed runs per workload (the median is reported).") var runs: Int = 7
@@ -29,6 +30,8 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Comma-separated workload name fragments to run (default: all of the suite).") var only: String?
   @Option(help: "Seed of the quantizers suite's k-means runs (scripts/bench changes it every round).") var seed: UInt64 = 1234
   @Flag(help: "Log when each quantizer training phase starts.") var verbose = false
+  @Option(help: "repl: start-up runs (the median is reported).") var startupRuns: Int = 21
+  @Option(help: "repl: training images per epoch of the overhead comparison.") var images: Int = 2560
   @Flag(help: "search: write each index's top-100 ids to the data directory (for the agreement check).") var writeIds = false
 
   func run() throws {
@@ -45,6 +48,7 @@ struct BenchCommand: ParsableCommand {
     case "quantizers": try benchQuantizers().emit(json: json)
     case "search": try benchSearch().emit(json: json)
     case "map": try benchMap().emit(json: json)
+    case "repl": try benchRepl()
     default: throw ValidationError("unknown suite '\(suite)' (known: \(BenchCommand.suites.joined(separator: ", ")))")
     }
   }

@@ -95,4 +95,59 @@ import Testing
     #expect(kept.status == 1)
     #expect(try String(contentsOfFile: out + "/failing.md", encoding: .utf8).contains("third cell"))
   }
+
+  /// Starts `arguments` in the fixtures directory, waits for `marker` on its standard output,
+  /// sends SIGINT, and returns the process (still running or not) with its standard error.
+  func interruptAfter(_ marker: String, _ executable: String, _ arguments: [String]) throws -> (Process, Pipe) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: Paths.fixtures)
+    var env = ProcessInfo.processInfo.environment
+    env["DPQ_HISTORY"] = ""
+    process.environment = env
+    let out = Pipe(), err = Pipe()
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    var seen = ""
+    let deadline = Date().addingTimeInterval(30)
+    while !seen.contains(marker) && Date() < deadline && process.isRunning {
+      seen += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+    }
+    #expect(seen.contains(marker))
+    Thread.sleep(forTimeInterval: 0.2)
+    kill(process.processIdentifier, SIGINT)
+    return (process, err)
+  }
+
+  @Test func sigintStopsAScriptWithStatus130AndAMessage() throws {
+    guard let dpq = builtBinary() else { return }
+    let (process, err) = try interruptAfter("counting", dpq, ["run", "forever.dpq"])
+    process.waitUntilExit()
+    let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(process.terminationStatus == 130)
+    #expect(message.hasPrefix("forever.dpq:"))
+    #expect(message.contains(": error: interrupted (Ctrl-C): the script stopped here; exit status 130\n"))
+  }
+
+  @Test func sigintStopsTrainingInAScriptAfterTheBatch() throws {
+    guard let dpq = builtBinary() else { return }
+    let (process, err) = try interruptAfter("epoch 2/1000000", dpq, ["run", "train-forever.dpq"])
+    process.waitUntilExit()
+    let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(process.terminationStatus == 130)
+    #expect(message.hasPrefix("train-forever.dpq:4:1: error: interrupted (Ctrl-C): the script stopped here; exit status 130\n"))
+  }
+
+  @Test func aScriptStartedWithSIGINTIgnoredKeepsIgnoringIt() throws {
+    guard let dpq = builtBinary() else { return }
+    // what a shell does for a job started with `&`
+    let (process, _) = try interruptAfter("counting", "/bin/sh", ["-c", "trap '' INT; exec '\(dpq)' run forever.dpq"])
+    Thread.sleep(forTimeInterval: 0.5)
+    #expect(process.isRunning)
+    kill(process.processIdentifier, SIGKILL)  // SIGTERM may be blocked: a child inherits the test thread's mask
+    process.waitUntilExit()
+  }
 }

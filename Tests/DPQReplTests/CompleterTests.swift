@@ -7,7 +7,7 @@ import Testing
 /// translation to the region readline replaces.
 @Suite struct CompleterTests {
   func completer(_ setup: String = "t = zeros([2, 2])\nweights = 1\nwidth = 2") -> Completer {
-    let session = ScriptSession(output: StringOutputSink(), registry: HostBuiltins.registry())
+    let session = ScriptSession(output: StringOutputSink())
     _ = session.run(source: setup, file: "setup.dpq")
     return Completer(session: session)
   }

@@ -67,6 +67,22 @@ import Testing
     #expect(!continued.report.contains("Not run"))
   }
 
+  @Test func anInterruptedCellEndsTheRunEvenWithKeepGoing() throws {
+    let dir = try temporaryDirectory("interrupted")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    var o = options(dir)
+    o.keepGoing = true
+    o.shouldStop = { true }  // as if Ctrl-C came during the second cell: straight-line code never polls
+    let source = "# %%\nx = 1\nprint(x)\n# %%\nwhile true { x += 1 }\n# %%\nprint(\"third\")\n"
+    let outcome = try NotebookRunner(options: o).run(source: source, file: "stop.dpq")
+    #expect(outcome.interrupted)
+    #expect(outcome.failures.count == 1)
+    #expect(outcome.failures.first?.diagnostics.first?.location.line == 5)
+    #expect(outcome.report.contains("```text\n1\n```"))
+    #expect(outcome.report.contains("stop.dpq:5:1: error: interrupted"))
+    #expect(outcome.report.hasSuffix("```dpq\nprint(\"third\")\n```\n\n*Not run: the run was interrupted.*\n"))
+  }
+
   @Test func figuresAreDrawnBesideTheReportAndLinked() throws {
     guard FileManager.default.isExecutableFile(atPath: "/usr/bin/gnuplot") || ProcessInfo.processInfo.environment["DPQ_GNUPLOT"] != nil else {
       print("skipping the figure test: gnuplot is not installed (scripts/setup installs gnuplot-nox)")

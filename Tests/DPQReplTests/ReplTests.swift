@@ -149,9 +149,11 @@ import Testing
     #expect(ReadlineEditor.defaultHistoryPath(environment: ["HOME": "/home/u", "DPQ_HISTORY": ""]) == nil)
   }
 
-  @Test func hostBuiltinsReadTheEnvironmentAndArguments() {
+  @Test func envAndArgsReadWhatTheHostGave() {
     let sink = StringOutputSink()
-    let session = ScriptSession(output: sink, registry: HostBuiltins.registry(arguments: ["5", "fast"], environment: ["DPQ_FAST": "1"]))
+    let session = ScriptSession(output: sink)
+    session.arguments = ["5", "fast"]
+    session.environment = ["DPQ_FAST": "1"]
     _ = session.evaluate(entry: "env(\"DPQ_FAST\")")
     _ = session.evaluate(entry: "env(\"NOT_SET\", \"fallback\")")
     _ = session.evaluate(entry: "env(\"NOT_SET\") == nil")

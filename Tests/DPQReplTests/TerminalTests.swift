@@ -11,10 +11,14 @@ final class TerminalSession {
 
   /// Starts `dpq` in a 120 x 40 window with `DPQ_HISTORY` set to `history`. With
   /// `showingExitStatus`, the window stays after dpq exits and shows `exit status N`.
-  init(binary: String, history: String, showingExitStatus: Bool = false) throws {
+  /// `arguments` (quoted for the shell) follow the binary; `directory` is its working directory.
+  init(binary: String, history: String, showingExitStatus: Bool = false, arguments: [String] = [],
+       directory: String? = nil) throws {
+    let invocation = (["'\(binary)'"] + arguments.map { "'\($0)'" }).joined(separator: " ")
+    let cd = directory.map { "cd '\($0)' && " } ?? ""
     let command = showingExitStatus
-      ? "DPQ_HISTORY='\(history)' TERM=xterm '\(binary)'; echo \"exit status $?\"; sleep 60"
-      : "DPQ_HISTORY='\(history)' TERM=xterm exec '\(binary)'"
+      ? "\(cd)DPQ_HISTORY='\(history)' TERM=xterm \(invocation); echo \"exit status $?\"; sleep 60"
+      : "\(cd)DPQ_HISTORY='\(history)' TERM=xterm exec \(invocation)"
     // The server outlives this call and inherits its descriptors: nothing is captured from it.
     try tmux(["new-session", "-d", "-x", "120", "-y", "40", "-s", "repl", command], capture: false)
   }
@@ -228,5 +232,122 @@ final class TerminalSession {
     #expect(s.hasSuffix("dpq> marker + 1\n1235\ndpq>"))
     try second.press("C-d")
     #expect(second.hasExited())
+  }
+}
+
+/// Ctrl-C during long library work at the REPL, Ctrl-C of `dpq run`, and completion of keyword
+/// names and paths, on a real terminal.
+@Suite(.serialized) struct TerminalInterruptTests {
+  let base = TerminalTests()
+
+  /// Runs `setup` lines, starts `work`, waits for `started` on the screen, presses Ctrl-C and
+  /// waits for the prompt after `interrupted`; returns the session and the screen.
+  func interrupt(_ setup: [String], work: String, started: @escaping (String) -> Bool,
+                 delay: Double = 0) throws -> (TerminalSession, String)? {
+    guard let (t, _) = try base.start() else { return nil }
+    for line in setup { try t.run(line) }
+    let prompts = t.promptCount(try t.screen())
+    try t.enter(work)
+    try t.waitUntil("the work to start", timeout: 60, started)
+    if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+    try t.press("C-c")
+    let s = try t.waitUntil("interrupted and a new prompt", timeout: 60) { s in
+      s.contains("\ninterrupted\n") && t.promptCount(s) >= prompts + 1 && s.split(separator: "\n").last == "dpq>"
+    }
+    return (t, s)
+  }
+
+  @Test func ctrlCStopsTrainingAndKeepsTheModelUsable() throws {
+    guard let (t, s) = try interrupt(
+      ["d = blobs(n: 4000, classes: 4, dim: 16, seed: 1);",
+       "m = dpq(backbone: \"mlp\", input: 16, hidden: [64], dim: 16, blocks: 2, codewords: 8, classes: 4, seed: 1);",
+       "keep = 3"],
+      work: "log = train(m, d, epochs: 100000, batch: 128, init: \"random\")",
+      started: { $0.contains("epoch 2/100000  stage") }) else { return }
+    #expect(s.contains("training stopped after "))
+    #expect(s.contains(" of 100000 epochs: the model keeps its weights; its log is model.log (and ans)\n"))
+    let after = try t.run("[keep, m.log.stopped, ans.stopped, len(m.log) >= 2, m.accuracy(d) > 0.5, m.encode(d).count]")
+    #expect(after.hasSuffix("\n[3, true, true, true, true, 4000]\ndpq>"))
+  }
+
+  @Test func ctrlCStopsKMeansAndKeepsItsCentroids() throws {
+    guard let (t, s) = try interrupt(
+      ["x = randn([100000, 32], seed: 1);", "keep = 4"],
+      work: "km = kmeans(x, k: 256, iterations: 100000, max_points_per_centroid: nil)",
+      started: { $0.hasSuffix("max_points_per_centroid: nil)") }, delay: 1.5) else { return }
+    #expect(s.contains("k-means stopped by request after "))
+    #expect(s.contains(" iterations; ans holds the result so far\n"))
+    let after = try t.run("[keep, ans.stopped, ans.centroids.shape, len(ans.assignments)]")
+    #expect(after.hasSuffix("\n[4, true, [256, 32], 100000]\ndpq>"))
+  }
+
+  @Test func ctrlCStopsAnEvaluationAndKeepsItsMeasuresSoFar() throws {
+    guard let (t, s) = try interrupt(
+      ["d = blobs(n: 60000, classes: 10, dim: 32, seed: 1);", "q = pq(d, subspaces: 4, codewords: 16, iterations: 5);",
+       "ix = q.index(d);"],
+      work: "ev = evaluate(ix, d)", started: { $0.hasSuffix("dpq> ev = evaluate(ix, d)") }, delay: 1.5) else { return }
+    #expect(s.contains("evaluation stopped by request; ans holds the measures over the queries done so far\n"))
+    let after = try t.run("[type(ans), type(ix), ix.count]")
+    #expect(after.hasSuffix("\n[\"evaluation\", \"index\", 60000]\ndpq>"))
+  }
+
+  @Test func ctrlCStopsASearchAndKeepsTheQueriesDone() throws {
+    guard let (t, s) = try interrupt(
+      ["d = blobs(n: 60000, classes: 10, dim: 32, seed: 1);", "q = pq(d, subspaces: 4, codewords: 16, iterations: 5);",
+       "ix = q.index(d);"],
+      work: "r = ix.search(d, k: 100)", started: { $0.hasSuffix("dpq> r = ix.search(d, k: 100)") }, delay: 1.0) else { return }
+    #expect(s.contains("search stopped by request after "))
+    #expect(s.contains(" of 60000 queries; ans holds their results\n"))
+    let after = try t.run("[type(ans), len(ix.search(d[0:2], k: 3).ids)]")
+    #expect(after.hasSuffix("\n[\"search_result\", 2]\ndpq>"))
+  }
+
+  @Test func ctrlCStopsEncodingByTheNetwork() throws {
+    guard let (t, s) = try interrupt(
+      ["d = dataset(rand([20000, 1, 28, 28], seed: 1), map(range(20000), fn(i) => i % 10));", "m = dpq(seed: 1);"],
+      // the progress bar below the entry shows that the work has started
+      work: "codes = m.encode(d)", started: { $0.contains("dpq> codes = m.encode(d)\n") }, delay: 1.0) else { return }
+    #expect(s.contains("features: stopped after "))
+    let after = try t.run("[m.encode(d[0:3]).count, d.count]")
+    #expect(after.hasSuffix("\n[3, 20000]\ndpq>"))
+  }
+
+  @Test func ctrlCStopsATSNEPlot() throws {
+    guard let (t, _) = try interrupt(
+      ["d = blobs(n: 1500, classes: 3, dim: 8, seed: 1);"],
+      work: "fig = plot_projection(nil, d, method: \"tsne\", limit: 1500, iterations: 1000000)",
+      started: { $0.hasSuffix("iterations: 1000000)") }, delay: 1.5) else { return }
+    let after = try t.run("[d.count, type(plot_projection(nil, d, limit: 50))]")
+    #expect(after.hasSuffix("\n[1500, \"figure\"]\ndpq>"))
+  }
+
+  @Test func tabCompletesKeywordNamesAndPathsInStrings() throws {
+    let directory = try temporaryDirectory("complete")
+    try "a,b\n1,2\n".write(toFile: directory + "/measurements-2024.csv", atomically: true, encoding: .utf8)
+    guard let (t, _) = try base.start() else { return }
+    try t.run("d = blobs(n: 8, seed: 1);")
+    try t.type("d.batches(4, shu")
+    try t.press("Tab")
+    try t.waitUntil("keyword completed") { $0.hasSuffix("dpq> d.batches(4, shuffle:") }  // the screen's trailing space is trimmed
+    try t.type("false).len()")
+    try t.press("Enter")
+    let s = try t.waitForPrompt(count: 3)
+    #expect(s.contains("dpq> d.batches(4, shuffle: false).len()\n2\ndpq>"))
+    try t.type("load_csv(\"\(directory)/meas")
+    try t.press("Tab")
+    try t.waitUntil("path completed and the string closed") { $0.hasSuffix("dpq> load_csv(\"\(directory)/measurements-2024.csv\"") }
+  }
+
+  @Test func ctrlCStopsDpqRunWithStatus130() throws {
+    guard TerminalSession.tmux != nil, let dpq = builtBinary() else { return }
+    let t = try TerminalSession(binary: dpq, history: "", showingExitStatus: true, arguments: ["run", "forever.dpq"],
+                                directory: Paths.fixtures)
+    try t.waitUntil("the script to start") { $0.contains("counting") }
+    Thread.sleep(forTimeInterval: 0.3)
+    try t.press("C-c")
+    let s = try t.waitUntil("exit") { $0.contains("\nexit status") }
+    #expect(s.contains("forever.dpq:"))
+    #expect(s.contains(": error: interrupted (Ctrl-C): the script stopped here; exit status 130\n"))
+    #expect(s.hasSuffix("\nexit status 130"))
   }
 }

@@ -82,7 +82,7 @@ struct ScriptedRepl {
     output = StringOutputSink()
     errors = StringOutputSink()
     editor = ScriptedLineEditor(lines)
-    let session = ScriptSession(output: output, registry: HostBuiltins.registry())
+    let session = ScriptSession(output: output)
     repl = Repl(session: session, editor: editor, output: output, errors: errors)
   }
 

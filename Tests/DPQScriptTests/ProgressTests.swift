@@ -109,7 +109,7 @@ final class RecordingReporter: ProgressReporter {
       Issue.record("expected an interruption, got \(result)")
       return
     }
-    #expect(sink.text == "training stopped by request after 2 of 5 epochs; the model keeps the weights of its last step and its log is model.log\n")
+    #expect(sink.text == "training stopped after 2 of 5 epochs: the model keeps its weights; its log is model.log (and ans)\n")
     // the trainer logs the interrupted epoch from the batches it ran
     #expect(reporter.events.suffix(2) == ["update 32", "end epoch 2/5 stage 1"])
     #expect(error.diagnostics.first?.message == "interrupted")
@@ -118,12 +118,13 @@ final class RecordingReporter: ProgressReporter {
     sink.text = ""
     let after = session.run(source: """
       print(m.log.stopped, len(m.log), m.log.epochs)
+      print(ans.stopped, len(ans))
       print(m.encode(d).count, m.features(d).shape)
       more = train(m, d, epochs: 1, batch: 32)
       print(more.stopped, len(more))
       """, file: "after.dpq")
     if case .failure(let e) = after { Issue.record("\(e)") }
-    #expect(sink.lines == ["true 2 [1, 2]", "64 [64, 6]", "false 1"])
+    #expect(sink.lines == ["true 2 [1, 2]", "true 2", "64 [64, 6]", "false 1"])
   }
 
   @Test func featureExtractionOfManyItemsReportsProgress() {
