@@ -80,6 +80,9 @@ extension Interpreter {
     if frames.count >= maxCallDepth {
       throw runtimeError("too many nested calls (more than \(maxCallDepth)): does '\(closure.name)' recurse without end?", at: location)
     }
+    if lowestStackAddress != 0 && Interpreter.currentStackAddress() < lowestStackAddress {
+      throw runtimeError("calls nested too deeply for the stack (\(frames.count) calls deep, each nesting many expressions): does '\(closure.name)' recurse without end?", at: location)
+    }
     try tick(location)
     let env = Environment(parent: closure.environment, kind: .function)
     try bindParameters(decl, closure.name, arguments, env, at: location)

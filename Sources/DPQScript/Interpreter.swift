@@ -25,7 +25,20 @@ public final class Interpreter {
   var frames: [Frame] = []
 
   /// Nested calls allowed before "too many nested calls" (runaway recursion).
-  public var maxCallDepth = 200
+  public var maxCallDepth = 1000
+  /// A call whose native stack reaches below this address is refused ("nested too deeply").
+  /// `ScriptSession` sets it for the thread scripts run on; otherwise `executeTopLevel` allows
+  /// `defaultStackBudget` below where it was called.
+  var lowestStackAddress: UInt = 0
+  /// Native stack a script may use when its host did not set `lowestStackAddress`.
+  static let defaultStackBudget: UInt = 4 << 20
+
+  /// The address of a local of the caller's frame: where the native stack is now.
+  @inline(never)
+  static func currentStackAddress() -> UInt {
+    var probe: UInt8 = 0
+    return withUnsafeMutablePointer(to: &probe) { UInt(bitPattern: $0) }
+  }
   /// Loop iterations plus calls allowed per run; nil for no limit (fuzzing sets one).
   public var stepLimit: Int? = nil
   /// Steps taken since the last `resetSteps()`.
@@ -98,6 +111,14 @@ public final class Interpreter {
   /// Runs statements in the global scope. Returns the value of the last statement when it is an
   /// expression statement (the REPL prints it), nil otherwise.
   public func executeTopLevel(_ statements: [Stmt]) throws -> Value? {
+    // A host running scripts on a thread of its own (not ScriptSession's) gets a budget that
+    // fits a main thread's 8 MB stack.
+    let setsStackCheck = lowestStackAddress == 0
+    if setsStackCheck {
+      let here = Interpreter.currentStackAddress()
+      lowestStackAddress = here > Interpreter.defaultStackBudget ? here - Interpreter.defaultStackBudget : 1
+    }
+    defer { if setsStackCheck { lowestStackAddress = 0 } }
     var last: Value? = nil
     for s in statements {
       last = nil

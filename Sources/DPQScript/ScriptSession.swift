@@ -12,6 +12,9 @@ public final class ScriptSession {
 
   /// Stack size of the thread scripts run on.
   static let stackSize = 64 << 20
+  /// Stack kept free below the deepest script call, for the builtin it may call (8 MB, the
+  /// size of a main thread's whole stack).
+  static let stackReserve = 8 << 20
 
   public init(output: OutputSink, registry: BuiltinRegistry = .standard()) {
     interpreter = Interpreter(registry: registry, output: output)
@@ -158,7 +161,12 @@ public final class ScriptSession {
   private func onLargeStack<T>(_ body: @escaping () -> T) -> T {
     let box = ResultBox<T>()
     let done = DispatchSemaphore(value: 0)
+    let interpreter = self.interpreter
     let thread = Thread {
+      // Calls deeper than this address (the stack grows down) are refused with an error, so a
+      // script never overflows the native stack, whatever its nesting per call.
+      interpreter.lowestStackAddress = Interpreter.currentStackAddress() - UInt(ScriptSession.stackSize - ScriptSession.stackReserve)
+      defer { interpreter.lowestStackAddress = 0 }
       box.value = body()
       done.signal()
     }

@@ -132,6 +132,15 @@ import Testing
     #expect(message.contains(": error: interrupted (Ctrl-C): the script stopped here; exit status 130\n"))
   }
 
+  @Test func sigintStopsTrainingInAScriptAfterTheBatch() throws {
+    guard let dpq = builtBinary() else { return }
+    let (process, err) = try interruptAfter("epoch 2/1000000", dpq, ["run", "train-forever.dpq"])
+    process.waitUntilExit()
+    let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(process.terminationStatus == 130)
+    #expect(message.hasPrefix("train-forever.dpq:4:1: error: interrupted (Ctrl-C): the script stopped here; exit status 130\n"))
+  }
+
   @Test func aScriptStartedWithSIGINTIgnoredKeepsIgnoringIt() throws {
     guard let dpq = builtBinary() else { return }
     // what a shell does for a job started with `&`

@@ -291,6 +291,27 @@ final class TerminalSession {
     #expect(after.hasSuffix("\n[\"evaluation\", \"index\", 60000]\ndpq>"))
   }
 
+  @Test func ctrlCStopsASearchAndKeepsTheQueriesDone() throws {
+    guard let (t, s) = try interrupt(
+      ["d = blobs(n: 60000, classes: 10, dim: 32, seed: 1);", "q = pq(d, subspaces: 4, codewords: 16, iterations: 5);",
+       "ix = q.index(d);"],
+      work: "r = ix.search(d, k: 100)", started: { $0.hasSuffix("dpq> r = ix.search(d, k: 100)") }, delay: 1.0) else { return }
+    #expect(s.contains("search stopped by request after "))
+    #expect(s.contains(" of 60000 queries; ans holds their results\n"))
+    let after = try t.run("[type(ans), len(ix.search(d[0:2], k: 3).ids)]")
+    #expect(after.hasSuffix("\n[\"search_result\", 2]\ndpq>"))
+  }
+
+  @Test func ctrlCStopsEncodingByTheNetwork() throws {
+    guard let (t, s) = try interrupt(
+      ["d = dataset(rand([20000, 1, 28, 28], seed: 1), map(range(20000), fn(i) => i % 10));", "m = dpq(seed: 1);"],
+      // the progress bar below the entry shows that the work has started
+      work: "codes = m.encode(d)", started: { $0.contains("dpq> codes = m.encode(d)\n") }, delay: 1.0) else { return }
+    #expect(s.contains("features: stopped after "))
+    let after = try t.run("[m.encode(d[0:3]).count, d.count]")
+    #expect(after.hasSuffix("\n[3, 20000]\ndpq>"))
+  }
+
   @Test func ctrlCStopsATSNEPlot() throws {
     guard let (t, _) = try interrupt(
       ["d = blobs(n: 1500, classes: 3, dim: 8, seed: 1);"],
@@ -298,6 +319,21 @@ final class TerminalSession {
       started: { $0.hasSuffix("iterations: 1000000)") }, delay: 1.5) else { return }
     let after = try t.run("[d.count, type(plot_projection(nil, d, limit: 50))]")
     #expect(after.hasSuffix("\n[1500, \"figure\"]\ndpq>"))
+  }
+
+  @Test func ctrlCStopsGnuplotDrawingAFigure() throws {
+    guard let (t, _) = try base.start() else { return }
+    try t.run("fig = plot(randn([3000000], seed: 1), title: \"many points\");")  // gnuplot takes seconds to draw it
+    try t.enter("fig")
+    try t.waitUntil("the drawing to start") { $0.hasSuffix("dpq> fig") }
+    Thread.sleep(forTimeInterval: 1.0)
+    let pressed = Date()
+    try t.press("C-c")
+    let s = try t.waitForPrompt(count: 3)
+    #expect(Date().timeIntervalSince(pressed) < 3)
+    #expect(s.hasSuffix("dpq> fig\n^Cfigure \"many points\" (1 panel, 1 series)\n(drawing stopped by request)\ndpq>"))
+    let after = try t.run("fig.title")
+    #expect(after.hasSuffix("\n\"many points\"\ndpq>"))
   }
 
   @Test func tabCompletesKeywordNamesAndPathsInStrings() throws {

@@ -91,15 +91,58 @@ import Testing
       Issue.record("expected a runtime error, got \(result)")
       return
     }
-    #expect(d.message == "too many nested calls (more than 200): does 'down' recurse without end?")
+    #expect(d.message == "too many nested calls (more than 1000): does 'down' recurse without end?")
     let lines = error.description.split(separator: "\n").map(String.init)
-    #expect(Array(lines.prefix(3)) == ["rec.dpq:3:3: error: too many nested calls (more than 200): does 'down' recurse without end?",
+    #expect(Array(lines.prefix(3)) == ["rec.dpq:3:3: error: too many nested calls (more than 1000): does 'down' recurse without end?",
                                        "  down(n + 1)", "  ^~~~~"])
     #expect(Array(lines.dropFirst(3)) == ["  in fn down at rec.dpq:3:3", "  in fn down at rec.dpq:3:3", "  in fn down at rec.dpq:3:3",
-                                          "  ... the same call 197 more times", "  in script at rec.dpq:5:1"])
+                                          "  ... the same call 997 more times", "  in script at rec.dpq:5:1"])
     // the session is usable, its variables intact, and the limit is per call chain
     #expect(value(session, "keep") == "1")
-    #expect(value(session, "fn depth(n) { if n == 0 { 0 } else { 1 + depth(n - 1) } }\ndepth(150)") == "150")
+    #expect(value(session, "fn depth(n) { if n == 0 { 0 } else { 1 + depth(n - 1) } }\ndepth(900)") == "900")
+  }
+
+  @Test func nestingBeyondTheStackIsRefusedNotACrash() {
+    // with the call limit lifted, three frames per level through a builtin's callback use up
+    // the script thread's stack long before 60,000 calls: the stack check refuses the call
+    let session = ScriptSession(output: CapturingSink())
+    session.interpreter.maxCallDepth = 1_000_000
+    let result = session.run(source: "fn f(n) { if n == 0 { 0 } else { 1 + g([n])[0] } }\nfn g(l) { map(l, fn(x) => f(x - 1)) }\nf(20000)",
+                             file: "deep.dpq")
+    guard case .failure(let error) = result, case .runtime(let d) = error else {
+      Issue.record("expected a runtime error, got \(result)")
+      return
+    }
+    #expect(d.message.hasPrefix("calls nested too deeply for the stack ("))
+    #expect(d.message.hasSuffix(" calls deep, each nesting many expressions): does 'g' recurse without end?")
+            || d.message.hasSuffix(" calls deep, each nesting many expressions): does 'f' recurse without end?")
+            || d.message.hasSuffix(" calls deep, each nesting many expressions): does '<lambda>' recurse without end?"))
+    session.interpreter.maxCallDepth = 1000
+    #expect(value(session, "f(100)") == "100")
+  }
+
+  @Test func anInterpreterOnAnOrdinaryThreadIsGuardedToo() {
+    // a host that runs the interpreter itself, on a thread with a main thread's 8 MB stack
+    final class Outcome: @unchecked Sendable { var message = "" }
+    let outcome = Outcome()
+    let done = DispatchSemaphore(value: 0)
+    let thread = Thread {
+      let interpreter = Interpreter(output: CapturingSink())
+      interpreter.maxCallDepth = 1_000_000
+      do {
+        let program = try interpreter.parse("fn f(n) { if n == 0 { 0 } else { 1 + f(n - 1) } }\nf(1000000)", file: "t.dpq")
+        _ = try interpreter.executeTopLevel(program)
+      } catch let error as ScriptError {
+        outcome.message = error.diagnostics.first?.message ?? ""
+      } catch {
+        outcome.message = "\(error)"
+      }
+      done.signal()
+    }
+    thread.stackSize = 8 << 20
+    thread.start()
+    done.wait()
+    #expect(outcome.message.hasPrefix("calls nested too deeply for the stack ("))
   }
 
   @Test func mutualRecursionIsBoundedToo() {
@@ -110,8 +153,8 @@ import Testing
       return
     }
     let lines = error.description.split(separator: "\n")
-    #expect(lines[0].hasSuffix("error: too many nested calls (more than 200): does 'pong' recurse without end?")
-            || lines[0].hasSuffix("error: too many nested calls (more than 200): does 'ping' recurse without end?"))
+    #expect(lines[0].hasSuffix("error: too many nested calls (more than 1000): does 'pong' recurse without end?")
+            || lines[0].hasSuffix("error: too many nested calls (more than 1000): does 'ping' recurse without end?"))
     #expect(lines.count <= 3 + 25)
     #expect(lines.contains { $0.hasPrefix("  ... ") && $0.hasSuffix("more lines of the call stack") })
   }
@@ -123,6 +166,6 @@ import Testing
       Issue.record("expected a runtime error, got \(result)")
       return
     }
-    #expect(d.message.hasPrefix("too many nested calls (more than 200)"))
+    #expect(d.message.hasPrefix("too many nested calls (more than 1000)"))
   }
 }
