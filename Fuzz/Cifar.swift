@@ -9,8 +9,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let path = scratchFile(UnsafeRawBufferPointer(start: data, count: size), name: "data_batch_1.bin")
   do {
     let d = try CIFAR10.load(files: [path])
-    precondition(d.features.shape == [size / CIFAR10.recordSize, 3, 32, 32], "shape \(d.features.shape) for \(size) bytes")
-    precondition(d.labels.allSatisfy { (0..<10).contains($0) })
+    require(d.features.shape == [size / CIFAR10.recordSize, 3, 32, 32], "shape \(d.features.shape) for \(size) bytes")
+    require(d.labels.allSatisfy { (0..<10).contains($0) })
   } catch { checkRefusal(error, path: path) }
   return 0
 }

@@ -15,8 +15,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let separator: Character = mode & 16 != 0 ? ";" : ","
   do {
     let d = try CSV.load(path, labelColumn: column, hasHeader: header, separator: separator)
-    precondition(d.features.rank == 2 && d.features.shape[0] == d.labels.count)
-    precondition(d.labels.allSatisfy { $0 >= 0 && $0 < d.classCount }, "labels outside 0..<\(d.classCount)")
+    require(d.features.rank == 2 && d.features.shape[0] == d.labels.count)
+    require(d.labels.allSatisfy { $0 >= 0 && $0 < d.classCount }, "labels outside 0..<\(d.classCount)")
   } catch { checkRefusal(error, path: path) }
   return 0
 }

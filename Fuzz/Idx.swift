@@ -18,7 +18,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let path = scratchFile(rest, name: "file-idx")
     do {
       let file = try IDXFile.read(path)
-      precondition(file.dimensions.reduce(1, *) == file.bytes.count, "dimensions \(file.dimensions) but \(file.bytes.count) values")
+      require(file.dimensions.reduce(1, *) == file.bytes.count, "dimensions \(file.dimensions) but \(file.bytes.count) values")
     } catch { checkRefusal(error, path: path) }
   default:
     let imagesFuzzed = data[0] % 3 == 1
@@ -28,8 +28,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                      : scratchFile(rest, name: "train-labels-idx1-ubyte")
     do {
       let d = try FashionMNIST.load(.train, directory: fuzzDirectory)
-      precondition(d.features.shape == [d.count, 1, d.features.shape[2], d.features.shape[3]])
-      precondition(d.labels.allSatisfy { (0..<10).contains($0) })
+      require(d.features.shape == [d.count, 1, d.features.shape[2], d.features.shape[3]])
+      require(d.labels.allSatisfy { (0..<10).contains($0) })
     } catch { checkRefusal(error, path: fuzzDirectory) }
     _ = images
   }

@@ -24,7 +24,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let session = ScriptSession(output: sink, registry: registry)
   session.stepLimit = 5_000
   if case .failure(let error) = session.run(source: source, file: "fuzz.dpq") {
-    precondition(!String(describing: error).isEmpty, "an empty error")
+    require(!String(describing: error).isEmpty, "an empty error")
   }
   return 0
 }

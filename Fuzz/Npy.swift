@@ -13,17 +13,17 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     switch data[0] % 3 {
     case 0:
       let a = try NPY.read(path)
-      precondition(a.count == a.shape.reduce(1, *), "shape \(a.shape) but \(a.count) values")
+      require(a.count == a.shape.reduce(1, *), "shape \(a.shape) but \(a.count) values")
       let copy = fuzzDirectory + "/copy.npy"
       try NPY.write(a, to: copy)
       let b = try NPY.read(copy)
-      precondition(a.shape == b.shape && a.dtype == b.dtype, "round trip changed \(a.shape) \(a.dtype) to \(b.shape) \(b.dtype)")
+      require(a.shape == b.shape && a.dtype == b.dtype, "round trip changed \(a.shape) \(a.dtype) to \(b.shape) \(b.dtype)")
     case 1:
       let t = try NPY.readTensor(path)
-      precondition(t.count == t.shape.reduce(1, *))
+      require(t.count == t.shape.reduce(1, *))
     default:
       let a = try NPY.readIntegers(path)
-      precondition(a.values.count == a.shape.reduce(1, *))
+      require(a.values.count == a.shape.reduce(1, *))
     }
   } catch { checkRefusal(error, path: path) }
   return 0

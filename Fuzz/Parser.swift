@@ -10,8 +10,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let (_, lexDiagnostics) = Lexer.tokenize(source, file: "fuzz.dpq")
   let (_, diagnostics) = Parser.parse(source, file: "fuzz.dpq")
   for d in lexDiagnostics + diagnostics {
-    precondition(!d.message.isEmpty, "an empty diagnostic")
-    precondition(d.location.line >= 1 && d.location.line <= lines + 1 && d.location.column >= 1,
+    require(!d.message.isEmpty, "an empty diagnostic")
+    require(d.location.line >= 1 && d.location.line <= lines + 1 && d.location.column >= 1,
                  "diagnostic '\(d.message)' at \(d.location.line):\(d.location.column) outside \(lines) lines")
   }
   _ = ScriptSession.isIncomplete(source)

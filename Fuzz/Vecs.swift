@@ -16,19 +16,19 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
       let path = scratchFile(rest, name: "base.fvecs")
       do {
         let t = try Vecs.readFvecs(path, limit: limit)
-        precondition(t.rank == 2 && (limit == nil || t.shape[0] <= limit!))
+        require(t.rank == 2 && (limit == nil || t.shape[0] <= limit!))
       } catch { checkRefusal(error, path: path) }
     case 1:
       let path = scratchFile(rest, name: "base.bvecs")
       do {
         let t = try Vecs.readBvecs(path, limit: limit)
-        precondition(t.rank == 2 && (limit == nil || t.shape[0] <= limit!))
+        require(t.rank == 2 && (limit == nil || t.shape[0] <= limit!))
       } catch { checkRefusal(error, path: path) }
     default:
       let path = scratchFile(rest, name: "groundtruth.ivecs")
       do {
         let a = try Vecs.readIvecs(path, limit: limit)
-        precondition(a.values.count == a.shape.reduce(1, *))
+        require(a.values.count == a.shape.reduce(1, *))
       } catch { checkRefusal(error, path: path) }
     }
   }

@@ -136,6 +136,11 @@ public final class DPQTrainer {
     }
     var lines: [DPQEpochLog] = []
     let warmup = options.resolvedWarmup
+    // A checkpoint path that cannot be written fails now, not after the first long epoch; the
+    // file then holds the starting state, from which `resume` works too.
+    if options.checkpointEvery > 0, let path = options.checkpointPath, epochsDone < options.epochs {
+      try saveCheckpoint(to: path)
+    }
     model.train()
     while epochsDone < options.epochs {
       if let stop = shouldStop, stop() { break }
@@ -150,7 +155,10 @@ public final class DPQTrainer {
                                     learningRate: lr, onBatch: onBatch, shouldStop: shouldStop) else { break }
       epochsDone += 1
       log.append(line); lines.append(line)
-      if options.checkpointEvery > 0, let path = options.checkpointPath,
+      // An epoch cut short by a stop request is not checkpointed: the file keeps the last whole
+      // epoch, so resuming from it still matches an uninterrupted run.
+      let cutShort = shouldStop?() ?? false
+      if options.checkpointEvery > 0, let path = options.checkpointPath, !cutShort,
          epochsDone % options.checkpointEvery == 0 || epochsDone == options.epochs {
         try saveCheckpoint(to: path)
       }
@@ -161,8 +169,9 @@ public final class DPQTrainer {
   }
 
   /// The error for a non-finite loss, gradient or parameter at `batch` of the current epoch.
-  func diverged(batch: Int, stage: Int, what: String) -> QuantizationError {
-    .trainingDiverged(epoch: epochsDone + 1, batch: batch, stage: stage, what: what,
+  func diverged(batch: Int, stage: Int, what: String,
+                kept: String = "the parameters of the last good step") -> QuantizationError {
+    .trainingDiverged(epoch: epochsDone + 1, batch: batch, stage: stage, what: what, kept: kept,
                       hint: options.gradientClipNorm == nil ? "lower the learning rate or clip the gradient norm" : "lower the learning rate")
   }
 
@@ -208,6 +217,10 @@ public final class DPQTrainer {
     var errors = [Double](repeating: 0, count: model.blockCount)
     var energy = 0.0
     let start = Date()
+    // The state at the start of the epoch, for the rare step whose update itself overflows (finite
+    // gradients times a huge rate); loss and gradient blow-ups are caught before any update. One
+    // copy per epoch keeps the steps free of snapshot work.
+    var epochStart: TrainingSnapshot? = nil
     for b in 0..<batchCount {
       if let stop = shouldStop, stop() { break }
       let idx = Array(order[(b * bs)..<min(n, (b + 1) * bs)])
@@ -244,7 +257,7 @@ public final class DPQTrainer {
       named.append(("total loss", total))
       for (name, term) in named {
         let v = try term.item()
-        guard v.isFinite else { throw diverged(batch: b + 1, stage: stage, what: "the \(name) became \(v)") }
+        guard v.isFinite else { throw diverged(batch: b + 1, stage: stage, what: "the \(name) became \(v.isNaN ? "NaN" : "infinite")") }
       }
       let totalValue = try total.item()
       model.zeroGrad()
@@ -254,12 +267,13 @@ public final class DPQTrainer {
         throw diverged(batch: b + 1, stage: stage, what: "the gradient of \(name) (shape \(formatShape(p.shape))) became non-finite")
       }
       if let maxNorm = options.gradientClipNorm { try clipGradientNorm(trained.map(\.1), maxNorm: maxNorm) }
-      let snapshot = TrainingSnapshot(self)
+      if epochStart == nil { epochStart = TrainingSnapshot(self) }
       try networkOptimizer.step()
       if stage == 2 { try codebookOptimizer.step() }
       if let (name, _) = trained.first(where: { !allFinite($0.1.value) }) {
-        try snapshot.restore(self)
-        throw diverged(batch: b + 1, stage: stage, what: "the update made \(name) non-finite")
+        try epochStart?.restore(self)
+        throw diverged(batch: b + 1, stage: stage, what: "the update made \(name) non-finite",
+                       kept: "the parameters it had when this epoch started, its last state known to be good")
       }
 
       // bookkeeping for the log, from values this step computed anyway
@@ -297,18 +311,18 @@ public final class DPQTrainer {
   }
 }
 
-/// Whether every value of `t` is finite.
+/// Whether every value of `t` is finite: no value has the all-ones exponent of NaN and infinity.
+/// An integer max over the exponent bits is associative, so the loop vectorises.
 func allFinite(_ t: Tensor) -> Bool {
   t.withUnsafeBufferPointer { b in
-    // NaN and infinity propagate through the sum; 0 * x keeps the test free of overflow.
-    var acc: Float = 0
-    for v in b { acc += 0 * v }
-    return acc == 0
+    var exponent: UInt32 = 0
+    for v in b { exponent = max(exponent, v.bitPattern & 0x7f80_0000) }
+    return exponent != 0x7f80_0000
   }
 }
 
-/// The parameters, buffers and optimizer states before a step, to undo a step that made a
-/// parameter non-finite.
+/// The parameters, buffers and optimizer states at the start of an epoch, to undo an update that
+/// made a parameter non-finite.
 struct TrainingSnapshot {
   let model: [(String, Tensor)]
   let network: [(String, Tensor)]

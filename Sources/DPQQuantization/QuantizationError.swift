@@ -28,8 +28,8 @@ public enum QuantizationError: Error, CustomStringConvertible, Equatable {
   /// A LAPACK routine reported failure (`info` is its return code).
   case linearAlgebraFailure(routine: String, info: Int)
   /// Training met a NaN or infinity (`what`: which loss term, gradient or parameter) at `batch` of
-  /// `epoch`; the model keeps the parameters of the last good step.
-  case trainingDiverged(epoch: Int, batch: Int, stage: Int, what: String, hint: String)
+  /// `epoch`; `kept` says which parameters the model keeps (those of the last good step).
+  case trainingDiverged(epoch: Int, batch: Int, stage: Int, what: String, kept: String, hint: String)
 
   public var description: String {
     switch self {
@@ -59,8 +59,8 @@ public enum QuantizationError: Error, CustomStringConvertible, Equatable {
       return "quantizer configuration: unknown type '\(type)' (known: \(QuantizerLoader.knownTypes.joined(separator: ", ")))"
     case let .linearAlgebraFailure(routine, info):
       return "\(routine) failed with info = \(info)" + (info > 0 ? " (the SVD did not converge; check the data for extreme values)" : " (argument \(-info) was invalid)")
-    case let .trainingDiverged(epoch, batch, stage, what, hint):
-      return "train: \(what) at epoch \(epoch), batch \(batch) (stage \(stage)); training stopped and the model keeps the parameters of the last good step; \(hint)"
+    case let .trainingDiverged(epoch, batch, stage, what, kept, hint):
+      return "train: \(what) at epoch \(epoch), batch \(batch) (stage \(stage)); training stopped and the model keeps \(kept); \(hint)"
     }
   }
 }

@@ -54,6 +54,14 @@ import Testing
 
   // MARK: numerical safety
 
+  @Test func allFiniteFindsNaNAndBothInfinities() {
+    #expect(allFinite(Tensor([1, -2, 0, .greatestFiniteMagnitude, -.leastNonzeroMagnitude])))
+    #expect(allFinite(Tensor([Float]())))
+    for bad: Float in [.nan, -.nan, .infinity, -.infinity] {
+      #expect(!allFinite(Tensor([1, 2, 3, 4, 5, 6, 7, bad, 9])), "\(bad)")
+    }
+  }
+
   @Test func blownUpLearningRateStopsWithANamedErrorAndFiniteParameters() throws {
     let (x, y) = data()
     let model = try DPQModel(configuration(), seed: 1)
@@ -69,7 +77,7 @@ import Testing
       caught = e
     }
     let error = try #require(caught)
-    guard case let .trainingDiverged(epoch, batch, _, what, _) = error else {
+    guard case let .trainingDiverged(epoch, batch, _, what, _, _) = error else {
       Issue.record("expected trainingDiverged, got \(error)"); return
     }
     #expect(epoch >= 1 && batch >= 1)
@@ -99,7 +107,8 @@ import Testing
       try trainer.fit(inputs: big, labels: y)
       Issue.record("training with the largest Float rate succeeded")
     } catch {
-      #expect("\(error)".contains("the update made") && "\(error)".contains("epoch 1, batch 1"), "\(error)")
+      #expect("\(error)".contains("the update made") && "\(error)".contains("epoch 1, batch 1")
+              && "\(error)".contains("when this epoch started"), "\(error)")
     }
     // (the codebooks were k-means-initialised when stage 2 began, before the step)
     let network = { (p: [String: [Float]]) in p.filter { !$0.key.hasPrefix("codebooks") } }
@@ -162,6 +171,26 @@ import Testing
     #expect(trainer.log.map(\.epoch) == [1, 2, 3, 4])
   }
 
+  @Test func aStopInsideAnEpochKeepsTheLastWholeEpochsCheckpoint() throws {
+    let (x, y) = data()
+    let path = temporaryPath("ck.safetensors")
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let straight = try DPQModel(configuration(), seed: 1)
+    try DPQTrainer(model: straight, options: options()).fit(inputs: x, labels: y)
+
+    var o = options()
+    o.checkpointEvery = 1
+    o.checkpointPath = path
+    var batches = 0
+    let first = try DPQTrainer(model: try DPQModel(configuration(), seed: 1), options: o)
+    try first.fit(inputs: x, labels: y, onBatch: { _, _ in batches += 1 }, shouldStop: { batches >= 6 * 2 + 3 })
+    let trainer = try DPQTrainer(model: try DPQModel(configuration(), seed: 5), options: o)
+    try trainer.resume(from: path)
+    #expect(trainer.completedEpochs == 2, "the checkpoint must hold the 2 whole epochs, not the cut one")
+    try trainer.fit(inputs: x, labels: y)
+    #expect(parameters(trainer.model) == parameters(straight))
+  }
+
   @Test func aCheckpointForAnotherSetupIsRefusedAndChangesNothing() throws {
     let (x, y) = data()
     let path = temporaryPath("ck.safetensors")
@@ -191,6 +220,22 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: modelPath) }
     try same.save(to: modelPath)
     #expect(throws: QuantizationError.self) { try DPQTrainer(model: same, options: o).resume(from: modelPath) }
+  }
+
+  @Test func anUnwritableCheckpointPathFailsBeforeTheFirstEpoch() throws {
+    let (x, y) = data()
+    var o = options(epochs: 2)
+    o.checkpointEvery = 1
+    o.checkpointPath = "/nonexistent-dir-\(getpid())/ck.safetensors"
+    let trainer = try DPQTrainer(model: try DPQModel(configuration(), seed: 1), options: o)
+    var epochs = 0
+    do {
+      try trainer.fit(inputs: x, labels: y, onEpoch: { _ in epochs += 1 })
+      Issue.record("training with an unwritable checkpoint path succeeded")
+    } catch {
+      #expect("\(error)".contains(o.checkpointPath!) && "\(error)".contains("cannot write"), "\(error)")
+    }
+    #expect(epochs == 0)
   }
 
   // MARK: determinism

@@ -1,3 +1,4 @@
+import DPQData
 import DPQQuantization
 import DPQTensor
 import Foundation
@@ -52,10 +53,11 @@ import Testing
   @Test func anInterruptedRunResumedFromItsCheckpointEqualsAStraightRun() throws {
     let path = NSTemporaryDirectory() + "dpq-script-ck-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).safetensors"
     defer { try? FileManager.default.removeItem(atPath: path) }
-    // the stop request comes as soon as the epoch-2 checkpoint exists, as a Ctrl-C would
+    // the stop request comes as soon as the epoch-2 checkpoint exists, as a Ctrl-C would (the
+    // checkpoint written when training starts holds epoch 0)
     let sink = CapturingSink()
     let first = ScriptSession(output: sink)
-    first.shouldStop = { FileManager.default.fileExists(atPath: path) }
+    first.shouldStop = { (try? SafeTensors.read(path))?.metadata["epochs_done"] == "2" }
     let (_, interrupted, _) = run(setup + "a = model()\ntrain(a, d, epochs: 4, batch: 16, checkpoint: \"\(path)\", checkpoint_every: 2)\n", first)
     if case .success = interrupted { Issue.record("the stop request did not end training") }
     #expect(sink.text.contains("after 2 of 4 epochs"), "\(sink.text)")
