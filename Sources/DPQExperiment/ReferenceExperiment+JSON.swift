@@ -23,7 +23,7 @@ extension ReferenceExperiment {
                    "weight_decay": Double(o.training.weightDecay), "learning_rate": Double(o.training.networkLearningRate),
                    "warmup_epochs": o.training.resolvedWarmup,
                    "end_to_end_gradients": o.training.quantizationReachesNetwork,
-                   "search_metric": o.resolvedSearchMetric.rawValue],
+                   "query": o.query.rawValue, "feature_query_metric": o.searchMetric.rawValue],
       "epochs": r.log.map { l in ["epoch": l.epoch, "stage": l.stage, "classification": Double(l.classificationLoss),
                                   "soft": Double(l.softLoss), "hard": Double(l.hardLoss), "joint": Double(l.jointLoss),
                                   "accuracy": Double(l.accuracy), "images_per_second": l.imagesPerSecond] },

@@ -51,8 +51,10 @@ extension Figure {
     let pad = max(1, span * 0.06)
     let x = Axis(label: "code length (bits)", minimum: Double(allBits.first ?? 0) - pad,
                  maximum: Double(allBits.last ?? 0) + pad, tics: allBits.map { Tic(Double($0)) })
-    let panel = Panel(x: x, y: Axis(label: "mAP"), series: series, legend: .bottomRight)
-    return Figure(title: title, panels: [panel])
+    // The legend goes outside, on the right: methods far apart (DPQ against PQ on pixels) fill
+    // both the top and the bottom of the plot, where a corner legend would hide a line.
+    let panel = Panel(x: x, y: Axis(label: "mAP"), series: series, legend: .outsideRight)
+    return Figure(title: title, panels: [panel], width: 900)
   }
 
   /// Precision-recall curves for several methods and code lengths on one plot. With several

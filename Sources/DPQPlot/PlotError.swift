@@ -9,6 +9,8 @@ public enum PlotError: Error, CustomStringConvertible, Equatable {
   case gnuplotDied(status: Int, message: String)
   /// gnuplot did not finish within the time limit and was stopped.
   case timedOut(seconds: Double)
+  /// The renderer's `shouldStop` asked for a stop (Ctrl-C) while gnuplot was drawing.
+  case stopped
   /// The process could not be started for a reason other than a missing binary.
   case startFailed(reason: String)
   /// A figure factory or renderer was given data it cannot draw.
@@ -30,6 +32,8 @@ public enum PlotError: Error, CustomStringConvertible, Equatable {
       return "gnuplot stopped unexpectedly (exit status \(status))\(detail)"
     case let .timedOut(seconds):
       return "gnuplot did not finish within \(seconds) s and was stopped"
+    case .stopped:
+      return "drawing stopped by request"
     case let .startFailed(reason):
       return "cannot start gnuplot: \(reason)"
     case let .invalidArgument(function, reason):

@@ -54,6 +54,9 @@ public struct Renderer: Sendable {
   public var timeout: Double
   /// Treat gnuplot's warnings (anything it prints) as errors; tests use this to keep scripts clean.
   public var warningsAreErrors: Bool
+  /// Polled while gnuplot draws; returning true (the REPL's Ctrl-C) stops gnuplot and makes
+  /// `render` throw `PlotError.stopped`.
+  public var shouldStop: (@Sendable () -> Bool)? = nil
 
   public init(executable: String? = nil, timeout: Double = 120, warningsAreErrors: Bool = false) {
     self.executable = executable
@@ -119,12 +122,38 @@ public struct Renderer: Sendable {
     try render(figure, to: try RenderTarget.file(path))
   }
 
+  /// Waits for gnuplot; with `shouldStop`, polls it every 20 ms and kills gnuplot when it says so.
+  private func finish(_ session: GnuplotSession) throws -> String {
+    guard let stop = shouldStop, let pid = session.processID else { return try session.finish(timeout: timeout) }
+    final class Outcome: @unchecked Sendable {
+      var result: Result<String, Error> = .success("")
+      let session: GnuplotSession
+      init(_ session: GnuplotSession) { self.session = session }
+    }
+    let outcome = Outcome(session)
+    let done = DispatchSemaphore(value: 0)
+    let timeout = self.timeout
+    Thread {
+      outcome.result = Result { try outcome.session.finish(timeout: timeout) }
+      done.signal()
+    }.start()
+    var stopped = false
+    while done.wait(timeout: .now() + .milliseconds(20)) == .timedOut {
+      if !stopped && stop() {
+        stopped = true
+        kill(pid_t(pid), SIGKILL)
+      }
+    }
+    if stopped { throw PlotError.stopped }
+    return try outcome.result.get()
+  }
+
   /// Runs gnuplot on a script file. `load` (rather than piping the script) makes gnuplot name the
   /// script file and line in its error messages.
   func run(scriptPath: String) throws {
     let session = try GnuplotSession(executable: executable)
     try session.send("load \(quote(scriptPath))")
-    let messages = try session.finish(timeout: timeout)
+    let messages = try finish(session)
     if warningsAreErrors && !messages.isEmpty { throw PlotError.gnuplotFailed(message: messages) }
   }
 

@@ -85,3 +85,19 @@ extension DPQModel {
     }
   }
 }
+
+extension DPQModel {
+  /// Class queries [n, D]: for each feature row, the classifier's weight row of its predicted
+  /// class. Searching reconstructions by inner product with it ranks them by their logit for that
+  /// class (the bias is the same for every item), an AQD with the same lookup tables as a feature
+  /// query.
+  public func classQueries(features x: Tensor) throws -> Tensor {
+    guard x.rank == 2 && x.shape[1] == featureDimension else {
+      throw QuantizationError.invalidArgument(op: "dpq", reason: "class queries need features of shape [n, \(featureDimension)], got \(x.shape)")
+    }
+    return try Tensor.withNoGrad {
+      let predicted = try network.logits(features: x).argmax(axis: 1)
+      return try network.classifier.weight.value.detached().indexSelect(axis: 0, indices: predicted)
+    }
+  }
+}

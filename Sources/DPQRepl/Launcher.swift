@@ -31,6 +31,7 @@ public enum Launcher {
     let session = ScriptSession(output: StandardOutputSink())
     session.arguments = arguments
     session.shouldStop = { Interrupts.isPending }
+    session.bindingSettings.renderer.shouldStop = { Interrupts.isPending }
     session.progressReporter = progressReporter(for: STDOUT_FILENO, output: StandardOutputSink())
     guard let file else { return ScriptRunner.runStandardInput(session: session, errors: StandardErrorSink()) }
     return ScriptRunner.run(file: file, session: session, errors: StandardErrorSink())

@@ -24,6 +24,7 @@ public final class Repl {
     self.output = output
     self.errors = errors
     session.shouldStop = { Interrupts.isPending }
+    session.bindingSettings.renderer.shouldStop = { Interrupts.isPending }
   }
 
   /// The first lines a terminal user sees.

@@ -133,6 +133,12 @@ enum DPQBindings {
              example: ex + "m.features(d).shape") { m, a in
       return .tensor(try extract(m, inputs(m, a["data"], a, "data"), batchSize: a.positive("batch"), a))
     }
+    r.method("class_queries", of: ModelObject.self, family: family, [dataParameter], returns: "tensor",
+             summary: "Class queries [n, D]: for each input (or feature row), the classifier's weight row of its predicted class.",
+             doc: "Searching an inner-product index of the model's codes with them ranks the database by the logit its reconstructions get for the query's predicted class: the main rows of `dpq experiment` (docs/dpq.md). The query's own features (`m.features`) give the paper's AQD.",
+             example: ex + "m.class_queries(d).shape") { m, a in
+      .tensor(try m.model.classQueries(features: features(m, a["data"], a, "data")))
+    }
     r.method("encode", of: ModelObject.self, family: family, [dataParameter], returns: "codes",
              summary: "The codes (M blocks each) of inputs, or of features [n, D].",
              doc: "A dataset or a tensor shaped like inputs goes through the network first; an [n, D] tensor not shaped like inputs is taken as features.",

@@ -33,6 +33,8 @@ public final class FigureObject: ScriptHost {
       case .sixel:
         return summary + "\n" + (try settings.renderer.render(figure, to: .sixel(width: nil, height: nil)))
       }
+    } catch PlotError.stopped {
+      return summary + "\n(drawing stopped by request)"
     } catch {
       return summary + "\n(cannot draw it: \(error))"
     }

@@ -36,7 +36,8 @@ struct ExperimentCommand: ParsableCommand {
   @Option(help: "Label smoothing of the classification loss.") var labelSmoothing: Float?
   @Option(help: "Weight decay of the network optimizer.") var weightDecay: Float?
   @Option(help: "Epochs of stage 1 (classification only; default: half the epochs).") var warmup: Int?
-  @Option(help: "How DPQ ranks the database: l2 or ip (default: the training similarity's).") var searchMetric: String?
+  @Option(help: "The query vector of the main table: class (the classifier's row for the predicted class) or feature (the query's own feature, the paper's AQD); the other kind is reported too.") var query: String?
+  @Option(help: "How DPQ ranks the database for feature queries: ip (default) or l2.") var searchMetric: String?
   @Option(help: "Save the trained DPQ model to this safetensors file.") var saveModel: String?
   @Flag(help: "Add BatchNorm to the backbone.") var batchNorm = false
   @Flag(help: "Let the quantization losses reach the network (end-to-end gradients; default: codebooks only).")
@@ -87,6 +88,10 @@ struct ExperimentCommand: ParsableCommand {
     if let labelSmoothing { o.training.labelSmoothing = labelSmoothing }
     if let weightDecay { o.training.weightDecay = weightDecay }
     if let warmup { o.training.warmupEpochs = warmup }
+    if let query {
+      guard let q = ReferenceExperiment.QueryKind(rawValue: query) else { throw ValidationError("unknown query kind '\(query)' (class, feature)") }
+      o.query = q
+    }
     if let searchMetric {
       switch searchMetric {
       case "l2": o.searchMetric = .squaredL2

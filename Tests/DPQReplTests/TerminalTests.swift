@@ -321,6 +321,21 @@ final class TerminalSession {
     #expect(after.hasSuffix("\n[1500, \"figure\"]\ndpq>"))
   }
 
+  @Test func ctrlCStopsGnuplotDrawingAFigure() throws {
+    guard let (t, _) = try base.start() else { return }
+    try t.run("fig = plot(randn([3000000], seed: 1), title: \"many points\");")  // gnuplot takes seconds to draw it
+    try t.enter("fig")
+    try t.waitUntil("the drawing to start") { $0.hasSuffix("dpq> fig") }
+    Thread.sleep(forTimeInterval: 1.0)
+    let pressed = Date()
+    try t.press("C-c")
+    let s = try t.waitForPrompt(count: 3)
+    #expect(Date().timeIntervalSince(pressed) < 3)
+    #expect(s.hasSuffix("dpq> fig\n^Cfigure \"many points\" (1 panel, 1 series)\n(drawing stopped by request)\ndpq>"))
+    let after = try t.run("fig.title")
+    #expect(after.hasSuffix("\n\"many points\"\ndpq>"))
+  }
+
   @Test func tabCompletesKeywordNamesAndPathsInStrings() throws {
     let directory = try temporaryDirectory("complete")
     try "a,b\n1,2\n".write(toFile: directory + "/measurements-2024.csv", atomically: true, encoding: .utf8)

@@ -85,9 +85,10 @@ import Testing
       print(plot(ex))
       """, file: "experiment.dpq")
     if case .failure(let e) = result { Issue.record("\(e)") }
-    #expect(sink.lines == ["[8, 16, 24, 32] [\"DPQ\"] 1 DPQ number",
-                           "method  mAP 8b  mAP 16b  mAP 24b  mAP 32b  P@100 32b  train s  encode/s  query/s",
-                           "figure \"mAP against code length\" (1 panel, 1 series)"])
+    // the experiment reports class queries (the main rows) and feature queries for every method
+    #expect(sink.lines == ["[8, 16, 24, 32] [\"DPQ\", \"DPQ (feature query)\"] 1 DPQ number",
+                           "method               mAP 8b  mAP 16b  mAP 24b  mAP 32b  P@100 32b  train s  encode/s  query/s",
+                           "figure \"mAP against code length\" (1 panel, 2 series)"])
     #expect(reporter.events.first?.hasPrefix("message data: FM-small (seed 7)") == true, "\(reporter.events)")
   }
 }

@@ -26,20 +26,25 @@ import Testing
       # the kept model and split reproduce the table's accuracy and DPQ's mAP (the query features
       # are computed again, in other batches, so float rounding may flip a tie in the ranking)
       print(abs(ex.model.accuracy(ex.split.query) - ex.accuracy) < 0.01)
-      again = evaluate(ex.index, ex.split.query, bits: [8, 32])
+      # the main rows search with class queries; "DPQ (feature query)" with the query features
+      q = ex.split.query
+      again = evaluate(ex.index, ex.model.class_queries(q), query_labels: q.labels, bits: [8, 32])
       print(abs(again.map["8"] - ex.map["DPQ"]["8"]) < 1e-3, abs(again.map["32"] - ex.map["DPQ"]["32"]) < 1e-3)
+      own = evaluate(ex.index, q, bits: [32])
+      print(abs(own.map["32"] - ex.map["DPQ (feature query)"]["32"]) < 1e-3)
       """)
     #expect(error == nil, "\(String(describing: error))")
     let lines = out.split(separator: "\n").map(String.init)
     #expect(lines.first == "model 1 split 200 5000")
-    #expect(lines.dropFirst().first == "5000 l2 [8, 16, 24, 32] true")  // the default L2 similarity ranks by L2
+    #expect(lines.dropFirst().first == "5000 ip [8, 16, 24, 32] true")  // class and feature queries both rank by inner product
     #expect(lines.dropFirst(2).first == "true")
     #expect(lines.dropFirst(3).first == "true true")
+    #expect(lines.dropFirst(4).first == "true")
     let data = try Data(contentsOf: URL(fileURLWithPath: path))
     let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     #expect(json["protocol"] as? String == "fm-small")
     let map = try #require(json["map"] as? [String: [String: Double]])
-    #expect(Set(map.keys) == ["DPQ"])
+    #expect(Set(map.keys) == ["DPQ", "DPQ (feature query)"])
     #expect(Set(map["DPQ"]?.keys.map { $0 } ?? []) == ["8", "16", "24", "32"])
     #expect((json["epochs"] as? [Any])?.count == 1)
   }
