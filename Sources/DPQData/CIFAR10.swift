@@ -91,8 +91,8 @@ public enum CIFAR10 {
 /// dpq's allocation limits, checked before reading.
 enum DataLimits {
   static func check(elements: Int, path: String, what: String) throws {
-    guard elements <= Tensor.maxElements else {
-      throw DataError.tooLarge(path: path, reason: "\(what) exceed dpq's limit of \(Tensor.maxElements) values")
+    guard elements <= Tensor.elementLimit else {
+      throw DataError.tooLarge(path: path, reason: "\(what) exceed dpq's limit of \(Tensor.elementLimit) values")
     }
   }
 }

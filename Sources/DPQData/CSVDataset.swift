@@ -17,6 +17,8 @@ public enum CSV {
 
   /// Largest file read, in bytes.
   public static let maxFileBytes = 1 << 31
+  /// Most classes integer labels may number (labels 0 ..< maxClassCount).
+  public static let maxClassCount = 65_536
 
   /// Loads a CSV file as `[n, d]` features and labels.
   /// - Parameters:
@@ -119,6 +121,10 @@ public enum CSV {
     let numbers = texts.map { Int($0) }
     if numbers.allSatisfy({ ($0 ?? -1) >= 0 }) {
       let labels = numbers.map { $0 ?? 0 }
+      // Integer labels number the classes 0..<max+1: a huge label would ask for that many classes.
+      if classNames == nil, let i = labels.firstIndex(where: { $0 >= maxClassCount }) {
+        throw DataError.badRecord(path: path, line: lines[i], reason: "label \(labels[i]) is too large for a class number (at most \(maxClassCount) classes); pass the class names, or use text labels")
+      }
       let count = classNames?.count ?? ((labels.max() ?? -1) + 1)
       if let i = labels.firstIndex(where: { $0 >= count }) {
         throw DataError.badRecord(path: path, line: lines[i], reason: "label \(labels[i]) is not below the \(count) class names given")

@@ -72,8 +72,8 @@ public struct IDXFile {
       }
       dimensions.append(size)
       let (product, overflow) = total.multipliedReportingOverflow(by: size)
-      guard !overflow, product <= Tensor.maxElements else {
-        throw DataError.tooLarge(path: path, reason: "header declares \(dimensions.map(String.init).joined(separator: " x ")) values, more than dpq's limit of \(Tensor.maxElements)")
+      guard !overflow, product <= Tensor.elementLimit else {
+        throw DataError.tooLarge(path: path, reason: "header declares \(dimensions.map(String.init).joined(separator: " x ")) values, more than dpq's limit of \(Tensor.elementLimit)")
       }
       total = product
     }

@@ -253,8 +253,8 @@ public enum NPY {
     var count = 1
     for d in header.shape {
       let (p, overflow) = count.multipliedReportingOverflow(by: d)
-      guard !overflow, p <= Tensor.maxElements else {
-        throw DataError.tooLarge(path: path, reason: "shape \(shapeString(header.shape)) has more elements than dpq's limit of \(Tensor.maxElements)")
+      guard !overflow, p <= Tensor.elementLimit else {
+        throw DataError.tooLarge(path: path, reason: "shape \(shapeString(header.shape)) has more elements than dpq's limit of \(Tensor.elementLimit)")
       }
       count = p
     }

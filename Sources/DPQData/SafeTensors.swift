@@ -148,7 +148,7 @@ extension SafeTensors {
       var elements = 1
       for d in shape {
         let (p, o) = elements.multipliedReportingOverflow(by: d)
-        guard !o, p <= Tensor.maxElements else {
+        guard !o, p <= Tensor.elementLimit else {
           throw DataError.badEntry(path: path, name: name, reason: "shape \(shape) is too large")
         }
         elements = p

@@ -79,7 +79,7 @@ public enum Vecs {
     }
     let file = try DataFile(path: path)
     // A gzip file's length is unknown until it is decompressed: read it into memory (bounded).
-    let memory = file.isCompressed ? try file.readAll(limit: Tensor.maxElements * 4, what: "a vecs file") : nil
+    let memory = file.isCompressed ? try file.readAll(limit: Tensor.elementLimit * 4, what: "a vecs file") : nil
     var memoryOffset = 0
     let total = memory?.count ?? file.fileSize
     func readExactly(_ p: UnsafeMutableRawPointer, _ count: Int, _ detail: String) throws {
@@ -108,8 +108,8 @@ public enum Vecs {
                                 detail: "\(whole + 1) vectors of dimension \(d)", decompressed: memory != nil)
     }
     let n = Swift.min(whole, limit ?? whole)
-    guard n.multipliedReportingOverflow(by: d).partialValue <= Tensor.maxElements else {
-      throw DataError.tooLarge(path: path, reason: "\(n) vectors of dimension \(d) exceed dpq's limit of \(Tensor.maxElements) values")
+    guard n.multipliedReportingOverflow(by: d).partialValue <= Tensor.elementLimit else {
+      throw DataError.tooLarge(path: path, reason: "\(n) vectors of dimension \(d) exceed dpq's limit of \(Tensor.elementLimit) values")
     }
     try allocate(n, d)
     let scratch = UnsafeMutableRawPointer.allocate(byteCount: d * elementSize, alignment: 8)

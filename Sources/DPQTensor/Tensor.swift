@@ -1,3 +1,5 @@
+import Foundation
+
 /// A Float32 tensor of any rank with contiguous row-major storage and value semantics.
 ///
 /// Copies share storage until one of them is mutated (copy-on-write), so no aliasing a user can
@@ -12,6 +14,13 @@ public struct Tensor {
   /// Largest tensor dpq will allocate, in elements (16 GiB of Float32). Bigger requests are
   /// refused with `TensorError.tooLarge` before any memory is touched.
   public static var maxElements = 4 << 30
+
+  /// The largest tensor this machine can hold, in elements: `maxElements`, and no more than the
+  /// physical memory, so a request the machine cannot satisfy is refused up front rather than
+  /// ending in the kernel's out-of-memory killer.
+  public static var elementLimit: Int {
+    Swift.min(maxElements, Int(clamping: ProcessInfo.processInfo.physicalMemory / 4))
+  }
 
   // MARK: internal construction
 
@@ -43,7 +52,7 @@ public struct Tensor {
     for d in shape {
       if d < 0 { throw TensorError.invalidShape(op: op, shape: shape, reason: "dimensions must be non-negative") }
       let (p, overflow) = n.multipliedReportingOverflow(by: d)
-      if overflow || p > maxElements {
+      if overflow || p > elementLimit {
         throw TensorError.tooLarge(op: op, elements: overflow ? Int.max : p,
                                    bytes: overflow ? Int.max : p.multipliedReportingOverflow(by: 4).partialValue)
       }

@@ -27,7 +27,8 @@ public enum TensorError: Error, CustomStringConvertible, Equatable {
     case let .noGradient(op):
       return "\(op): the tensor does not require grad or has no graph to differentiate"
     case let .tooLarge(op, elements, bytes):
-      return "\(op): a tensor of \(elements) elements (\(bytes / 1_048_576) MiB) is too large"
+      let limit = Tensor.elementLimit
+      return "\(op): a tensor of \(elements) elements (\(bytes / 1_048_576) MiB) is too large; dpq allocates at most \(limit) elements (\(limit / 262_144) MiB) per tensor on this machine"
     }
   }
 }

@@ -61,6 +61,23 @@ import Testing
     }
   }
 
+  @Test func aHugeIntegerLabelIsRefusedBeforeAllocatingItsClasses() throws {
+    // found by the csv target: label 277777777777777104 asked for that many class names, and
+    // Int.max overflowed counting them
+    let dir = try TemporaryDirectory()
+    for label in ["277777777777777104", "9223372036854775807", "65536"] {
+      let path = try dir.write("t.csv", text: "1.0,\(label)\n2.0,0\n")
+      do {
+        _ = try CSV.load(path, labelColumn: .index(-1))
+        Issue.record("label \(label) accepted")
+      } catch {
+        #expect("\(error)" == "\(path):1: label \(label) is too large for a class number (at most 65536 classes); pass the class names, or use text labels")
+      }
+    }
+    let ok = try dir.write("ok.csv", text: "1.0,65535\n")
+    #expect(try CSV.load(ok, labelColumn: .index(-1)).classCount == 65_536)
+  }
+
   @Test func everyKeptInputIsReadOrRefusedClearly() throws {
     let inputs = FuzzRegressionTests.all
     #expect(!inputs.isEmpty, "no inputs under \(FuzzRegressionTests.root)")
