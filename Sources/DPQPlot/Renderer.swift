@@ -138,12 +138,12 @@ public struct Renderer: Sendable {
       done.signal()
     }.start()
     var stopped = false
-    while done.wait(timeout: .now() + .milliseconds(20)) == .timedOut {
+    repeat {
       if !stopped && stop() {
         stopped = true
         kill(pid_t(pid), SIGKILL)
       }
-    }
+    } while done.wait(timeout: .now() + .milliseconds(20)) == .timedOut
     if stopped { throw PlotError.stopped }
     return try outcome.result.get()
   }

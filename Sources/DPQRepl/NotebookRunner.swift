@@ -27,9 +27,9 @@ public final class NotebookRunner {
     /// Where long work shows its progress while the notebook runs (`dpq notebook`: the
     /// terminal); nil for nowhere. Summary lines go into the report either way.
     public var liveProgress: ProgressReporter? = nil
-    /// The stop request (Ctrl-C) polled while cells run; an interrupted cell ends the run, with
-    /// `--keep-going` too, and the report is still written.
-    public var shouldStop: (() -> Bool)? = nil
+    /// The stop request (Ctrl-C) polled while cells run and gnuplot draws their figures; an
+    /// interrupted cell ends the run, with `--keep-going` too, and the report is still written.
+    public var shouldStop: (@Sendable () -> Bool)? = nil
 
     public init(outputDirectory: String, version: String) {
       self.outputDirectory = outputDirectory
@@ -83,6 +83,7 @@ public final class NotebookRunner {
     session.arguments = options.arguments
     session.bindingSettings.figureDisplay = .summary  // the figure itself goes beside the report
     session.shouldStop = options.shouldStop
+    session.bindingSettings.renderer.shouldStop = options.shouldStop
     session.progressReporter = NotebookProgress(cellOutput: sink, live: options.liveProgress)
     var figures: [String] = []
 
@@ -93,6 +94,8 @@ public final class NotebookRunner {
       let fileName = "\(name)-\(figures.count + 1).png"
       do {
         try session.bindingSettings.renderer.render(object.figure, to: .png(path: (directory as NSString).appendingPathComponent(fileName)))
+      } catch PlotError.stopped {
+        throw ScriptError.interrupted(Diagnostic(message: "interrupted", location: statement.location))
       } catch {
         throw ScriptError.runtime(Diagnostic(message: "cannot draw the figure: \(error)", location: statement.location))
       }

@@ -30,7 +30,7 @@ struct ExperimentCommand: ParsableCommand {
   @Option(help: "Epochs between checkpoints.") var checkpointEvery = 1
   @Option(help: "Continue training from this checkpoint (same protocol, seed, epochs and batch).")
   var resume: String?
-  @Flag(help: "Also flip training images horizontally at random.") var flip = false
+  @Flag(inversion: .prefixedNo, help: "Flip training images horizontally at random (default: on).") var flip = true
   @Option(help: "Weight tau of the quantization loss (PAPER.md).") var tau: Float?
   @Option(help: "Dropout rate before the feature layer.") var dropout: Float?
   @Option(help: "Label smoothing of the classification loss.") var labelSmoothing: Float?
@@ -39,7 +39,7 @@ struct ExperimentCommand: ParsableCommand {
   @Option(help: "The query vector of the main table: class (the classifier's row for the predicted class) or feature (the query's own feature, the paper's AQD); the other kind is reported too.") var query: String?
   @Option(help: "How DPQ ranks the database for feature queries: ip (default) or l2.") var searchMetric: String?
   @Option(help: "Save the trained DPQ model to this safetensors file.") var saveModel: String?
-  @Flag(help: "Add BatchNorm to the backbone.") var batchNorm = false
+  @Flag(inversion: .prefixedNo, help: "BatchNorm in the backbone (default: on).") var batchNorm = true
   @Flag(help: "Let the quantization losses reach the network (end-to-end gradients; default: codebooks only).")
   var endToEndGradients = false
   @Flag(help: "Also classify the hard reconstruction.") var classifyReconstruction = false

@@ -83,6 +83,23 @@ import Testing
     #expect(outcome.report.hasSuffix("```dpq\nprint(\"third\")\n```\n\n*Not run: the run was interrupted.*\n"))
   }
 
+  @Test func aStopWhileAFigureIsDrawnInterruptsTheRun() throws {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/gnuplot") || ProcessInfo.processInfo.environment["DPQ_GNUPLOT"] != nil else {
+      print("skipping the figure test: gnuplot is not installed (scripts/setup installs gnuplot-nox)")
+      return
+    }
+    let dir = try temporaryDirectory("figure-stop")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    var o = options(dir)
+    o.shouldStop = { true }
+    let source = "# %%\nfig = plot([1, 4, 9])\nfig\n# %%\nprint(\"later\")\n"
+    let outcome = try NotebookRunner(options: o).run(source: source, file: "fig.dpq")
+    #expect(outcome.interrupted)
+    #expect(outcome.figurePaths.isEmpty)
+    #expect(outcome.failures.first?.diagnostics.first?.location.line == 3)
+    #expect(outcome.report.hasSuffix("```dpq\nprint(\"later\")\n```\n\n*Not run: the run was interrupted.*\n"))
+  }
+
   @Test func figuresAreDrawnBesideTheReportAndLinked() throws {
     guard FileManager.default.isExecutableFile(atPath: "/usr/bin/gnuplot") || ProcessInfo.processInfo.environment["DPQ_GNUPLOT"] != nil else {
       print("skipping the figure test: gnuplot is not installed (scripts/setup installs gnuplot-nox)")
