@@ -246,7 +246,7 @@ def markdown(doc):
               "- quantizers: trained on the 5,000 training vectors (learned features: 300-d; pixels: 784-d),",
               "  encode = the 69,000 database vectors, distortion = sum ||x - x_hat||^2 / sum ||x||^2 on them;",
               "  K = 256, M = 4, 25 Lloyd iterations, k-means++ seeding, 2 threads on both sides; round r uses",
-              "  seed 1234 + r on both sides, so a distortion median is over 5 seeds.",
+              f"  seed 1234 + r on both sides, so a distortion median is over {doc['rounds']} seeds.",
               "  OPQ, both from a random rotation with 6 rotation updates: dpq 25 + 6 x (rotation, 4 iterations)",
               "  + a final warm-started 25; faiss OPQMatrix niter 6 (first PQ 25 iterations, then 4), then",
               "  IndexPQ's PQ trained cold for 25.",
