@@ -21,7 +21,8 @@ public enum HelpRenderer {
 
   /// The entries named `name` (`zeros`, `sum`, `tensor.sum`), or a suggestion.
   public static func help(_ name: String, registry: BuiltinRegistry) -> String {
-    let found = registry.lookup(name)
+    // Functions before methods of the same name: help("train") starts with train(model, data, ...).
+    let found = registry.lookup(name).filter { $0.receiver == nil } + registry.lookup(name).filter { $0.receiver != nil }
     if !found.isEmpty { return found.map(entry).joined(separator: "\n\n") }
     if registry.methods[name] != nil { return typeHelp(name, registry: registry, extra: []) }
     let all = registry.entries.map(\.qualifiedName) + registry.entries.map(\.name)

@@ -40,6 +40,13 @@ import Testing
     #expect(registry.method("append", on: "list") != nil)
   }
 
+  /// help("train") shows the train(model, data, ...) function before the module/model methods.
+  @Test func helpShowsFunctionsBeforeMethodsOfTheSameName() {
+    let text = HelpRenderer.help("train", registry: registry)
+    #expect(text.hasPrefix("train(model, data"), "\(text.prefix(80))")
+    #expect(text.contains("module.train(mode: true)"))
+  }
+
   @Test func signaturesRenderLikeCalls() {
     #expect(registry.functions["randn"]?.signature == "randn(shape, seed: nil, mean: 0, std: 1) -> tensor")
     #expect(registry.functions["print"]?.signature == "print(values..., sep: \" \", end: \"\\n\") -> nil")
