@@ -216,7 +216,8 @@ public struct ReferenceExperiment {
       notes.append("PQ/OPQ train one model per code length (M = 1..4 subspaces); RQ, like DPQ, gives every length from one model")
     }
     // Main rows first, then the other query kind's.
-    rows = rows.filter { !$0.method.hasSuffix(" query)") } + rows.filter { $0.method.hasSuffix(" query)") }
+    let otherKind = sets[1].suffix
+    rows = rows.filter { !$0.method.hasSuffix(otherKind) } + rows.filter { $0.method.hasSuffix(otherKind) }
     let result = Result(protocolName: o.protocolName.rawValue, split: "\(split)", rows: rows, log: trainer.log,
                         testAccuracy: accuracy, featureMAP: featureMAP, bits: bits, notes: notes)
     return (result, Artifacts(model: model, split: normalisedSplit, index: dpqIndex!, evaluation: dpqEvaluation!))

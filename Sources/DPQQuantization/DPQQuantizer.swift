@@ -87,20 +87,15 @@ public struct DPQQuantizer: VectorQuantizer {
     var report = TrainingReport()
 
     // The start: residual k-means, block by block (as DPQTrainer.initialiseCodebooks).
-    var residual = data
-    var books: [Parameter] = []
-    for m in 0..<blockCount {
-      let phase = "block \(m + 1)/\(blockCount)"
-      let result = try KMeans(k: codewordCount, iterations: 20, seed: seed &+ UInt64(m)).fit(residual, shouldStop: control.shouldStop) { it, objective in
-        let step = TrainingProgress(phase: phase, iteration: it, objective: objective)
-        report.steps.append(step)
-        control.progress?(step)
-      }
-      if result.stopped { report.stopped = true }
-      books.append(Parameter(result.centroids, name: "\(m)"))
-      let codes = try ProgressiveQuantization.similarity(residual, result.centroids, kind: .negativeSquaredL2).argmax(axis: 1)
-      residual = try residual - result.centroids.indexSelect(axis: 0, indices: codes)
+    let blocks = blockCount
+    let start = try ProgressiveQuantization.residualKMeans(data, blocks: blocks, codewords: codewordCount, seed: seed,
+                                                            shouldStop: control.shouldStop) { m, it, objective in
+      let step = TrainingProgress(phase: "block \(m + 1)/\(blocks)", iteration: it, objective: objective)
+      report.steps.append(step)
+      control.progress?(step)
     }
+    if start.stopped { report.stopped = true }
+    let books = start.codebooks.enumerated().map { Parameter($1, name: "\($0)") }
 
     // Then the codebook step of DPQ's second stage on the fixed vectors.
     let adam = try Adam(groups: [ParameterGroup(parameters: books, learningRate: learningRate)])

@@ -193,14 +193,9 @@ public final class DPQTrainer {
   /// Residual k-means on features x [n, D]; with fewer than K vectors the random start is kept.
   public func initialiseCodebooks(features x: Tensor, shouldStop: (() -> Bool)? = nil) throws {
     guard x.shape[0] >= model.codewordCount else { return }
-    var residual = x
-    for (m, p) in model.codebooks.enumerated() {
-      let km = KMeans(k: model.codewordCount, iterations: 20, seed: options.seed &+ UInt64(m))
-      let c = try km.fit(residual, shouldStop: shouldStop).centroids
-      p.value = c
-      let codes = try ProgressiveQuantization.similarity(residual, c, kind: .negativeSquaredL2).argmax(axis: 1)
-      residual = try residual - c.indexSelect(axis: 0, indices: codes)
-    }
+    let start = try ProgressiveQuantization.residualKMeans(x, blocks: model.blockCount, codewords: model.codewordCount,
+                                                            seed: options.seed, shouldStop: shouldStop)
+    for (p, c) in zip(model.codebooks, start.codebooks) { p.value = c }
     codebooksInitialised = true
   }
 

@@ -67,6 +67,26 @@ public enum ProgressiveQuantization {
     return codes
   }
 
+  /// Residual k-means codebooks for x [n, D]: block m is k-means (seed `seed + m`) of what blocks
+  /// 1..m-1 left, each row taking its nearest codeword: DPQ's codebook start (PAPER.md).
+  /// `progress(block, iteration, objective)` follows each k-means; `stopped` says a stop request
+  /// cut one short.
+  public static func residualKMeans(_ x: Tensor, blocks: Int, codewords: Int, seed: UInt64,
+                                    shouldStop: (() -> Bool)? = nil,
+                                    progress: ((Int, Int, Double) -> Void)? = nil) throws -> (codebooks: [Tensor], stopped: Bool) {
+    var residual = x, books: [Tensor] = [], stopped = false
+    for m in 0..<blocks {
+      let result = try KMeans(k: codewords, iterations: 20, seed: seed &+ UInt64(m)).fit(residual, shouldStop: shouldStop) { it, objective in
+        progress?(m, it, objective)
+      }
+      if result.stopped { stopped = true }
+      books.append(result.centroids)
+      let codes = try similarity(residual, result.centroids, kind: .negativeSquaredL2).argmax(axis: 1)
+      residual = try residual - result.centroids.indexSelect(axis: 0, indices: codes)
+    }
+    return (books, stopped)
+  }
+
   /// The outputs of all M blocks on features x [B, D].
   public struct Output {
     /// Prefix reconstructions Xs_m = sum_{i<=m} q_s^i, m = 1..M.

@@ -25,14 +25,13 @@ public enum ExactSearch {
     }
     let chunk = 64
     var total = 0.0, done = 0
-    var order = [Int](repeating: 0, count: n)
+    var order = [Int](repeating: 0, count: n), s = [Float](repeating: 0, count: n)
     for start in stride(from: 0, to: nq, by: chunk) {
       if let stop = shouldStop, stop() { break }
       let rows = Array(start..<min(nq, start + chunk))
       let scores = try Tensor.matmul(queries.indexSelect(axis: 0, indices: rows), database, transposeB: true).scalars
       for (r, q) in rows.enumerated() {
         let base = r * n
-        var s = [Float](repeating: 0, count: n)
         for i in 0..<n { s[i] = metric == .squaredL2 ? 2 * scores[base + i] - norms[i] : scores[base + i] }
         for i in 0..<n { order[i] = i }
         order.sort { a, b in s[a] != s[b] ? s[a] > s[b] : a < b }
