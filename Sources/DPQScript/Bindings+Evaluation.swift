@@ -71,6 +71,25 @@ enum EvaluationBindings {
                             "evaluation stopped by request; ans holds the measures over the queries done so far")
       return .host(EvaluationObject(ev))
     }
+    r.add("exact_map", family: family,
+          [Parameter("queries"), Parameter("database"), Parameter("query_labels", default: .nilValue),
+           Parameter("database_labels", default: .nilValue), .keyword("metric", .string, default: .string("l2")),
+           .keyword("map_at", .optional(.integer), default: .nilValue)],
+          returns: "number", summary: "mAP@R of exhaustive search on unquantized vectors: the ceiling any quantizer of them can reach.",
+          doc: "`queries` and `database` are vectors [n, D] or datasets (their features and labels); labels otherwise come from `query_labels:` and `database_labels:`. `metric:` \"l2\" (squared distance) or \"ip\" (inner product). Ties rank by database position, as in `evaluate`.",
+          example: "d = blobs(n: 60, classes: 3, dim: 4, seed: 1)\nexact_map(d, d)") { a in
+      func labels(_ name: String, _ data: Value) throws -> LabelSets {
+        if a.has(name) { return try labelSets(a[name], a, name) }
+        if case .host(let d as DatasetObject) = data { return try labelSets(d.data) }
+        throw a.badArgument(name, "labels needed: pass a dataset, or \(name):")
+      }
+      let metric: IndexMetric = try a.choice("metric", ["l2", "ip"]) == "l2" ? .squaredL2 : .innerProduct
+      let relevance = Relevance(queries: try labels("query_labels", a["queries"]),
+                                database: try labels("database_labels", a["database"]))
+      return .number(try ExactSearch.meanAveragePrecision(
+        queries: QuantizerBindings.vectors(a["queries"], a, "queries"), database: QuantizerBindings.vectors(a["database"], a, "database"),
+        relevance: relevance, metric: metric, at: a.optionalInteger("map_at"), shouldStop: a.shouldStop))
+    }
     r.add("compare", family: family, [Parameter("evaluations", .list)], returns: "comparison",
           summary: "One table across methods: a row per method and code length, with mAP and P@N columns.",
           example: example + "q = pq(d, subspaces: 2, codewords: 8)\ncompare([evaluate(ix, d), evaluate(q.index(d), d)])") { a in

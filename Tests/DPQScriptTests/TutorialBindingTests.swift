@@ -49,6 +49,19 @@ import Testing
     #expect((json["epochs"] as? [Any])?.count == 1)
   }
 
+  /// exact_map on the hand-worked ranking of ExactSearchTests: L2 from 0 gives n y n y y, AP 0.5333.
+  @Test func exactMapOfUnquantizedVectors() {
+    let (out, error) = run("""
+      db = tensor([[1], [-2], [3], [0.5], [2]])
+      print(round(exact_map(tensor([[0]]), db, query_labels: [0], database_labels: [0, 1, 0, 1, 0]) * 10000))
+      print(exact_map(tensor([[1]]), db, query_labels: [0], database_labels: [0, 1, 0, 1, 0], metric: "ip"))
+      """)
+    #expect(error == nil, "\(String(describing: error))")
+    #expect(out == "5333\n1\n", "\(out)")
+    let (_, missing) = run("exact_map(tensor([[0]]), tensor([[1]]))")
+    #expect(String(describing: missing).contains("labels needed"), "\(String(describing: missing))")
+  }
+
   @Test func plotMapJoinsOneMethodsEvaluationsAtDifferentLengths() {
     let (out, error) = run("""
       d = blobs(n: 120, classes: 3, dim: 8, seed: 1)
