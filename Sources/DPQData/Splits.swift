@@ -68,6 +68,20 @@ public enum Splits {
     try trainTest(train: train, test: test, trainPerClass: 500, queryPerClass: 100, seed: seed, name: "FM-5k")
   }
 
+  /// FM-5k's validation protocol, for choosing settings without touching the test images: FM-5k's
+  /// 5,000 training images (the same draw), 1,000 queries (100 per class) drawn from the other
+  /// 55,000 training images, and a database of every training image that is not a query (59,000,
+  /// the training images included, as in FM-5k). The source is `train` alone.
+  public static func fashionMNIST5kValidation(train: LabelledDataset, test: LabelledDataset, seed: UInt64) throws -> Split {
+    let reference = try fashionMNIST5k(train: train, test: test, seed: seed)
+    var rng = RandomGenerator(seed: seed ^ 0x7A11_DA7E)
+    let queryIndices = try sample(train, perClass: 100, excluding: Set(reference.trainIndices), using: &rng,
+                                  op: "FM-5k-val (query)")
+    let queries = Set(queryIndices)
+    return try Split(name: "FM-5k-val (seed \(seed))", source: train, trainIndices: reference.trainIndices,
+                     queryIndices: queryIndices, databaseIndices: (0..<train.count).filter { !queries.contains($0) })
+  }
+
   /// FM-full: the queries and database of FM-5k, training on all 60,000 training images.
   public static func fashionMNISTFull(train: LabelledDataset, test: LabelledDataset, seed: UInt64) throws -> Split {
     try trainTest(train: train, test: test, trainPerClass: nil, queryPerClass: 100, seed: seed, name: "FM-full")

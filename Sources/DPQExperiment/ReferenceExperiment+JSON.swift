@@ -20,16 +20,57 @@ extension ReferenceExperiment {
                    "similarity": o.model.similarity.rawValue, "gamma": Double(o.model.gamma),
                    "seed": Int(o.seed), "augment_shift": o.augmentShift, "horizontal_flip": o.horizontalFlip,
                    "batch_norm": o.model.batchNorm, "tau": Double(o.model.tau), "dropout": Double(o.model.dropout), "label_smoothing": Double(o.training.labelSmoothing),
-                   "weight_decay": Double(o.training.weightDecay), "learning_rate": Double(o.training.networkLearningRate),
+                   "weight_decay": Double(o.training.resolvedWeightDecay), "network_optimizer": o.training.networkOptimizer.rawValue,
+                   "prefix_classification_weight": Double(o.training.prefixClassificationWeight),
+                   "prefix_classification_end_to_end": o.training.prefixClassificationReachesNetwork,
+                   "codebook_init": o.training.codebookInitialisation.rawValue, "learning_rate": Double(o.training.networkLearningRate),
                    "warmup_epochs": o.training.resolvedWarmup,
                    "end_to_end_gradients": o.training.quantizationReachesNetwork,
-                   "query": o.query.rawValue, "feature_query_metric": o.searchMetric.rawValue],
+                   "main_ranking": o.mainRanking.rawValue, "split_seed": Int(o.splitSeed ?? o.seed)],
+      "rankings": r.rankings.map(\.rawValue),
+      "dpq_minus_best": r.comparisons.map { c in
+        ["ranking": c.ranking.rawValue, "bits": c.bits, "baseline": c.baseline, "mean": c.difference.mean,
+         "low": c.difference.low, "high": c.difference.high, "queries": c.difference.count] as [String: Any]
+      },
       "epochs": r.log.map { l in ["epoch": l.epoch, "stage": l.stage, "classification": Double(l.classificationLoss),
                                   "soft": Double(l.softLoss), "hard": Double(l.hardLoss), "joint": Double(l.jointLoss),
                                   "accuracy": Double(l.accuracy), "images_per_second": l.imagesPerSecond] },
       "machine": ["openblas_core": BLAS.coreName, "threads": BLAS.threadCount],
     ]
     return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+  }
+
+  /// A seed summary as JSON: per method and bits the mean, sd and each seed's value, and the
+  /// paired comparisons, with the settings of the first seed's run.
+  public static func json(_ s: SeedSummary, options o: Options) throws -> Data {
+    var map: [String: Any] = [:]
+    for row in s.rows {
+      var cells: [String: Any] = [:]
+      for (b, c) in row.map {
+        cells[String(b)] = ["mean": c.mean, "sd": c.standardDeviation,
+                            "per_seed": s.results.map { r in r.rows.first { $0.method == row.method }?.map[b] ?? .nan }]
+      }
+      map[row.method] = cells
+    }
+    let first = try JSONSerialization.jsonObject(with: json(s.results[0], options: o)) as? [String: Any] ?? [:]
+    let object: [String: Any] = [
+      "protocol": s.results[0].protocolName, "split": s.results[0].split, "seeds": s.seeds.map { Int($0) },
+      "map": map, "query_accuracy": ["mean": s.accuracy.mean, "sd": s.accuracy.standardDeviation],
+      "rankings": s.results[0].rankings.map(\.rawValue),
+      "dpq_minus_best": s.comparisons.map { c in
+        ["ranking": c.ranking.rawValue, "bits": c.bits, "baseline": c.baseline, "mean": c.difference.mean,
+         "low": c.difference.low, "high": c.difference.high, "queries": c.difference.count] as [String: Any]
+      },
+      "settings": first["settings"] ?? [:], "notes": s.results[0].notes, "machine": first["machine"] ?? [:],
+    ]
+    return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+  }
+
+  /// Writes a seed summary's JSON atomically, creating its directory.
+  public static func writeJSON(_ s: SeedSummary, options o: Options, to path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try json(s, options: o).write(to: url, options: .atomic)
   }
 
   /// Writes `json(r, options:)` to a file atomically, creating its directory.

@@ -10,7 +10,7 @@ import Foundation
 /// features and with PQ on raw pixels, on mAP@all at 8/16/24/32 bits, the same queries and metric.
 public struct ReferenceExperiment {
   public enum ProtocolName: String, CaseIterable, Sendable {
-    case fm5k, fmFull = "fm-full", fmSmall = "fm-small"
+    case fm5k, fmFull = "fm-full", fmSmall = "fm-small", fm5kValidation = "fm5k-val"
   }
 
   /// What a query searches the codes with. Both kinds are inner-product AQD over the same codes
@@ -24,6 +24,27 @@ public struct ReferenceExperiment {
     case predictedClass = "class"
   }
 
+  /// How every method ranks the database in one block of the table: a query kind and a score.
+  /// Each block holds one ranking for all methods, so rows compare like for like.
+  public enum Ranking: String, CaseIterable, Sendable {
+    /// The query's own feature, inner product with each reconstruction (the released code's AQD).
+    case featureInnerProduct = "feature-ip"
+    /// The query's own feature, squared L2 distance to each reconstruction (ADC, as faiss does).
+    case featureL2 = "feature-l2"
+    /// The classifier's weight row for the query's predicted class, inner product.
+    case predictedClass = "class"
+
+    public var queryKind: QueryKind { self == .predictedClass ? .predictedClass : .feature }
+    public var metric: IndexMetric { self == .featureL2 ? .squaredL2 : .innerProduct }
+    public var title: String {
+      switch self {
+      case .featureInnerProduct: return "feature queries, inner product"
+      case .featureL2: return "feature queries, squared L2"
+      case .predictedClass: return "class queries (the predicted class's classifier row), inner product"
+      }
+    }
+  }
+
   public struct Options: Sendable {
     public var protocolName: ProtocolName = .fm5k
     public var seed: UInt64 = 7
@@ -33,13 +54,11 @@ public struct ReferenceExperiment {
     public var augmentShift = 2
     /// Random horizontal flips of training images (garments are nearly mirror-symmetric).
     public var horizontalFlip = true
-    /// The query vector of the main table; the other kind is reported too.
-    public var query: QueryKind = .predictedClass
-    /// How DPQ ranks the database for feature queries: inner product (the released code; it beat
-    /// squared L2 on FM-5k features, 0.769 against 0.753) unless set. Class queries rank by
-    /// inner product (a logit), and so do the baselines with them; with feature queries the
-    /// baselines rank by squared L2 (ADC, as faiss does).
-    public var searchMetric: IndexMetric = .innerProduct
+    /// The ranking of the main block (its rows carry the plain method names); every other
+    /// ranking follows in a block of its own, its rows named "METHOD (ranking)".
+    public var mainRanking: Ranking = .featureInnerProduct
+    /// The split's seed, when it differs from `seed` (several training seeds on one split).
+    public var splitSeed: UInt64? = nil
     /// Where to save the trained model (safetensors), if anywhere.
     public var modelPath: String? = nil
     /// Baselines: PQ/OPQ/RQ on learned features and PQ on raw pixels.
@@ -57,19 +76,22 @@ public struct ReferenceExperiment {
     }
   }
 
-  /// One kind of query vectors for every method: DPQ's and the baselines' metric, and the suffix
-  /// its rows carry when it is not the main table's kind.
+  /// One ranking's query vectors, and the suffix its rows carry outside the main block.
   struct QuerySet {
-    let kind: QueryKind
+    let ranking: Ranking
     let vectors: Tensor
     var suffix: String
-    var dpqMetric: IndexMetric
-    var baselineMetric: IndexMetric
   }
 
   /// One method's row of the result table.
   public struct Row: Sendable {
+    /// The method's name, with " (ranking)" outside the main block.
     public let method: String
+    /// The method without the ranking ("DPQ", "PQ", ...).
+    public var baseMethod: String = ""
+    public var ranking: Ranking = .featureInnerProduct
+    /// Each query's AP by bits (for paired comparisons).
+    public var averagePrecisions: [Int: [Double]] = [:]
     /// mAP@all by code length in bits.
     public var map: [Int: Double]
     /// Precision@100 by bits.
@@ -92,6 +114,19 @@ public struct ReferenceExperiment {
     public var featureMAP: Double
     public var bits: [Int]
     public var notes: [String]
+    /// DPQ minus the best of PQ, OPQ and RQ, per ranking and bits.
+    public var comparisons: [Comparison] = []
+    /// The rankings in table order (the main one first).
+    public var rankings: [Ranking] = []
+  }
+
+  /// DPQ against the best baseline (by mAP) at one code length in one ranking: the paired
+  /// difference of per-query APs.
+  public struct Comparison: Sendable {
+    public let ranking: Ranking
+    public let bits: Int
+    public let baseline: String
+    public let difference: PairedDifference
   }
 
   /// What a run leaves besides its table, for a caller that wants to look further (the
@@ -124,11 +159,13 @@ public struct ReferenceExperiment {
     let t0 = Date()
     let (trainPart, testPart) = try FashionMNIST.loadAll(directory: o.dataDirectory)
     let split: Split
+    let splitSeed = o.splitSeed ?? o.seed
     switch o.protocolName {
-    case .fm5k: split = try Splits.fashionMNIST5k(train: trainPart, test: testPart, seed: o.seed)
-    case .fmFull: split = try Splits.fashionMNISTFull(train: trainPart, test: testPart, seed: o.seed)
+    case .fm5k: split = try Splits.fashionMNIST5k(train: trainPart, test: testPart, seed: splitSeed)
+    case .fmFull: split = try Splits.fashionMNISTFull(train: trainPart, test: testPart, seed: splitSeed)
+    case .fm5kValidation: split = try Splits.fashionMNIST5kValidation(train: trainPart, test: testPart, seed: splitSeed)
     case .fmSmall: split = try Splits.fashionMNISTSmall(train: trainPart, test: testPart, trainPerClass: 100,
-                                                        queryPerClass: 20, databaseSize: 5000, seed: o.seed)
+                                                        queryPerClass: 20, databaseSize: 5000, seed: splitSeed)
     }
     let train = split.train, query = split.query, database = split.database
     report("data: \(split) (\(String(format: "%.1f", Date().timeIntervalSince(t0))) s)")
@@ -176,16 +213,17 @@ public struct ReferenceExperiment {
     let bits = blocks.map { o.model.bits(blocks: $0) }
     var rows: [Row] = []
 
-    // Both kinds of query, the main table's first.
+    // Every ranking, the main one first; each is one block of the table for every method.
     let classVectors = try model.classQueries(features: queryFeatures)
-    let featureSet = QuerySet(kind: .feature, vectors: queryFeatures, suffix: "", dpqMetric: o.searchMetric, baselineMetric: .squaredL2)
-    let classSet = QuerySet(kind: .predictedClass, vectors: classVectors, suffix: "", dpqMetric: .innerProduct, baselineMetric: .innerProduct)
-    var sets = o.query == .feature ? [featureSet, classSet] : [classSet, featureSet]
-    sets[1].suffix = " (\(sets[1].kind.rawValue) query)"
+    let rankings = [o.mainRanking] + Ranking.allCases.filter { $0 != o.mainRanking }
+    let sets = rankings.map { r in
+      QuerySet(ranking: r, vectors: r.queryKind == .predictedClass ? classVectors : queryFeatures,
+               suffix: r == o.mainRanking ? "" : " (\(r.rawValue))")
+    }
     var dpqIndex: Index? = nil, dpqEvaluation: Evaluation? = nil
     for set in sets {
-      let index = try Index(model: model, codes: databaseCodes, metric: set.dpqMetric)
-      var (row, evaluation) = try evaluatedRow("DPQ" + set.suffix, index: index, queries: set.vectors, relevance: relevance,
+      let index = try Index(model: model, codes: databaseCodes, metric: set.ranking.metric)
+      var (row, evaluation) = try evaluatedRow("DPQ", set: set, index: index, queries: set.vectors, relevance: relevance,
                                                blocks: blocks, bits: bits)
       row.trainingSeconds = trainingSeconds
       row.encodingPerSecond = dpqEncodeRate
@@ -197,10 +235,8 @@ public struct ReferenceExperiment {
     let featureMAP = try ExactSearch.meanAveragePrecision(queries: queryFeatures, database: databaseFeatures,
                                                           relevance: relevance, metric: .squaredL2, shouldStop: shouldStop)
     report(String(format: "unquantized features (exhaustive L2 search): mAP %.4f", featureMAP))
-    var notes = [o.query == .predictedClass
-                   ? "main rows: the query vector is the classifier's weight row for the query's predicted class (class query); every method ranks its reconstructions by inner product with it"
-                   : "main rows: the query vector is the query's own feature (the paper's AQD)",
-                 "DPQ with feature queries ranks by \(o.searchMetric == .squaredL2 ? "squared L2 distance" : "inner product") to the reconstructions; PQ, OPQ and RQ by squared L2 (ADC)",
+    var notes = ["main block: \(o.mainRanking.title); the other blocks rank every method by the ranking their name gives",
+                 "in each block every method ranks its own reconstructions the same way (same query vectors, same score)",
                  String(format: "exhaustive L2 search on the unquantized features reaches mAP@all %.4f", featureMAP),
                  "ties rank by database position"]
     if o.baselines {
@@ -208,40 +244,46 @@ public struct ReferenceExperiment {
       rows += try baselineRows(trainFeatures: trainFeatures, databaseFeatures: databaseFeatures,
                                querySets: sets, relevance: relevance, bits: bits)
       let pixels = try rawPixels(train: train, query: query, database: database)
-      let pixelQueries = [QuerySet(kind: .feature, vectors: pixels.query, suffix: "", dpqMetric: .squaredL2, baselineMetric: .squaredL2)]
+      let l2 = sets.first { $0.ranking == .featureL2 }!
+      let pixelQueries = [QuerySet(ranking: .featureL2, vectors: pixels.query, suffix: l2.suffix)]
       rows += try pqRows("PQ-raw", train: pixels.train, database: pixels.database, querySets: pixelQueries,
                          relevance: relevance, bits: bits)
       report(ReferenceExperiment.rowLine(rows[rows.count - 1], bits: bits))
-      notes.append("PQ, OPQ and RQ run on the DPQ model's learned features; PQ-raw on 784 raw pixels (zero-padded to a multiple of M) with pixel queries and squared L2")
+      notes.append("PQ, OPQ and RQ run on the DPQ model's learned features; PQ-raw on 784 raw pixels (zero-padded to a multiple of M) with pixel queries and squared L2, in the feature-l2 block")
       notes.append("PQ/OPQ train one model per code length (M = 1..4 subspaces); RQ, like DPQ, gives every length from one model")
+      notes.append("DPQ - best: DPQ's mAP minus the best of PQ, OPQ and RQ at that length in the same block, with the paired 95% t interval over the queries' APs")
     }
-    // Main rows first, then the other query kind's.
-    let otherKind = sets[1].suffix
-    rows = rows.filter { !$0.method.hasSuffix(otherKind) } + rows.filter { $0.method.hasSuffix(otherKind) }
-    let result = Result(protocolName: o.protocolName.rawValue, split: "\(split)", rows: rows, log: trainer.log,
+    // Block by block, in ranking order.
+    rows = rankings.flatMap { r in rows.filter { $0.ranking == r } }
+    var result = Result(protocolName: o.protocolName.rawValue, split: "\(split)", rows: rows, log: trainer.log,
                         testAccuracy: accuracy, featureMAP: featureMAP, bits: bits, notes: notes)
+    result.rankings = rankings
+    result.comparisons = try ReferenceExperiment.comparisons(rows: rows, rankings: rankings, bits: bits)
     return (result, Artifacts(model: model, split: normalisedSplit, index: dpqIndex!, evaluation: dpqEvaluation!))
   }
 
   /// mAP@all and P@100 of an index for every prefix in one pass, and top-100 search speed at the
   /// longest code.
-  func evaluateRow(_ method: String, index: Index, queries: Tensor, relevance: Relevance, blocks: [Int], bits: [Int]) throws -> Row {
-    try evaluatedRow(method, index: index, queries: queries, relevance: relevance, blocks: blocks, bits: bits).row
+  func evaluateRow(_ method: String, set: QuerySet, index: Index, queries: Tensor, relevance: Relevance, blocks: [Int], bits: [Int]) throws -> Row {
+    try evaluatedRow(method, set: set, index: index, queries: queries, relevance: relevance, blocks: blocks, bits: bits).row
   }
 
   /// The row and the evaluation it was read from.
-  func evaluatedRow(_ method: String, index: Index, queries: Tensor, relevance: Relevance, blocks: [Int],
+  func evaluatedRow(_ method: String, set: QuerySet, index: Index, queries: Tensor, relevance: Relevance, blocks: [Int],
                     bits: [Int]) throws -> (row: Row, evaluation: Evaluation) {
     let ev = try index.evaluate(queries: queries, relevance: relevance, blocksList: blocks, mapAt: nil,
-                                precisionAt: [100], method: method, shouldStop: shouldStop)
-    var map: [Int: Double] = [:], p100: [Int: Double] = [:]
+                                precisionAt: [100], method: method + set.suffix, shouldStop: shouldStop)
+    var map: [Int: Double] = [:], p100: [Int: Double] = [:], aps: [Int: [Double]] = [:]
     for (b, bitCount) in zip(blocks, bits) {
-      if let c = ev.codeLength(blocks: b) { map[bitCount] = c.meanAveragePrecision; p100[bitCount] = c.precisionAt.first ?? .nan }
+      if let c = ev.codeLength(blocks: b) {
+        map[bitCount] = c.meanAveragePrecision; p100[bitCount] = c.precisionAt.first ?? .nan; aps[bitCount] = c.averagePrecisions
+      }
     }
     let t = Date()
     _ = try index.search(queries: queries, k: 100, blocks: blocks.last)
     let qps = Double(queries.shape[0]) / Date().timeIntervalSince(t)
-    return (Row(method: method, map: map, precisionAt100: p100, trainingSeconds: 0, encodingPerSecond: 0, queriesPerSecond: qps), ev)
+    return (Row(method: method + set.suffix, baseMethod: method, ranking: set.ranking, averagePrecisions: aps, map: map,
+                precisionAt100: p100, trainingSeconds: 0, encodingPerSecond: 0, queriesPerSecond: qps), ev)
   }
 
   func baselineRows(trainFeatures: Tensor, databaseFeatures: Tensor, querySets: [QuerySet],
@@ -264,7 +306,7 @@ public struct ReferenceExperiment {
     let codes = try rq.encode(databaseFeatures)
     let rate = Double(databaseFeatures.shape[0]) / Date().timeIntervalSince(te)
     for set in querySets {
-      var row = try evaluateRow("RQ" + set.suffix, index: Index(quantizer: rq, codes: codes, metric: set.baselineMetric),
+      var row = try evaluateRow("RQ", set: set, index: Index(quantizer: rq, codes: codes, metric: set.ranking.metric),
                                 queries: set.vectors, relevance: relevance, blocks: Array(1...m), bits: bits)
       row.trainingSeconds = trainSecs
       row.encodingPerSecond = rate
@@ -278,8 +320,8 @@ public struct ReferenceExperiment {
   /// row per query set.
   func pqRows(_ method: String, train: Tensor, database: Tensor, querySets: [QuerySet], relevance: Relevance,
               bits: [Int], optimised: Bool = false) throws -> [Row] {
-    var rows = querySets.map { Row(method: method + $0.suffix, map: [:], precisionAt100: [:], trainingSeconds: 0,
-                                   encodingPerSecond: 0, queriesPerSecond: 0) }
+    var rows = querySets.map { Row(method: method + $0.suffix, baseMethod: method, ranking: $0.ranking, map: [:], precisionAt100: [:],
+                                   trainingSeconds: 0, encodingPerSecond: 0, queriesPerSecond: 0) }
     let k = options.model.codewordCount
     for (i, b) in bits.enumerated() {
       let subspaces = i + 1
@@ -302,11 +344,12 @@ public struct ReferenceExperiment {
       let codes = try quantizer.encode(db)
       let encodeSeconds = Date().timeIntervalSince(te)
       for (j, set) in querySets.enumerated() {
-        let index = try Index(quantizer: quantizer, codes: codes, metric: set.baselineMetric)
-        let r = try evaluateRow(method, index: index, queries: padded(set.vectors, multipleOf: subspaces), relevance: relevance,
+        let index = try Index(quantizer: quantizer, codes: codes, metric: set.ranking.metric)
+        let r = try evaluateRow(method, set: set, index: index, queries: padded(set.vectors, multipleOf: subspaces), relevance: relevance,
                                 blocks: [subspaces], bits: [b])
         rows[j].map[b] = r.map[b]
         rows[j].precisionAt100[b] = r.precisionAt100[b]
+        rows[j].averagePrecisions[b] = r.averagePrecisions[b]
         rows[j].trainingSeconds += trainSeconds
         if i == bits.count - 1 {
           rows[j].queriesPerSecond = r.queriesPerSecond
@@ -330,6 +373,22 @@ public struct ReferenceExperiment {
     let extra = (m - d % m) % m
     guard extra > 0 else { return x }
     return try Tensor.concat([x, Tensor.zeros([x.shape[0], extra])], axis: 1)
+  }
+
+  /// DPQ minus the best of PQ, OPQ and RQ (by mAP) at every length of every ranking, paired
+  /// over the queries.
+  static func comparisons(rows: [Row], rankings: [Ranking], bits: [Int]) throws -> [Comparison] {
+    var out: [Comparison] = []
+    for r in rankings {
+      guard let dpq = rows.first(where: { $0.ranking == r && $0.baseMethod == "DPQ" }) else { continue }
+      let baselines = rows.filter { $0.ranking == r && ["PQ", "OPQ", "RQ"].contains($0.baseMethod) }
+      for b in bits {
+        guard let best = baselines.filter({ $0.map[b] != nil }).max(by: { $0.map[b]! < $1.map[b]! }),
+              let a = dpq.averagePrecisions[b], let other = best.averagePrecisions[b] else { continue }
+        out.append(Comparison(ranking: r, bits: b, baseline: best.baseMethod, difference: try PairedDifference(a, other)))
+      }
+    }
+    return out
   }
 
   static func format(_ l: DPQEpochLog) -> String {

@@ -109,6 +109,8 @@ extension DPQTrainer {
   /// The settings a checkpoint must share with the trainer that resumes it.
   var trainingKey: String {
     "batch \(options.batchSize), seed \(options.seed), mode \(options.mode.rawValue), warmup \(options.resolvedWarmup), init \(options.codebookInitialisation.rawValue)"
+      // SGD checkpoints written before the optimizer was a choice keep their key.
+      + (options.networkOptimizer == .sgd ? "" : ", network optimizer \(options.networkOptimizer.rawValue)")
   }
 
   func dropoutModules() -> [(String, Dropout)] {

@@ -14,6 +14,14 @@ public struct DPQTrainingOptions: Equatable, Sendable {
     case endToEnd = "end_to_end"
   }
 
+  /// The optimizer of the network's parameters (backbone, feature layer, classifier).
+  public enum NetworkOptimizer: String, CaseIterable, Sendable {
+    /// SGD with momentum (the released code).
+    case sgd
+    /// Adam (the PyTorch re-implementation the DPQ issue measured).
+    case adam
+  }
+
   public enum CodebookInitialisation: String, CaseIterable, Sendable {
     /// Keep the N(0, 0.01^2) codebooks the model was built with (the released code).
     case random
@@ -31,11 +39,21 @@ public struct DPQTrainingOptions: Equatable, Sendable {
   /// default, as in the released code: on FM-5k (20 epochs) letting them through collapsed block
   /// 1 to 7% of its codewords and cut DPQ's mAP@32b from 0.739 to 0.578 (docs/dpq.md).
   public var quantizationReachesNetwork = false
-  /// Network optimizer: SGD with momentum, cosine-decayed learning rate (0.05 beat 0.01 on FM-5k:
-  /// query accuracy 84.6% against 75.7%).
+  /// Weight lambda_q of the classification of every soft prefix reconstruction Xs_m (PAPER.md's
+  /// "extra term dpq documents"): the objective gains lambda_q * sum_m L_cls(Xs_m), on the same
+  /// scale as lambda * L_cls(x). 0 leaves the term out.
+  public var prefixClassificationWeight: Float = 0
+  /// Let the prefix classification reach the network through x (not only the classifier and
+  /// the codebooks).
+  public var prefixClassificationReachesNetwork = true
+  /// Network optimizer, with a cosine-decayed learning rate (SGD: 0.05 beat 0.01 on FM-5k, query
+  /// accuracy 84.6% against 75.7%).
+  public var networkOptimizer: NetworkOptimizer = .sgd
   public var networkLearningRate: Float = 0.05
+  /// SGD's momentum (Adam uses beta1 0.9, beta2 0.999).
   public var momentum: Float = 0.9
-  public var weightDecay: Float = 5e-4
+  /// Weight decay of the network optimizer; nil: 5e-4 for SGD, 0 for Adam.
+  public var weightDecay: Float? = nil
   /// Codebook optimizer: Adam.
   public var codebookLearningRate: Float = 1e-3
   /// Label smoothing of the classification loss (single-label data).
@@ -50,6 +68,9 @@ public struct DPQTrainingOptions: Equatable, Sendable {
   public var checkpointPath: String? = nil
 
   public init() {}
+
+  /// The weight decay these options give the network optimizer.
+  public var resolvedWeightDecay: Float { weightDecay ?? (networkOptimizer == .sgd ? 5e-4 : 0) }
 
   /// The epochs of stage 1 these options give.
   public var resolvedWarmup: Int {
@@ -91,7 +112,7 @@ public final class DPQTrainer {
   public var augmenter: ImageAugmenter?
   public internal(set) var log: [DPQEpochLog] = []
 
-  let networkOptimizer: SGD
+  let networkOptimizer: Optimizer
   let codebookOptimizer: Adam
   var rng: RandomGenerator
   var epochsDone = 0
@@ -109,10 +130,15 @@ public final class DPQTrainer {
     guard options.checkpointEvery >= 0, options.checkpointEvery == 0 || options.checkpointPath != nil else {
       throw QuantizationError.invalidArgument(op: "dpq", reason: "checkpoints every \(options.checkpointEvery) epochs need a non-negative count and a checkpoint path")
     }
-    networkOptimizer = try SGD(groups: [ParameterGroup(parameters: model.networkParameters,
-                                                       learningRate: options.networkLearningRate,
-                                                       weightDecay: options.weightDecay)],
-                               momentum: options.momentum)
+    guard options.prefixClassificationWeight >= 0, options.prefixClassificationWeight.isFinite else {
+      throw QuantizationError.invalidArgument(op: "dpq", reason: "the prefix classification weight must be >= 0 (got \(options.prefixClassificationWeight))")
+    }
+    let networkGroup = ParameterGroup(parameters: model.networkParameters, learningRate: options.networkLearningRate,
+                                      weightDecay: options.resolvedWeightDecay)
+    switch options.networkOptimizer {
+    case .sgd: networkOptimizer = try SGD(groups: [networkGroup], momentum: options.momentum)
+    case .adam: networkOptimizer = try Adam(groups: [networkGroup])
+    }
     codebookOptimizer = try Adam(groups: [ParameterGroup(parameters: model.codebooks,
                                                          learningRate: options.codebookLearningRate)])
     rng = RandomGenerator(seed: options.seed)
@@ -223,32 +249,14 @@ public final class DPQTrainer {
       if let a = augmenter { batch = try a(batch) }
       if let t = batchTransform { batch = try t(batch, &rng) }
       let y = idx.map { labels[$0] }
-      let fwd = try model.forwardAll(batch, quantizationReachesNetwork: options.quantizationReachesNetwork)
-      let cls: Tensor
-      if c.multiLabel, let mh = multiHot {
-        cls = try sigmoidCrossEntropy(logits: fwd.logits, targets: mh.indexSelect(axis: 0, indices: idx))
-      } else {
-        cls = try softmaxCrossEntropy(logits: fwd.logits, labels: y, labelSmoothing: options.labelSmoothing)
-      }
-      // The objective is lambda * L_cls + L_Q (PAPER.md); it is divided by lambda so that the
-      // network learning rate means the same thing in both stages (SGD sees the classification
-      // gradient at unit weight; Adam on the codebooks is invariant to the scale).
-      var total = cls
-      var terms: ProgressiveQuantization.Losses? = nil
-      if stage == 2 {
-        let target = options.quantizationReachesNetwork ? fwd.features : fwd.features.detached()
-        let l = try ProgressiveQuantization.losses(features: target, fwd.quantization)
-        terms = l
-        let lq = try (l.soft + l.hard * c.mu + l.joint * c.nu) * (c.tau / c.lambda)
-        total = try total + lq
-        if c.classifyReconstruction, let xh = fwd.quantization.hardReconstructions.last {
-          total = try total + softmaxCrossEntropy(logits: model.network.logits(features: xh), labels: y)
-        }
-      }
+      let step = try objective(batch: batch, stage: stage, labels: y,
+                               multiHot: try multiHot.map { try $0.indexSelect(axis: 0, indices: idx) })
+      let (cls, total, terms) = (step.classification, step.total, step.terms)
       // Every term is checked before anything changes, so a blow-up names its source and leaves
       // the parameters of the last good step in place.
       var named: [(String, Tensor)] = [("classification loss", cls)]
       if let t = terms { named += [("soft quantization loss", t.soft), ("hard quantization loss", t.hard), ("joint quantization loss", t.joint)] }
+      if let p = step.prefixClassification { named.append(("classification loss of the soft reconstructions", p)) }
       named.append(("total loss", total))
       for (name, term) in named {
         let v = try term.item()
@@ -275,21 +283,21 @@ public final class DPQTrainer {
       let w = Double(idx.count)
       sums.cls += Double(try cls.item()) * w
       sums.total += Double(totalValue) * Double(c.lambda) * w   // reported on the paper's scale
-      if let t = terms {
+      if let t = terms, let quantization = step.quantization {
         sums.soft += Double(try t.soft.item()) * w
         sums.hard += Double(try t.hard.item()) * w
         sums.joint += Double(try t.joint.item()) * w
-        let xv = fwd.features.scalars
+        let xv = step.features.scalars
         energy += xv.reduce(0) { $0 + Double($1) * Double($1) }
-        for (m, xh) in fwd.quantization.hardReconstructions.enumerated() {
+        for (m, xh) in quantization.hardReconstructions.enumerated() {
           let hv = xh.scalars
           var e = 0.0
           for i in 0..<xv.count { let d = Double(xv[i] - hv[i]); e += d * d }
           errors[m] += e
-          used[m].formUnion(fwd.quantization.codes[m])
+          used[m].formUnion(quantization.codes[m])
         }
       }
-      let pred = try fwd.logits.argmax(axis: 1)
+      let pred = try step.logits.argmax(axis: 1)
       if !c.multiLabel { correct += zip(pred, y).filter { $0 == $1 }.count }
       seen += idx.count
       onBatch?(b + 1, batchCount)

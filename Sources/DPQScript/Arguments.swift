@@ -101,6 +101,9 @@ public struct Arguments {
 
   public subscript(_ name: String) -> Value { values[index(of: name)] }
 
+  /// Whether the builtin has a parameter of this name.
+  public func declares(_ name: String) -> Bool { builtin.parameters.contains { $0.name == name } }
+
   /// Whether the argument was given (or defaulted to something other than nil).
   public func has(_ name: String) -> Bool { !self[name].isNil }
 

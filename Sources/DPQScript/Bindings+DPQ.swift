@@ -11,7 +11,7 @@ enum DPQBindings {
   static let family = "dpq"
   static let modelType = ValueType.host(ModelObject.scriptType)
   /// A small model on `blobs` data for the examples: they must run in milliseconds.
-  static let exampleModel = "d = blobs(n: 64, classes: 4, dim: 8, seed: 1)\nm = dpq(backbone: \"mlp\", input: 8, hidden: [16], dim: 8, blocks: 2, codewords: 4, classes: 4)\n"
+  static let exampleModel = "d = blobs(n: 64, classes: 4, dim: 8, seed: 1)\nm = dpq(backbone: \"mlp\", input: 8, hidden: [16], dim: 6, blocks: 2, codewords: 4, classes: 4)\n"
 
   static func register(into r: inout BuiltinRegistry) {
     registerConstruction(into: &r)
@@ -38,15 +38,38 @@ enum DPQBindings {
     return x
   }
 
+  /// The `as:` keyword of the calls that take inputs or features: "inputs" or "features".
+  static let inputKindParameter = Parameter.keyword("as", .optional(.string), default: .nilValue)
+
   /// Features [n, D]: computed by the network from a dataset or a tensor of inputs, or taken as
-  /// they are from an [n, D] (or [D]) tensor that is not shaped like inputs.
+  /// they are from an [n, D] (or [D]) tensor. A tensor that fits both (an MLP whose input width
+  /// equals D) is ambiguous: the call's `as:` ("inputs" or "features") decides, and without it
+  /// the call is refused rather than guessing.
   static func features(_ m: ModelObject, _ value: Value, _ a: Arguments, _ name: String) throws -> Tensor {
     let d = m.model.featureDimension
-    if case .tensor(let t) = value, Array(t.shape.dropFirst()) != m.inputShape, t.shape != m.inputShape {
-      if t.rank == 2 && t.shape[1] == d { return t }
-      if t.rank == 1 && t.count == d { return try t.reshaped([1, d]) }
-      throw a.badArgument(name, "inputs [n, \(m.inputShape.map(String.init).joined(separator: ", "))] or features [n, \(d)] expected, got shape \(Format.shape(t.shape))")
+    let given = a.declares("as") && a.has("as") ? try a.choice("as", ["inputs", "features"]) : nil
+    guard case .tensor(let t) = value else {
+      if given == "features" { throw a.badArgument(name, "features must be a tensor [n, \(d)], got \(value.typeName)") }
+      return try extract(m, inputs(m, value, a, name), a)
     }
+    let fitsInputs = Array(t.shape.dropFirst()) == m.inputShape || t.shape == m.inputShape
+    let fitsFeatures = (t.rank == 2 && t.shape[1] == d) || (t.rank == 1 && t.count == d)
+    let asFeatures: Bool
+    switch given {
+    case "features"?:
+      guard fitsFeatures else { throw a.badArgument(name, "features [n, \(d)] expected, got shape \(Format.shape(t.shape))") }
+      asFeatures = true
+    case "inputs"?: asFeatures = false
+    default:
+      if fitsInputs && fitsFeatures {
+        throw a.badArgument(name, "a tensor of shape \(Format.shape(t.shape)) fits both this model's inputs and its features (D = \(d)); say which with as: \"inputs\" or as: \"features\"")
+      }
+      guard fitsInputs || fitsFeatures else {
+        throw a.badArgument(name, "inputs [n, \(m.inputShape.map(String.init).joined(separator: ", "))] or features [n, \(d)] expected, got shape \(Format.shape(t.shape))")
+      }
+      asFeatures = fitsFeatures
+    }
+    if asFeatures { return t.rank == 1 ? try t.reshaped([1, d]) : t }
     return try extract(m, inputs(m, value, a, name), a)
   }
 
@@ -87,7 +110,7 @@ enum DPQBindings {
            .keyword("multi_label", .bool, default: .bool(false)), .keyword("seed", .integer, default: .number(0))],
           returns: "model", summary: "A new DPQ model: a feature network and M progressive codebooks of K codewords.",
           doc: "`backbone:` \"lenet\" (28x28 grey images), \"cifar\" (32x32 colour) or \"mlp\" (feature vectors of size `input:`, hidden layers `hidden:`). `dim:` is the feature dimension D, `blocks:` M, `codewords:` K (a code of m blocks has m * log2(K) bits). `similarity:` \"l2\", \"ip\" or \"cosine\"; `gamma:` the softmax temperature; `lambda`, `tau`, `mu`, `nu` weight the classification, quantization, hard and joint losses (PAPER.md).",
-          example: "m = dpq(backbone: \"mlp\", input: 8, hidden: [16], dim: 8, blocks: 2, codewords: 4, classes: 4)\nm.config.bits") { a in
+          example: "m = dpq(backbone: \"mlp\", input: 8, hidden: [16], dim: 6, blocks: 2, codewords: 4, classes: 4)\nm.config.bits") { a in
       var c = DPQConfiguration()
       let backbone = try a.choice("backbone", BackboneKind.allCases.map(\.rawValue))
       c.backbone = BackboneKind(rawValue: backbone) ?? .lenet
@@ -123,6 +146,7 @@ enum DPQBindings {
   static func registerInspection(into r: inout BuiltinRegistry) {
     let ex = exampleModel
     let dataParameter = Parameter("data")
+    let asParameter = inputKindParameter
     r.method("call", of: ModelObject.self, family: family, [Parameter("x")], returns: "tensor",
              summary: "Calling a model gives the class logits of a batch of inputs (a tensor or a dataset).",
              example: ex + "m(d[0:3]).shape") { m, a in
@@ -133,15 +157,15 @@ enum DPQBindings {
              example: ex + "m.features(d).shape") { m, a in
       return .tensor(try extract(m, inputs(m, a["data"], a, "data"), batchSize: a.positive("batch"), a))
     }
-    r.method("class_queries", of: ModelObject.self, family: family, [dataParameter], returns: "tensor",
+    r.method("class_queries", of: ModelObject.self, family: family, [dataParameter, asParameter], returns: "tensor",
              summary: "Class queries [n, D]: for each input (or feature row), the classifier's weight row of its predicted class.",
              doc: "Searching an inner-product index of the model's codes with them ranks the database by the logit its reconstructions get for the query's predicted class: the main rows of `dpq experiment` (docs/dpq.md). The query's own features (`m.features`) give the paper's AQD.",
              example: ex + "m.class_queries(d).shape") { m, a in
       .tensor(try m.model.classQueries(features: features(m, a["data"], a, "data")))
     }
-    r.method("encode", of: ModelObject.self, family: family, [dataParameter], returns: "codes",
+    r.method("encode", of: ModelObject.self, family: family, [dataParameter, asParameter], returns: "codes",
              summary: "The codes (M blocks each) of inputs, or of features [n, D].",
-             doc: "A dataset or a tensor shaped like inputs goes through the network first; an [n, D] tensor not shaped like inputs is taken as features.",
+             doc: "A dataset or a tensor shaped like inputs goes through the network first; an [n, D] tensor is taken as features. A tensor that fits both (an MLP whose input width is D) needs `as:` \"inputs\" or \"features\".",
              example: ex + "c = m.encode(d)\nc[0]") { m, a in
       .host(CodesObject(try m.model.encode(features: features(m, a["data"], a, "data"))))
     }
@@ -167,23 +191,23 @@ enum DPQBindings {
                example: ex + "q = m.quantizer\nq.kind") { m in
       .host(QuantizerObject(try m.model.quantizer))
     }
-    r.method("codeword_counts", of: ModelObject.self, family: family, [dataParameter], returns: "list",
+    r.method("codeword_counts", of: ModelObject.self, family: family, [dataParameter, asParameter], returns: "list",
              summary: "How often each codeword encodes the data: one list of K counts per block.",
              example: ex + "m.codeword_counts(d)[0]") { m, a in
       .items(counts(try m.model.encode(features: features(m, a["data"], a, "data"))).map { .ints($0) })
     }
-    r.method("codeword_usage", of: ModelObject.self, family: family, [dataParameter], returns: "list",
+    r.method("codeword_usage", of: ModelObject.self, family: family, [dataParameter, asParameter], returns: "list",
              summary: "The fraction of each block's K codewords that some item of the data uses.",
              example: ex + "m.codeword_usage(d)") { m, a in
       .floats(DPQModel.codewordUsage(try m.model.encode(features: features(m, a["data"], a, "data"))))
     }
-    r.method("distortion", of: ModelObject.self, family: family, [dataParameter], returns: "list",
+    r.method("distortion", of: ModelObject.self, family: family, [dataParameter, asParameter], returns: "list",
              summary: "Relative distortion ||x - x_hat||^2 / ||x||^2 of the data's features after 1, 2, ..., M blocks.",
              example: ex + "m.distortion(d)") { m, a in
       .floats(try m.model.relativeDistortion(features: features(m, a["data"], a, "data")))
     }
     r.method("lookup_table", of: ModelObject.self, family: family,
-             [Parameter("query"), .keyword("blocks", .optional(.integer), default: .nilValue)], returns: "tensor",
+             [Parameter("query"), .keyword("blocks", .optional(.integer), default: .nilValue), asParameter], returns: "tensor",
              summary: "The lookup tables [blocks, K] of one query: T[m, k] = <q, c_mk>, the values a search adds up.",
              doc: "The query is a feature vector [D] or one input (an item shaped like the model's inputs).",
              example: ex + "m.lookup_table(d[0].features).shape") { m, a in
@@ -192,7 +216,7 @@ enum DPQBindings {
       let index = try Index(layout: .additive(codebooks: m.model.stackedCodebooks().detached()))
       return .tensor(try index.lookupTable(query: q, blocks: a.optionalInteger("blocks")))
     }
-    r.method("predict", of: ModelObject.self, family: family, [dataParameter], returns: "list",
+    r.method("predict", of: ModelObject.self, family: family, [dataParameter, asParameter], returns: "list",
              summary: "The predicted class of each input (the classifier's largest logit).",
              example: ex + "m.predict(d[0:4])") { m, a in
       .ints(try Tensor.withNoGrad { try m.model.network.logits(features: features(m, a["data"], a, "data")).argmax(axis: 1) })

@@ -40,7 +40,8 @@ enum EvaluationBindings {
            Parameter("query_labels", default: .nilValue), Parameter("database_labels", default: .nilValue),
            .keyword("bits", .optional(.list), default: .nilValue), .keyword("blocks", .optional(.list), default: .nilValue),
            .keyword("map_at", .optional(.integer), default: .nilValue), .keyword("precision_at", .list, default: .items([.int(100)])),
-           .keyword("curve_cutoffs", .optional(.list), default: .nilValue), .keyword("method", .optional(.string), default: .nilValue)],
+           .keyword("curve_cutoffs", .optional(.list), default: .nilValue), .keyword("method", .optional(.string), default: .nilValue),
+           DPQBindings.inputKindParameter],
           returns: "evaluation", summary: "mAP@R, P@N and precision-recall curves of an index's rankings, for several code lengths at once.",
           doc: "`queries` is a dataset (its labels are the query labels) or vectors/inputs with `query_labels`. Database labels come from the index (built from a dataset) or `database_labels`. Code lengths: `bits:` (multiples of log2 K) or `blocks:`; all 1..M blocks by default. `map_at:` R of mAP@R (nil: the whole database). Items are relevant when they share a class.",
           example: example + "ev = evaluate(ix, d, blocks: [1, 2], precision_at: [5])\nev\nev.map") { a in
@@ -208,9 +209,10 @@ enum EvaluationBindings {
            .keyword("seed", .integer, default: .number(7)), .keyword("baselines", .bool, default: .bool(true)),
            .keyword("augment", .integer, default: .number(2)), .keyword("opq_iterations", .integer, default: .number(10)),
            .keyword("batch", .integer, default: .number(128)), .keyword("dir", .optional(.string), default: .nilValue),
-           .keyword("json", .optional(.string), default: .nilValue)],
+           .keyword("json", .optional(.string), default: .nilValue),
+           .keyword("ranking", .optional(.string), default: .nilValue)],
           returns: "experiment", summary: "Runs the reference experiment (DPQ against PQ, OPQ, RQ and PQ on pixels) and returns its table.",
-          doc: "`protocol`: \"fm5k\", \"fm-full\" or \"fm-small\" (1,000 training images, 200 queries, a 5,000-image database). `epochs:` nil trains for the trainer's default, as `dpq experiment` does. `json:` writes the results to that file as `dpq experiment --json` does. The result keeps the trained model (`ex.model`), the normalised split it saw (`ex.split`), and DPQ's index and evaluation (`ex.index`, `ex.evaluation`) for further plots. Steps are reported through the progress reporter; a stop request ends the run early.",
+          doc: "`protocol`: \"fm5k\", \"fm-full\", \"fm-small\" (1,000 training images, 200 queries, a 5,000-image database) or \"fm5k-val\" (FM-5k's training set with queries and database from the other training images, for choosing settings). `epochs:` nil trains for the trainer's default, as `dpq experiment` does. `json:` writes the results to that file as `dpq experiment --json` does. Every method is reported under every ranking (feature queries by inner product, \"feature-ip\"; by squared L2, \"feature-l2\"; class queries, \"class\"), one table each; `ranking:` picks the main one, whose rows carry the plain method names (the others are \"DPQ (feature-l2)\" and so on). `ex.comparisons` gives DPQ minus the best of PQ, OPQ and RQ with paired 95% intervals. The result keeps the trained model (`ex.model`), the normalised split it saw (`ex.split`), and DPQ's index and evaluation (`ex.index`, `ex.evaluation`) for further plots. Steps are reported through the progress reporter; a stop request ends the run early.",
           example: "# ex = experiment(\"fm-small\", epochs: 2)   (about a minute)\n# ex.map[\"DPQ\"][\"32\"]\nhelp(\"experiment\")") { a in
       var o = ReferenceExperiment.Options()
       let name = try a.choice("protocol", ReferenceExperiment.ProtocolName.allCases.map(\.rawValue))
@@ -223,6 +225,9 @@ enum EvaluationBindings {
       o.augmentShift = try a.integer("augment")
       o.opqIterations = try a.integer("opq_iterations")
       if a.has("dir") { o.dataDirectory = try a.string("dir") }
+      if a.has("ranking") {
+        o.mainRanking = ReferenceExperiment.Ranking(rawValue: try a.choice("ranking", ReferenceExperiment.Ranking.allCases.map(\.rawValue))) ?? o.mainRanking
+      }
       var run = ReferenceExperiment(options: o)
       let reporter = a.interpreter.bindingSettings.progress
       run.report = { reporter?.message($0) }
@@ -239,13 +244,22 @@ enum EvaluationBindings {
     }
     let ex = "# ex = experiment(\"fm-small\", epochs: 1)\n"
     r.property("rows", of: ExperimentObject.self, family: family, returns: "list",
-               summary: "One record per method: {method, map, precision_at_100, training_seconds, encoding_per_second, queries_per_second}.",
+               summary: "One record per method and ranking: {method, base_method, ranking, map, precision_at_100, training_seconds, encoding_per_second, queries_per_second}.",
                example: ex + "# ex.rows[0].method\nhelp(\"experiment.rows\")") { e in
       func byBits(_ d: [Int: Double]) -> Value { .fields(e.result.bits.compactMap { b in d[b].map { (String(b), .number($0)) } }) }
       return .items(e.result.rows.map { row in
-        .fields([("method", .string(row.method)), ("map", byBits(row.map)), ("precision_at_100", byBits(row.precisionAt100)),
+        .fields([("method", .string(row.method)), ("base_method", .string(row.baseMethod)), ("ranking", .string(row.ranking.rawValue)),
+                 ("map", byBits(row.map)), ("precision_at_100", byBits(row.precisionAt100)),
                  ("training_seconds", .number(row.trainingSeconds)), ("encoding_per_second", .number(row.encodingPerSecond)),
                  ("queries_per_second", .number(row.queriesPerSecond))])
+      })
+    }
+    r.property("comparisons", of: ExperimentObject.self, family: family, returns: "list",
+               summary: "DPQ minus the best of PQ/OPQ/RQ per ranking and length: {ranking, bits, baseline, mean, low, high} (paired 95% interval over the queries).",
+               example: ex + "# ex.comparisons[0].mean\nhelp(\"experiment.comparisons\")") { e in
+      .items(e.result.comparisons.map { c in
+        .fields([("ranking", .string(c.ranking.rawValue)), ("bits", .int(c.bits)), ("baseline", .string(c.baseline)),
+                 ("mean", .number(c.difference.mean)), ("low", .number(c.difference.low)), ("high", .number(c.difference.high))])
       })
     }
     r.property("map", of: ExperimentObject.self, family: family, returns: "record",

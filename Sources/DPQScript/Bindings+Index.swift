@@ -28,9 +28,10 @@ enum IndexBindings {
   static func register(into r: inout BuiltinRegistry) {
     let metricParameter = Parameter.keyword("metric", .optional(.string), default: .nilValue)
     let labelsParameter = Parameter.keyword("labels", .any, default: .nilValue)
+    let asParameter = DPQBindings.inputKindParameter
     r.add("index", family: family,
           [Parameter("source", .oneOf([DPQBindings.modelType, QuantizerBindings.quantizerType])), Parameter("data"),
-           metricParameter, labelsParameter],
+           metricParameter, labelsParameter, asParameter],
           returns: "index", summary: "An index of a model's or quantizer's codes: data is codes, or vectors/inputs/a dataset to encode.",
           doc: "`metric:` \"ip\" (inner product, larger is better; the default for DPQ models, as in the released code) or \"l2\" (squared distance, smaller is better; the default for quantizers). A dataset's labels and items are kept for `evaluate` and `plot_retrieval`; `labels:` gives them for other data.",
           example: DPQBindings.exampleModel + "ix = index(m, d)\nix.count\nq = pq(d, subspaces: 2, codewords: 8)\nindex(q, q.encode(d), labels: d.labels)") { a in
@@ -40,7 +41,7 @@ enum IndexBindings {
       default: throw a.badArgument("source", "model or quantizer expected, got \(a["source"].typeName)")
       }
     }
-    r.method("index", of: ModelObject.self, family: family, [Parameter("data"), metricParameter, labelsParameter], returns: "index",
+    r.method("index", of: ModelObject.self, family: family, [Parameter("data"), metricParameter, labelsParameter, asParameter], returns: "index",
              summary: "An index of the model's codes for data (a dataset, inputs, features or codes); metric \"ip\" by default.",
              example: DPQBindings.exampleModel + "m.index(d, metric: \"l2\")") { m, a in
       try make(.model(m.model), a, data: a["data"], metric: metric(a, default: .innerProduct))
@@ -56,14 +57,15 @@ enum IndexBindings {
       .host(IndexObject(try Index.load(from: a.string("path")), encoder: nil))
     }
 
-    r.method("add", of: IndexObject.self, family: family, [Parameter("data"), labelsParameter], returns: "index",
+    r.method("add", of: IndexObject.self, family: family, [Parameter("data"), labelsParameter, asParameter], returns: "index",
              summary: "Appends items (codes, or data the index's encoder encodes); they get the next ids. Returns the index.",
              example: example + "ix.add(d[0:4])\nix.count") { ix, a in
       try ix.add(a["data"], labels: a["labels"], a, "data")
       return a.receiver ?? .nilValue
     }
     r.method("search", of: IndexObject.self, family: family,
-             [Parameter("queries"), .keyword("k", .integer, default: .number(10)), .keyword("blocks", .optional(.integer), default: .nilValue)],
+             [Parameter("queries"), .keyword("k", .integer, default: .number(10)), .keyword("blocks", .optional(.integer), default: .nilValue),
+              asParameter],
              returns: "search_result", summary: "The k best items for each query using the first `blocks` codes (all by default).",
              doc: "Queries are vectors [nq, D] (or one [D]), or inputs or a dataset the index's model turns into features. Ties rank by database position.",
              example: example + "res = ix.search(d[0:2], k: 3)\nres.ids\nres[0].scores") { ix, a in
@@ -73,7 +75,7 @@ enum IndexBindings {
                             "search stopped by request after \(result.completedQueries) of \(q.shape[0]) queries; ans holds their results")
       return .host(SearchResultObject(result))
     }
-    r.method("scores", of: IndexObject.self, family: family, [Parameter("queries"), .keyword("blocks", .optional(.integer), default: .nilValue)],
+    r.method("scores", of: IndexObject.self, family: family, [Parameter("queries"), .keyword("blocks", .optional(.integer), default: .nilValue), asParameter],
              returns: "tensor", summary: "The score of every item for every query, [nq, n] in database order.",
              example: example + "ix.scores(d[0:2]).shape") { ix, a in
       .tensor(try ix.index.scores(queries: ix.queries(a["queries"], a, "queries"), blocks: a.optionalInteger("blocks")))
@@ -83,7 +85,7 @@ enum IndexBindings {
              example: example + "ix.reconstruct([0, 1], blocks: 1).shape") { ix, a in
       .tensor(try ix.index.reconstruct(items: a.integers("ids"), blocks: a.optionalInteger("blocks")))
     }
-    r.method("lookup_table", of: IndexObject.self, family: family, [Parameter("query"), .keyword("blocks", .optional(.integer), default: .nilValue)],
+    r.method("lookup_table", of: IndexObject.self, family: family, [Parameter("query"), .keyword("blocks", .optional(.integer), default: .nilValue), asParameter],
              returns: "tensor", summary: "The lookup tables [blocks, K] of one query: the values a search adds up per code.",
              example: example + "ix.lookup_table(d[0].features).shape") { ix, a in
       let q = try ix.queries(a["query"], a, "query")

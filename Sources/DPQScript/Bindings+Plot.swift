@@ -138,7 +138,8 @@ enum PlotBindings {
       case .host(let e as EvaluationObject): methods.append(mapSeries(e.evaluation))
       case .host(let c as ComparisonObject): methods += c.evaluations.map(mapSeries)
       case .host(let x as ExperimentObject):
-        for row in x.result.rows {
+        // The main block only: one figure, one ranking, like for like.
+        for row in x.result.rows where row.ranking == x.result.rankings.first {
           let bits = x.result.bits.filter { row.map[$0] != nil }
           methods.append((row.method, bits, bits.map { row.map[$0] ?? 0 }))
         }

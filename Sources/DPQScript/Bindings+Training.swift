@@ -17,15 +17,18 @@ extension DPQBindings {
            .keyword("mode", .string, default: .string(d.mode.rawValue)), .keyword("warmup", .optional(.integer), default: .nilValue),
            .keyword("init", .string, default: .string(d.codebookInitialisation.rawValue)),
            .keyword("lr", .number, default: .float(d.networkLearningRate)),
-           .keyword("momentum", .number, default: .float(d.momentum)), .keyword("weight_decay", .number, default: .float(d.weightDecay)),
+           .keyword("optimizer", .string, default: .string(d.networkOptimizer.rawValue)),
+           .keyword("momentum", .number, default: .float(d.momentum)), .keyword("weight_decay", .optional(.number), default: .nilValue),
            .keyword("codebook_lr", .number, default: .float(d.codebookLearningRate)),
            .keyword("end_to_end", .bool, default: .bool(d.quantizationReachesNetwork)),
+           .keyword("prefix_weight", .number, default: .float(d.prefixClassificationWeight)),
+           .keyword("prefix_end_to_end", .bool, default: .bool(d.prefixClassificationReachesNetwork)),
            .keyword("augment", .integer, default: .number(0)), .keyword("flip", .bool, default: .bool(false)),
            .keyword("seed", .integer, default: .number(0)), .keyword("clip", .optional(.number), default: .nilValue),
            .keyword("checkpoint", .optional(.string), default: .nilValue), .keyword("checkpoint_every", .integer, default: .number(1)),
            .keyword("resume", .optional(.string), default: .nilValue)],
           returns: "training_log", summary: "Trains a DPQ model on a dataset (or a split's training part) and returns the per-epoch log.",
-          doc: "`mode:` \"two_stage\" (classification only for `warmup` epochs, half by default, then network and codebooks) or \"end_to_end\" (one warm-up epoch). `init:` \"kmeans\" starts the codebooks by residual k-means when stage 2 begins, \"random\" keeps N(0, 0.01^2). The network uses SGD (`lr`, `momentum`, `weight_decay`, cosine decay), the codebooks Adam (`codebook_lr`). `end_to_end: true` lets the quantization losses reach the network too (off by default: on FM-5k it collapsed block 1, docs/dpq.md). The defaults are those of `dpq experiment`. `augment:` shifts training images by up to that many pixels (`flip:` mirrors them too). Progress goes to the host's progress reporter; a stop request (Ctrl-C) ends training after the current batch and keeps the model as trained so far. `clip:` scales the gradients to at most this global L2 norm before each step. A NaN or infinite loss, gradient or parameter stops training with an error naming the epoch, batch and term; the model keeps the parameters of the last good step. `checkpoint:` writes a checkpoint file (model, optimizer states, generators, log) every `checkpoint_every` epochs and at the end, replacing it atomically; `resume:` continues from such a file with the same `epochs`, `batch`, `seed` and `mode`, so an interrupted run finishes as if it had never stopped.",
+          doc: "`mode:` \"two_stage\" (classification only for `warmup` epochs, half by default, then network and codebooks) or \"end_to_end\" (one warm-up epoch). `init:` \"kmeans\" starts the codebooks by residual k-means when stage 2 begins, \"random\" keeps N(0, 0.01^2). The network uses `optimizer:` \"sgd\" (with `momentum`) or \"adam\", at rate `lr` with cosine decay and `weight_decay` (nil: 5e-4 for SGD, 0 for Adam); the codebooks Adam (`codebook_lr`). `end_to_end: true` lets the quantization losses reach the network too. `prefix_weight:` (lambda_q) adds lambda_q * sum_m L_cls(Xs_m), the classifier's loss on every soft prefix reconstruction, on the scale of the model's lambda; `prefix_end_to_end:` says whether that term reaches the network through x (docs/dpq.md). The defaults are those of `dpq experiment`. `augment:` shifts training images by up to that many pixels (`flip:` mirrors them too). Progress goes to the host's progress reporter; a stop request (Ctrl-C) ends training after the current batch and keeps the model as trained so far. `clip:` scales the gradients to at most this global L2 norm before each step. A NaN or infinite loss, gradient or parameter stops training with an error naming the epoch, batch and term; the model keeps the parameters of the last good step. `checkpoint:` writes a checkpoint file (model, optimizer states, generators, log) every `checkpoint_every` epochs and at the end, replacing it atomically; `resume:` continues from such a file with the same `epochs`, `batch`, `seed` and `mode`, so an interrupted run finishes as if it had never stopped.",
           example: exampleModel + "log = train(m, d, epochs: 2, batch: 32)\nlog.epochs\nlog.stage") { a in
       let m = try a.host("model", as: ModelObject.self)
       let data: LabelledDataset
@@ -53,7 +56,11 @@ extension DPQBindings {
         rawValue: try a.choice("init", DPQTrainingOptions.CodebookInitialisation.allCases.map(\.rawValue))) ?? .kmeans
       o.networkLearningRate = try a.float("lr")
       o.momentum = try a.float("momentum")
-      o.weightDecay = try a.float("weight_decay")
+      o.weightDecay = try a.optionalNumber("weight_decay").map { Float($0) }
+      o.networkOptimizer = DPQTrainingOptions.NetworkOptimizer(
+        rawValue: try a.choice("optimizer", DPQTrainingOptions.NetworkOptimizer.allCases.map(\.rawValue))) ?? .sgd
+      o.prefixClassificationWeight = try a.float("prefix_weight")
+      o.prefixClassificationReachesNetwork = try a.bool("prefix_end_to_end")
       o.codebookLearningRate = try a.float("codebook_lr")
       o.quantizationReachesNetwork = try a.bool("end_to_end")
       o.seed = try a.seed()

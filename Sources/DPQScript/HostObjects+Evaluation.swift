@@ -101,15 +101,29 @@ final class ExperimentObject: ScriptHost {
     return IndexObject(a.index, encoder: .model(a.model), labels: try EvaluationBindings.labelSets(database), items: database)
   }
 
+  /// One table per ranking (every method ranked the same way in it), each closed by DPQ minus
+  /// the best of PQ/OPQ/RQ and its paired 95 % interval.
   var description: String {
-    var rows = [["method"] + result.bits.map { "mAP \($0)b" } + ["P@100 \(result.bits.last ?? 0)b", "train s", "encode/s", "query/s"]]
-    for row in result.rows {
-      rows.append([row.method] + result.bits.map { b in row.map[b].map { Format.fixed($0, 4) } ?? "-" }
-                  + [result.bits.last.flatMap { row.precisionAt100[$0] }.map { Format.fixed($0, 4) } ?? "-",
-                     Format.fixed(row.trainingSeconds, 1), Format.grouped(Int(row.encodingPerSecond.rounded())),
-                     Format.grouped(Int(row.queriesPerSecond.rounded()))])
+    var tables: [String] = []
+    for ranking in result.rankings {
+      var rows = [["method"] + result.bits.map { "mAP \($0)b" } + ["P@100 \(result.bits.last ?? 0)b", "train s", "encode/s", "query/s"]]
+      for row in result.rows where row.ranking == ranking {
+        rows.append([row.baseMethod] + result.bits.map { b in row.map[b].map { Format.fixed($0, 4) } ?? "-" }
+                    + [result.bits.last.flatMap { row.precisionAt100[$0] }.map { Format.fixed($0, 4) } ?? "-",
+                       Format.fixed(row.trainingSeconds, 1), Format.grouped(Int(row.encodingPerSecond.rounded())),
+                       Format.grouped(Int(row.queriesPerSecond.rounded()))])
+      }
+      let comparisons = result.comparisons.filter { $0.ranking == ranking }
+      if !comparisons.isEmpty {
+        func cells(_ f: (ReferenceExperiment.Comparison) -> String) -> [String] {
+          result.bits.map { b in comparisons.first { $0.bits == b }.map(f) ?? "-" } + ["", "", "", ""]
+        }
+        rows.append(["DPQ - best"] + cells { String(format: "%+.4f", $0.difference.mean) })
+        rows.append(["  95% interval"] + cells { String(format: "%+.3f..%+.3f", $0.difference.low, $0.difference.high) })
+      }
+      tables.append("\(ranking.rawValue): \(ranking.title)\n" + Format.table(rows))
     }
-    var lines = ["experiment \(result.protocolName): \(result.split)", Format.table(rows),
+    var lines = ["experiment \(result.protocolName): \(result.split)"] + tables + [
                  "DPQ query accuracy \(Format.fixed(result.testAccuracy * 100, 2))%"]
     lines += result.notes.map { "note: " + $0 }
     return lines.joined(separator: "\n")

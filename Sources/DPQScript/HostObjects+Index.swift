@@ -48,7 +48,8 @@ final class IndexObject: ScriptHost {
   /// Queries [nq, D] from a tensor of vectors or inputs, or a dataset, via the encoder.
   func queries(_ value: Value, _ a: Arguments, _ name: String) throws -> Tensor {
     let d = index.dimension
-    if case .tensor(let t) = value {
+    // A model's index asks the model's rule (which refuses a tensor that fits inputs and features alike).
+    if case .tensor(let t) = value, !(encoder.map { if case .model = $0 { return true } else { return false } } ?? false) {
       if t.rank == 2 && t.shape[1] == d { return t }
       if t.rank == 1 && t.count == d { return try t.reshaped([1, d]) }
     }

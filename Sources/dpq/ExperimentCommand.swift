@@ -11,11 +11,12 @@ struct ExperimentCommand: ParsableCommand {
     commandName: "experiment",
     abstract: "Train DPQ on a reference protocol and compare it with PQ, OPQ and RQ on mAP@all.")
 
-  @Argument(help: "Protocol: fm5k (5,000 training images), fm-full (60,000) or fm-small (1,000; quick).")
+  @Argument(help: "Protocol: fm5k (5,000 training images), fm-full (60,000), fm-small (1,000; quick), or fm5k-val (FM-5k's training set; queries and database from the other training images, for choosing settings).")
   var protocolName: String = "fm5k"
   @Option(help: "Training epochs.") var epochs: Int?
   @Option(help: "Mini-batch size.") var batch: Int?
   @Option(help: "Seed of the split, the initialisation and the batches.") var seed: UInt64 = 7
+  @Option(help: "Train this many seeds (seed, seed+1, ...) on the split of --seed; cells give mean and sd.") var seeds = 1
   @Option(help: "Training mode: two_stage or end_to_end.") var mode: String?
   @Option(help: "Similarity: cosine, l2 or ip.") var similarity: String?
   @Option(help: "Softmax temperature gamma.") var gamma: Float?
@@ -36,12 +37,16 @@ struct ExperimentCommand: ParsableCommand {
   @Option(help: "Label smoothing of the classification loss.") var labelSmoothing: Float?
   @Option(help: "Weight decay of the network optimizer.") var weightDecay: Float?
   @Option(help: "Epochs of stage 1 (classification only; default: half the epochs).") var warmup: Int?
-  @Option(help: "The query vector of the main table: class (the classifier's row for the predicted class) or feature (the query's own feature, the paper's AQD); the other kind is reported too.") var query: String?
-  @Option(help: "How DPQ ranks the database for feature queries: ip (default) or l2.") var searchMetric: String?
+  @Option(help: "The main block's query vector: feature (the query's own feature, the paper's AQD; default) or class (the classifier's row for the predicted class); every ranking is reported, one block each.") var query: String?
+  @Option(help: "The main block's score for feature queries: ip (default) or l2.") var searchMetric: String?
   @Option(help: "Save the trained DPQ model to this safetensors file.") var saveModel: String?
   @Flag(inversion: .prefixedNo, help: "BatchNorm in the backbone (default: on).") var batchNorm = true
-  @Flag(help: "Let the quantization losses reach the network (end-to-end gradients; default: codebooks only).")
-  var endToEndGradients = false
+  @Flag(inversion: .prefixedNo, help: "Let the quantization losses reach the network (end-to-end gradients).")
+  var endToEndGradients: Bool?
+  @Option(help: "Network optimizer: sgd or adam.") var networkOptimizer: String?
+  @Option(help: "Weight lambda_q of the classification of every soft prefix reconstruction (0: none).") var prefixWeight: Float?
+  @Flag(inversion: .prefixedNo, help: "Let the prefix classification reach the network through the features.")
+  var prefixEndToEnd: Bool?
   @Flag(help: "Also classify the hard reconstruction.") var classifyReconstruction = false
   @Flag(help: "Skip the PQ/OPQ/RQ baselines.") var noBaselines = false
   @Option(help: "Write the results as JSON to this file.") var json: String?
@@ -88,24 +93,46 @@ struct ExperimentCommand: ParsableCommand {
     if let labelSmoothing { o.training.labelSmoothing = labelSmoothing }
     if let weightDecay { o.training.weightDecay = weightDecay }
     if let warmup { o.training.warmupEpochs = warmup }
-    if let query {
-      guard let q = ReferenceExperiment.QueryKind(rawValue: query) else { throw ValidationError("unknown query kind '\(query)' (class, feature)") }
-      o.query = q
-    }
-    if let searchMetric {
-      switch searchMetric {
-      case "l2": o.searchMetric = .squaredL2
-      case "ip": o.searchMetric = .innerProduct
-      default: throw ValidationError("unknown search metric '\(searchMetric)' (l2, ip)")
+    if query != nil || searchMetric != nil {
+      let kind = query ?? "feature"
+      switch (kind, searchMetric ?? "ip") {
+      case ("class", "ip"): o.mainRanking = .predictedClass
+      case ("feature", "ip"): o.mainRanking = .featureInnerProduct
+      case ("feature", "l2"): o.mainRanking = .featureL2
+      case ("class", _): throw ValidationError("class queries rank by inner product (a logit); --search-metric l2 needs --query feature")
+      case (_, "ip"), (_, "l2"): throw ValidationError("unknown query kind '\(kind)' (class, feature)")
+      default: throw ValidationError("unknown search metric '\(searchMetric ?? "")' (l2, ip)")
       }
     }
     o.modelPath = saveModel
     o.model.batchNorm = batchNorm
     o.model.classifyReconstruction = classifyReconstruction
-    o.training.quantizationReachesNetwork = endToEndGradients
+    if let endToEndGradients { o.training.quantizationReachesNetwork = endToEndGradients }
+    if let prefixEndToEnd { o.training.prefixClassificationReachesNetwork = prefixEndToEnd }
+    if let prefixWeight {
+      guard prefixWeight >= 0, prefixWeight.isFinite else { throw ValidationError("--prefix-weight must be >= 0 (got \(prefixWeight))") }
+      o.training.prefixClassificationWeight = prefixWeight
+    }
+    if let networkOptimizer {
+      guard let n = DPQTrainingOptions.NetworkOptimizer(rawValue: networkOptimizer) else { throw ValidationError("unknown network optimizer '\(networkOptimizer)' (sgd, adam)") }
+      o.training.networkOptimizer = n
+    }
     o.baselines = !noBaselines
     setvbuf(stdout, nil, _IOLBF, 0)  // progress lines appear at once even when piped
     print("dpq \(DPQCommand.version) experiment \(proto.rawValue); OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads")
+    guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1 (got \(seeds))") }
+    if let json { try ExperimentCommand.checkWritable(json) }
+    if seeds > 1 {
+      let summary = try ReferenceExperiment(options: o).runSeeds(seeds)
+      print()
+      print(ExperimentCommand.table(summary))
+      for n in summary.results[0].notes { print("note: \(n)") }
+      if let json {
+        try ReferenceExperiment.writeJSON(summary, options: o, to: json)
+        print("wrote \(json)")
+      }
+      return
+    }
     let result = try ReferenceExperiment(options: o).run()
     print()
     print(ExperimentCommand.table(result))
@@ -116,14 +143,64 @@ struct ExperimentCommand: ParsableCommand {
     }
   }
 
+  /// Refuses an output path whose directory cannot take a file now, before the long run.
+  static func checkWritable(_ path: String) throws {
+    let url = URL(fileURLWithPath: path)
+    let directory = url.deletingLastPathComponent()
+    let probe = directory.appendingPathComponent(".dpq-write-check-\(getpid())")
+    do {
+      try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+      try Data().write(to: probe)
+      try FileManager.default.removeItem(at: probe)
+    } catch {
+      throw ValidationError("cannot write \(path): \(directory.path) does not take new files (\(error.localizedDescription))")
+    }
+  }
+
+  /// The seed summary: mean and sd per cell, one block per ranking, DPQ minus the best baseline
+  /// paired over the queries.
+  static func table(_ s: ReferenceExperiment.SeedSummary) -> String {
+    let first = s.results[0]
+    let header = ["method"] + first.bits.map { "mAP@\($0)b" }
+    var blocks = [String(format: "%d seeds (%@); query accuracy %.2f%% (sd %.2f)", s.seeds.count,
+                         s.seeds.map(String.init).joined(separator: ", "), s.accuracy.mean * 100, s.accuracy.standardDeviation * 100)]
+    for ranking in first.rankings {
+      var rows = s.rows.filter { $0.ranking == ranking }.map { row in
+        [row.baseMethod] + first.bits.map { b in row.map[b].map { String(format: "%.4f ± %.4f", $0.mean, $0.standardDeviation) } ?? "-" }
+      }
+      rows += comparisonRows(s.comparisons.filter { $0.ranking == ranking }, bits: first.bits, padding: 0)
+      blocks.append("\(ranking.rawValue): \(ranking.title)\n" + tableText(header: header, rows: rows))
+    }
+    return blocks.joined(separator: "\n\n")
+  }
+
+  /// "DPQ - best", its paired 95 % interval and which baseline was best, one row each.
+  static func comparisonRows(_ comparisons: [ReferenceExperiment.Comparison], bits: [Int], padding: Int) -> [[String]] {
+    guard !comparisons.isEmpty else { return [] }
+    let pad = [String](repeating: "", count: padding)
+    func cells(_ f: (ReferenceExperiment.Comparison) -> String) -> [String] {
+      bits.map { b in comparisons.first { $0.bits == b }.map(f) ?? "-" }
+    }
+    return [["DPQ - best"] + cells { String(format: "%+.4f", $0.difference.mean) } + pad,
+            ["  95% interval"] + cells { String(format: "%+.3f..%+.3f", $0.difference.low, $0.difference.high) } + pad,
+            ["  best of PQ/OPQ/RQ"] + cells { $0.baseline } + pad]
+  }
+
+  /// One block per ranking (every method ranked the same way inside it), each closed by DPQ
+  /// minus the best baseline with its paired 95 % interval.
   static func table(_ r: ReferenceExperiment.Result) -> String {
     let header = ["method"] + r.bits.map { "mAP@\($0)b" } + ["P@100 (\(r.bits.last ?? 0)b)", "train s", "encode/s", "queries/s"]
-    let rows = r.rows.map { row in
-      [row.method] + r.bits.map { b in row.map[b].map { String(format: "%.4f", $0) } ?? "-" }
-        + [row.precisionAt100[r.bits.last ?? 0].map { String(format: "%.4f", $0) } ?? "-",
-           String(format: "%.1f", row.trainingSeconds), String(format: "%.0f", row.encodingPerSecond),
-           String(format: "%.0f", row.queriesPerSecond)]
+    var blocks: [String] = []
+    for ranking in r.rankings {
+      var rows = r.rows.filter { $0.ranking == ranking }.map { row in
+        [row.baseMethod] + r.bits.map { b in row.map[b].map { String(format: "%.4f", $0) } ?? "-" }
+          + [row.precisionAt100[r.bits.last ?? 0].map { String(format: "%.4f", $0) } ?? "-",
+             String(format: "%.1f", row.trainingSeconds), String(format: "%.0f", row.encodingPerSecond),
+             String(format: "%.0f", row.queriesPerSecond)]
+      }
+      rows += comparisonRows(r.comparisons.filter { $0.ranking == ranking }, bits: r.bits, padding: 4)
+      blocks.append("\(ranking.rawValue): \(ranking.title)\n" + tableText(header: header, rows: rows))
     }
-    return tableText(header: header, rows: rows)
+    return blocks.joined(separator: "\n\n")
   }
 }

@@ -82,13 +82,18 @@ import Testing
       ex = experiment("fm-small", epochs: 1, baselines: false, augment: 0)
       print(ex.bits, keys(ex.map), len(ex.log), ex.rows[0].method, type(ex.accuracy))
       print(str(ex).split("\\n")[1])
+      print(str(ex).split("\\n")[2])
+      print(len(ex.comparisons), ex.rows[1].ranking, ex.rows[1].base_method)
       print(plot(ex))
       """, file: "experiment.dpq")
     if case .failure(let e) = result { Issue.record("\(e)") }
-    // the experiment reports class queries (the main rows) and feature queries for every method
-    #expect(sink.lines == ["[8, 16, 24, 32] [\"DPQ\", \"DPQ (feature query)\"] 1 DPQ number",
-                           "method               mAP 8b  mAP 16b  mAP 24b  mAP 32b  P@100 32b  train s  encode/s  query/s",
-                           "figure \"mAP against code length\" (1 panel, 2 series)"])
+    // every method under every ranking, one table each, the main one (feature queries by inner
+    // product) first; the figure draws the main block only
+    #expect(sink.lines == ["[8, 16, 24, 32] [\"DPQ\", \"DPQ (feature-l2)\", \"DPQ (class)\"] 1 DPQ number",
+                           "feature-ip: feature queries, inner product",
+                           "method  mAP 8b  mAP 16b  mAP 24b  mAP 32b  P@100 32b  train s  encode/s  query/s",
+                           "0 feature-l2 DPQ",
+                           "figure \"mAP against code length\" (1 panel, 1 series)"])
     #expect(reporter.events.first?.hasPrefix("message data: FM-small (seed 7)") == true, "\(reporter.events)")
   }
 }

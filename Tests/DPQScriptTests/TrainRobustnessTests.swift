@@ -38,7 +38,10 @@ import Testing
     let (s, result, _) = run(setup + "m = model()\ntrain(m, d, epochs: 2, batch: 16, lr: 1e12, mode: \"end_to_end\")\n")
     guard case .failure(let error) = result else { Issue.record("training with lr 1e12 succeeded"); return }
     let message = "\(error)"
-    #expect(message.contains("robust.dpq:6") && message.contains("epoch 1, batch") && message.contains("last good step"), "\(message)")
+    // Where the blow-up shows (a loss in epoch 1 or 2, or an update) depends on float rounding;
+    // each path names where it happened and what the model kept.
+    #expect(message.contains("robust.dpq:6") && message.contains(", batch ")
+            && (message.contains("last good step") || message.contains("when this epoch started")), "\(message)")
     #expect(parameters(try model(s, "m")).values.allSatisfy { $0.allSatisfy { $0.isFinite } })
   }
 

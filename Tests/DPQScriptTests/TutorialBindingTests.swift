@@ -26,12 +26,12 @@ import Testing
       # the kept model and split reproduce the table's accuracy and DPQ's mAP (the query features
       # are computed again, in other batches, so float rounding may flip a tie in the ranking)
       print(abs(ex.model.accuracy(ex.split.query) - ex.accuracy) < 0.01)
-      # the main rows search with class queries; "DPQ (feature query)" with the query features
+      # the main rows search with the query features by inner product; "DPQ (class)" with class queries
       q = ex.split.query
       again = evaluate(ex.index, ex.model.class_queries(q), query_labels: q.labels, bits: [8, 32])
-      print(abs(again.map["8"] - ex.map["DPQ"]["8"]) < 1e-3, abs(again.map["32"] - ex.map["DPQ"]["32"]) < 1e-3)
+      print(abs(again.map["8"] - ex.map["DPQ (class)"]["8"]) < 1e-3, abs(again.map["32"] - ex.map["DPQ (class)"]["32"]) < 1e-3)
       own = evaluate(ex.index, q, bits: [32])
-      print(abs(own.map["32"] - ex.map["DPQ (feature query)"]["32"]) < 1e-3)
+      print(abs(own.map["32"] - ex.map["DPQ"]["32"]) < 1e-3)
       """)
     #expect(error == nil, "\(String(describing: error))")
     let lines = out.split(separator: "\n").map(String.init)
@@ -44,7 +44,7 @@ import Testing
     let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     #expect(json["protocol"] as? String == "fm-small")
     let map = try #require(json["map"] as? [String: [String: Double]])
-    #expect(Set(map.keys) == ["DPQ", "DPQ (feature query)"])
+    #expect(Set(map.keys) == ["DPQ", "DPQ (feature-l2)", "DPQ (class)"])
     #expect(Set(map["DPQ"]?.keys.map { $0 } ?? []) == ["8", "16", "24", "32"])
     #expect((json["epochs"] as? [Any])?.count == 1)
   }
