@@ -80,3 +80,18 @@ public struct DPQConfiguration: Equatable, Codable, Sendable {
     return blocks * b
   }
 }
+
+extension DPQConfiguration {
+  /// dpq's recipe, chosen on the FM-5k validation split (docs/dpq.md): cosine similarity with
+  /// gamma 10, tau 0.1 (the quantization loss at the classification loss's weight) and BatchNorm.
+  /// `dpq()` in the language and `dpq experiment` start from it; `DPQConfiguration()` keeps the
+  /// released code's values (squared L2, gamma 1, tau 1, no BatchNorm).
+  public static var recommended: DPQConfiguration {
+    var c = DPQConfiguration()
+    c.similarity = .cosine
+    c.gamma = 10
+    c.tau = 0.1
+    c.batchNorm = true
+    return c
+  }
+}

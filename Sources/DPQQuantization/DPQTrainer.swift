@@ -249,6 +249,14 @@ public final class DPQTrainer {
       if let a = augmenter { batch = try a(batch) }
       if let t = batchTransform { batch = try t(batch, &rng) }
       let y = idx.map { labels[$0] }
+      // BatchNorm's running statistics change in the forward pass, before any check below: a copy
+      // (a few hundred floats) lets a diverged step leave them as the last good step had them.
+      let buffers = model.namedBuffers().map(\.1)
+      let buffersBefore = try buffers.map { try Tensor(shape: $0.value.shape, scalars: $0.value.scalars) }
+      func diverged(batch: Int, stage: Int, what: String) -> QuantizationError {
+        for (b, v) in zip(buffers, buffersBefore) { b.value = v }
+        return self.diverged(batch: batch, stage: stage, what: what)
+      }
       let step = try objective(batch: batch, stage: stage, labels: y,
                                multiHot: try multiHot.map { try $0.indexSelect(axis: 0, indices: idx) })
       let (cls, total, terms) = (step.classification, step.total, step.terms)
@@ -261,6 +269,10 @@ public final class DPQTrainer {
       for (name, term) in named {
         let v = try term.item()
         guard v.isFinite else { throw diverged(batch: b + 1, stage: stage, what: "the \(name) became \(v.isNaN ? "NaN" : "infinite")") }
+      }
+      // Activations can overflow BatchNorm's running variance while the loss stays finite.
+      if let (name, _) = model.namedBuffers().first(where: { !allFinite($0.1.value) }) {
+        throw diverged(batch: b + 1, stage: stage, what: "the running statistic \(name) became non-finite (the activations overflowed)")
       }
       let totalValue = try total.item()
       model.zeroGrad()
@@ -275,7 +287,7 @@ public final class DPQTrainer {
       if stage == 2 { try codebookOptimizer.step() }
       if let (name, _) = trained.first(where: { !allFinite($0.1.value) }) {
         try epochStart?.restore(self)
-        throw diverged(batch: b + 1, stage: stage, what: "the update made \(name) non-finite",
+        throw self.diverged(batch: b + 1, stage: stage, what: "the update made \(name) non-finite",
                        kept: "the parameters it had when this epoch started, its last state known to be good")
       }
 
@@ -341,5 +353,22 @@ struct TrainingSnapshot {
     try trainer.model.loadStateDict(model)
     try trainer.networkOptimizer.loadStateDict(network)
     try trainer.codebookOptimizer.loadStateDict(codebooks)
+  }
+}
+
+extension DPQTrainingOptions {
+  /// dpq's recipe, chosen on the FM-5k validation split (docs/dpq.md): Adam 1e-3 on the network,
+  /// every term reaching it (end to end), the classifier on every soft prefix (lambda_q 0.1),
+  /// codebooks from the N(0, 0.01^2) start. `train()` and `dpq experiment` use it;
+  /// `DPQTrainingOptions()` keeps the released code's SGD with the quantization loss on the
+  /// codebooks only.
+  public static var recommended: DPQTrainingOptions {
+    var o = DPQTrainingOptions()
+    o.networkOptimizer = .adam
+    o.networkLearningRate = 1e-3
+    o.quantizationReachesNetwork = true
+    o.prefixClassificationWeight = 0.1
+    o.codebookInitialisation = .random
+    return o
   }
 }

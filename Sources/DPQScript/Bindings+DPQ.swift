@@ -98,18 +98,20 @@ enum DPQBindings {
   // MARK: dpq, load_model
 
   static func registerConstruction(into r: inout BuiltinRegistry) {
+    // The defaults are dpq's recipe (docs/dpq.md), the same as `dpq experiment`'s.
+    let r0 = DPQConfiguration.recommended
     r.add("dpq", family: family,
-          [.keyword("backbone", .string, default: .string("lenet")), .keyword("input", .optional(.shape), default: .nilValue),
+          [.keyword("backbone", .string, default: .string(r0.backbone.rawValue)), .keyword("input", .optional(.shape), default: .nilValue),
            .keyword("hidden", .shape, default: .items([.int(512)])), .keyword("dim", .integer, default: .number(300)),
            .keyword("blocks", .integer, default: .number(4)), .keyword("codewords", .integer, default: .number(256)),
-           .keyword("classes", .integer, default: .number(10)), .keyword("similarity", .string, default: .string("l2")),
-           .keyword("gamma", .number, default: .number(1)), .keyword("lambda", .number, default: .number(0.1)),
-           .keyword("tau", .number, default: .number(1)), .keyword("mu", .number, default: .number(1)),
+           .keyword("classes", .integer, default: .number(10)), .keyword("similarity", .string, default: .string(r0.similarity.rawValue)),
+           .keyword("gamma", .number, default: .float(r0.gamma)), .keyword("lambda", .number, default: .float(r0.lambda)),
+           .keyword("tau", .number, default: .float(r0.tau)), .keyword("mu", .number, default: .float(r0.mu)),
            .keyword("nu", .number, default: .number(0.1)), .keyword("dropout", .number, default: .number(0.5)),
-           .keyword("batch_norm", .bool, default: .bool(false)), .keyword("classify_reconstruction", .bool, default: .bool(false)),
+           .keyword("batch_norm", .bool, default: .bool(r0.batchNorm)), .keyword("classify_reconstruction", .bool, default: .bool(false)),
            .keyword("multi_label", .bool, default: .bool(false)), .keyword("seed", .integer, default: .number(0))],
           returns: "model", summary: "A new DPQ model: a feature network and M progressive codebooks of K codewords.",
-          doc: "`backbone:` \"lenet\" (28x28 grey images), \"cifar\" (32x32 colour) or \"mlp\" (feature vectors of size `input:`, hidden layers `hidden:`). `dim:` is the feature dimension D, `blocks:` M, `codewords:` K (a code of m blocks has m * log2(K) bits). `similarity:` \"l2\", \"ip\" or \"cosine\"; `gamma:` the softmax temperature; `lambda`, `tau`, `mu`, `nu` weight the classification, quantization, hard and joint losses (PAPER.md).",
+          doc: "`backbone:` \"lenet\" (28x28 grey images), \"cifar\" (32x32 colour) or \"mlp\" (feature vectors of size `input:`, hidden layers `hidden:`). `dim:` is the feature dimension D, `blocks:` M, `codewords:` K (a code of m blocks has m * log2(K) bits). `similarity:` \"cosine\", \"l2\" or \"ip\"; `gamma:` the softmax temperature; the defaults are dpq's recipe, chosen on the FM-5k validation split (cosine, gamma 10, tau 0.1, BatchNorm; docs/dpq.md); `lambda`, `tau`, `mu`, `nu` weight the classification, quantization, hard and joint losses (PAPER.md).",
           example: "m = dpq(backbone: \"mlp\", input: 8, hidden: [16], dim: 6, blocks: 2, codewords: 4, classes: 4)\nm.config.bits") { a in
       var c = DPQConfiguration()
       let backbone = try a.choice("backbone", BackboneKind.allCases.map(\.rawValue))

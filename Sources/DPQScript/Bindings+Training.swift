@@ -9,8 +9,8 @@ extension DPQBindings {
   // MARK: train
 
   static func registerTraining(into r: inout BuiltinRegistry) {
-    // The defaults are the trainer's own (DPQTrainingOptions), so `train` trains as `dpq experiment` does.
-    let d = DPQTrainingOptions()
+    // The defaults are dpq's recipe (DPQTrainingOptions.recommended), so `train` trains as `dpq experiment` does.
+    let d = DPQTrainingOptions.recommended
     r.add("train", family: family,
           [Parameter("model", modelType), Parameter("data", .oneOf([DataBindings.datasetType, .host(SplitObject.scriptType)])),
            .keyword("epochs", .integer, default: .int(d.epochs)), .keyword("batch", .integer, default: .int(d.batchSize)),
@@ -23,12 +23,12 @@ extension DPQBindings {
            .keyword("end_to_end", .bool, default: .bool(d.quantizationReachesNetwork)),
            .keyword("prefix_weight", .number, default: .float(d.prefixClassificationWeight)),
            .keyword("prefix_end_to_end", .bool, default: .bool(d.prefixClassificationReachesNetwork)),
-           .keyword("augment", .integer, default: .number(0)), .keyword("flip", .bool, default: .bool(false)),
+           .keyword("augment", .optional(.integer), default: .nilValue), .keyword("flip", .optional(.bool), default: .nilValue),
            .keyword("seed", .integer, default: .number(0)), .keyword("clip", .optional(.number), default: .nilValue),
            .keyword("checkpoint", .optional(.string), default: .nilValue), .keyword("checkpoint_every", .integer, default: .number(1)),
            .keyword("resume", .optional(.string), default: .nilValue)],
           returns: "training_log", summary: "Trains a DPQ model on a dataset (or a split's training part) and returns the per-epoch log.",
-          doc: "`mode:` \"two_stage\" (classification only for `warmup` epochs, half by default, then network and codebooks) or \"end_to_end\" (one warm-up epoch). `init:` \"kmeans\" starts the codebooks by residual k-means when stage 2 begins, \"random\" keeps N(0, 0.01^2). The network uses `optimizer:` \"sgd\" (with `momentum`) or \"adam\", at rate `lr` with cosine decay and `weight_decay` (nil: 5e-4 for SGD, 0 for Adam); the codebooks Adam (`codebook_lr`). `end_to_end: true` lets the quantization losses reach the network too. `prefix_weight:` (lambda_q) adds lambda_q * sum_m L_cls(Xs_m), the classifier's loss on every soft prefix reconstruction, on the scale of the model's lambda; `prefix_end_to_end:` says whether that term reaches the network through x (docs/dpq.md). The defaults are those of `dpq experiment`. `augment:` shifts training images by up to that many pixels (`flip:` mirrors them too). Progress goes to the host's progress reporter; a stop request (Ctrl-C) ends training after the current batch and keeps the model as trained so far. `clip:` scales the gradients to at most this global L2 norm before each step. A NaN or infinite loss, gradient or parameter stops training with an error naming the epoch, batch and term; the model keeps the parameters of the last good step. `checkpoint:` writes a checkpoint file (model, optimizer states, generators, log) every `checkpoint_every` epochs and at the end, replacing it atomically; `resume:` continues from such a file with the same `epochs`, `batch`, `seed` and `mode`, so an interrupted run finishes as if it had never stopped.",
+          doc: "`mode:` \"two_stage\" (classification only for `warmup` epochs, half by default, then network and codebooks) or \"end_to_end\" (one warm-up epoch). `init:` \"kmeans\" starts the codebooks by residual k-means when stage 2 begins, \"random\" keeps N(0, 0.01^2). The network uses `optimizer:` \"sgd\" (with `momentum`) or \"adam\", at rate `lr` with cosine decay and `weight_decay` (nil: 5e-4 for SGD, 0 for Adam); the codebooks Adam (`codebook_lr`). `end_to_end: true` lets the quantization losses reach the network too. `prefix_weight:` (lambda_q) adds lambda_q * sum_m L_cls(Xs_m), the classifier's loss on every soft prefix reconstruction, on the scale of the model's lambda; `prefix_end_to_end:` says whether that term reaches the network through x (docs/dpq.md). The defaults are those of `dpq experiment`. `augment:` shifts training images by up to that many pixels and `flip:` mirrors them at random; for images [n, C, H, W] both are on by default (2 pixels, flips) as in `dpq experiment`, for feature vectors off. Progress goes to the host's progress reporter; a stop request (Ctrl-C) ends training after the current batch and keeps the model as trained so far. `clip:` scales the gradients to at most this global L2 norm before each step. A NaN or infinite loss, gradient or parameter stops training with an error naming the epoch, batch and term; the model keeps the parameters of the last good step. `checkpoint:` writes a checkpoint file (model, optimizer states, generators, log) every `checkpoint_every` epochs and at the end, replacing it atomically; `resume:` continues from such a file with the same `epochs`, `batch`, `seed` and `mode`, so an interrupted run finishes as if it had never stopped.",
           example: exampleModel + "log = train(m, d, epochs: 2, batch: 32)\nlog.epochs\nlog.stage") { a in
       let m = try a.host("model", as: ModelObject.self)
       let data: LabelledDataset
@@ -47,7 +47,7 @@ extension DPQBindings {
       if c.multiLabel && data.multiHot == nil {
         throw a.badArgument("data", "the model is multi-label but the data has single labels")
       }
-      var o = DPQTrainingOptions()
+      var o = DPQTrainingOptions.recommended   // what no keyword sets stays the recipe's
       o.epochs = try a.integer("epochs")
       o.batchSize = try a.positive("batch")
       o.mode = DPQTrainingOptions.Mode(rawValue: try a.choice("mode", DPQTrainingOptions.Mode.allCases.map(\.rawValue))) ?? .twoStage
@@ -74,8 +74,9 @@ extension DPQBindings {
       }
       let trainer = try DPQTrainer(model: m.model, options: o)
       if a.has("resume") { try trainer.resume(from: a.string("resume")) }
-      let shift = try a.integer("augment")
-      let flip = try a.bool("flip")
+      let images = data.features.rank == 4
+      let shift = try a.optionalInteger("augment") ?? (images ? 2 : 0)
+      let flip = a.has("flip") ? try a.bool("flip") : images
       if shift > 0 || flip {
         guard data.features.rank == 4 else { throw a.badArgument("augment", "augmentation needs images [n, C, H, W], the data's items are \(Format.shape(data.itemShape))") }
         let augmenter = try ImageAugmenter(maxShift: shift, horizontalFlip: flip, seed: o.seed &+ 99)
