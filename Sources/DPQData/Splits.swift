@@ -128,6 +128,30 @@ public enum Splits {
                      databaseIndices: indices(database))
   }
 
+  /// The split `dpq experiment --data` makes of a user's dataset, on the FM-5k pattern: single
+  /// labels draw `query` and `train` items per class (nil: a tenth of the smallest class, 1 to
+  /// 100, and half of it, at most 500), training items staying in the database; multi-label data
+  /// draws them uniformly (nil: 5 % and 50 % of the items, at most 2,000 and 10,000). The database
+  /// is every item that is not a query.
+  public static func retrieval(_ dataset: LabelledDataset, train: Int? = nil, query: Int? = nil, seed: UInt64,
+                               databaseLimit: Int? = nil) throws -> Split {
+    if dataset.multiHot != nil {
+      let n = dataset.count
+      let q = query ?? min(2_000, max(1, n / 20))
+      let t = train ?? min(10_000, max(1, n / 2))
+      return try random(dataset, train: t, query: q, seed: seed, trainInDatabase: true, databaseLimit: databaseLimit,
+                        name: "\(dataset.name): random \(t) training items, \(q) queries (seed \(seed))")
+    }
+    let smallest = dataset.classCounts().filter { $0 > 0 }.min() ?? 0
+    let q = query ?? min(100, max(1, smallest / 10))
+    let t = train ?? min(500, max(1, smallest / 2))
+    guard q + t <= smallest || query != nil || train != nil else {
+      throw DataError.invalidArgument(op: "split", reason: "\(dataset.name)'s smallest class has \(smallest) items, too few for a query and a training item each")
+    }
+    return try perClass(dataset, train: t, query: q, seed: seed, trainInDatabase: true, databaseLimit: databaseLimit,
+                        name: "\(dataset.name): \(t) training items and \(q) queries per class (seed \(seed))")
+  }
+
   // MARK: sampling
 
   /// `perClass` items of every class (by `labels`), not in `excluded`, sorted ascending. Classes

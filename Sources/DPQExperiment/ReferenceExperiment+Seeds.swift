@@ -10,6 +10,11 @@ extension ReferenceExperiment {
       public let mean: Double
       /// Sample standard deviation over the seeds (0 for one seed).
       public let standardDeviation: Double
+
+      public init(mean: Double, standardDeviation: Double) {
+        self.mean = mean
+        self.standardDeviation = standardDeviation
+      }
     }
 
     public struct Row: Sendable {
@@ -67,9 +72,12 @@ extension ReferenceExperiment {
   }
 
   /// Runs the experiment once per seed (`seed`, `seed + 1`, ...), all on the split of `seed`.
-  public func runSeeds(_ count: Int) throws -> SeedSummary {
+  public func runSeeds(_ count: Int) throws -> SeedSummary { try runSeedsKeepingArtifacts(count).summary }
+
+  /// `runSeeds`, keeping the first seed's model, split, index and evaluation.
+  public func runSeedsKeepingArtifacts(_ count: Int) throws -> (summary: SeedSummary, artifacts: Artifacts) {
     guard count >= 1 else { throw ExperimentError.invalidArgument("the number of seeds must be at least 1 (got \(count))") }
-    var results: [Result] = [], seeds: [UInt64] = []
+    var results: [Result] = [], seeds: [UInt64] = [], first: Artifacts? = nil
     for i in 0..<count {
       var o = options
       o.splitSeed = options.splitSeed ?? options.seed
@@ -80,10 +88,12 @@ extension ReferenceExperiment {
       run.report = report
       run.shouldStop = shouldStop
       report("seed \(o.seed) (\(i + 1) of \(count))")
-      results.append(try run.run())
+      let (result, artifacts) = try run.runKeepingArtifacts()
+      results.append(result)
       seeds.append(o.seed)
+      if first == nil { first = artifacts }
       if shouldStop?() ?? false { break }
     }
-    return try SeedSummary(seeds: seeds, results: results)
+    return (try SeedSummary(seeds: seeds, results: results), first!)
   }
 }

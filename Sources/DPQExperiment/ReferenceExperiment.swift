@@ -48,8 +48,8 @@ public struct ReferenceExperiment {
   public struct Options: Sendable {
     public var protocolName: ProtocolName = .fm5k
     public var seed: UInt64 = 7
-    public var model = DPQConfiguration()
-    public var training = DPQTrainingOptions()
+    public var model = DPQConfiguration.recommended
+    public var training = DPQTrainingOptions.recommended
     /// Random shift (pixels) applied to training images; 0 disables augmentation.
     public var augmentShift = 2
     /// Random horizontal flips of training images (garments are nearly mirror-symmetric).
@@ -68,12 +68,15 @@ public struct ReferenceExperiment {
     public var dataDirectory = FashionMNIST.defaultDirectory
     /// A training checkpoint to continue from (written with `training.checkpointPath`).
     public var resumePath: String? = nil
-    /// The reference settings: the trainer's defaults, with BatchNorm in the backbone and
-    /// horizontal flips on top of the 2-pixel shifts (with class queries, 0.807-0.810 mAP@all
-    /// against 0.785-0.789 without them on FM-5k, seed 7; docs/dpq.md).
-    public init() {
-      model.batchNorm = true
-    }
+    /// A split of the user's own data to run on instead of `protocolName` (`dpq experiment
+    /// --data`, `experiment(split)`). The model's backbone, input shape and classes follow the
+    /// data (`configuration(_:fitting:)`); shifts and flips apply to images only.
+    // Read-only once the run starts; Split holds tensors, which are not Sendable.
+    nonisolated(unsafe) public var data: Split? = nil
+    /// The reference settings: dpq's recipe (`DPQConfiguration.recommended`,
+    /// `DPQTrainingOptions.recommended`) with 2-pixel shifts and horizontal flips, chosen on the
+    /// FM-5k validation split (docs/dpq.md).
+    public init() {}
   }
 
   /// One ranking's query vectors, and the suffix its rows carry outside the main block.
@@ -157,21 +160,14 @@ public struct ReferenceExperiment {
   public func runKeepingArtifacts() throws -> (result: Result, artifacts: Artifacts) {
     let o = options
     let t0 = Date()
-    let (trainPart, testPart) = try FashionMNIST.loadAll(directory: o.dataDirectory)
-    let split: Split
-    let splitSeed = o.splitSeed ?? o.seed
-    switch o.protocolName {
-    case .fm5k: split = try Splits.fashionMNIST5k(train: trainPart, test: testPart, seed: splitSeed)
-    case .fmFull: split = try Splits.fashionMNISTFull(train: trainPart, test: testPart, seed: splitSeed)
-    case .fm5kValidation: split = try Splits.fashionMNIST5kValidation(train: trainPart, test: testPart, seed: splitSeed)
-    case .fmSmall: split = try Splits.fashionMNISTSmall(train: trainPart, test: testPart, trainPerClass: 100,
-                                                        queryPerClass: 20, databaseSize: 5000, seed: splitSeed)
-    }
+    let split = try o.data ?? ReferenceExperiment.protocolSplit(o)
+    let modelConfiguration = try ReferenceExperiment.configuration(o.model, fitting: split.source)
     let train = split.train, query = split.query, database = split.database
     report("data: \(split) (\(String(format: "%.1f", Date().timeIntervalSince(t0))) s)")
 
     // Normalise with the training set's statistics; every part uses the same numbers.
-    let (mean, std) = train.channelStatistics()
+    let (mean, rawStd) = train.channelStatistics()
+    let std = rawStd.map { $0 > 1e-12 ? $0 : 1 }   // a constant channel (e.g. a CSV's blank pixel) stays 0, not NaN
     let normalisedSplit = try Split(name: split.name + " normalised", source: split.source.normalised(mean: mean, std: std),
                                     trainIndices: split.trainIndices, queryIndices: split.queryIndices,
                                     databaseIndices: split.databaseIndices)
@@ -180,15 +176,16 @@ public struct ReferenceExperiment {
     let databaseX = normalisedSplit.database.features
 
     // --- DPQ
-    let model = try DPQModel(o.model, seed: o.seed)
+    let model = try DPQModel(modelConfiguration, seed: o.seed)
     let trainer = try DPQTrainer(model: model, options: o.training)
-    if o.augmentShift > 0 || o.horizontalFlip {
+    let images = train.features.rank == 4
+    if images && (o.augmentShift > 0 || o.horizontalFlip) {
       let augmenter = try ImageAugmenter(maxShift: o.augmentShift, horizontalFlip: o.horizontalFlip, seed: o.seed &+ 99)
       trainer.augmenter = augmenter
     }
     if let path = o.resumePath { try trainer.resume(from: path) }
     let tTrain = Date()
-    try trainer.fit(inputs: trainX, labels: train.labels, onEpoch: { line in
+    try trainer.fit(inputs: trainX, labels: train.labels, multiHot: normalisedSplit.train.multiHot, onEpoch: { line in
       self.report(ReferenceExperiment.format(line))
     }, shouldStop: shouldStop)
     let trainingSeconds = Date().timeIntervalSince(tTrain)
@@ -202,15 +199,20 @@ public struct ReferenceExperiment {
     let databaseCodes = try model.encode(features: databaseFeatures)
     let dpqEncodeRate = Double(database.count) / Date().timeIntervalSince(tEnc)
     let queryFeatures = try model.extractFeatures(queryX)
+    // Multi-label data: the share of queries whose top-scoring class is one of theirs.
     let accuracy = try Tensor.withNoGrad {
-      try Metrics.accuracy(predicted: model.network.logits(features: queryFeatures).argmax(axis: 1), labels: query.labels)
+      let predicted = try model.network.logits(features: queryFeatures).argmax(axis: 1)
+      guard let hot = query.multiHot else { return try Metrics.accuracy(predicted: predicted, labels: query.labels) }
+      let l = hot.shape[1]
+      let hits = predicted.enumerated().filter { i, p in hot.scalars[i * l + p] != 0 }.count
+      return Double(hits) / Double(max(1, query.count))
     }
     report(String(format: "DPQ: trained in %.1f s; query accuracy %.2f%%; database encoded at %.0f images/s",
                   trainingSeconds, accuracy * 100, dpqEncodeRate))
 
-    let relevance = Relevance(queries: try LabelSets(labels: query.labels), database: try LabelSets(labels: database.labels))
-    let blocks = Array(1...o.model.blockCount)
-    let bits = blocks.map { o.model.bits(blocks: $0) }
+    let relevance = Relevance(queries: try ReferenceExperiment.labelSets(query), database: try ReferenceExperiment.labelSets(database))
+    let blocks = Array(1...modelConfiguration.blockCount)
+    let bits = blocks.map { modelConfiguration.bits(blocks: $0) }
     var rows: [Row] = []
 
     // Every ranking, the main one first; each is one block of the table for every method.
@@ -249,17 +251,57 @@ public struct ReferenceExperiment {
       rows += try pqRows("PQ-raw", train: pixels.train, database: pixels.database, querySets: pixelQueries,
                          relevance: relevance, bits: bits)
       report(ReferenceExperiment.rowLine(rows[rows.count - 1], bits: bits))
-      notes.append("PQ, OPQ and RQ run on the DPQ model's learned features; PQ-raw on 784 raw pixels (zero-padded to a multiple of M) with pixel queries and squared L2, in the feature-l2 block")
+      let rawWidth = pixels.train.shape[1]
+      notes.append("PQ, OPQ and RQ run on the DPQ model's learned features; PQ-raw on the \(rawWidth) raw input values (zero-padded to a multiple of M) with raw queries and squared L2, in the feature-l2 block")
       notes.append("PQ/OPQ train one model per code length (M = 1..4 subspaces); RQ, like DPQ, gives every length from one model")
       notes.append("DPQ - best: DPQ's mAP minus the best of PQ, OPQ and RQ at that length in the same block, with the paired 95% t interval over the queries' APs")
     }
     // Block by block, in ranking order.
     rows = rankings.flatMap { r in rows.filter { $0.ranking == r } }
-    var result = Result(protocolName: o.protocolName.rawValue, split: "\(split)", rows: rows, log: trainer.log,
+    var result = Result(protocolName: o.data == nil ? o.protocolName.rawValue : "data", split: "\(split)", rows: rows, log: trainer.log,
                         testAccuracy: accuracy, featureMAP: featureMAP, bits: bits, notes: notes)
     result.rankings = rankings
     result.comparisons = try ReferenceExperiment.comparisons(rows: rows, rankings: rankings, bits: bits)
     return (result, Artifacts(model: model, split: normalisedSplit, index: dpqIndex!, evaluation: dpqEvaluation!))
+  }
+
+  /// The Fashion-MNIST split of `o.protocolName`.
+  static func protocolSplit(_ o: Options) throws -> Split {
+    let (trainPart, testPart) = try FashionMNIST.loadAll(directory: o.dataDirectory)
+    let splitSeed = o.splitSeed ?? o.seed
+    switch o.protocolName {
+    case .fm5k: return try Splits.fashionMNIST5k(train: trainPart, test: testPart, seed: splitSeed)
+    case .fmFull: return try Splits.fashionMNISTFull(train: trainPart, test: testPart, seed: splitSeed)
+    case .fm5kValidation: return try Splits.fashionMNIST5kValidation(train: trainPart, test: testPart, seed: splitSeed)
+    case .fmSmall: return try Splits.fashionMNISTSmall(train: trainPart, test: testPart, trainPerClass: 100,
+                                                       queryPerClass: 20, databaseSize: 5000, seed: splitSeed)
+    }
+  }
+
+  /// `c` with the backbone, input shape, classes and label kind the data needs: items
+  /// [1, 28, 28] take LeNet, [3, 32, 32] the CIFAR network, vectors [d] the MLP; a backbone that
+  /// already fits is kept.
+  public static func configuration(_ c: DPQConfiguration, fitting data: LabelledDataset) throws -> DPQConfiguration {
+    var c = c
+    let shape = data.itemShape
+    switch shape {
+    case [1, 28, 28] where c.backbone != .mlp: c.backbone = .lenet
+    case [3, 32, 32] where c.backbone != .mlp: c.backbone = .cifar
+    case _ where shape.count == 1: c.backbone = .mlp
+    default:
+      throw ExperimentError.invalidArgument("no backbone takes items of shape [\(shape.map(String.init).joined(separator: ", "))]: LeNet takes [1, 28, 28], the CIFAR network [3, 32, 32], the MLP vectors [d] (reshape the data to one of these)")
+    }
+    c.inputShape = shape
+    c.classCount = data.classCount
+    c.multiLabel = data.multiHot != nil
+    try c.validate()
+    return c
+  }
+
+  /// Relevance labels: shared classes for multi-label data, the class otherwise.
+  static func labelSets(_ d: LabelledDataset) throws -> LabelSets {
+    if let hot = d.multiHot { return try LabelSets(multiHot: hot) }
+    return try LabelSets(labels: d.labels)
   }
 
   /// mAP@all and P@100 of an index for every prefix in one pass, and top-100 search speed at the

@@ -205,51 +205,76 @@ enum EvaluationBindings {
 
   static func registerExperiment(into r: inout BuiltinRegistry) {
     r.add("experiment", family: family,
-          [Parameter("protocol", .string, default: .string("fm-small")), .keyword("epochs", .optional(.integer), default: .nilValue),
-           .keyword("seed", .integer, default: .number(7)), .keyword("baselines", .bool, default: .bool(true)),
-           .keyword("augment", .integer, default: .number(2)), .keyword("opq_iterations", .integer, default: .number(10)),
-           .keyword("batch", .integer, default: .number(128)), .keyword("dir", .optional(.string), default: .nilValue),
+          [Parameter("protocol", .oneOf([.string, .host(SplitObject.scriptType), DataBindings.datasetType]), default: .string("fm-small")),
+           .keyword("epochs", .optional(.integer), default: .nilValue),
+           .keyword("seed", .integer, default: .number(7)), .keyword("seeds", .integer, default: .number(1)),
+           .keyword("baselines", .bool, default: .bool(true)),
+           .keyword("augment", .integer, default: .number(2)), .keyword("flip", .bool, default: .bool(true)),
+           .keyword("opq_iterations", .integer, default: .number(10)),
+           .keyword("batch", .integer, default: .number(128)), .keyword("dim", .optional(.integer), default: .nilValue),
+           .keyword("blocks", .optional(.integer), default: .nilValue), .keyword("codewords", .optional(.integer), default: .nilValue),
+           .keyword("dir", .optional(.string), default: .nilValue),
            .keyword("json", .optional(.string), default: .nilValue),
            .keyword("ranking", .optional(.string), default: .nilValue)],
-          returns: "experiment", summary: "Runs the reference experiment (DPQ against PQ, OPQ, RQ and PQ on pixels) and returns its table.",
-          doc: "`protocol`: \"fm5k\", \"fm-full\", \"fm-small\" (1,000 training images, 200 queries, a 5,000-image database) or \"fm5k-val\" (FM-5k's training set with queries and database from the other training images, for choosing settings). `epochs:` nil trains for the trainer's default, as `dpq experiment` does. `json:` writes the results to that file as `dpq experiment --json` does. Every method is reported under every ranking (feature queries by inner product, \"feature-ip\"; by squared L2, \"feature-l2\"; class queries, \"class\"), one table each; `ranking:` picks the main one, whose rows carry the plain method names (the others are \"DPQ (feature-l2)\" and so on). `ex.comparisons` gives DPQ minus the best of PQ, OPQ and RQ with paired 95% intervals. The result keeps the trained model (`ex.model`), the normalised split it saw (`ex.split`), and DPQ's index and evaluation (`ex.index`, `ex.evaluation`) for further plots. Steps are reported through the progress reporter; a stop request ends the run early.",
-          example: "# ex = experiment(\"fm-small\", epochs: 2)   (about a minute)\n# ex.map[\"DPQ\"][\"32\"]\nhelp(\"experiment\")") { a in
+          returns: "experiment", summary: "Runs the reference experiment (DPQ against PQ, OPQ, RQ and PQ on the raw inputs) on a protocol or on your own data, and returns its tables.",
+          doc: "`protocol`: \"fm5k\", \"fm-full\", \"fm-small\" (1,000 training images, 200 queries, a 5,000-image database) or \"fm5k-val\" (FM-5k's training set with queries and database from the other training images, for choosing settings); or your own data: a split (its train, query and database parts) or a dataset, which is split as `dpq experiment --data` splits it (per class: a tenth of the smallest class as queries, at most 100, half of it for training, at most 500, the database every non-query item). The model follows the data: LeNet for [1, 28, 28] items, the CIFAR network for [3, 32, 32], the MLP for vectors; `dim:`, `blocks:` and `codewords:` set D, M and K; shifts (`augment:`) and flips (`flip:`) apply to images only. `epochs:` nil trains for the trainer's default, as `dpq experiment` does. `seeds:` N trains seeds `seed`..`seed`+N-1 on one split: `ex.map` then holds means, `ex.sd` standard deviations, and `ex.comparisons` pairs the per-query APs averaged over the seeds. `json:` writes the results to that file as `dpq experiment --json` does. Every method is reported under every ranking (feature queries by inner product, \"feature-ip\"; by squared L2, \"feature-l2\"; class queries, \"class\"), one table each; `ranking:` picks the main one, whose rows carry the plain method names (the others are \"DPQ (feature-l2)\" and so on). `ex.comparisons` gives DPQ minus the best of PQ, OPQ and RQ with paired 95% intervals. The result keeps the (first seed's) trained model (`ex.model`), the normalised split it saw (`ex.split`), and DPQ's index and evaluation (`ex.index`, `ex.evaluation`) for further plots. Steps are reported through the progress reporter; a stop request ends the run early.",
+          example: "# ex = experiment(\"fm-small\", epochs: 2)   (about a minute)\n# ex = experiment(load_csv(\"mine.csv\"), epochs: 10, seeds: 3)\n# ex.map[\"DPQ\"][\"32\"]\nhelp(\"experiment\")") { a in
       var o = ReferenceExperiment.Options()
-      let name = try a.choice("protocol", ReferenceExperiment.ProtocolName.allCases.map(\.rawValue))
-      o.protocolName = ReferenceExperiment.ProtocolName(rawValue: name) ?? .fmSmall
       o.seed = try a.seed()
+      switch a["protocol"] {
+      case .host(let s as SplitObject): o.data = s.split
+      case .host(let d as DatasetObject): o.data = try Splits.retrieval(d.data, seed: o.seed)
+      default:
+        let name = try a.choice("protocol", ReferenceExperiment.ProtocolName.allCases.map(\.rawValue))
+        o.protocolName = ReferenceExperiment.ProtocolName(rawValue: name) ?? .fmSmall
+      }
       if let epochs = try a.optionalInteger("epochs") { o.training.epochs = epochs }
       o.training.batchSize = try a.positive("batch")
       o.training.seed = o.seed
       o.baselines = try a.bool("baselines")
       o.augmentShift = try a.integer("augment")
+      o.horizontalFlip = try a.bool("flip")
       o.opqIterations = try a.integer("opq_iterations")
+      if a.has("dim") { o.model.featureDimension = try a.positive("dim") }
+      if a.has("blocks") { o.model.blockCount = try a.positive("blocks") }
+      if a.has("codewords") { o.model.codewordCount = try a.positive("codewords") }
       if a.has("dir") { o.dataDirectory = try a.string("dir") }
       if a.has("ranking") {
         o.mainRanking = ReferenceExperiment.Ranking(rawValue: try a.choice("ranking", ReferenceExperiment.Ranking.allCases.map(\.rawValue))) ?? o.mainRanking
       }
+      let seeds = try a.positive("seeds")
       var run = ReferenceExperiment(options: o)
       let reporter = a.interpreter.bindingSettings.progress
       run.report = { reporter?.message($0) }
       run.shouldStop = a.shouldStop
-      let (result, artifacts) = try run.runKeepingArtifacts()
+      let object: ExperimentObject
+      if seeds > 1 {
+        let (summary, artifacts) = try run.runSeedsKeepingArtifacts(seeds)
+        object = ExperimentObject(summary, artifacts: artifacts)
+      } else {
+        let (result, artifacts) = try run.runKeepingArtifacts()
+        object = ExperimentObject(result, artifacts: artifacts, seed: o.seed)
+      }
       try a.stopIfRequested()
       if a.has("json") {
         let path = try a.string("json")
-        do { try ReferenceExperiment.writeJSON(result, options: o, to: path) } catch {
+        do {
+          if let summary = object.summary { try ReferenceExperiment.writeJSON(summary, options: o, to: path) }
+          else { try ReferenceExperiment.writeJSON(object.result, options: o, to: path) }
+        } catch {
           throw ScriptError.failure("experiment: cannot write \(path): \(error)")
         }
       }
-      return .host(ExperimentObject(result, artifacts: artifacts))
+      return .host(object)
     }
     let ex = "# ex = experiment(\"fm-small\", epochs: 1)\n"
     r.property("rows", of: ExperimentObject.self, family: family, returns: "list",
-               summary: "One record per method and ranking: {method, base_method, ranking, map, precision_at_100, training_seconds, encoding_per_second, queries_per_second}.",
+               summary: "One record per method and ranking: {method, base_method, ranking, map, precision_at_100, training_seconds, encoding_per_second, queries_per_second} (with `seeds:`, map is the mean and the rest the first seed's).",
                example: ex + "# ex.rows[0].method\nhelp(\"experiment.rows\")") { e in
       func byBits(_ d: [Int: Double]) -> Value { .fields(e.result.bits.compactMap { b in d[b].map { (String(b), .number($0)) } }) }
       return .items(e.result.rows.map { row in
         .fields([("method", .string(row.method)), ("base_method", .string(row.baseMethod)), ("ranking", .string(row.ranking.rawValue)),
-                 ("map", byBits(row.map)), ("precision_at_100", byBits(row.precisionAt100)),
+                 ("map", byBits(e.meanMAP(row))), ("precision_at_100", byBits(row.precisionAt100)),
                  ("training_seconds", .number(row.trainingSeconds)), ("encoding_per_second", .number(row.encodingPerSecond)),
                  ("queries_per_second", .number(row.queriesPerSecond))])
       })
@@ -257,21 +282,29 @@ enum EvaluationBindings {
     r.property("comparisons", of: ExperimentObject.self, family: family, returns: "list",
                summary: "DPQ minus the best of PQ/OPQ/RQ per ranking and length: {ranking, bits, baseline, mean, low, high} (paired 95% interval over the queries).",
                example: ex + "# ex.comparisons[0].mean\nhelp(\"experiment.comparisons\")") { e in
-      .items(e.result.comparisons.map { c in
+      .items(e.comparisons.map { c in
         .fields([("ranking", .string(c.ranking.rawValue)), ("bits", .int(c.bits)), ("baseline", .string(c.baseline)),
                  ("mean", .number(c.difference.mean)), ("low", .number(c.difference.low)), ("high", .number(c.difference.high))])
       })
     }
     r.property("map", of: ExperimentObject.self, family: family, returns: "record",
-               summary: "mAP by method, then by bits: ex.map[\"DPQ\"][\"32\"].", example: ex + "help(\"experiment.map\")") { e in
-      .fields(e.result.rows.map { row in (row.method, .fields(e.result.bits.compactMap { b in row.map[b].map { (String(b), .number($0)) } })) })
+               summary: "mAP by method, then by bits: ex.map[\"DPQ\"][\"32\"] (the mean over the seeds of `seeds:`).", example: ex + "help(\"experiment.map\")") { e in
+      e.cells { $0.mean }
+    }
+    r.property("sd", of: ExperimentObject.self, family: family, returns: "record",
+               summary: "The standard deviation over the seeds of each mAP, as ex.map is laid out (0 for one seed).", example: ex + "help(\"experiment.sd\")") { e in
+      e.cells { $0.standardDeviation }
+    }
+    r.property("seeds", of: ExperimentObject.self, family: family, returns: "list",
+               summary: "The training seeds of the runs (one unless `seeds:` asked for more).", example: ex + "help(\"experiment.seeds\")") { e in
+      .ints(e.summary?.seeds.map { Int($0) } ?? [Int(e.seed)])
     }
     r.property("log", of: ExperimentObject.self, family: family, returns: "training_log",
                summary: "The DPQ model's training log.", example: ex + "help(\"experiment.log\")") { e in
       .host(TrainingLogObject(e.result.log, requested: e.result.log.count, stopped: false))
     }
     r.property("accuracy", of: ExperimentObject.self, family: family, returns: "number",
-               summary: "The DPQ classifier's accuracy on the queries.", example: ex + "help(\"experiment.accuracy\")") { .number($0.result.testAccuracy) }
+               summary: "The DPQ classifier's accuracy on the queries (the mean over the seeds).", example: ex + "help(\"experiment.accuracy\")") { .number($0.summary?.accuracy.mean ?? $0.result.testAccuracy) }
     r.property("bits", of: ExperimentObject.self, family: family, returns: "list",
                summary: "The code lengths of the table.", example: ex + "help(\"experiment.bits\")") { .ints($0.result.bits) }
     r.property("model", of: ExperimentObject.self, family: family, returns: "model",

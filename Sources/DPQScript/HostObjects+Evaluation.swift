@@ -89,9 +89,47 @@ final class ExperimentObject: ScriptHost {
   }
   private(set) lazy var split: SplitObject? = artifacts.map { SplitObject($0.split) }
 
-  init(_ result: ReferenceExperiment.Result, artifacts: ReferenceExperiment.Artifacts? = nil) {
+  /// The seed summary of `experiment(..., seeds: N)`; `result` is then the first seed's run.
+  let summary: ReferenceExperiment.SeedSummary?
+
+  /// The training seed of a single run.
+  private let runSeed: UInt64
+
+  init(_ result: ReferenceExperiment.Result, artifacts: ReferenceExperiment.Artifacts? = nil, seed: UInt64 = 0) {
     self.result = result
     self.artifacts = artifacts
+    summary = nil
+    runSeed = seed
+  }
+
+  init(_ summary: ReferenceExperiment.SeedSummary, artifacts: ReferenceExperiment.Artifacts? = nil) {
+    result = summary.results[0]
+    self.artifacts = artifacts
+    self.summary = summary
+    runSeed = summary.seeds[0]
+  }
+
+  /// The first run's training seed (the first of a seed summary's).
+  var seed: UInt64 { runSeed }
+
+  /// DPQ minus the best baseline: over the seeds' mean per-query APs when there are several.
+  var comparisons: [ReferenceExperiment.Comparison] { summary?.comparisons ?? result.comparisons }
+
+  /// A row's mAP by bits: the mean over the seeds when there are several.
+  func meanMAP(_ row: ReferenceExperiment.Row) -> [Int: Double] {
+    guard let s = summary?.rows.first(where: { $0.method == row.method }) else { return row.map }
+    return s.map.mapValues(\.mean)
+  }
+
+  /// A record by method, then by bits, of one statistic of each cell (one seed: mean = the value, sd 0).
+  func cells(_ statistic: (ReferenceExperiment.SeedSummary.Cell) -> Double) -> Value {
+    let bits = result.bits
+    if let summary {
+      return .fields(summary.rows.map { row in (row.method, .fields(bits.compactMap { b in row.map[b].map { (String(b), .number(statistic($0))) } })) })
+    }
+    return .fields(result.rows.map { row in
+      (row.method, .fields(bits.compactMap { b in row.map[b].map { (String(b), .number(statistic(.init(mean: $0, standardDeviation: 0)))) } }))
+    })
   }
 
   /// DPQ's database index as a script index: model encoder, database labels and images.
@@ -104,6 +142,7 @@ final class ExperimentObject: ScriptHost {
   /// One table per ranking (every method ranked the same way in it), each closed by DPQ minus
   /// the best of PQ/OPQ/RQ and its paired 95 % interval.
   var description: String {
+    if let summary { return seedDescription(summary) }
     var tables: [String] = []
     for ranking in result.rankings {
       var rows = [["method"] + result.bits.map { "mAP \($0)b" } + ["P@100 \(result.bits.last ?? 0)b", "train s", "encode/s", "query/s"]]
@@ -125,6 +164,30 @@ final class ExperimentObject: ScriptHost {
     }
     var lines = ["experiment \(result.protocolName): \(result.split)"] + tables + [
                  "DPQ query accuracy \(Format.fixed(result.testAccuracy * 100, 2))%"]
+    lines += result.notes.map { "note: " + $0 }
+    return lines.joined(separator: "\n")
+  }
+
+  /// Mean ± sd per cell over the seeds, one table per ranking, closed by DPQ minus the best
+  /// baseline paired over the seeds' mean per-query APs.
+  func seedDescription(_ s: ReferenceExperiment.SeedSummary) -> String {
+    let bits = result.bits
+    var tables: [String] = []
+    for ranking in result.rankings {
+      var rows = [["method"] + bits.map { "mAP \($0)b" }]
+      for row in s.rows where row.ranking == ranking {
+        rows.append([row.baseMethod] + bits.map { b in row.map[b].map { Format.fixed($0.mean, 4) + " ± " + Format.fixed($0.standardDeviation, 4) } ?? "-" })
+      }
+      let comparisons = s.comparisons.filter { $0.ranking == ranking }
+      if !comparisons.isEmpty {
+        func cells(_ f: (ReferenceExperiment.Comparison) -> String) -> [String] { bits.map { b in comparisons.first { $0.bits == b }.map(f) ?? "-" } }
+        rows.append(["DPQ - best"] + cells { String(format: "%+.4f", $0.difference.mean) })
+        rows.append(["  95% interval"] + cells { String(format: "%+.3f..%+.3f", $0.difference.low, $0.difference.high) })
+      }
+      tables.append("\(ranking.rawValue): \(ranking.title)\n" + Format.table(rows))
+    }
+    var lines = ["experiment \(result.protocolName): \(result.split), \(s.seeds.count) seeds (\(s.seeds.map(String.init).joined(separator: ", ")))"] + tables
+    lines.append("DPQ query accuracy \(Format.fixed(s.accuracy.mean * 100, 2))% (sd \(Format.fixed(s.accuracy.standardDeviation * 100, 2)))")
     lines += result.notes.map { "note: " + $0 }
     return lines.joined(separator: "\n")
   }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DPQData
 import DPQExperiment
 import DPQQuantization
 import DPQRetrieval
@@ -11,8 +12,22 @@ struct ExperimentCommand: ParsableCommand {
     commandName: "experiment",
     abstract: "Train DPQ on a reference protocol and compare it with PQ, OPQ and RQ on mAP@all.")
 
-  @Argument(help: "Protocol: fm5k (5,000 training images), fm-full (60,000), fm-small (1,000; quick), or fm5k-val (FM-5k's training set; queries and database from the other training images, for choosing settings).")
-  var protocolName: String = "fm5k"
+  @Argument(help: "Protocol: fm5k (5,000 training images; the default), fm-full (60,000), fm-small (1,000; quick), or fm5k-val (FM-5k's training set; queries and database from the other training images, for choosing settings). Not with --data.")
+  var protocolName: String?
+  @Option(help: "Run on your own labelled data instead of a protocol: a .csv/.tsv (label in the last column, or --label-column), a .npy/.fvecs/.bvecs of items with --labels, or IDX images (*-idx3-ubyte) with --labels.")
+  var data: String?
+  @Option(help: "Labels of --data: a .npy of class indices (or [n, L] 0/1 rows), an IDX label file, or a text file of 0/1 rows.")
+  var labels: String?
+  @Option(help: "The label column of a CSV given with --data (0-based; -1: the last).") var labelColumn = -1
+  @Option(help: "Reshape every item of --data, e.g. 1,28,28 to treat 784 CSV columns as images.") var shape: String?
+  @Option(help: "Training items per class drawn from --data (multi-label data: in total); default: half of the smallest class, at most 500.")
+  var train: Int?
+  @Option(help: "Queries per class drawn from --data (multi-label data: in total); default: a tenth of the smallest class, 1 to 100.")
+  var queries: Int?
+  @Option(help: "Keep a seeded sample of this many database items of --data.") var database: Int?
+  @Option(help: "Feature dimension D of the model.") var dim: Int?
+  @Option(help: "Quantization blocks M (codes of 1..M blocks are evaluated).") var blocks: Int?
+  @Option(help: "Codewords K per block (log2 K bits a block).") var codewords: Int?
   @Option(help: "Training epochs.") var epochs: Int?
   @Option(help: "Mini-batch size.") var batch: Int?
   @Option(help: "Seed of the split, the initialisation and the batches.") var seed: UInt64 = 7
@@ -52,12 +67,24 @@ struct ExperimentCommand: ParsableCommand {
   @Option(help: "Write the results as JSON to this file.") var json: String?
 
   func run() throws {
-    guard let proto = ReferenceExperiment.ProtocolName(rawValue: protocolName) else {
-      throw ValidationError("unknown protocol '\(protocolName)' (known: \(ReferenceExperiment.ProtocolName.allCases.map(\.rawValue).joined(separator: ", ")))")
+    let protocolText = protocolName ?? "fm5k"
+    guard let proto = ReferenceExperiment.ProtocolName(rawValue: protocolText) else {
+      throw ValidationError("unknown protocol '\(protocolText)' (known: \(ReferenceExperiment.ProtocolName.allCases.map(\.rawValue).joined(separator: ", ")))")
     }
     var o = ReferenceExperiment.Options()
     o.protocolName = proto
     o.seed = seed
+    if let data {
+      guard protocolName == nil else { throw ValidationError("give a protocol or --data, not both") }
+      o.data = try ExperimentCommand.split(data, labels: labels, labelColumn: labelColumn, shape: shape, train: train,
+                                           queries: queries, database: database, seed: seed)
+    } else if labels != nil || shape != nil || train != nil || queries != nil || database != nil {
+      throw ValidationError("--labels, --shape, --train, --queries and --database describe --data; the protocols fix their own split")
+    }
+    if let dim { o.model.featureDimension = dim }
+    if let blocks { o.model.blockCount = blocks }
+    if let codewords { o.model.codewordCount = codewords }
+    do { try o.model.validate() } catch { throw ValidationError("\(error)") }
     o.training.seed = seed
     if let epochs { o.training.epochs = epochs }
     if let batch { o.training.batchSize = batch }
@@ -119,7 +146,7 @@ struct ExperimentCommand: ParsableCommand {
     }
     o.baselines = !noBaselines
     setvbuf(stdout, nil, _IOLBF, 0)  // progress lines appear at once even when piped
-    print("dpq \(DPQCommand.version) experiment \(proto.rawValue); OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads")
+    print("dpq \(DPQCommand.version) experiment \(o.data == nil ? proto.rawValue : data ?? ""); OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads")
     guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1 (got \(seeds))") }
     if let json { try ExperimentCommand.checkWritable(json) }
     if seeds > 1 {
@@ -141,6 +168,21 @@ struct ExperimentCommand: ParsableCommand {
       try ReferenceExperiment.writeJSON(result, options: o, to: json)
       print("wrote \(json)")
     }
+  }
+
+  /// The split of a user's data file: `Splits.retrieval`'s draw, items reshaped by `shape`.
+  static func split(_ path: String, labels: String?, labelColumn: Int, shape: String?, train: Int?, queries: Int?,
+                    database: Int?, seed: UInt64) throws -> Split {
+    var itemShape: [Int]? = nil
+    if let shape {
+      let parts = shape.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+      guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
+        throw ValidationError("--shape must be positive integers separated by commas, e.g. 1,28,28 (got '\(shape)')")
+      }
+      itemShape = parts.map { $0! }
+    }
+    let dataset = try DatasetFile.load(path, labels: labels, labelColumn: .index(labelColumn), shape: itemShape)
+    return try Splits.retrieval(dataset, train: train, query: queries, seed: seed, databaseLimit: database)
   }
 
   /// Refuses an output path whose directory cannot take a file now, before the long run.
