@@ -36,6 +36,9 @@ public struct Evaluation: CustomStringConvertible {
   public let completedQueries: Int
   /// Database size.
   public let databaseCount: Int
+  /// How the database was ranked ("inner product", "squared L2"; nil when not known). Tables
+  /// never mix scores in one block: `table` gives each score its own.
+  public var score: String? = nil
 
   public init(method: String, mapDepth: Int?, precisionCutoffs: [Int], curveCutoffs: [Int], codeLengths: [CodeLength],
               queryCount: Int, completedQueries: Int, databaseCount: Int) {
@@ -66,6 +69,20 @@ public struct Evaluation: CustomStringConvertible {
   /// One aligned table comparing several evaluations (methods) row by row: method, bits,
   /// mAP@R, P@N columns. Columns come from the first evaluation.
   public static func table(_ evaluations: [Evaluation]) -> String {
+    // One block per score, in order of first appearance, so rows ranked differently never share
+    // a table (like for like).
+    var scores: [String?] = []
+    for e in evaluations where !scores.contains(where: { $0 == e.score }) { scores.append(e.score) }
+    if scores.count > 1 {
+      return scores.map { s in
+        "score: \(s ?? "not recorded")\n" + singleTable(evaluations.filter { $0.score == s })
+      }.joined(separator: "\n\n")
+    }
+    return singleTable(evaluations)
+  }
+
+  /// The table of evaluations that share one score.
+  static func singleTable(_ evaluations: [Evaluation]) -> String {
     guard let first = evaluations.first else { return "(no evaluations)" }
     let showMethod = evaluations.contains { !$0.method.isEmpty }
     var header = (showMethod ? ["method"] : []) + ["bits", first.mapTitle]
@@ -90,7 +107,8 @@ public struct Evaluation: CustomStringConvertible {
       }.joined(separator: "  ")
     }
     var out = [line(header)] + rows.map(line)
-    out.append("\(first.completedQueries) queries, \(first.databaseCount) database items; ties: \(SearchResult.tieRule)")
+    let score = first.score.map { "ranked by \($0); " } ?? ""
+    out.append("\(first.completedQueries) queries, \(first.databaseCount) database items; \(score)ties: \(SearchResult.tieRule)")
     for e in evaluations where !e.isComplete {
       out.append("PARTIAL\(e.method.isEmpty ? "" : " (\(e.method))"): stopped after \(e.completedQueries) of \(e.queryCount) queries")
     }

@@ -115,8 +115,10 @@ extension Index {
         interpolatedPrecisionRecall: PrecisionRecallCurve(interpolatedPrecision: meanInterp.map { $0 / denominator }),
         averagePrecisions: aps)
     }
-    return Evaluation(method: method, mapDepth: R, precisionCutoffs: precisionAt, curveCutoffs: curveCuts,
-                      codeLengths: codeLengths, queryCount: nq, completedQueries: done, databaseCount: n)
+    var evaluation = Evaluation(method: method, mapDepth: R, precisionCutoffs: precisionAt, curveCutoffs: curveCuts,
+                                codeLengths: codeLengths, queryCount: nq, completedQueries: done, databaseCount: n)
+    evaluation.score = metric == .innerProduct ? "inner product" : "squared L2"
+    return evaluation
   }
 
   /// Most per-query hit counts `evaluate` keeps (code lengths x queries x cutoffs).

@@ -92,7 +92,7 @@ enum EvaluationBindings {
         relevance: relevance, metric: metric, at: a.optionalInteger("map_at"), shouldStop: a.shouldStop))
     }
     r.add("compare", family: family, [Parameter("evaluations", .list)], returns: "comparison",
-          summary: "One table across methods: a row per method and code length, with mAP and P@N columns.",
+          summary: "One table across methods: a row per method and code length, with mAP and P@N columns; evaluations ranked by different scores (inner product, squared L2) get a table each.",
           example: example + "q = pq(d, subspaces: 2, codewords: 8)\ncompare([evaluate(ix, d), evaluate(q.index(d), d)])") { a in
       .host(ComparisonObject(try evaluations(a["evaluations"], a, "evaluations")))
     }
