@@ -15,7 +15,7 @@ extension ReferenceExperiment {
     }
     let object: [String: Any] = [
       "protocol": r.protocolName, "split": r.split, "map": map, "precision_at_100": p100, "timing": timing,
-      "query_accuracy": r.testAccuracy, "feature_map": r.featureMAP, "notes": r.notes,
+      "query_accuracy": r.testAccuracy, "feature_map": r.featureMAP, "feature_map_ip": r.featureMAPInnerProduct, "notes": r.notes,
       "settings": ["epochs": o.training.epochs, "batch": o.training.batchSize, "mode": o.training.mode.rawValue,
                    "similarity": o.model.similarity.rawValue, "gamma": Double(o.model.gamma),
                    "seed": Int(o.seed), "augment_shift": o.augmentShift, "horizontal_flip": o.horizontalFlip,
