@@ -11,7 +11,8 @@ struct DPQCommand: ParsableCommand {
     abstract: "Deep Progressive Quantization: train, encode, search and evaluate compact codes.",
     version: version,
     subcommands: [InteractiveCommand.self, RunCommand.self, NotebookCommand.self,
-                  ExperimentCommand.self, InfoCommand.self, BenchCommand.self],
+                  ExperimentCommand.self, InfoCommand.self, BenchCommand.self,
+                  KernelServerCommand.self],
     defaultSubcommand: InteractiveCommand.self
   )
 }
