@@ -12,7 +12,7 @@ struct DPQCommand: ParsableCommand {
     version: version,
     subcommands: [InteractiveCommand.self, RunCommand.self, NotebookCommand.self,
                   ExperimentCommand.self, InfoCommand.self, BenchCommand.self,
-                  KernelServerCommand.self],
+                  JupyterCommand.self, KernelServerCommand.self],
     defaultSubcommand: InteractiveCommand.self
   )
 }
