@@ -33,6 +33,8 @@ class DpqKernel(Kernel):
             signal.signal(signal.SIGINT, self._forward_interrupt)
         except ValueError:
             pass  # not the main thread: ipykernel's KeyboardInterrupt path still forwards
+        # a parent may have blocked SIGINT (some process launchers do); the interrupt needs it
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
     def _start_server(self):
         self.server = Server()
