@@ -54,6 +54,7 @@ public enum Launcher {
       for failure in outcome.failures { FileHandle.standardError.write(Data((failure.description + "\n").utf8)) }
       let figures = outcome.figurePaths.count
       let status = outcome.succeeded ? "" : ", \(outcome.failures.count) failed"
+      if let path = outcome.notebookPath { print("wrote \(path)") }
       print("wrote \(outcome.reportPath) (\(outcome.cellCount) code cells\(status), \(figures) figure\(figures == 1 ? "" : "s"), \(Repl.formatDuration(outcome.seconds)))")
       return outcome.interrupted ? ScriptRunner.interruptedStatus : outcome.succeeded ? 0 : 1
     } catch {

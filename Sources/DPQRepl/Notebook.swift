@@ -16,6 +16,9 @@ public struct Notebook: Equatable {
     public var source: String
     /// The line of the file the source starts on (1-based), so diagnostics point into the file.
     public var firstLine: Int
+    /// The name diagnostics give the cell's code; nil for the notebook's file (an .ipynb cell
+    /// is `FILE.ipynb:cell N`, its lines counted from 1).
+    public var file: String?
 
     public init(kind: Kind, title: String = "", source: String, firstLine: Int) {
       self.kind = kind

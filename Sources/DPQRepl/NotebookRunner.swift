@@ -30,6 +30,8 @@ public final class NotebookRunner {
     /// The stop request (Ctrl-C) polled while cells run and gnuplot draws their figures; an
     /// interrupted cell ends the run, with `--keep-going` too, and the report is still written.
     public var shouldStop: (@Sendable () -> Bool)? = nil
+    /// Also write `DIR/<name>.ipynb`: the cells with their outputs, for Jupyter (`--to ipynb`).
+    public var writesIpynb = false
 
     public init(outputDirectory: String, version: String) {
       self.outputDirectory = outputDirectory
@@ -48,6 +50,8 @@ public final class NotebookRunner {
     /// The diagnostics of failing cells, in order.
     public var failures: [ScriptError]
     public var seconds: Double
+    /// The .ipynb written with `writesIpynb`, else nil.
+    public var notebookPath: String? = nil
 
     public var succeeded: Bool { failures.isEmpty }
     /// True when a stop request (Ctrl-C) ended the run.
@@ -60,15 +64,31 @@ public final class NotebookRunner {
 
   public init(options: Options) { self.options = options }
 
-  /// Runs the notebook at `path` (named as given in diagnostics) and writes its report.
+  /// A cell as run: what it showed, its failure, and whether it ran at all.
+  struct RunCell {
+    var cell: Notebook.Cell
+    var outputs: [CellOutput.Piece] = []
+    var error: ScriptError? = nil
+    var ran = false
+  }
+
+  /// Runs the notebook at `path` (named as given in diagnostics) and writes its report: a
+  /// `# %%` script, or a Jupyter notebook when the name ends in `.ipynb`.
   public func run(file path: String) throws -> Outcome {
     guard let data = FileManager.default.contents(atPath: path) else { throw ReplError.unreadable(path: path) }
+    if path.lowercased().hasSuffix(".ipynb") {
+      return try run(notebook: Ipynb.notebook(parsing: data, file: path), file: path)
+    }
     return try run(source: String(decoding: data, as: UTF8.self), file: path)
   }
 
   /// Runs notebook text as if read from `file` and writes the report named after `file`.
   public func run(source: String, file: String) throws -> Outcome {
-    let notebook = Notebook(parsing: source)
+    try run(notebook: Notebook(parsing: source), file: file)
+  }
+
+  /// Runs the cells of `notebook`, read from `file`, and writes the report named after `file`.
+  public func run(notebook: Notebook, file: String) throws -> Outcome {
     let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
     let directory = options.outputDirectory
     do {
@@ -108,7 +128,9 @@ public final class NotebookRunner {
     var failures: [ScriptError] = []
     let codeCells = notebook.cells.filter { $0.kind == .code }.count
     var codeIndex = 0
+    var runCells: [RunCell] = []
     for cell in notebook.cells {
+      runCells.append(RunCell(cell: cell))
       switch cell.kind {
       case .markdown:
         if !cell.source.isEmpty { parts.append(cell.source) }
@@ -124,9 +146,12 @@ public final class NotebookRunner {
           continue
         }
         let cellStart = options.clock()
-        let result = CellExecution.run(cell.source, file: file, firstLine: cell.firstLine, in: session, show: show)
+        let result = CellExecution.run(cell.source, file: cell.file ?? file, firstLine: cell.firstLine, in: session, show: show)
         let seconds = options.clock() - cellStart
-        for piece in sink.take() {
+        let pieces = sink.take()
+        runCells[runCells.count - 1].outputs = pieces
+        runCells[runCells.count - 1].ran = true
+        for piece in pieces {
           switch piece {
           case .text(let text): part += "\n\n```text\n" + (text.hasSuffix("\n") ? text : text + "\n") + "```"
           case .image(let title, let fileName): part += "\n\n![\(title)](\(fileName))"
@@ -134,6 +159,7 @@ public final class NotebookRunner {
         }
         if case .failure(let error) = result {
           failures.append(error)
+          runCells[runCells.count - 1].error = error
           part += "\n\n**Error:**\n\n```text\n\(error.description)\n```"
           log("[\(codeIndex)/\(codeCells)] line \(cell.firstLine): error after \(Repl.formatDuration(seconds))")
         } else {
@@ -152,9 +178,19 @@ public final class NotebookRunner {
     } catch {
       throw ReplError.cannotWrite(path: reportPath, reason: error.localizedDescription)
     }
+    var notebookPath: String? = nil
+    if options.writesIpynb {
+      let path = (directory as NSString).appendingPathComponent(name + ".ipynb")
+      do {
+        try Ipynb.document(runCells, directory: directory, version: options.version).write(to: URL(fileURLWithPath: path), options: .atomic)
+      } catch {
+        throw ReplError.cannotWrite(path: path, reason: error.localizedDescription)
+      }
+      notebookPath = path
+    }
     return Outcome(reportPath: reportPath, report: report, cellCount: codeCells,
                    figurePaths: figures.map { (directory as NSString).appendingPathComponent($0) },
-                   failures: failures, seconds: total)
+                   failures: failures, seconds: total, notebookPath: notebookPath)
   }
 
   /// `2025-11-27 12:00:03 UTC`.

@@ -51,22 +51,29 @@ struct RunCommand: ParsableCommand {
 struct NotebookCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "notebook",
-    abstract: "Run a notebook (a script with # %% cells) and write DIR/<name>.md with outputs and figures.",
+    abstract: "Run a notebook (a script with # %% cells, or an .ipynb) and write DIR/<name>.md with outputs and figures.",
     discussion: """
       Cells start at `# %%` lines; `# %% [markdown]` cells hold prose as `# ` comment lines. The \
       code cells run in order in one session. A failing cell is shown in the report and stops \
-      the run (--keep-going runs the rest); either way the exit status is then 1.
+      the run (--keep-going runs the rest); either way the exit status is then 1. A Jupyter \
+      notebook (FILE.ipynb, nbformat 4) runs the same way. --to ipynb also writes \
+      DIR/<name>.ipynb: the cells with their outputs, for the dpq Jupyter kernel.
       """)
 
   @Argument(help: "The notebook (.dpq).") var file: String
   @Option(name: .long, help: "Directory for the report and its figures (created when missing).") var out: String = "."
   @Flag(help: "Run the remaining cells after a failing one.") var keepGoing = false
+  @Option(help: "Also write the notebook with its outputs in this format (ipynb).") var to: String?
   @Argument(parsing: .postTerminator, help: "Arguments for the notebook's args(), after --.")
   var arguments: [String] = []
 
   func run() throws {
     var options = NotebookRunner.Options(outputDirectory: out, version: DPQCommand.version)
     options.keepGoing = keepGoing
+    if let to {
+      guard to == "ipynb" else { throw ValidationError("--to takes ipynb, got \(to)") }
+      options.writesIpynb = true
+    }
     options.arguments = RunCommand.stripSeparator(arguments)
     let status = Launcher.notebook(file: file, options: options)
     if status != 0 { throw ExitCode(status) }
