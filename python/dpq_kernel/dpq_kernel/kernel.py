@@ -26,7 +26,11 @@ class DpqKernel(Kernel):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.server = None
-        self._start_server()
+        try:
+            self._start_server()
+        except (ServerEnded, OSError) as e:
+            # the kernel still starts, so the first cell can say what is wrong
+            self.log.error("dpq kernel: %s", e)
         # An interrupt (SIGINT from jupyter_client, or ipykernel's interrupt_request) reaches
         # this process; the dpq process is in a session of its own and gets it from here.
         try:
@@ -37,6 +41,7 @@ class DpqKernel(Kernel):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
     def _start_server(self):
+        self.server = None
         self.server = Server()
         self.implementation_version = "%s (dpq %s)" % (__version__, self.server.version)
 
@@ -48,8 +53,11 @@ class DpqKernel(Kernel):
         """A fresh dpq process when the last one ended; returns a note saying so, or None."""
         if self.server is not None and self.server.alive:
             return None
+        had_one = self.server is not None
         self._start_server()
-        return "the dpq process had ended: this is a fresh session, earlier variables are gone\n"
+        if had_one:
+            return "the dpq process had ended: this is a fresh session, earlier variables are gone\n"
+        return None
 
     def _request(self, kind, on_event=None, **fields):
         """The server's reply; an interrupt that arrives as KeyboardInterrupt (ipykernel sets the
@@ -80,7 +88,7 @@ class DpqKernel(Kernel):
         note = None
         try:
             note = self._ensure_server()
-        except ServerEnded as e:
+        except (ServerEnded, OSError) as e:
             return self._error_reply("ServerEnded", str(e), [str(e)], silent)
         if note and not silent:
             self.send_response(self.iopub_socket, "stream", {"name": "stderr", "text": note})
@@ -120,7 +128,7 @@ class DpqKernel(Kernel):
         try:
             self._ensure_server()
             reply = self._request("complete", code=code, cursor=cursor_pos)
-        except ServerEnded:
+        except (ServerEnded, OSError):
             return {"status": "ok", "matches": [], "cursor_start": cursor_pos, "cursor_end": cursor_pos, "metadata": {}}
         return {"status": "ok", "matches": reply.get("matches", []), "cursor_start": reply.get("cursor_start", cursor_pos),
                 "cursor_end": reply.get("cursor_end", cursor_pos), "metadata": {}}
@@ -129,7 +137,7 @@ class DpqKernel(Kernel):
         try:
             self._ensure_server()
             reply = self._request("inspect", code=code, cursor=cursor_pos)
-        except ServerEnded:
+        except (ServerEnded, OSError):
             return {"status": "ok", "found": False, "data": {}, "metadata": {}}
         return {"status": "ok", "found": bool(reply.get("found")), "data": reply.get("data") or {}, "metadata": {}}
 
@@ -137,7 +145,7 @@ class DpqKernel(Kernel):
         try:
             self._ensure_server()
             reply = self._request("is_complete", code=code)
-        except ServerEnded:
+        except (ServerEnded, OSError):
             return {"status": "unknown"}
         result = {"status": reply.get("status", "unknown")}
         if result["status"] == "incomplete":

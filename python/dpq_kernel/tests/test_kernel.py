@@ -141,6 +141,22 @@ class DpqKernelTests(unittest.TestCase):
         self.assertEqual(len(errors), 1)
         self.assertIn("kept", errors[0])
 
+    def test_a_dpq_process_that_died_is_replaced_by_a_fresh_one(self):
+        import psutil  # an ipykernel dependency
+
+        run(self.client, "gone = 1")
+        kernel = psutil.Process(self.manager.provisioner.process.pid)
+        servers = [p for p in kernel.children() if "kernel-server" in " ".join(p.cmdline())]
+        self.assertEqual(len(servers), 1)
+        servers[0].kill()
+        time.sleep(0.5)  # the kernel reaps it; until then it is a zombie
+        reply, messages = run(self.client, "gone")
+        self.assertEqual(reply["status"], "error")
+        notes = [m["content"]["text"] for m in messages if m["msg_type"] == "stream"]
+        self.assertTrue(any("fresh session" in n for n in notes), messages)
+        reply, messages = run(self.client, "2 * 21")
+        self.assertEqual(results(messages), ["42"])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
