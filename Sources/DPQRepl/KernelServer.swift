@@ -61,7 +61,7 @@ public final class KernelServer {
       defer { current.id = NSNull() }
       switch request["type"] as? String {
       case "execute":
-        reply(id, execute(request["code"] as? String ?? ""))
+        reply(id, execute(request["code"] as? String ?? "", cell: request["cell"] as? Int))
       case "complete":
         reply(id, complete(request["code"] as? String ?? "", cursor: request["cursor"] as? Int))
       case "inspect":
@@ -88,7 +88,9 @@ public final class KernelServer {
   /// Runs a cell. A `?name` or `:command` cell goes to the REPL; code runs statement by
   /// statement: figures are sent as `display` events when shown, other shown values as
   /// `display` too except the last, which is the cell's `result` (and `ans`, as at the REPL).
-  func execute(_ code: String) -> [String: Any] {
+  /// Diagnostics name the code `<cell-N>`: N is the front end's execution count when it sends
+  /// one (`In [N]`), else the number of cells this server ran.
+  func execute(_ code: String, cell: Int? = nil) -> [String: Any] {
     cellCount += 1
     if code.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return ["status": "ok"] }
     if let command = ReplCommand.parse(code) {
@@ -100,7 +102,7 @@ public final class KernelServer {
       return ["status": "ok"]
     }
     var last: Value?
-    let file = "<cell-\(cellCount)>"
+    let file = "<cell-\(cell ?? cellCount)>"
     let result = Interrupts.whileWorking {
       CellExecution.run(code, file: file, firstLine: 1, in: session) { value, statement in
         if let previous = last { self.send("display", ["data": self.bundle(previous)]) }

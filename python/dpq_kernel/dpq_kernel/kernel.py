@@ -109,7 +109,7 @@ class DpqKernel(Kernel):
                                    {"ename": event["ename"], "evalue": event["evalue"], "traceback": event["traceback"]})
 
         try:
-            reply = self._request("execute", on_event=on_event, code=code)
+            reply = self._request("execute", on_event=on_event, code=code, cell=self.execution_count)
         except ServerEnded as e:
             message = "%s; the next cell starts a fresh session" % e
             return self._error_reply("ServerEnded", message, [message], silent)
