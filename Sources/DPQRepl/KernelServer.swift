@@ -17,7 +17,7 @@ public final class KernelServer {
     /// Also send figures as image/svg+xml (one more gnuplot run per figure).
     public var svg = false
     /// Seconds between progress lines within one unit of work (an epoch); each unit's summary
-    /// line is sent when it ends.
+    /// line is sent when it ends, at most one a second (`KernelProgress`).
     public var progressInterval: Double = 10
 
     public init(version: String) { self.version = version }
@@ -28,6 +28,7 @@ public final class KernelServer {
   let session: ScriptSession
   let repl: Repl
   let completer: Completer
+  let progress: KernelProgress
   /// The request whose output the sinks are sending (its id), set while it runs.
   let current = CurrentRequest()
   private var cellCount = 0
@@ -40,7 +41,8 @@ public final class KernelServer {
     let stderrSink = StreamSink(name: "stderr", channel: channel, current: current)
     session = ScriptSession(output: stdoutSink)
     session.bindingSettings.figureDisplay = .summary  // the figure itself goes as an image
-    session.progressReporter = PlainProgressLog(output: stdoutSink, interval: options.progressInterval)
+    progress = KernelProgress(output: stdoutSink, statusInterval: options.progressInterval)
+    session.progressReporter = progress
     repl = Repl(session: session, editor: ScriptedLineEditor(lines: []), output: stdoutSink, errors: stderrSink)
     completer = Completer(session: session)
   }
@@ -114,6 +116,7 @@ public final class KernelServer {
         }
       }
     }
+    progress.flush()  // the last epoch line held back, before the value and any error
     if let value = last {
       session.setAnswer(value)
       send("result", ["data": bundle(value)])

@@ -1,3 +1,4 @@
+import DPQScript
 import Foundation
 import Testing
 @testable import DPQRepl
@@ -192,6 +193,37 @@ func texts(_ events: [[String: Any]], _ type: String, mime: String = "text/plain
     #expect(texts(try kernel.execute("kept * 2").events, "result") == ["10"])
   }
 
+  @Test func anInterruptedTrainingKeepsTheModelAndItsLogSoFar() throws {
+    guard let dpq = builtBinary() else { return }
+    let kernel = try KernelProcess(dpq)
+    _ = try kernel.execute("""
+      d = blobs(n: 2000, classes: 4, dim: 16, seed: 1)
+      m = dpq(backbone: "mlp", input: 16, hidden: [32], dim: 16, blocks: 2, codewords: 8, classes: 4, seed: 1)
+      """)
+    let pid = kernel.process.processIdentifier
+    let replied = Flag()
+    let r = try kernel.execute("train(m, d, epochs: 1000000, batch: 128, init: \"random\")") {
+      Thread.detachNewThread {
+        Thread.sleep(forTimeInterval: 1.5)
+        for _ in 0..<10 where !replied.isSet {
+          kill(pid, SIGINT)
+          Thread.sleep(forTimeInterval: 3)
+        }
+      }
+    }
+    replied.set()
+    #expect(r.reply["ename"] as? String == "Interrupted")
+    let said = texts(r.events, "stream").joined()
+    #expect(said.contains("training stopped after"), "\(said)")
+    // epochs of a few milliseconds: 10 lines, then at most one a second, and a count of the others
+    let lines = said.split(separator: "\n")
+    #expect(lines.count < 25, "\(lines)")
+    #expect(lines.contains { $0.hasPrefix("... (") && $0.hasSuffix("lines not shown)") }, "\(lines)")
+    // the model and the log so far are kept, and the next cell runs
+    #expect(texts(try kernel.execute("ans.stopped").events, "result") == ["true"])
+    #expect(texts(try kernel.execute("m.features(d.features[0:3]).shape").events, "result") == ["[3, 16]"])
+  }
+
   @Test func trainingProgressIsOneLinePerEpoch() throws {
     guard let dpq = builtBinary() else { return }
     let kernel = try KernelProcess(dpq)
@@ -227,5 +259,35 @@ func texts(_ events: [[String: Any]], _ type: String, mime: String = "text/plain
   @Test func textWithoutATableHasNoHTML() {
     #expect(HTMLTable.html(for: "[1, 2, 3]") == nil)
     #expect(HTMLTable.html(for: "a  b\n--\n") == nil)  // a rule narrower than the header
+  }
+}
+
+/// Progress lines in a cell: a burst, then at most one a second.
+@Suite struct KernelProgressTests {
+  @Test func tinyEpochsShowABurstThenTheLastWithACount() {
+    let sink = StringOutputSink()
+    var now = 0.0
+    let progress = KernelProgress(output: sink, statusInterval: 10, clock: { now })
+    for epoch in 1...30 {
+      progress.begin("epoch \(epoch)/30", total: 10, unit: "img")
+      progress.end("epoch \(epoch)")
+      now += 0.01
+    }
+    progress.message("training done")
+    progress.flush()  // nothing left to show
+    let expected = (1...10).map { "epoch \($0)" } + ["... (19 lines not shown)", "epoch 30", "training done"]
+    #expect(sink.text == expected.joined(separator: "\n") + "\n")
+  }
+
+  @Test func slowEpochsAreAllShown() {
+    let sink = StringOutputSink()
+    var now = 0.0
+    let progress = KernelProgress(output: sink, statusInterval: 10, burst: 2, clock: { now })
+    for epoch in 1...5 {
+      progress.end("epoch \(epoch)")
+      now += 1.5
+    }
+    progress.flush()
+    #expect(sink.text == (1...5).map { "epoch \($0)\n" }.joined())
   }
 }
