@@ -173,9 +173,9 @@ public final class KernelServer {
     let scalars = Array(code.unicodeScalars)
     let end = min(max(cursor ?? scalars.count, 0), scalars.count)
     let before = String(String.UnicodeScalarView(scalars[..<end]))
-    // the completer looks at the current line (a `:command` starts a line)
-    let line = before.components(separatedBy: "\n").last ?? before
-    let completions = completer.complete(line)
+    // the whole cell before the cursor, as the REPL passes its whole entry: keyword names of a
+    // call that spans lines need the call's start
+    let completions = completer.complete(before)
     return ["status": "ok", "matches": completions.candidates,
             "cursor_start": end - completions.word.unicodeScalars.count, "cursor_end": end]
   }

@@ -153,6 +153,10 @@ func texts(_ events: [[String: Any]], _ type: String, mime: String = "text/plain
     #expect((c["matches"] as? [String])?.contains("fashion_mnist") == true)
     #expect(c["cursor_start"] as? Int == 7)
     #expect(c["cursor_end"] as? Int == 17)
+    // keyword names inside a call, on the cell's second line
+    let k = try kernel.request("complete", ["code": "x = 1\nlog = train(model, epo", "cursor": 28]).reply
+    #expect(k["matches"] as? [String] == ["epochs: "])
+    #expect(k["cursor_start"] as? Int == 25)
     let i = try kernel.request("inspect", ["code": "zeros(3)", "cursor": 3]).reply
     #expect(i["found"] as? Bool == true)
     #expect(((i["data"] as? [String: Any])?["text/plain"] as? String)?.hasPrefix("zeros(") == true)
