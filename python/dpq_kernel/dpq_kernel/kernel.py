@@ -1,5 +1,6 @@
 """The `dpq` Jupyter kernel: ipykernel's Kernel base class over a `dpq kernel-server` process."""
 
+import os
 import signal
 
 from ipykernel.kernelbase import Kernel
@@ -42,7 +43,9 @@ class DpqKernel(Kernel):
 
     def _start_server(self):
         self.server = None
-        self.server = Server()
+        # SVG costs one more gnuplot run per figure, so it is asked for: DPQ_KERNEL_SVG=1
+        extra = ["--svg"] if os.environ.get("DPQ_KERNEL_SVG") == "1" else []
+        self.server = Server(extra_args=extra)
         self.implementation_version = "%s (dpq %s)" % (__version__, self.server.version)
 
     def _forward_interrupt(self, signum, frame):
