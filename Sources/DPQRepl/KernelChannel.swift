@@ -8,6 +8,8 @@ import Foundation
 /// chatter) can corrupt the protocol: only `send` writes to the pipe the kernel reads.
 final class KernelChannel: @unchecked Sendable {
   private let output: Int32
+  /// The descriptor messages go to (a copy of the original standard output).
+  var outputDescriptor: Int32 { output }
   private let lock = NSLock()
   private var pending = Data()
 

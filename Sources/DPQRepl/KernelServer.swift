@@ -50,6 +50,8 @@ public final class KernelServer {
   /// Serves requests until `shutdown` or the end of input; returns the exit status.
   public func run() -> Int32 {
     Interrupts.install()
+    KernelServer.unblockTermination()
+    KernelServer.exitWhenNoOneListens(to: channel.outputDescriptor)
     channel.send(["type": "ready", "version": options.version, "language": "dpq", "protocol": 1])
     while let line = channel.readLine() {
       if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
@@ -78,6 +80,36 @@ public final class KernelServer {
       }
     }
     return 0
+  }
+
+  /// A launcher may start the server with signals blocked (Foundation's Process blocks them
+  /// all); SIGTERM and SIGHUP must still end it, so a front end can always stop it.
+  static func unblockTermination() {
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGTERM)
+    sigaddset(&set, SIGHUP)
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
+  }
+
+  /// Ends the process when no one reads its messages any more (the kernel died), also while a
+  /// cell runs: `while true {}` would otherwise spin forever with no one left to interrupt it.
+  /// The end of standard input alone does not mean that: `requests | dpq kernel-server` closes
+  /// it after the last request, whose answer is still wanted.
+  static func exitWhenNoOneListens(to output: Int32) {
+    let thread = Thread {
+      // a pipe's write end reports POLLERR once its reader is gone; no event needs asking for
+      var descriptor = pollfd(fd: output, events: 0, revents: 0)
+      while true {
+        let n = poll(&descriptor, 1, -1)
+        if n < 0 && errno == EINTR { continue }
+        if n < 0 || descriptor.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 { break }
+      }
+      let message: StaticString = "dpq kernel-server: no one reads the messages any more; exiting\n"
+      _ = write(STDERR_FILENO, message.utf8Start, message.utf8CodeUnitCount)
+      _exit(0)
+    }
+    thread.start()
   }
 
   private func reply(_ id: Any, _ fields: [String: Any]) {

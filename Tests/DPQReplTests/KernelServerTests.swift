@@ -49,6 +49,17 @@ final class KernelProcess {
     }
   }
 
+  /// Sends a request without waiting for its answer.
+  func send(_ fields: [String: Any]) throws {
+    nextID += 1
+    var data = try JSONSerialization.data(withJSONObject: fields.merging(["id": nextID]) { a, _ in a })
+    data.append(0x0A)
+    input.fileHandleForWriting.write(data)
+  }
+
+  /// Stops reading the server's messages, as a front end that died does.
+  func closeOutput() throws { try output.fileHandleForReading.close() }
+
   func execute(_ code: String, whileRunning: (() -> Void)? = nil) throws -> (events: [[String: Any]], reply: [String: Any]) {
     try request("execute", ["code": code], whileRunning: whileRunning)
   }
@@ -226,6 +237,17 @@ func texts(_ events: [[String: Any]], _ type: String, mime: String = "text/plain
     // the model and the log so far are kept, and the next cell runs
     #expect(texts(try kernel.execute("ans.stopped").events, "result") == ["true"])
     #expect(texts(try kernel.execute("m.features(d.features[0:3]).shape").events, "result") == ["[3, 16]"])
+  }
+
+  @Test func theServerEndsWhenNoOneReadsItEvenInTheMiddleOfACell() throws {
+    guard let dpq = builtBinary() else { return }
+    let kernel = try KernelProcess(dpq)
+    try kernel.send(["type": "execute", "code": "while true {}"])
+    Thread.sleep(forTimeInterval: 0.3)
+    try kernel.closeOutput()
+    let deadline = Date().addingTimeInterval(10)
+    while kernel.process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+    #expect(!kernel.process.isRunning, "an orphaned server would spin forever")
   }
 
   @Test func trainingProgressIsOneLinePerEpoch() throws {
