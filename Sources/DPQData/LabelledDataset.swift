@@ -18,6 +18,9 @@ public struct LabelledDataset: CustomStringConvertible {
   /// The name of each class; `labels` index it.
   public private(set) var classNames: [String]
 
+  /// The most classes a dataset may have without naming them (16,777,216, 2^24).
+  public static let maxClassCount = 1 << 24
+
   /// A dataset, after checking that features, labels, multi-hot rows and class names agree.
   /// Without `classNames` the classes are named "0", "1", ...
   public init(name: String = "data", features: Tensor, labels: [Int], multiHot: Tensor? = nil,
@@ -28,6 +31,11 @@ public struct LabelledDataset: CustomStringConvertible {
     }
     guard features.shape[0] == labels.count else {
       throw DataError.invalidArgument(op: op, reason: "\(features.shape[0]) items but \(labels.count) labels")
+    }
+    // classes get a name, a count and a member list each: a stray label of 10^12 would ask for
+    // terabytes (and Int.max + 1 traps), so labels are bounded before anything per class is made
+    if classNames == nil, let i = labels.firstIndex(where: { $0 >= LabelledDataset.maxClassCount }) {
+      throw DataError.invalidArgument(op: op, reason: "label \(labels[i]) of item \(i) is larger than dpq's limit of \(LabelledDataset.maxClassCount) classes")
     }
     var classCount = classNames?.count ?? ((labels.max() ?? -1) + 1)
     if let m = multiHot {

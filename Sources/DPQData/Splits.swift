@@ -27,7 +27,7 @@ public enum Splits {
   public static func random(_ dataset: LabelledDataset, train: Int, query: Int, seed: UInt64,
                             trainInDatabase: Bool = false, databaseLimit: Int? = nil,
                             name: String? = nil) throws -> Split {
-    guard train >= 0, query >= 0, train + query <= dataset.count else {
+    guard train >= 0, query >= 0, !train.addingReportingOverflow(query).overflow, train + query <= dataset.count else {
       throw DataError.invalidArgument(op: "Splits.random", reason: "cannot take \(query) queries and \(train) training items from \(dataset.count) items")
     }
     var rng = RandomGenerator(seed: seed)
@@ -160,6 +160,10 @@ public enum Splits {
   static func sample(_ dataset: LabelledDataset, perClass: Int, excluding excluded: Set<Int>,
                      using rng: inout RandomGenerator, op: String) throws -> [Int] {
     guard perClass >= 0 else { throw DataError.invalidArgument(op: op, reason: "items per class must be non-negative, got \(perClass)") }
+    // checked before `perClass * classCount` is reserved: that product can overflow or ask for terabytes
+    guard perClass <= dataset.count else {
+      throw DataError.invalidArgument(op: op, reason: "\(perClass) items per class asked for, but the dataset has only \(dataset.count) items")
+    }
     var members = [[Int]](repeating: [], count: dataset.classCount)
     for (i, l) in dataset.labels.enumerated() where l >= 0 && !excluded.contains(i) { members[l].append(i) }
     var chosen: [Int] = []

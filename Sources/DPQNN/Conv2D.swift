@@ -75,6 +75,9 @@ public final class Conv2D: Module {
     if let b, b.shape != [O] {
       throw NNError.badInput(layer: layer, expected: "a bias [\(O)]", shape: b.shape)
     }
+    // a padding from a script can be anything: the padded size is checked like a shape, so
+    // `2 * padding` cannot overflow and the output is refused before it is allocated
+    try Tensor.checkShape([2, padding], op: "conv2d (padding)")
     let g = WindowGeometry(batch: x.shape[0], channels: x.shape[1], height: x.shape[2], width: x.shape[3],
                            kernelHeight: w.shape[2], kernelWidth: w.shape[3], stride: stride, padding: padding)
     guard x.shape[2] + 2 * padding >= w.shape[2], x.shape[3] + 2 * padding >= w.shape[3] else {
@@ -82,6 +85,8 @@ public final class Conv2D: Module {
     }
     let N = g.batch, K = g.patchSize, P = g.outputPlane
     let outShape = [N, O, g.outputHeight, g.outputWidth]
+    try Tensor.checkShape(outShape, op: "conv2d")
+    try Tensor.checkShape([K, g.outputHeight, g.outputWidth], op: "conv2d (im2col columns)")
     if N == 0 { return Tensor.record(try Tensor.zeros(outShape), op: "conv2d", inputs: [x, w]) { _ in [nil, nil] } }
 
     // Chunks of at most `chunkBudget` column floats, their count a multiple of the gradient slots

@@ -85,8 +85,10 @@ public struct Arguments {
 
   /// `bad argument #2 to 'reshape' (message)` for the parameter `name`.
   public func badArgument(_ name: String, _ message: String) -> ScriptError {
-    let i = index(of: name)
-    let which = positions[i].map { "#\($0)" } ?? "'\(name)'"
+    // a name the builtin does not declare is a binding's slip, but the user who reached it
+    // still gets the message, not a trap (plot_map(5) used to end the process here)
+    let i = builtin.parameters.firstIndex { $0.name == name }
+    let which = i.flatMap { positions[$0] }.map { "#\($0)" } ?? "'\(name)'"
     return Arguments.badArgument(which, builtin.name, message)
   }
 

@@ -55,6 +55,9 @@ enum DataBindings {
           example: "d = blobs(n: 40, classes: 2, dim: 3, seed: 1)\nd\nd.class_counts") { a in
       let (n, k, dim) = (try a.positive("n"), try a.positive("classes"), try a.positive("dim"))
       let spread = try a.float("spread")
+      // both buffers are refused before they are allocated (`blobs(n: 1e12)` used to abort)
+      try Tensor.checkShape([k, dim], op: "blobs (centres)")
+      try Tensor.checkShape([n, dim], op: "blobs")
       var g = RandomGenerator(seed: try a.seed())
       let centres = (0..<(k * dim)).map { _ in 2 * g.nextNormal() }
       let labels = (0..<n).map { $0 % k }

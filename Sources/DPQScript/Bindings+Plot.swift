@@ -39,9 +39,9 @@ enum PlotBindings {
       switch x {
       case .host(let h as TrainingLogObject): return figure(try titled(trainingFigure(h, logScale: false), a), a)
       case .host(is EvaluationObject), .host(is ComparisonObject), .host(is ExperimentObject):
-        return figure(try titled(mapFigure(x, a), a), a)
+        return figure(try titled(mapFigure(x, a, parameter: "x"), a), a)
       case .list(let l) where l.items.contains(where: { if case .host = $0 { return true } else { return false } }):
-        return figure(try titled(mapFigure(x, a), a), a)
+        return figure(try titled(mapFigure(x, a, parameter: "x"), a), a)
       case .host(let p as PRCurvesObject): return figure(try titled(Figure.precisionRecall(p.curves), a), a)
       case .host(is ModelObject), .host(is QuantizerObject), .host(is CodesObject):
         return figure(try titled(Figure.codewordUsage(try usageCounts(x, data: a["data"], a), sortedByCount: false), a), a)
@@ -131,7 +131,7 @@ enum PlotBindings {
   // MARK: retrieval quality
 
   /// mAP against bits for evaluations, comparisons, experiments, or a list of them.
-  static func mapFigure(_ value: Value, _ a: Arguments) throws -> Figure {
+  static func mapFigure(_ value: Value, _ a: Arguments, parameter: String) throws -> Figure {
     var methods: [(method: String, bits: [Int], map: [Double])] = []
     func add(_ v: Value) throws {
       switch v {
@@ -144,7 +144,7 @@ enum PlotBindings {
           methods.append((row.method, bits, bits.map { row.map[$0] ?? 0 }))
         }
       case .list(let l): for item in l.items { try add(item) }
-      default: throw a.badArgument("x", "evaluations, a comparison or an experiment expected, got \(v.typeName)")
+      default: throw a.badArgument(parameter, "evaluations, a comparison or an experiment expected, got \(v.typeName)")
       }
     }
     try add(value)
@@ -180,7 +180,7 @@ enum PlotBindings {
           summary: "mAP against code length, one line per method (evaluations, a comparison or an experiment).",
           doc: "Evaluations of one method at different code lengths (PQ trained once per length, each evaluated at its own length) join into one line; the same method at the same length twice gets a numbered name.",
           example: ex + "plot_map([ev]).panels") { a in
-      figure(try titled(mapFigure(a["evaluations"], a), a), a)
+      figure(try titled(mapFigure(a["evaluations"], a, parameter: "evaluations"), a), a)
     }
     r.add("plot_pr", family: family, [Parameter("curves"), .keyword("interpolated", .bool, default: .bool(false)), titleParameter],
           returns: "figure", summary: "Precision-recall curves of evaluations (every code length) or of ev.pr_curve.",

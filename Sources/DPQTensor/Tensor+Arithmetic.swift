@@ -12,6 +12,9 @@ extension Tensor {
       guard da == db || da == 1 || db == 1 else { throw TensorError.shapeMismatch(op: op, lhs: a, rhs: b) }
       out[i] = da == 1 ? db : da
     }
+    // the result is allocated by the caller: refuse it here, before `[10^5, 1] + [1, 10^5]`
+    // asks malloc for 40 GB
+    try Tensor.checkShape(out, op: op)
     return out
   }
 
@@ -26,6 +29,8 @@ extension Tensor {
   /// scalar side; the general case walks the output with an odometer, innermost axis in a tight loop.
   static func broadcastMap(_ a: Tensor, _ b: Tensor, op: String, _ f: (Float, Float) -> Float) throws -> Tensor {
     if a.shape == b.shape {
+      // the size is fine, but the memory left under an rlimit or cgroup limit may not be
+      try checkShape(a.shape, op: op)
       return Tensor(shape: a.shape) { o in
         let x = a.storage.pointer, y = b.storage.pointer
         for i in 0..<o.count { o[i] = f(x[i], y[i]) }

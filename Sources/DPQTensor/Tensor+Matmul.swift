@@ -35,6 +35,16 @@ extension Tensor {
   /// `a @ b`.
   public static func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor { try matmul(a, b, transposeA: false, transposeB: false) }
 
+  /// Refuses a product whose result is too large, or whose sizes do not fit the 32-bit
+  /// integers cblas_sgemm takes (a wrapped size would make BLAS write out of bounds).
+  static func checkGemm(m: Int, n: Int, k: Int, result: [Int]) throws {
+    try checkShape(result, op: "matmul")
+    let widest = Swift.max(m, n, k)
+    guard widest <= Int(Int32.max) else {
+      throw TensorError.invalidArgument(op: "matmul", reason: "a matrix side of \(widest) is more than BLAS's 32-bit limit of \(Int32.max)")
+    }
+  }
+
   /// The product without graph recording (also used by the gradients themselves).
   static func gemm(_ a: Tensor, _ b: Tensor, _ ta: Bool, _ tb: Bool) throws -> Tensor {
     let op = "matmul"
@@ -43,6 +53,7 @@ extension Tensor {
       let (m, ka) = ta ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
       let (kb, n) = tb ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
       guard ka == kb else { throw TensorError.shapeMismatch(op: op, lhs: a.shape, rhs: b.shape) }
+      try checkGemm(m: m, n: n, k: ka, result: [m, n])
       var out = Tensor(shape: [m, n], zeroed: ka == 0)
       BLAS.sgemm(transA: ta, transB: tb, m: m, n: n, k: ka, a: a.storage.pointer, lda: a.shape[1],
                  b: b.storage.pointer, ldb: b.shape[1], c: out.storage.pointer)
@@ -57,6 +68,7 @@ extension Tensor {
       let (m, ka) = ta ? (a2[1], a2[0]) : (a2[0], a2[1])
       let (kb, n) = tb ? (b2[1], b2[0]) : (b2[0], b2[1])
       guard ka == kb else { throw TensorError.shapeMismatch(op: op, lhs: a.shape, rhs: b.shape) }
+      try checkGemm(m: m, n: n, k: ka, result: [batch, m, n])
       let out = Tensor(shape: [batch, m, n], zeroed: ka == 0)
       let strideA = a.rank == 3 ? a2[0] * a2[1] : 0, strideB = b.rank == 3 ? b2[0] * b2[1] : 0
       for i in 0..<batch {

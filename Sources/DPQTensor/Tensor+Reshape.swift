@@ -4,11 +4,13 @@ extension Tensor {
   /// The same values under a new shape; one dimension may be -1 and is inferred.
   public func reshaped(_ newShape: [Int]) throws -> Tensor {
     var target = newShape
-    let known = newShape.filter { $0 != -1 }.reduce(1, *)
     let inferred = newShape.indices.filter { newShape[$0] == -1 }
     guard inferred.count <= 1, newShape.allSatisfy({ $0 >= -1 }) else {
       throw TensorError.invalidReshape(from: shape, to: newShape)
     }
+    // the known dimensions are checked first: their product must not overflow (a trap)
+    try Tensor.checkShape(newShape.filter { $0 != -1 }, op: "reshape")
+    let known = newShape.filter { $0 != -1 }.reduce(1, *)
     if let i = inferred.first {
       guard known > 0, count % known == 0 else { throw TensorError.invalidReshape(from: shape, to: newShape) }
       target[i] = count / known

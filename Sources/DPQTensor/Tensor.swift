@@ -15,11 +15,11 @@ public struct Tensor {
   /// refused with `TensorError.tooLarge` before any memory is touched.
   public static var maxElements = 4 << 30
 
-  /// The largest tensor this machine can hold, in elements: `maxElements`, and no more than the
-  /// physical memory, so a request the machine cannot satisfy is refused up front rather than
-  /// ending in the kernel's out-of-memory killer.
+  /// The largest tensor this process can hold, in elements: `maxElements`, and no more than the
+  /// physical memory, the rlimits and the cgroup limit (`MemoryLimit.capBytes`), so a request the
+  /// machine cannot satisfy is refused up front rather than ending in a trap or the OOM killer.
   public static var elementLimit: Int {
-    Swift.min(maxElements, Int(clamping: ProcessInfo.processInfo.physicalMemory / 4))
+    Swift.min(maxElements, Int(clamping: MemoryLimit.capBytes / 4))
   }
 
   // MARK: internal construction
@@ -47,16 +47,28 @@ public struct Tensor {
     try body(UnsafeMutableBufferPointer(start: storage.pointer, count: storage.count))
   }
 
-  static func checkShape(_ shape: [Int], op: String) throws {
-    var n = 1
+  /// Refuses a shape before anything of its size is allocated: negative dimensions, more
+  /// elements than `elementLimit`, and more bytes than the memory left under an rlimit or cgroup
+  /// limit. Every op that makes a tensor of a new shape calls it on its result shape.
+  ///
+  /// Empty tensors count their non-zero dimensions too: `[0, 10^15]` holds nothing, but its
+  /// strides, a transpose's matrix product or a reduction over its first axis would be that large.
+  public static func checkShape(_ shape: [Int], op: String) throws {
+    var n = 1, nominal = 1
     for d in shape {
       if d < 0 { throw TensorError.invalidShape(op: op, shape: shape, reason: "dimensions must be non-negative") }
       let (p, overflow) = n.multipliedReportingOverflow(by: d)
-      if overflow || p > elementLimit {
-        throw TensorError.tooLarge(op: op, elements: overflow ? Int.max : p,
-                                   bytes: overflow ? Int.max : p.multipliedReportingOverflow(by: 4).partialValue)
+      let (q, nominalOverflow) = nominal.multipliedReportingOverflow(by: Swift.max(d, 1))
+      if overflow || nominalOverflow || q > elementLimit {
+        let elements = overflow || nominalOverflow ? Int.max : q
+        throw TensorError.tooLarge(op: op, elements: elements,
+                                   bytes: elements.multipliedReportingOverflow(by: 4).overflow ? Int.max : elements * 4)
       }
-      n = p
+      n = p; nominal = q
+    }
+    let bytes = n * 4
+    if bytes >= MemoryLimit.headroomThreshold, let (left, cap) = MemoryLimit.headroom(), UInt64(bytes) > left {
+      throw TensorError.outOfMemory(op: op, bytes: bytes, available: Int(clamping: left), cap: cap)
     }
   }
 

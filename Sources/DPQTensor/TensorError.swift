@@ -9,6 +9,8 @@ public enum TensorError: Error, CustomStringConvertible, Equatable {
   case invalidArgument(op: String, reason: String)
   case noGradient(op: String)
   case tooLarge(op: String, elements: Int, bytes: Int)
+  /// Within the element limit, but more than the memory left under an rlimit or cgroup limit.
+  case outOfMemory(op: String, bytes: Int, available: Int, cap: String)
 
   public var description: String {
     switch self {
@@ -26,9 +28,12 @@ public enum TensorError: Error, CustomStringConvertible, Equatable {
       return "\(op): \(reason)"
     case let .noGradient(op):
       return "\(op): the tensor does not require grad or has no graph to differentiate"
+    case let .outOfMemory(op, bytes, available, cap):
+      return "\(op): a tensor of \(bytes / 1_048_576) MiB does not fit in the \(available / 1_048_576) MiB left under \(cap)"
     case let .tooLarge(op, elements, bytes):
       let limit = Tensor.elementLimit
-      return "\(op): a tensor of \(elements) elements (\(bytes / 1_048_576) MiB) is too large; dpq allocates at most \(limit) elements (\(limit / 262_144) MiB) per tensor on this machine"
+      let size = elements == Int.max ? "more than 2^63 elements" : "\(elements) elements (\(bytes / 1_048_576) MiB)"
+      return "\(op): a tensor of \(size) is too large; dpq allocates at most \(limit) elements (\(limit / 262_144) MiB) per tensor on this machine"
     }
   }
 }

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+/// Inputs that used to kill `dpq run` (a trap, an abort, a failed malloc, a segfault) are errors
+/// now: the process exits with status 1 and a message, never by a signal. Each case is a
+/// reproducer from issue 12.
+@Suite struct CrashRegressionTests {
+  /// Runs `source` as a script through `sh`, so the exit is seen as the shell reports it (128 +
+  /// signal number when a signal ended dpq) and so `limits` (ulimit commands) apply to dpq only.
+  static func run(_ source: String, limits: String = "") throws -> (status: Int, errors: String) {
+    let dir = try temporaryDirectory("crash")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try source.write(toFile: dir + "/case.dpq", atomically: true, encoding: .utf8)
+    let r = try runProcess("/bin/sh", ["-c", "\(limits) \"$0\" run case.dpq 2>err; echo $?", Paths.binary], directory: dir)
+    let errors = (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? ""
+    return (Int(r.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1, errors)
+  }
+
+  static let tooLarge: [(String, String)] = [
+    ("zeros([100000, 1]) + zeros([1, 100000])", "is too large"),
+    ("zeros([100000, 1]) * zeros([1, 100000])", "is too large"),
+    ("zeros([100000, 1]) - zeros([1, 100000])", "is too large"),
+    ("zeros([100000, 1]) == zeros([1, 100000])", "is too large"),
+    ("where(zeros([100000, 1]), zeros([100000, 1]), zeros([1, 100000]))", "is too large"),
+    ("zeros([100000, 1]) @ zeros([1, 100000])", "is too large"),
+    ("x = zeros([0, 1e15])\nx.T @ x", "is too large"),
+    ("x = zeros([0, 1e15])\nx.sum(axis: 0)", "is too large"),
+    ("x = zeros([0, 1e15])\nconcat([x, x])", "is too large"),
+    ("conv2d(1, 1, 3, padding: 100000)(zeros([1, 1, 5, 5]))", "is too large"),
+    ("conv2d(1, 1, 3, padding: 1e15)(zeros([1, 1, 5, 5]))", "is too large"),
+    ("blobs(n: 1e12)", "is too large"),
+    ("blobs(dim: 2147483648)", "is too large"),
+    ("dataset(zeros([3, 2]), [0, 1, 1e12])", "limit of 16777216 classes"),
+    ("blobs(n: 20).split(train: 1e9, query: 1)", "has only 20 items"),
+    ("blobs(n: 20).split(train: 4e15, query: 4e15, per_class: false)", "cannot take"),
+    ("plot_map(5)", "bad argument #1 to 'plot_map'"),
+    ("plot_map([1])", "bad argument #1 to 'plot_map'"),
+  ]
+
+  @Test(arguments: tooLarge) func aReproducerIsAnErrorNotACrash(source: String, message: String) throws {
+    guard builtBinary() != nil else { return }
+    let r = try Self.run(source)
+    #expect(r.status == 1, "\(source): status \(r.status), \(r.errors)")
+    #expect(r.errors.contains("error:") && r.errors.contains(message), "\(source): \(r.errors)")
+  }
+
+  /// Under `ulimit -v` or `ulimit -d` a tensor inside the element limit but beyond the memory
+  /// left used to fail in malloc and abort; it is refused up front, naming the rlimit.
+  @Test(arguments: [("ulimit -v 3000000;", "x = zeros([700000000])", "RLIMIT_AS"),
+                    ("ulimit -d 3000000;", "x = zeros([600000000])\ny = x + x", "RLIMIT_DATA")])
+  func anRlimitIsHonoured(limits: String, source: String, cap: String) throws {
+    guard builtBinary() != nil else { return }
+    let r = try Self.run(source + "\nprint(\"finished\")", limits: limits)
+    #expect(r.status == 1, "status \(r.status), \(r.errors)")
+    #expect(r.errors.contains("does not fit") && r.errors.contains(cap), "\(r.errors)")
+  }
+}
