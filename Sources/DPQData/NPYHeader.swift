@@ -58,6 +58,11 @@ private struct LiteralParser {
   let text: [UInt8]
   let path: String
   var i = 0
+  /// Containers open at the current position. A real header nests two deep (a dict holding
+  /// a shape tuple); each level is a stack frame, and 175,000 `[` in a 160 KB file overflowed
+  /// the stack, so nesting is bounded.
+  var depth = 0
+  static let maxDepth = 32
 
   init(text: [UInt8], path: String) { self.text = text; self.path = path }
 
@@ -79,6 +84,11 @@ private struct LiteralParser {
 
   mutating func parseValue() throws -> Literal {
     guard let c = peek() else { throw fail("unexpected end of header") }
+    if c == UInt8(ascii: "{") || c == UInt8(ascii: "(") || c == UInt8(ascii: "[") {
+      guard depth < LiteralParser.maxDepth else { throw fail("containers nested more than \(LiteralParser.maxDepth) deep") }
+      depth += 1
+    }
+    defer { if c == UInt8(ascii: "{") || c == UInt8(ascii: "(") || c == UInt8(ascii: "[") { depth -= 1 } }
     switch c {
     case UInt8(ascii: "{"):
       i += 1

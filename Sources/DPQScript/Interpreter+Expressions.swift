@@ -1,6 +1,15 @@
 /// Expression evaluation, attribute access and assignment.
 extension Interpreter {
   func evaluate(_ expr: Expr, _ env: Environment) throws -> Value {
+    // operands, callees and indexed values are evaluated by recursion, a few frames per level of
+    // the tree: the parser bounds the tree's height, and this bounds the stack it may take on
+    // whatever thread the host runs scripts (calls alone were checked before; 50,000 `+` were not).
+    // The line is `expressionStackSlack` below the calls' one, so a runaway recursion is still
+    // reported as one, by the call check, and a deep expression gets the reserve's first part.
+    if lowestStackAddress > Interpreter.expressionStackSlack
+        && Interpreter.currentStackAddress() < lowestStackAddress - Interpreter.expressionStackSlack {
+      throw runtimeError("expression nested too deeply for the stack (\(frames.count) calls deep)", at: expr.location)
+    }
     switch expr.kind {
     case .number(let x): return .number(x)
     case .string(let s): return .string(s)

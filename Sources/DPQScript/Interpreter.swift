@@ -30,6 +30,9 @@ public final class Interpreter {
   /// `ScriptSession` sets it for the thread scripts run on; otherwise `executeTopLevel` allows
   /// `defaultStackBudget` below where it was called.
   var lowestStackAddress: UInt = 0
+  /// How far below `lowestStackAddress` an expression may still recurse (see `evaluate`); both
+  /// ScriptSession's reserve (8 MB) and a main thread's (4 MB) hold it.
+  static let expressionStackSlack: UInt = 1 << 20
   /// Native stack a script may use when its host did not set `lowestStackAddress`.
   static let defaultStackBudget: UInt = 4 << 20
 

@@ -31,15 +31,19 @@ extension Parser {
 
   mutating func expression() throws -> Expr {
     try enterNesting()
-    defer { depth -= 1 }
+    defer { leaveNesting() }
     return try binary(.or)
   }
 
   mutating func binary(_ minimum: Precedence) throws -> Expr {
     var left = try prefix()
     var leftIsComparison = false
+    var links = 0
+    defer { height -= links }
     while let (precedence, form) = Parser.binaryOperators[peek.kind], precedence.rawValue >= minimum.rawValue {
       let opToken = advance()
+      try enterChainLink()
+      links += 1
       if precedence == .comparison && leftIsComparison {
         report("comparisons cannot be chained: write 'a < b and b < c' instead of 'a < b < c'", at: opToken.location)
         throw Unwind()
@@ -47,7 +51,7 @@ extension Parser {
       // `**` is right-associative; the others are left-associative
       let next = precedence == .power ? precedence : Precedence(rawValue: precedence.rawValue + 1) ?? .power
       try enterNesting()
-      defer { depth -= 1 }
+      defer { leaveNesting() }
       let right = try binary(next)
       switch form {
       case .arithmetic(let op): left = Expr(kind: .binary(op, left, right), location: opToken.location)
@@ -64,12 +68,12 @@ extension Parser {
     case .notKeyword:
       advance()
       try enterNesting()
-      defer { depth -= 1 }
+      defer { leaveNesting() }
       return Expr(kind: .unary(.not, try binary(.not)), location: token.location)
     case .minus:
       advance()
       try enterNesting()
-      defer { depth -= 1 }
+      defer { leaveNesting() }
       return Expr(kind: .unary(.negate, try binary(.unary)), location: token.location)
     default:
       return try postfix()
@@ -78,8 +82,14 @@ extension Parser {
 
   mutating func postfix() throws -> Expr {
     var e = try primary()
+    var links = 0
+    defer { height -= links }
     while true {
       let token = peek
+      if [.leftParen, .leftBracket, .dot].contains(token.kind) {
+        try enterChainLink()
+        links += 1
+      }
       switch token.kind {
       case .leftParen:
         advance()
@@ -233,6 +243,7 @@ extension Parser {
         let lexed = Lexer.tokenize(source, file: location.file, start: location)
         var sub = Parser(tokens: lexed.tokens)
         sub.depth = depth
+        sub.height = height
         sub.newlinesSignificant = [false]
         var errors = lexed.diagnostics
         var expr: Expr? = nil

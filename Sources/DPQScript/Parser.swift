@@ -3,12 +3,18 @@
 ///
 /// Error recovery: a syntax error records a diagnostic and unwinds to the statement being parsed;
 /// the parser then skips to the end of that statement and goes on, so one run reports every error.
-/// Input nested deeper than `maxDepth` is refused with a diagnostic instead of exhausting the stack.
+/// Input nested deeper than `maxDepth` is refused with a diagnostic instead of exhausting the stack,
+/// and so is a syntax tree taller than `maxHeight`.
 struct Parser {
   /// Thrown to unwind to the enclosing statement after the diagnostic has been recorded.
   struct Unwind: Error {}
 
   static let maxDepth = 200
+  /// The tallest syntax tree accepted: nesting plus chains of operators and postfix operations
+  /// (`1 + 1 + ... + 1`, `r.a.a.a`, `xs[0][0]`). The parser builds a chain in a loop, but the
+  /// tree it makes is as tall as the chain, and evaluating, walking or freeing it recurses once
+  /// per level: 50,000 terms overflowed the stack.
+  static let maxHeight = 2_000
 
   var tokens: [Token]
   var current = 0
@@ -16,6 +22,8 @@ struct Parser {
   /// One entry per open construct: newlines end statements in blocks, not inside () [] or records.
   var newlinesSignificant: [Bool] = [true]
   var depth = 0
+  /// The height of the tree above the current position (see `maxHeight`).
+  var height = 0
   var loopDepth = 0
   var functionDepth = 0
 
@@ -106,6 +114,19 @@ struct Parser {
       report("input nested too deeply (more than \(Parser.maxDepth) levels)", at: token.location)
       throw Unwind()
     }
+    try enterChainLink()
+  }
+
+  mutating func leaveNesting() { depth -= 1; height -= 1 }
+
+  /// Counts one more level of tree height: an operator or postfix operation whose left operand
+  /// is the chain so far.
+  mutating func enterChainLink() throws {
+    height += 1
+    if height > Parser.maxHeight {
+      report("expression too long (more than \(Parser.maxHeight) levels of operators, calls, indexing and attributes): split it into statements with variables", at: peek.location)
+      throw Unwind()
+    }
   }
 
   // MARK: statements
@@ -132,14 +153,14 @@ struct Parser {
   /// Parses one statement and its terminator; on an error, skips to the next statement.
   mutating func statementRecovering() -> Stmt? {
     let savedModes = newlinesSignificant.count
-    let savedDepth = (depth, loopDepth, functionDepth)
+    let savedDepth = (depth, height, loopDepth, functionDepth)
     do {
       var s = try statement()
       try terminate(&s)
       return s
     } catch {
       newlinesSignificant.removeLast(newlinesSignificant.count - savedModes)
-      (depth, loopDepth, functionDepth) = savedDepth
+      (depth, height, loopDepth, functionDepth) = savedDepth
       synchronize()
       return nil
     }
@@ -265,7 +286,7 @@ struct Parser {
     if match(.elseKeyword) {
       if check(.ifKeyword) {
         try enterNesting()
-        defer { depth -= 1 }
+        defer { leaveNesting() }
         otherwise = [try ifStatement()]
       } else {
         otherwise = try block(after: "'else'")
@@ -284,7 +305,7 @@ struct Parser {
   mutating func block(after what: String) throws -> [Stmt] {
     let open = try expect(.leftBrace, "expected '{' after \(what)")
     try enterNesting()
-    defer { depth -= 1 }
+    defer { leaveNesting() }
     return try withNewlines(significant: true) { p in
       var statements: [Stmt] = []
       p.skipSeparators()

@@ -128,6 +128,18 @@ let numpyPython: [String]? = {
     return NPY.magic + [version, 0] + length + h + data
   }
 
+  /// 175,000 nested `[` in a version 2 header (a 160 KB file) overflowed the stack of the
+  /// recursive header parser; nesting is bounded and refused with the file's name.
+  @Test func refusesADeeplyNestedHeader() throws {
+    let dir = try TemporaryDirectory()
+    for (depth, name) in [(175_000, "deep.npy"), (33, "shallow.npy")] {
+      let h = Array("{'descr': '<f4', 'fortran_order': False, 'shape': ".utf8) + [UInt8](repeating: UInt8(ascii: "["), count: depth) + [0x0a]
+      let length = (0..<4).map { UInt8(truncatingIfNeeded: h.count >> (8 * $0)) }
+      let path = try dir.write(name, NPY.magic + [2, 0] + length + h)
+      expectDataError(path, ["nested more than 32 deep"]) { _ = try NPY.read(path) }
+    }
+  }
+
   @Test func refusesCorruptFiles() throws {
     let dir = try TemporaryDirectory()
     let good = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }"

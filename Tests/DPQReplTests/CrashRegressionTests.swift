@@ -33,6 +33,9 @@ import Testing
     ("dataset(zeros([3, 2]), [0, 1, 1e12])", "limit of 16777216 classes"),
     ("blobs(n: 20).split(train: 1e9, query: 1)", "has only 20 items"),
     ("blobs(n: 20).split(train: 4e15, query: 4e15, per_class: false)", "cannot take"),
+    ("x = 1" + String(repeating: " + 1", count: 50_000), "expression too long"),
+    ("x = {a: 1}" + String(repeating: ".a", count: 40_000), "expression too long"),
+    ("x = [1]" + String(repeating: "[0]", count: 40_000), "expression too long"),
     ("plot_map(5)", "bad argument #1 to 'plot_map'"),
     ("plot_map([1])", "bad argument #1 to 'plot_map'"),
   ]

@@ -204,3 +204,46 @@ struct DeterministicBytes {
     return z ^ (z >> 31)
   }
 }
+
+/// Long chains parse in a loop but make a tree as tall as the chain; evaluating or freeing one
+/// of 50,000 links overflowed the stack. The parser bounds the tree's height.
+@Suite struct ExpressionHeightTests {
+  static let chains: [(String, Int)] = [
+    ("x = 1" + String(repeating: " + 1", count: 50_000), 50_000),
+    ("x = {a: 1}" + String(repeating: ".a", count: 40_000), 40_000),
+    ("x = [1]" + String(repeating: "[0]", count: 40_000), 40_000),
+    ("x = f" + String(repeating: "()", count: 40_000), 40_000),
+  ]
+
+  @Test(arguments: chains.map(\.0)) func aLongChainIsRefusedWithAMessage(source: String) {
+    let d = ParserTests.diagnostics(source)
+    #expect(d.map(\.message).contains { $0.hasPrefix("expression too long (more than \(Parser.maxHeight) levels") }, "\(d.map(\.message))")
+  }
+
+  @Test func aChainBelowTheLimitRuns() {
+    let session = ScriptSession(output: CapturingSink())
+    let sum = "x = 1" + String(repeating: " + 1", count: Parser.maxHeight - 10)
+    let record = "r = {a: 1}\nr.a = r\ny = r" + String(repeating: ".a", count: Parser.maxHeight - 10)
+    #expect(ParserTests.diagnostics(sum).isEmpty)
+    guard case .success = session.run(source: sum + "\n" + record, file: "long.dpq") else {
+      Issue.record("a chain below the limit failed")
+      return
+    }
+    guard case .success(let v?) = session.evaluate(entry: "x;") else { Issue.record("x is not set"); return }
+    #expect(v.repr() == "\(Parser.maxHeight - 9)")
+  }
+
+  @Test func theEvaluatorChecksTheStackInExpressionsNotOnlyInCalls() throws {
+    // a host whose stack is nearly used up: the line is put just above this frame, so the first
+    // operand evaluated below it must be refused by the expression check (there is no call)
+    let interpreter = Interpreter(output: CapturingSink())
+    let program = try interpreter.parse("x = [1][0] + 1", file: "t.dpq")
+    interpreter.lowestStackAddress = Interpreter.currentStackAddress() + Interpreter.expressionStackSlack
+    do {
+      _ = try interpreter.executeTopLevel(program)
+      Issue.record("the expression ran below the stack line")
+    } catch let error as ScriptError {
+      #expect(error.diagnostics.first?.message.hasPrefix("expression nested too deeply for the stack") == true, "\(error)")
+    }
+  }
+}
