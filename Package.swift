@@ -37,7 +37,7 @@ let package = Package(
     .target(name: "DPQRetrieval", dependencies: ["DPQTensor", "DPQData", "DPQQuantization", "COpenBLAS"], swiftSettings: optimised),
     .target(name: "DPQExperiment", dependencies: ["DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval"],
             swiftSettings: optimised),
-    .target(name: "DPQPlot", dependencies: ["GnuplotBridge", "DPQTensor", "COpenBLAS"], swiftSettings: optimised),
+    .target(name: "DPQPlot", dependencies: ["GnuplotBridge", "DPQTensor", "DPQData", "COpenBLAS"], swiftSettings: optimised),
     .target(name: "DPQScript", dependencies: ["DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval",
                                               "DPQExperiment", "DPQPlot"]),
     .target(name: "DPQRepl", dependencies: ["DPQScript", "DPQPlot", "CReadline"]),

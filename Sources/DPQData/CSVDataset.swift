@@ -80,8 +80,10 @@ public enum CSV {
         throw DataError.invalidArgument(op: "CSV.load", reason: "label column \(i) is outside the \(width) columns of \(path)")
       }
       labelIndex = j
+      // a header field is one that is no number at all: `nan`, `inf` and `1e39` are numbers,
+      // refused below as not finite, rather than taken for a header and their row dropped
       let looksLikeHeader = first.fields.enumerated().contains {
-        $0.offset != j && !$0.element.isEmpty && parseNumber($0.element) == nil
+        $0.offset != j && !$0.element.isEmpty && Double($0.element.trimmingCharacters(in: .whitespaces)) == nil
       }
       if hasHeader ?? looksLikeHeader { header = first.fields }
     }

@@ -32,14 +32,6 @@ public struct Split: CustomStringConvertible {
   /// The database items (a copy).
   public var database: LabelledDataset { source.subsetUnchecked(databaseIndices, name: "\(name) database") }
 
-  /// Writes `train.npy`, `query.npy` and `database.npy` (int64 indices into the source) to
-  /// `directory`, so other tools (or `Splits.fromIndexFiles`) can reproduce the split.
-  public func save(directory: String) throws {
-    try NPY.write(integers: trainIndices, to: joinPath(directory, "train.npy"))
-    try NPY.write(integers: queryIndices, to: joinPath(directory, "query.npy"))
-    try NPY.write(integers: databaseIndices, to: joinPath(directory, "database.npy"))
-  }
-
   public var description: String {
     "\(name): train \(trainIndices.count), query \(queryIndices.count), database \(databaseIndices.count) of \(source.name) (\(source.count) items)"
   }

@@ -1,3 +1,4 @@
+import DPQData
 import DPQTensor
 import Foundation
 
@@ -70,13 +71,14 @@ extension ReferenceExperiment {
   public static func writeJSON(_ s: SeedSummary, options o: Options, to path: String) throws {
     let url = URL(fileURLWithPath: path)
     try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    try json(s, options: o).write(to: url, options: .atomic)
+    // through AtomicWriter, not Data's .atomic: that replaces a symlink and resets permissions
+    try AtomicWriter.write(path, bytes: [UInt8](try json(s, options: o)))
   }
 
   /// Writes `json(r, options:)` to a file atomically, creating its directory.
   public static func writeJSON(_ r: Result, options o: Options, to path: String) throws {
     let url = URL(fileURLWithPath: path)
     try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-    try json(r, options: o).write(to: url, options: .atomic)
+    try AtomicWriter.write(path, bytes: [UInt8](try json(r, options: o)))
   }
 }

@@ -1,3 +1,4 @@
+import DPQData
 import Foundation
 
 /// Where `render(to:)` draws a figure.
@@ -83,31 +84,33 @@ public struct Renderer: Sendable {
       terminal = .sixel(width: width ?? figure.width, height: height ?? figure.height)
       output = textOutput
     case let .png(path):
+      // gnuplot draws into the scratch directory; the file is checked and then copied into
+      // place atomically: gnuplot exits 0 after a short write (a full disk left a truncated PNG
+      // in place of the old one), and a failure must not remove the old file
+      try Renderer.plotError(path) { try AtomicWriter.checkDestination(path) }
       terminal = .png(width: figure.width, height: figure.height)
-      output = path
+      output = directory + "/figure.png"
     case let .svg(path):
+      try Renderer.plotError(path) { try AtomicWriter.checkDestination(path) }
       terminal = .svg(width: figure.width, height: figure.height)
-      output = path
+      output = directory + "/figure.svg"
     }
 
     let script = try figure.gnuplotScript(terminal: terminal, output: output, dataDirectory: directory)
     for file in script.dataFiles { try write(file.contents, to: file.path) }
     let scriptPath = directory + "/figure.gp"
     try write(script.text, to: scriptPath)
-    do {
-      try run(scriptPath: scriptPath)
-    } catch {
-      if output != textOutput { try? FileManager.default.removeItem(atPath: output) }
-      throw error
-    }
+    try run(scriptPath: scriptPath)
 
     switch target {
     case .terminal:
       return Renderer.cleanTextArt(try read(textOutput))
     case .sixel:
       return try read(textOutput)
-    case .png, .svg:
-      return output
+    case let .png(path), let .svg(path):
+      try Renderer.checkComplete(output, png: output.hasSuffix(".png"))
+      try Renderer.plotError(path) { try AtomicWriter.copy(output, to: path) }
+      return path
     }
   }
 
@@ -116,7 +119,7 @@ public struct Renderer: Sendable {
   public func save(_ figure: Figure, to path: String) throws {
     if (path as NSString).pathExtension.lowercased() == "txt" {
       let text = try render(figure, to: .terminal(columns: 100, rows: 32))
-      try write(text, to: path)
+      try Renderer.plotError(path) { try AtomicWriter.write(path, text: text) }
       return
     }
     try render(figure, to: try RenderTarget.file(path))
@@ -155,6 +158,27 @@ public struct Renderer: Sendable {
     try session.send("load \(quote(scriptPath))")
     let messages = try finish(session)
     if warningsAreErrors && !messages.isEmpty { throw PlotError.gnuplotFailed(message: messages) }
+  }
+
+  /// Runs a file operation of DPQData, reporting its failure as a `PlotError` for `path`.
+  static func plotError(_ path: String, _ body: () throws -> Void) throws {
+    do { try body() } catch DataError.writeFailed(_, let reason) {
+      throw PlotError.fileError(path: path, reason: "cannot write: \(reason)")
+    }
+  }
+
+  /// Refuses a figure file gnuplot left short: a PNG must end with its IEND chunk, an SVG with
+  /// its closing tag.
+  static func checkComplete(_ path: String, png: Bool) throws {
+    guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else {
+      throw PlotError.fileError(path: path, reason: "gnuplot wrote no output")
+    }
+    let iend: [UInt8] = [0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]
+    let complete = png ? Array(data.suffix(8)) == iend
+                       : String(decoding: data.suffix(64), as: UTF8.self).contains("</svg>")
+    guard complete else {
+      throw PlotError.fileError(path: path, reason: "gnuplot's output is truncated (\(data.count) bytes; is the disk full?)")
+    }
   }
 
   /// Text art without gnuplot's leading form feed and the blanks it pads lines with.

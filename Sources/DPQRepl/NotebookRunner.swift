@@ -1,3 +1,4 @@
+import DPQData
 import DPQPlot
 import DPQScript
 import Foundation
@@ -174,7 +175,7 @@ public final class NotebookRunner {
     let report = ([header] + parts).joined(separator: "\n\n") + "\n"
     let reportPath = (directory as NSString).appendingPathComponent(name + ".md")
     do {
-      try report.write(toFile: reportPath, atomically: true, encoding: .utf8)
+      try AtomicWriter.write(reportPath, text: report)
     } catch {
       throw ReplError.cannotWrite(path: reportPath, reason: error.localizedDescription)
     }

@@ -270,11 +270,10 @@ enum DataBindings {
     }
     r.add("load_split", family: family, [Parameter("source", datasetType), Parameter("dir", .string)], returns: "split",
           summary: "A split from train.npy, query.npy and database.npy index files in dir (as split.save writes them).",
+          doc: "When dir holds split.save's manifest (split.json), the files must match it; without one (index files published with a benchmark) they are taken as they are.",
           example: "d = blobs(n: 20, classes: 2)\nd.split(train: 2, query: 2).save(\"/tmp/dpq-split\")\nload_split(d, \"/tmp/dpq-split\").query.count") { a in
       let dir = try a.string("dir")
-      return .host(SplitObject(try Splits.fromIndexFiles(a.host("source", as: DatasetObject.self).data, train: dir + "/train.npy",
-                                                         query: dir + "/query.npy", database: dir + "/database.npy",
-                                                         name: "split from \(dir)")))
+      return .host(SplitObject(try Splits.fromDirectory(a.host("source", as: DatasetObject.self).data, directory: dir)))
     }
     let example = "s = blobs(n: 30, classes: 3, seed: 1).split(train: 2, query: 2, seed: 7)\n"
     for (name, summary) in [("train", "The training items (a dataset)."), ("query", "The query items (a dataset)."),
@@ -302,7 +301,7 @@ enum DataBindings {
     }
     r.method("save", of: SplitObject.self, family: family, [Parameter("dir", .string)], returns: "nil",
              summary: "Writes train.npy, query.npy and database.npy (int64 positions) to dir, for load_split or NumPy.",
-             doc: "The directory is created if it does not exist.",
+             doc: "The directory is created if it does not exist. A manifest, split.json, records each file's size and CRC-32; load_split refuses files that do not match it, so a save that failed midway is not mistaken for a split.",
              example: example + "s.save(\"/tmp/dpq-split-example\")") { s, a in
       let dir = try a.string("dir")
       do {

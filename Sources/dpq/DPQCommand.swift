@@ -1,4 +1,5 @@
 import ArgumentParser
+import DPQData
 import DPQTensor
 
 /// The `dpq` command: the REPL, scripts, notebooks, experiments and benchmarks.
@@ -15,6 +16,12 @@ struct DPQCommand: ParsableCommand {
                   JupyterCommand.self, KernelServerCommand.self],
     defaultSubcommand: InteractiveCommand.self
   )
+
+  /// A SIGTERM or SIGHUP during a save removes the save's temporary file before dpq dies.
+  static func main() {
+    TemporaryFiles.removeOnTermination()
+    main(nil)
+  }
 }
 
 /// `dpq info`: version and the linear-algebra back end, the facts a benchmark report needs.

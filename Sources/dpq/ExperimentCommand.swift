@@ -194,6 +194,8 @@ struct ExperimentCommand: ParsableCommand {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
       try Data().write(to: probe)
       try FileManager.default.removeItem(at: probe)
+      // a FIFO, device or directory at the path itself is refused now too, not after the run
+      try AtomicWriter.checkDestination(path)
     } catch {
       throw ValidationError("cannot write \(path): \(directory.path) does not take new files (\(error.localizedDescription))")
     }

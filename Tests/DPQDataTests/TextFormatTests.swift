@@ -3,6 +3,14 @@ import Testing
 @testable import DPQData
 
 @Suite struct CSVTests {
+  /// A headerless file whose first row holds `nan`, `inf` or `1e39` lost that row as a
+  /// "header"; those are numbers, refused as not finite, naming the line.
+  @Test(arguments: ["nan", "inf", "1e39", "-infinity"]) func aNonFiniteFirstRowIsNotTakenForAHeader(value: String) throws {
+    let dir = try TemporaryDirectory()
+    let path = try dir.write("t.csv", text: "\(value),2,0\n3,4,1\n")
+    expectDataError(path, ["t.csv:1:", "not a finite number: '\(value)'"]) { _ = try CSV.load(path, labelColumn: .index(-1)) }
+  }
+
   @Test func readsHeaderAndNamedLabelColumn() throws {
     let dir = try TemporaryDirectory()
     let path = try dir.write("iris.csv", text: "\u{FEFF}sepal,petal,species\r\n1.5,2,setosa\r\n\r\n3,-4e-1,virginica\r\n\"5\", 6 ,setosa\r\n")
