@@ -75,7 +75,7 @@ extension SafeTensors {
       header[e.name] = ["dtype": e.dtype.rawValue, "shape": e.shape, "data_offsets": [offset, offset + e.bytes.count]]
       offset += e.bytes.count
     }
-    if !metadata.isEmpty { header["__metadata__"] = metadata }
+    header["__metadata__"] = try metadataWithChecksums()
     var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
     // pad with spaces so the data section starts 8-byte aligned, as the reference writer does
     while (8 + json.count) % 8 != 0 { json.append(0x20) }
@@ -94,78 +94,13 @@ extension SafeTensors {
     try AtomicWriter.write(path) { try $0.write(bytes) }
   }
 
-  /// Reads and validates a file: header length within the file, JSON well-formed, every tensor's
-  /// dtype known, its byte range inside the data section and equal to its shape's size.
-  public static func read(_ path: String) throws -> SafeTensors {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      if !FileManager.default.fileExists(atPath: path) { throw DataError.missing(path: path, hint: "") }
-      throw DataError.unreadable(path: path, reason: "permission denied or not a file")
-    }
-    return try decode([UInt8](data), path: path)
-  }
+  /// Reads and validates a file (SafeTensors+Validation.swift): header length within the file,
+  /// JSON well-formed, every tensor's dtype known, its byte range inside the data section and
+  /// equal to its shape's size, the tensors back to back, and their checksums when present.
+  public static func read(_ path: String) throws -> SafeTensors { try readValidated(path) }
 
   /// Parses safetensors bytes; `path` only names the source in errors.
-  public static func decode(_ bytes: [UInt8], path: String) throws -> SafeTensors {
-    guard bytes.count >= 8 else {
-      throw DataError.truncated(path: path, expected: 8, actual: bytes.count, detail: "a safetensors file starts with an 8-byte header length", decompressed: false)
-    }
-    var headerLength: UInt64 = 0
-    for i in (0..<8).reversed() { headerLength = headerLength << 8 | UInt64(bytes[i]) }
-    guard headerLength <= UInt64(maxHeaderBytes) else {
-      throw DataError.badHeader(path: path, reason: "not a safetensors file: its header length \(headerLength) exceeds \(maxHeaderBytes) bytes")
-    }
-    guard 8 + Int(headerLength) <= bytes.count else {
-      throw DataError.truncated(path: path, expected: 8 + Int(headerLength), actual: bytes.count, detail: "the header length says \(headerLength) bytes of JSON", decompressed: false)
-    }
-    let dataStart = 8 + Int(headerLength)
-    let json = Data(bytes[8..<dataStart])
-    guard let object = try? JSONSerialization.jsonObject(with: json), let header = object as? [String: Any] else {
-      throw DataError.badHeader(path: path, reason: "not a safetensors file: the header is not a JSON object")
-    }
-    var metadata: [String: String] = [:]
-    if let meta = header["__metadata__"] {
-      guard let m = meta as? [String: Any] else { throw DataError.badHeader(path: path, reason: "__metadata__ is not an object") }
-      for (k, v) in m {
-        guard let s = v as? String else { throw DataError.badHeader(path: path, reason: "__metadata__ value for '\(k)' is not a string") }
-        metadata[k] = s
-      }
-    }
-    let dataLength = bytes.count - dataStart
-    var entries: [(Int, Entry)] = []
-    for (name, value) in header where name != "__metadata__" {
-      guard let info = value as? [String: Any], let dt = info["dtype"] as? String,
-            let shapeAny = info["shape"] as? [Any], let offsAny = info["data_offsets"] as? [Any] else {
-        throw DataError.badHeader(path: path, reason: "entry '\(name)' lacks dtype, shape or data_offsets")
-      }
-      guard let dtype = DType(rawValue: dt) else {
-        throw DataError.badEntry(path: path, name: name, reason: "unsupported dtype \(dt) (dpq reads \(DType.allCases.map(\.rawValue).joined(separator: ", ")))")
-      }
-      let shape = shapeAny.compactMap { ($0 as? NSNumber)?.intValue }
-      let offs = offsAny.compactMap { ($0 as? NSNumber)?.intValue }
-      guard shape.count == shapeAny.count, shape.allSatisfy({ $0 >= 0 }), offs.count == 2 else {
-        throw DataError.badHeader(path: path, reason: "entry '\(name)' has a malformed shape or data_offsets")
-      }
-      var elements = 1
-      for d in shape {
-        let (p, o) = elements.multipliedReportingOverflow(by: d)
-        guard !o, p <= Tensor.elementLimit else {
-          throw DataError.badEntry(path: path, name: name, reason: "shape \(shape) is too large")
-        }
-        elements = p
-      }
-      let (begin, end) = (offs[0], offs[1])
-      guard begin >= 0, end >= begin, end <= dataLength else {
-        throw DataError.truncated(path: path, expected: dataStart + max(begin, end), actual: bytes.count, detail: "tensor '\(name)' spans bytes \(begin)..<\(end) of the data section", decompressed: false)
-      }
-      guard end - begin == elements * dtype.byteCount else {
-        throw DataError.badEntry(path: path, name: name, reason: "shape \(shape) of \(dt) needs \(elements * dtype.byteCount) bytes, header gives \(end - begin)")
-      }
-      entries.append((begin, Entry(name: name, dtype: dtype, shape: shape,
-                                   bytes: Array(bytes[(dataStart + begin)..<(dataStart + end)]))))
-    }
-    entries.sort { $0.0 < $1.0 }
-    return SafeTensors(entries: entries.map(\.1), metadata: metadata)
-  }
+  public static func decode(_ bytes: [UInt8], path: String) throws -> SafeTensors { try decodeValidated(bytes, path: path) }
 
   /// The named Float32 tensor, checked against an expected shape when one is given.
   public func tensor(_ name: String, shape expected: [Int]? = nil, path: String = "safetensors") throws -> Tensor {

@@ -38,6 +38,7 @@ extension DPQModel {
     if let expected, expected != config {
       throw refuse("the model's configuration does not match the expected one (file: \(config.summary); expected: \(expected.summary))")
     }
+    try checkDeclaredSize(config, against: file, path: path)
     let model = try DPQModel(config)
     var state: [(String, Tensor)] = []
     for (name, _) in model.stateDict() {
@@ -53,6 +54,30 @@ extension DPQModel {
     }
     model.eval()
     return model
+  }
+}
+
+extension DPQModel {
+  /// Refuses a configuration that needs more values than the file holds, before the model is
+  /// built: its codebooks (M x K x D) and classifier (C x D) must all be in the file, so a 2.6 KB
+  /// file declaring featureDimension 25,000,000 (5.7 GB of fresh parameters) is refused up front.
+  static func checkDeclaredSize(_ c: DPQConfiguration, against file: SafeTensors, path: String) throws {
+    let held = file.entries.reduce(0) { $0 + $1.bytes.count / $1.dtype.byteCount }
+    func product(_ xs: [Int]) -> Int? {
+      var p = 1
+      for x in xs {
+        guard x >= 0 else { return nil }
+        let (q, o) = p.multipliedReportingOverflow(by: x)
+        if o { return nil }
+        p = q
+      }
+      return p
+    }
+    let books = product([c.blockCount, c.codewordCount, c.featureDimension])
+    let classifier = product([c.classCount, c.featureDimension])
+    guard let books, let classifier, !books.addingReportingOverflow(classifier).overflow, books + classifier <= held else {
+      throw DataError.badHeader(path: path, reason: "the configuration (\(c.summary)) needs more values than the file's \(held) for its codebooks and classifier alone")
+    }
   }
 }
 
