@@ -148,6 +148,9 @@ public struct Renderer: Sendable {
       }
     } while done.wait(timeout: .now() + .milliseconds(20)) == .timedOut
     if stopped { throw PlotError.stopped }
+    // gnuplot failed while a stop was requested (it was killed by another route, or the
+    // request came as it exited): that is the stop, not an unexpected failure
+    if case .failure = outcome.result, stop() { throw PlotError.stopped }
     return try outcome.result.get()
   }
 

@@ -123,7 +123,8 @@ public final class Interpreter {
     }
     defer { if setsStackCheck { lowestStackAddress = 0 } }
     var last: Value? = nil
-    for s in statements {
+    for (i, s) in statements.enumerated() {
+      if i > 0 { try checkStop(s.location) }
       last = nil
       if case .expression(let e, _) = s.kind {
         last = try evaluate(e, globals)
@@ -213,13 +214,26 @@ public final class Interpreter {
     }
   }
 
+  /// A stop request between two statements: a Ctrl-C during a native call that finished
+  /// anyway (or cannot poll) stops the script at its next statement, as docs/repl.md says. Not
+  /// before a run's first statement, so a builtin there still sees the request and keeps its
+  /// partial result; and not a step, so the step limit still counts iterations and calls.
+  @inline(__always)
+  func checkStop(_ location: SourceLocation) throws {
+    if let stop = shouldStop, stop() {
+      throw ScriptError.interrupted(Diagnostic(message: "interrupted", location: location,
+                                               sourceLine: sourceLine(location), stack: stack(at: location)))
+    }
+  }
+
   /// For builtins that run long loops in Swift: throws when the host asked to stop.
   public func checkInterrupt(at location: SourceLocation) throws { try tick(location) }
 
   // MARK: statements
 
   func execute(_ statements: [Stmt], _ env: Environment) throws -> Flow {
-    for s in statements {
+    for (i, s) in statements.enumerated() {
+      if i > 0 { try checkStop(s.location) }
       let flow = try execute(s, env)
       if case .normal = flow { continue }
       return flow

@@ -90,6 +90,28 @@ final class TerminalSession {
     }
   }
 
+  /// The pid of the process in the window (dpq itself when it was started with `exec`).
+  func panePID() throws -> Int32? {
+    Int32(try tmux(["display-message", "-p", "-t", "repl", "#{pane_pid}"]).standardOutput
+      .trimmingCharacters(in: .whitespacesAndNewlines))
+  }
+
+  /// A child of `parent` whose command is `name`, with its process group and the parent's, from
+  /// /proc (fields 4 and 5 of stat: ppid, pgrp); nil when there is none.
+  static func child(named name: String, of parent: Int32) -> (pid: Int32, group: Int32, parentGroup: Int32)? {
+    func stat(_ pid: String) -> [Substring]? {
+      guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = text.lastIndex(of: ")"), let open = text.firstIndex(of: "(") else { return nil }
+      return [text[text.index(after: open)..<close]] + text[text.index(close, offsetBy: 2)...].split(separator: " ")
+    }
+    guard let parentStat = stat("\(parent)"), let parentGroup = Int32(parentStat[3]) else { return nil }
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int32(entry) != nil {
+      guard let f = stat(entry), f[0] == name, Int32(f[2]) == parent, let group = Int32(f[3]) else { continue }
+      return (Int32(entry)!, group, parentGroup)
+    }
+    return nil
+  }
+
   /// True once the tmux server has gone (the REPL exited and took the window with it).
   func hasExited(timeout: Double = 10) -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
@@ -325,8 +347,18 @@ final class TerminalSession {
     guard let (t, _) = try base.start() else { return }
     try t.run("fig = plot(randn([3000000], seed: 1), title: \"many points\");")  // gnuplot takes seconds to draw it
     try t.enter("fig")
-    try t.waitUntil("the drawing to start") { $0.hasSuffix("dpq> fig") }
-    Thread.sleep(forTimeInterval: 1.0)
+    // not timed by a sleep: Ctrl-C goes when gnuplot, dpq's child, is running, and gnuplot must
+    // be in a process group of its own, so the terminal's SIGINT reaches dpq only (when it
+    // reached gnuplot too, gnuplot sometimes died first: "gnuplot stopped unexpectedly")
+    let dpq = try #require(try t.panePID())
+    let deadline = Date().addingTimeInterval(30)
+    var gnuplot = TerminalSession.child(named: "gnuplot", of: dpq)
+    while gnuplot == nil && Date() < deadline {
+      Thread.sleep(forTimeInterval: 0.01)
+      gnuplot = TerminalSession.child(named: "gnuplot", of: dpq)
+    }
+    let drawing = try #require(gnuplot, "gnuplot did not start")
+    #expect(drawing.group == drawing.pid && drawing.group != drawing.parentGroup)
     let pressed = Date()
     try t.press("C-c")
     let s = try t.waitForPrompt(count: 3)

@@ -36,6 +36,19 @@ import Testing
     #expect(d.location.line == line)
   }
 
+  /// A Ctrl-C during a native call that does not poll (here: print) used to let the plain
+  /// statements after it run to the end; the script stops at the next statement boundary.
+  @Test(arguments: ["print(\"a\")\nx = 1\nprint(\"b\")", "if true {\n  print(\"a\")\n  x = 1\n}\nprint(\"b\")"])
+  func aStopDuringANativeCallEndsTheScriptAtTheNextStatement(source: String) {
+    let sink = CapturingSink()
+    let session = ScriptSession(output: sink)
+    session.shouldStop = { sink.text.contains("a") }   // the request arrives while print("a") runs
+    let result = session.run(source: source, file: "s.dpq")
+    guard case .failure(let error) = result else { Issue.record("the script ran to the end: \(sink.text)"); return }
+    expectInterrupted(error, line: source.hasPrefix("if") ? 3 : 2)
+    #expect(sink.text == "a\n")
+  }
+
   @Test func kmeansKeepsItsCentroidsSoFarInAns() {
     let (s, sink, error) = stopped("x = randn([400, 8], seed: 1)\nkeep = 5", "km = kmeans(x, k: 4, iterations: 50)")
     expectInterrupted(error)
