@@ -9,7 +9,10 @@ import Foundation
 /// sparse file with a bogus header cost 31 s and 6.3 GB before it was refused.
 ///
 /// Files dpq writes carry a CRC-32 per tensor in `__metadata__` (`dpq_crc32`), checked on load;
-/// files without one (written by Python's safetensors) load as before.
+/// files without one (written by Python's safetensors) load as before. The record also holds a
+/// CRC of the layout dpq wrote (names, dtypes, shapes, offsets): a file another writer laid out
+/// anew while copying dpq's metadata (a PyTorch user saving new weights with a dpq file's
+/// configuration) has stale checksums, and they are not applied to it.
 extension SafeTensors {
   /// Where one tensor's bytes lie, as its validated header entry says.
   struct Layout {
@@ -19,7 +22,7 @@ extension SafeTensors {
     let begin: Int, end: Int
   }
 
-  /// The metadata key of the per-tensor checksums: a JSON object of tensor name to CRC-32 (hex).
+  /// The metadata key of the checksums: a JSON object `{"layout": hex, "tensors": {name: hex}}`.
   static let checksumKey = "dpq_crc32"
 
   /// Reads and validates the file at `path` with bounded reads.
@@ -155,30 +158,46 @@ extension SafeTensors {
     }
   }
 
-  /// The metadata to write: `metadata` plus the checksum of every entry.
+  /// CRC-32 of the data layout of `entries` in file order (offsets are back to back).
+  static func layoutChecksum(_ entries: [Entry]) -> UInt32 {
+    var offset = 0, text = ""
+    for e in entries {
+      text += "\(e.name)|\(e.dtype.rawValue)|\(e.shape)|\(offset)|\(offset + e.bytes.count)\n"
+      offset += e.bytes.count
+    }
+    return crc(Array(text.utf8))
+  }
+
+  /// The metadata to write: `metadata` plus the checksums of every entry and of the layout.
   func metadataWithChecksums() throws -> [String: String] {
     var sums: [String: String] = [:]
     for e in entries { sums[e.name] = String(SafeTensors.crc(e.bytes), radix: 16) }
+    let record: [String: Any] = ["layout": String(SafeTensors.layoutChecksum(entries), radix: 16), "tensors": sums]
     var out = metadata
-    let json = try JSONSerialization.data(withJSONObject: sums, options: [.sortedKeys])
+    let json = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
     out[SafeTensors.checksumKey] = String(decoding: json, as: UTF8.self)
     return out
   }
 
-  /// `file` after checking the checksums it carries (removed from its metadata).
+  /// `file` (entries in file order) after checking the checksums it carries, which are removed
+  /// from its metadata.
   static func checked(_ file: SafeTensors, path: String) throws -> SafeTensors {
     var file = file
     guard let text = file.metadata.removeValue(forKey: checksumKey) else { return file }
-    guard let sums = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: String] else {
+    guard let record = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any],
+          let layout = (record["layout"] as? String).flatMap({ UInt32($0, radix: 16) }),
+          let sums = record["tensors"] as? [String: String] else {
       throw DataError.badHeader(path: path, reason: "the checksums in __metadata__ (\(checksumKey)) are malformed")
     }
+    // laid out anew by another writer that kept dpq's metadata: the checksums are not this file's
+    guard layoutChecksum(file.entries) == layout else { return file }
     for e in file.entries {
       guard let expected = sums[e.name].flatMap({ UInt32($0, radix: 16) }) else {
         throw DataError.badEntry(path: path, name: e.name, reason: "has no checksum in __metadata__ (\(checksumKey)); the header was changed")
       }
       let actual = crc(e.bytes)
       guard actual == expected else {
-        throw DataError.badEntry(path: path, name: e.name, reason: "is corrupt: its CRC-32 is \(String(actual, radix: 16)), the file recorded \(String(expected, radix: 16))")
+        throw DataError.badEntry(path: path, name: e.name, reason: "is corrupt: its CRC-32 is \(String(actual, radix: 16)), the file recorded \(String(expected, radix: 16)) (a tool that rewrote the tensors in place must drop \(checksumKey) from __metadata__)")
       }
     }
     return file

@@ -67,3 +67,23 @@ import Testing
     #expect(Date().timeIntervalSince(start) < 10)
   }
 }
+
+extension SafeTensorsValidationTests {
+  /// Another writer that copies dpq's metadata (with its checksums) but lays the tensors out in
+  /// its own order: the stale checksums are not applied, the file loads.
+  @Test func staleChecksumsFromAnotherWritersLayoutAreNotApplied() throws {
+    let a = SafeTensors.Entry(name: "b", tensor: Tensor([1, 2])), b = SafeTensors.Entry(name: "a", tensor: Tensor([3]))
+    let meta = try SafeTensors(entries: [a, b]).metadataWithChecksums()
+    // the other writer: names sorted, new values, dpq's metadata copied verbatim
+    let other = SafeTensors(entries: [.init(name: "a", tensor: Tensor([9])), .init(name: "b", tensor: Tensor([7, 8]))], metadata: meta)
+    var header: [String: Any] = ["__metadata__": meta]
+    var offset = 0
+    for e in other.entries {
+      header[e.name] = ["dtype": "F32", "shape": e.shape, "data_offsets": [offset, offset + e.bytes.count]]
+      offset += e.bytes.count
+    }
+    let json = String(decoding: try JSONSerialization.data(withJSONObject: header), as: UTF8.self)
+    let loaded = try SafeTensors.decode(file(json, other.entries.flatMap(\.bytes)), path: "py.safetensors")
+    #expect(try loaded.tensor("b").scalars == [7, 8])
+  }
+}
