@@ -85,9 +85,10 @@ fileprivate func temporaryDirectory() throws -> String {
     #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
   }
 
-  @Test func interoperatesWithPythonSafetensors() throws {
+  @Test(.disabled(if: skipInterop, "DPQ_SKIP_INTEROP is set")) func interoperatesWithPythonSafetensors() throws {
     guard let py = interopPython() else {
-      print("SKIPPED interoperatesWithPythonSafetensors: .venv with safetensors not available (run scripts/setup)")
+      // a missing environment fails the test: printing SKIPPED and passing hid it on fresh machines
+      Issue.record("the Python interop environment (.venv with numpy and safetensors) is missing: run scripts/setup, or set DPQ_SKIP_INTEROP=1 to skip this test knowingly")
       return
     }
     let dir = try temporaryDirectory()

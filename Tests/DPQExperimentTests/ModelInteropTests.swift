@@ -11,7 +11,10 @@ import Testing
 @Suite struct ModelInteropTests {
   static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-  /// The .venv interpreter when it has numpy and safetensors, else nil (the test says it skipped).
+  /// Set DPQ_SKIP_INTEROP=1 to skip these tests knowingly; otherwise a missing .venv fails them.
+  static let skipInterop = ProcessInfo.processInfo.environment["DPQ_SKIP_INTEROP"] == "1"
+
+  /// The .venv interpreter when it has numpy and safetensors, else nil (the test fails).
   static func python() -> String? {
     let py = root.appendingPathComponent(".venv/bin/python").path
     guard FileManager.default.isExecutableFile(atPath: py) else { return nil }
@@ -70,9 +73,9 @@ import Testing
     return (json["features"]!.map(Float.init), json["logits"]!.map(Float.init), json["codes"]!.map { Int($0) })
   }
 
-  @Test func numpyReadsADPQModelAndAgrees() throws {
+  @Test(.disabled(if: Self.skipInterop, "DPQ_SKIP_INTEROP is set")) func numpyReadsADPQModelAndAgrees() throws {
     guard let py = Self.python() else {
-      print("SKIPPED numpyReadsADPQModelAndAgrees: .venv with numpy and safetensors not available (run scripts/setup)")
+      Issue.record("the Python interop environment (.venv with numpy and safetensors) is missing: run scripts/setup, or set DPQ_SKIP_INTEROP=1 to skip this test knowingly")
       return
     }
     let dir = NSTemporaryDirectory() + "dpq-interop-\(UUID().uuidString)"
@@ -91,9 +94,9 @@ import Testing
     #expect(try m.encode(features: features).values == theirs.codes)
   }
 
-  @Test func aModelWrittenByNumpyLoadsIntoDPQ() throws {
+  @Test(.disabled(if: Self.skipInterop, "DPQ_SKIP_INTEROP is set")) func aModelWrittenByNumpyLoadsIntoDPQ() throws {
     guard let py = Self.python() else {
-      print("SKIPPED aModelWrittenByNumpyLoadsIntoDPQ: .venv with numpy and safetensors not available (run scripts/setup)")
+      Issue.record("the Python interop environment (.venv with numpy and safetensors) is missing: run scripts/setup, or set DPQ_SKIP_INTEROP=1 to skip this test knowingly")
       return
     }
     let dir = NSTemporaryDirectory() + "dpq-interop-\(UUID().uuidString)"
