@@ -187,6 +187,14 @@ struct ExperimentCommand: ParsableCommand {
 
   /// Refuses an output path whose directory cannot take a file now, before the long run.
   static func checkWritable(_ path: String) throws {
+    // a FIFO, device or directory at the path itself is refused now too, not after the run
+    do {
+      try AtomicWriter.checkDestination(path)
+    } catch DataError.writeFailed(_, let reason) where !reason.hasPrefix("the directory") {
+      throw ValidationError("cannot write \(path): \(reason)")
+    } catch {
+      // the directory: created if missing and probed below
+    }
     let url = URL(fileURLWithPath: path)
     let directory = url.deletingLastPathComponent()
     let probe = directory.appendingPathComponent(".dpq-write-check-\(getpid())")
@@ -194,8 +202,6 @@ struct ExperimentCommand: ParsableCommand {
       try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
       try Data().write(to: probe)
       try FileManager.default.removeItem(at: probe)
-      // a FIFO, device or directory at the path itself is refused now too, not after the run
-      try AtomicWriter.checkDestination(path)
     } catch {
       throw ValidationError("cannot write \(path): \(directory.path) does not take new files (\(error.localizedDescription))")
     }
