@@ -22,7 +22,10 @@ public enum MemoryLimit {
   public static let headroomThreshold = 64 << 20
 
   /// The bytes that can still be allocated before one of the caps is reached, and the cap's
-  /// name, or nil when no cap other than physical memory applies.
+  /// name: the rlimits and the cgroup limit less what is in use, and the memory the kernel
+  /// reports available (MemAvailable). The last matters without any limit set: the kernel
+  /// overcommits, so two 16 GiB tensors on a 23 GiB machine were both "allocated" and the OOM
+  /// killer ended dpq when the second was zeroed.
   public static func headroom() -> (bytes: UInt64, cap: String)? {
     var best: (bytes: UInt64, cap: String)? = nil
     func consider(_ limit: UInt64?, used: UInt64?, _ cap: String) {
@@ -35,6 +38,7 @@ public enum MemoryLimit {
     // statm fields: size (all mapped pages, what RLIMIT_AS counts) and data (data + stack)
     consider(rlimit(RLIMIT_AS), used: pages.map { $0.size * page }, "the address-space limit (RLIMIT_AS, ulimit -v)")
     consider(rlimit(RLIMIT_DATA), used: pages.map { $0.data * page }, "the data-segment limit (RLIMIT_DATA, ulimit -d)")
+    if let available = memAvailable() { consider(available, used: 0, "the memory available on this machine (MemAvailable)") }
     if let dir = cgroupDirectory() {
       consider(cgroupLimit(), used: readNumber(dir + "/memory.current") ?? readNumber(dir + "/memory.usage_in_bytes"),
                "the cgroup memory limit")
@@ -82,6 +86,13 @@ public enum MemoryLimit {
   static func readNumber(_ path: String) -> UInt64? {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
     return UInt64(text.split(whereSeparator: { $0 == " " || $0 == "\n" }).first ?? "")
+  }
+
+  /// /proc/meminfo's MemAvailable in bytes.
+  static func memAvailable() -> UInt64? {
+    guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }) else { return nil }
+    return line.split(separator: " ").dropFirst().first.flatMap { UInt64($0) }.map { $0 * 1024 }
   }
 
   /// /proc/self/statm's total and data page counts.

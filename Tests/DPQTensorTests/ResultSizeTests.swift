@@ -40,6 +40,22 @@ import Testing
     #expect((try? Tensor.zeros([0, 1000]))?.shape == [0, 1000])
   }
 
+  @Test func aRequestBeyondTheAvailableMemoryIsRefusedWithoutAllocating() throws {
+    // checkShape allocates nothing: ask for a little more than the kernel says is available
+    let available = try #require(MemoryLimit.memAvailable())
+    let n = Int(available / 4) + (1 << 20)
+    do {
+      try Tensor.checkShape([n], op: "zeros")
+      Issue.record("\(n) elements accepted with \(available) bytes available")
+    } catch let e as TensorError {
+      switch e {
+      case .outOfMemory(_, _, _, let cap): #expect(n <= Tensor.elementLimit && cap.contains("available") || cap.contains("limit"), "\(e)")
+      case .tooLarge: #expect(n > Tensor.elementLimit, "\(e)")
+      default: Issue.record("\(e)")
+      }
+    }
+  }
+
   @Test func theHeadroomCheckRefusesMoreThanTheLimitsLeave() throws {
     // the cap is physical memory at most, and no more than any rlimit or cgroup limit that is set
     #expect(MemoryLimit.capBytes <= ProcessInfo.processInfo.physicalMemory)
