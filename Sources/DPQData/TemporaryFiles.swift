@@ -57,5 +57,13 @@ public enum TemporaryFiles {
       sigemptyset(&action.sa_mask)
       sigaction(sig, &action, nil)
     }
+    // a parent may hand down these signals blocked (a test harness's Process did: SIGTERM then
+    // stayed pending and dpq never died); unblocked here, before any other thread exists, every
+    // thread inherits the unblocked mask
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    sigaddset(&unblock, SIGTERM)
+    sigaddset(&unblock, SIGHUP)
+    pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
   }
 }
