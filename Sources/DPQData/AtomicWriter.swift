@@ -104,15 +104,20 @@ public struct AtomicWriter {
     guard !base.isEmpty else { throw DataError.writeFailed(path: path, reason: "the path names a directory") }
     var rng = SystemRandomNumberGenerator()
     let temporary = "\(directory).\(base).tmp-\(getpid())-\(rng.next() & 0xffff_ffff)"
+    // registered before it exists: a SIGTERM just after the open must find it in the registry
+    // (the order was the other way round once, and the test's signal, sent as soon as the file
+    // appeared, left it behind about one run in five)
+    TemporaryFiles.register(temporary)
     // O_EXCL: never write through something that appeared under the temporary name
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
     guard fd >= 0, let f = fdopen(fd, "wb") else {
       let e = errno
+      if fd >= 0 { close(fd); unlink(temporary) }
+      TemporaryFiles.unregister(temporary)
       throw DataError.writeFailed(path: path, reason: systemError(e))
     }
     temporaryPath = temporary
     file = f
-    TemporaryFiles.register(temporary)
     // the replaced file's permissions (0600 stays 0600); a new file gets 0666 less the umask
     var st = stat()
     if stat(target, &st) == 0 { fchmod(fd, st.st_mode & 0o7777) }
