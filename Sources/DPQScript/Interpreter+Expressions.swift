@@ -6,8 +6,10 @@ extension Interpreter {
     // whatever thread the host runs scripts (calls alone were checked before; 50,000 `+` were not).
     // The line is `expressionStackSlack` below the calls' one, so a runaway recursion is still
     // reported as one, by the call check, and a deep expression gets the reserve's first part.
-    if lowestStackAddress > Interpreter.expressionStackSlack
-        && Interpreter.currentStackAddress() < lowestStackAddress - Interpreter.expressionStackSlack {
+    // One read: another thread's run may reset the field to 0 between a check and a use.
+    let lowest = lowestStackAddress
+    if lowest > Interpreter.expressionStackSlack
+        && Interpreter.currentStackAddress() < lowest - Interpreter.expressionStackSlack {
       throw runtimeError("expression nested too deeply for the stack (\(frames.count) calls deep)", at: expr.location)
     }
     switch expr.kind {
