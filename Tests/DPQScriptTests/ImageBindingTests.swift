@@ -75,3 +75,30 @@ import Testing
     #expect(try #require(eager).description.contains("bad.jpg"))
   }
 }
+
+/// `load_csv(shape:)`, `dataset.reshape` and `load_split` with named files, through the language.
+@Suite struct ReshapeBindingTests {
+  @Test func csvShapeReshapeAndLoadSplitWithThreeFiles() throws {
+    let d = NSTemporaryDirectory() + "dpq-reshape-bindings-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: d) }
+    try "label,a,b,c,d\n0,1,2,3,4\n1,5,6,7,8\n1,9,10,11,12\n".write(toFile: d + "/t.csv", atomically: true, encoding: .utf8)
+    try "0\n1\n".write(toFile: d + "/tr.txt", atomically: true, encoding: .utf8)
+    try "2\n".write(toFile: d + "/q.txt", atomically: true, encoding: .utf8)
+    try "0 1\n".write(toFile: d + "/db.txt", atomically: true, encoding: .utf8)
+    let sink = CapturingSink()
+    let session = ScriptSession(output: sink)
+    let result = session.run(source: """
+      x = load_csv("\(d)/t.csv", label: "label", shape: [1, 2, 2])
+      print(x.shape, x.features[2, 0, 1].tolist())
+      print(x.reshape([4]).shape, x.reshape([-1, 1]).item_shape)
+      s = load_split(x, "\(d)", train: "tr.txt", query: "q.txt", database: "db.txt")
+      print(s.train_ids, s.query_ids, s.database_ids)
+      print(load_split(x, train: "\(d)/tr.txt", query: "\(d)/q.txt", database: "\(d)/db.txt").query.labels)
+      load_split(x, train: "\(d)/tr.txt")
+      """, file: "reshape.dpq")
+    guard case .failure(let e) = result else { Issue.record("the call without query: and database: was accepted"); return }
+    #expect(e.description.contains("give dir or all three"), "\(e)")
+    #expect(sink.text == "[3, 1, 2, 2] [11, 12]\n[3, 4] [4, 1]\n[0, 1] [2] [0, 1]\n[1]\n", "\(sink.text)")
+  }
+}
