@@ -134,11 +134,27 @@ enum DPQBindings {
       c.multiLabel = try a.bool("multi_label")
       return .host(ModelObject(try DPQModel(c, seed: a.seed())))
     }
-    r.add("load_model", family: family, [Parameter("path", .string)], returns: "model",
+    r.add("load_model", family: family, [Parameter("path", .string), .keyword("config", .optional(.record), default: .nilValue)],
+          returns: "model",
           summary: "Reads a model saved by model.save (safetensors with its configuration), checking every tensor.",
-          example: exampleModel + "m.save(\"/tmp/dpq-example-model.safetensors\")\nload_model(\"/tmp/dpq-example-model.safetensors\").config.blocks") { a in
-      .host(ModelObject(try DPQModel.load(from: a.string("path"))))
+          doc: "`config:` (a record of dpq()'s keywords, e.g. {backbone: \"mlp\", input: 8, hidden: [16], dim: 6}) also reads a plain PyTorch state dict saved with safetensors' save_file (no dpq metadata): BatchNorm's num_batches_tracked is ignored, a DDP `module.` prefix removed, F16 and BF16 read as F32. For a dpq file, `config:` must match its architecture. docs/interop.md shows the PyTorch side (python/dpq_torch).",
+          example: exampleModel + "m.save(\"/tmp/dpq-example-model.safetensors\")\nload_model(\"/tmp/dpq-example-model.safetensors\").config.blocks\nload_model(\"/tmp/dpq-example-model.safetensors\", config: {backbone: \"mlp\", input: 8, hidden: [16], dim: 6, blocks: 2, codewords: 4, classes: 4}).config.dim") { a in
+      let path = try a.string("path")
+      guard a.has("config") else { return .host(ModelObject(try DPQModel.load(from: path))) }
+      return .host(ModelObject(try DPQModel.load(from: path, configuration: configuration(fromRecord: a.record("config"), a))))
     }
+  }
+
+  /// The configuration `dpq(...)` builds from the record's fields as keywords, so a config record
+  /// takes exactly dpq()'s names, defaults and checks.
+  static func configuration(fromRecord record: RecordObject, _ a: Arguments) throws -> DPQConfiguration {
+    guard let builder = a.interpreter.registry.functions["dpq"] else { throw ScriptError.failure("dpq() is not registered") }
+    let call = CallArguments(positional: [], keywords: record.fields.map { ($0.key, $0.value) })
+    let bound = try Arguments.bind(builder, receiver: nil, call: call, interpreter: a.interpreter, location: a.location)
+    guard case .host(let h) = try builder.body(bound), let m = h as? ModelObject else {
+      throw ScriptError.failure("dpq() did not build a model from config:")
+    }
+    return m.model.configuration
   }
 
   // MARK: model methods
