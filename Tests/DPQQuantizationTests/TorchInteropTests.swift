@@ -157,6 +157,30 @@ import Testing
     #expect(c.flatMap { $0 } == (try out.integers("codes")).values)
   }
 
+  /// python/train_dpq.py under torchrun with two CPU processes (gloo) writes a file dpq loads,
+  /// with the architecture asked for and codebooks placed by its k-means start.
+  @Test func torchrunTrainingWritesAFileDPQLoads() throws {
+    _ = try ProjectPython.require(["torch", "safetensors", "dpq_torch"])
+    let torchrun = ProjectPython.root.appendingPathComponent(".venv/bin/torchrun").path
+    let dir = NSTemporaryDirectory() + "dpq-torchrun-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let out = ProjectPython.run(torchrun, [
+      "--nproc_per_node", "2", "--master_port", String(29_500 + Int(getpid() % 400)),
+      ProjectPython.root.appendingPathComponent("python/train_dpq.py").path,
+      "--out", "\(dir)/ddp.safetensors", "--limit", "512", "--epochs", "2", "--batch", "64",
+      "--dim", "32", "--blocks", "2", "--codewords", "16"])
+    try #require(out.status == 0, "torchrun failed: \(out.output)")
+    #expect(out.output.contains("(256 items in this process)"), "each of 2 processes should see half of 512 items: \(out.output)")
+    let model = try DPQModel.load(from: "\(dir)/ddp.safetensors")
+    var expected = DPQConfiguration()
+    expected.featureDimension = 32; expected.blockCount = 2; expected.codewordCount = 16
+    #expect(model.configuration.sameArchitecture(as: expected), "\(model.configuration.summary)")
+    // N(0, 0.01^2) codebooks would have norms near 0.06; k-means puts codewords among features.
+    let norm = model.codebooks[0].value.scalars.reduce(0) { $0 + $1 * $1 }.squareRoot() / 4
+    #expect(norm > 0.1, "codebook 0 looks untrained (norm per codeword \(norm))")
+  }
+
   @Test func halfPrecisionValuesWidenExactly() {
     #expect(SafeTensors.floatFromHalf(0x3c00) == 1)
     #expect(SafeTensors.floatFromHalf(0xc000) == -2)
