@@ -157,6 +157,58 @@ import Testing
     #expect(c.flatMap { $0 } == (try out.integers("codes")).values)
   }
 
+  static let loadEach = """
+    import sys, torch
+    from safetensors.torch import load_file, save_file
+    from dpq_torch import load_dpq
+    out = {}
+    for i, path in enumerate(sys.argv[1:]):
+        m = load_dpq(path)   # strict: every name and shape must match the module's
+        x = load_file(path + '.inputs')['inputs']
+        with torch.no_grad():
+            out[f'features{i}'] = m.features(x)
+    save_file(out, sys.argv[1] + '.out')
+    """
+
+  /// Every backbone with and without BatchNorm (and the MLP without dropout): a dpq model file
+  /// loads into the PyTorch module strictly and computes the same features.
+  @Test func everyBackboneAndOptionHasTheSameStateDict() throws {
+    let py = try ProjectPython.require(["torch", "safetensors", "dpq_torch"])
+    let dir = NSTemporaryDirectory() + "dpq-torch-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    var configurations: [DPQConfiguration] = []
+    for backbone in BackboneKind.allCases {
+      for batchNorm in [false, true] {
+        var c = DPQConfiguration()
+        c.backbone = backbone; c.batchNorm = batchNorm; c.featureDimension = 12; c.codewordCount = 8; c.blockCount = 2
+        switch backbone {
+        case .lenet: c.inputShape = [1, 28, 28]
+        case .cifar: c.inputShape = [3, 32, 32]
+        case .mlp: c.inputShape = [5]; c.hiddenSizes = [7, 6]; c.dropout = batchNorm ? 0.5 : 0
+        }
+        configurations.append(c)
+      }
+    }
+    var g = RandomGenerator(seed: 9)
+    var paths: [String] = [], inputs: [Tensor] = [], models: [DPQModel] = []
+    for (i, c) in configurations.enumerated() {
+      let model = try DPQModel(c, seed: UInt64(i))
+      model.eval()
+      let path = "\(dir)/model\(i).safetensors"
+      try model.save(to: path)
+      let x = try Tensor.randomUniform([3] + c.inputShape, low: 0, high: 1, using: &g)
+      try SafeTensors(entries: [.init(name: "inputs", tensor: x)]).write(to: path + ".inputs")
+      paths.append(path); inputs.append(x); models.append(model)
+    }
+    try ProjectPython.script(py, Self.loadEach, paths)
+    let out = try SafeTensors.read(paths[0] + ".out")
+    for (i, model) in models.enumerated() {
+      let d = largestDifference(try model.extractFeatures(inputs[i]), try out.tensor("features\(i)"))
+      #expect(d <= 1e-5, "\(configurations[i].summary): features differ by \(d)")
+    }
+  }
+
   /// python/train_dpq.py under torchrun with two CPU processes (gloo) writes a file dpq loads,
   /// with the architecture asked for and codebooks placed by its k-means start.
   @Test func torchrunTrainingWritesAFileDPQLoads() throws {
