@@ -25,6 +25,8 @@ public final class ImageSet {
   private var cache: [Int: (image: DecodedImage, lastUse: Int)] = [:]
   private var clock = 0
   var cacheCount: Int { cache.count }
+  /// Files lazy batches left out (`batch(_:skipBroken: true)`), with the reason.
+  public private(set) var skippedFiles: [String: String] = [:]
 
   /// Images decoded per call of the decoder (and per parallel pass) when loading a whole set.
   public static let decodeBatch = 256
@@ -76,34 +78,51 @@ public final class ImageSet {
   public var itemSize: Int { itemShape.reduce(1, *) }
 
   /// The images at `indices` as `[b, c, h, w]`, decoded (or taken from the cache) and
-  /// transformed; random crops and flips are fresh on every call.
+  /// transformed; random crops and flips are fresh on every call. A file that cannot be
+  /// decoded throws with its name.
   public func batch(_ indices: [Int]) throws -> Tensor {
+    try batch(indices, skipBroken: false).features
+  }
+
+  /// `batch(_:)`, optionally leaving out files that cannot be decoded: `kept` lists the
+  /// positions whose images are in `features`, and `skippedFiles` remembers each left-out file.
+  public func batch(_ indices: [Int], skipBroken: Bool) throws -> (features: Tensor, kept: [Int]) {
     if let bad = indices.first(where: { $0 < 0 || $0 >= count }) {
       throw DataError.invalidArgument(op: "batch", reason: "index \(bad) is out of range for \(count) images")
     }
     let seeds = indices.map { _ in rng.next() }
-    let images = try decodeResized(indices)
-    clock += 1
-    for (k, i) in indices.enumerated() where cacheLimit > 0 && cache[i] == nil {
-      cache[i] = (images[k], clock)
-      cachedBytes += images[k].pixels.count * MemoryLayout<Float>.stride
+    let results = decodeResized(indices)
+    var good: [(index: Int, image: DecodedImage, seed: UInt64)] = []
+    for (k, i) in indices.enumerated() {
+      do {
+        let image = try results[k].get()
+        try check(image, path: entries[i].path)
+        good.append((i, image, seeds[k]))
+      } catch {
+        guard skipBroken else { throw error }
+        skippedFiles[entries[i].path] = "\(error)"
+      }
     }
-    for i in indices { cache[i]?.lastUse = clock }
+    clock += 1
+    for g in good where cacheLimit > 0 && cache[g.index] == nil {
+      cache[g.index] = (g.image, clock)
+      cachedBytes += g.image.pixels.count * MemoryLayout<Float>.stride
+    }
+    for g in good { cache[g.index]?.lastUse = clock }
     evict()
     let size = itemSize
     var failure: Error?
-    let out = Tensor(shape: [indices.count] + itemShape) { buffer in
+    let out = Tensor(shape: [good.count] + itemShape) { buffer in
       guard let base = buffer.baseAddress else { return }
-      for (k, image) in images.enumerated() {
+      for (k, g) in good.enumerated() {
         do {
-          try check(image, path: entries[indices[k]].path)
-          var g = RandomGenerator(seed: seeds[k])
-          try transform.finish(image, into: base + k * size, rng: &g, path: entries[indices[k]].path)
+          var r = RandomGenerator(seed: g.seed)
+          try transform.finish(g.image, into: base + k * size, rng: &r, path: entries[g.index].path)
         } catch { failure = failure ?? error }
       }
     }
     if let failure { throw failure }
-    return out
+    return (out, good.map(\.index))
   }
 
   /// The multi-hot rows `[b, L]` of `indices` (multi-label sets only).
@@ -165,14 +184,13 @@ public final class ImageSet {
     return (data, skipped)
   }
 
-  /// Decoded, resized images for `indices`, from the cache where possible; throws the first failure.
-  private func decodeResized(_ indices: [Int]) throws -> [DecodedImage] {
-    var missing: [Int] = []
-    for i in indices where cache[i] == nil { missing.append(i) }
+  /// Decoded, resized images (or why not) for `indices`, from the cache where possible.
+  private func decodeResized(_ indices: [Int]) -> [Result<DecodedImage, Error>] {
+    let missing = Array(Set(indices.filter { cache[$0] == nil }))
     let fresh = decodeEach(missing)
-    var decoded: [Int: DecodedImage] = [:]
-    for (k, i) in missing.enumerated() { decoded[i] = try fresh[k].get() }
-    return indices.map { cache[$0]?.image ?? decoded[$0]! }
+    var decoded: [Int: Result<DecodedImage, Error>] = [:]
+    for (k, i) in missing.enumerated() { decoded[i] = fresh[k] }
+    return indices.map { i in cache[i].map { .success($0.image) } ?? decoded[i]! }
   }
 
   /// Decodes and resizes each file, in parallel over the machine's cores.
@@ -188,8 +206,12 @@ public final class ImageSet {
     return results
   }
 
-  /// Without a resize, an image of another size than the first cannot join the batch.
+  /// Without a resize, an image of another size than the first cannot join the batch, nor
+  /// one smaller than the crop.
   private func check(_ image: DecodedImage, path: String) throws {
+    if let c = transform.crop, image.height < c[0] || image.width < c[1] {
+      throw DataError.badValue(path: path, reason: "the image is \(image.height)x\(image.width), smaller than the crop \(c[0])x\(c[1]); give size: to resize first")
+    }
     let shape = transform.outputShape(height: image.height, width: image.width)
     guard shape == itemShape else {
       throw DataError.badValue(path: path, reason: "the image is \(image.height)x\(image.width) but the set's items are \(shapeString(itemShape)); give size: [h, w] to resize all images to one size")

@@ -113,15 +113,18 @@ enum ImageBindings {
       .fields([("cached_mb", .number(Double(s.set.cachedBytes) / 1_048_576)), ("limit_mb", .number(Double(s.set.cacheLimit) / 1_048_576)),
                ("cached_images", .int(s.set.cachedCount))])
     }
+    r.property("skipped", of: ImageSetObject.self, family: family, returns: "number",
+               summary: "How many files lazy batches have left out so far (skip_broken: true).",
+               example: example + "# big.skipped\nhelp(\"images.skipped\")") { .int($0.set.skippedFiles.count) }
     r.method("batches", of: ImageSetObject.self, family: family,
              [Parameter("size", .integer, default: .number(128)), .keyword("shuffle", .bool, default: .bool(true)),
               .keyword("seed", .integer, default: .number(0)), .keyword("epoch", .integer, default: .number(0)),
               .keyword("drop_last", .bool, default: .bool(false))],
              returns: "batches", summary: "Mini-batches decoded on demand: records {features, labels, indices} as dataset.batches gives.",
-             doc: "Only a batch's images are decoded (or taken from the cache); random crops and flips are drawn afresh for every batch.",
+             doc: "Only a batch's images are decoded (or taken from the cache); random crops and flips are drawn afresh for every batch. A file that cannot be decoded stops the loop with its name; with `skip_broken: true` (given to load_images) it is left out of its batch and counted in `skipped`.",
              example: example + "# for b in big.batches(64) { print(b.features.shape) }\nhelp(\"images.batches\")") { s, a in
       .host(ImageBatchesObject(s.set, size: try a.positive("size"), shuffle: try a.bool("shuffle"), seed: try a.seed(),
-                               epoch: try a.integer("epoch"), dropLast: try a.bool("drop_last")))
+                               epoch: try a.integer("epoch"), dropLast: try a.bool("drop_last"), skipBroken: s.skipBroken))
     }
     r.method("dataset", of: ImageSetObject.self, family: family, returns: "dataset",
              summary: "Decodes every image into one dataset (refused when it needs more than 4 GiB).",

@@ -163,10 +163,12 @@ final class ImageBatchesObject: ScriptHost, ThrowingIterable {
   let shuffle: Bool
   let seed: UInt64
   let dropLast: Bool
+  let skipBroken: Bool
   var epoch: Int
 
-  init(_ set: ImageSet, size: Int, shuffle: Bool, seed: UInt64, epoch: Int, dropLast: Bool) {
+  init(_ set: ImageSet, size: Int, shuffle: Bool, seed: UInt64, epoch: Int, dropLast: Bool, skipBroken: Bool) {
     (self.set, self.size, self.shuffle, self.seed, self.epoch, self.dropLast) = (set, size, shuffle, seed, epoch, dropLast)
+    self.skipBroken = skipBroken
   }
 
   var count: Int { dropLast ? set.count / size : (set.count + size - 1) / size }
@@ -181,17 +183,22 @@ final class ImageBatchesObject: ScriptHost, ThrowingIterable {
     }
     epoch += 1
     var cursor = 0
-    let (set, size, dropLast) = (self.set, self.size, self.dropLast)
+    let (set, size, dropLast, skipBroken) = (self.set, self.size, self.dropLast, self.skipBroken)
     return ThrowingIterator {
-      let remaining = order.count - cursor
-      guard remaining > 0, !(dropLast && remaining < size) else { return nil }
-      let ids = Array(order[cursor..<cursor + Swift.min(size, remaining)])
-      cursor += ids.count
-      // A file that cannot be decoded stops the loop with its name rather than leaving a gap.
-      var fields: [(String, Value)] = [("features", .tensor(try set.batch(ids))),
-                                       ("labels", .ints(ids.map { set.entries[$0].label })), ("indices", .ints(ids))]
-      if let mh = set.multiHot(ids) { fields.append(("multi_hot", .tensor(mh))) }
-      return .fields(fields)
+      while true {
+        let remaining = order.count - cursor
+        guard remaining > 0, !(dropLast && remaining < size) else { return nil }
+        let ids = Array(order[cursor..<cursor + Swift.min(size, remaining)])
+        cursor += ids.count
+        // A file that cannot be decoded stops the loop with its name unless skip_broken was
+        // given; then the batch is smaller, and a batch with no good file is passed over.
+        let (features, kept) = try set.batch(ids, skipBroken: skipBroken)
+        guard !kept.isEmpty else { continue }
+        var fields: [(String, Value)] = [("features", .tensor(features)),
+                                         ("labels", .ints(kept.map { set.entries[$0].label })), ("indices", .ints(kept))]
+        if let mh = set.multiHot(kept) { fields.append(("multi_hot", .tensor(mh))) }
+        return .fields(fields)
+      }
     }
   }
 }

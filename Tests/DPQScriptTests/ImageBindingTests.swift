@@ -73,6 +73,13 @@ import Testing
     #expect(message.contains("\(d)/pics/one/bad.jpg"), "\(message)")
     let (_, eager) = run("load_images(\"\(d)/pics\", channels: 1)")
     #expect(try #require(eager).description.contains("bad.jpg"))
+    let (out, skipping) = run("""
+      lazy = load_images("\(d)/pics", channels: 1, lazy: true, skip_broken: true)
+      for b in lazy.batches(1, shuffle: false) { print(b.labels, b.indices) }
+      print(lazy.skipped)
+      """)
+    #expect(skipping == nil, "\(String(describing: skipping))")
+    #expect(out == "[0] [0]\n1\n")
   }
 }
 
