@@ -107,9 +107,10 @@ enum DPQBindings {
            .keyword("tau", .number, default: .number(1)), .keyword("mu", .number, default: .number(1)),
            .keyword("nu", .number, default: .number(0.1)), .keyword("dropout", .number, default: .number(0.5)),
            .keyword("batch_norm", .bool, default: .bool(false)), .keyword("classify_reconstruction", .bool, default: .bool(false)),
-           .keyword("multi_label", .bool, default: .bool(false)), .keyword("seed", .integer, default: .number(0))],
+           .keyword("multi_label", .bool, default: .bool(false)), .keyword("seed", .integer, default: .number(0)),
+           .keyword("weights", .optional(.string), default: .nilValue), .keyword("freeze", .bool, default: .bool(false))],
           returns: "model", summary: "A new DPQ model: a feature network and M progressive codebooks of K codewords.",
-          doc: "`backbone:` \"lenet\" (28x28 grey images), \"cifar\" (32x32 colour) or \"mlp\" (feature vectors of size `input:`, hidden layers `hidden:`). `dim:` is the feature dimension D, `blocks:` M, `codewords:` K (a code of m blocks has m * log2(K) bits). `similarity:` \"l2\", \"ip\" or \"cosine\"; `gamma:` the softmax temperature; `lambda`, `tau`, `mu`, `nu` weight the classification, quantization, hard and joint losses (PAPER.md).",
+          doc: "`backbone:` \"lenet\" (28x28 grey images), \"cifar\" (32x32 colour), \"mlp\" (feature vectors of size `input:`, hidden layers `hidden:`), or torchvision's \"alexnet\" (the paper's, up to fc7) and \"resnet18\" (colour images, `input:` [3, h, w], default [3, 224, 224]). `weights:` loads a torchvision checkpoint saved as safetensors into the backbone (its ImageNet classifier is left out); `freeze: true` then trains only the feature layer, classifier and codebooks, the backbone's BatchNorm staying in evaluation mode. `dim:` is the feature dimension D, `blocks:` M, `codewords:` K (a code of m blocks has m * log2(K) bits). `similarity:` \"l2\", \"ip\" or \"cosine\"; `gamma:` the softmax temperature; `lambda`, `tau`, `mu`, `nu` weight the classification, quantization, hard and joint losses (PAPER.md).",
           example: "m = dpq(backbone: \"mlp\", input: 8, hidden: [16], dim: 6, blocks: 2, codewords: 4, classes: 4)\nm.config.bits") { a in
       var c = DPQConfiguration()
       let backbone = try a.choice("backbone", BackboneKind.allCases.map(\.rawValue))
@@ -119,6 +120,7 @@ enum DPQBindings {
       case .cifar: c.inputShape = [3, 32, 32]
       case .mlp:
         guard a.has("input") else { throw a.badArgument("input", "the mlp backbone needs input: (the size of a feature vector)") }
+      case .alexnet, .resnet18: c.inputShape = [3, 224, 224]
       }
       if a.has("input") { c.inputShape = try a.shape("input") }
       c.hiddenSizes = try a.shape("hidden")
@@ -132,7 +134,10 @@ enum DPQBindings {
       c.batchNorm = try a.bool("batch_norm")
       c.classifyReconstruction = try a.bool("classify_reconstruction")
       c.multiLabel = try a.bool("multi_label")
-      return .host(ModelObject(try DPQModel(c, seed: a.seed())))
+      let model = try DPQModel(c, seed: a.seed())
+      if a.has("weights") { try model.loadBackboneWeights(from: a.string("weights")) }
+      model.frozenBackbone = try a.bool("freeze")
+      return .host(ModelObject(model))
     }
     r.add("load_model", family: family, [Parameter("path", .string), .keyword("config", .optional(.record), default: .nilValue)],
           returns: "model",

@@ -51,8 +51,9 @@ def _mlp(input_size, hidden, batch_norm, dropout):
 
 
 class DPQ(nn.Module):
-    """DPQ with dpq's backbones: "lenet" (inputs [1, 28, 28]), "cifar" ([3, 32, 32]) or "mlp"
-    (feature vectors of size input_shape[0], hidden layers `hidden`). Arguments use dpq()'s
+    """DPQ with dpq's backbones: "lenet" (inputs [1, 28, 28]), "cifar" ([3, 32, 32]), "mlp"
+    (feature vectors of size input_shape[0], hidden layers `hidden`), or torchvision's "alexnet"
+    and "resnet18" (module names as torchvision's, so their state dicts load into `backbone`). Arguments use dpq()'s
     names: dim is D, blocks M, codewords K; similarity "l2", "ip" or "cosine"; gamma the softmax
     temperature; lam, tau, mu, nu the loss weights."""
 
@@ -66,13 +67,16 @@ class DPQ(nn.Module):
         elif backbone == "cifar":
             input_shape = list(input_shape or [3, 32, 32])
             layers, width = _cifar(batch_norm, dropout)
+        elif backbone in ("alexnet", "resnet18"):
+            input_shape = list(input_shape or [3, 224, 224])
+            layers, width = _alexnet(dropout) if backbone == "alexnet" else _resnet18()
         elif backbone == "mlp":
             if not input_shape:
                 raise ValueError("the mlp backbone needs input_shape=[d]")
             input_shape = list(input_shape)
             layers, width = _mlp(input_shape[0], list(hidden), batch_norm, dropout)
         else:
-            raise ValueError(f"unknown backbone {backbone!r}: lenet, cifar or mlp")
+            raise ValueError(f"unknown backbone {backbone!r}: lenet, cifar, mlp, alexnet or resnet18")
         if similarity not in ("l2", "ip", "cosine"):
             raise ValueError(f"unknown similarity {similarity!r}: l2, ip or cosine")
         self.config = dict(backbone=backbone, input_shape=input_shape, hidden=list(hidden), dim=dim,
@@ -139,3 +143,48 @@ def dpq_losses(model, inputs, labels, reach_network=False):
         r = r - qh
     joint = (xs - xh).pow(2).mean()
     return classification + (soft + c["mu"] * hard + c["nu"] * joint) * (c["tau"] / c["lam"])
+
+
+def _alexnet(dropout):
+    """torchvision.models.alexnet's layers and names, without classifier.6 (output 4096)."""
+    features = nn.Sequential(
+        nn.Conv2d(3, 64, 11, stride=4, padding=2), nn.ReLU(), nn.MaxPool2d(3, 2),
+        nn.Conv2d(64, 192, 5, padding=2), nn.ReLU(), nn.MaxPool2d(3, 2),
+        nn.Conv2d(192, 384, 3, padding=1), nn.ReLU(), nn.Conv2d(384, 256, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(256, 256, 3, padding=1), nn.ReLU(), nn.MaxPool2d(3, 2))
+    drop = (lambda: nn.Dropout(dropout)) if dropout > 0 else nn.Identity
+    classifier = nn.Sequential(drop(), nn.Linear(256 * 6 * 6, 4096), nn.ReLU(), drop(), nn.Linear(4096, 4096), nn.ReLU())
+    return [("features", features), ("avgpool", nn.AdaptiveAvgPool2d(6)), ("flatten", nn.Flatten()),
+            ("classifier", classifier)], 4096
+
+
+class BasicBlock(nn.Module):
+    """torchvision's ResNet basic block (names conv1, bn1, conv2, bn2, downsample.0/1)."""
+
+    def __init__(self, inputs, outputs, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inputs, outputs, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(outputs)
+        self.relu = nn.ReLU()
+        self.conv2 = nn.Conv2d(outputs, outputs, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(outputs)
+        self.downsample = None
+        if stride != 1 or inputs != outputs:
+            self.downsample = nn.Sequential(nn.Conv2d(inputs, outputs, 1, stride=stride, bias=False), nn.BatchNorm2d(outputs))
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
+        return self.relu(y + (x if self.downsample is None else self.downsample(x)))
+
+
+def _resnet18():
+    """torchvision.models.resnet18's layers and names, without fc (output 512)."""
+    layers = [("conv1", nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)), ("bn1", nn.BatchNorm2d(64)),
+              ("relu", nn.ReLU()), ("maxpool", nn.MaxPool2d(3, stride=2, padding=1))]
+    channels = 64
+    for stage, width in enumerate((64, 128, 256, 512)):
+        stride = 1 if stage == 0 else 2
+        layers.append((f"layer{stage + 1}", nn.Sequential(BasicBlock(channels, width, stride), BasicBlock(width, width, 1))))
+        channels = width
+    layers += [("avgpool", nn.AdaptiveAvgPool2d(1)), ("flatten", nn.Flatten())]
+    return layers, 512
