@@ -22,6 +22,9 @@ let package = Package(
                    providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                    providers: [.apt(["zlib1g-dev"])]),
+    // PNG and JPEG through Debian's libpng and libjpeg-turbo (the decoders Pillow uses).
+    .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs",
+                   providers: [.apt(["libpng-dev", "libjpeg62-turbo-dev"])]),
     .systemLibrary(name: "CReadline", path: "Sources/CReadline",
                    providers: [.apt(["libreadline-dev"])]),
 
@@ -31,7 +34,7 @@ let package = Package(
 
     .target(name: "DPQTensor", dependencies: ["COpenBLAS"], swiftSettings: optimised),
     .target(name: "DPQNN", dependencies: ["DPQTensor"], swiftSettings: optimised),
-    .target(name: "DPQData", dependencies: ["DPQTensor", "CZlib"], swiftSettings: optimised),
+    .target(name: "DPQData", dependencies: ["DPQTensor", "CZlib", "CImageCodecs"], swiftSettings: optimised),
     .target(name: "DPQQuantization", dependencies: ["DPQTensor", "DPQNN", "DPQData", "COpenBLAS"],
             swiftSettings: optimised),
     .target(name: "DPQRetrieval", dependencies: ["DPQTensor", "DPQData", "DPQQuantization", "COpenBLAS"], swiftSettings: optimised),

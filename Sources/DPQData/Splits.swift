@@ -109,21 +109,12 @@ public enum Splits {
     return try fashionMNISTFull(train: train, test: test, seed: seed)
   }
 
-  /// A split given by three `.npy` files of integer indices into `source` (as `Split.save`
-  /// writes them, or as published with a benchmark). Indices are checked against the source;
+  /// A split given by three files of integer indices into `source`, `.npy` or text (see
+  /// `IndexFile`; as `Split.save` writes them, or as published with a benchmark). Indices are checked against the source;
   /// the parts are taken as given (not required to be disjoint).
   public static func fromIndexFiles(_ source: LabelledDataset, train: String, query: String, database: String,
                                     name: String = "split from index files") throws -> Split {
-    func indices(_ path: String) throws -> [Int] {
-      let array = try NPY.readIntegers(path)
-      guard array.shape.count == 1 else {
-        throw DataError.badValue(path: path, reason: "expected a 1-D array of indices, found shape \(shapeString(array.shape))")
-      }
-      if let bad = array.values.first(where: { $0 < 0 || $0 >= source.count }) {
-        throw DataError.badValue(path: path, reason: "index \(bad) is out of range for \(source.name) (\(source.count) items)")
-      }
-      return array.values
-    }
+    func indices(_ path: String) throws -> [Int] { try IndexFile.read(path, count: source.count, sourceName: source.name) }
     return try Split(name: name, source: source, trainIndices: indices(train), queryIndices: indices(query),
                      databaseIndices: indices(database))
   }

@@ -290,12 +290,21 @@ public struct ReferenceExperiment {
   public static func configuration(_ c: DPQConfiguration, fitting data: LabelledDataset) throws -> DPQConfiguration {
     var c = c
     let shape = data.itemShape
+    // A backbone chosen for colour images of any size (AlexNet, ResNet-18) is kept when it
+    // takes the data's items.
+    var kept = c
+    kept.inputShape = shape
+    if [.alexnet, .resnet18].contains(c.backbone), (try? kept.validate()) != nil {
+      kept.classCount = data.classCount
+      kept.multiLabel = data.multiHot != nil
+      return kept
+    }
     switch shape {
     case [1, 28, 28] where c.backbone != .mlp: c.backbone = .lenet
     case [3, 32, 32] where c.backbone != .mlp: c.backbone = .cifar
     case _ where shape.count == 1: c.backbone = .mlp
     default:
-      throw ExperimentError.invalidArgument("no backbone takes items of shape [\(shape.map(String.init).joined(separator: ", "))]: LeNet takes [1, 28, 28], the CIFAR network [3, 32, 32], the MLP vectors [d] (reshape the data to one of these)")
+      throw ExperimentError.invalidArgument("no backbone takes items of shape [\(shape.map(String.init).joined(separator: ", "))]: LeNet takes [1, 28, 28], the CIFAR network [3, 32, 32], the MLP vectors [d], AlexNet and ResNet-18 colour images [3, h, w] (backbone alexnet or resnet18; or reshape the data)")
     }
     c.inputShape = shape
     c.classCount = data.classCount

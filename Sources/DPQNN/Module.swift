@@ -112,7 +112,8 @@ open class Module {
   // MARK: modes and gradients
 
   /// Switches this module and all its descendants to training (`true`) or evaluation mode.
-  public func train(_ mode: Bool = true) {
+  /// Open so a model can keep a frozen part in evaluation mode while the rest trains.
+  open func train(_ mode: Bool = true) {
     for (_, m) in namedModules() { m.isTraining = mode }
   }
 

@@ -18,6 +18,10 @@ public enum BackboneKind: String, CaseIterable, Codable, Sendable {
   case cifar
   /// A multi-layer perceptron for precomputed feature vectors.
   case mlp
+  /// torchvision's AlexNet (the paper's backbone) up to fc7 (4096), colour images of 63x63 or more.
+  case alexnet
+  /// torchvision's ResNet-18 up to the global average pool (512), colour images of any size.
+  case resnet18
 }
 
 /// The architecture of a DPQ model: everything needed to rebuild it before loading weights.
@@ -70,6 +74,15 @@ public struct DPQConfiguration: Equatable, Codable, Sendable {
     case .lenet: guard inputShape == [1, 28, 28] else { throw bad("the lenet backbone takes [1, 28, 28] inputs, got \(inputShape)") }
     case .cifar: guard inputShape == [3, 32, 32] else { throw bad("the cifar backbone takes [3, 32, 32] inputs, got \(inputShape)") }
     case .mlp: guard inputShape.count == 1 && inputShape[0] > 0 else { throw bad("the mlp backbone takes [d] inputs, got \(inputShape)") }
+    case .alexnet:
+      // Three stride-2 3x3 max pools after the stride-4 11x11 convolution need 63 pixels a side.
+      guard inputShape.count == 3, inputShape[0] == 3, inputShape[1] >= 63, inputShape[2] >= 63 else {
+        throw bad("the alexnet backbone takes [3, h, w] inputs with h, w >= 63 (224 as in ImageNet), got \(inputShape)")
+      }
+    case .resnet18:
+      guard inputShape.count == 3, inputShape[0] == 3, inputShape[1] > 0, inputShape[2] > 0 else {
+        throw bad("the resnet18 backbone takes [3, h, w] inputs, got \(inputShape)")
+      }
     }
   }
 

@@ -36,8 +36,21 @@ public final class DPQModel: Module {
   public var codewordCount: Int { configuration.codewordCount }
   public var featureDimension: Int { configuration.featureDimension }
 
-  /// The parameters of the network (backbone, feature layer, classifier), without the codebooks.
-  public var networkParameters: [Parameter] { network.parameters() }
+  /// Whether the backbone is frozen (pretrained weights, `freeze:`): training then updates only
+  /// the feature layer, the classifier and the codebooks, and the backbone's BatchNorm keeps
+  /// its running statistics (evaluation mode), as when fine-tuning a torchvision model's head.
+  public var frozenBackbone = false
+
+  /// The parameters the network optimizer trains (backbone, feature layer, classifier; without
+  /// the backbone when it is frozen), without the codebooks.
+  public var networkParameters: [Parameter] {
+    frozenBackbone ? network.feature.parameters() + network.classifier.parameters() : network.parameters()
+  }
+
+  public override func train(_ mode: Bool = true) {
+    super.train(mode)
+    if mode && frozenBackbone { network.backbone.eval() }
+  }
 
   /// Everything one training step needs from a batch.
   public struct Forward {

@@ -82,6 +82,10 @@ public final class FeatureNetwork: Module {
         width = h
       }
       return (Sequential(namedLayers: layers), width)
+    case .alexnet:
+      return (try TorchvisionBackbones.alexNet(dropout: c.dropout, generator: &g, seed: seed), 4096)
+    case .resnet18:
+      return (try TorchvisionBackbones.resNet18(generator: &g), 512)
     }
   }
 }

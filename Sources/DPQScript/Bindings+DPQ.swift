@@ -109,9 +109,10 @@ enum DPQBindings {
            .keyword("tau", .number, default: .float(r0.tau)), .keyword("mu", .number, default: .float(r0.mu)),
            .keyword("nu", .number, default: .number(0.1)), .keyword("dropout", .number, default: .number(0.5)),
            .keyword("batch_norm", .bool, default: .bool(r0.batchNorm)), .keyword("classify_reconstruction", .bool, default: .bool(false)),
-           .keyword("multi_label", .bool, default: .bool(false)), .keyword("seed", .integer, default: .number(0))],
+           .keyword("multi_label", .bool, default: .bool(false)), .keyword("seed", .integer, default: .number(0)),
+           .keyword("weights", .optional(.string), default: .nilValue), .keyword("freeze", .bool, default: .bool(false))],
           returns: "model", summary: "A new DPQ model: a feature network and M progressive codebooks of K codewords.",
-          doc: "`backbone:` \"lenet\" (28x28 grey images), \"cifar\" (32x32 colour) or \"mlp\" (feature vectors of size `input:`, hidden layers `hidden:`). `dim:` is the feature dimension D, `blocks:` M, `codewords:` K (a code of m blocks has m * log2(K) bits). `similarity:` \"cosine\", \"l2\" or \"ip\"; `gamma:` the softmax temperature; the defaults are dpq's recipe, chosen on the FM-5k validation split (cosine, gamma 10, tau 0.1, BatchNorm; docs/dpq.md); `lambda`, `tau`, `mu`, `nu` weight the classification, quantization, hard and joint losses (PAPER.md).",
+          doc: "`backbone:` \"lenet\" (28x28 grey images), \"cifar\" (32x32 colour), \"mlp\" (feature vectors of size `input:`, hidden layers `hidden:`), or torchvision's \"alexnet\" (the paper's, up to fc7) and \"resnet18\" (colour images, `input:` [3, h, w], default [3, 224, 224]). `weights:` loads a torchvision checkpoint saved as safetensors into the backbone (its ImageNet classifier is left out); `freeze: true` then trains only the feature layer, classifier and codebooks, the backbone's BatchNorm staying in evaluation mode. `dim:` is the feature dimension D, `blocks:` M, `codewords:` K (a code of m blocks has m * log2(K) bits). `similarity:` \"cosine\", \"l2\" or \"ip\"; `gamma:` the softmax temperature; the defaults are dpq's recipe, chosen on the FM-5k validation split (cosine, gamma 10, tau 0.1, BatchNorm; docs/dpq.md); `lambda`, `tau`, `mu`, `nu` weight the classification, quantization, hard and joint losses (PAPER.md).",
           example: "m = dpq(backbone: \"mlp\", input: 8, hidden: [16], dim: 6, blocks: 2, codewords: 4, classes: 4)\nm.config.bits") { a in
       var c = DPQConfiguration()
       let backbone = try a.choice("backbone", BackboneKind.allCases.map(\.rawValue))
@@ -121,6 +122,7 @@ enum DPQBindings {
       case .cifar: c.inputShape = [3, 32, 32]
       case .mlp:
         guard a.has("input") else { throw a.badArgument("input", "the mlp backbone needs input: (the size of a feature vector)") }
+      case .alexnet, .resnet18: c.inputShape = [3, 224, 224]
       }
       if a.has("input") { c.inputShape = try a.shape("input") }
       c.hiddenSizes = try a.shape("hidden")
@@ -134,13 +136,32 @@ enum DPQBindings {
       c.batchNorm = try a.bool("batch_norm")
       c.classifyReconstruction = try a.bool("classify_reconstruction")
       c.multiLabel = try a.bool("multi_label")
-      return .host(ModelObject(try DPQModel(c, seed: a.seed())))
+      let model = try DPQModel(c, seed: a.seed())
+      if a.has("weights") { try model.loadBackboneWeights(from: a.string("weights")) }
+      model.frozenBackbone = try a.bool("freeze")
+      return .host(ModelObject(model))
     }
-    r.add("load_model", family: family, [Parameter("path", .string)], returns: "model",
+    r.add("load_model", family: family, [Parameter("path", .string), .keyword("config", .optional(.record), default: .nilValue)],
+          returns: "model",
           summary: "Reads a model saved by model.save (safetensors with its configuration), checking every tensor.",
-          example: exampleModel + "m.save(\"/tmp/dpq-example-model.safetensors\")\nload_model(\"/tmp/dpq-example-model.safetensors\").config.blocks") { a in
-      .host(ModelObject(try DPQModel.load(from: a.string("path"))))
+          doc: "`config:` (a record of dpq()'s keywords, e.g. {backbone: \"mlp\", input: 8, hidden: [16], dim: 6}) also reads a plain PyTorch state dict saved with safetensors' save_file (no dpq metadata): BatchNorm's num_batches_tracked is ignored, a DDP `module.` prefix removed, F16 and BF16 read as F32. For a dpq file, `config:` must match its architecture. docs/interop.md shows the PyTorch side (python/dpq_torch).",
+          example: exampleModel + "m.save(\"/tmp/dpq-example-model.safetensors\")\nload_model(\"/tmp/dpq-example-model.safetensors\").config.blocks\nload_model(\"/tmp/dpq-example-model.safetensors\", config: {backbone: \"mlp\", input: 8, hidden: [16], dim: 6, blocks: 2, codewords: 4, classes: 4}).config.dim") { a in
+      let path = try a.string("path")
+      guard a.has("config") else { return .host(ModelObject(try DPQModel.load(from: path))) }
+      return .host(ModelObject(try DPQModel.load(from: path, configuration: configuration(fromRecord: a.record("config"), a))))
     }
+  }
+
+  /// The configuration `dpq(...)` builds from the record's fields as keywords, so a config record
+  /// takes exactly dpq()'s names, defaults and checks.
+  static func configuration(fromRecord record: RecordObject, _ a: Arguments) throws -> DPQConfiguration {
+    guard let builder = a.interpreter.registry.functions["dpq"] else { throw ScriptError.failure("dpq() is not registered") }
+    let call = CallArguments(positional: [], keywords: record.fields.map { ($0.key, $0.value) })
+    let bound = try Arguments.bind(builder, receiver: nil, call: call, interpreter: a.interpreter, location: a.location)
+    guard case .host(let h) = try builder.body(bound), let m = h as? ModelObject else {
+      throw ScriptError.failure("dpq() did not build a model from config:")
+    }
+    return m.model.configuration
   }
 
   // MARK: model methods

@@ -137,17 +137,18 @@ enum DataBindings {
     r.add("load_csv", family: family,
           [Parameter("path", .string), .keyword("label", .oneOf([.string, .integer]), default: .number(-1)),
            .keyword("header", .optional(.bool), default: .nilValue), .keyword("separator", .string, default: .string(",")),
-           .keyword("classes", .optional(.list), default: .nilValue)],
+           .keyword("classes", .optional(.list), default: .nilValue), .keyword("shape", .optional(.shape), default: .nilValue)],
           returns: "dataset", summary: "Reads a CSV table of numeric features with one label column as a dataset [n, d].",
-          doc: "`label:` names the label column (needs a header) or gives its position (-1: the last). `header:` nil guesses whether the first row names the columns. Text labels become classes named by them.",
-          example: "# iris = load_csv(\"iris.csv\", label: \"species\")\nhelp(\"load_csv\")") { a in
+          doc: "`label:` names the label column (needs a header) or gives its position (-1: the last). `header:` nil guesses whether the first row names the columns. Text labels become classes named by them. `shape:` views each row as an item of that shape, e.g. `shape: [1, 28, 28]` for Kaggle's Fashion-MNIST CSV (784 pixel columns; divide by 255 with `d.with_features(d.features / 255)`).",
+          example: "# iris = load_csv(\"iris.csv\", label: \"species\")\n# pixels = load_csv(\"fashion-mnist_test.csv\", label: \"label\", shape: [1, 28, 28])\nhelp(\"load_csv\")") { a in
       let column: CSV.LabelColumn
       if case .string(let s) = a["label"] { column = .name(s) } else { column = .index(try a.integer("label")) }
       let sep = try a.string("separator")
       guard sep.count == 1, let c = sep.first else { throw a.badArgument("separator", "one character expected, got \"\(sep)\"") }
       let names: [String]? = a.has("classes") ? try a.list("classes").items.map { a.interpreter.text(of: $0) } : nil
       let header: Bool? = a.has("header") ? try a.bool("header") : nil
-      return dataset(try CSV.load(a.string("path"), labelColumn: column, hasHeader: header, separator: c, classNames: names))
+      let table = try CSV.load(a.string("path"), labelColumn: column, hasHeader: header, separator: c, classNames: names)
+      return dataset(a.has("shape") ? try table.reshaped(a.shape("shape")) : table)
     }
     r.add("load_multilabel", family: family,
           [Parameter("features", .string), Parameter("labels", .string), .keyword("classes", .optional(.string), default: .nilValue)],
@@ -227,6 +228,12 @@ enum DataBindings {
              example: example + "d.with_features(zeros([12, 5])).shape") { d, a in
       dataset(try d.data.withFeatures(a.tensor("features")))
     }
+    r.method("reshape", of: DatasetObject.self, family: family, [Parameter("shape", .shape)], returns: "dataset",
+             summary: "The same items, each viewed as the given item shape (one size may be -1).",
+             doc: "Only the items' shape changes, not their number: `d.reshape([1, 28, 28])` turns rows of 784 values into images.",
+             example: "d = dataset(arange(8).reshape([2, 4]), [0, 1])\nd.reshape([1, 2, 2]).shape\nd.reshape([-1, 2]).item_shape") { d, a in
+      dataset(try d.data.reshaped(a.shape("shape")))
+    }
     r.method("split", of: DatasetObject.self, family: family,
              [.keyword("train", .integer, default: .number(0)), .keyword("query", .integer, default: .number(0)),
               .keyword("per_class", .bool, default: .bool(true)), .keyword("seed", .integer, default: .number(0)),
@@ -268,12 +275,30 @@ enum DataBindings {
                                                             queryPerClass: a.integer("query_per_class"),
                                                             databaseSize: a.integer("database"), seed: a.seed())))
     }
-    r.add("load_split", family: family, [Parameter("source", datasetType), Parameter("dir", .string)], returns: "split",
-          summary: "A split from train.npy, query.npy and database.npy index files in dir (as split.save writes them).",
-          doc: "When dir holds split.save's manifest (split.json), the files must match it; without one (index files published with a benchmark) they are taken as they are.",
-          example: "d = blobs(n: 20, classes: 2)\nd.split(train: 2, query: 2).save(\"/tmp/dpq-split\")\nload_split(d, \"/tmp/dpq-split\").query.count") { a in
-      let dir = try a.string("dir")
-      return .host(SplitObject(try Splits.fromDirectory(a.host("source", as: DatasetObject.self).data, directory: dir)))
+    let indexFile = { (name: String) in Parameter.keyword(name, .optional(.string), default: .nilValue) }
+    r.add("load_split", family: family,
+          [Parameter("source", datasetType), Parameter("dir", .optional(.string), default: .nilValue),
+           indexFile("train"), indexFile("query"), indexFile("database")], returns: "split",
+          summary: "A split of source from three files of item positions: train, query and database.",
+          doc: "`dir` alone reads train.npy, query.npy and database.npy there (as split.save writes them); when it holds split.save's manifest (split.json) the files must match it. `train:`, `query:` and `database:` name any three files instead (relative to `dir` when it is given): 1-D integer .npy files, or text with one position per line (or separated by spaces or commas).",
+          example: "d = blobs(n: 20, classes: 2)\nd.split(train: 2, query: 2).save(\"/tmp/dpq-split\")\nload_split(d, \"/tmp/dpq-split\").query.count\nload_split(d, train: \"/tmp/dpq-split/train.npy\", query: \"/tmp/dpq-split/query.npy\", database: \"/tmp/dpq-split/database.npy\").train.count") { a in
+      let dir: String? = a.has("dir") ? try a.string("dir") : nil
+      let source = try a.host("source", as: DatasetObject.self).data
+      if let dir, !a.has("train") && !a.has("query") && !a.has("database") {
+        return .host(SplitObject(try Splits.fromDirectory(source, directory: dir)))
+      }
+      func path(_ part: String) throws -> String {
+        if a.has(part) {
+          let p = try a.string(part)
+          return dir.map { p.hasPrefix("/") ? p : $0 + "/" + p } ?? p
+        }
+        guard let dir else { throw a.badArgument(part, "give dir or all three of train:, query: and database:") }
+        return dir + "/" + part + ".npy"
+      }
+      let (train, query, database) = (try path("train"), try path("query"), try path("database"))
+      return .host(SplitObject(try Splits.fromIndexFiles(source, train: train,
+                                                         query: query, database: database,
+                                                         name: "split from \(dir ?? train)")))
     }
     let example = "s = blobs(n: 30, classes: 3, seed: 1).split(train: 2, query: 2, seed: 7)\n"
     for (name, summary) in [("train", "The training items (a dataset)."), ("query", "The query items (a dataset)."),

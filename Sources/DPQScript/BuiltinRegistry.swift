@@ -74,6 +74,7 @@ public struct BuiltinRegistry {
     TensorMethods.register(into: &registry)
     NNBindings.register(into: &registry)
     DataBindings.register(into: &registry)
+    ImageBindings.register(into: &registry)
     DPQBindings.register(into: &registry)
     QuantizerBindings.register(into: &registry)
     IndexBindings.register(into: &registry)

@@ -129,3 +129,76 @@ final class SplitObject: ScriptHost {
     return d
   }
 }
+
+/// Image files decoded on demand (`load_images(..., lazy: true)`); `images[ids]` is a smaller set.
+final class ImageSetObject: ScriptHost {
+  static let scriptType = "images"
+  let set: ImageSet
+  let skipBroken: Bool
+
+  init(_ set: ImageSet, skipBroken: Bool) { self.set = set; self.skipBroken = skipBroken }
+
+  var description: String {
+    "images \(set.name): \(set.count) files decoded to \(set.itemShape), \(set.classNames.count) classes, \(set.cachedBytes >> 20) of \(set.cacheLimit >> 20) MiB cached"
+  }
+
+  func subscriptGet(_ indices: [ScriptIndex]) throws -> Value? {
+    guard indices.count == 1 else { throw ScriptError.failure("images take one index: a list of positions or a slice") }
+    let ids: [Int]
+    switch indices[0] {
+    case .value(let v):
+      if let i = v.integerValue { ids = [i < 0 ? i + set.count : i] } else { ids = try v.asIntegers("images index") }
+    case let .slice(start, stop, step):
+      ids = try Interpreter.sliceIndices(count: set.count, start, stop, step)
+    }
+    return .host(ImageSetObject(try set.subset(ids), skipBroken: skipBroken))
+  }
+}
+
+/// Mini-batches of an image set, decoded when the loop reaches them.
+final class ImageBatchesObject: ScriptHost, ThrowingIterable {
+  static let scriptType = "batches"
+  let set: ImageSet
+  let size: Int
+  let shuffle: Bool
+  let seed: UInt64
+  let dropLast: Bool
+  let skipBroken: Bool
+  var epoch: Int
+
+  init(_ set: ImageSet, size: Int, shuffle: Bool, seed: UInt64, epoch: Int, dropLast: Bool, skipBroken: Bool) {
+    (self.set, self.size, self.shuffle, self.seed, self.epoch, self.dropLast) = (set, size, shuffle, seed, epoch, dropLast)
+    self.skipBroken = skipBroken
+  }
+
+  var count: Int { dropLast ? set.count / size : (set.count + size - 1) / size }
+
+  var description: String { "\(count) batches of \(size) images from \(set.name), decoded on demand" }
+
+  func makeThrowingIterator() throws -> ThrowingIterator {
+    var order = Array(0..<set.count)
+    if shuffle {
+      var rng = RandomGenerator(seed: seed &+ UInt64(truncatingIfNeeded: epoch) &* 0x9E37_79B9_7F4A_7C15)
+      order = rng.permutation(set.count)
+    }
+    epoch += 1
+    var cursor = 0
+    let (set, size, dropLast, skipBroken) = (self.set, self.size, self.dropLast, self.skipBroken)
+    return ThrowingIterator {
+      while true {
+        let remaining = order.count - cursor
+        guard remaining > 0, !(dropLast && remaining < size) else { return nil }
+        let ids = Array(order[cursor..<cursor + Swift.min(size, remaining)])
+        cursor += ids.count
+        // A file that cannot be decoded stops the loop with its name unless skip_broken was
+        // given; then the batch is smaller, and a batch with no good file is passed over.
+        let (features, kept) = try set.batch(ids, skipBroken: skipBroken)
+        guard !kept.isEmpty else { continue }
+        var fields: [(String, Value)] = [("features", .tensor(features)),
+                                         ("labels", .ints(kept.map { set.entries[$0].label })), ("indices", .ints(kept))]
+        if let mh = set.multiHot(kept) { fields.append(("multi_hot", .tensor(mh))) }
+        return .fields(fields)
+      }
+    }
+  }
+}

@@ -313,6 +313,8 @@ public final class Interpreter {
         defer { i += 1 }
         return try TensorBridge.row(t, i)
       }
+    case .host(let h as ThrowingIterable):
+      return try h.makeThrowingIterator()
     case .host(let h):
       guard let it = try h.makeIterator() else { throw ScriptError.failure("cannot iterate over \(h.typeName)") }
       return ThrowingIterator { it.next() }
@@ -329,4 +331,10 @@ struct ThrowingIterator {
   let nextElement: () throws -> Value?
   init(_ next: @escaping () throws -> Value?) { nextElement = next }
   func next() throws -> Value? { try nextElement() }
+}
+
+/// A host object whose elements are produced by work that can fail (decoding image files), so
+/// a failure stops the `for` loop with its message instead of ending it early.
+protocol ThrowingIterable: HostObject {
+  func makeThrowingIterator() throws -> ThrowingIterator
 }
