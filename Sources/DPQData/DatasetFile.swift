@@ -1,4 +1,5 @@
 import DPQTensor
+import Foundation
 
 /// A labelled dataset from files, told apart by their names, for commands that take a user's own
 /// data (`dpq experiment --data`):
@@ -11,14 +12,22 @@ import DPQTensor
 /// - IDX images (`*-idx3-ubyte`, also gzipped): 8-bit pixels scaled to [0, 1] as [n, 1, H, W],
 ///   with an IDX or .npy label file.
 ///
+/// - a directory: images in one subfolder per class (PNG/JPEG, `ImageSet.folder`), transformed by
+///   `images` (channels, size; default RGB at their own size).
+///
 /// `shape`, when given, reshapes every item (e.g. 784 CSV columns into `[1, 28, 28]` images).
 public enum DatasetFile {
   public static func load(_ path: String, labels labelsPath: String? = nil,
-                          labelColumn: CSV.LabelColumn = .index(-1), shape: [Int]? = nil) throws -> LabelledDataset {
+                          labelColumn: CSV.LabelColumn = .index(-1), shape: [Int]? = nil,
+                          images: ImageTransform? = nil) throws -> LabelledDataset {
     let base = path.split(separator: "/").last.map(String.init) ?? path
     let lower = path.lowercased()
     let data: LabelledDataset
-    if lower.hasSuffix(".csv") || lower.hasSuffix(".tsv") || lower.hasSuffix(".csv.gz") {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+      // a folder of images, one subfolder per class (torchvision's ImageFolder), decoded whole
+      data = try ImageSet.folder(path, transform: images ?? ImageTransform(channels: 3)).dataset().dataset
+    } else if lower.hasSuffix(".csv") || lower.hasSuffix(".tsv") || lower.hasSuffix(".csv.gz") {
       data = try CSV.load(path, labelColumn: labelColumn, hasHeader: nil, separator: lower.contains(".tsv") ? "\t" : ",")
     } else {
       guard let labelsPath else {

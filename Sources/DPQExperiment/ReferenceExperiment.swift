@@ -300,8 +300,8 @@ public struct ReferenceExperiment {
       return kept
     }
     switch shape {
-    case [1, 28, 28] where c.backbone != .mlp: c.backbone = .lenet
-    case [3, 32, 32] where c.backbone != .mlp: c.backbone = .cifar
+    case [1, 28, 28]: c.backbone = .lenet
+    case [3, 32, 32]: c.backbone = .cifar
     case _ where shape.count == 1: c.backbone = .mlp
     default:
       throw ExperimentError.invalidArgument("no backbone takes items of shape [\(shape.map(String.init).joined(separator: ", "))]: LeNet takes [1, 28, 28], the CIFAR network [3, 32, 32], the MLP vectors [d], AlexNet and ResNet-18 colour images [3, h, w] (backbone alexnet or resnet18; or reshape the data)")

@@ -14,12 +14,14 @@ struct ExperimentCommand: ParsableCommand {
 
   @Argument(help: "Protocol: fm5k (5,000 training images; the default), fm-full (60,000), fm-small (1,000; quick), or fm5k-val (FM-5k's training set; queries and database from the other training images, for choosing settings). Not with --data.")
   var protocolName: String?
-  @Option(help: "Run on your own labelled data instead of a protocol: a .csv/.tsv (label in the last column, or --label-column), a .npy/.fvecs/.bvecs of items with --labels, or IDX images (*-idx3-ubyte) with --labels.")
+  @Option(help: "Run on your own labelled data instead of a protocol: a .csv/.tsv (label in the last column, or --label-column), a .npy/.fvecs/.bvecs of items with --labels, IDX images (*-idx3-ubyte) with --labels, or a folder of PNG/JPEG images with one subfolder per class.")
   var data: String?
   @Option(help: "Labels of --data: a .npy of class indices (or [n, L] 0/1 rows), an IDX label file, or a text file of 0/1 rows.")
   var labels: String?
   @Option(help: "The label column of a CSV given with --data (0-based; -1: the last).") var labelColumn = -1
   @Option(help: "Reshape every item of --data, e.g. 1,28,28 to treat 784 CSV columns as images.") var shape: String?
+  @Option(help: "An image folder given as --data: resize every image to HEIGHT,WIDTH (default: their own size).") var imageSize: String?
+  @Option(help: "An image folder given as --data: 1 (grey) or 3 (RGB, the default) channels.") var channels: Int?
   @Option(help: "Training items per class drawn from --data (multi-label data: in total); default: half of the smallest class, at most 500.")
   var train: Int?
   @Option(help: "Queries per class drawn from --data (multi-label data: in total); default: a tenth of the smallest class, 1 to 100.")
@@ -77,8 +79,9 @@ struct ExperimentCommand: ParsableCommand {
     if let data {
       guard protocolName == nil else { throw ValidationError("give a protocol or --data, not both") }
       o.data = try ExperimentCommand.split(data, labels: labels, labelColumn: labelColumn, shape: shape, train: train,
-                                           queries: queries, database: database, seed: seed)
-    } else if labels != nil || shape != nil || train != nil || queries != nil || database != nil {
+                                           queries: queries, database: database, seed: seed,
+                                           images: ExperimentCommand.imageTransform(size: imageSize, channels: channels))
+    } else if labels != nil || shape != nil || train != nil || queries != nil || database != nil || imageSize != nil || channels != nil {
       throw ValidationError("--labels, --shape, --train, --queries and --database describe --data; the protocols fix their own split")
     }
     if let dim { o.model.featureDimension = dim }
@@ -172,17 +175,32 @@ struct ExperimentCommand: ParsableCommand {
 
   /// The split of a user's data file: `Splits.retrieval`'s draw, items reshaped by `shape`.
   static func split(_ path: String, labels: String?, labelColumn: Int, shape: String?, train: Int?, queries: Int?,
-                    database: Int?, seed: UInt64) throws -> Split {
-    var itemShape: [Int]? = nil
-    if let shape {
-      let parts = shape.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-      guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
-        throw ValidationError("--shape must be positive integers separated by commas, e.g. 1,28,28 (got '\(shape)')")
-      }
-      itemShape = parts.map { $0! }
-    }
-    let dataset = try DatasetFile.load(path, labels: labels, labelColumn: .index(labelColumn), shape: itemShape)
+                    database: Int?, seed: UInt64, images: ImageTransform? = nil) throws -> Split {
+    let itemShape = try shape.map { try integers($0, flag: "--shape", example: "1,28,28") }
+    let dataset = try DatasetFile.load(path, labels: labels, labelColumn: .index(labelColumn), shape: itemShape, images: images)
     return try Splits.retrieval(dataset, train: train, query: queries, seed: seed, databaseLimit: database)
+  }
+
+  /// Positive integers separated by commas.
+  static func integers(_ text: String, flag: String, example: String) throws -> [Int] {
+    let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) > 0 }) else {
+      throw ValidationError("\(flag) must be positive integers separated by commas, e.g. \(example) (got '\(text)')")
+    }
+    return parts.map { $0! }
+  }
+
+  /// How an image folder given as --data is decoded; nil keeps the default (RGB, own size).
+  static func imageTransform(size: String?, channels: Int?) throws -> ImageTransform? {
+    guard size != nil || channels != nil else { return nil }
+    var t = ImageTransform(channels: channels ?? 3)
+    if let size {
+      let hw = try integers(size, flag: "--image-size", example: "28,28")
+      guard hw.count == 2 else { throw ValidationError("--image-size takes HEIGHT,WIDTH (got '\(size)')") }
+      t.size = hw
+    }
+    do { try t.validate() } catch { throw ValidationError("\(error)") }
+    return t
   }
 
   /// Refuses an output path whose directory cannot take a file now, before the long run.

@@ -93,4 +93,31 @@ import Testing
     #expect(throws: DataError.self) { try DatasetFile.load(x, labels: bad) }
     #expect(throws: DataError.self) { try DatasetFile.load(x) }
   }
+
+  @Test func anImageFolderRunsTheExperimentWithTheCNNItFits() throws {
+    let dir = NSTemporaryDirectory() + "dpq-own-images-\(getpid())"
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    // two classes of 12x12 grey images: a bright square at the top left or at the bottom right
+    for (c, name) in ["top", "bottom"].enumerated() {
+      try FileManager.default.createDirectory(atPath: dir + "/" + name, withIntermediateDirectories: true)
+      for i in 0..<12 {
+        var pixels = [Float](repeating: 0.1, count: 144)
+        for y in 0..<5 { for x in 0..<5 { pixels[(c == 0 ? y : 7 + y) * 12 + (c == 0 ? x : 7 + x)] = 0.9 - Float(i) * 0.02 } }
+        try pixels.withUnsafeBufferPointer { try ImageCodec.writePNG($0, channels: 1, height: 12, width: 12, to: "\(dir)/\(name)/\(i).png") }
+      }
+    }
+    var grey = ImageTransform(channels: 1)
+    grey.size = [28, 28]
+    let data = try DatasetFile.load(dir, images: grey)
+    #expect(data.features.shape == [24, 1, 28, 28] && data.classNames == ["bottom", "top"])
+    var o = Self.options(try Splits.retrieval(data, seed: 7))
+    o.model.backbone = .mlp   // the data decides: [1, 28, 28] items take LeNet whatever was asked
+    o.training.epochs = 2
+    o.baselines = false
+    var run = ReferenceExperiment(options: o)
+    run.report = { _ in }
+    let (result, artifacts) = try run.runKeepingArtifacts()
+    #expect(artifacts.model.configuration.backbone == .lenet && artifacts.model.configuration.classCount == 2)
+    #expect(result.rows.contains { $0.method == "DPQ" && $0.map.count == 3 })
+  }
 }
