@@ -3,25 +3,11 @@ import Foundation
 import Testing
 @testable import DPQData
 
-/// The project's private Python (scripts/setup builds .venv with numpy and safetensors).
+/// The project's private Python with numpy and safetensors (ProjectPython), nil when missing.
 fileprivate func interopPython() -> String? {
-  let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-  let py = root.appendingPathComponent(".venv/bin/python").path
+  let py = ProjectPython.root.appendingPathComponent(".venv/bin/python").path
   guard FileManager.default.isExecutableFile(atPath: py) else { return nil }
-  return runProcess(py, ["-c", "import safetensors, numpy"]).status == 0 ? py : nil
-}
-
-fileprivate func runProcess(_ exe: String, _ args: [String]) -> (status: Int32, output: String) {
-  let p = Process()
-  p.executableURL = URL(fileURLWithPath: exe)
-  p.arguments = args
-  let pipe = Pipe()
-  p.standardOutput = pipe
-  p.standardError = pipe
-  do { try p.run() } catch { return (-1, "\(error)") }
-  let data = pipe.fileHandleForReading.readDataToEndOfFile()
-  p.waitUntilExit()
-  return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+  return ProjectPython.run(py, ["-c", "import safetensors, numpy"]).status == 0 ? py : nil
 }
 
 fileprivate func temporaryDirectory() throws -> String {
@@ -94,7 +80,7 @@ fileprivate func temporaryDirectory() throws -> String {
     let dir = try temporaryDirectory()
     // dpq -> Python
     try sample().write(to: dir + "/a.safetensors")
-    let read = runProcess(py, ["-c", """
+    let read = ProjectPython.run(py, ["-c", """
       from safetensors.numpy import load_file
       d = load_file('\(dir)/a.safetensors')
       print(d['fc.weight'].tolist(), d['codes'].dtype, d['ids'].tolist())
@@ -102,7 +88,7 @@ fileprivate func temporaryDirectory() throws -> String {
     #expect(read.status == 0, "\(read.output)")
     #expect(read.output.contains("[[1.0, -2.0, 3.5], [4.0, 5.0, 6.0]] uint8 [-1, 1099511627776]"), "\(read.output)")
     // Python -> dpq
-    let write = runProcess(py, ["-c", """
+    let write = ProjectPython.run(py, ["-c", """
       import numpy as np
       from safetensors.numpy import save_file
       save_file({'backbone.conv1.weight': np.arange(24, dtype=np.float32).reshape(2, 3, 2, 2),

@@ -93,11 +93,6 @@ func expectDataError(_ path: String?, _ fragments: [String], sourceLocation: Sou
 /// when their Python environment is missing.
 let skipInterop = ProcessInfo.processInfo.environment["DPQ_SKIP_INTEROP"] == "1"
 
-/// Whether `python3` with NumPy can be run here.
-let pythonWithNumPy: Bool = {
-  (try? runCommand("/usr/bin/env", ["python3", "-c", "import numpy"]))?.status == 0
-}()
-
 /// Runs a program and returns its exit status and standard output.
 func runCommand(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
   let process = Process()
