@@ -46,6 +46,13 @@ public struct DPQTrainingOptions: Equatable, Sendable {
   /// Let the prefix classification reach the network through x (not only the classifier and
   /// the codebooks).
   public var prefixClassificationReachesNetwork = true
+  /// Weight rho of the ranking of every hard prefix reconstruction Xh_m (an extra term dpq
+  /// documents, not in PAPER.md): each feature of the batch, as a query, should score the other
+  /// items of its class above the rest by inner product with their Xh_m, which is how the
+  /// codes are searched. 0 leaves the term out.
+  public var rankingWeight: Float = 0
+  /// Scale of the ranking term's scores: s * <x_i / ||x_i||, Xh_m[j]>.
+  public var rankingScale: Float = 1
   /// Network optimizer, with a cosine-decayed learning rate (SGD: 0.05 beat 0.01 on FM-5k, query
   /// accuracy 84.6% against 75.7%).
   public var networkOptimizer: NetworkOptimizer = .sgd
@@ -132,6 +139,9 @@ public final class DPQTrainer {
     }
     guard options.prefixClassificationWeight >= 0, options.prefixClassificationWeight.isFinite else {
       throw QuantizationError.invalidArgument(op: "dpq", reason: "the prefix classification weight must be >= 0 (got \(options.prefixClassificationWeight))")
+    }
+    guard options.rankingWeight >= 0, options.rankingWeight.isFinite, options.rankingScale > 0, options.rankingScale.isFinite else {
+      throw QuantizationError.invalidArgument(op: "dpq", reason: "the ranking weight must be >= 0 and its scale positive and finite (got \(options.rankingWeight), \(options.rankingScale))")
     }
     let networkGroup = ParameterGroup(parameters: model.networkParameters, learningRate: options.networkLearningRate,
                                       weightDecay: options.resolvedWeightDecay)

@@ -33,6 +33,7 @@ struct ExperimentCommand: ParsableCommand {
   @Option(help: "Training epochs.") var epochs: Int?
   @Option(help: "Mini-batch size.") var batch: Int?
   @Option(help: "Seed of the split, the initialisation and the batches.") var seed: UInt64 = 7
+  @Option(help: "Seed of the split alone (default: --seed), to run the seeds of one split as separate processes.") var splitSeed: UInt64?
   @Option(help: "Train this many seeds (seed, seed+1, ...) on the split of --seed; cells give mean and sd.") var seeds = 1
   @Option(help: "Training mode: two_stage or end_to_end.") var mode: String?
   @Option(help: "Similarity: cosine, l2 or ip.") var similarity: String?
@@ -62,6 +63,8 @@ struct ExperimentCommand: ParsableCommand {
   var endToEndGradients: Bool?
   @Option(help: "Network optimizer: sgd or adam.") var networkOptimizer: String?
   @Option(help: "Weight lambda_q of the classification of every soft prefix reconstruction (0: none).") var prefixWeight: Float?
+  @Option(help: "Weight rho of the ranking of every hard prefix reconstruction by each feature of the batch (0: none).") var rankingWeight: Float?
+  @Option(help: "Scale s of the ranking term's scores s * <x_i/|x_i|, Xh_m[j]>.") var rankingScale: Float?
   @Flag(inversion: .prefixedNo, help: "Let the prefix classification reach the network through the features.")
   var prefixEndToEnd: Bool?
   @Flag(help: "Also classify the hard reconstruction.") var classifyReconstruction = false
@@ -76,10 +79,11 @@ struct ExperimentCommand: ParsableCommand {
     var o = ReferenceExperiment.Options()
     o.protocolName = proto
     o.seed = seed
+    o.splitSeed = splitSeed
     if let data {
       guard protocolName == nil else { throw ValidationError("give a protocol or --data, not both") }
       o.data = try ExperimentCommand.split(data, labels: labels, labelColumn: labelColumn, shape: shape, train: train,
-                                           queries: queries, database: database, seed: seed,
+                                           queries: queries, database: database, seed: splitSeed ?? seed,
                                            images: ExperimentCommand.imageTransform(size: imageSize, channels: channels))
     } else if labels != nil || shape != nil || train != nil || queries != nil || database != nil || imageSize != nil || channels != nil {
       throw ValidationError("--labels, --shape, --train, --queries and --database describe --data; the protocols fix their own split")
@@ -142,6 +146,14 @@ struct ExperimentCommand: ParsableCommand {
     if let prefixWeight {
       guard prefixWeight >= 0, prefixWeight.isFinite else { throw ValidationError("--prefix-weight must be >= 0 (got \(prefixWeight))") }
       o.training.prefixClassificationWeight = prefixWeight
+    }
+    if let rankingWeight {
+      guard rankingWeight >= 0, rankingWeight.isFinite else { throw ValidationError("--ranking-weight must be >= 0 (got \(rankingWeight))") }
+      o.training.rankingWeight = rankingWeight
+    }
+    if let rankingScale {
+      guard rankingScale > 0, rankingScale.isFinite else { throw ValidationError("--ranking-scale must be positive (got \(rankingScale))") }
+      o.training.rankingScale = rankingScale
     }
     if let networkOptimizer {
       guard let n = DPQTrainingOptions.NetworkOptimizer(rawValue: networkOptimizer) else { throw ValidationError("unknown network optimizer '\(networkOptimizer)' (sgd, adam)") }
