@@ -49,6 +49,15 @@ public final class OptimizerState {
   deinit { for p in slots { p.deallocate() } }
 }
 
+/// A reusable copy of an optimizer's per-parameter state (`Optimizer.saveState(into:)`): a trainer
+/// refreshes it before every update, in place, so undoing a diverged step allocates nothing per step.
+public final class OptimizerStateCopy {
+  var states: [ObjectIdentifier: OptimizerState] = [:]
+  var present: Set<ObjectIdentifier> = []
+
+  public init() {}
+}
+
 /// The base of the optimizers, in the manner of mlx-swift: parameter groups, per-parameter state
 /// and one update function each subclass provides. Parameters are updated in place (the leaf and
 /// its storage stay the same), and parameters without a gradient are skipped, as in PyTorch.
@@ -102,6 +111,34 @@ open class Optimizer {
 
   /// Forgets the gradients of every parameter.
   public func zeroGrad() { for p in parameters { p.zeroGrad() } }
+
+  // MARK: undo (the trainer's last good state)
+
+  /// Copies every parameter's state into `copy`, reusing its buffers: cheap enough for every step.
+  public func saveState(into copy: OptimizerStateCopy) {
+    copy.present = Set(states.keys)
+    for (key, s) in states {
+      let c: OptimizerState
+      if let existing = copy.states[key], existing.count == s.count { c = existing } else {
+        c = OptimizerState(count: s.count)
+        copy.states[key] = c
+      }
+      c.step = s.step
+      for j in 0..<s.slotCount { c.slot(j).update(from: s.slot(j), count: s.count) }
+    }
+  }
+
+  /// Puts back the state `saveState(into:)` copied: parameters without state then have none again.
+  public func restoreState(from copy: OptimizerStateCopy) {
+    for key in Array(states.keys) where !copy.present.contains(key) { states[key] = nil }
+    for key in copy.present {
+      guard let c = copy.states[key] else { continue }
+      let s = states[key] ?? OptimizerState(count: c.count)
+      states[key] = s
+      s.step = c.step
+      for j in 0..<c.slotCount { s.slot(j).update(from: c.slot(j), count: c.count) }
+    }
+  }
 
   // MARK: state dictionary (checkpoints)
 

@@ -124,6 +124,12 @@ public final class DPQTrainer {
   var rng: RandomGenerator
   var epochsDone = 0
   var codebooksInitialised = false
+  /// Where a diverged step goes back to (DPQTrainer+Recovery.swift): the state before the latest
+  /// update, at the start of the current epoch, and at the start of the current `fit`.
+  let beforeUpdate = TrainingStateCopy(), epochStart = TrainingStateCopy(), fitStart = TrainingStateCopy()
+  /// The total loss of the first and of the latest finite step of the current `fit`, for the
+  /// message of a divergence.
+  var finiteLosses: (first: Float, last: Float)? = nil
 
   public init(model: DPQModel, options: DPQTrainingOptions = DPQTrainingOptions()) throws {
     self.model = model
@@ -178,11 +184,15 @@ public final class DPQTrainer {
       try saveCheckpoint(to: path)
     }
     model.train()
+    beforeUpdate.forget()
+    epochStart.forget()
+    finiteLosses = nil
+    fitStart.capture(self)
     while epochsDone < options.epochs {
       if let stop = shouldStop, stop() { break }
       let stage = epochsDone < warmup ? 1 : 2
       if stage == 2 && !codebooksInitialised {
-        try initialiseCodebooks(inputs: inputs, shouldStop: shouldStop)
+        try initialiseCodebooks(inputs: inputs, multiHot: multiHot, shouldStop: shouldStop)
         codebooksInitialised = true
       }
       let lr = cosineRate(epoch: epochsDone)
@@ -204,12 +214,25 @@ public final class DPQTrainer {
     return lines
   }
 
-  /// The error for a non-finite loss, gradient or parameter at `batch` of the current epoch.
-  func diverged(batch: Int, stage: Int, what: String,
-                kept: String = "the parameters of the last good step") -> QuantizationError {
-    .trainingDiverged(epoch: epochsDone + 1, batch: batch, stage: stage, what: what, kept: kept,
-                      hint: options.gradientClipNorm == nil ? "lower the learning rate or clip the gradient norm" : "lower the learning rate")
+  /// The error for a non-finite loss, gradient, parameter or feature at `batch` of the current
+  /// epoch (0: before its first batch), after putting back the latest state whose features are
+  /// finite on `inputs`; `currentIsCandidate` when the step's own forward pass was finite.
+  func diverged(batch: Int, stage: Int, what: String, inputs: Tensor, currentIsCandidate: Bool) throws -> QuantizationError {
+    let epoch = epochsDone + 1  // before the recovery, which can go back into the previous epoch
+    let kept = try recover(inputs: inputs, currentIsCandidate: currentIsCandidate, candidates: [
+      (beforeUpdate, "the parameters from before the update of \(beforeUpdate.label)"),
+      (epochStart, "the parameters it had when \(epochStart.label) started"),
+      (fitStart, "the parameters it had when training started"),
+    ])
+    var hint = options.gradientClipNorm == nil ? "lower the learning rate or clip the gradient norm" : "lower the learning rate"
+    if let (first, last) = finiteLosses {
+      hint = "the loss went from \(Self.short(first)) at the first step to \(Self.short(last)) at the last finite one: " + hint
+    }
+    return .trainingDiverged(epoch: epoch, batch: batch, stage: stage, what: what, kept: kept, hint: hint)
   }
+
+  /// A loss for a message: 4 significant digits.
+  static func short(_ x: Float) -> String { String(format: "%.4g", Double(x)) }
 
   /// Cosine decay of the network rate over all epochs (the released code's step decay did worse in
   /// our runs; docs/dpq.md).
@@ -220,9 +243,18 @@ public final class DPQTrainer {
 
   /// Residual k-means on the current training features: block m's codebook is k-means of the
   /// residuals left by blocks 1..m-1 (a residual quantizer), the natural start PAPER.md suggests.
-  func initialiseCodebooks(inputs: Tensor, shouldStop: (() -> Bool)?) throws {
+  func initialiseCodebooks(inputs: Tensor, multiHot: Tensor?, shouldStop: (() -> Bool)?) throws {
+    let when = "when epoch \(epochsDone + 1) began (the k-means start of the codebooks)"
+    try checkBatch(inputs, rows: [], source: "training data", all: inputs, when: when)
+    if let mh = multiHot { try checkBatch(mh, rows: [], source: "multi-hot targets", all: mh, when: when) }
     let x = try model.extractFeatures(inputs, shouldStop: shouldStop)
     model.train()
+    // stage 1 can leave a network whose features overflow outside training mode (BatchNorm's
+    // running statistics): that is a divergence, not bad data
+    if !allFinite(x), shouldStop?() != true {
+      throw try diverged(batch: 0, stage: 2, what: "training diverged: the features of the training data became non-finite outside training mode",
+                         inputs: inputs, currentIsCandidate: false)
+    }
     try initialiseCodebooks(features: x, shouldStop: shouldStop)
   }
 
@@ -248,57 +280,58 @@ public final class DPQTrainer {
     var errors = [Double](repeating: 0, count: model.blockCount)
     var energy = 0.0
     let start = Date()
-    // The state at the start of the epoch, for the rare step whose update itself overflows (finite
-    // gradients times a huge rate); loss and gradient blow-ups are caught before any update. One
-    // copy per epoch keeps the steps free of snapshot work.
-    var epochStart: TrainingSnapshot? = nil
+    epochStart.capture(self, label: "epoch \(epochsDone + 1)")
     for b in 0..<batchCount {
       if let stop = shouldStop, stop() { break }
       let idx = Array(order[(b * bs)..<min(n, (b + 1) * bs)])
+      // NaN or infinity in the data is named by its rows before the step uses it: it is not a
+      // divergence, and no learning rate cures it
+      let when = "at epoch \(epochsDone + 1), batch \(b + 1) (stage \(stage))"
       var batch = try inputs.indexSelect(axis: 0, indices: idx)
+      try checkBatch(batch, rows: idx, source: "training data", all: inputs, when: when)
+      let targets = try multiHot.map { try $0.indexSelect(axis: 0, indices: idx) }
+      if let t = targets { try checkBatch(t, rows: idx, source: "multi-hot targets", all: multiHot, when: when) }
       if let a = augmenter { batch = try a(batch) }
       if let t = batchTransform { batch = try t(batch, &rng) }
-      let y = idx.map { labels[$0] }
-      // BatchNorm's running statistics change in the forward pass, before any check below: a copy
-      // (a few hundred floats) lets a diverged step leave them as the last good step had them.
-      let buffers = model.namedBuffers().map(\.1)
-      let buffersBefore = try buffers.map { try Tensor(shape: $0.value.shape, scalars: $0.value.scalars) }
-      func diverged(batch: Int, stage: Int, what: String) -> QuantizationError {
-        for (b, v) in zip(buffers, buffersBefore) { b.value = v }
-        return self.diverged(batch: batch, stage: stage, what: what)
+      if augmenter != nil || batchTransform != nil {
+        try checkBatch(batch, rows: idx, source: "augmented inputs (the data itself is finite here: the augmentation or batch transform made them)",
+                       all: nil, when: when)
       }
-      let step = try objective(batch: batch, stage: stage, labels: y,
-                               multiHot: try multiHot.map { try $0.indexSelect(axis: 0, indices: idx) })
+      let y = idx.map { labels[$0] }
+      func diverged(_ what: String, currentIsCandidate: Bool = false) throws -> QuantizationError {
+        try self.diverged(batch: b + 1, stage: stage, what: what, inputs: inputs, currentIsCandidate: currentIsCandidate)
+      }
+      let step = try objective(batch: batch, stage: stage, labels: y, multiHot: targets)
       let (cls, total, terms) = (step.classification, step.total, step.terms)
-      // Every term is checked before anything changes, so a blow-up names its source and leaves
-      // the parameters of the last good step in place.
+      // Every term is checked before anything changes, so a blow-up names its source; the model
+      // then goes back to the latest state whose loss and features were finite.
       var named: [(String, Tensor)] = [("classification loss", cls)]
       if let t = terms { named += [("soft quantization loss", t.soft), ("hard quantization loss", t.hard), ("joint quantization loss", t.joint)] }
       if let p = step.prefixClassification { named.append(("classification loss of the soft reconstructions", p)) }
       named.append(("total loss", total))
       for (name, term) in named {
         let v = try term.item()
-        guard v.isFinite else { throw diverged(batch: b + 1, stage: stage, what: "the \(name) became \(v.isNaN ? "NaN" : "infinite")") }
+        guard v.isFinite else { throw try diverged("the loss diverged: the \(name) became \(v.isNaN ? "NaN" : "infinite")") }
       }
       // Activations can overflow BatchNorm's running variance while the loss stays finite.
       if let (name, _) = model.namedBuffers().first(where: { !allFinite($0.1.value) }) {
-        throw diverged(batch: b + 1, stage: stage, what: "the running statistic \(name) became non-finite (the activations overflowed)")
+        throw try diverged("training diverged: the running statistic \(name) became non-finite (the activations overflowed)")
       }
       let totalValue = try total.item()
+      finiteLosses = (finiteLosses?.first ?? totalValue, totalValue)
       model.zeroGrad()
       try total.backward()
       let trained = model.namedParameters().filter { stage == 2 || !$0.0.hasPrefix("codebooks.") }
       if let (name, p) = trained.first(where: { $0.1.grad.map { !allFinite($0) } ?? false }) {
-        throw diverged(batch: b + 1, stage: stage, what: "the gradient of \(name) (shape \(formatShape(p.shape))) became non-finite")
+        throw try diverged("training diverged: the gradient of \(name) (shape \(formatShape(p.shape))) became non-finite", currentIsCandidate: true)
       }
       if let maxNorm = options.gradientClipNorm { try clipGradientNorm(trained.map(\.1), maxNorm: maxNorm) }
-      if epochStart == nil { epochStart = TrainingSnapshot(self) }
+      // the state this finite step was computed with, copied into reused buffers
+      beforeUpdate.capture(self, label: "epoch \(epochsDone + 1), batch \(b + 1)")
       try networkOptimizer.step()
       if stage == 2 { try codebookOptimizer.step() }
       if let (name, _) = trained.first(where: { !allFinite($0.1.value) }) {
-        try epochStart?.restore(self)
-        throw self.diverged(batch: b + 1, stage: stage, what: "the update made \(name) non-finite",
-                       kept: "the parameters it had when this epoch started, its last state known to be good")
+        throw try diverged("training diverged: the update made \(name) non-finite")
       }
 
       // bookkeeping for the log, from values this step computed anyway
@@ -336,35 +369,8 @@ public final class DPQTrainer {
   }
 }
 
-/// Whether every value of `t` is finite: no value has the all-ones exponent of NaN and infinity.
-/// An integer max over the exponent bits is associative, so the loop vectorises.
-func allFinite(_ t: Tensor) -> Bool {
-  t.withUnsafeBufferPointer { b in
-    var exponent: UInt32 = 0
-    for v in b { exponent = max(exponent, v.bitPattern & 0x7f80_0000) }
-    return exponent != 0x7f80_0000
-  }
-}
-
-/// The parameters, buffers and optimizer states at the start of an epoch, to undo an update that
-/// made a parameter non-finite.
-struct TrainingSnapshot {
-  let model: [(String, Tensor)]
-  let network: [(String, Tensor)]
-  let codebooks: [(String, Tensor)]
-
-  init(_ trainer: DPQTrainer) {
-    model = trainer.model.stateDict()
-    network = trainer.networkOptimizer.stateDict()
-    codebooks = trainer.codebookOptimizer.stateDict()
-  }
-
-  func restore(_ trainer: DPQTrainer) throws {
-    try trainer.model.loadStateDict(model)
-    try trainer.networkOptimizer.loadStateDict(network)
-    try trainer.codebookOptimizer.loadStateDict(codebooks)
-  }
-}
+/// Whether every value of `t` is finite (see `allFinite(_: UnsafeBufferPointer<Float>)`).
+func allFinite(_ t: Tensor) -> Bool { t.withUnsafeBufferPointer { allFinite($0) } }
 
 extension DPQTrainingOptions {
   /// dpq's recipe, chosen on the FM-5k validation split (docs/dpq.md): Adam 1e-3 on the network,

@@ -30,6 +30,11 @@ public enum QuantizationError: Error, CustomStringConvertible, Equatable {
   /// Training met a NaN or infinity (`what`: which loss term, gradient or parameter) at `batch` of
   /// `epoch`; `kept` says which parameters the model keeps (those of the last good step).
   case trainingDiverged(epoch: Int, batch: Int, stage: Int, what: String, kept: String, hint: String)
+  /// The training data (`source`: the inputs, the multi-hot targets, or a batch after
+  /// augmentation) hold `value` (NaN, inf or -inf) at `row` of the data given to train (element
+  /// `element` of that row), met `when` (which epoch and batch); `rows` are the first of the
+  /// `rowCount` rows that hold such values.
+  case nonFiniteTrainingData(source: String, row: Int, element: Int, value: String, when: String, rows: [Int], rowCount: Int)
 
   public var description: String {
     switch self {
@@ -60,7 +65,17 @@ public enum QuantizationError: Error, CustomStringConvertible, Equatable {
     case let .linearAlgebraFailure(routine, info):
       return "\(routine) failed with info = \(info)" + (info > 0 ? " (the SVD did not converge; check the data for extreme values)" : " (argument \(-info) was invalid)")
     case let .trainingDiverged(epoch, batch, stage, what, kept, hint):
-      return "train: \(what) at epoch \(epoch), batch \(batch) (stage \(stage)); training stopped and the model keeps \(kept); \(hint)"
+      let at = batch > 0 ? "at epoch \(epoch), batch \(batch)" : "when epoch \(epoch) began"
+      return "train: \(what) \(at) (stage \(stage)); training stopped and the model keeps \(kept); \(hint)"
+    case let .nonFiniteTrainingData(source, row, element, value, when, rows, rowCount):
+      var s = "train: the \(source) hold \(value) at row \(row) (element \(element) of the row) \(when)"
+      if rowCount > 1 {
+        s += "; \(rowCount) rows of the data hold NaN or infinity: " + rows.map(String.init).joined(separator: ", ")
+          + (rowCount > rows.count ? ", ..." : "")
+      } else if rowCount == 1 {
+        s += "; no other row holds NaN or infinity"
+      }
+      return s + "; training stopped before this batch's step and the model keeps the parameters it had. The data, not the learning rate, is the cause: remove or replace those rows"
     }
   }
 }

@@ -11,7 +11,7 @@ import Testing
     let dir = try temporaryDirectory("crash")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try source.write(toFile: dir + "/case.dpq", atomically: true, encoding: .utf8)
-    let r = try runProcess("/bin/sh", ["-c", "\(limits) \"$0\" run case.dpq 2>err; echo $?", Paths.binary], directory: dir)
+    let r = try runProcess("/bin/sh", ["-c", "\(limits) \"$0\" run case.dpq >out 2>err; echo $?", Paths.binary], directory: dir)
     let errors = (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? ""
     return (Int(r.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1, errors)
   }
@@ -45,6 +45,28 @@ import Testing
     let r = try Self.run(source)
     #expect(r.status == 1, "\(source): status \(r.status), \(r.errors)")
     #expect(r.errors.contains("error:") && r.errors.contains(message), "\(source): \(r.errors)")
+  }
+
+  /// Training that meets NaN ends the script with status 1 and a message naming the cause: the
+  /// rows of the data that hold NaN (not the learning rate), or a diverged loss and the finite
+  /// state the model keeps (issue 12).
+  @Test(arguments: [
+    ("x = d.features\nx[17, 3] = log(-1)\nx[40, 0] = exp(1000)\ntrain(m, dataset(x, d.labels), epochs: 2, batch: 16)",
+     ["the training data hold ", "at epoch 1, batch ", "2 rows of the data hold NaN or infinity: 17, 40", "not the learning rate"]),
+    ("train(m, d, epochs: 3, batch: 16, lr: 1e6, optimizer: \"sgd\")",
+     ["diverged", "the loss went from", "whose loss and features are finite", "lower the learning rate"]),
+  ])
+  func aTrainingFailureNamesItsCause(source: String, messages: [String]) throws {
+    guard builtBinary() != nil else { return }
+    let setup = """
+      d = blobs(n: 64, classes: 4, dim: 8, seed: 1)
+      m = dpq(backbone: "mlp", input: 8, hidden: [16], dim: 8, blocks: 2, codewords: 4, classes: 4)
+
+      """
+    let r = try Self.run(setup + source + "\nprint(\"finished\")")
+    #expect(r.status == 1, "status \(r.status), \(r.errors)")
+    for m in messages { #expect(r.errors.contains(m), "\(m): \(r.errors)") }
+    if source.contains("log(-1)") { #expect(!r.errors.contains("lower the learning rate"), "\(r.errors)") }
   }
 
   /// Under `ulimit -v` or `ulimit -d` a tensor inside the element limit but beyond the memory

@@ -40,10 +40,47 @@ import Testing
     let message = "\(error)"
     // Where the blow-up shows (a loss in epoch 1 or 2, or an update) depends on float rounding;
     // each path names where it happened and what the model kept.
-    #expect(message.contains("robust.dpq:6") && message.contains(", batch ")
-            && (message.contains("last good step") || message.contains("when this epoch started")), "\(message)")
+    #expect(message.contains("robust.dpq:6") && message.contains(", batch ") && message.contains("diverged")
+            && message.contains("whose loss and features are finite"), "\(message)")
     let kept = parameters(try model(s, "m"))
     #expect(kept.values.allSatisfy { $0.allSatisfy { $0.isFinite } }, "non-finite: \(kept.filter { !$0.value.allSatisfy { $0.isFinite } }.keys.sorted()); \(message)")
+  }
+
+  /// SGD at lr 1e6 diverges; the model it keeps encodes the data with finite features, in the
+  /// same session after the error (issue 12: the kept parameters were ~1e21 and gave NaN).
+  @Test func aDivergedModelStillGivesFiniteFeaturesAndCodes() throws {
+    let (s, result, _) = run(setup + "m = model()\ntrain(m, d, epochs: 3, batch: 16, lr: 1e6, optimizer: \"sgd\")\n")
+    guard case .failure(let error) = result else { Issue.record("training with lr 1e6 succeeded"); return }
+    #expect("\(error)".contains("diverged") && "\(error)".contains("the loss went from")
+            && "\(error)".contains("whose loss and features are finite"), "\(error)")
+    let (_, after, _) = run("""
+      f = m.features(d)
+      assert((f == f).sum() == 64 * 8, "NaN features")
+      assert(f.abs().max() < 1e30, "infinite features")
+      codes = m.encode(d)
+      xs = d.features
+
+      """, s)
+    if case .failure(let e) = after { Issue.record("after the divergence: \(e)") }
+    guard case .tensor(let xs)? = s.interpreter.globals.values["xs"] else { Issue.record("no xs"); return }
+    #expect(try model(s, "m").extractFeatures(xs).scalars.allSatisfy { $0.isFinite })
+  }
+
+  /// NaN in the data is named by its rows and batch, and not blamed on the learning rate.
+  @Test func nonFiniteDataIsNamedByItsRows() throws {
+    let (_, result, _) = run(setup + """
+      x = d.features
+      x[17, 3] = log(-1)
+      x[40, 0] = exp(1000)
+      m = model()
+      train(m, dataset(x, d.labels), epochs: 2, batch: 16)
+
+      """)
+    guard case .failure(let error) = result else { Issue.record("training on NaN data succeeded"); return }
+    let message = "\(error)"
+    #expect(message.contains("robust.dpq:") && message.contains("the training data hold ")
+            && message.contains("at epoch 1, batch ") && message.contains("2 rows of the data hold NaN or infinity: 17, 40")
+            && message.contains("not the learning rate") && !message.contains("lower the learning rate"), "\(message)")
   }
 
   @Test func clipMustBePositive() {
