@@ -102,6 +102,8 @@ public struct AtomicWriter {
     let directory = slash.map { String(target[...$0]) } ?? ""
     let base = slash.map { String(target[target.index(after: $0)...]) } ?? target
     guard !base.isEmpty else { throw DataError.writeFailed(path: path, reason: "the path names a directory") }
+    // what a killed writer left here goes before this write adds its own temporary file
+    TemporaryFiles.sweepOrphans(in: slash.map { $0 == target.startIndex ? "/" : String(target[..<$0]) } ?? ".")
     var rng = SystemRandomNumberGenerator()
     let temporary = "\(directory).\(base).tmp-\(getpid())-\(rng.next() & 0xffff_ffff)"
     // registered before it exists: a SIGTERM just after the open must find it in the registry
@@ -152,9 +154,19 @@ public struct AtomicWriter {
     return injected[path]
   }
 
+  /// `DPQ_TEST_HOLD_WRITE=FILE` makes every write stop just before its rename, with its data
+  /// flushed to the temporary file, after writing FILE (the temporary path): a test can then
+  /// SIGKILL dpq at that exact point, with no timing involved.
+  private static let holdMarker: String? = ProcessInfo.processInfo.environment["DPQ_TEST_HOLD_WRITE"]
+
   /// Flushes, closes and renames; on failure removes the temporary file.
   private func commit() throws {
     defer { TemporaryFiles.unregister(temporaryPath) }
+    if let marker = AtomicWriter.holdMarker, !marker.isEmpty {
+      fflush(file)
+      try? temporaryPath.write(toFile: marker, atomically: false, encoding: .utf8)
+      while true { pause() }
+    }
     if let code = AtomicWriter.injectedFailure(path) {
       abandon()
       throw DataError.writeFailed(path: path, reason: systemError(code))

@@ -43,6 +43,33 @@ import Testing
     #expect(temporaries(dir.path).isEmpty)
   }
 
+  /// A pid that no process has: pids stay below the kernel's pid_max.
+  static func deadPID() -> pid_t {
+    let text = (try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8)) ?? ""
+    return pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 4_194_304
+  }
+
+  @Test func temporaryNamesCarryTheirWritersPID() {
+    #expect(TemporaryFiles.ownerPID(ofTemporaryName: ".out.npy.tmp-1234-99") == 1234)
+    #expect(TemporaryFiles.ownerPID(ofTemporaryName: ".a.tmp-b.tmp-7-0") == 7)
+    for name in ["out.npy.tmp-1234-99", ".tmp-1234-99", ".x.tmp-12a-9", ".x.tmp-12-", ".x.tmp-12-3-4", ".x.tmp-0-1", ".x.npy"] {
+      #expect(TemporaryFiles.ownerPID(ofTemporaryName: name) == nil, "\(name)")
+    }
+  }
+
+  /// A writer killed by SIGKILL leaves its temporary file; the next write to the directory removes
+  /// it, and nothing else: not a file of a running process, not a name of another pattern.
+  @Test func theNextWriteSweepsOrphansOfDeadWritersOnly() throws {
+    let dir = try TemporaryDirectory()
+    let orphan = try dir.write(".m.npy.tmp-\(Self.deadPID())-12345", [1, 2, 3])
+    let running = try dir.write(".m.npy.tmp-\(getppid())-7", [1])
+    let others = [try dir.write(".m.npy.tmp-x", [1]), try dir.write("m.npy.tmp-\(Self.deadPID())-1", [1]), try dir.write("m.npy", [1])]
+    try NPY.write(Tensor([1]), to: dir.path + "/new.npy")
+    #expect(!FileManager.default.fileExists(atPath: orphan))
+    for kept in [running] + others { #expect(FileManager.default.fileExists(atPath: kept), "\(kept)") }
+    #expect(try NPY.readTensor(dir.path + "/new.npy").scalars == [1])
+  }
+
   @Test func aFailedWriteLeavesNoTemporaryFileAndNoRegistration() throws {
     let dir = try TemporaryDirectory()
     let path = dir.path + "/x.npy"

@@ -33,4 +33,53 @@ import Testing
     #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM)
     #expect(temporaries().isEmpty, "left behind: \(temporaries())")
   }
+
+  /// A SIGKILL cannot be caught: the temporary file of the save it interrupted stays, and the old
+  /// file is intact; the next dpq that writes into the directory removes the orphan (issue 12). The
+  /// kill comes at a fixed point, not after a delay: DPQ_TEST_HOLD_WRITE stops the save with its
+  /// 20 MB flushed to the temporary file and names that file.
+  @Test func anOrphanOfASIGKILLIsSweptByTheNextWrite() throws {
+    guard builtBinary() != nil else { return }
+    let dir = try temporaryDirectory("sigkill")
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    func temporaries() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.contains(".tmp-") } }
+    let first = try runProcess(Paths.binary, ["run", "-"], input: "save_npy(arange(0, 10), \"out.npy\")\n", directory: dir)
+    #expect(first.status == 0, "\(first.standardError)")
+    let original = try Data(contentsOf: URL(fileURLWithPath: dir + "/out.npy"))
+
+    let marker = dir + "/held"
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Paths.binary)
+    process.arguments = ["run", "-"]
+    process.currentDirectoryURL = URL(fileURLWithPath: dir)
+    process.environment = ProcessInfo.processInfo.environment.merging(["DPQ_TEST_HOLD_WRITE": marker]) { $1 }
+    let input = Pipe()
+    process.standardInput = input
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    input.fileHandleForWriting.write(Data("x = zeros([5000000])\nsave_npy(x, \"out.npy\")\n".utf8))
+    try input.fileHandleForWriting.close()
+    // not timed: the kill waits for the hook's word that the save is held before its rename
+    let deadline = Date().addingTimeInterval(120)
+    var held = ""
+    while held.isEmpty && process.isRunning && Date() < deadline {
+      held = (try? String(contentsOfFile: marker, encoding: .utf8)) ?? ""
+      if held.isEmpty { usleep(2000) }
+    }
+    #expect(!held.isEmpty, "the save was never held")
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL)
+    // the hook names the temporary file as dpq does, relative to its working directory
+    let heldPath = held.hasPrefix("/") ? held : dir + "/" + held
+    let size = (try? FileManager.default.attributesOfItem(atPath: heldPath)[.size] as? Int) ?? 0
+    #expect(temporaries() == [(held as NSString).lastPathComponent] && size >= 20_000_000, "\(temporaries()), \(size) bytes")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/out.npy")) == original, "the old file changed")
+
+    let next = try runProcess(Paths.binary, ["run", "-"], input: "save_npy(ones([3]), \"other.npy\")\n", directory: dir)
+    #expect(next.status == 0, "\(next.standardError)")
+    #expect(temporaries().isEmpty, "left behind: \(temporaries())")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/out.npy")) == original)
+  }
 }
