@@ -27,6 +27,7 @@ fileprivate func temporaryDirectory() throws -> String {
 
   @Test func roundTrip() throws {
     let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
     let path = dir + "/m.safetensors"
     try sample().write(to: path)
     let back = try SafeTensors.read(path)
@@ -64,6 +65,7 @@ fileprivate func temporaryDirectory() throws -> String {
 
   @Test func atomicWriteKeepsOldFileOnFailure() throws {
     let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
     let path = dir + "/m.safetensors"
     try sample().write(to: path)
     let before = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -78,6 +80,7 @@ fileprivate func temporaryDirectory() throws -> String {
       return
     }
     let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
     // dpq -> Python
     try sample().write(to: dir + "/a.safetensors")
     let read = ProjectPython.run(py, ["-c", """

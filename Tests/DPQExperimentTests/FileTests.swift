@@ -12,6 +12,11 @@ import Testing
     return dir + "/" + name
   }
 
+  /// Removes the directory `tempPath` made for `path`.
+  func removeDirectory(of path: String) {
+    try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
+  }
+
   func smallModel(seed: UInt64) throws -> DPQModel {
     var c = DPQConfiguration()
     c.backbone = .mlp; c.inputShape = [6]; c.hiddenSizes = [10]; c.featureDimension = 5
@@ -24,6 +29,7 @@ import Testing
     var g = RandomGenerator(seed: 2)
     let inputs = try Tensor.randomNormal([40, 6], using: &g)
     let path = try tempPath("m.safetensors")
+    defer { removeDirectory(of: path) }
     try model.save(to: path)
     let back = try DPQModel.load(from: path, expecting: model.configuration)
     for ((n1, t1), (n2, t2)) in zip(model.stateDict(), back.stateDict()) {
@@ -48,6 +54,7 @@ import Testing
     let codes = try model.encode(inputs: Tensor.randomNormal([50, 6], using: &g))
     let index = try Index(model: model, codes: codes, metric: .squaredL2)
     let path = try tempPath("i.safetensors")
+    defer { removeDirectory(of: path) }
     try index.save(to: path)
     let back = try Index.load(from: path)
     let q = try Tensor.randomNormal([3, 5], using: &g)
@@ -60,16 +67,19 @@ import Testing
   @Test func corruptOrForeignFilesAreRefusedWithTheirName() throws {
     let model = try smallModel(seed: 5)
     let path = try tempPath("m.safetensors")
+    defer { removeDirectory(of: path) }
     try model.save(to: path)
     let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
     // truncated
     let cut = try tempPath("cut.safetensors")
+    defer { removeDirectory(of: cut) }
     try Data(bytes.prefix(bytes.count - 10)).write(to: URL(fileURLWithPath: cut))
     do { _ = try DPQModel.load(from: cut); Issue.record("accepted a truncated model") } catch {
       #expect("\(error)".contains("cut.safetensors") && "\(error)".contains("truncated"), "\(error)")
     }
     // a valid safetensors file that is not a dpq model
     let foreign = try tempPath("foreign.safetensors")
+    defer { removeDirectory(of: foreign) }
     try SafeTensors(entries: [.init(name: "w", tensor: Tensor([1, 2]))]).write(to: foreign)
     do { _ = try DPQModel.load(from: foreign); Issue.record("accepted a foreign file") } catch {
       #expect("\(error)".contains("foreign.safetensors") && "\(error)".contains("not a dpq model"), "\(error)")

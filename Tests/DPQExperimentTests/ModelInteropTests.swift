@@ -80,6 +80,7 @@ import Testing
     }
     let dir = NSTemporaryDirectory() + "dpq-interop-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
     let m = try model(seed: 11)
     var g = RandomGenerator(seed: 12)
     let inputs = try Tensor.randomNormal([20, 6], using: &g)
@@ -101,6 +102,7 @@ import Testing
     }
     let dir = NSTemporaryDirectory() + "dpq-interop-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
     let template = try model(seed: 21)
     try template.save(to: dir + "/template.safetensors")
     // Python writes new weights under the same names and shapes, with dpq's metadata (the

@@ -3,13 +3,20 @@ import Foundation
 import Testing
 @testable import DPQPlot
 
-/// A directory for this run's images; set DPQ_PLOT_KEEP=/some/dir to keep them for inspection.
+/// A directory for this run's images, removed when the test process exits; set
+/// DPQ_PLOT_KEEP=/some/dir to keep them for inspection.
 let outputDirectory: String = {
   let env = ProcessInfo.processInfo.environment
   let dir = env["DPQ_PLOT_KEEP"] ?? (NSTemporaryDirectory() + "dpq-plot-tests-\(getpid())")
   try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+  if env["DPQ_PLOT_KEEP"] == nil { atexit(removeOutputDirectory) }
   return dir
 }()
+
+/// Removes `outputDirectory` (at exit; tests may still use it until then).
+func removeOutputDirectory() {
+  try? FileManager.default.removeItem(atPath: outputDirectory)
+}
 
 /// Renders with warnings treated as errors, so any complaint from gnuplot fails the test.
 let strictRenderer = Renderer(timeout: 60, warningsAreErrors: true)

@@ -5,7 +5,8 @@ import Testing
 /// File loaders through the language, on small files written here, and the reference experiment.
 @Suite struct LoaderBindingTests {
   let dir: String = {
-    let d = NSTemporaryDirectory() + "dpq-loader-bindings-\(getpid())"
+    // one per test (each test gets a fresh suite value), removed by the test that made it
+    let d = NSTemporaryDirectory() + "dpq-loader-bindings-\(getpid())-\(UUID().uuidString.prefix(8))"
     try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
     return d
   }()
@@ -19,6 +20,7 @@ import Testing
   }
 
   @Test func csvWithNamedLabelColumnAndTextClasses() throws {
+    defer { try? FileManager.default.removeItem(atPath: dir) }
     let path = dir + "/flowers.csv"
     try "length,width,species\n1.0,0.5,setosa\n2.0,1.5,virginica\n1.5,0.7,setosa\n".write(toFile: path, atomically: true, encoding: .utf8)
     let (out, error) = run("""
@@ -31,6 +33,7 @@ import Testing
   }
 
   @Test func multiLabelFilesGiveSharedLabelRelevance() throws {
+    defer { try? FileManager.default.removeItem(atPath: dir) }
     let features = dir + "/features.fvecs", labels = dir + "/labels.txt", classes = dir + "/classes.txt"
     try "1 0 1\n0 1 0\n0 0 1\n".write(toFile: labels, atomically: true, encoding: .utf8)
     try "sky\nwater\ngrass\n".write(toFile: classes, atomically: true, encoding: .utf8)
@@ -48,6 +51,7 @@ import Testing
   }
 
   @Test func cifarBinaryBatchesLoadAsColourImages() throws {
+    defer { try? FileManager.default.removeItem(atPath: dir) }
     let batches = dir + "/cifar-10-batches-bin"
     try FileManager.default.createDirectory(atPath: batches, withIntermediateDirectories: true)
     var bytes: [UInt8] = []
@@ -65,6 +69,7 @@ import Testing
   }
 
   @Test func missingDatasetFilesSayWhereTheyComeFrom() {
+    defer { try? FileManager.default.removeItem(atPath: dir) }
     let (_, error) = run("mnist(part: \"test\", dir: \"\(dir)/no-mnist\")")
     let message = error?.diagnostics.first?.message ?? ""
     #expect(message.hasPrefix("\(dir)/no-mnist/t10k-") && message.contains("no such file (download the four IDX files"), "\(message)")
@@ -73,6 +78,7 @@ import Testing
   /// The reference experiment through the language (FM-small, one epoch, DPQ only: about ten
   /// seconds on a laptop); its steps go to the progress reporter as messages.
   @Test func experimentReturnsItsTable() throws {
+    defer { try? FileManager.default.removeItem(atPath: dir) }
     let sink = CapturingSink()
     let session = ScriptSession(output: sink)
     let reporter = RecordingReporter()
