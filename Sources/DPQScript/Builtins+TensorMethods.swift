@@ -115,7 +115,8 @@ enum TensorMethods {
     method(&r, "clamp", [.keyword("min", .optional(.number), default: .nilValue), .keyword("max", .optional(.number), default: .nilValue)],
            "tensor", "Each element limited to [min, max] (either bound may be omitted).",
            "tensor([-2, 0.5, 3]).clamp(min: 0, max: 1)") { t, a in
-      .tensor(t.clamped(min: try a.optionalNumber("min").map(Float.init), max: try a.optionalNumber("max").map(Float.init)))
+      try Tensor.checkShape(t.shape, op: "clamp")
+      return .tensor(t.clamped(min: try a.optionalNumber("min").map(Float.init), max: try a.optionalNumber("max").map(Float.init)))
     }
   }
 

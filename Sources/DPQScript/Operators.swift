@@ -98,7 +98,9 @@ enum Operators {
   static func negate(_ v: Value) throws -> Value {
     switch v {
     case .number(let x): return .number(-x)
-    case .tensor(let t): return .tensor(-t)
+    case .tensor(let t):
+      try Tensor.checkShape(t.shape, op: "neg")  // the memory left under an rlimit
+      return .tensor(-t)
     default: throw ScriptError.failure("cannot negate \(v.typeName)")
     }
   }

@@ -26,6 +26,8 @@ enum TensorBridge {
   /// to the base), `2 ** t` is `exp(t * log 2)`.
   static func power(_ a: Tensor, _ b: Tensor) throws -> Tensor {
     let shape = try Tensor.broadcastShape(a.shape, b.shape, op: "pow")
+    // the elementwise ops below cannot refuse a size themselves: the memory left is checked here
+    try Tensor.checkShape(shape, op: "pow")
     let r: Tensor
     if b.count == 1 {
       r = a.pow(try b.item())
@@ -43,6 +45,9 @@ enum TensorBridge {
 
   /// Elementwise functions by their script name.
   static func unary(_ name: String, _ t: Tensor) throws -> Tensor {
+    // the ops cannot refuse a size themselves: under an rlimit or cgroup limit the result must
+    // fit in what is left, or the allocation would trap
+    try Tensor.checkShape(t.shape, op: name)
     switch name {
     case "abs": return t.abs()
     case "sqrt": return t.sqrt()

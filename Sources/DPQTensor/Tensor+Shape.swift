@@ -37,6 +37,7 @@ extension Tensor {
     }
     if order == Array(0..<rank) { return self }
     let outShape = order.map { shape[$0] }
+    try Tensor.checkShape(outShape, op: "permute")
     let inStrides = Tensor.strides(of: shape)
     let v = Tensor(shape: outShape) { o in
       StridedCopy.copy(shape: outShape, from: storage.pointer, srcStrides: order.map { inStrides[$0] },

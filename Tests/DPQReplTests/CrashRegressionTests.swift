@@ -47,6 +47,24 @@ import Testing
     #expect(r.errors.contains("error:") && r.errors.contains(message), "\(source): \(r.errors)")
   }
 
+  /// The same under util-linux's `prlimit --as` (3 GB, about 2.5 GB left once dpq runs, on a
+  /// machine with more physical memory than that): the ops whose result has the operand's shape
+  /// (elementwise functions, negation, powers, clamp, transpose) used to abort in malloc.
+  @Test(arguments: ["x = zeros([700000000])", "x = zeros([400000000])\ny = exp(x)", "x = zeros([400000000])\ny = x.relu()",
+                    "x = zeros([400000000])\ny = -x", "x = zeros([400000000])\ny = abs(x)", "x = zeros([400000000])\ny = x ** 2",
+                    "x = zeros([400000000])\ny = x.clamp(min: 0)", "x = zeros([20000, 20000])\ny = x.T",
+                    "x = zeros([400000000])\ny = x * 2"])
+  func prlimitAddressSpaceIsHonoured(source: String) throws {
+    guard builtBinary() != nil else { return }
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit") else {
+      Issue.record("/usr/bin/prlimit (util-linux) is missing"); return
+    }
+    guard ProcessInfo.processInfo.physicalMemory > 3_500_000_000 else { return }  // the point is a limit below it
+    let r = try Self.run(source + "\nprint(\"finished\")", limits: "/usr/bin/prlimit --as=3000000000")
+    #expect(r.status == 1, "\(source): status \(r.status), \(r.errors)")
+    #expect(r.errors.contains("does not fit") && r.errors.contains("RLIMIT_AS"), "\(source): \(r.errors)")
+  }
+
   /// Training that meets NaN ends the script with status 1 and a message naming the cause: the
   /// rows of the data that hold NaN (not the learning rate), or a diverged loss and the finite
   /// state the model keeps (issue 12).
