@@ -178,6 +178,8 @@ public final class KernelServer {
   func sendFigure(_ object: FigureObject, at statement: Stmt) throws {
     let directory = NSTemporaryDirectory() + "dpq-kernel-\(getpid())"
     try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    // the files are read back into the message at once; nothing of them stays in /tmp
+    defer { try? FileManager.default.removeItem(atPath: directory) }
     var data: [String: Any] = ["text/plain": session.interpreter.display(of: .host(object))]
     var formats = [("image/png", "png")]
     if options.svg { formats.append(("image/svg+xml", "svg")) }

@@ -16,11 +16,33 @@ enum Paths {
   }
 }
 
-/// A fresh, empty directory under the system's temporary directory.
+/// A fresh, empty directory under the system's temporary directory, removed when the test
+/// process exits at the latest (a test that hands one to a later step, as a history file reused
+/// by a second REPL, cannot remove it when the step that made it ends).
 func temporaryDirectory(_ label: String) throws -> String {
   let path = NSTemporaryDirectory() + "dpq-repl-tests-\(label)-\(getpid())-\(UUID().uuidString.prefix(8))"
   try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+  TemporaryDirectories.add(path)
   return path
+}
+
+/// The directories `temporaryDirectory` made, removed at exit.
+enum TemporaryDirectories {
+  nonisolated(unsafe) static var paths: [String] = []
+  static let lock = NSLock()
+  static let removeAtExit: Void = { atexit { TemporaryDirectories.removeAll() } }()
+
+  static func add(_ path: String) {
+    _ = removeAtExit
+    lock.lock(); defer { lock.unlock() }
+    paths.append(path)
+  }
+
+  static func removeAll() {
+    lock.lock(); defer { lock.unlock() }
+    for p in paths { try? FileManager.default.removeItem(atPath: p) }
+    paths = []
+  }
 }
 
 /// What a finished process gave.
