@@ -29,6 +29,12 @@ enum ProjectPython {
     // The package under test is the source tree's python/dpq_torch, not an installed copy.
     var environment = ProcessInfo.processInfo.environment
     environment["PYTHONPATH"] = root.appendingPathComponent("python").path
+    // Python's scratch files (torchrun's torchelastic_*, torch's torchinductor_* cache) go to a
+    // directory of this run, removed when it ends, not into /tmp for good
+    let scratch = NSTemporaryDirectory() + "dpq-python-\(UUID().uuidString)"
+    try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: scratch) }
+    environment["TMPDIR"] = scratch
     p.environment = environment
     p.executableURL = URL(fileURLWithPath: exe)
     p.arguments = args
