@@ -183,7 +183,9 @@ public final class NotebookRunner {
     if options.writesIpynb {
       let path = (directory as NSString).appendingPathComponent(name + ".ipynb")
       do {
-        try Ipynb.document(runCells, directory: directory, version: options.version).write(to: URL(fileURLWithPath: path), options: .atomic)
+        // AtomicWriter, as every output: Foundation's .atomic write leaves a TemporaryDirectory.*
+        // in /tmp and replaces symbolic links and permissions
+        try AtomicWriter.write(path, bytes: [UInt8](Ipynb.document(runCells, directory: directory, version: options.version)))
       } catch {
         throw ReplError.cannotWrite(path: path, reason: error.localizedDescription)
       }

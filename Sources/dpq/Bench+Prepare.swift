@@ -81,8 +81,8 @@ extension BenchCommand {
       "dpq_epochs": epochs, "dpq_training_seconds": trainSeconds, "dpq_map_at_all_32_bits": dpqMap,
       "model": "LeNet backbone, D = 300, M = 4, K = 256, l2 similarity, two-stage training",
     ]
-    try JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])
-      .write(to: URL(fileURLWithPath: dataPath("prepare.json")), options: .atomic)
+    try AtomicWriter.write(dataPath("prepare.json"),
+                           bytes: [UInt8](JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])))
     benchLog(String(format: "prepare: done in %.0f s (DPQ mAP@all at 32 bits %.4f) -> %@", Stopwatch.now() - t0, dpqMap, data))
   }
 }
