@@ -40,7 +40,7 @@ public enum MemoryLimit {
     consider(rlimit(RLIMIT_DATA), used: pages.map { $0.data * page }, "the data-segment limit (RLIMIT_DATA, ulimit -d)")
     if let available = memAvailable() { consider(available, used: 0, "the memory available on this machine (MemAvailable)") }
     if let dir = cgroupDirectory() {
-      consider(cgroupLimit(), used: readNumber(dir + "/memory.current") ?? readNumber(dir + "/memory.usage_in_bytes"),
+      consider(cgroupLimit(in: dir), used: readNumber(dir + "/memory.current") ?? readNumber(dir + "/memory.usage_in_bytes"),
                "the cgroup memory limit")
     }
     return best
@@ -58,25 +58,26 @@ public enum MemoryLimit {
 
   /// This process's cgroup directory holding the memory controller's files: cgroup v2's unified
   /// hierarchy (`memory.max`), else v1's memory hierarchy (`memory.limit_in_bytes`).
-  static func cgroupDirectory() -> String? {
-    let lines = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8))?.split(separator: "\n") ?? []
+  /// `membership` and `root` are /proc/self/cgroup and /sys/fs/cgroup but for tests.
+  static func cgroupDirectory(membership: String = "/proc/self/cgroup", root: String = "/sys/fs/cgroup") -> String? {
+    let lines = (try? String(contentsOfFile: membership, encoding: .utf8))?.split(separator: "\n") ?? []
     var candidates: [String] = []
     for line in lines {
       let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
       guard parts.count == 3 else { continue }
-      if parts[0] == "0" && parts[1].isEmpty { candidates.append("/sys/fs/cgroup" + parts[2]) }
-      if parts[1].split(separator: ",").contains("memory") { candidates.append("/sys/fs/cgroup/memory" + parts[2]) }
+      if parts[0] == "0" && parts[1].isEmpty { candidates.append(root + parts[2]) }
+      if parts[1].split(separator: ",").contains("memory") { candidates.append(root + "/memory" + parts[2]) }
     }
     // inside a container the process's own path is often not mounted; its root is its cgroup
-    candidates += ["/sys/fs/cgroup", "/sys/fs/cgroup/memory"]
+    candidates += [root, root + "/memory"]
     return candidates.first { dir in
       FileManager.default.fileExists(atPath: dir + "/memory.max") || FileManager.default.fileExists(atPath: dir + "/memory.limit_in_bytes")
     }.map { $0.hasSuffix("/") && $0.count > 1 ? String($0.dropLast()) : $0 }
   }
 
   /// The cgroup memory limit in bytes, nil when there is none ("max", or v1's huge sentinel).
-  static func cgroupLimit() -> UInt64? {
-    guard let dir = cgroupDirectory() else { return nil }
+  static func cgroupLimit(in directory: String? = cgroupDirectory()) -> UInt64? {
+    guard let dir = directory else { return nil }
     let limit = readNumber(dir + "/memory.max") ?? readNumber(dir + "/memory.limit_in_bytes")
     guard let limit, limit < UInt64(1) << 62 else { return nil }
     return limit
