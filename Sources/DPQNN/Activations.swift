@@ -66,19 +66,28 @@ enum Activation {
 /// `max(x, 0)` elementwise.
 public final class ReLU: Module {
   public override init() { super.init() }
-  public override func forward(_ x: Tensor) throws -> Tensor { Activation.relu(x) }
+  public override func forward(_ x: Tensor) throws -> Tensor {
+    try Tensor.checkShape(x.shape, op: "relu")  // the memory left under an rlimit or cgroup limit
+    return Activation.relu(x)
+  }
 }
 
 /// The hyperbolic tangent elementwise.
 public final class Tanh: Module {
   public override init() { super.init() }
-  public override func forward(_ x: Tensor) throws -> Tensor { Activation.tanh(x) }
+  public override func forward(_ x: Tensor) throws -> Tensor {
+    try Tensor.checkShape(x.shape, op: "tanh")  // the memory left under an rlimit or cgroup limit
+    return Activation.tanh(x)
+  }
 }
 
 /// The logistic function `1 / (1 + e^-x)` elementwise.
 public final class Sigmoid: Module {
   public override init() { super.init() }
-  public override func forward(_ x: Tensor) throws -> Tensor { Activation.sigmoid(x) }
+  public override func forward(_ x: Tensor) throws -> Tensor {
+    try Tensor.checkShape(x.shape, op: "sigmoid")  // the memory left under an rlimit or cgroup limit
+    return Activation.sigmoid(x)
+  }
 }
 
 /// Flattens dimensions `startDimension...` into one, as PyTorch's `nn.Flatten` (default from 1:

@@ -49,6 +49,7 @@ public class BatchNorm: Module {
       throw NNError.badInput(layer: layer, expected: expected, shape: x.shape)
     }
     let N = x.shape[0], C = featureCount, S = x.shape.dropFirst(2).reduce(1, *), M = N * S
+    try Tensor.checkShape(x.shape, op: layer)  // its output, in the memory left
     if isTraining && M <= 1 {
       throw NNError.badInput(layer: layer, expected: "more than one value per channel in training", shape: x.shape)
     }

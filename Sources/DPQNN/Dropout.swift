@@ -29,6 +29,8 @@ public final class Dropout: Module {
 
   public override func forward(_ x: Tensor) throws -> Tensor {
     guard isTraining, probability > 0 else { return x }
+    // a mask and an output of x's size: both must fit in the memory left
+    try Tensor.checkShape(x.shape + [2], op: "dropout")
     let keep = 1 - probability, scale = 1 / keep
     // compare 24-bit uniforms against the keep probability; the mask holds 0 or 1/(1-p)
     let mask = makeTensor(x.shape) { m in for i in 0..<x.count { m[i] = generator.nextUniform() < keep ? scale : 0 } }

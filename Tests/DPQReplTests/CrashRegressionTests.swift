@@ -49,11 +49,13 @@ import Testing
 
   /// The same under util-linux's `prlimit --as` (3 GB, about 2.5 GB left once dpq runs, on a
   /// machine with more physical memory than that): the ops whose result has the operand's shape
-  /// (elementwise functions, negation, powers, clamp, transpose) used to abort in malloc.
+  /// (elementwise functions, negation, powers, clamp, transpose, activation layers) used to abort
+  /// in malloc.
   @Test(arguments: ["x = zeros([700000000])", "x = zeros([400000000])\ny = exp(x)", "x = zeros([400000000])\ny = x.relu()",
                     "x = zeros([400000000])\ny = -x", "x = zeros([400000000])\ny = abs(x)", "x = zeros([400000000])\ny = x ** 2",
                     "x = zeros([400000000])\ny = x.clamp(min: 0)", "x = zeros([20000, 20000])\ny = x.T",
-                    "x = zeros([400000000])\ny = x * 2"])
+                    "x = zeros([400000000])\ny = x * 2", "x = zeros([400000000])\ny = relu()(x)",
+                    "x = zeros([400000000])\ny = tanh_layer()(x)"])
   func prlimitAddressSpaceIsHonoured(source: String) throws {
     guard builtBinary() != nil else { return }
     guard FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit") else {
