@@ -67,7 +67,7 @@ extension DPQTrainer {
     var rankingTerm: Tensor?
     if options.rankingWeight > 0 {
       let ranking = try PrefixRanking(labels: labels, multiHot: c.multiLabel ? multiHot : nil, count: x.shape[0])
-      let queries = try ProgressiveQuantization.normalisedRows(forLosses.input) * options.rankingScale
+      let queries = try ProgressiveQuantization.normalisedRows(options.rankingReachesNetwork ? x : x.detached()) * options.rankingScale
       var sum = Tensor(scalar: 0)
       for xh in forLosses.output.hardReconstructions { sum = try sum + ranking.loss(queries: queries, database: xh) }
       let term = try sum * (options.rankingWeight / c.lambda)

@@ -67,6 +67,8 @@ struct ExperimentCommand: ParsableCommand {
   @Option(help: "Scale s of the ranking term's scores s * <x_i/|x_i|, Xh_m[j]>.") var rankingScale: Float?
   @Flag(inversion: .prefixedNo, help: "Let the prefix classification reach the network through the features.")
   var prefixEndToEnd: Bool?
+  @Flag(inversion: .prefixedNo, help: "Let the ranking term reach the network through the queries (not only the codebooks).")
+  var rankingEndToEnd: Bool?
   @Flag(help: "Also classify the hard reconstruction.") var classifyReconstruction = false
   @Flag(help: "Skip the PQ/OPQ/RQ baselines.") var noBaselines = false
   @Option(help: "Write the results as JSON to this file.") var json: String?
@@ -151,6 +153,7 @@ struct ExperimentCommand: ParsableCommand {
       guard rankingWeight >= 0, rankingWeight.isFinite else { throw ValidationError("--ranking-weight must be >= 0 (got \(rankingWeight))") }
       o.training.rankingWeight = rankingWeight
     }
+    if let rankingEndToEnd { o.training.rankingReachesNetwork = rankingEndToEnd }
     if let rankingScale {
       guard rankingScale > 0, rankingScale.isFinite else { throw ValidationError("--ranking-scale must be positive (got \(rankingScale))") }
       o.training.rankingScale = rankingScale

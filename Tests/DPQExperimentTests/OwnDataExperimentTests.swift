@@ -50,9 +50,19 @@ import Testing
     let dpq = try #require(result.rows.first { $0.method == "DPQ" })
     let (m1, m2, m3) = (dpq.map[2]!, dpq.map[4]!, dpq.map[6]!)
     // One block resolves the groups only; the second resolves the classes within them; a third
-    // must not lose what the second gained (PAPER.md: each block refines the last).
-    #expect(m2 > m1 + 0.1, "mAP \(m1) -> \(m2)")
-    #expect(m3 >= m2 - 0.002, "mAP \(m2) -> \(m3)")
+    // must not lose what the second gained (PAPER.md: each block refines the last). With the
+    // recipe's ranking term the second block gains less here (+0.07 against +0.13 without it,
+    // docs/dpq.md): ranking by 4-codeword prefixes pulls the features of a group's classes
+    // together. So: rising with every block by default, and PAPER.md's objective's full gain below.
+    #expect(m2 > m1 + 0.03 && m3 > m2, "mAP \(m1) -> \(m2) -> \(m3)")
+    var paper = Self.options(split)
+    paper.training.rankingWeight = 0
+    var plain = ReferenceExperiment(options: paper)
+    plain.report = { _ in }
+    let without = try #require(try plain.run().rows.first { $0.method == "DPQ" })
+    let (p1, p2, p3) = (without.map[2]!, without.map[4]!, without.map[6]!)
+    #expect(p2 > p1 + 0.1, "mAP without the ranking term \(p1) -> \(p2)")
+    #expect(p3 >= p2 - 0.002, "mAP without the ranking term \(p2) -> \(p3)")
     // Every method appears in every ranking, and PQ-raw ran on the 12 raw values.
     for ranking in ReferenceExperiment.Ranking.allCases {
       let methods = Set(result.rows.filter { $0.ranking == ranking }.map(\.baseMethod))

@@ -43,6 +43,7 @@ import Testing
   func checkGradients(_ options: DPQTrainingOptions, similarity: Similarity, compared: (String) -> Bool = { _ in true },
                       term: @escaping (DPQTrainer.StepObjective) -> Tensor = { $0.total }) throws -> Double {
     let everyTermReachesNetwork = options.quantizationReachesNetwork && options.prefixClassificationReachesNetwork
+      && (options.rankingWeight == 0 || options.rankingReachesNetwork)
     let m = try model(similarity: similarity)
     let trainer = try DPQTrainer(model: m, options: options)
     let (x, y) = try batch()
@@ -100,6 +101,7 @@ import Testing
     #expect(try checkGradients(o, similarity: similarity, compared: touched, term: ranking) < 0.05)
     o.quantizationReachesNetwork = false
     o.prefixClassificationReachesNetwork = false
+    o.rankingReachesNetwork = false
     #expect(try checkGradients(o, similarity: similarity, compared: touched, term: ranking) < 0.05)
   }
 

@@ -3,8 +3,8 @@ import Foundation
 import Testing
 @testable import DPQScript
 
-/// train()'s ranking term from the language: it is reached by its keywords, changes what is
-/// trained, and refuses a meaningless scale.
+/// train()'s ranking term from the language: on by default, reached by its keywords, and a
+/// meaningless scale refused.
 @Suite struct TrainRankingTests {
   let setup = """
     d = blobs(n: 64, classes: 4, dim: 8, seed: 1)
@@ -22,12 +22,17 @@ import Testing
     return Dictionary(uniqueKeysWithValues: m.model.stateDict().map { ($0.0, $0.1.scalars) })
   }
 
-  @Test func theRankingWeightChangesTheCodebooksAndZeroLeavesTheTermOut() throws {
-    let plain = try trained("")
-    #expect(try trained(", ranking_weight: 0") == plain)   // the same seed and batches: identical
-    let ranked = try trained(", ranking_weight: 0.5, ranking_scale: 4")
-    #expect(ranked["codebooks.1"] != plain["codebooks.1"])
-    #expect(ranked.values.allSatisfy { $0.allSatisfy(\.isFinite) })
+  @Test func theRankingTermIsOnByDefaultAndItsKeywordsTakeEffect() throws {
+    let off = try trained(", ranking_weight: 0")
+    // Weight 0 leaves the term out: its scale and routing then change nothing (same seed, same batches).
+    #expect(try trained(", ranking_weight: 0, ranking_scale: 9, ranking_end_to_end: false") == off)
+    let byDefault = try trained("")
+    #expect(byDefault["codebooks.1"] != off["codebooks.1"])
+    #expect(byDefault.values.allSatisfy { $0.allSatisfy(\.isFinite) })
+    // Kept off the network, the term still trains the codebooks but changes the network otherwise.
+    let codebooksOnly = try trained(", ranking_end_to_end: false")
+    let network = byDefault.keys.filter { $0.hasPrefix("backbone.") }
+    #expect(!network.isEmpty && network.contains { byDefault[$0] != codebooksOnly[$0] })
   }
 
   @Test func aScaleThatIsNotPositiveIsRefused() {
