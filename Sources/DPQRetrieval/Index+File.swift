@@ -12,8 +12,10 @@ extension Index {
   public func save(to path: String) throws {
     var entries = [SafeTensors.Entry(name: "codebooks", tensor: layout.codebooks)]
     if let r = layout.rotation { entries.append(.init(name: "rotation", tensor: r)) }
-    entries.append(.init(name: "codes", integers: codes.values, shape: [codes.count, codes.blockCount],
-                         dtype: codes.bytesPerCode == 1 ? .uint8 : .uint16))
+    // Raw little-endian bytes, not one Int per code: 10 million items would otherwise take 8x
+    // the codes' size in a temporary array.
+    entries.append(.init(name: "codes", dtype: codes.bytesPerCode == 1 ? .uint8 : .uint16,
+                         shape: [codes.count, codes.blockCount], bytes: codes.littleEndianBytes))
     let meta = ["format": Index.fileFormat, "format_version": String(Index.fileFormatVersion),
                 "layout": layout.isAdditive ? "additive" : "product", "metric": metric.rawValue,
                 "codewords": String(codewordCount)]
@@ -41,13 +43,23 @@ extension Index {
     case "product": layout = .product(codebooks: books, rotation: file.entry("rotation") == nil ? nil : try file.tensor("rotation", path: path))
     default: throw refuse("unknown or missing layout '\(file.metadata["layout"] ?? "")'")
     }
-    let (values, shape) = try file.integers("codes", path: path)
+    guard let entry = file.entry("codes") else { throw DataError.missingEntry(path: path, name: "codes") }
+    let shape = entry.shape
     let m = books.shape[0], k = books.shape[1]
     guard shape.count == 2, shape[1] == m else {
       throw DataError.badEntry(path: path, name: "codes", reason: "shape \(shape), expected [n, \(m)]")
     }
     let codes: Codes
-    do { codes = try Codes(count: shape[0], blockCount: m, codewordCount: k, values: values) } catch {
+    do {
+      // The stored width of this K read straight from the bytes; other integer types through Ints.
+      if entry.dtype == (k <= 256 ? .uint8 : .uint16) {
+        codes = try Codes(count: shape[0], blockCount: m, codewordCount: k, littleEndianBytes: entry.bytes)
+      } else {
+        codes = try Codes(count: shape[0], blockCount: m, codewordCount: k, values: file.integers("codes", path: path).values)
+      }
+    } catch let error as DataError {
+      throw error
+    } catch {
       throw DataError.badEntry(path: path, name: "codes", reason: "\(error)")
     }
     var index = try Index(layout: layout, metric: metric)

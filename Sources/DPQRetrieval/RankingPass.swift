@@ -96,7 +96,7 @@ extension Index {
     let lock = NSLock()
 
     queries.withUnsafeBufferPointer { qp in
-      prefixNorms.withUnsafeBufferPointer { norms in
+      prefixNorms.withPointers { norms in
         var batchStart = 0
         while batchStart < nq && !stopped {
           let batchCount = min(batch, nq - batchStart)
@@ -119,7 +119,7 @@ extension Index {
                 lock.unlock()
                 for local in (c * chunk) ..< min(batchCount, (c + 1) * chunk) {
                   scanQuery(worker: worker, query: batchStart + local, lut: lut.baseAddress! + local * mk * k,
-                            queryNorm: qNorms.isEmpty ? 0 : qNorms[local], norms: norms.baseAddress,
+                            queryNorm: qNorms.isEmpty ? 0 : qNorms[local], norms: norms,
                             prefixes: prefixes, output: output, consume: consume)
                 }
               }

@@ -114,7 +114,7 @@ private func convertToGoodness(_ values: UnsafeMutablePointer<Float>, count: Int
 extension Index {
   /// Scans every item for one query and hands one list per prefix to `consume`.
   func scanQuery(worker: ScanWorker, query: Int, lut: UnsafePointer<Float>, queryNorm: Float,
-                         norms: UnsafePointer<Float>?, prefixes: [Int], output: RankingOutput,
+                         norms: [UnsafePointer<Float>?], prefixes: [Int], output: RankingOutput,
                          consume: (ScanWorker, Int, Int, RankedList) -> Void) {
     switch codes.storage {
     case .uint8(let a):
@@ -128,7 +128,7 @@ extension Index {
 
   private func scanQuery<C: FixedWidthInteger & UnsignedInteger>(
     codes: UnsafePointer<C>, worker: ScanWorker, query: Int, lut: UnsafePointer<Float>, queryNorm: Float,
-    norms: UnsafePointer<Float>?, prefixes: [Int], output: RankingOutput,
+    norms: [UnsafePointer<Float>?], prefixes: [Int], output: RankingOutput,
     consume: (ScanWorker, Int, Int, RankedList) -> Void
   ) {
     let n = count, mk = blockCount, k = codewordCount
@@ -143,8 +143,8 @@ extension Index {
                       blocks: maxBlocks, all: all, out: worker.tile, outStride: tileSize)
       for (p, blocks) in prefixes.enumerated() {
         let row = worker.tile + (all ? (blocks - 1) * tileSize : 0)
-        if metric == .squaredL2, let norms {
-          convertToGoodness(row, count: c, metric: metric, queryNorm: queryNorm, itemNorms: norms + (blocks - 1) * n + start)
+        if metric == .squaredL2, let prefixNorms = norms[blocks - 1] {
+          convertToGoodness(row, count: c, metric: metric, queryNorm: queryNorm, itemNorms: prefixNorms + start)
         }
         if !worker.heaps.isEmpty {
           worker.heaps[p].offer(row, count: c, firstId: start)

@@ -7,12 +7,12 @@ public struct Codes: Equatable {
   }
 
   /// Number of encoded items (n).
-  public let count: Int
+  public internal(set) var count: Int
   /// Codes per item (M).
   public let blockCount: Int
   /// Codewords per block (K); every code is below it.
   public let codewordCount: Int
-  public private(set) var storage: Storage
+  public internal(set) var storage: Storage
 
   /// Zero codes for `count` items; the element width follows from `codewordCount`.
   public init(count: Int, blockCount: Int, codewordCount: Int) throws {
