@@ -46,7 +46,8 @@ let package = Package(
     .target(name: "DPQRepl", dependencies: ["DPQScript", "DPQPlot", "CReadline"]),
 
     .executableTarget(name: "dpq", dependencies: [
-      "DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval", "DPQExperiment", "DPQScript", "DPQRepl",
+      "DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval", "DPQExperiment", "DPQPlot", "DPQScript",
+      "DPQRepl",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ], swiftSettings: optimised),
 

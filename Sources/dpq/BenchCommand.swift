@@ -13,11 +13,13 @@ struct BenchCommand: ParsableCommand {
       Suites: tensor (sgemm), prepare (writes the shared benchmark data to --data), train (DPQ \
       training steps), quantizers (k-means/PQ/OPQ/RQ training, encoding, distortion), search \
       (top-100 lookup-table search), map (mAP@all of PQ/OPQ/RQ), repl (REPL start-up to the prompt, \
-      and a training loop written in the language against the built-in train). scripts/bench runs them all \
-      against PyTorch and faiss and writes docs/benchmarks.md.
+      and a training loop written in the language against the built-in train), scale (encoding, memory, \
+      building, saving, loading and top-100 search of 100,000 to 10 million synthetic 32-bit codes and the \
+      FM database, beside faiss in the same run; --sizes, --queries, --encode-limit, --python, --out). \
+      scripts/bench runs them all against PyTorch and faiss and writes docs/benchmarks.md.
       """)
 
-  static let suites = ["tensor", "prepare", "train", "quantizers", "search", "map", "repl"]
+  static let suites = ["tensor", "prepare", "train", "quantizers", "search", "map", "repl", "scale"]
 
   @Argument(help: "What to measure: \(BenchCommand.suites.joined(separator: ", ")).") var suite: String = "tensor"
   @Option(help: "Timed runs per workload (the median is reported).") var runs: Int = 7
@@ -33,6 +35,11 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "repl: start-up runs (the median is reported).") var startupRuns: Int = 21
   @Option(help: "repl: training images per epoch of the overhead comparison.") var images: Int = 2560
   @Flag(help: "search: write each index's top-100 ids to the data directory (for the agreement check).") var writeIds = false
+  @Option(help: "scale: database sizes in items, comma-separated.") var sizes: String = "100000,1000000,10000000"
+  @Option(help: "scale: queries per timed search (fewer beyond 1 million items, at least 100).") var queries: Int = 1000
+  @Option(help: "scale: sizes above this many items get random codes instead of encoded features.") var encodeLimit: Int = 10_000_000
+  @Option(help: "scale: the Python with faiss for the peer rows (default: $PYTHON, .venv-bench, .venv; 'none' skips faiss).") var python: String?
+  @Option(help: "scale: also write OUT.json, OUT.md and the curves OUT.svg (e.g. docs/scale).") var out: String?
 
   func run() throws {
     BLAS.setThreadCount(threads)
@@ -49,6 +56,7 @@ struct BenchCommand: ParsableCommand {
     case "search": try benchSearch().emit(json: json)
     case "map": try benchMap().emit(json: json)
     case "repl": try benchRepl()
+    case "scale": try benchScale()
     default: throw ValidationError("unknown suite '\(suite)' (known: \(BenchCommand.suites.joined(separator: ", ")))")
     }
   }

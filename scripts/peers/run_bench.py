@@ -192,6 +192,26 @@ def table(rows, columns):
     return "\n".join(out)
 
 
+def scale_section():
+    """The scale curves and IVF serving, from docs/scale.md (`dpq bench scale --out docs/scale`, run
+    separately: it takes about half an hour) and docs/interop.md, so a re-run of scripts/bench keeps them."""
+    lines = ["## Scale: 100,000 to 10 million items (`dpq bench scale`)", ""]
+    path = os.path.join(ROOT, "docs", "scale.md")
+    if not os.path.exists(path):
+        return lines + ["Not measured yet: `dpq bench scale --out docs/scale` writes docs/scale.md.", ""]
+    with open(path) as f:
+        body = f.read().splitlines()[1:]   # without its title
+    lines += ["From [scale.md](scale.md) (`dpq bench scale --out docs/scale`; not part of the rounds above):"]
+    lines += body
+    lines += ["", "Reading it: per-item columns (ns/item, B/item) that stay flat from row to row mean linear cost in",
+              "the database size. Issue 14's target is >= 100 queries/s at 10 million items on 2 cores (32 bits,",
+              "top-100): compare the 10,000,000 row's queries/s, and twice its q/CPU-s for two cores free of other",
+              "work. The scan is exhaustive: 10 million items cost about ten times 1 million.",
+              "", "Serving beyond one machine: `scripts/export-faiss --ivf NLIST` writes a faiss IVF index over the",
+              "same codes (recall@100 and queries/s: [interop.md](interop.md#an-inverted-file-index-for-sharding---ivf-nlist)).", ""]
+    return lines
+
+
 def markdown(doc):
     rows = doc["results"]
     by = {r["workload"]: r for r in rows}
@@ -238,6 +258,7 @@ def markdown(doc):
     if doc.get("export_test"):
         t = doc["export_test"]
         lines += ["## scripts/export-faiss test", "", "```"] + t["output"] + ["```", ""]
+    lines += scale_section()
     lines += ["## Settings", "",
               "- training: DPQ model (LeNet backbone, D = 300, M = 4, K = 256, l2 similarity, dropout 0.5), stage 2",
               "  (network and codebooks; the trainer's default: quantization losses train the codebooks only),",
