@@ -25,6 +25,11 @@ enum ProjectPython {
   }
 
   static func run(_ exe: String, _ args: [String]) -> (status: Int32, output: String) {
+    runWith(environment: [:], exe, args)
+  }
+
+  /// `run` with extra environment variables (a script told which Python to use through $PYTHON).
+  static func runWith(environment extra: [String: String], _ exe: String, _ args: [String]) -> (status: Int32, output: String) {
     let p = Process()
     // The package under test is the source tree's python/dpq_torch, not an installed copy.
     var environment = ProcessInfo.processInfo.environment
@@ -35,6 +40,7 @@ enum ProjectPython {
     try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: scratch) }
     environment["TMPDIR"] = scratch
+    for (k, v) in extra { environment[k] = v }
     p.environment = environment
     p.executableURL = URL(fileURLWithPath: exe)
     p.arguments = args

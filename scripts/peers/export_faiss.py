@@ -12,6 +12,14 @@ needed, code size M bytes), ST_norm_float for squared L2 (each code carries its 
 code size M + 4 bytes), the faiss search type that matches dpq's stored per-item norms.
 The codebooks and codes are copied bit for bit; every export decodes a sample of items in faiss and
 checks them against the reconstruction computed here from the dpq file.
+
+With --ivf NLIST the same codebooks and codes become the fine codes of an inverted-file index, which
+faiss can shard (IndexShardsIVF) or move to GPUs: additive -> IndexIVFResidualQuantizer, product ->
+IndexIVFPQ (+ the OPQ rotation in front), both with by_residual = False, so each item's fine code is
+dpq's code itself, not a code of its residual to the coarse centroid. The coarse quantizer (flat, the
+index's metric) is trained by faiss k-means on the items' reconstructions (dpq's index file holds no
+features), and each item goes to the list of the centroid nearest to its reconstruction. Search
+visits `nprobe` lists (faiss's default is 1; set index.nprobe, see docs/interop.md).
 """
 import json
 import struct
@@ -147,14 +155,28 @@ def check(index, meta, arrays, path, sample=64):
 
 
 def main(argv):
-    if len(argv) != 3 or argv[1] in ("-h", "--help"):
-        print("usage: scripts/export-faiss INDEX.safetensors OUT.faiss", file=sys.stderr)
+    import argparse
+    ap = argparse.ArgumentParser(prog="scripts/export-faiss",
+                                 usage="scripts/export-faiss [--ivf NLIST] INDEX.safetensors OUT.faiss")
+    ap.add_argument("index")
+    ap.add_argument("out")
+    ap.add_argument("--ivf", type=int, default=None, metavar="NLIST",
+                    help="write an IVF index with NLIST lists (coarse quantizer trained by faiss, dpq's codes as fine codes)")
+    ap.add_argument("--seed", type=int, default=1234, help="seed of the coarse k-means (--ivf)")
+    if len(argv) < 3 or any(a in ("-h", "--help") for a in argv[1:]):
+        print("usage: scripts/export-faiss [--ivf NLIST] INDEX.safetensors OUT.faiss", file=sys.stderr)
         return 2
+    a = ap.parse_args(argv[1:])
     import faiss
-    index = to_faiss(argv[1])
-    faiss.write_index(index, argv[2])
-    print(f"export-faiss: {argv[1]} -> {argv[2]}: {type(index).__name__}, {index.ntotal} items, "
-          f"d = {index.d}, {'inner product' if index.metric_type == faiss.METRIC_INNER_PRODUCT else 'L2'}")
+    if a.ivf is not None:
+        import export_faiss_ivf
+        index = export_faiss_ivf.to_faiss_ivf(a.index, a.ivf, seed=a.seed)
+    else:
+        index = to_faiss(a.index)
+    faiss.write_index(index, a.out)
+    ivf = "" if a.ivf is None else f", {a.ivf} lists (set nprobe to search more than 1)"
+    print(f"export-faiss: {a.index} -> {a.out}: {type(index).__name__}, {index.ntotal} items, "
+          f"d = {index.d}, {'inner product' if index.metric_type == faiss.METRIC_INNER_PRODUCT else 'L2'}{ivf}")
     return 0
 
 
