@@ -193,8 +193,9 @@ def table(rows, columns):
 
 
 def scale_section():
-    """The scale curves and IVF serving, from docs/scale.md (`dpq bench scale --out docs/scale`, run
-    separately: it takes about half an hour) and docs/interop.md, so a re-run of scripts/bench keeps them."""
+    """The scale curves and IVF serving, from docs/scale.md (`dpq bench scale --out docs/scale`, which
+    scripts/bench runs first when `scale` is among its suites: it takes about half an hour) and
+    docs/interop.md, so a re-run of scripts/bench without it keeps them."""
     lines = ["## Scale: 100,000 to 10 million items (`dpq bench scale`)", ""]
     path = os.path.join(ROOT, "docs", "scale.md")
     if not os.path.exists(path):
