@@ -24,6 +24,28 @@ import Testing
     #expect(a.ids == b.ids && a.scores == b.scores)
   }
 
+  /// The norms the scan uses are, bit for bit, the one-item-at-a-time loop dpq has always run
+  /// (a Float running sum, squared and summed in Double in coordinate order), whatever the
+  /// grouping of items into chunks, groups of four and threads; so every score and mAP stays.
+  @Test(arguments: [5, 4_099, 40_001])
+  func additiveNormsEqualTheOneItemLoop(items n: Int) throws {
+    var rng = RandomGenerator(seed: 8)
+    let (m, k, d) = (4, 32, 37)
+    let books = try Tensor.randomNormal([m, k, d], using: &rng)
+    var index = try Index(layout: .additive(codebooks: books), metric: .squaredL2)
+    let codes = try Fixture.randomCodes(n: n, blocks: m, codewords: k, rng: &rng)
+    try index.add(codes: codes)
+    let c = books.scalars
+    for i in Swift.stride(from: 0, to: n, by: max(1, n / 500)) {
+      var running = [Float](repeating: 0, count: d)
+      for b in 0..<m {
+        var s = 0.0
+        for j in 0..<d { running[j] += c[(b * k + codes[i, b]) * d + j]; s += Double(running[j]) * Double(running[j]) }
+        #expect(index.prefixNorms[i, blocks: b + 1].bitPattern == Float(s).bitPattern, "item \(i), block \(b)")
+      }
+    }
+  }
+
   @Test func aCopyKeepsItsItemsWhenTheOriginalGrows() throws {
     var original = try Fixture.index(layout: .additive, metric: .squaredL2, n: 100)
     let copy = original
