@@ -54,6 +54,21 @@ private func runningSums4(
   }
 }
 
+/// `runningSums4` over all 4 blocks followed by `convertToGoodness` for squared L2, in one pass:
+/// the same operations in the same order, so the same goodness bit for bit, without storing and
+/// reloading the sums.
+@inline(__always)
+private func goodness4L2(_ codes: UnsafePointer<UInt8>, lut: UnsafePointer<Float>, codewordCount k: Int, start: Int,
+                         count: Int, queryNorm: Float, itemNorms: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+  let raw = UnsafeRawPointer(codes + start * 4)
+  let t1 = lut + k, t2 = lut + 2 * k, t3 = lut + 3 * k
+  for j in 0..<count {
+    let w = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: j * 4, as: UInt32.self))
+    let s = ((lut[Int(w & 0xFF)] + t1[Int((w >> 8) & 0xFF)]) + t2[Int((w >> 16) & 0xFF)]) + t3[Int(w >> 24)]
+    out[j] = -((queryNorm - 2 * s) + itemNorms[j])
+  }
+}
+
 /// Dispatches to a copy of `runningSums` specialised for 1 to 8 blocks (the loop over blocks is
 /// then fully unrolled), or the general loop beyond.
 private func scanRunningSums<C: FixedWidthInteger & UnsignedInteger>(
@@ -136,9 +151,19 @@ extension Index {
     let maxBlocks = prefixes.last ?? 1
     let all = prefixes.count > 1
     for h in worker.heaps.indices { worker.heaps[h].reset() }
+    // The 32-bit squared-L2 search: sums and goodness in one pass over the tile.
+    let fusedNorms: UnsafePointer<Float>? = (C.self == UInt8.self && mk == 4 && prefixes == [4] && metric == .squaredL2)
+      ? norms[3] : nil
     var start = 0
     while start < n {
       let c = min(tileSize, n - start)
+      if let fusedNorms, !worker.heaps.isEmpty {
+        goodness4L2(UnsafeRawPointer(codes).assumingMemoryBound(to: UInt8.self), lut: lut, codewordCount: k, start: start,
+                    count: c, queryNorm: queryNorm, itemNorms: fusedNorms + start, out: worker.tile)
+        worker.heaps[0].offer(worker.tile, count: c, firstId: start)
+        start += c
+        continue
+      }
       scanRunningSums(codes, stride: mk, lut: lut, codewordCount: k, start: start, count: c,
                       blocks: maxBlocks, all: all, out: worker.tile, outStride: tileSize)
       for (p, blocks) in prefixes.enumerated() {
