@@ -4,7 +4,7 @@ import Foundation
 
 /// Runs row chunks on every core. Each worker owns its scratch and pulls the next chunk from a
 /// shared counter, so a worker slowed by another process on the machine does not hold the rest up.
-enum Parallel {
+package enum Parallel {
   /// Workers to use: the cores this process may run on, or `workerLimit` if set.
   static var workerCount: Int { max(1, workerLimit ?? ProcessInfo.processInfo.activeProcessorCount) }
   /// Caps the workers (benchmarks compare 1 and 2); nil uses every core.
@@ -15,7 +15,7 @@ enum Parallel {
   ///
   /// OpenBLAS (pthreads build) serialises concurrent multi-threaded level-3 calls on an internal
   /// lock, so the sgemm inside `body` stays safe; the workers' argmin and bookkeeping overlap it.
-  static func forEachChunk<Scratch>(count n: Int, chunkSize: Int, makeScratch: () -> Scratch,
+  package static func forEachChunk<Scratch>(count n: Int, chunkSize: Int, makeScratch: () -> Scratch,
                                     _ body: (Range<Int>, inout Scratch) -> Void) {
     guard n > 0 else { return }
     let size = max(1, chunkSize)
@@ -52,11 +52,11 @@ private final class ChunkCounter {
 }
 
 /// A scratch buffer a worker reuses across chunks.
-final class FloatScratch {
-  private(set) var pointer: UnsafeMutablePointer<Float>
+package final class FloatScratch {
+  package private(set) var pointer: UnsafeMutablePointer<Float>
   private(set) var capacity: Int
 
-  init(capacity: Int = 0) {
+  package init(capacity: Int = 0) {
     self.capacity = max(1, capacity)
     pointer = .allocate(capacity: self.capacity)
   }

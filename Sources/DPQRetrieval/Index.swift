@@ -1,4 +1,5 @@
 import Foundation
+import DPQQuantization
 import DPQTensor
 
 /// A searchable database of quantization codes: codebooks, codes (n x M) and each item's squared
@@ -193,10 +194,6 @@ public struct Index {
     codes: UnsafeBufferPointer<C>, count n: Int, into out: UnsafeMutableBufferPointer<Float>
   ) {
     let mk = blockCount, k = codewordCount, dc = codewordDimension, additive = layout.isAdditive
-    let chunkSize = 16_384
-    let chunks = (n + chunkSize - 1) / chunkSize
-    let workers = max(1, min(chunks, ProcessInfo.processInfo.activeProcessorCount))
-    let counter = NormChunkCounter()
     layout.codebooks.withUnsafeBufferPointer { books in
       // Slices are disjoint in the product layout, so a prefix norm is a running sum of codeword norms.
       let codewordNorms: [Double] = additive ? [] : (0..<(mk * k)).map { w in
@@ -206,28 +203,22 @@ public struct Index {
         return s
       }
       codewordNorms.withUnsafeBufferPointer { wordNorms in
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-          let running = UnsafeMutablePointer<Float>.allocate(capacity: 4 * dc)
-          defer { running.deallocate() }
-          while true {
-            let chunk = counter.next()
-            if chunk >= chunks { break }
-            let range = (chunk * chunkSize) ..< min(n, (chunk + 1) * chunkSize)
-            if additive {
-              var i = range.lowerBound
-              while i < range.upperBound {
-                let group = min(4, range.upperBound - i)
-                Index.additivePrefixNorms(codes: codes.baseAddress! + i * mk, items: group, firstItem: i, itemCount: n,
-                                          books: books.baseAddress!, blocks: mk, codewords: k, dimension: dc,
-                                          running: running, out: out.baseAddress!)
-                i += group
-              }
-            } else {
-              for i in range {
-                let code = codes.baseAddress! + i * mk
-                var s = 0.0
-                for m in 0..<mk { s += wordNorms[m * k + Int(code[m])]; out[m * n + i] = Float(s) }
-              }
+        Parallel.forEachChunk(count: n, chunkSize: 16_384, makeScratch: { FloatScratch(capacity: 4 * dc) }) { range, scratch in
+          let running = scratch.pointer
+          if additive {
+            var i = range.lowerBound
+            while i < range.upperBound {
+              let group = min(4, range.upperBound - i)
+              Index.additivePrefixNorms(codes: codes.baseAddress! + i * mk, items: group, firstItem: i, itemCount: n,
+                                        books: books.baseAddress!, blocks: mk, codewords: k, dimension: dc,
+                                        running: running, out: out.baseAddress!)
+              i += group
+            }
+          } else {
+            for i in range {
+              let code = codes.baseAddress! + i * mk
+              var s = 0.0
+              for m in 0..<mk { s += wordNorms[m * k + Int(code[m])]; out[m * n + i] = Float(s) }
             }
           }
         }
@@ -278,18 +269,5 @@ public struct Index {
     var worst: Float = 0
     for i in 0..<d { for j in 0..<d { worst = max(worst, abs(product[i * d + j] - (i == j ? 1 : 0))) } }
     return worst
-  }
-}
-
-/// Hands out chunk numbers to the workers that compute prefix norms.
-private final class NormChunkCounter: @unchecked Sendable {
-  private let lock = NSLock()
-  private var value = 0
-
-  func next() -> Int {
-    lock.lock()
-    defer { lock.unlock() }
-    value += 1
-    return value - 1
   }
 }

@@ -52,19 +52,25 @@ def read_safetensors(path):
     return meta, arrays
 
 
+def code_space_reconstruct(meta, arrays, items):
+    """Reconstructions of the given items in the space the codes live in (rotated for OPQ)."""
+    books, codes = arrays["codebooks"], arrays["codes"][items].astype(np.int64)
+    m = books.shape[0]
+    if meta["layout"] == "additive":
+        return sum(books[b][codes[:, b]] for b in range(m)).astype(np.float32)
+    return np.concatenate([books[b][codes[:, b]] for b in range(m)], axis=1).astype(np.float32)
+
+
 def dpq_reconstruct(meta, arrays, items):
     """Reconstructions of the given items from the dpq file, in the original space."""
-    books, codes = arrays["codebooks"], arrays["codes"].astype(np.int64)
-    m, _, dc = books.shape
-    if meta["layout"] == "additive":
-        return sum(books[b][codes[items, b]] for b in range(m))
-    y = np.concatenate([books[b][codes[items, b]] for b in range(m)], axis=1)
+    y = code_space_reconstruct(meta, arrays, items)
     r = arrays.get("rotation")
     return y if r is None else y @ r       # x = R^T y for column vectors
 
 
-def to_faiss(path):
-    """The faiss index holding the same codebooks and codes as the dpq index file `path`."""
+def read_dpq_index(path):
+    """The dpq index file `path` checked for export: (meta, arrays, books, codes, m, k, dc, n,
+    nbits, faiss metric)."""
     import faiss
     meta, arrays = read_safetensors(path)
     if meta.get("format") != "dpq-index":
@@ -79,6 +85,13 @@ def to_faiss(path):
     metric = {"innerProduct": faiss.METRIC_INNER_PRODUCT, "squaredL2": faiss.METRIC_L2}.get(meta.get("metric"))
     if metric is None:
         raise ValueError(f"{path}: unknown metric {meta.get('metric')!r}")
+    return meta, arrays, books, codes, m, k, dc, n, nbits, metric
+
+
+def to_faiss(path):
+    """The faiss index holding the same codebooks and codes as the dpq index file `path`."""
+    import faiss
+    meta, arrays, books, codes, m, k, dc, n, nbits, metric = read_dpq_index(path)
     if meta["layout"] == "additive":
         search_type = (faiss.AdditiveQuantizer.ST_LUT_nonorm if metric == faiss.METRIC_INNER_PRODUCT
                        else faiss.AdditiveQuantizer.ST_norm_float)

@@ -21,32 +21,11 @@ CHUNK = 100_000          # items decoded at a time: bounds the memory of a 10-mi
 POINTS_PER_CENTROID = 256
 
 
-def code_space_reconstruct(meta, arrays, items):
-    """Reconstructions in the space the codes live in (rotated for OPQ): what the lists cluster."""
-    books, codes = arrays["codebooks"], arrays["codes"][items].astype(np.int64)
-    m = books.shape[0]
-    if meta["layout"] == "additive":
-        return sum(books[b][codes[:, b]] for b in range(m)).astype(np.float32)
-    return np.concatenate([books[b][codes[:, b]] for b in range(m)], axis=1).astype(np.float32)
-
-
 def to_faiss_ivf(path, nlist, seed=1234):
     import faiss
-    meta, arrays = export_faiss.read_safetensors(path)
-    if meta.get("format") != "dpq-index":
-        raise ValueError(f"{path}: not a dpq index file (metadata format {meta.get('format')!r})")
-    books = np.ascontiguousarray(arrays["codebooks"], dtype=np.float32)
-    codes = np.ascontiguousarray(arrays["codes"])
-    m, k, dc = books.shape
-    n = codes.shape[0]
-    nbits = k.bit_length() - 1
-    if 1 << nbits != k:
-        raise ValueError(f"{path}: K = {k} codewords is not a power of two; faiss packs codes in whole bits")
+    meta, arrays, books, codes, m, k, dc, n, nbits, metric = export_faiss.read_dpq_index(path)
     if nlist < 1 or nlist > n:
         raise ValueError(f"{path}: --ivf {nlist}: need 1 <= NLIST <= the {n} items")
-    metric = {"innerProduct": faiss.METRIC_INNER_PRODUCT, "squaredL2": faiss.METRIC_L2}.get(meta.get("metric"))
-    if metric is None:
-        raise ValueError(f"{path}: unknown metric {meta.get('metric')!r}")
     additive = meta["layout"] == "additive"
     d = dc if additive else m * dc
     coarse = faiss.IndexFlatIP(d) if metric == faiss.METRIC_INNER_PRODUCT else faiss.IndexFlatL2(d)
@@ -70,7 +49,7 @@ def to_faiss_ivf(path, nlist, seed=1234):
     sample = np.sort(rng.choice(n, sample_size, replace=False)) if sample_size < n else np.arange(n)
     km = faiss.Kmeans(d, nlist, niter=20, seed=seed, max_points_per_centroid=POINTS_PER_CENTROID,
                       spherical=False, verbose=False)
-    km.train(code_space_reconstruct(meta, arrays, sample))
+    km.train(export_faiss.code_space_reconstruct(meta, arrays, sample))
     coarse.add(km.centroids)
     ivf.is_trained = True
 
@@ -78,7 +57,7 @@ def to_faiss_ivf(path, nlist, seed=1234):
     # IndexIVF.add does), with dpq's code as is.
     lists = np.empty(n, dtype=np.int64)
     for s in range(0, n, CHUNK):
-        _, nearest = coarse.search(code_space_reconstruct(meta, arrays, np.arange(s, min(n, s + CHUNK))), 1)
+        _, nearest = coarse.search(export_faiss.code_space_reconstruct(meta, arrays, np.arange(s, min(n, s + CHUNK))), 1)
         lists[s:s + CHUNK] = nearest[:, 0]
     packed = pack(ivf, codes, nbits, additive)
     order = np.argsort(lists, kind="stable")
