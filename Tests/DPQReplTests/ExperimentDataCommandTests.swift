@@ -45,6 +45,26 @@ import Testing
     #expect((json?["map"] as? [String: Any])?["DPQ"] != nil)
   }
 
+  /// The ranking term's flags and --split-seed reach the run: its JSON records them, and a scale
+  /// that is not positive is refused before any training.
+  @Test func theRankingFlagsAndTheSplitSeedReachTheRun() throws {
+    guard let dpq = builtBinary() else { return }
+    let dir = NSTemporaryDirectory() + "dpq-experiment-ranking-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try writeCSV(dir + "/items.csv")
+    let r = try runProcess(dpq, ["experiment", "--data", "items.csv", "--epochs", "2", "--blocks", "2", "--codewords", "4",
+                                 "--dim", "8", "--ranking-weight", "0.5", "--ranking-scale", "2", "--no-ranking-end-to-end",
+                                 "--seed", "8", "--split-seed", "9", "--json", "out.json"], directory: dir)
+    #expect(r.status == 0, "\(r.standardError)")
+    let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out.json"))) as? [String: Any]
+    let settings = json?["settings"] as? [String: Any]
+    #expect(settings?["ranking_weight"] as? Double == 0.5 && settings?["ranking_scale"] as? Double == 2, "\(settings ?? [:])")
+    #expect(settings?["ranking_end_to_end"] as? Bool == false && settings?["split_seed"] as? Int == 9 && settings?["seed"] as? Int == 8)
+    let bad = try runProcess(dpq, ["experiment", "--data", "items.csv", "--ranking-scale", "0"], directory: dir)
+    #expect(bad.status != 0 && bad.standardError.contains("--ranking-scale must be positive"), "\(bad.standardError)")
+  }
+
   @Test func aDataRunRefusesWhatItCannotUse() throws {
     guard let dpq = builtBinary() else { return }
     let dir = NSTemporaryDirectory() + "dpq-experiment-data-bad-\(getpid())"
