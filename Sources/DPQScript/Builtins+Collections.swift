@@ -87,7 +87,9 @@ enum CollectionBuiltins {
       "append", on: "list", family: "collections", parameters: [Parameter("value")], returns: "nil",
       summary: "Adds a value at the end of the list (in place).",
       example: "xs = [1]\nxs.append(2)\nxs") { a in
-        try a.receiverList().items.append(a["value"])
+        let l = try a.receiverList()
+        l.items.append(a["value"])
+        a.interpreter.cycles.stored(a["value"], into: .list(l))
         return .nilValue
       })
     r.register(Builtin(
@@ -110,13 +112,16 @@ enum CollectionBuiltins {
         let i = try a.integer("index")
         let p = Swift.min(Swift.max(i < 0 ? i + l.items.count : i, 0), l.items.count)
         l.items.insert(a["value"], at: p)
+        a.interpreter.cycles.stored(a["value"], into: .list(l))
         return .nilValue
       })
     r.register(Builtin(
       "extend", on: "list", family: "collections", parameters: [Parameter("values", .list)], returns: "nil",
       summary: "Appends every item of another list (in place).",
       example: "xs = [1]\nxs.extend([2, 3])\nxs") { a in
-        try a.receiverList().items += try a.list("values").items
+        let l = try a.receiverList(), values = try a.list("values").items
+        l.items += values
+        if let v = values.first(where: \.canReferenceOthers) { a.interpreter.cycles.stored(v, into: .list(l)) }
         return .nilValue
       })
     r.register(Builtin(

@@ -10,6 +10,8 @@ public final class Environment {
   enum Kind { case global, function }
 
   var values: [String: Value] = [:]
+  /// Whether the cycle collector holds a weak reference to this scope.
+  var cycleTracked = false
   let parent: Environment?
   let kind: Kind
 

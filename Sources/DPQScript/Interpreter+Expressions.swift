@@ -65,6 +65,7 @@ extension Interpreter {
       let indices = try items.map { try evaluateIndex($0, env) }
       return try located(expr.location) { try subscriptGet(container, indices) }
     case .function(let decl):
+      cycles.closureCaptured(env)
       return .function(Closure(declaration: decl, environment: env))
     }
   }
@@ -115,6 +116,7 @@ extension Interpreter {
     switch value {
     case .record(let r):
       r[name] = newValue
+      cycles.stored(newValue, into: value)
     case .host(let h):
       guard try located(location, { try h.setAttribute(name, newValue) }) else {
         throw runtimeError("cannot set attribute '\(name)' of \(h.typeName)", at: location)

@@ -67,12 +67,14 @@ extension Interpreter {
         throw ScriptError.failure("assigning to a slice of a list is not supported; build a new list with + and slices")
       }
       l.items[try position(v, count: l.items.count, in: "list")] = value
+      cycles.stored(value, into: container)
       return nil
     case .record(let r):
       guard case .value(.string(let key)) = try single(indices, for: "record") else {
         throw ScriptError.failure("a record is indexed by a string key")
       }
       r[key] = value
+      cycles.stored(value, into: container)
       return nil
     case .tensor(var t):
       try TensorBridge.assign(&t, indices, value)

@@ -16,6 +16,10 @@ public final class Interpreter {
   public private(set) var globals: Environment
   /// Registry functions as values (`f = sqrt`); looked up after the globals.
   let builtinValues: [String: Value]
+  /// Frees values that only reference each other (see CycleCollector).
+  let cycles = CycleCollector()
+  /// How many `executeTopLevel` calls are running (a `load` nests one).
+  private var topLevelDepth = 0
 
   /// One active call: a user function or a loaded file, and where it was called from.
   struct Frame {
@@ -82,11 +86,29 @@ public final class Interpreter {
 
   /// Forgets every global variable (builtins stay).
   public func reset() {
+    let old = globals
     globals = Environment(parent: nil, kind: .global)
+    old.values.removeAll()
+    cycles.emptyAll()
     frames = []
     loadingFiles = []
     random = RandomGenerator(seed: 0)
     tensorPrintOptions = TensorPrintOptions()
+  }
+
+  /// The globals and every function the session defined keep each other alive; the session's
+  /// end frees them.
+  deinit {
+    globals.values.removeAll()
+    cycles.emptyAll()
+  }
+
+  /// Frees now the values that only reference each other, which `executeTopLevel` otherwise
+  /// does once enough have piled up. Only between top-level statements: a value that a running
+  /// call holds on the native stack would look unreachable.
+  public func collectCycles() {
+    guard topLevelDepth == 0, frames.isEmpty else { return }
+    cycles.collect(roots: globals)
   }
 
   public func resetSteps() { steps = 0 }
@@ -122,6 +144,9 @@ public final class Interpreter {
       lowestStackAddress = here > Interpreter.defaultStackBudget ? here - Interpreter.defaultStackBudget : 1
     }
     defer { if setsStackCheck { lowestStackAddress = 0 } }
+    if topLevelDepth == 0 && frames.isEmpty { cycles.collectIfDue(roots: globals) }
+    topLevelDepth += 1
+    defer { topLevelDepth -= 1 }
     var last: Value? = nil
     for (i, s) in statements.enumerated() {
       if i > 0 { try checkStop(s.location) }
@@ -277,6 +302,7 @@ public final class Interpreter {
       }
     case .function(let decl):
       env.values[decl.name ?? ""] = .function(Closure(declaration: decl, environment: env))
+      cycles.closureCaptured(env)
     case .returnValue(let e):
       return .returned(try e.map { try evaluate($0, env) } ?? .nilValue)
     case .breakLoop:

@@ -68,6 +68,8 @@ public enum Value {
 /// A mutable list shared by reference.
 public final class ListObject {
   public var items: [Value]
+  /// Whether the cycle collector holds a weak reference to this list.
+  var cycleTracked = false
   public init(_ items: [Value]) { self.items = items }
 }
 
@@ -76,6 +78,8 @@ public final class ListObject {
 public final class RecordObject {
   public private(set) var keys: [String] = []
   private var storage: [String: Value] = [:]
+  /// Whether the cycle collector holds a weak reference to this record.
+  var cycleTracked = false
 
   public init(_ fields: [(String, Value)] = []) {
     for (k, v) in fields { self[k] = v }
@@ -90,6 +94,12 @@ public final class RecordObject {
         keys.removeAll { $0 == key }
       }
     }
+  }
+
+  /// Removes every field.
+  public func removeAll() {
+    keys.removeAll()
+    storage.removeAll()
   }
 
   public var fields: [(key: String, value: Value)] { keys.compactMap { k in storage[k].map { (k, $0) } } }
