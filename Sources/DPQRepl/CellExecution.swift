@@ -5,14 +5,11 @@ import Foundation
 /// shown (as at the REPL: not after `;`, not nil), not only the last one, and figures among them
 /// can be saved as images.
 enum CellExecution {
-  /// Stack size of the thread cells run on (as `ScriptSession` uses for its own runs).
-  static let stackSize = 64 << 20
-
   /// Parses and runs `source` (line `firstLine` of `file`) in `session`'s global scope. Each shown
   /// value goes to `show`, which may throw to stop the cell (a figure that cannot be drawn).
   static func run(_ source: String, file: String, firstLine: Int, in session: ScriptSession,
                   show: @escaping (Value, Stmt) throws -> Void) -> Result<Void, ScriptError> {
-    onLargeStack {
+    session.onLargeStack {
       let interpreter = session.interpreter
       do {
         interpreter.resetSteps()
@@ -34,23 +31,4 @@ enum CellExecution {
       }
     }
   }
-
-  /// Runs `body` on a fresh thread with a large stack and waits for it.
-  static func onLargeStack<T>(_ body: @escaping () -> T) -> T {
-    let box = ResultBox<T>()
-    let done = DispatchSemaphore(value: 0)
-    let thread = Thread {
-      box.value = body()
-      done.signal()
-    }
-    thread.stackSize = stackSize
-    thread.start()
-    done.wait()
-    guard let value = box.value else { preconditionFailure("cell thread finished without a result") }
-    return value
-  }
-}
-
-private final class ResultBox<T>: @unchecked Sendable {
-  var value: T?
 }

@@ -157,27 +157,20 @@ public final class ScriptSession {
     return .runtime(Diagnostic(message: String(describing: error), location: SourceLocation(file: "<script>", line: 1, column: 1)))
   }
 
-  /// Runs `body` on a fresh thread with a large stack and waits for it.
-  private func onLargeStack<T>(_ body: @escaping () -> T) -> T {
-    let box = ResultBox<T>()
-    let done = DispatchSemaphore(value: 0)
+  /// Runs `body` on a thread of its own with a large stack (joined before this returns), with
+  /// the interpreter's stack check set for that thread: calls deeper than the reserve below its
+  /// top are refused with an error, so a script never overflows the native stack, whatever its
+  /// nesting per call. A thread that cannot be started is a runtime error.
+  public func onLargeStack<T>(_ body: @escaping () -> Result<T, ScriptError>) -> Result<T, ScriptError> {
     let interpreter = self.interpreter
-    let thread = Thread {
-      // Calls deeper than this address (the stack grows down) are refused with an error, so a
-      // script never overflows the native stack, whatever its nesting per call.
-      interpreter.lowestStackAddress = Interpreter.currentStackAddress() - UInt(ScriptSession.stackSize - ScriptSession.stackReserve)
-      defer { interpreter.lowestStackAddress = 0 }
-      box.value = body()
-      done.signal()
+    do {
+      return try LargeStackThread.run(stackSize: ScriptSession.stackSize) {
+        interpreter.lowestStackAddress = Interpreter.currentStackAddress() - UInt(ScriptSession.stackSize - ScriptSession.stackReserve)
+        defer { interpreter.lowestStackAddress = 0 }
+        return body()
+      }
+    } catch {
+      return .failure(.runtime(Diagnostic(message: String(describing: error), location: SourceLocation(file: "<script>", line: 1, column: 1))))
     }
-    thread.stackSize = ScriptSession.stackSize
-    thread.start()
-    done.wait()
-    guard let value = box.value else { preconditionFailure("script thread finished without a result") }
-    return value
   }
-}
-
-private final class ResultBox<T>: @unchecked Sendable {
-  var value: T?
 }

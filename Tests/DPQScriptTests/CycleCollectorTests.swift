@@ -40,6 +40,26 @@ final class Probe: HostObject {
     #expect(count.alive == 0, "the session's globals outlived it")
   }
 
+  /// A ScriptSession runs scripts on a thread of its own; the thread is joined before `run`
+  /// returns, so the session and all it defined go as soon as its owner lets go, with no wait.
+  @Test func aScriptSessionIsFreedWhenItsOwnerLetsGo() throws {
+    let count = ProbeCount()
+    var r = BuiltinRegistry.standard()
+    r.register(Builtin("probe", family: "tests", returns: "probe", summary: "A counted probe.", example: "probe()") { _ in
+      .host(Probe(count))
+    })
+    weak var interpreter: Interpreter?
+    do {
+      let session = ScriptSession(output: StringOutputSink(), registry: r)
+      interpreter = session.interpreter
+      let source = "p = probe()\nfn sign(x) { if x > 0 { p } else { nil } }\nsign(1)\nfor x in 5 { }"
+      guard case .failure = session.run(source: source, file: "t.dpq") else { Issue.record("ran"); return }
+      #expect(count.alive == 1)
+    }
+    #expect(interpreter == nil)
+    #expect(count.alive == 0)
+  }
+
   @Test func resetFreesWhatTheGlobalsHeld() throws {
     let count = ProbeCount()
     let i = interpreter(count)
@@ -107,3 +127,4 @@ final class Probe: HostObject {
     #expect(count.alive == 0)
   }
 }
+
