@@ -26,6 +26,7 @@ extension ReferenceExperiment {
                    "prefix_classification_end_to_end": o.training.prefixClassificationReachesNetwork,
                    "ranking_weight": Double(o.training.rankingWeight), "ranking_scale": Double(o.training.rankingScale),
                    "ranking_end_to_end": o.training.rankingReachesNetwork,
+                   "revive_codewords": o.training.reviveUnusedCodewords,
                    "codebook_init": o.training.codebookInitialisation.rawValue, "learning_rate": Double(o.training.networkLearningRate),
                    "warmup_epochs": o.training.resolvedWarmup,
                    "end_to_end_gradients": o.training.quantizationReachesNetwork,

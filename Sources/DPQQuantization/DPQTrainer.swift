@@ -56,6 +56,10 @@ public struct DPQTrainingOptions: Equatable, Sendable {
   /// Let the ranking term reach the network through the queries x_i (not only the codebooks,
   /// through Xh_m).
   public var rankingReachesNetwork = true
+  /// After each epoch of stage 2 but the last, give every codeword no training item chose in
+  /// that epoch (hard assignment) the residual of a random item of the epoch at its block, so the
+  /// code keeps all K codewords in use (an extra dpq documents, not in PAPER.md).
+  public var reviveUnusedCodewords = false
   /// Network optimizer, with a cosine-decayed learning rate (SGD: 0.05 beat 0.01 on FM-5k, query
   /// accuracy 84.6% against 75.7%).
   public var networkOptimizer: NetworkOptimizer = .sgd
@@ -281,6 +285,7 @@ public final class DPQTrainer {
     var correct = 0, seen = 0
     var used = [Set<Int>](repeating: [], count: model.blockCount)
     var errors = [Double](repeating: 0, count: model.blockCount)
+    var residuals = ResidualSample(blocks: model.blockCount, capacity: model.codewordCount)
     var energy = 0.0
     let start = Date()
     epochStart.capture(self, label: "epoch \(epochsDone + 1)")
@@ -354,6 +359,7 @@ public final class DPQTrainer {
           errors[m] += e
           used[m].formUnion(quantization.codes[m])
         }
+        if options.reviveUnusedCodewords { try residuals.add(features: step.features, prefixes: quantization.hardReconstructions, rng: &rng) }
       }
       let pred = try step.logits.argmax(axis: 1)
       if !c.multiLabel { correct += zip(pred, y).filter { $0 == $1 }.count }
@@ -361,12 +367,16 @@ public final class DPQTrainer {
       onBatch?(b + 1, batchCount)
     }
     guard seen > 0 else { return nil }
+    let usage = used.map { Float($0.count) / Float(model.codewordCount) }
+    if options.reviveUnusedCodewords && stage == 2 && epochsDone + 1 < options.epochs && !(shouldStop?() ?? false) {
+      try reviveUnusedCodewords(used: used, residuals: residuals)
+    }
     let secs = Date().timeIntervalSince(start)
     let s = Double(seen)
     return DPQEpochLog(epoch: epochsDone + 1, stage: stage, classificationLoss: Float(sums.cls / s),
                        softLoss: Float(sums.soft / s), hardLoss: Float(sums.hard / s), jointLoss: Float(sums.joint / s),
                        totalLoss: Float(sums.total / s), accuracy: Float(correct) / Float(seen),
-                       codewordUsage: used.map { Float($0.count) / Float(model.codewordCount) },
+                       codewordUsage: usage,
                        relativeDistortion: errors.map { energy > 0 ? Float($0 / energy) : 1 },
                        imagesPerSecond: s / max(secs, 1e-9), seconds: secs, learningRate: learningRate)
   }

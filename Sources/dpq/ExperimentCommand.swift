@@ -69,6 +69,8 @@ struct ExperimentCommand: ParsableCommand {
   var prefixEndToEnd: Bool?
   @Flag(inversion: .prefixedNo, help: "Let the ranking term reach the network through the queries (not only the codebooks).")
   var rankingEndToEnd: Bool?
+  @Flag(inversion: .prefixedNo, help: "After each stage-2 epoch but the last, put every codeword no item chose on the residual of a random item.")
+  var reviveCodewords: Bool?
   @Flag(help: "Also classify the hard reconstruction.") var classifyReconstruction = false
   @Flag(help: "Skip the PQ/OPQ/RQ baselines.") var noBaselines = false
   @Option(help: "Write the results as JSON to this file.") var json: String?
@@ -154,6 +156,7 @@ struct ExperimentCommand: ParsableCommand {
       o.training.rankingWeight = rankingWeight
     }
     if let rankingEndToEnd { o.training.rankingReachesNetwork = rankingEndToEnd }
+    if let reviveCodewords { o.training.reviveUnusedCodewords = reviveCodewords }
     if let rankingScale {
       guard rankingScale > 0, rankingScale.isFinite else { throw ValidationError("--ranking-scale must be positive (got \(rankingScale))") }
       o.training.rankingScale = rankingScale
