@@ -15,11 +15,12 @@ struct BenchCommand: ParsableCommand {
       (top-100 lookup-table search), map (mAP@all of PQ/OPQ/RQ), repl (REPL start-up to the prompt, \
       and a training loop written in the language against the built-in train), scale (encoding, memory, \
       building, saving, loading and top-100 search of 100,000 to 10 million synthetic 32-bit codes and the \
-      FM database, beside faiss in the same run; --sizes, --queries, --encode-limit, --python, --out). \
+      FM database, beside faiss in the same run; --sizes, --queries, --encode-limit, --python, --out), \
+      backbones (AlexNet and ResNet-18 forward passes; --size, --backbone-batch). \
       scripts/bench runs them all against PyTorch and faiss and writes docs/benchmarks.md.
       """)
 
-  static let suites = ["tensor", "prepare", "train", "quantizers", "search", "map", "repl", "scale"]
+  static let suites = ["tensor", "prepare", "train", "quantizers", "search", "map", "repl", "scale", "backbones"]
 
   @Argument(help: "What to measure: \(BenchCommand.suites.joined(separator: ", ")).") var suite: String = "tensor"
   @Option(help: "Timed runs per workload (the median is reported).") var runs: Int = 7
@@ -41,6 +42,9 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "scale: the Python with faiss for the peer rows (default: $PYTHON, .venv-bench, .venv; 'none' skips faiss).") var python: String?
   @Option(help: "scale: also write OUT.json, OUT.md and the curves OUT.svg (e.g. docs/scale).") var out: String?
 
+  @Option(help: "backbones: input height and width.") var size: Int = 224
+  @Option(help: "backbones: images per forward pass.") var backboneBatch: Int = 8
+
   func run() throws {
     BLAS.setThreadCount(threads)
     #if DEBUG
@@ -57,6 +61,7 @@ struct BenchCommand: ParsableCommand {
     case "map": try benchMap().emit(json: json)
     case "repl": try benchRepl()
     case "scale": try benchScale()
+    case "backbones": try benchBackbones().emit(json: json)
     default: throw ValidationError("unknown suite '\(suite)' (known: \(BenchCommand.suites.joined(separator: ", ")))")
     }
   }

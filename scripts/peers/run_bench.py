@@ -84,7 +84,7 @@ def main():
     ap.add_argument("--python", default=None, help="the peers' Python (torch, faiss); absent: peer rows say so")
     ap.add_argument("--data", required=True)
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--suites", default="train,quantizers,search,map")
+    ap.add_argument("--suites", default="train,quantizers,search,map,backbones")
     ap.add_argument("--load-start", default="")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks"))
     ap.add_argument("--peer-problem", default="")
@@ -99,6 +99,9 @@ def main():
                           "--threads", "2", "--data", a.data]),
         "quantizers": (dpq("quantizers", "--runs", "1"),
                        py and [py, os.path.join(peers, "faiss_bench.py"), "quantizers", "--runs", "1", "--data", a.data]),
+        "backbones": (dpq("backbones", "--runs", "3", "--size", "224", "--backbone-batch", "8"),
+                      py and [py, os.path.join(peers, "torch_backbones.py"), "--runs", "3", "--size", "224",
+                              "--batch", "8", "--threads", "2"]),
         "search": (dpq("search", "--runs", "3"),
                    py and [py, os.path.join(peers, "faiss_bench.py"), "search", "--runs", "3", "--data", a.data]),
     }
@@ -136,6 +139,8 @@ def main():
 def peer_name(workload):
     if workload.startswith("train/"):
         return "PyTorch"
+    if workload.startswith("backbone/"):
+        return "PyTorch (torchvision.models)"
     if workload.startswith("search/dpq_ip") or workload.startswith("search/rq_l2"):
         return "faiss IndexResidualQuantizer"
     if workload.startswith("search/pq_l2"):
@@ -265,6 +270,10 @@ def markdown(doc):
               "  (network and codebooks; the trainer's default: quantization losses train the codebooks only),",
               "  batch 128, 10 steps per run after one untimed epoch, 2 threads; SGD",
               "  (momentum 0.9, weight decay 5e-4) on the network, Adam on the codebooks; FM-5k training images.",
+              "- backbones: forward pass of AlexNet (up to fc7's ReLU) and ResNet-18 (up to the global average",
+              "  pool) at 224x224, batch 8 of N(0, 1) images, random weights, eval mode without a graph, 2 threads;",
+              "  the peer is torchvision.models' alexnet/resnet18 without their ImageNet heads under torch.no_grad()",
+              "  (scripts/peers/torch_backbones.py; the peer's note says how torchvision was imported).",
               "- quantizers: trained on the 5,000 training vectors (learned features: 300-d; pixels: 784-d),",
               "  encode = the 69,000 database vectors, distortion = sum ||x - x_hat||^2 / sum ||x||^2 on them;",
               "  K = 256, M = 4, 25 Lloyd iterations, k-means++ seeding, 2 threads on both sides; round r uses",

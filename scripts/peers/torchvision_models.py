@@ -11,11 +11,30 @@ torchvision's package without running its __init__ and loads torchvision.models 
 files. `models()` says which of the two happened; nothing here copies or rewrites torchvision.
 
 `python torchvision_models.py` prints what loads and exits non-zero if alexnet/resnet18 cannot be
-built (scripts/setup uses it as its check)."""
+built. `python torchvision_models.py --pip-spec` prints the torchvision requirement to install
+beside the installed torch, or nothing when a matching one is installed or torch is absent
+(scripts/setup and scripts/bench use it; it reads package metadata only, so it is quick)."""
 import importlib.metadata
 import importlib.util
 import sys
 import types
+
+
+def pip_spec():
+    """The torchvision release made for the installed torch (torch 2.N pairs with torchvision
+    0.(N+15)) as a pip requirement, or "" when it is installed already or torch is absent."""
+    try:
+        major, minor = importlib.metadata.version("torch").split("+")[0].split(".")[:2]
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+    try:
+        have = importlib.metadata.version("torchvision")
+    except importlib.metadata.PackageNotFoundError:
+        have = ""
+    if major != "2":
+        return "" if have else "torchvision"
+    wanted = f"0.{int(minor) + 15}."
+    return "" if have.startswith(wanted) else f"torchvision=={wanted}*"
 
 
 def models():
@@ -46,6 +65,9 @@ def models():
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--pip-spec"]:
+        print(pip_spec())
+        sys.exit(0)
     tvm, description = models()
     a, r = tvm.alexnet(), tvm.resnet18()
     count = lambda m: sum(p.numel() for p in m.parameters())
