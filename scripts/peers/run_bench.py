@@ -88,6 +88,8 @@ def main():
     ap.add_argument("--load-start", default="")
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks"))
     ap.add_argument("--peer-problem", default="")
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the rows of OUT.json this run does not measure, each marked with the run that measured it")
     a = ap.parse_args()
     suites = a.suites.split(",")
     peers = os.path.join(ROOT, "scripts", "peers")
@@ -183,11 +185,51 @@ def write(a, results, tests, seconds):
                        "load_average_end": load_end, "python": platform.python_version(),
                        "peer": machine.get("peer", {})},
            "tools": tools, "notes": notes, "peer_problem": a.peer_problem, "export_test": tests, "results": rows}
+    if a.merge:
+        merge_earlier(doc, a.out + ".json")
     with open(a.out + ".json", "w") as f:
         json.dump(doc, f, indent=1, sort_keys=True)
     with open(a.out + ".md", "w") as f:
         f.write(markdown(doc))
     log(f"wrote {a.out}.md and {a.out}.json")
+
+
+def run_label(doc):
+    return f"{doc['date']} ({doc['commit']})"
+
+
+def merge_earlier(doc, path):
+    """--merge: the rows of the previous document at `path` that this run did not measure stay,
+    in their places, each with the run that measured it (`measured`), whose machine, load and
+    rounds go to `earlier_runs`; so is its export-faiss test and its notes when not re-run."""
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        prev = json.load(f)
+    label = run_label(doc)
+    prev_label = run_label(prev)
+    earlier = dict(prev.get("earlier_runs", {}))
+    fresh = {r["workload"]: dict(r, measured=label) for r in doc["results"]}
+    rows, used = [], set()
+    for r in prev.get("results", []):
+        w = r["workload"]
+        if w in fresh:
+            rows.append(fresh[w]); used.add(w)
+            continue
+        kept = dict(r, measured=r.get("measured", prev_label))
+        if kept["measured"] == prev_label:
+            earlier[prev_label] = {"date": prev["date"], "commit": prev["commit"], "rounds": prev["rounds"],
+                                   "seconds": prev["seconds"], "machine": prev["machine"], "tools": prev.get("tools", {})}
+        rows.append(kept)
+    rows += [r for w, r in fresh.items() if w not in used]
+    still = {r["measured"] for r in rows}
+    doc["earlier_runs"] = {k: v for k, v in earlier.items() if k in still and k != label}
+    doc["results"] = rows
+    if doc.get("export_test") is None and prev.get("export_test"):
+        doc["export_test"] = dict(prev["export_test"], measured=prev["export_test"].get("measured", prev_label))
+    for side, ns in prev.get("notes", {}).items():
+        mine = doc["notes"].setdefault(side, [])
+        mine += [n for n in ns if n not in mine]
 
 
 def table(rows, columns):
@@ -238,13 +280,19 @@ def markdown(doc):
         ("dpq - peer (medians)", lambda r: "n/a" if r["dpq_median"] is None or r["peer_median"] is None
                                            else f"{r['dpq_median'] - r['peer_median']:+.4f}"),
     ]
+    earlier = doc.get("earlier_runs", {})
+    if earlier:   # a --merge document: say which run measured each row
+        this = run_label(doc)
+        measured = ("measured", lambda r: "this run" if r.get("measured", this) == this else r["measured"])
+        speed_cols.append(measured)
+        value_cols.append(measured)
     speed = [r for r in rows if r["ratio_dpq_faster"] is not None]
     values = [r for r in rows if r["ratio_dpq_faster"] is None]
     lines = [
         "# Benchmarks: dpq against PyTorch and faiss",
         "",
         "Written by `scripts/bench` (do not edit by hand; re-run it). Each workload ran in dpq and in its peer",
-        f"alternately, {doc['rounds']} rounds (the peer first on every other round), on the same data files;",
+        f"alternately, {doc['rounds']} rounds{' in this run' if doc.get('earlier_runs') else ''} (the peer first on every other round), on the same data files;",
         "medians are over all runs of a side (run counts in parentheses). **Ratios above 1 mean dpq is faster**",
         "(peer seconds / dpq seconds, or dpq rate / peer rate). Quality rows (distortion, mAP, agreement)",
         "are values, not ratios.",
@@ -260,10 +308,22 @@ def markdown(doc):
     ]
     if doc.get("peer_problem"):
         lines.append(f"- peers unavailable: {doc['peer_problem']}")
+    if earlier:
+        lines += ["", "This run measured the rows marked \"this run\"; the others are kept from earlier runs",
+                  "(`scripts/bench --merge`), which ran on:", ""]
+        for label, e in sorted(earlier.items()):
+            em = e["machine"]
+            lines.append(f"- {label}: {e['rounds']} rounds, {e['seconds'] / 60:.0f} min; {em['cpu']}, {em['cores']} cores; "
+                         f"load average {em['load_average_start']} at the start, {em['load_average_end']} at the end; "
+                         f"OpenBLAS core {em['openblas_core']}, {em['openblas_threads']} threads; "
+                         f"peers {', '.join(v for k, v in e.get('tools', {}).items() if k == 'peer') or 'none'}")
     lines += ["", "## Speed", "", table(speed, speed_cols), "", "## Quality", "", table(values, value_cols), ""]
     if doc.get("export_test"):
         t = doc["export_test"]
-        lines += ["## scripts/export-faiss test", "", "```"] + t["output"] + ["```", ""]
+        lines += ["## scripts/export-faiss test", ""]
+        if t.get("measured"):
+            lines += [f"From the run of {t['measured']} (`--merge`; not re-run here).", ""]
+        lines += ["```"] + t["output"] + ["```", ""]
     lines += scale_section()
     lines += ["## Settings", "",
               "- training: DPQ model (LeNet backbone, D = 300, M = 4, K = 256, l2 similarity, dropout 0.5), stage 2",
