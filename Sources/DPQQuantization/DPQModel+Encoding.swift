@@ -1,23 +1,25 @@
+import DPQData
 import DPQTensor
 
 extension DPQModel {
   /// Features of many inputs in evaluation mode, batch by batch, without recording a graph.
   /// `progress(done, total)` is called after each batch; `shouldStop` ends early (Ctrl-C),
-  /// returning the features computed so far.
-  public func extractFeatures(_ inputs: Tensor, batchSize: Int = 500,
+  /// returning the features computed so far. `inputs` may be an `ImageSet`: its images are
+  /// then decoded `batchSize` at a time.
+  public func extractFeatures(_ inputs: any BatchSource, batchSize: Int = 500,
                               progress: ((Int, Int) -> Void)? = nil,
                               shouldStop: (() -> Bool)? = nil) throws -> Tensor {
     let wasTraining = isTraining
     eval()
     defer { train(wasTraining) }
-    let n = inputs.shape.first ?? 0
+    let n = inputs.itemCount
     var parts: [Tensor] = []
     var start = 0
     try Tensor.withNoGrad {
       while start < n {
         if let stop = shouldStop, stop() { break }
         let end = min(n, start + batchSize)
-        parts.append(try network.features(inputs.slice(axis: 0, range: start..<end)))
+        parts.append(try network.features(inputs.batch(range: start..<end)))
         start = end
         progress?(start, n)
       }

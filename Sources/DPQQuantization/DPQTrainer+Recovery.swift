@@ -1,3 +1,4 @@
+import DPQData
 import DPQNN
 import DPQTensor
 
@@ -43,19 +44,19 @@ extension DPQTrainer {
   /// Whether the features (evaluation mode) of every training row with finite inputs are finite:
   /// the test a state must pass before a diverged run keeps it, since a finite loss in training
   /// mode does not guarantee it (BatchNorm's running statistics, other rows).
-  func featuresAreFinite(inputs: Tensor) throws -> Bool {
+  func featuresAreFinite(inputs: any BatchSource) throws -> Bool {
     guard model.namedParameters().allSatisfy({ allFinite($0.1.value) }),
           model.namedBuffers().allSatisfy({ allFinite($0.1.value) }) else { return false }
     let wasTraining = model.isTraining
     model.eval()
     defer { model.train(wasTraining) }
-    let n = inputs.shape.first ?? 0, size = 256
+    let n = inputs.itemCount, size = 256
     var finite = true
     try Tensor.withNoGrad {
       var start = 0
       while start < n && finite {
         let end = min(n, start + size)
-        let slice = try inputs.slice(axis: 0, range: start..<end)
+        let slice = try inputs.batch(range: start..<end)
         let x = try model.network.features(slice)
         if !allFinite(x) {
           // a row whose input is not finite cannot have finite features; only the others count
@@ -71,7 +72,7 @@ extension DPQTrainer {
   /// After a NaN or infinity at a step: puts the model back to the latest of `candidates` (newest
   /// first) whose features are finite, and says which it kept. `currentIsCandidate` when the
   /// failing step's own forward pass was finite (a gradient that overflowed).
-  func recover(inputs: Tensor, currentIsCandidate: Bool,
+  func recover(inputs: any BatchSource, currentIsCandidate: Bool,
                candidates: [(TrainingStateCopy, String)]) throws -> String {
     if currentIsCandidate, try featuresAreFinite(inputs: inputs) {
       return "the parameters this step was computed with (its loss was finite, and so are its features)"

@@ -171,12 +171,15 @@ public final class DPQTrainer {
   /// Runs the remaining epochs. `onEpoch` gets each log line; `onBatch(done, total)` reports
   /// progress within an epoch; `shouldStop` (checked between steps) ends training early with the
   /// model as of the last completed step. Returns the log lines of this call.
+  ///
+  /// `inputs` is a tensor [n, ...] or any other `BatchSource`, such as an `ImageSet`, whose
+  /// images are then decoded batch by batch (within its cache limit) and never all at once.
   @discardableResult
-  public func fit(inputs: Tensor, labels: [Int], multiHot: Tensor? = nil,
+  public func fit(inputs: any BatchSource, labels: [Int], multiHot: Tensor? = nil,
                   onEpoch: ((DPQEpochLog) -> Void)? = nil,
                   onBatch: ((Int, Int) -> Void)? = nil,
                   shouldStop: (() -> Bool)? = nil) throws -> [DPQEpochLog] {
-    let n = inputs.shape.first ?? 0
+    let n = inputs.itemCount
     guard n > 0, labels.count == n else {
       throw QuantizationError.invalidArgument(op: "dpq", reason: "fit: \(n) inputs but \(labels.count) labels")
     }
@@ -224,7 +227,7 @@ public final class DPQTrainer {
   /// The error for a non-finite loss, gradient, parameter or feature at `batch` of the current
   /// epoch (0: before its first batch), after putting back the latest state whose features are
   /// finite on `inputs`; `currentIsCandidate` when the step's own forward pass was finite.
-  func diverged(batch: Int, stage: Int, what: String, inputs: Tensor, currentIsCandidate: Bool) throws -> QuantizationError {
+  func diverged(batch: Int, stage: Int, what: String, inputs: any BatchSource, currentIsCandidate: Bool) throws -> QuantizationError {
     let epoch = epochsDone + 1  // before the recovery, which can go back into the previous epoch
     let kept = try recover(inputs: inputs, currentIsCandidate: currentIsCandidate, candidates: [
       (beforeUpdate, "the parameters from before the update of \(beforeUpdate.label)"),
@@ -250,9 +253,10 @@ public final class DPQTrainer {
 
   /// Residual k-means on the current training features: block m's codebook is k-means of the
   /// residuals left by blocks 1..m-1 (a residual quantizer), the natural start PAPER.md suggests.
-  func initialiseCodebooks(inputs: Tensor, multiHot: Tensor?, shouldStop: (() -> Bool)?) throws {
+  func initialiseCodebooks(inputs: any BatchSource, multiHot: Tensor?, shouldStop: (() -> Bool)?) throws {
     let when = "when epoch \(epochsDone + 1) began (the k-means start of the codebooks)"
-    try checkBatch(inputs, rows: [], source: "training data", all: inputs, when: when)
+    // A tensor in memory is checked whole; lazily decoded images are checked batch by batch.
+    if let all = inputs as? Tensor { try checkBatch(all, rows: [], source: "training data", all: all, when: when) }
     if let mh = multiHot { try checkBatch(mh, rows: [], source: "multi-hot targets", all: mh, when: when) }
     let x = try model.extractFeatures(inputs, shouldStop: shouldStop)
     model.train()
@@ -275,9 +279,10 @@ public final class DPQTrainer {
   }
 
   /// One pass over shuffled mini-batches; nil when stopped before the first step.
-  func runEpoch(stage: Int, inputs: Tensor, labels: [Int], multiHot: Tensor?, learningRate: Float,
+  func runEpoch(stage: Int, inputs: any BatchSource, labels: [Int], multiHot: Tensor?, learningRate: Float,
                 onBatch: ((Int, Int) -> Void)?, shouldStop: (() -> Bool)?) throws -> DPQEpochLog? {
-    let n = inputs.shape[0], bs = options.batchSize
+    let n = inputs.itemCount, bs = options.batchSize
+    let inMemory = inputs as? Tensor
     let order = rng.permutation(n)
     let batchCount = (n + bs - 1) / bs
     let c = model.configuration
@@ -295,8 +300,8 @@ public final class DPQTrainer {
       // NaN or infinity in the data is named by its rows before the step uses it: it is not a
       // divergence, and no learning rate cures it
       let when = "at epoch \(epochsDone + 1), batch \(b + 1) (stage \(stage))"
-      var batch = try inputs.indexSelect(axis: 0, indices: idx)
-      try checkBatch(batch, rows: idx, source: "training data", all: inputs, when: when)
+      var batch = try inputs.batch(rows: idx)
+      try checkBatch(batch, rows: idx, source: "training data", all: inMemory, when: when)
       let targets = try multiHot.map { try $0.indexSelect(axis: 0, indices: idx) }
       if let t = targets { try checkBatch(t, rows: idx, source: "multi-hot targets", all: multiHot, when: when) }
       if let a = augmenter { batch = try a(batch) }

@@ -12,7 +12,8 @@ extension DPQBindings {
     // The defaults are dpq's recipe (DPQTrainingOptions.recommended), so `train` trains as `dpq experiment` does.
     let d = DPQTrainingOptions.recommended
     r.add("train", family: family,
-          [Parameter("model", modelType), Parameter("data", .oneOf([DataBindings.datasetType, .host(SplitObject.scriptType)])),
+          [Parameter("model", modelType), Parameter("data", .oneOf([DataBindings.datasetType, .host(SplitObject.scriptType),
+                                                                      .host(ImageSetObject.scriptType)])),
            .keyword("epochs", .integer, default: .int(d.epochs)), .keyword("batch", .integer, default: .int(d.batchSize)),
            .keyword("mode", .string, default: .string(d.mode.rawValue)), .keyword("warmup", .optional(.integer), default: .nilValue),
            .keyword("init", .string, default: .string(d.codebookInitialisation.rawValue)),
@@ -31,15 +32,16 @@ extension DPQBindings {
            .keyword("seed", .integer, default: .number(0)), .keyword("clip", .optional(.number), default: .nilValue),
            .keyword("checkpoint", .optional(.string), default: .nilValue), .keyword("checkpoint_every", .integer, default: .number(1)),
            .keyword("resume", .optional(.string), default: .nilValue)],
-          returns: "training_log", summary: "Trains a DPQ model on a dataset (or a split's training part) and returns the per-epoch log.",
-          doc: "`mode:` \"two_stage\" (classification only for `warmup` epochs, half by default, then network and codebooks) or \"end_to_end\" (one warm-up epoch). `init:` \"kmeans\" starts the codebooks by residual k-means when stage 2 begins, \"random\" keeps N(0, 0.01^2). The network uses `optimizer:` \"sgd\" (with `momentum`) or \"adam\", at rate `lr` with cosine decay and `weight_decay` (nil: 5e-4 for SGD, 0 for Adam); the codebooks Adam (`codebook_lr`). `end_to_end: true` lets the quantization losses reach the network too. `prefix_weight:` (lambda_q) adds lambda_q * sum_m L_cls(Xs_m), the classifier's loss on every soft prefix reconstruction, on the scale of the model's lambda; `prefix_end_to_end:` says whether that term reaches the network through x (docs/dpq.md). `ranking_weight:` (rho, 0 leaves it out) adds rho * sum_m of an NCA ranking loss on the hard prefix reconstructions Xh_m: each feature of the batch, normalised and scaled by `ranking_scale`, should score the other items of its class above the rest by inner product with their Xh_m (a term beyond PAPER.md; docs/dpq.md); `ranking_end_to_end:` says whether it reaches the network through the queries or only the codebooks. `revive_codewords: true` puts, after each stage-2 epoch but the last, every codeword that no item chose in that epoch on the residual of a random item of the epoch at its block (docs/dpq.md). The defaults are those of `dpq experiment`. `augment:` shifts training images by up to that many pixels and `flip:` mirrors them at random; for images [n, C, H, W] both are on by default (2 pixels, flips) as in `dpq experiment`, for feature vectors off. Progress goes to the host's progress reporter; a stop request (Ctrl-C) ends training after the current batch and keeps the model as trained so far. `clip:` scales the gradients to at most this global L2 norm before each step. NaN or infinity in the data stops training before the batch that holds it, with an error naming the epoch, batch and rows. A loss, gradient or parameter that becomes NaN or infinite (a diverged run) stops training with an error naming the epoch, batch and term; the model keeps the latest parameters whose loss was finite and whose features of the training data are finite. `checkpoint:` writes a checkpoint file (model, optimizer states, generators, log) every `checkpoint_every` epochs and at the end, replacing it atomically; `resume:` continues from such a file with the same `epochs`, `batch`, `seed` and `mode`, so an interrupted run finishes as if it had never stopped.",
+          returns: "training_log", summary: "Trains a DPQ model on a dataset (or a split's training part, or lazy images) and returns the per-epoch log.",
+                    doc: "`data` may be a lazy image set (`load_images(..., lazy: true)` or `load_image_list`): its images are decoded batch by batch, keeping at most its `cache_mb` of decoded images, never all of them at once (the k-means start of the codebooks reads them in batches too); a file that cannot be decoded stops training with its name. `mode:` \"two_stage\" (classification only for `warmup` epochs, half by default, then network and codebooks) or \"end_to_end\" (one warm-up epoch). `init:` \"kmeans\" starts the codebooks by residual k-means when stage 2 begins, \"random\" keeps N(0, 0.01^2). The network uses `optimizer:` \"sgd\" (with `momentum`) or \"adam\", at rate `lr` with cosine decay and `weight_decay` (nil: 5e-4 for SGD, 0 for Adam); the codebooks Adam (`codebook_lr`). `end_to_end: true` lets the quantization losses reach the network too. `prefix_weight:` (lambda_q) adds lambda_q * sum_m L_cls(Xs_m), the classifier's loss on every soft prefix reconstruction, on the scale of the model's lambda; `prefix_end_to_end:` says whether that term reaches the network through x (docs/dpq.md). `ranking_weight:` (rho, 0 leaves it out) adds rho * sum_m of an NCA ranking loss on the hard prefix reconstructions Xh_m: each feature of the batch, normalised and scaled by `ranking_scale`, should score the other items of its class above the rest by inner product with their Xh_m (a term beyond PAPER.md; docs/dpq.md); `ranking_end_to_end:` says whether it reaches the network through the queries or only the codebooks. `revive_codewords: true` puts, after each stage-2 epoch but the last, every codeword that no item chose in that epoch on the residual of a random item of the epoch at its block (docs/dpq.md). The defaults are those of `dpq experiment`. `augment:` shifts training images by up to that many pixels and `flip:` mirrors them at random; for images [n, C, H, W] both are on by default (2 pixels, flips) as in `dpq experiment`, for feature vectors off. Progress goes to the host's progress reporter; a stop request (Ctrl-C) ends training after the current batch and keeps the model as trained so far. `clip:` scales the gradients to at most this global L2 norm before each step. NaN or infinity in the data stops training before the batch that holds it, with an error naming the epoch, batch and rows. A loss, gradient or parameter that becomes NaN or infinite (a diverged run) stops training with an error naming the epoch, batch and term; the model keeps the latest parameters whose loss was finite and whose features of the training data are finite. `checkpoint:` writes a checkpoint file (model, optimizer states, generators, log) every `checkpoint_every` epochs and at the end, replacing it atomically; `resume:` continues from such a file with the same `epochs`, `batch`, `seed` and `mode`, so an interrupted run finishes as if it had never stopped.",
           example: exampleModel + "log = train(m, d, epochs: 2, batch: 32)\nlog.epochs\nlog.stage") { a in
       let m = try a.host("model", as: ModelObject.self)
-      let data: LabelledDataset
+      let data: TrainingData
       switch a["data"] {
-      case .host(let s as SplitObject): data = s.part("train").data
-      case .host(let d as DatasetObject): data = d.data
-      default: throw a.badArgument("data", "dataset or split expected, got \(a["data"].typeName)")
+      case .host(let s as SplitObject): data = TrainingData(s.part("train").data)
+      case .host(let d as DatasetObject): data = TrainingData(d.data)
+      case .host(let i as ImageSetObject): data = TrainingData(i.set)
+      default: throw a.badArgument("data", "dataset, split or images expected, got \(a["data"].typeName)")
       }
       let c = m.model.configuration
       guard data.itemShape == c.inputShape else {
@@ -82,11 +84,11 @@ extension DPQBindings {
       }
       let trainer = try DPQTrainer(model: m.model, options: o)
       if a.has("resume") { try trainer.resume(from: a.string("resume")) }
-      let images = data.features.rank == 4
+      let images = data.itemShape.count == 3
       let shift = try a.optionalInteger("augment") ?? (images ? 2 : 0)
       let flip = a.has("flip") ? try a.bool("flip") : images
       if shift > 0 || flip {
-        guard data.features.rank == 4 else { throw a.badArgument("augment", "augmentation needs images [n, C, H, W], the data's items are \(Format.shape(data.itemShape))") }
+        guard images else { throw a.badArgument("augment", "augmentation needs images [n, C, H, W], the data's items are \(Format.shape(data.itemShape))") }
         let augmenter = try ImageAugmenter(maxShift: shift, horizontalFlip: flip, seed: o.seed &+ 99)
         trainer.augmenter = augmenter
       }
@@ -102,13 +104,13 @@ extension DPQBindings {
   }
 
   /// Runs the trainer with the session's progress reporter and stop request.
-  static func fit(_ trainer: DPQTrainer, data: LabelledDataset, multiLabel: Bool, _ a: Arguments) throws -> [DPQEpochLog] {
+  static func fit(_ trainer: DPQTrainer, data: TrainingData, multiLabel: Bool, _ a: Arguments) throws -> [DPQEpochLog] {
     let reporter = a.interpreter.bindingSettings.progress
-    let epochs = trainer.options.epochs, n = data.count, size = trainer.options.batchSize
+    let epochs = trainer.options.epochs, n = data.labels.count, size = trainer.options.batchSize
     var epoch = 0
     var open = false
     let lines = try trainer.fit(
-      inputs: data.features, labels: data.labels, multiHot: multiLabel ? data.multiHot : nil,
+      inputs: data.inputs, labels: data.labels, multiHot: multiLabel ? data.multiHot : nil,
       onEpoch: { line in
         epoch += 1
         open = false
@@ -164,5 +166,24 @@ extension DPQBindings {
                example: ex + "train(m, d, epochs: 1, batch: 32).stopped") { .bool($0.stopped) }
     r.method("len", of: TrainingLogObject.self, family: family, returns: "number", summary: "The number of epochs logged, for len().",
              example: ex + "len(train(m, d, epochs: 1, batch: 32))") { l, _ in .int(l.lines.count) }
+  }
+}
+
+/// What `train()` reads: a dataset's features in memory, or a lazy image set (load_images(...,
+/// lazy: true)) whose images the trainer decodes batch by batch within the set's cache limit.
+struct TrainingData {
+  let inputs: any BatchSource
+  let labels: [Int]
+  let multiHot: Tensor?
+  let itemShape: [Int]
+  let classCount: Int
+
+  init(_ d: LabelledDataset) {
+    (inputs, labels, multiHot, itemShape, classCount) = (d.features, d.labels, d.multiHot, d.itemShape, d.classCount)
+  }
+
+  init(_ set: ImageSet) {
+    (inputs, labels, itemShape, classCount) = (set, set.labels, set.itemShape, set.classNames.count)
+    multiHot = set.multiHot(Array(0..<set.count))
   }
 }

@@ -83,6 +83,34 @@ import Testing
   }
 }
 
+extension ImageBindingTests {
+  /// train() on a lazy image set: images decoded per batch with no cache (cache_mb: 0, smaller
+  /// than the set), never one tensor of every image; the model then encodes the same set.
+  @Test func trainTakesALazyImageSetWithACacheSmallerThanTheSet() throws {
+    let d = try temporary()
+    defer { try? FileManager.default.removeItem(atPath: d) }
+    let (out, error) = run("""
+      seed(4)
+      for i in range(16) { save_image(rand([1, 28, 28]) * 0.5 + (i % 2) * 0.5, "\(d)/pics/" + ["Two", "one"][i % 2] + "/{i}.png") }
+      pics = load_images("\(d)/pics", channels: 1, lazy: true, cache_mb: 0)
+      m = dpq(classes: 2, dim: 8, blocks: 2, codewords: 4)
+      log = train(m, pics, epochs: 2, batch: 4, mode: "end_to_end", init: "kmeans")
+      print(log.epochs, log.stage, pics.memory.cached_images)
+      print(len(log.epochs))
+      """)
+    #expect(error == nil, "\(String(describing: error))")
+    let lines = out.split(separator: "\n").map(String.init)
+    #expect(lines.count == 2, "\(out)")
+    #expect(lines.first == "[1, 2] [1, 2] 0", "\(out)")
+    // A set whose items the model cannot take is refused before training, by shape.
+    let (_, wrong) = run("""
+      save_image(ones([1, 8, 8]), "\(d)/small/one/a.png")
+      train(dpq(classes: 2), load_images("\(d)/small", channels: 1, lazy: true))
+      """)
+    #expect(try #require(wrong).description.contains("the model takes items of shape [1, 28, 28], the data's are [1, 8, 8]"))
+  }
+}
+
 /// `load_csv(shape:)`, `dataset.reshape` and `load_split` with named files, through the language.
 @Suite struct ReshapeBindingTests {
   @Test func csvShapeReshapeAndLoadSplitWithThreeFiles() throws {
