@@ -68,7 +68,7 @@ def fmt(v, unit=""):
         return f"{v:.4f}"
     if unit == "s":
         return f"{v:.3f} s"
-    return f"{v:,.0f}"
+    return f"{v:,.1f}" if abs(v) < 100 else f"{v:,.0f}"   # backbones run at tens of images/s
 
 
 def ratio(w):
