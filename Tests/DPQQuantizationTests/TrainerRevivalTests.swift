@@ -10,20 +10,8 @@ import Testing
   /// from every feature: only codeword 0 is ever chosen, and the others' soft weights
   /// (exp(-gamma * 10^6)) are 0, so no gradient moves them.
   func setUp(revive: Bool) throws -> [DPQEpochLog] {
-    var g = RandomGenerator(seed: 3)
-    let centres = (0..<18).map { _ in 2 * g.nextNormal() }
-    let y = (0..<96).map { $0 % 3 }
-    let x = Tensor(shape: [96, 6]) { out in
-      for i in 0..<96 { for j in 0..<6 { out[i * 6 + j] = centres[y[i] * 6 + j] + 0.5 * g.nextNormal() } }
-    }
-    var c = DPQConfiguration.recommended
-    c.backbone = .mlp
-    c.inputShape = [6]
-    c.hiddenSizes = [16]
-    c.featureDimension = 8
-    c.classCount = 3
-    c.blockCount = 2
-    c.codewordCount = 16
+    let (x, y) = BlobsFixture.data(n: 96, classes: 3, dim: 6, seed: 3)
+    var c = BlobsFixture.configuration(dim: 6, classes: 3, codewords: 16)
     c.similarity = .negativeSquaredL2
     let model = try DPQModel(c, seed: 0)
     for p in model.codebooks {

@@ -132,20 +132,8 @@ import Testing
   /// The blobs of the language's `blobs(n: 64, classes: 4, dim: 8, seed: 1)` and a BatchNorm MLP
   /// model for them.
   func blobsModel() throws -> (DPQModel, DPQConfiguration, Tensor, [Int]) {
-    var g = RandomGenerator(seed: 1)
-    let centres = (0..<32).map { _ in 2 * g.nextNormal() }
-    let y = (0..<64).map { $0 % 4 }
-    let x = Tensor(shape: [64, 8]) { out in
-      for i in 0..<64 { for j in 0..<8 { out[i * 8 + j] = centres[y[i] * 8 + j] + 0.5 * g.nextNormal() } }
-    }
-    var c = DPQConfiguration.recommended
-    c.backbone = .mlp
-    c.inputShape = [8]
-    c.hiddenSizes = [16]
-    c.featureDimension = 8
-    c.classCount = 4
-    c.blockCount = 2
-    c.codewordCount = 4
+    let (x, y) = BlobsFixture.data(n: 64, classes: 4, dim: 8, seed: 1)
+    let c = BlobsFixture.configuration(dim: 8, classes: 4, codewords: 4)
     #expect(c.batchNorm)
     return (try DPQModel(c, seed: 0), c, x, y)
   }
