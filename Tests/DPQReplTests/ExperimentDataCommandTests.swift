@@ -22,12 +22,18 @@ import Testing
     try text.write(toFile: path, atomically: true, encoding: .utf8)
   }
 
+  /// A fresh scratch directory holding items.csv; the caller removes it.
+  func csvDirectory(_ name: String) throws -> String {
+    let dir = NSTemporaryDirectory() + "dpq-experiment-\(name)-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    try writeCSV(dir + "/items.csv")
+    return dir
+  }
+
   @Test func aCSVGetsTheWholeComparison() throws {
     guard let dpq = builtBinary() else { return }
-    let dir = NSTemporaryDirectory() + "dpq-experiment-data-\(getpid())"
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let dir = try csvDirectory("data")
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    try writeCSV(dir + "/items.csv")
     let r = try runProcess(dpq, ["experiment", "--data", "items.csv", "--epochs", "4", "--blocks", "2", "--codewords", "4",
                                  "--dim", "8", "--json", "out.json"], directory: dir)
     #expect(r.status == 0, "\(r.standardError)")
@@ -49,10 +55,8 @@ import Testing
   /// that is not positive is refused before any training.
   @Test func theRankingFlagsAndTheSplitSeedReachTheRun() throws {
     guard let dpq = builtBinary() else { return }
-    let dir = NSTemporaryDirectory() + "dpq-experiment-ranking-\(getpid())"
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let dir = try csvDirectory("ranking")
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    try writeCSV(dir + "/items.csv")
     let r = try runProcess(dpq, ["experiment", "--data", "items.csv", "--epochs", "2", "--blocks", "2", "--codewords", "4",
                                  "--dim", "8", "--ranking-weight", "0.5", "--ranking-scale", "2", "--no-ranking-end-to-end",
                                  "--seed", "8", "--split-seed", "9", "--json", "out.json"], directory: dir)
@@ -67,10 +71,8 @@ import Testing
 
   @Test func aDataRunRefusesWhatItCannotUse() throws {
     guard let dpq = builtBinary() else { return }
-    let dir = NSTemporaryDirectory() + "dpq-experiment-data-bad-\(getpid())"
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let dir = try csvDirectory("data-bad")
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    try writeCSV(dir + "/items.csv")
     let both = try runProcess(dpq, ["experiment", "fm5k", "--data", "items.csv"], directory: dir)
     #expect(both.status != 0 && both.standardError.contains("give a protocol or --data, not both"), "\(both.standardError)")
     let shape = try runProcess(dpq, ["experiment", "--data", "items.csv", "--shape", "1,2,2"], directory: dir)
