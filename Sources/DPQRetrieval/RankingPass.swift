@@ -16,10 +16,16 @@ enum RankingOutput {
 /// One worker's scratch buffers, reused across its queries.
 final class ScanWorker {
   static let tileSize = 1024
+  /// Queries scanned together over each tile of items (the heap path): the tile's codes and
+  /// norms are read from memory once for all of them and stay in L1 while each query's tables
+  /// (4 KiB each at M = 4, K = 256) are summed over them. Without it a database larger than the
+  /// caches streams its codes and norms from DRAM once per query (measured: the per-item cost
+  /// at 10 million items was 1.7x the one at 100,000).
+  static let queryBlock = 8
   let itemCount: Int
   let prefixCount: Int
   let tile: UnsafeMutablePointer<Float>
-  /// Top-k per prefix (small depth).
+  /// Top-k per query of a block and prefix (small depth): `heaps[q * prefixCount + p]`.
   var heaps: [TopKHeap] = []
   /// Every item's goodness per prefix, `[p][n]` (full sorts and the scores matrix).
   let rawGoodness: UnsafeMutablePointer<Float>?
@@ -35,7 +41,7 @@ final class ScanWorker {
     switch output {
     case let .ranked(depth, needsScores):
       if useHeap {
-        heaps = (0..<p).map { _ in TopKHeap(capacity: depth) }
+        heaps = (0..<(ScanWorker.queryBlock * p)).map { _ in TopKHeap(capacity: depth) }
       } else {
         raw = .allocate(capacity: max(p * n, 1))
         sorter = RankSorter(capacity: n)
@@ -49,7 +55,21 @@ final class ScanWorker {
     rawGoodness = raw
   }
 
+  /// The eight interleaved query tables of `select4x8` (allocated on first use, 64-byte aligned).
+  private var interleaved: UnsafeMutableRawPointer? = nil
+  private var interleavedEntries = 0
+
+  func interleavedTables(entries: Int) -> UnsafeMutablePointer<Float> {
+    if interleavedEntries < entries {
+      interleaved?.deallocate()
+      interleaved = .allocate(byteCount: entries * 8 * MemoryLayout<Float>.stride, alignment: 64)
+      interleavedEntries = entries
+    }
+    return interleaved!.assumingMemoryBound(to: Float.self)
+  }
+
   deinit {
+    interleaved?.deallocate()
     tile.deallocate()
     for h in heaps { h.deallocate() }
     rawGoodness?.deallocate(); sortedGoodness?.deallocate()
@@ -103,24 +123,40 @@ extension Index {
           let qBase = qp.baseAddress! + batchStart * dimension
           let tables = lookupTables(queries: qBase, count: batchCount)
           let qNorms = metric == .squaredL2 ? queryNorms(queries: qBase, count: batchCount) : []
-          // Small chunks balance the two cores and keep Ctrl-C responsive.
-          let chunk = max(1, min(16, batchCount / (workerCount * 8)))
+          // Small chunks balance the two cores and keep Ctrl-C responsive; at least a query block
+          // each while every worker still gets one.
+          let perWorker = (batchCount + workerCount - 1) / workerCount
+          let chunk = max(1, min(ScanWorker.queryBlock, perWorker), min(16, batchCount / (workerCount * 8)))
           let chunkCount = (batchCount + chunk - 1) / chunk
           var nextChunk = 0
-          tables.withUnsafeBufferPointer { lut in
-            DispatchQueue.concurrentPerform(iterations: workerCount) { w in
-              let worker = workers[w]
-              while true {
-                lock.lock()
-                if stopped || nextChunk >= chunkCount { lock.unlock(); return }
-                if let stop = shouldStop, stop() { stopped = true; lock.unlock(); return }
-                let c = nextChunk
-                nextChunk += 1
-                lock.unlock()
-                for local in (c * chunk) ..< min(batchCount, (c + 1) * chunk) {
-                  scanQuery(worker: worker, query: batchStart + local, lut: lut.baseAddress! + local * mk * k,
-                            queryNorm: qNorms.isEmpty ? 0 : qNorms[local], norms: norms,
-                            prefixes: prefixes, output: output, consume: consume)
+          qNorms.withUnsafeBufferPointer { qn in
+            tables.withUnsafeBufferPointer { lut in
+              DispatchQueue.concurrentPerform(iterations: workerCount) { w in
+                let worker = workers[w]
+                while true {
+                  lock.lock()
+                  if stopped || nextChunk >= chunkCount { lock.unlock(); return }
+                  if let stop = shouldStop, stop() { stopped = true; lock.unlock(); return }
+                  let c = nextChunk
+                  nextChunk += 1
+                  lock.unlock()
+                  let end = min(batchCount, (c + 1) * chunk)
+                  var local = c * chunk
+                  while local < end {
+                    if useHeap {
+                      let b = min(ScanWorker.queryBlock, end - local)
+                      scanQueryBlock(worker: worker, firstQuery: batchStart + local, count: b,
+                                     luts: lut.baseAddress! + local * mk * k,
+                                     queryNorms: qn.baseAddress.map { $0 + local }, norms: norms,
+                                     prefixes: prefixes, consume: consume)
+                      local += b
+                    } else {
+                      scanQuery(worker: worker, query: batchStart + local, lut: lut.baseAddress! + local * mk * k,
+                                queryNorm: qNorms.isEmpty ? 0 : qNorms[local], norms: norms,
+                                prefixes: prefixes, output: output, consume: consume)
+                      local += 1
+                    }
+                  }
                 }
               }
             }

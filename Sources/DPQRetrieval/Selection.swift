@@ -24,6 +24,18 @@ struct TopKHeap {
     ga < gb || (ga == gb && ia > ib)
   }
 
+  /// Whether the heap holds `capacity` items (from then on only a goodness above `worst` enters).
+  var isFull: Bool { size == capacity }
+
+  /// The goodness of the worst kept item (the root); valid when the heap is not empty.
+  var worst: Float { goodness[0] }
+
+  /// Adds one item while the heap is not full (ids in increasing order, as in `offer`).
+  @inline(__always) mutating func fill(_ g: Float, id: Int) { push(g, UInt32(truncatingIfNeeded: id)) }
+
+  /// Replaces the worst kept item by one whose goodness is above `worst` (a full heap).
+  @inline(__always) mutating func replaceWorst(_ g: Float, id: Int) { replaceRoot(g, UInt32(truncatingIfNeeded: id)) }
+
   /// Offers `count` consecutive items whose ids start at `firstId`. Ids arrive in increasing order,
   /// so a newcomer whose goodness equals the worst kept one ranks below it: only a strictly
   /// larger goodness can enter a full heap, which keeps the common case to one comparison.

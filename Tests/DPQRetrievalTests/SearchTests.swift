@@ -67,6 +67,30 @@ import DPQTensor
     }
   }
 
+  /// Databases over several tiles searched by blocks of eight queries (the SIMD scan over full
+  /// heaps, and the per-query scan of the first tile and of a partial block) give the first k of a
+  /// full sort of the scores matrix, ties by position, on one thread and on two.
+  @Test(arguments: cases)
+  func blockedScanEqualsFullSortOverSeveralTiles(layout: Fixture.Layout, metric: IndexMetric) throws {
+    let n = 2 * ScanWorker.tileSize + 555
+    let index = try Fixture.index(layout: layout, metric: metric, n: n)
+    let queries = try Fixture.queries(2 * ScanWorker.queryBlock + 3, dimension: 12)
+    for blocks in [4, 2] {   // the 32-bit SIMD scan, and running sums into heaps
+      let matrix = try index.scores(queries: queries, blocks: blocks).scalars
+      for k in [1, 100] {
+        for threads in [1, 2] {
+          let top = try index.search(queries: queries, k: k, blocks: blocks, threads: threads)
+          for q in 0..<queries.shape[0] {
+            let row = Array(matrix[(q * n) ..< ((q + 1) * n)])
+            let expected = Array(Fixture.fullSort(row, metric: metric).prefix(k))
+            #expect(try top.ids(query: q) == expected, "blocks=\(blocks) k=\(k) threads=\(threads) q=\(q)")
+            #expect(try top.scores(query: q) == expected.map { row[$0] })
+          }
+        }
+      }
+    }
+  }
+
   @Test func uint16CodesForMoreThan256Codewords() throws {
     let index = try Fixture.index(layout: .additive, metric: .squaredL2, n: 200, blocks: 2, codewords: 300, dimension: 8)
     guard case .uint16 = index.codes.storage else { Issue.record("expected 2-byte codes"); return }
