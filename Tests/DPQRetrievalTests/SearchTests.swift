@@ -73,8 +73,8 @@ import DPQTensor
   @Test(arguments: cases)
   func blockedScanEqualsFullSortOverSeveralTiles(layout: Fixture.Layout, metric: IndexMetric) throws {
     let n = 2 * ScanWorker.tileSize + 555
-    let index = try Fixture.index(layout: layout, metric: metric, n: n)
-    let queries = try Fixture.queries(2 * ScanWorker.queryBlock + 3, dimension: 12)
+    let index = try Fixture.index(layout: layout, metric: metric, n: n, codewords: 256, dimension: 64)
+    let queries = try Fixture.queries(2 * ScanWorker.queryBlock + 3, dimension: 64)
     for blocks in [4, 2] {   // the 32-bit SIMD scan, and running sums into heaps
       let matrix = try index.scores(queries: queries, blocks: blocks).scalars
       for k in [1, 100] {
