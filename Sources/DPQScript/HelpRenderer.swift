@@ -80,6 +80,22 @@ public enum HelpRenderer {
     return lines.joined(separator: "\n")
   }
 
+  /// The markers around the generated builtin section of docs/language.md.
+  public static let referenceBegin = "<!-- builtins:begin (generated from the registry by scripts/docs; do not edit) -->\n"
+  public static let referenceEnd = "<!-- builtins:end -->"
+
+  /// A language reference document with its builtin section replaced by `markdown(registry)`, or
+  /// an error naming the missing marker.
+  public static func splicingReference(_ registry: BuiltinRegistry, into doc: String) throws -> String {
+    guard let start = doc.range(of: referenceBegin) else {
+      throw HelpDocumentError(message: "no line '\(referenceBegin.dropLast())' to start the builtin section")
+    }
+    guard let stop = doc.range(of: referenceEnd, range: start.upperBound..<doc.endIndex) else {
+      throw HelpDocumentError(message: "no line '\(referenceEnd)' after the start of the builtin section")
+    }
+    return String(doc[..<start.upperBound]) + markdown(registry) + String(doc[stop.lowerBound...])
+  }
+
   /// The builtin section of docs/language.md: every family, every entry, in registration order.
   public static func markdown(_ registry: BuiltinRegistry) -> String {
     var out = ""
@@ -97,4 +113,10 @@ public enum HelpRenderer {
 
 extension String {
   func padding(to width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}
+
+/// A language reference document that lacks the markers of its generated section.
+public struct HelpDocumentError: Error, CustomStringConvertible {
+  public let message: String
+  public var description: String { message }
 }

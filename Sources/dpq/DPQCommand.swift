@@ -13,7 +13,7 @@ struct DPQCommand: ParsableCommand {
     version: version,
     subcommands: [InteractiveCommand.self, RunCommand.self, NotebookCommand.self,
                   ExperimentCommand.self, InfoCommand.self, BenchCommand.self,
-                  JupyterCommand.self, KernelServerCommand.self],
+                  JupyterCommand.self, KernelServerCommand.self, ReferenceCommand.self],
     defaultSubcommand: InteractiveCommand.self
   )
 

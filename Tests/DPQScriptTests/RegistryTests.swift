@@ -82,25 +82,16 @@ import Testing
     #expect(message("clock", [], [("x", .number(1))]) == "unknown keyword argument 'x' to 'clock' (it takes no keyword arguments)")
   }
 
-  /// docs/language.md's builtin section is generated from the registry; this keeps them equal.
-  /// Run with DPQ_UPDATE_DOCS=1 to rewrite the section after changing a builtin.
+  /// docs/language.md's builtin section is generated from the registry (`scripts/docs`, which runs
+  /// `dpq reference --update docs/language.md`); this keeps them equal.
   @Test func languageReferenceMatchesTheRegistry() throws {
     let url = URL(fileURLWithPath: #filePath)
       .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("docs/language.md")
     let doc = try String(contentsOf: url, encoding: .utf8)
-    let begin = "<!-- builtins:begin (generated from the registry by RegistryTests; do not edit) -->\n"
-    let end = "<!-- builtins:end -->"
-    let start = try #require(doc.range(of: begin), "docs/language.md lacks the builtins:begin marker")
-    let stop = try #require(doc.range(of: end), "docs/language.md lacks the builtins:end marker")
-    let generated = HelpRenderer.markdown(registry)
-    if ProcessInfo.processInfo.environment["DPQ_UPDATE_DOCS"] == "1" {
-      let updated = String(doc[..<start.upperBound]) + generated + String(doc[stop.lowerBound...])
-      try updated.write(to: url, atomically: true, encoding: .utf8)
-      return
-    }
-    #expect(String(doc[start.upperBound..<stop.lowerBound]) == generated,
-            "docs/language.md is out of date: run DPQ_UPDATE_DOCS=1 swift test --filter RegistryTests")
+    #expect(try HelpRenderer.splicingReference(registry, into: doc) == doc,
+            "docs/language.md is out of date: run scripts/docs")
+    #expect(throws: HelpDocumentError.self) { try HelpRenderer.splicingReference(registry, into: "# no markers\n") }
   }
 }
 
