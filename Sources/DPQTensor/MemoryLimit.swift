@@ -21,16 +21,23 @@ public enum MemoryLimit {
   /// ones skip it, because reading /proc costs more than such an allocation.
   public static let headroomThreshold = 64 << 20
 
-  /// The bytes that can still be allocated before one of the caps is reached, and the cap's
-  /// name: the rlimits and the cgroup limit less what is in use, and the memory the kernel
-  /// reports available (MemAvailable). The last matters without any limit set: the kernel
-  /// overcommits, so two 16 GiB tensors on a 23 GiB machine were both "allocated" and the OOM
-  /// killer ended dpq when the second was zeroed.
+  /// Room kept under every cap for the process's own growth after a tensor is allocated: each
+  /// thread that starts to allocate maps a malloc arena of 64 MiB of address space, threads map
+  /// their stacks, and the next op needs buffers of its own. Without it a tensor that took all
+  /// but a few MiB under `ulimit -v` was allowed when the check ran before the worker threads had
+  /// started, and the process aborted in malloc moments later (1 run in 12 of 12 at once).
+  public static let reserveBytes: UInt64 = 256 << 20
+
+  /// The bytes that can still be allocated before one of the caps is reached (less
+  /// `reserveBytes`), and the cap's name: the rlimits and the cgroup limit less what is in use,
+  /// and the memory the kernel reports available (MemAvailable). The last matters without any
+  /// limit set: the kernel overcommits, so two 16 GiB tensors on a 23 GiB machine were both
+  /// "allocated" and the OOM killer ended dpq when the second was zeroed.
   public static func headroom() -> (bytes: UInt64, cap: String)? {
     var best: (bytes: UInt64, cap: String)? = nil
     func consider(_ limit: UInt64?, used: UInt64?, _ cap: String) {
       guard let limit, let used else { return }
-      let left = limit > used ? limit - used : 0
+      let left = limit > used + reserveBytes ? limit - used - reserveBytes : 0
       if best == nil || left < best!.bytes { best = (left, cap) }
     }
     let pages = statm()

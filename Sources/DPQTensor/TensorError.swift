@@ -30,6 +30,7 @@ public enum TensorError: Error, CustomStringConvertible, Equatable {
       return "\(op): the tensor does not require grad or has no graph to differentiate"
     case let .outOfMemory(op, bytes, available, cap):
       return "\(op): a tensor of \(bytes / 1_048_576) MiB does not fit in the \(available / 1_048_576) MiB left under \(cap)"
+        + " (\(MemoryLimit.reserveBytes >> 20) MiB kept for dpq itself)"
     case let .tooLarge(op, elements, bytes):
       let limit = Tensor.elementLimit
       let size = elements == Int.max ? "more than 2^63 elements" : "\(elements) elements (\(bytes / 1_048_576) MiB)"
