@@ -1,11 +1,12 @@
 import ArgumentParser
+import DPQ
 import DPQData
 import DPQTensor
 
 /// The `dpq` command: the REPL, scripts, notebooks, experiments and benchmarks.
 @main
 struct DPQCommand: ParsableCommand {
-  static let version = "0.1.0"
+  static let version = DPQVersion.string
 
   static let configuration = CommandConfiguration(
     commandName: "dpq",

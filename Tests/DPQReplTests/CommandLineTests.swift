@@ -78,7 +78,7 @@ import Testing
     #expect(lines.last?.hasPrefix("wrote \(out)/notebook.md (2 code cells, 0 figures, ") == true)
     let report = try String(contentsOfFile: out + "/notebook.md", encoding: .utf8)
     #expect(report.hasPrefix("*`notebook.dpq` run on 20"))
-    #expect(report.split(separator: "\n").first?.contains("with dpq 0.1.0 in ") == true)
+    #expect(report.split(separator: "\n").first?.contains("with dpq 0.2.0 in ") == true)
     #expect(normalised(report) == normalised(try Paths.fixture("notebook.golden.md")))
   }
 

@@ -136,7 +136,7 @@ final class TerminalSession {
     let historyFile = try history ?? (temporaryDirectory("history") + "/history")
     let session = try TerminalSession(binary: dpq, history: historyFile, showingExitStatus: showingExitStatus)
     let screen = try session.waitForPrompt(count: 1)
-    #expect(screen.hasPrefix("dpq 0.1.0: Deep Progressive Quantization. Type :help for help"))
+    #expect(screen.hasPrefix("dpq 0.2.0: Deep Progressive Quantization. Type :help for help"))
     return (session, historyFile)
   }
 

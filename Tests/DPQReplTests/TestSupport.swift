@@ -4,12 +4,17 @@ import Testing
 @testable import DPQRepl
 
 /// Paths of the repository, its fixtures and the built `dpq` binary (tests run the binary that
-/// `swift build` made; scripts/test builds before it tests).
+/// the same build made; scripts/test builds everything before it tests).
 enum Paths {
   static let repositoryRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
   static let fixtures = repositoryRoot + "/Tests/DPQReplTests/Fixtures"
+  /// The binary of the configuration the tests were built in (scripts/test builds in release).
+  #if DEBUG
   static let binary = repositoryRoot + "/.build/debug/dpq"
+  #else
+  static let binary = repositoryRoot + "/.build/release/dpq"
+  #endif
 
   static func fixture(_ name: String) throws -> String {
     try String(contentsOfFile: fixtures + "/" + name, encoding: .utf8)

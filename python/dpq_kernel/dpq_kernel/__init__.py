@@ -5,4 +5,4 @@ The kernel is a thin wrapper: every value, error, figure and completion is produ
 only turns the server's messages into Jupyter messages.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

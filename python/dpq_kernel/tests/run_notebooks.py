@@ -1,6 +1,6 @@
 """Runs .ipynb notebooks through nbclient with the dpq kernel, as Jupyter's "Run all" does.
 
-    DPQ_EXECUTABLE=.build/debug/dpq .venv/bin/python python/dpq_kernel/tests/run_notebooks.py NB.ipynb ...
+    DPQ_EXECUTABLE=.build/release/dpq .venv/bin/python python/dpq_kernel/tests/run_notebooks.py NB.ipynb ...
 
 Each notebook must run with no error output and show at least one figure as image/png; the
 executed copy is written beside it as NAME.executed.ipynb. The kernel starts in the current

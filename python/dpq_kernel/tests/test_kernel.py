@@ -1,6 +1,6 @@
 """The dpq Jupyter kernel through jupyter_client, as a notebook front end drives it.
 
-Run: DPQ_EXECUTABLE=.build/debug/dpq .venv/bin/python python/dpq_kernel/tests/test_kernel.py
+Run: DPQ_EXECUTABLE=.build/release/dpq .venv/bin/python python/dpq_kernel/tests/test_kernel.py
 (Tests/DPQReplTests/JupyterKernelTests.swift runs it under `swift test`). A missing Python
 package is a failure, never a skip: CI must have what scripts/setup installs.
 """
