@@ -17,6 +17,7 @@ public enum Launcher {
     Interrupts.install()
     let session = ScriptSession(output: StandardOutputSink())
     session.progressReporter = progressReporter(for: STDOUT_FILENO, output: StandardOutputSink())
+    session.bindingSettings.renderer.terminalWindow = { TerminalWindow.size() }
     let editor = ReadlineEditor(completer: Completer(session: session))
     let repl = Repl(session: session, editor: editor, output: StandardOutputSink(), errors: StandardErrorSink())
     repl.run(banner: Repl.banner(version: version))
@@ -32,6 +33,7 @@ public enum Launcher {
     session.arguments = arguments
     session.shouldStop = { Interrupts.isPending }
     session.bindingSettings.renderer.shouldStop = { Interrupts.isPending }
+    session.bindingSettings.renderer.terminalWindow = { TerminalWindow.size() }
     session.progressReporter = progressReporter(for: STDOUT_FILENO, output: StandardOutputSink())
     guard let file else { return ScriptRunner.runStandardInput(session: session, errors: StandardErrorSink()) }
     return ScriptRunner.run(file: file, session: session, errors: StandardErrorSink())
@@ -63,9 +65,13 @@ public enum Launcher {
     }
   }
 
-  /// A bar with rate and ETA redrawn in place when `descriptor` is a terminal; otherwise a
-  /// plain line every 10 seconds and each unit's summary.
-  public static func progressReporter(for descriptor: Int32, output: OutputSink) -> ProgressReporter {
-    isatty(descriptor) != 0 ? TerminalProgressBar(output: output) : PlainProgressLog(output: output)
+  /// A bar with rate and ETA redrawn in place when `descriptor` is a terminal that can clear a
+  /// line; otherwise (a pipe, a file, or TERM=dumb, as Emacs's shell and some CI consoles set) a
+  /// plain line every 10 seconds and each unit's summary, with no control characters.
+  public static func progressReporter(for descriptor: Int32, output: OutputSink,
+                                      environment: [String: String] = ProcessInfo.processInfo.environment)
+    -> ProgressReporter {
+    let canRedraw = isatty(descriptor) != 0 && environment["TERM"] != "dumb"
+    return canRedraw ? TerminalProgressBar(output: output) : PlainProgressLog(output: output)
   }
 }
