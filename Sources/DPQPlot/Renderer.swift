@@ -33,13 +33,11 @@ public struct TerminalSize: Equatable, Sendable {
     self.rows = rows
   }
 
-  /// COLUMNS and LINES from the environment, else the window size of standard output, else 80x24.
-  public static func current(environment: [String: String] = ProcessInfo.processInfo.environment) -> TerminalSize {
-    var size = TerminalSize(columns: 80, rows: 24)
-    var window = winsize()
-    if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &window) == 0, window.ws_col > 0, window.ws_row > 0 {
-      size = TerminalSize(columns: Int(window.ws_col), rows: Int(window.ws_row))
-    }
+  /// `window` (the terminal's size, which only the host can ask the terminal for; 80x24 without
+  /// one), overridden by COLUMNS and LINES from the environment.
+  public static func current(window: TerminalSize? = nil,
+                             environment: [String: String] = ProcessInfo.processInfo.environment) -> TerminalSize {
+    var size = window ?? TerminalSize(columns: 80, rows: 24)
     if let c = environment["COLUMNS"].flatMap(Int.init), c > 0 { size.columns = c }
     if let r = environment["LINES"].flatMap(Int.init), r > 0 { size.rows = r }
     return size
@@ -58,6 +56,9 @@ public struct Renderer: Sendable {
   /// Polled while gnuplot draws; returning true (the REPL's Ctrl-C) stops gnuplot and makes
   /// `render` throw `PlotError.stopped`.
   public var shouldStop: (@Sendable () -> Bool)? = nil
+  /// The size of the terminal the host draws text plots on (the REPL asks its terminal; nil:
+  /// 80x24), read at each draw; COLUMNS and LINES override it.
+  public var terminalWindow: (@Sendable () -> TerminalSize?)? = nil
 
   public init(executable: String? = nil, timeout: Double = 120, warningsAreErrors: Bool = false) {
     self.executable = executable
@@ -76,7 +77,7 @@ public struct Renderer: Sendable {
     let output: String
     switch target {
     case let .terminal(columns, rows):
-      let size = (columns == nil || rows == nil) ? TerminalSize.current() : TerminalSize(columns: 80, rows: 24)
+      let size = (columns == nil || rows == nil) ? TerminalSize.current(window: terminalWindow?()) : TerminalSize(columns: 80, rows: 24)
       // One row is left for the prompt that follows the plot.
       terminal = .dumb(columns: columns ?? size.columns, rows: rows ?? max(size.rows - 1, 8))
       output = textOutput
