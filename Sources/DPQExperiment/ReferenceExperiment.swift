@@ -150,8 +150,10 @@ public struct ReferenceExperiment {
   }
 
   public let options: Options
-  /// Where progress lines go (the command prints them; tests collect them).
-  public var report: (String) -> Void = { print($0) }
+  /// Where progress lines go: nowhere unless the host says (the command prints them, the
+  /// language's experiment() hands them to the session's progress reporter, tests collect them);
+  /// the library never writes to the terminal itself.
+  public var report: (String) -> Void = { _ in }
   public var shouldStop: (() -> Bool)? = nil
 
   public init(options: Options) { self.options = options }

@@ -1,6 +1,17 @@
 import DPQScript
 import Foundation
 
+/// Writes script output to the process's standard output (`dpq run`, the REPL), flushing each
+/// write so output interleaves correctly with the prompt and with stderr.
+public final class StandardOutputSink: OutputSink {
+  public init() {}
+
+  public func write(_ text: String) {
+    fputs(text, stdout)
+    fflush(stdout)
+  }
+}
+
 /// Writes to standard error, flushing each write (diagnostics, `interrupted`).
 public final class StandardErrorSink: OutputSink {
   public init() {}

@@ -1,17 +1,8 @@
 import Foundation
 
-/// Writes script output to the process's standard output (`dpq run`, the REPL), flushing each
-/// write so output interleaves correctly with the prompt and with stderr.
-public final class StandardOutputSink: OutputSink {
-  public init() {}
-
-  public func write(_ text: String) {
-    fputs(text, stdout)
-    fflush(stdout)
-  }
-}
-
-/// Collects script output in memory (the notebook runner, tests).
+/// Collects script output in memory (the notebook runner, tests). The sinks that write to the
+/// process's standard streams belong to the host (DPQRepl's Sinks.swift): the language never
+/// touches the terminal itself.
 public final class StringOutputSink: OutputSink {
   public private(set) var text = ""
 

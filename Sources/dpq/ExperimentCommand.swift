@@ -171,7 +171,9 @@ struct ExperimentCommand: ParsableCommand {
     guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1 (got \(seeds))") }
     if let json { try ExperimentCommand.checkWritable(json) }
     if seeds > 1 {
-      let summary = try ReferenceExperiment(options: o).runSeeds(seeds)
+      var experiment = ReferenceExperiment(options: o)
+      experiment.report = { print($0) }
+      let summary = try experiment.runSeeds(seeds)
       print()
       print(ExperimentCommand.table(summary))
       for n in summary.results[0].notes { print("note: \(n)") }
@@ -181,7 +183,9 @@ struct ExperimentCommand: ParsableCommand {
       }
       return
     }
-    let result = try ReferenceExperiment(options: o).run()
+    var experiment = ReferenceExperiment(options: o)
+    experiment.report = { print($0) }
+    let result = try experiment.run()
     print()
     print(ExperimentCommand.table(result))
     for n in result.notes { print("note: \(n)") }
