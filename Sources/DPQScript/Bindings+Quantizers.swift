@@ -114,16 +114,7 @@ enum QuantizerBindings {
     r.add("load_quantizer", family: family, [Parameter("path", .string)], returns: "quantizer",
           summary: "Reads a quantizer saved by q.save.",
           example: example + "pq(x, subspaces: 2, codewords: 8).save(\"/tmp/dpq-example-pq.safetensors\")\nload_quantizer(\"/tmp/dpq-example-pq.safetensors\")") { a in
-      let path = try a.string("path")
-      let file = try SafeTensors.read(path)
-      guard file.metadata["format"] == "dpq-quantizer" else {
-        throw ScriptError.failure("\(path): not a dpq quantizer file (metadata format is \(file.metadata["format"].map { "'\($0)'" } ?? "missing"))")
-      }
-      var config = file.metadata
-      config["format"] = nil
-      config["format_version"] = nil
-      let tensors = try file.entries.map { ($0.name, try file.tensor($0.name, path: path)) }
-      return .host(QuantizerObject(try QuantizerLoader.load(configuration: config, tensors: tensors)))
+      .host(QuantizerObject(try QuantizerFile.load(from: try a.string("path"))))
     }
     registerMembers(into: &r)
   }
@@ -174,11 +165,7 @@ enum QuantizerBindings {
     r.method("save", of: QuantizerObject.self, family: family, [Parameter("path", .string)], returns: "nil",
              summary: "Writes the quantizer (configuration and tensors) as safetensors; load_quantizer reads it.",
              example: ex + "q.save(\"/tmp/dpq-example-q.safetensors\")") { q, a in
-      var meta = q.quantizer.configuration
-      meta["format"] = "dpq-quantizer"
-      meta["format_version"] = "1"
-      let entries = q.quantizer.stateTensors().map { SafeTensors.Entry(name: $0.0, tensor: $0.1) }
-      try SafeTensors(entries: entries, metadata: meta).write(to: a.string("path"))
+      try QuantizerFile.save(q.quantizer, to: a.string("path"))
       return .nilValue
     }
   }
