@@ -53,18 +53,8 @@ enum DataBindings {
           returns: "dataset", summary: "Synthetic data: n points [n, dim] around one random centre per class, for quick experiments.",
           doc: "Centres are standard normal scaled by 2; each point is its centre plus normal noise of std `spread`. Item i has class i % classes.",
           example: "d = blobs(n: 40, classes: 2, dim: 3, seed: 1)\nd\nd.class_counts") { a in
-      let (n, k, dim) = (try a.positive("n"), try a.positive("classes"), try a.positive("dim"))
-      let spread = try a.float("spread")
-      // both buffers are refused before they are allocated (`blobs(n: 1e12)` used to abort)
-      try Tensor.checkShape([k, dim], op: "blobs (centres)")
-      try Tensor.checkShape([n, dim], op: "blobs")
-      var g = RandomGenerator(seed: try a.seed())
-      let centres = (0..<(k * dim)).map { _ in 2 * g.nextNormal() }
-      let labels = (0..<n).map { $0 % k }
-      let x = Tensor(shape: [n, dim]) { out in
-        for i in 0..<n { for j in 0..<dim { out[i * dim + j] = centres[labels[i] * dim + j] + spread * g.nextNormal() } }
-      }
-      return dataset(try LabelledDataset(name: "blobs", features: x, labels: labels))
+      dataset(try LabelledDataset.blobs(n: a.positive("n"), classes: a.positive("classes"), dimension: a.positive("dim"),
+                                        spread: a.float("spread"), seed: a.seed()))
     }
     let dirParameter = Parameter.keyword("dir", .optional(.string), default: .nilValue)
     let partParameter = Parameter.keyword("part", .string, default: .string("all"))

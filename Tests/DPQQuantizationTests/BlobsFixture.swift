@@ -1,18 +1,14 @@
+import DPQData
 import DPQTensor
 @testable import DPQQuantization
 
-/// Gaussian blobs as the language's `blobs(n:, classes:, dim:, seed:)` makes them (centres
+/// Gaussian blobs of the library (`LabelledDataset.blobs`, the language's `blobs()`: centres
 /// 2 * N(0, 1), spread 0.5, item i of class i % classes), and the recommended configuration of a
 /// BatchNorm MLP model for them, for the trainer tests.
 enum BlobsFixture {
   static func data(n: Int, classes: Int, dim: Int, seed: UInt64) -> (x: Tensor, labels: [Int]) {
-    var g = RandomGenerator(seed: seed)
-    let centres = (0..<(classes * dim)).map { _ in 2 * g.nextNormal() }
-    let y = (0..<n).map { $0 % classes }
-    let x = Tensor(shape: [n, dim]) { out in
-      for i in 0..<n { for j in 0..<dim { out[i * dim + j] = centres[y[i] * dim + j] + 0.5 * g.nextNormal() } }
-    }
-    return (x, y)
+    let d = try! LabelledDataset.blobs(n: n, classes: classes, dimension: dim, seed: seed)
+    return (d.features, d.labels)
   }
 
   static func configuration(dim: Int, classes: Int, codewords: Int) -> DPQConfiguration {
