@@ -38,8 +38,10 @@ public protocol VectorQuantizer {
   func stateTensors() -> [(String, Tensor)]
 }
 
-/// How a quantizer's codewords make a reconstruction. A search index builds its per-query lookup
-/// tables from this, whatever the quantizer.
+/// How a quantizer's codewords make a reconstruction. A search index (DPQRetrieval's `Index`)
+/// builds its per-query lookup tables and reconstructions from this, whatever the quantizer; a
+/// prefix of m blocks is a shorter code (additive: the sum of the first m codewords; product: the
+/// first m slices, the rest zero).
 public enum CodebookLayout {
   /// M full-dimensional codebooks, shape [M, K, D]; the reconstruction is the sum of one codeword
   /// per block (RQ, DPQ). Inner product with a query separates into M table lookups; the squared
@@ -58,6 +60,18 @@ public enum CodebookLayout {
     case .additive(let c): return c
     case .product(let c, _): return c
     }
+  }
+
+  /// The query rotation of a product layout, if any.
+  public var rotation: Tensor? {
+    if case .product(_, let r) = self { return r }
+    return nil
+  }
+
+  /// Whether codewords span the full dimension (true) or one slice each (false).
+  public var isAdditive: Bool {
+    if case .additive = self { return true }
+    return false
   }
 }
 

@@ -1,4 +1,5 @@
 import DPQData
+import DPQQuantization
 import DPQTensor
 
 /// Index files: safetensors holding `codebooks` (F32 [M, K, D] or [M, K, D/M]), an optional
@@ -37,7 +38,7 @@ extension Index {
     }
     let books = try file.tensor("codebooks", path: path)
     guard books.rank == 3 else { throw DataError.badEntry(path: path, name: "codebooks", reason: "shape \(books.shape), expected [M, K, d]") }
-    let layout: IndexLayout
+    let layout: CodebookLayout
     switch file.metadata["layout"] {
     case "additive": layout = .additive(codebooks: books)
     case "product": layout = .product(codebooks: books, rotation: file.entry("rotation") == nil ? nil : try file.tensor("rotation", path: path))

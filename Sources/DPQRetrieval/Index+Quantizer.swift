@@ -1,20 +1,10 @@
 import DPQQuantization
 import DPQTensor
 
-extension IndexLayout {
-  /// The index layout of a quantizer's codebooks (the two enums describe the same conventions).
-  public init(_ layout: CodebookLayout) {
-    switch layout {
-    case .additive(let c): self = .additive(codebooks: c)
-    case .product(let c, let r): self = .product(codebooks: c, rotation: r)
-    }
-  }
-}
-
 extension Index {
   /// An index over `codes` produced by `quantizer`.
   public init(quantizer: some VectorQuantizer, codes: Codes, metric: IndexMetric = .innerProduct) throws {
-    try self.init(layout: IndexLayout(quantizer.layout), metric: metric)
+    try self.init(layout: quantizer.layout, metric: metric)
     try add(codes: codes)
   }
 

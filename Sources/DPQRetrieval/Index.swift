@@ -16,7 +16,7 @@ import DPQTensor
 /// id first (`SearchResult.tieRule`).
 public struct Index {
   /// How codes map to vectors.
-  public let layout: IndexLayout
+  public let layout: CodebookLayout
   /// How queries are scored.
   public let metric: IndexMetric
   /// Blocks per code (M).
@@ -38,7 +38,7 @@ public struct Index {
   public static let orthogonalityTolerance: Float = 1e-3
 
   /// An empty index over the given codebooks.
-  public init(layout: IndexLayout, metric: IndexMetric = .innerProduct) throws {
+  public init(layout: CodebookLayout, metric: IndexMetric = .innerProduct) throws {
     let op = "Index"
     let books = layout.codebooks
     guard books.rank == 3, books.shape[0] > 0, books.shape[1] > 0, books.shape[2] > 0 else {

@@ -15,10 +15,10 @@ enum IndexBindings {
 
   /// An index over a model's or quantizer's codebooks holding `data` (codes or data to encode).
   static func make(_ encoder: IndexEncoder, _ a: Arguments, data: Value, metric: IndexMetric) throws -> Value {
-    let layout: IndexLayout
+    let layout: CodebookLayout
     switch encoder {
     case .model(let m): layout = .additive(codebooks: try m.stackedCodebooks().detached())
-    case .quantizer(let q): layout = IndexLayout(try q.layout)
+    case .quantizer(let q): layout = try q.layout
     }
     let object = IndexObject(try Index(layout: layout, metric: metric), encoder: encoder)
     try object.add(data, labels: a["labels"], a, "data")

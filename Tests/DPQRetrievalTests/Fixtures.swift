@@ -1,3 +1,4 @@
+import DPQQuantization
 import DPQTensor
 @testable import DPQRetrieval
 
@@ -24,7 +25,7 @@ enum Fixture {
   static func index(layout: Layout, metric: IndexMetric, n: Int = 300, blocks m: Int = 4, codewords k: Int = 16,
                     dimension d: Int = 12, seed: UInt64 = 1) throws -> Index {
     var rng = RandomGenerator(seed: seed)
-    let indexLayout: IndexLayout
+    let indexLayout: CodebookLayout
     switch layout {
     case .additive:
       indexLayout = .additive(codebooks: try Tensor.randomNormal([m, k, d], using: &rng))
