@@ -228,7 +228,7 @@ public struct ReferenceExperiment {
     }
     var dpqIndex: Index? = nil, dpqEvaluation: Evaluation? = nil
     for set in sets {
-      let index = try Index(model: model, codes: databaseCodes, metric: set.ranking.metric)
+      let index = try Index(quantizer: model.quantizer, codes: databaseCodes, metric: set.ranking.metric)
       var (row, evaluation) = try evaluatedRow("DPQ", set: set, index: index, queries: set.vectors, relevance: relevance,
                                                blocks: blocks, bits: bits)
       row.trainingSeconds = trainingSeconds

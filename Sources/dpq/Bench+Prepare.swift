@@ -58,7 +58,7 @@ extension BenchCommand {
     try NPY.write(queryF, to: dataPath("query_features.npy"))
     try NPY.write(databaseF, to: dataPath("database_features.npy"))
 
-    let dpqIndex = try Index(model: model, codes: model.encode(features: databaseF), metric: .innerProduct)
+    let dpqIndex = try Index(quantizer: model.quantizer, codes: model.encode(features: databaseF), metric: .innerProduct)
     try dpqIndex.save(to: dataPath("dpq_ip.safetensors"))
     let relevance = Relevance(queries: try LabelSets(labels: query.labels),
                               database: try LabelSets(labels: database.labels))

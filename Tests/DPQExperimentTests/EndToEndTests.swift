@@ -43,7 +43,7 @@ import Testing
 
     let (qx, qy) = try clusters(perClass: 25, seed: 2)
     let codes = try model.encode(features: model.extractFeatures(x))
-    let index = try Index(model: model, codes: codes)
+    let index = try Index(quantizer: model.quantizer, codes: codes)
     let relevance = Relevance(queries: try LabelSets(labels: qy), database: try LabelSets(labels: y))
     let ev = try index.evaluate(queries: model.extractFeatures(qx), relevance: relevance, blocksList: [1, 2, 3, 4])
     let map32 = try #require(ev.codeLength(blocks: 4)).meanAveragePrecision

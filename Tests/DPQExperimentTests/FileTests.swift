@@ -39,8 +39,8 @@ import Testing
     let codes1 = try model.encode(inputs: inputs), codes2 = try back.encode(inputs: inputs)
     #expect(codes1 == codes2)
     let q = try Tensor.randomNormal([4, 5], using: &g)
-    let r1 = try Index(model: model, codes: codes1).search(queries: q, k: 5)
-    let r2 = try Index(model: back, codes: codes2).search(queries: q, k: 5)
+    let r1 = try Index(quantizer: model.quantizer, codes: codes1).search(queries: q, k: 5)
+    let r2 = try Index(quantizer: back.quantizer, codes: codes2).search(queries: q, k: 5)
     #expect(r1.ids == r2.ids && r1.scores == r2.scores)
 
     var other = model.configuration
@@ -52,7 +52,7 @@ import Testing
     let model = try smallModel(seed: 3)
     var g = RandomGenerator(seed: 4)
     let codes = try model.encode(inputs: Tensor.randomNormal([50, 6], using: &g))
-    let index = try Index(model: model, codes: codes, metric: .squaredL2)
+    let index = try Index(quantizer: model.quantizer, codes: codes, metric: .squaredL2)
     let path = try tempPath("i.safetensors")
     defer { removeDirectory(of: path) }
     try index.save(to: path)

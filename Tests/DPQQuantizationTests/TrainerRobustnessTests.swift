@@ -364,7 +364,7 @@ import Testing
       try trainer.fit(inputs: x, labels: y)
       let features = try model.extractFeatures(x)
       let codes = try model.encode(features: features)
-      let index = try Index(model: model, codes: codes, metric: .innerProduct)
+      let index = try Index(quantizer: model.quantizer, codes: codes, metric: .innerProduct)
       let labels = try LabelSets(labels: y)
       let e = try index.evaluate(queries: features, relevance: Relevance(queries: labels, database: labels),
                                  precisionAt: [10], threads: 1)
