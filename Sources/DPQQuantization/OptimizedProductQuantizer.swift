@@ -102,7 +102,7 @@ public struct OptimizedProductQuantizer: VectorQuantizer {
     for it in 0..<outerIterations {
       if control.stopRequested { report.stopped = true; break }
       let y = try pq.decode(pq.encode(xr))
-      let step = TrainingProgress(phase: "rotation", iteration: it, objective: sumSquaredDifference(xr, y))
+      let step = TrainingProgress(phase: "rotation", iteration: it, objective: xr.sumSquaredDifference(y))
       report.steps.append(step)
       control.progress?(step)
       r = try Orthogonal.procrustes(from: x, to: y)
@@ -174,17 +174,6 @@ public struct OptimizedProductQuantizer: VectorQuantizer {
       }
       rotation = r
       try productQuantizer.setCodebooks(books)
-    }
-  }
-}
-
-/// `sum ||a_i - b_i||^2` over two tensors of one shape, in Double.
-func sumSquaredDifference(_ a: Tensor, _ b: Tensor) -> Double {
-  a.withUnsafeBufferPointer { x in
-    b.withUnsafeBufferPointer { y in
-      var s = 0.0
-      for i in 0..<min(x.count, y.count) { let t = Double(x[i]) - Double(y[i]); s += t * t }
-      return s
     }
   }
 }

@@ -394,3 +394,18 @@ extension Tensor {
     }
   }
 }
+
+extension Tensor {
+  /// `sum_i (self_i - other_i)^2` over the elements both hold, accumulated in Double one element
+  /// at a time (a distortion or an objective to report, not a differentiable op): the one
+  /// squared-error sum that the quantizers' objectives, their tests and the benchmarks share.
+  public func sumSquaredDifference(_ other: Tensor) -> Double {
+    withUnsafeBufferPointer { x in
+      other.withUnsafeBufferPointer { y in
+        var s = 0.0
+        for i in 0..<Swift.min(x.count, y.count) { let t = Double(x[i]) - Double(y[i]); s += t * t }
+        return s
+      }
+    }
+  }
+}

@@ -37,7 +37,7 @@ extension BenchCommand {
           let t2 = Stopwatch.now()
           trainTimes.append(t1 - t0)
           encodeRates.append(Double(database.shape[0]) / (t2 - t1))
-          distortion = sumSquaredError(database, try reconstruction.decoded()) / energy
+          distortion = database.sumSquaredDifference(try reconstruction.decoded()) / energy
         }
         let info: [String: Any] = ["train": train.shape, "database": database.shape, "K": 256, "M": kind == "kmeans" ? 1 : 4,
                                    "iterations": 25, "seed": Int(seed), "threads": threads,
@@ -94,17 +94,6 @@ extension BenchCommand {
       return { y in let codes = try q.encode(y); return Encoded { try q.decode(codes) } }
     default:
       throw ValidationError("unknown quantizer '\(kind)'")
-    }
-  }
-}
-
-/// `sum ||a_i - b_i||^2` in Double.
-func sumSquaredError(_ a: Tensor, _ b: Tensor) -> Double {
-  a.withUnsafeBufferPointer { x in
-    b.withUnsafeBufferPointer { y in
-      var s = 0.0
-      for i in 0..<min(x.count, y.count) { let t = Double(x[i]) - Double(y[i]); s += t * t }
-      return s
     }
   }
 }

@@ -47,7 +47,7 @@ import DPQTensor
     #expect(losses.last! < losses.first!, "\(losses)")
     let codes = try q.encode(x)
     let total = x.scalars.reduce(0.0) { $0 + Double($1) * Double($1) }
-    let distortion = try (1...Self.m).map { b in try sumSquaredDifference(x, q.decode(codes.prefix(blocks: b))) / total }
+    let distortion = try (1...Self.m).map { b in try x.sumSquaredDifference(q.decode(codes.prefix(blocks: b))) / total }
     #expect(distortion[0] < 1)
     for b in 1..<Self.m { #expect(distortion[b] < distortion[b - 1], "\(distortion)") }
   }

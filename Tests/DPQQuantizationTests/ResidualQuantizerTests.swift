@@ -56,7 +56,7 @@ import DPQTensor
     func prefixDistortions(_ data: Tensor) throws -> [Double] {
       let codes = try rq.encode(data)
       let total = data.scalars.reduce(0.0) { $0 + Double($1) * Double($1) }
-      return try (1...Self.m).map { b in sumSquaredDifference(data, try rq.decode(codes.prefix(blocks: b))) / total }
+      return try (1...Self.m).map { b in data.sumSquaredDifference(try rq.decode(codes.prefix(blocks: b))) / total }
     }
     let train = try prefixDistortions(x), test = try prefixDistortions(held)
     print("RQ relative distortion by blocks, train:", train.map { String(format: "%.4f", $0) }, "held-out:", test.map { String(format: "%.4f", $0) })

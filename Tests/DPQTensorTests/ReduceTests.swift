@@ -59,6 +59,15 @@ private func reducedShape(_ shape: [Int], _ axes: [Int]?, keepDims: Bool) -> [In
 private let axisSets: [[Int]?] = [nil, [], [0], [1], [2], [-1], [0, 1], [1, 2], [0, 2], [-3, -1], [0, 1, 2]]
 
 @Suite struct ReduceTests {
+  /// (1-0)^2 + (2-4)^2 + (-3-1)^2 + (0.5-0.5)^2 = 1 + 4 + 16 + 0 = 21, in Double.
+  @Test func sumSquaredDifferenceByHand() throws {
+    let a = try Tensor(shape: [2, 2], scalars: [1, 2, -3, 0.5])
+    let b = try Tensor(shape: [2, 2], scalars: [0, 4, 1, 0.5])
+    #expect(a.sumSquaredDifference(b) == 21)
+    #expect(b.sumSquaredDifference(a) == 21)
+    #expect(a.sumSquaredDifference(a) == 0)
+  }
+
   // MARK: hand-computed values
 
   @Test func sumMeanMaxMinByHand() throws {
