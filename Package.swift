@@ -36,12 +36,15 @@ let package = Package(
     .target(name: "DPQ", dependencies: ["DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval"]),
     .target(name: "DPQExperiment", dependencies: ["DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval"]),
     .target(name: "DPQPlot", dependencies: ["GnuplotBridge", "DPQTensor", "DPQData", "COpenBLAS"]),
-    .target(name: "DPQScript", dependencies: ["DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval",
-                                              "DPQExperiment", "DPQPlot"]),
-    .target(name: "DPQRepl", dependencies: ["DPQScript", "DPQPlot", "CReadline"]),
+    // The language (lexer, parser, interpreter, values, registry, help) on tensors alone, and the
+    // bindings of the libraries to it.
+    .target(name: "DPQLanguage", dependencies: ["DPQTensor"]),
+    .target(name: "DPQBindings", dependencies: ["DPQLanguage", "DPQTensor", "DPQNN", "DPQData", "DPQQuantization",
+                                               "DPQRetrieval", "DPQExperiment", "DPQPlot"]),
+    .target(name: "DPQRepl", dependencies: ["DPQLanguage", "DPQBindings", "DPQPlot", "CReadline"]),
 
     .executableTarget(name: "dpq", dependencies: [
-      "DPQ", "DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval", "DPQExperiment", "DPQPlot", "DPQScript",
+      "DPQ", "DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval", "DPQExperiment", "DPQPlot", "DPQLanguage", "DPQBindings",
       "DPQRepl",
       .product(name: "ArgumentParser", package: "swift-argument-parser"),
     ]),
@@ -53,8 +56,8 @@ let package = Package(
     .testTarget(name: "DPQRetrievalTests", dependencies: ["DPQRetrieval"]),
     .testTarget(name: "DPQExperimentTests", dependencies: ["DPQExperiment"]),
     .testTarget(name: "DPQPlotTests", dependencies: ["DPQPlot"], resources: [.copy("Golden")]),
-    .testTarget(name: "DPQScriptTests", dependencies: ["DPQScript"], resources: [.copy("Golden")]),
-    .testTarget(name: "DPQReplTests", dependencies: ["DPQRepl", "DPQScript"], exclude: ["Fixtures"]),
+    .testTarget(name: "DPQScriptTests", dependencies: ["DPQLanguage", "DPQBindings"], resources: [.copy("Golden")]),
+    .testTarget(name: "DPQReplTests", dependencies: ["DPQRepl", "DPQLanguage", "DPQBindings"], exclude: ["Fixtures"]),
   ],
   swiftLanguageModes: [.v5],
   cxxLanguageStandard: .cxx17

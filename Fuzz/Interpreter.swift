@@ -1,7 +1,8 @@
 // Fuzz target: the interpreter on mutated programs (seeded from the golden scripts, mutated with
 // the keyword and builtin dictionary), with a step limit and small tensors. Builtins that touch
 // files, train or plot are left out of the registry: they are fuzzed through their own readers.
-import DPQScript
+import DPQBindings
+import DPQLanguage
 import DPQTensor
 import Foundation
 

@@ -1,6 +1,6 @@
 // Fuzz target: the lexer and the parser on arbitrary text. Both must terminate without a crash,
 // and every diagnostic must point inside the source (line 1 ... lines + 1).
-@testable import DPQScript
+@testable import DPQLanguage
 import Foundation
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -1,4 +1,5 @@
-import DPQScript
+import DPQBindings
+import DPQLanguage
 import Foundation
 
 /// Runs notebook cells statement by statement, so that every top-level expression's value is

@@ -1,4 +1,5 @@
-import DPQScript
+import DPQBindings
+import DPQLanguage
 import Foundation
 
 /// Tab completion for the REPL: the session's completions (names, attributes after `.`, keyword

@@ -1,4 +1,5 @@
-import DPQScript
+import DPQBindings
+import DPQLanguage
 import Foundation
 
 /// Jupyter notebook files (nbformat 4) as `Notebook`s, and a run's cells and outputs back as one.

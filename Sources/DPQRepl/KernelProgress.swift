@@ -1,4 +1,5 @@
-import DPQScript
+import DPQBindings
+import DPQLanguage
 import Foundation
 
 /// Progress of long work in a Jupyter cell: a line per unit of work (an epoch's log line); after

@@ -1,5 +1,6 @@
 import DPQPlot
-import DPQScript
+import DPQBindings
+import DPQLanguage
 import Foundation
 
 /// `dpq kernel-server`: one long-lived REPL session driven by JSON lines, for the Jupyter kernel

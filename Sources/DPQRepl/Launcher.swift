@@ -1,4 +1,5 @@
-import DPQScript
+import DPQBindings
+import DPQLanguage
 import Foundation
 
 /// The entry points of the `dpq` command: the REPL on a terminal, a script from standard input

@@ -1,6 +1,7 @@
 import DPQData
 import DPQPlot
-import DPQScript
+import DPQBindings
+import DPQLanguage
 import Foundation
 
 /// Runs a notebook's code cells in order in one session and writes a Markdown report,

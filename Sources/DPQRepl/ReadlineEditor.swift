@@ -1,5 +1,6 @@
 import CReadline
-import DPQScript
+import DPQBindings
+import DPQLanguage
 import Foundation
 
 /// The terminal line editor: GNU Readline through its callback interface, so that Ctrl-C at the

@@ -1,4 +1,5 @@
-import DPQScript
+import DPQBindings
+import DPQLanguage
 import Foundation
 
 /// The interactive loop: reads entries through a `LineEditor`, runs them in a `ScriptSession`,

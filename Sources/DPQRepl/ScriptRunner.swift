@@ -1,4 +1,5 @@
-import DPQScript
+import DPQBindings
+import DPQLanguage
 import Foundation
 
 /// `dpq run FILE` and `dpq < FILE`: a whole script, no prompts. Output goes to the session's

@@ -1,4 +1,5 @@
-import DPQScript
+import DPQBindings
+import DPQLanguage
 import Foundation
 
 /// Writes script output to the process's standard output (`dpq run`, the REPL), flushing each

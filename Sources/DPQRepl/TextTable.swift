@@ -1,4 +1,5 @@
-import DPQScript
+import DPQBindings
+import DPQLanguage
 
 /// Plain-text tables for the REPL (`:vars`).
 enum TextTable {

@@ -1,4 +1,5 @@
-import DPQScript
+import DPQBindings
+import DPQLanguage
 import Foundation
 
 /// `dpq bench repl`: the two figures issue 4 asks of the language.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DPQData
-import DPQScript
+import DPQBindings
+import DPQLanguage
 import Foundation
 
 /// `dpq reference`: the language's builtin reference, generated from the registry that `help`

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import DPQScript
+@testable import DPQBindings
+@testable import DPQLanguage
 
 /// The dpq examples of docs/language.md run and print what they should.
 @Suite struct BindingDocTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import DPQScript
+@testable import DPQBindings
+@testable import DPQLanguage
 
 /// Counts the probes alive: a probe stands for the tensors a leaked scope would keep.
 final class ProbeCount { var alive = 0 }

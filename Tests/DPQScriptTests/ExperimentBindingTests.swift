@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import DPQScript
+@testable import DPQBindings
+@testable import DPQLanguage
 
 /// `experiment(...)` on the user's own data, with several seeds (the language side of
 /// `dpq experiment --data --seeds`).

@@ -1,5 +1,6 @@
 import Foundation
-@testable import DPQScript
+@testable import DPQBindings
+@testable import DPQLanguage
 
 /// Collects everything a script writes.
 final class CapturingSink: OutputSink {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import DPQScript
+@testable import DPQBindings
+@testable import DPQLanguage
 
 @Suite struct GoldenTests {
   /// Every top-level `.dpq` file of the Golden folder (files under `support/` are loaded by them).

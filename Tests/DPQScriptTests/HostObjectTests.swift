@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import DPQScript
+@testable import DPQBindings
+@testable import DPQLanguage
 
 /// A host type as a later binding (dataset, model, index) would write it.
 final class Counter: HostObject {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import DPQScript
+@testable import DPQBindings
+@testable import DPQLanguage
 
 /// load_images, load_image_list and save_image through the language, on PNG files the script
 /// writes itself (so no Python is needed here; the decoders are checked against Pillow in

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import DPQScript
+@testable import DPQBindings
+@testable import DPQLanguage
 
 /// A stop request (the REPL's Ctrl-C) during long builtins: the work ends at its next batch or
 /// iteration, the script stops with `interrupted`, what was computed is kept in `ans` with a

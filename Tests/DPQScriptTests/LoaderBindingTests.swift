@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import DPQScript
+@testable import DPQBindings
+@testable import DPQLanguage
 
 /// File loaders through the language, on small files written here, and the reference experiment.
 @Suite struct LoaderBindingTests {

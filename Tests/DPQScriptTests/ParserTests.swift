@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import DPQScript
+@testable import DPQBindings
+@testable import DPQLanguage
 
 @Suite struct ParserTests {
   static func diagnostics(_ source: String) -> [Diagnostic] {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import DPQScript
+@testable import DPQBindings
+@testable import DPQLanguage
 
 @Suite struct RegistryTests {
   let registry = BuiltinRegistry.standard()

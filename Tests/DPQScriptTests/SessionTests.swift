@@ -1,7 +1,8 @@
 import DPQTensor
 import Foundation
 import Testing
-@testable import DPQScript
+@testable import DPQBindings
+@testable import DPQLanguage
 
 @Suite struct SessionTests {
   func session() -> (ScriptSession, CapturingSink) {

@@ -1,7 +1,8 @@
 import DPQQuantization
 import Foundation
 import Testing
-@testable import DPQScript
+@testable import DPQBindings
+@testable import DPQLanguage
 
 /// train()'s ranking term from the language: on by default, reached by its keywords, and a
 /// meaningless scale refused.

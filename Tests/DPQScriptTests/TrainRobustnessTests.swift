@@ -3,7 +3,8 @@ import DPQQuantization
 import DPQTensor
 import Foundation
 import Testing
-@testable import DPQScript
+@testable import DPQBindings
+@testable import DPQLanguage
 
 /// train() from the language: divergence, clipping, checkpoints and resume, and oversized tensors
 /// (issue 7).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import DPQScript
+@testable import DPQBindings
+@testable import DPQLanguage
 
 /// Bindings the tutorials rely on: what the `experiment` builtin keeps besides its table (model,
 /// split, index, evaluation) and its JSON file, plot_map's joining of one method's per-length

@@ -1,3 +1,4 @@
+import DPQLanguage
 import DPQData
 import DPQPlot
 import DPQQuantization
@@ -103,7 +104,7 @@ enum PlotBindings {
     r.add("plot_training", family: family, [Parameter("log", .host(TrainingLogObject.scriptType)),
                                             .keyword("log_scale", .bool, default: .bool(false)), titleParameter],
           returns: "figure", summary: "Every loss term and the training accuracy of a training log against epochs.",
-          example: DPQBindings.exampleModel + "fig = plot_training(train(m, d, epochs: 2, batch: 32))\nfig.panels") { a in
+          example: ModelBindings.exampleModel + "fig = plot_training(train(m, d, epochs: 2, batch: 32))\nfig.panels") { a in
       figure(try titled(trainingFigure(a.host("log", as: TrainingLogObject.self), logScale: a.bool("log_scale")), a), a)
     }
     r.add("plot_lines", family: family,

@@ -1,10 +1,11 @@
+import DPQLanguage
 import DPQExperiment
 import DPQPlot
 import DPQRetrieval
 
 /// Retrieval quality of one index at several code lengths; prints as an aligned table.
 final class EvaluationObject: ScriptHost {
-  static let scriptType = "evaluation"
+  package static let scriptType = "evaluation"
   var evaluation: Evaluation
 
   init(_ evaluation: Evaluation) { self.evaluation = evaluation }
@@ -44,7 +45,7 @@ final class EvaluationObject: ScriptHost {
 
 /// Precision-recall curves (one per method and code length), ready to plot.
 final class PRCurvesObject: ScriptHost {
-  static let scriptType = "pr_curves"
+  package static let scriptType = "pr_curves"
   let curves: [PRCurve]
   let interpolated: Bool
 
@@ -66,7 +67,7 @@ final class PRCurvesObject: ScriptHost {
 
 /// Several evaluations in one table (one row per method and code length).
 final class ComparisonObject: ScriptHost {
-  static let scriptType = "comparison"
+  package static let scriptType = "comparison"
   let evaluations: [Evaluation]
 
   init(_ evaluations: [Evaluation]) { self.evaluations = evaluations }
@@ -76,7 +77,7 @@ final class ComparisonObject: ScriptHost {
 
 /// The result of the reference experiment: every method's mAP by code length, the training log.
 final class ExperimentObject: ScriptHost {
-  static let scriptType = "experiment"
+  package static let scriptType = "experiment"
   let result: ReferenceExperiment.Result
   /// The trained model, normalised split and DPQ's index and evaluation (nil for a result made
   /// without them).

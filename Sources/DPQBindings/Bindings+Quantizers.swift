@@ -1,3 +1,4 @@
+import DPQLanguage
 import DPQData
 import DPQQuantization
 import DPQTensor
@@ -127,7 +128,7 @@ enum QuantizerBindings {
     }
     r.method("decode", of: QuantizerObject.self, family: family, [Parameter("codes", .host(CodesObject.scriptType))], returns: "tensor",
              summary: "Reconstructions [n, D] of codes.", example: ex + "q.decode(q.encode(x)).shape") { q, a in
-      .tensor(try q.quantizer.decode(DPQBindings.codes(a["codes"], a, "codes")))
+      .tensor(try q.quantizer.decode(ModelBindings.codes(a["codes"], a, "codes")))
     }
     r.method("reconstruct", of: QuantizerObject.self, family: family, [Parameter("x")], returns: "tensor",
              summary: "decode(encode(x)): the vectors as the quantizer sees them.", example: ex + "q.reconstruct(x[0:1]).shape") { q, a in

@@ -1,3 +1,4 @@
+import DPQLanguage
 import DPQData
 import DPQNN
 import DPQQuantization
@@ -7,7 +8,7 @@ import Foundation
 
 /// The dpq family: building, inspecting, saving and loading DPQ models (training in
 /// Bindings+Training.swift, codes in Bindings+Codes.swift).
-enum DPQBindings {
+enum ModelBindings {
   static let family = "dpq"
   static let modelType = ValueType.host(ModelObject.scriptType)
   /// A small model on `blobs` data for the examples: they must run in milliseconds.

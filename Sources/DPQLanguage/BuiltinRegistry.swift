@@ -63,24 +63,21 @@ public struct BuiltinRegistry {
     entries.filter { $0.qualifiedName == name || $0.name == name }
   }
 
-  /// The registry every session starts with: core, math, strings and collections, tensors, and
-  /// the library bindings (nn, data, dpq, quantizers, index, evaluation, plot).
-  public static func standard() -> BuiltinRegistry {
+  /// The language's own builtins, in the order help and the reference list them: core, math,
+  /// strings and collections, tensors. `BuiltinRegistry.standard()` (DPQBindings) adds the
+  /// library bindings after them and `registerSystemBuiltins()` last.
+  public static func core() -> BuiltinRegistry {
     var registry = BuiltinRegistry()
     CoreBuiltins.register(into: &registry)
     MathBuiltins.register(into: &registry)
     CollectionBuiltins.register(into: &registry)
     TensorBuiltins.register(into: &registry)
     TensorMethods.register(into: &registry)
-    NNBindings.register(into: &registry)
-    DataBindings.register(into: &registry)
-    ImageBindings.register(into: &registry)
-    DPQBindings.register(into: &registry)
-    QuantizerBindings.register(into: &registry)
-    IndexBindings.register(into: &registry)
-    EvaluationBindings.register(into: &registry)
-    PlotBindings.register(into: &registry)
-    SystemBuiltins.register(into: &registry)
     return registry
+  }
+
+  /// The system family (environment, files, time), which the reference lists last.
+  public mutating func registerSystemBuiltins() {
+    SystemBuiltins.register(into: &self)
   }
 }

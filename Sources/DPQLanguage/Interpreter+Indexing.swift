@@ -106,7 +106,7 @@ extension Interpreter {
   }
 
   /// The positions `start:stop:step` selects from `count` items, Python's rules.
-  static func sliceIndices(count n: Int, _ start: Int?, _ stop: Int?, _ step: Int?) throws -> [Int] {
+  package static func sliceIndices(count n: Int, _ start: Int?, _ stop: Int?, _ step: Int?) throws -> [Int] {
     let step = step ?? 1
     guard step != 0 else { throw ScriptError.failure("slice step cannot be zero") }
     func adjust(_ i: Int?, _ fallback: Int, low: Int, high: Int) -> Int {

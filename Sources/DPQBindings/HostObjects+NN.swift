@@ -1,14 +1,15 @@
+import DPQLanguage
 import DPQNN
 import DPQTensor
 
-/// A module parameter (DPQScript has its own `Parameter`: a builtin's signature entry).
+/// A module parameter (DPQLanguage has its own `Parameter`: a builtin's signature entry).
 typealias NNParameter = DPQNN.Parameter
 
 /// A layer or network (`linear(4, 2)`, `sequential([...])`), callable like a function.
 /// Submodules and own parameters are attributes by name (`net.fc1`, `l.weight`); a sequential
 /// is indexable and iterable over its layers.
 final class ModuleObject: ScriptHost {
-  static let scriptType = "module"
+  package static let scriptType = "module"
   let module: Module
 
   init(_ module: Module) { self.module = module }
@@ -78,7 +79,7 @@ final class ModuleObject: ScriptHost {
 
 /// A trainable tensor of a module, as optimizers update it in place.
 final class ParameterObject: ScriptHost {
-  static let scriptType = "parameter"
+  package static let scriptType = "parameter"
   let parameter: NNParameter
   /// The dotted name inside the module it came from (`0.weight`).
   let name: String
@@ -103,7 +104,7 @@ final class ParameterObject: ScriptHost {
 
 /// An optimizer over parameters (SGD or Adam) with `step()`, `zero_grad()` and a settable `lr`.
 final class OptimizerObject: ScriptHost {
-  static let scriptType = "optimizer"
+  package static let scriptType = "optimizer"
   let optimizer: Optimizer
   let settings: String
 
@@ -131,7 +132,7 @@ final class OptimizerObject: ScriptHost {
 
 /// A learning-rate schedule driving an optimizer: each `step()` advances it and sets the rate.
 final class ScheduleObject: ScriptHost {
-  static let scriptType = "schedule"
+  package static let scriptType = "schedule"
   let schedule: LearningRateSchedule
   let optimizer: Optimizer
   let name: String

@@ -1,9 +1,10 @@
+import DPQLanguage
 import DPQQuantization
 import DPQTensor
 
 /// A trained PQ, OPQ or RQ quantizer (faiss's vocabulary: encode, decode, codebooks).
 final class QuantizerObject: ScriptHost {
-  static let scriptType = "quantizer"
+  package static let scriptType = "quantizer"
   let quantizer: any VectorQuantizer
   /// The progress steps of its training (empty for a loaded quantizer).
   let report: TrainingReport

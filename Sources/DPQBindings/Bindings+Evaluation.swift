@@ -1,3 +1,4 @@
+import DPQLanguage
 import DPQData
 import DPQExperiment
 import DPQQuantization
@@ -9,7 +10,7 @@ import Foundation
 /// methods, metrics on hand-made rankings, and the reference experiment.
 enum EvaluationBindings {
   static let family = "evaluation"
-  static let example = DPQBindings.exampleModel + "ix = m.index(d)\n"
+  static let example = ModelBindings.exampleModel + "ix = m.index(d)\n"
 
   /// Label sets of a dataset (multi-hot rows for multi-label data).
   static func labelSets(_ d: LabelledDataset) throws -> LabelSets {
@@ -41,7 +42,7 @@ enum EvaluationBindings {
            .keyword("bits", .optional(.list), default: .nilValue), .keyword("blocks", .optional(.list), default: .nilValue),
            .keyword("map_at", .optional(.integer), default: .nilValue), .keyword("precision_at", .list, default: .items([.int(100)])),
            .keyword("curve_cutoffs", .optional(.list), default: .nilValue), .keyword("method", .optional(.string), default: .nilValue),
-           DPQBindings.inputKindParameter],
+           ModelBindings.inputKindParameter],
           returns: "evaluation", summary: "mAP@R, P@N and precision-recall curves of an index's rankings, for several code lengths at once.",
           doc: "`queries` is a dataset (its labels are the query labels) or vectors/inputs with `query_labels`. Database labels come from the index (built from a dataset) or `database_labels`. Code lengths: `bits:` (multiples of log2 K) or `blocks:`; all 1..M blocks by default. `map_at:` R of mAP@R (nil: the whole database). Items are relevant when they share a class.",
           example: example + "ev = evaluate(ix, d, blocks: [1, 2], precision_at: [5])\nev\nev.map") { a in

@@ -16,7 +16,7 @@ public final class ScriptSession {
   /// size of a main thread's whole stack).
   static let stackReserve = 8 << 20
 
-  public init(output: OutputSink, registry: BuiltinRegistry = .standard()) {
+  public init(output: OutputSink, registry: BuiltinRegistry) {
     interpreter = Interpreter(registry: registry, output: output)
   }
 

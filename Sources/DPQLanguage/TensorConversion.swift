@@ -1,10 +1,10 @@
 import DPQTensor
 
 /// Conversions between script values and tensors.
-enum TensorConversion {
+package enum TensorConversion {
   /// A tensor from a tensor, a number, a bool or a nested list of those (the nesting gives the
   /// shape and must be regular).
-  static func tensor(from value: Value) throws -> Tensor {
+  package static func tensor(from value: Value) throws -> Tensor {
     switch value {
     case .tensor(let t): return t
     case .number(let x): return Tensor(scalar: Float(x))
@@ -57,13 +57,13 @@ enum TensorConversion {
   }
 
   /// A Float32 as the Double that prints the same (`0.1`, not `0.10000000149011612`).
-  static func double(_ x: Float) -> Double {
+  package static func double(_ x: Float) -> Double {
     if x.isNaN || x.isInfinite || x == x.rounded() { return Double(x) }
     return Double("\(x)") ?? Double(x)
   }
 
   /// Nested lists of numbers with the tensor's shape; a rank-0 tensor becomes a number.
-  static func list(from t: Tensor) -> Value {
+  package static func list(from t: Tensor) -> Value {
     let shape = t.shape
     let strides = Tensor.strides(of: shape)
     return t.withUnsafeBufferPointer { buffer in

@@ -16,7 +16,7 @@ public struct Arguments {
   private let positions: [Int?]
 
   /// Binds call-site arguments to `builtin`'s parameters, Lua-style errors on a mismatch.
-  static func bind(_ builtin: Builtin, receiver: Value?, call: CallArguments,
+  package static func bind(_ builtin: Builtin, receiver: Value?, call: CallArguments,
                    interpreter: Interpreter, location: SourceLocation) throws -> Arguments {
     let params = builtin.parameters
     let name = builtin.name

@@ -1,10 +1,11 @@
+import DPQLanguage
 import DPQData
 import DPQTensor
 
 /// A labelled dataset: images [n, C, H, W] or feature vectors [n, d] with one class each (or
 /// multi-hot labels). `d[i]` is one item, `d[a:b]` a sub-dataset.
 final class DatasetObject: ScriptHost {
-  static let scriptType = "dataset"
+  package static let scriptType = "dataset"
   let data: LabelledDataset
 
   init(_ data: LabelledDataset) { self.data = data }
@@ -71,7 +72,7 @@ extension Value {
 /// Mini-batches over a dataset; every pass (`for b in batches`) reshuffles with the next epoch
 /// number, as a PyTorch DataLoader does. Each batch is a record {features, labels, indices}.
 final class BatchesObject: ScriptHost {
-  static let scriptType = "batches"
+  package static let scriptType = "batches"
   let data: LabelledDataset
   let size: Int
   let shuffle: Bool
@@ -108,7 +109,7 @@ final class BatchesObject: ScriptHost {
 
 /// A retrieval protocol's split of a dataset into train, query and database parts.
 final class SplitObject: ScriptHost {
-  static let scriptType = "split"
+  package static let scriptType = "split"
   let split: Split
   private var cache: [String: DatasetObject] = [:]
 
@@ -132,7 +133,7 @@ final class SplitObject: ScriptHost {
 
 /// Image files decoded on demand (`load_images(..., lazy: true)`); `images[ids]` is a smaller set.
 final class ImageSetObject: ScriptHost {
-  static let scriptType = "images"
+  package static let scriptType = "images"
   let set: ImageSet
   let skipBroken: Bool
 
@@ -157,7 +158,7 @@ final class ImageSetObject: ScriptHost {
 
 /// Mini-batches of an image set, decoded when the loop reaches them.
 final class ImageBatchesObject: ScriptHost, ThrowingIterable {
-  static let scriptType = "batches"
+  package static let scriptType = "batches"
   let set: ImageSet
   let size: Int
   let shuffle: Bool

@@ -1,3 +1,4 @@
+import DPQLanguage
 import DPQPlot
 import Foundation
 

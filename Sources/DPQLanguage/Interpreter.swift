@@ -75,7 +75,7 @@ public final class Interpreter {
     case returned(Value)
   }
 
-  public init(registry: BuiltinRegistry = .standard(), output: OutputSink) {
+  public init(registry: BuiltinRegistry, output: OutputSink) {
     self.registry = registry
     self.output = output
     globals = Environment(parent: nil, kind: .global)
@@ -353,14 +353,14 @@ public final class Interpreter {
 }
 
 /// An iterator whose `next()` may throw (tensor rows are computed on demand).
-struct ThrowingIterator {
+package struct ThrowingIterator {
   let nextElement: () throws -> Value?
-  init(_ next: @escaping () throws -> Value?) { nextElement = next }
+  package init(_ next: @escaping () throws -> Value?) { nextElement = next }
   func next() throws -> Value? { try nextElement() }
 }
 
 /// A host object whose elements are produced by work that can fail (decoding image files), so
 /// a failure stops the `for` loop with its message instead of ending it early.
-protocol ThrowingIterable: HostObject {
+package protocol ThrowingIterable: HostObject {
   func makeThrowingIterator() throws -> ThrowingIterator
 }

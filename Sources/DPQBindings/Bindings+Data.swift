@@ -1,3 +1,4 @@
+import DPQLanguage
 import DPQData
 import DPQTensor
 import Foundation

@@ -1,3 +1,4 @@
+import DPQLanguage
 import DPQPlot
 import Foundation
 
@@ -5,7 +6,7 @@ import Foundation
 /// art in a terminal by default); `save(fig, "pr.png")` writes PNG or SVG. Public so a host (the
 /// notebook runner) can recognise figures among values and save them itself.
 public final class FigureObject: ScriptHost {
-  static let scriptType = "figure"
+  package static let scriptType = "figure"
   public var typeName: String { FigureObject.scriptType }
   /// The figure as DPQPlot describes it.
   public var figure: Figure

@@ -1,3 +1,4 @@
+import DPQLanguage
 import DPQData
 import DPQQuantization
 import DPQRetrieval
@@ -20,7 +21,7 @@ enum IndexEncoder {
 /// (so `add` and `search` take datasets and raw inputs) and, built from a dataset, the database's
 /// labels and items (so `evaluate` and `plot_retrieval` need no more arguments).
 final class IndexObject: ScriptHost {
-  static let scriptType = "index"
+  package static let scriptType = "index"
   var index: Index
   let encoder: IndexEncoder?
   /// Labels of the database items, when every added item's are known.
@@ -55,7 +56,7 @@ final class IndexObject: ScriptHost {
     }
     switch encoder {
     case .model(let m)?:
-      return try DPQBindings.features(ModelObject(m), value, a, name)
+      return try ModelBindings.features(ModelObject(m), value, a, name)
     default:
       let x = try QuantizerBindings.vectors(value, a, name)
       guard x.shape[1] == d else { throw a.badArgument(name, "vectors of dimension \(d) expected, got shape \(Format.shape(x.shape))") }
@@ -67,7 +68,7 @@ final class IndexObject: ScriptHost {
   func codes(_ value: Value, _ a: Arguments, _ name: String) throws -> Codes {
     if case .host(let c as CodesObject) = value { return c.codes }
     switch encoder {
-    case .model(let m)?: return try m.encode(features: DPQBindings.features(ModelObject(m), value, a, name))
+    case .model(let m)?: return try m.encode(features: ModelBindings.features(ModelObject(m), value, a, name))
     case .quantizer(let q)?: return try QuantizerBindings.encode(q, QuantizerBindings.vectors(value, a, name), a)
     case nil: throw a.badArgument(name, "codes expected (this index has no encoder to encode \(value.typeName) with), got \(value.typeName)")
     }
@@ -107,7 +108,7 @@ final class IndexObject: ScriptHost {
 
 /// The k best items of each query: ids and scores, best first.
 final class SearchResultObject: ScriptHost {
-  static let scriptType = "search_result"
+  package static let scriptType = "search_result"
   let result: SearchResult
 
   init(_ result: SearchResult) { self.result = result }

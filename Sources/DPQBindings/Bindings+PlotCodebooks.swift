@@ -1,3 +1,4 @@
+import DPQLanguage
 import DPQData
 import DPQPlot
 import DPQQuantization
@@ -12,13 +13,13 @@ extension PlotBindings {
   /// Codeword counts per block from a model or quantizer encoding data, or from codes.
   static func usageCounts(_ source: Value, data: Value, _ a: Arguments) throws -> [[Int]] {
     switch source {
-    case .host(let c as CodesObject): return DPQBindings.counts(c.codes)
+    case .host(let c as CodesObject): return ModelBindings.counts(c.codes)
     case .host(let m as ModelObject):
       guard !data.isNil else { throw a.badArgument("data", "data to encode is needed to count codeword usage") }
-      return DPQBindings.counts(try m.model.encode(features: DPQBindings.features(m, data, a, "data")))
+      return ModelBindings.counts(try m.model.encode(features: ModelBindings.features(m, data, a, "data")))
     case .host(let q as QuantizerObject):
       guard !data.isNil else { throw a.badArgument("data", "data to encode is needed to count codeword usage") }
-      return DPQBindings.counts(try q.quantizer.encode(QuantizerBindings.vectors(data, a, "data")))
+      return ModelBindings.counts(try q.quantizer.encode(QuantizerBindings.vectors(data, a, "data")))
     default: throw a.badArgument("source", "a model, quantizer or codes expected, got \(source.typeName)")
     }
   }
@@ -27,7 +28,7 @@ extension PlotBindings {
   static func distortions(_ source: Value, data: Value, _ a: Arguments) throws -> (name: String, values: [Double]) {
     switch source {
     case .host(let m as ModelObject):
-      return ("DPQ", try m.model.relativeDistortion(features: DPQBindings.features(m, data, a, "data")).map(Double.init))
+      return ("DPQ", try m.model.relativeDistortion(features: ModelBindings.features(m, data, a, "data")).map(Double.init))
     case .host(let q as QuantizerObject):
       let x = try QuantizerBindings.vectors(data, a, "data")
       let index = try Index(quantizer: q.quantizer, codes: q.quantizer.encode(x))
@@ -44,7 +45,7 @@ extension PlotBindings {
   }
 
   static func registerCodebooks(into r: inout BuiltinRegistry) {
-    let ex = DPQBindings.exampleModel
+    let ex = ModelBindings.exampleModel
     r.add("plot_usage", family: family,
           [Parameter("source"), Parameter("data", default: .nilValue), .keyword("sorted", .bool, default: .bool(false)),
            .keyword("overlaid", .bool, default: .bool(false)), titleParameter],
@@ -65,7 +66,7 @@ extension PlotBindings {
           var data = a["data"]
           if case .host(is QuantizerObject) = item, case .host(let d as DatasetObject) = data,
              let model = l.items.lazy.compactMap({ v -> ModelObject? in if case .host(let m as ModelObject) = v { return m } else { return nil } }).first {
-            data = .tensor(try DPQBindings.extract(model, d.data.features, a))
+            data = .tensor(try ModelBindings.extract(model, d.data.features, a))
           }
           series.append(try distortions(item, data: data, a))
         }
@@ -89,7 +90,7 @@ extension PlotBindings {
       var reconstructions: [(bits: Int, values: Tensor)] = []
       switch a["source"] {
       case .host(let m as ModelObject):
-        features = try DPQBindings.extract(m, data.features, a)
+        features = try ModelBindings.extract(m, data.features, a)
         let codes = try m.model.encode(features: features)
         for b in try a.integers("bits") {
           let blocks = Double(b) / Double(m.model.configuration.bits(blocks: 1))

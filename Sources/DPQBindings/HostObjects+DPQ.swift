@@ -1,10 +1,11 @@
+import DPQLanguage
 import DPQQuantization
 import DPQTensor
 
 /// A DPQ model: a feature network and M progressive codebooks of K codewords. Calling it gives
 /// class logits; printing it shows the quantizer configuration and the layer table.
 final class ModelObject: ScriptHost {
-  static let scriptType = "model"
+  package static let scriptType = "model"
   let model: DPQModel
   /// The log of the last `train` call (kept when a stop request interrupts it).
   var log: TrainingLogObject?
@@ -27,7 +28,7 @@ final class ModelObject: ScriptHost {
 
 /// Codes of n items: M integers each in 0..K-1 (stored as bytes when K <= 256).
 final class CodesObject: ScriptHost {
-  static let scriptType = "codes"
+  package static let scriptType = "codes"
   let codes: Codes
 
   init(_ codes: Codes) { self.codes = codes }
@@ -73,7 +74,7 @@ final class CodesObject: ScriptHost {
 /// The per-epoch log of a training run: every loss term, accuracy, codeword usage, distortion,
 /// learning rate and throughput. Prints as an aligned table.
 final class TrainingLogObject: ScriptHost {
-  static let scriptType = "training_log"
+  package static let scriptType = "training_log"
   let lines: [DPQEpochLog]
   /// Epochs asked for.
   let requested: Int

@@ -3,19 +3,19 @@ import Foundation
 
 /// A host type with one fixed script type name (`dataset`, `model`, ...), so registrations can
 /// name the type through the Swift class.
-protocol ScriptHost: HostObject {
+package protocol ScriptHost: HostObject {
   static var scriptType: String { get }
 }
 
 extension ScriptHost {
-  var typeName: String { Self.scriptType }
+  package var typeName: String { Self.scriptType }
 }
 
 // MARK: registering
 
 extension BuiltinRegistry {
   /// Registers a function (`receiver` nil) or a method.
-  mutating func add(_ name: String, on receiver: String? = nil, family: String, _ parameters: [Parameter] = [],
+  package mutating func add(_ name: String, on receiver: String? = nil, family: String, _ parameters: [Parameter] = [],
                     returns: String, summary: String, doc: String = "", example: String,
                     _ body: @escaping (Arguments) throws -> Value) {
     register(Builtin(name, on: receiver, family: family, parameters: parameters, returns: returns, summary: summary,
@@ -23,14 +23,14 @@ extension BuiltinRegistry {
   }
 
   /// Registers a read-only attribute of a host type (`d.count`).
-  mutating func property<T: ScriptHost>(_ name: String, of type: T.Type, family: String, returns: String, summary: String,
+  package mutating func property<T: ScriptHost>(_ name: String, of type: T.Type, family: String, returns: String, summary: String,
                                         doc: String = "", example: String, _ get: @escaping (T) throws -> Value) {
     register(Builtin(name, on: T.scriptType, property: true, family: family, returns: returns, summary: summary, doc: doc,
                      example: example) { a in try get(try a.receiverHost(as: T.self)) })
   }
 
   /// Registers a method of a host type, its body given the receiver already unwrapped.
-  mutating func method<T: ScriptHost>(_ name: String, of type: T.Type, family: String, _ parameters: [Parameter] = [],
+  package mutating func method<T: ScriptHost>(_ name: String, of type: T.Type, family: String, _ parameters: [Parameter] = [],
                                       returns: String, summary: String, doc: String = "", example: String,
                                       _ body: @escaping (T, Arguments) throws -> Value) {
     register(Builtin(name, on: T.scriptType, family: family, parameters: parameters, returns: returns, summary: summary,
@@ -41,35 +41,35 @@ extension BuiltinRegistry {
 // MARK: building values
 
 extension Value {
-  static func int(_ n: Int) -> Value { .number(Double(n)) }
-  static func items(_ values: [Value]) -> Value { .list(ListObject(values)) }
-  static func ints(_ values: [Int]) -> Value { .list(ListObject(values.map { .number(Double($0)) })) }
-  static func numbers(_ values: [Double]) -> Value { .list(ListObject(values.map { .number($0) })) }
-  static func floats(_ values: [Float]) -> Value { .list(ListObject(values.map { .float($0) })) }
+  package static func int(_ n: Int) -> Value { .number(Double(n)) }
+  package static func items(_ values: [Value]) -> Value { .list(ListObject(values)) }
+  package static func ints(_ values: [Int]) -> Value { .list(ListObject(values.map { .number(Double($0)) })) }
+  package static func numbers(_ values: [Double]) -> Value { .list(ListObject(values.map { .number($0) })) }
+  package static func floats(_ values: [Float]) -> Value { .list(ListObject(values.map { .float($0) })) }
   /// A Float32 result as the number it reads as (0.1, not 0.10000000149011612).
-  static func float(_ x: Float) -> Value { .number(Double("\(x)") ?? Double(x)) }
-  static func strings(_ values: [String]) -> Value { .list(ListObject(values.map { .string($0) })) }
-  static func fields(_ fields: [(String, Value)]) -> Value { .record(RecordObject(fields)) }
-  static func optional(_ t: Tensor?) -> Value { t.map { .tensor($0) } ?? .nilValue }
+  package static func float(_ x: Float) -> Value { .number(Double("\(x)") ?? Double(x)) }
+  package static func strings(_ values: [String]) -> Value { .list(ListObject(values.map { .string($0) })) }
+  package static func fields(_ fields: [(String, Value)]) -> Value { .record(RecordObject(fields)) }
+  package static func optional(_ t: Tensor?) -> Value { t.map { .tensor($0) } ?? .nilValue }
 }
 
 /// Text that prints without quotes (layer tables, logs): a host value whose description is the text.
-final class TextObject: ScriptHost {
-  static let scriptType = "text"
-  let text: String
-  init(_ text: String) { self.text = text }
-  var description: String { text }
+package final class TextObject: ScriptHost {
+  package static let scriptType = "text"
+  package let text: String
+  package init(_ text: String) { self.text = text }
+  package var description: String { text }
 }
 
 // MARK: reading arguments
 
 extension Arguments {
   /// A list of integers, or a rank-1 tensor of integral values (ids, labels).
-  func integers(_ name: String) throws -> [Int] {
+  package func integers(_ name: String) throws -> [Int] {
     try Arguments.integers(self[name], name: name, self)
   }
 
-  static func integers(_ value: Value, name: String, _ a: Arguments) throws -> [Int] {
+  package static func integers(_ value: Value, name: String, _ a: Arguments) throws -> [Int] {
     switch value {
     case .list(let l):
       return try l.items.enumerated().map { i, v in
@@ -92,16 +92,10 @@ extension Arguments {
     }
   }
 
-  func optionalIntegers(_ name: String) throws -> [Int]? { has(name) ? try integers(name) : nil }
-
-  /// Class labels: a list or tensor of integers, or the labels of a dataset.
-  func labels(_ name: String) throws -> [Int] {
-    if case .host(let h) = self[name], let d = h as? DatasetObject { return d.data.labels }
-    return try integers(name)
-  }
+  package func optionalIntegers(_ name: String) throws -> [Int]? { has(name) ? try integers(name) : nil }
 
   /// A list of numbers (or a rank-1 tensor).
-  func doubles(_ name: String) throws -> [Double] {
+  package func doubles(_ name: String) throws -> [Double] {
     switch self[name] {
     case .list(let l):
       return try l.items.enumerated().map { i, v in
@@ -120,12 +114,12 @@ extension Arguments {
   }
 
   /// Bools from a list of bools or 0/1 numbers (relevance marks).
-  func bools(_ name: String) throws -> [Bool] {
+  package func bools(_ name: String) throws -> [Bool] {
     try doubles(name).map { $0 != 0 }
   }
 
   /// One of the allowed strings (an enum-like option), with the choices in the error.
-  func choice(_ name: String, _ allowed: [String]) throws -> String {
+  package func choice(_ name: String, _ allowed: [String]) throws -> String {
     let s = try string(name)
     guard allowed.contains(s) else {
       throw badArgument(name, "one of \(allowed.map { "\"\($0)\"" }.joined(separator: ", ")) expected, got \"\(s)\"")
@@ -134,34 +128,34 @@ extension Arguments {
   }
 
   /// A positive integer.
-  func positive(_ name: String) throws -> Int {
+  package func positive(_ name: String) throws -> Int {
     let n = try integer(name)
     guard n > 0 else { throw badArgument(name, "must be positive, got \(n)") }
     return n
   }
 
   /// A seed: a non-negative integer.
-  func seed(_ name: String = "seed") throws -> UInt64 {
+  package func seed(_ name: String = "seed") throws -> UInt64 {
     let n = try integer(name)
     guard n >= 0 else { throw badArgument(name, "a seed must be non-negative, got \(n)") }
     return UInt64(n)
   }
 
-  func float(_ name: String) throws -> Float { Float(try number(name)) }
+  package func float(_ name: String) throws -> Float { Float(try number(name)) }
 
   /// The host's stop request (Ctrl-C), to hand to long-running library calls.
-  var shouldStop: (() -> Bool)? { interpreter.shouldStop }
+  package var shouldStop: (() -> Bool)? { interpreter.shouldStop }
 
   /// After library work that polls `shouldStop`: when the host asked to stop, the script stops
   /// here (an interruption), so a result cut short is never used as if it were complete.
-  func stopIfRequested() throws {
+  package func stopIfRequested() throws {
     if let stop = interpreter.shouldStop, stop() { try interpreter.checkInterrupt(at: location) }
   }
 
   /// The same, for work that returns what it did before it stopped: that partial result is kept
   /// in the global `ans` and `message` (which should say so) is written before the script stops,
   /// so a REPL user loses nothing.
-  func stopIfRequested(keeping partial: @autoclosure () throws -> Value, _ message: @autoclosure () -> String) throws {
+  package func stopIfRequested(keeping partial: @autoclosure () throws -> Value, _ message: @autoclosure () -> String) throws {
     guard let stop = interpreter.shouldStop, stop() else { return }
     interpreter.globals.values["ans"] = try partial()
     write(message() + "\n")
@@ -171,9 +165,9 @@ extension Arguments {
 
 // MARK: formatting
 
-enum Format {
+package enum Format {
   /// `1234567` as `1,234,567`.
-  static func grouped(_ n: Int) -> String {
+  package static func grouped(_ n: Int) -> String {
     let digits = String(abs(n))
     var out = ""
     for (i, ch) in digits.enumerated() {
@@ -183,15 +177,15 @@ enum Format {
     return (n < 0 ? "-" : "") + out
   }
 
-  static func fixed(_ x: Double, _ digits: Int) -> String {
+  package static func fixed(_ x: Double, _ digits: Int) -> String {
     x.isFinite ? String(format: "%.\(digits)f", x) : (x.isNaN ? "nan" : (x < 0 ? "-inf" : "inf"))
   }
 
-  static func shape(_ s: [Int]) -> String { "[" + s.map(String.init).joined(separator: ", ") + "]" }
+  package static func shape(_ s: [Int]) -> String { "[" + s.map(String.init).joined(separator: ", ") + "]" }
 
   /// Rows of cells as an aligned table: the first row is the header, underlined; `leftColumns`
   /// are left-aligned, the others right-aligned.
-  static func table(_ rows: [[String]], leftColumns: Int = 1) -> String {
+  package static func table(_ rows: [[String]], leftColumns: Int = 1) -> String {
     guard let header = rows.first else { return "" }
     let widths = header.indices.map { c in rows.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0 }
     func line(_ r: [String]) -> String {
@@ -210,7 +204,7 @@ enum Format {
   }
 
   /// Seconds as `m:ss` or `h:mm:ss`.
-  static func duration(_ seconds: Double) -> String {
+  package static func duration(_ seconds: Double) -> String {
     guard seconds.isFinite, seconds >= 0 else { return "?" }
     let s = Int(seconds.rounded())
     if s >= 3600 { return String(format: "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60) }

@@ -1,3 +1,4 @@
+import DPQLanguage
 import DPQData
 import DPQNN
 import DPQQuantization
@@ -5,7 +6,7 @@ import DPQTensor
 import Foundation
 
 /// Training DPQ models from the language: `train`, progress, stop requests, the training log.
-extension DPQBindings {
+extension ModelBindings {
   // MARK: train
 
   static func registerTraining(into r: inout BuiltinRegistry) {

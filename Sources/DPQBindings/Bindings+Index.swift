@@ -1,3 +1,4 @@
+import DPQLanguage
 import DPQData
 import DPQQuantization
 import DPQRetrieval
@@ -6,7 +7,7 @@ import DPQTensor
 /// The index family: building, filling, searching, saving and loading code indexes.
 enum IndexBindings {
   static let family = "index"
-  static let example = DPQBindings.exampleModel + "ix = m.index(d)\n"
+  static let example = ModelBindings.exampleModel + "ix = m.index(d)\n"
 
   static func metric(_ a: Arguments, default fallback: IndexMetric) throws -> IndexMetric {
     guard a.has("metric") else { return fallback }
@@ -28,13 +29,13 @@ enum IndexBindings {
   static func register(into r: inout BuiltinRegistry) {
     let metricParameter = Parameter.keyword("metric", .optional(.string), default: .nilValue)
     let labelsParameter = Parameter.keyword("labels", .any, default: .nilValue)
-    let asParameter = DPQBindings.inputKindParameter
+    let asParameter = ModelBindings.inputKindParameter
     r.add("index", family: family,
-          [Parameter("source", .oneOf([DPQBindings.modelType, QuantizerBindings.quantizerType])), Parameter("data"),
+          [Parameter("source", .oneOf([ModelBindings.modelType, QuantizerBindings.quantizerType])), Parameter("data"),
            metricParameter, labelsParameter, asParameter],
           returns: "index", summary: "An index of a model's or quantizer's codes: data is codes, or vectors/inputs/a dataset to encode.",
           doc: "`metric:` \"ip\" (inner product, larger is better; the default for DPQ models, as in the released code) or \"l2\" (squared distance, smaller is better; the default for quantizers). A dataset's labels and items are kept for `evaluate` and `plot_retrieval`; `labels:` gives them for other data.",
-          example: DPQBindings.exampleModel + "ix = index(m, d)\nix.count\nq = pq(d, subspaces: 2, codewords: 8)\nindex(q, q.encode(d), labels: d.labels)") { a in
+          example: ModelBindings.exampleModel + "ix = index(m, d)\nix.count\nq = pq(d, subspaces: 2, codewords: 8)\nindex(q, q.encode(d), labels: d.labels)") { a in
       switch a["source"] {
       case .host(let m as ModelObject): return try make(.model(m.model), a, data: a["data"], metric: metric(a, default: .innerProduct))
       case .host(let q as QuantizerObject): return try make(.quantizer(q.quantizer), a, data: a["data"], metric: metric(a, default: .squaredL2))
@@ -43,7 +44,7 @@ enum IndexBindings {
     }
     r.method("index", of: ModelObject.self, family: family, [Parameter("data"), metricParameter, labelsParameter, asParameter], returns: "index",
              summary: "An index of the model's codes for data (a dataset, inputs, features or codes); metric \"ip\" by default.",
-             example: DPQBindings.exampleModel + "m.index(d, metric: \"l2\")") { m, a in
+             example: ModelBindings.exampleModel + "m.index(d, metric: \"l2\")") { m, a in
       try make(.model(m.model), a, data: a["data"], metric: metric(a, default: .innerProduct))
     }
     r.method("index", of: QuantizerObject.self, family: family, [Parameter("data"), metricParameter, labelsParameter], returns: "index",

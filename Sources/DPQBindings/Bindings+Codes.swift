@@ -1,7 +1,8 @@
+import DPQLanguage
 import DPQTensor
 
 /// Codes as values: building them from tables, reading their blocks and items.
-extension DPQBindings {
+extension ModelBindings {
   static func registerCodes(into r: inout BuiltinRegistry) {
     let ex = exampleModel
     let codesExample = ex + "c = m.encode(d)\n"
