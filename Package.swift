@@ -56,7 +56,7 @@ let package = Package(
     .testTarget(name: "DPQRetrievalTests", dependencies: ["DPQRetrieval"]),
     .testTarget(name: "DPQExperimentTests", dependencies: ["DPQExperiment"]),
     .testTarget(name: "DPQPlotTests", dependencies: ["DPQPlot"], resources: [.copy("Golden")]),
-    .testTarget(name: "DPQScriptTests", dependencies: ["DPQLanguage", "DPQBindings"], resources: [.copy("Golden")]),
+    .testTarget(name: "DPQScriptTests", dependencies: ["DPQLanguage", "DPQBindings", "DPQRepl"], resources: [.copy("Golden")]),
     .testTarget(name: "DPQReplTests", dependencies: ["DPQRepl", "DPQLanguage", "DPQBindings"], exclude: ["Fixtures"]),
   ],
   swiftLanguageModes: [.v5],

@@ -15,7 +15,7 @@ public enum FigureDisplay: Equatable {
 /// Per-session settings of the library bindings, set by the host (REPL, `dpq run`, notebooks,
 /// tests): where progress goes, how figures are drawn and shown.
 ///
-///     session.bindingSettings.progress = TerminalProgressBar(output: sink)   // on a TTY
+///     session.bindingSettings.progress = TerminalProgressBar(output: sink)   // on a TTY (DPQRepl)
 ///     session.bindingSettings.progress = PlainProgressLog(output: sink)      // otherwise
 public final class BindingSettings {
   /// Receives progress of long work (training, experiments); nil shows none.

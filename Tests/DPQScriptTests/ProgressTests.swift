@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import DPQBindings
 @testable import DPQLanguage
+@testable import DPQRepl
 
 /// A clock the test moves by hand.
 final class ManualClock {
