@@ -9,7 +9,7 @@ import DPQTensor
 /// vectors the way DPQ's second stage does when the quantization losses train the codebooks only
 /// (the default): residual k-means, then Adam on `L_soft + mu L_hard + nu L_joint` over shuffled
 /// mini-batches. What it cannot do is move the vectors: that needs the network (`DPQTrainer`).
-public struct DPQQuantizer: VectorQuantizer {
+public struct DPQQuantizer: VectorQuantizer, Sendable {
   public var name: String { "DPQ" }
   public let dimension: Int
   public let blockCount: Int

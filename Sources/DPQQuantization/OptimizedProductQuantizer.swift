@@ -11,9 +11,9 @@ import DPQTensor
 /// train with the same seed, and every later step can only lower the training error, so OPQ's
 /// training distortion is never above PQ's. `.random` starts from a Haar rotation (faiss's
 /// choice), which balances variance across subspaces at once but loses that guarantee.
-public struct OptimizedProductQuantizer: VectorQuantizer {
+public struct OptimizedProductQuantizer: VectorQuantizer, Sendable {
   /// The rotation training starts from.
-  public enum InitialRotation: String {
+  public enum InitialRotation: String, Sendable {
     case identity, random
   }
 

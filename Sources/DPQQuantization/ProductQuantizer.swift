@@ -10,7 +10,7 @@ import DPQTensor
 /// let codes = try pq.encode(x)                                      // n x 4
 /// let xHat = try pq.decode(codes)
 /// ```
-public struct ProductQuantizer: VectorQuantizer {
+public struct ProductQuantizer: VectorQuantizer, Sendable {
   public var name: String { "PQ" }
   /// Vector dimension (D).
   public let dimension: Int

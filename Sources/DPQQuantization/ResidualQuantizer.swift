@@ -9,7 +9,7 @@ import DPQTensor
 /// 1..m-1, each residual taking its nearest codeword. Encoding is greedy with `beamWidth` 1, or a
 /// beam search keeping the B best partial codes by full reconstruction error (see `RQBeamSearch`);
 /// training always uses greedy residuals, the beam affects encoding only.
-public struct ResidualQuantizer: VectorQuantizer {
+public struct ResidualQuantizer: VectorQuantizer, Sendable {
   public var name: String { "RQ" }
   /// Vector dimension (D).
   public let dimension: Int

@@ -42,7 +42,7 @@ public protocol VectorQuantizer {
 /// builds its per-query lookup tables and reconstructions from this, whatever the quantizer; a
 /// prefix of m blocks is a shorter code (additive: the sum of the first m codewords; product: the
 /// first m slices, the rest zero).
-public enum CodebookLayout {
+public enum CodebookLayout: Sendable {
   /// M full-dimensional codebooks, shape [M, K, D]; the reconstruction is the sum of one codeword
   /// per block (RQ, DPQ). Inner product with a query separates into M table lookups; the squared
   /// norm of the reconstruction does not (store it per item).

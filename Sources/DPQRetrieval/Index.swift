@@ -14,7 +14,7 @@ import DPQTensor
 ///
 /// Ranking rule, everywhere: better score first; equal scores rank by database position, smaller
 /// id first (`SearchResult.tieRule`).
-public struct Index {
+public struct Index: Sendable {
   /// How codes map to vectors.
   public let layout: CodebookLayout
   /// How queries are scored.

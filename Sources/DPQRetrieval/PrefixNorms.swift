@@ -2,7 +2,7 @@
 /// per prefix (block-major), so that the scan of one code length reads its norms sequentially and
 /// adding items appends to each array in place: building an index in many `add` calls costs time
 /// proportional to the items added, not to the items already there.
-struct PrefixNorms: Equatable {
+struct PrefixNorms: Equatable, Sendable {
   /// `byPrefix[m][i]` = `||sum_{j<=m} c_{j, b_ij}||^2`.
   private(set) var byPrefix: [[Float]]
 

@@ -6,7 +6,7 @@ import DPQTensor
 /// equal scores rank by database position, smaller id first (`tieRule`). A search stopped by
 /// its `shouldStop` callback is partial: queries `0 ..< completedQueries` are filled, the others
 /// hold id -1 and score NaN, and `isComplete` is false.
-public struct SearchResult: CustomStringConvertible {
+public struct SearchResult: CustomStringConvertible, Sendable {
   /// The ranking rule every dpq search and metric applies.
   public static let tieRule = "better score first; equal scores by database position (smaller id first)"
 

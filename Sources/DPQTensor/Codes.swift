@@ -1,7 +1,7 @@
 /// Quantization codes of n items with M blocks each, stored unpacked as n x M integers (faiss's
 /// layout): one byte per block when K <= 256, two bytes when K <= 65,536.
-public struct Codes: Equatable {
-  public enum Storage: Equatable {
+public struct Codes: Equatable, Sendable {
+  public enum Storage: Equatable, Sendable {
     case uint8([UInt8])
     case uint16([UInt16])
   }

@@ -31,7 +31,7 @@ public struct TensorPrintOptions: Equatable, Sendable {
 
 extension Tensor: CustomStringConvertible, CustomDebugStringConvertible {
   /// The options `description` uses.
-  public static var printOptions = TensorPrintOptions()
+  nonisolated(unsafe) public static var printOptions = TensorPrintOptions()
 
   /// The values in PyTorch's layout followed by the shape: `tensor([1.0000, 2.0000], shape: [2])`.
   public var description: String { formatted(Tensor.printOptions) }

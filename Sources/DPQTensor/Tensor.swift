@@ -13,7 +13,7 @@ public struct Tensor {
 
   /// Largest tensor dpq will allocate, in elements (16 GiB of Float32). Bigger requests are
   /// refused with `TensorError.tooLarge` before any memory is touched.
-  public static var maxElements = 4 << 30
+  nonisolated(unsafe) public static var maxElements = 4 << 30
 
   /// The largest tensor this process can hold, in elements: `maxElements`, and no more than the
   /// physical memory, the rlimits and the cgroup limit (`MemoryLimit.capBytes`), so a request the
@@ -211,3 +211,11 @@ extension Tensor: Equatable {
     a.shape == b.shape && (a.storage === b.storage || a.scalars == b.scalars)
   }
 }
+
+/// A tensor is a value that can be handed between tasks and threads: copies share storage only
+/// until one of them is written, and a write first copies any storage another tensor still
+/// references (the check is on the atomic reference count, as Array's is), so no thread sees
+/// another's writes. The compiler cannot prove this for the storage class, hence `@unchecked`.
+/// The autodiff graph a tensor may carry (`node`) is not for sharing: `backward()` accumulates
+/// gradients into it, so differentiate on one task, and send results (or `detached()` copies).
+extension Tensor: @unchecked Sendable {}
