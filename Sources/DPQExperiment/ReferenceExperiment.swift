@@ -255,8 +255,10 @@ public struct ReferenceExperiment {
       let pixels = try rawPixels(train: train, query: query, database: database)
       let l2 = sets.first { $0.ranking == .featureL2 }!
       let pixelQueries = [QuerySet(ranking: .featureL2, vectors: pixels.query, suffix: l2.suffix)]
-      rows += try pqRows("PQ-raw", train: pixels.train, database: pixels.database, querySets: pixelQueries,
-                         relevance: relevance, bits: bits)
+      // PQ on the raw inputs: the PQ baseline's maker under its own name.
+      let pqRaw = Baseline(method: "PQ-raw", onePerLength: true, make: baselines[0].make)
+      rows += try perLengthRows(pqRaw, train: pixels.train, database: pixels.database, querySets: pixelQueries,
+                                relevance: relevance, bits: bits)
       report(ReferenceExperiment.rowLine(rows[rows.count - 1], bits: bits))
       let rawWidth = pixels.train.shape[1]
       notes.append("PQ, OPQ and RQ run on the DPQ model's learned features; PQ-raw on the \(rawWidth) raw input values (zero-padded to a multiple of M) with raw queries and squared L2, in the feature-l2 block")
@@ -345,59 +347,83 @@ public struct ReferenceExperiment {
                 precisionAt100: p100, trainingSeconds: 0, encodingPerSecond: 0, queriesPerSecond: qps), ev)
   }
 
+  /// A baseline of the comparison: how to make its untrained quantizer for vectors of `dimension`
+  /// with `blocks` codes, and whether one model serves every code length through its prefixes
+  /// (RQ, like DPQ) or each length gets a quantizer of its own (PQ, OPQ: M = 1..4 subspaces of
+  /// 8 bits each, on vectors zero-padded to a multiple of M).
+  struct Baseline {
+    let method: String
+    let onePerLength: Bool
+    let make: (_ dimension: Int, _ blocks: Int) throws -> any VectorQuantizer
+  }
+
+  /// The baselines, in the order the experiment trains and reports them.
+  var baselines: [Baseline] {
+    let k = options.model.codewordCount, seed = options.seed, opqIterations = options.opqIterations
+    return [
+      Baseline(method: "PQ", onePerLength: true) { d, m in
+        try ProductQuantizer(dimension: d, subspaceCount: m, codewordCount: k, seed: seed)
+      },
+      Baseline(method: "OPQ", onePerLength: true) { d, m in
+        try OptimizedProductQuantizer(dimension: d, subspaceCount: m, codewordCount: k, outerIterations: opqIterations, seed: seed)
+      },
+      Baseline(method: "RQ", onePerLength: false) { d, m in
+        try ResidualQuantizer(dimension: d, blockCount: m, codewordCount: k, seed: seed)
+      },
+    ]
+  }
+
   func baselineRows(trainFeatures: Tensor, databaseFeatures: Tensor, querySets: [QuerySet],
                     relevance: Relevance, bits: [Int]) throws -> [Row] {
     var rows: [Row] = []
-    for (method, optimised) in [("PQ", false), ("OPQ", true)] {
-      let r = try pqRows(method, train: trainFeatures, database: databaseFeatures, querySets: querySets,
-                         relevance: relevance, bits: bits, optimised: optimised)
+    for baseline in baselines {
+      let r = baseline.onePerLength
+        ? try perLengthRows(baseline, train: trainFeatures, database: databaseFeatures, querySets: querySets,
+                            relevance: relevance, bits: bits)
+        : try prefixRows(baseline, train: trainFeatures, database: databaseFeatures, querySets: querySets,
+                         relevance: relevance, bits: bits)
       for row in r { report(ReferenceExperiment.rowLine(row, bits: bits)) }
       rows += r
-    }
-
-    // RQ: one model, every prefix, like DPQ.
-    let d = trainFeatures.shape[1], m = options.model.blockCount
-    var rq = try ResidualQuantizer(dimension: d, blockCount: m, codewordCount: options.model.codewordCount, seed: options.seed)
-    let t = Date()
-    _ = try rq.train(trainFeatures, control: TrainingControl(shouldStop: shouldStop))
-    let trainSecs = Date().timeIntervalSince(t)
-    let te = Date()
-    let codes = try rq.encode(databaseFeatures)
-    let rate = Double(databaseFeatures.shape[0]) / Date().timeIntervalSince(te)
-    for set in querySets {
-      var row = try evaluateRow("RQ", set: set, index: Index(quantizer: rq, codes: codes, metric: set.ranking.metric),
-                                queries: set.vectors, relevance: relevance, blocks: Array(1...m), bits: bits)
-      row.trainingSeconds = trainSecs
-      row.encodingPerSecond = rate
-      rows.append(row)
-      report(ReferenceExperiment.rowLine(row, bits: bits))
     }
     return rows
   }
 
-  /// PQ (or OPQ) trained separately for each code length (M = 1..blocks subspaces of 8 bits), one
+  /// One model with M blocks, every prefix ranked, one row per query set.
+  func prefixRows(_ baseline: Baseline, train: Tensor, database: Tensor, querySets: [QuerySet], relevance: Relevance,
+                  bits: [Int]) throws -> [Row] {
+    let m = options.model.blockCount
+    var quantizer = try baseline.make(train.shape[1], m)
+    let t = Date()
+    _ = try quantizer.train(train, control: TrainingControl(shouldStop: shouldStop))
+    let trainSecs = Date().timeIntervalSince(t)
+    let te = Date()
+    let codes = try quantizer.encode(database)
+    let rate = Double(database.shape[0]) / Date().timeIntervalSince(te)
+    var rows: [Row] = []
+    for set in querySets {
+      var row = try evaluateRow(baseline.method, set: set, index: Index(quantizer: quantizer, codes: codes, metric: set.ranking.metric),
+                                queries: set.vectors, relevance: relevance, blocks: Array(1...m), bits: bits)
+      row.trainingSeconds = trainSecs
+      row.encodingPerSecond = rate
+      rows.append(row)
+    }
+    return rows
+  }
+
+  /// A quantizer trained separately for each code length (M = 1..blocks subspaces of 8 bits), one
   /// row per query set.
-  func pqRows(_ method: String, train: Tensor, database: Tensor, querySets: [QuerySet], relevance: Relevance,
-              bits: [Int], optimised: Bool = false) throws -> [Row] {
+  func perLengthRows(_ baseline: Baseline, train: Tensor, database: Tensor, querySets: [QuerySet], relevance: Relevance,
+                     bits: [Int]) throws -> [Row] {
+    let method = baseline.method
     var rows = querySets.map { Row(method: method + $0.suffix, baseMethod: method, ranking: $0.ranking, map: [:], precisionAt100: [:],
                                    trainingSeconds: 0, encodingPerSecond: 0, queriesPerSecond: 0) }
-    let k = options.model.codewordCount
     for (i, b) in bits.enumerated() {
       let subspaces = i + 1
       let (tr, db) = try (padded(train, multipleOf: subspaces), padded(database, multipleOf: subspaces))
       let d = tr.shape[1]
       let t = Date()
-      let quantizer: any VectorQuantizer
-      if optimised {
-        var q = try OptimizedProductQuantizer(dimension: d, subspaceCount: subspaces, codewordCount: k,
-                                              outerIterations: options.opqIterations, seed: options.seed)
-        _ = try q.train(tr, control: TrainingControl(shouldStop: shouldStop))
-        quantizer = q
-      } else {
-        var q = try ProductQuantizer(dimension: d, subspaceCount: subspaces, codewordCount: k, seed: options.seed)
-        _ = try q.train(tr, control: TrainingControl(shouldStop: shouldStop))
-        quantizer = q
-      }
+      var quantizer = try baseline.make(d, subspaces)
+      _ = try quantizer.train(tr, control: TrainingControl(shouldStop: shouldStop))
       let trainSeconds = Date().timeIntervalSince(t)
       let te = Date()
       let codes = try quantizer.encode(db)
