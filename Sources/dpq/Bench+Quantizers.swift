@@ -70,30 +70,31 @@ extension BenchCommand {
         lastPhase = step.phase
       }
     } : nil)
-    switch kind {
-    case "kmeans":
+    if kind == "kmeans" {
       let centroids = try KMeans(k: 256, iterations: 25, seed: seed).fit(x).centroids
       return { y in
         let labels = try y.nearestRows(of: centroids).labels
         return Encoded { try centroids.indexSelect(axis: 0, indices: labels) }
       }
-    case "pq":
-      var q = try ProductQuantizer(dimension: d, subspaceCount: 4, seed: seed)
-      try q.train(x, control: control)
-      return { y in let codes = try q.encode(y); return Encoded { try q.decode(codes) } }
-    case "opq":
+    }
+    guard let make = quantizerMakers[kind] else { throw ValidationError("unknown quantizer '\(kind)'") }
+    var q = try make(d)
+    try q.train(x, control: control)
+    let trained = q
+    return { y in let codes = try trained.encode(y); return Encoded { try trained.decode(codes) } }
+  }
+
+  /// The quantizers measured beside faiss (M = 4, K = 256), by kind: the same settings as
+  /// scripts/peers/faiss_bench.py.
+  var quantizerMakers: [String: (_ dimension: Int) throws -> any VectorQuantizer] {
+    let seed = seed
+    return [
+      "pq": { d in try ProductQuantizer(dimension: d, subspaceCount: 4, seed: seed) },
       // faiss's OPQMatrix starts from a random rotation; dpq's default (identity) is measured in
       // docs/benchmarks.md's notes.
-      var q = try OptimizedProductQuantizer(dimension: d, subspaceCount: 4, outerIterations: BenchCommand.opqAlternations,
-                                            initialRotation: .random, seed: seed)
-      try q.train(x, control: control)
-      return { y in let codes = try q.encode(y); return Encoded { try q.decode(codes) } }
-    case "rq":
-      var q = try ResidualQuantizer(dimension: d, blockCount: 4, seed: seed)
-      try q.train(x, control: control)
-      return { y in let codes = try q.encode(y); return Encoded { try q.decode(codes) } }
-    default:
-      throw ValidationError("unknown quantizer '\(kind)'")
-    }
+      "opq": { d in try OptimizedProductQuantizer(dimension: d, subspaceCount: 4, outerIterations: BenchCommand.opqAlternations,
+                                                  initialRotation: .random, seed: seed) },
+      "rq": { d in try ResidualQuantizer(dimension: d, blockCount: 4, seed: seed) },
+    ]
   }
 }
