@@ -50,10 +50,15 @@ public final class Conv2D: Module {
                   bias: bias, generator: &defaultGenerator)
   }
 
+  public override var profileLabel: String { "Conv2D \(inputChannels)->\(outputChannels) \(kernelSize)x\(kernelSize)" }
+
   public override func forward(_ x: Tensor) throws -> Tensor {
     try Conv2D.convolve(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding,
                         scratch: scratch)
   }
+
+  /// How convolutions are computed on this machine (for benchmark and profile reports).
+  public static var kernelDescription: String { "im2col + OpenBLAS sgemm" }
 
   /// Floats of column matrix per chunk: small enough for the chunk to stay in L2/L3.
   static var chunkBudget = 1 << 18

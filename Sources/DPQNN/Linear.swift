@@ -34,6 +34,8 @@ public final class Linear: Module {
     try self.init(inputFeatures, outputFeatures, bias: bias, generator: &defaultGenerator)
   }
 
+  public override var profileLabel: String { "Linear \(inputFeatures)->\(outputFeatures)" }
+
   public override func forward(_ x: Tensor) throws -> Tensor {
     try Linear.affine(x, weight: weight.value, bias: bias?.value)
   }

@@ -34,13 +34,16 @@ open class Module {
 
   /// Runs `forward(_:)` and remembers the output shape for `summary()`.
   public func callAsFunction(_ x: Tensor) throws -> Tensor {
-    let y = try forward(x)
+    let y = try OpProfiler.measure("\(profileLabel) forward") { try forward(x) }
     lastOutputShape = y.shape
     return y
   }
 
   /// The class name shown in summaries and errors (`Conv2D`).
   open var typeName: String { String(describing: type(of: self)) }
+
+  /// The layer's label in `OpProfiler` tables (`Conv2D 1->32 5x5`); the type name by default.
+  open var profileLabel: String { typeName }
 
   // MARK: registration
 

@@ -51,6 +51,13 @@ final class ScratchBuffer {
   deinit { pointer.deallocate() }
 }
 
+/// Sets the threads of the whole engine: OpenBLAS's, and the workers the layers spread their work
+/// over (which otherwise take OpenBLAS's count when first asked).
+public func setEngineThreadCount(_ n: Int) {
+  BLAS.setThreadCount(max(1, n))
+  Workers.maximum = max(1, n)
+}
+
 /// Splits work over the CPU threads OpenBLAS is allowed to use. While workers run, OpenBLAS is
 /// set to one thread so each worker's sgemm calls run in the worker itself (two levels of
 /// threading would oversubscribe the cores).

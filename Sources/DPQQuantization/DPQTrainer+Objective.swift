@@ -36,7 +36,7 @@ extension DPQTrainer {
       if c.multiLabel, let targets = multiHot { return try sigmoidCrossEntropy(logits: logits, targets: targets) }
       return try softmaxCrossEntropy(logits: logits, labels: labels, labelSmoothing: options.labelSmoothing)
     }
-    let cls = try classificationLoss(logits)
+    let cls = try OpProfiler.measure("classification loss forward") { try classificationLoss(logits) }
     guard stage == 2 else {
       return StepObjective(features: x, logits: logits, classification: cls, terms: nil, prefixClassification: nil,
                            quantization: nil, total: cls)
@@ -44,10 +44,14 @@ extension DPQTrainer {
     let books = model.codebooks.map(\.value)
     func quantized(reachingNetwork: Bool) throws -> (input: Tensor, output: ProgressiveQuantization.Output) {
       let input = reachingNetwork ? x : x.detached()
-      return (input, try ProgressiveQuantization.forward(input, codebooks: books, similarity: c.similarity, gamma: c.gamma))
+      return (input, try OpProfiler.measure("quantization blocks forward") {
+        try ProgressiveQuantization.forward(input, codebooks: books, similarity: c.similarity, gamma: c.gamma)
+      })
     }
     let forLosses = try quantized(reachingNetwork: options.quantizationReachesNetwork)
-    let l = try ProgressiveQuantization.losses(features: forLosses.input, forLosses.output)
+    let l = try OpProfiler.measure("quantization losses forward") {
+      try ProgressiveQuantization.losses(features: forLosses.input, forLosses.output)
+    }
     var total = try cls + (l.soft + l.hard * c.mu + l.joint * c.nu) * (c.tau / c.lambda)
     if c.classifyReconstruction, let xh = forLosses.output.hardReconstructions.last {
       total = try total + classificationLoss(model.network.logits(features: xh))

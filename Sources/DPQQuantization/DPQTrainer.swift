@@ -300,8 +300,11 @@ public final class DPQTrainer {
       // NaN or infinity in the data is named by its rows before the step uses it: it is not a
       // divergence, and no learning rate cures it
       let when = "at epoch \(epochsDone + 1), batch \(b + 1) (stage \(stage))"
-      var batch = try inputs.batch(rows: idx)
-      try checkBatch(batch, rows: idx, source: "training data", all: inMemory, when: when)
+      var batch = try OpProfiler.measure("trainer: batch gather and check") {
+        let batch = try inputs.batch(rows: idx)
+        try checkBatch(batch, rows: idx, source: "training data", all: inMemory, when: when)
+        return batch
+      }
       let targets = try multiHot.map { try $0.indexSelect(axis: 0, indices: idx) }
       if let t = targets { try checkBatch(t, rows: idx, source: "multi-hot targets", all: multiHot, when: when) }
       if let a = augmenter { batch = try a(batch) }
@@ -314,7 +317,9 @@ public final class DPQTrainer {
       func diverged(_ what: String, currentIsCandidate: Bool = false) throws -> QuantizationError {
         try self.diverged(batch: b + 1, stage: stage, what: what, inputs: inputs, currentIsCandidate: currentIsCandidate)
       }
-      let step = try objective(batch: batch, stage: stage, labels: y, multiHot: targets)
+      let step = try OpProfiler.measure("objective: other ops") {
+        try objective(batch: batch, stage: stage, labels: y, multiHot: targets)
+      }
       let (cls, total, terms) = (step.classification, step.total, step.terms)
       // Every term is checked before anything changes, so a blow-up names its source; the model
       // then goes back to the latest state whose loss and features were finite.
@@ -327,7 +332,7 @@ public final class DPQTrainer {
         guard v.isFinite else { throw try diverged("the loss diverged: the \(name) became \(v.isNaN ? "NaN" : "infinite")") }
       }
       // Activations can overflow BatchNorm's running variance while the loss stays finite.
-      if let (name, _) = model.namedBuffers().first(where: { !allFinite($0.1.value) }) {
+      if let (name, _) = OpProfiler.measure("trainer: finiteness checks", { model.namedBuffers().first(where: { !allFinite($0.1.value) }) }) {
         throw try diverged("training diverged: the running statistic \(name) became non-finite (the activations overflowed)")
       }
       let totalValue = try total.item()
@@ -335,19 +340,20 @@ public final class DPQTrainer {
       model.zeroGrad()
       try total.backward()
       let trained = model.namedParameters().filter { stage == 2 || !$0.0.hasPrefix("codebooks.") }
-      if let (name, p) = trained.first(where: { $0.1.grad.map { !allFinite($0) } ?? false }) {
+      if let (name, p) = OpProfiler.measure("trainer: finiteness checks", { trained.first(where: { $0.1.grad.map { !allFinite($0) } ?? false }) }) {
         throw try diverged("training diverged: the gradient of \(name) (shape \(formatShape(p.shape))) became non-finite", currentIsCandidate: true)
       }
       if let maxNorm = options.gradientClipNorm { try clipGradientNorm(trained.map(\.1), maxNorm: maxNorm) }
       // the state this finite step was computed with, copied into reused buffers
-      beforeUpdate.capture(self, label: "epoch \(epochsDone + 1), batch \(b + 1)")
-      try networkOptimizer.step()
-      if stage == 2 { try codebookOptimizer.step() }
-      if let (name, _) = trained.first(where: { !allFinite($0.1.value) }) {
+      OpProfiler.measure("trainer: state copy for recovery") { beforeUpdate.capture(self, label: "epoch \(epochsDone + 1), batch \(b + 1)") }
+      try OpProfiler.measure("optimizer: network (\(options.networkOptimizer.rawValue))") { try networkOptimizer.step() }
+      if stage == 2 { try OpProfiler.measure("optimizer: codebooks (adam)") { try codebookOptimizer.step() } }
+      if let (name, _) = OpProfiler.measure("trainer: finiteness checks", { trained.first(where: { !allFinite($0.1.value) }) }) {
         throw try diverged("training diverged: the update made \(name) non-finite")
       }
 
       // bookkeeping for the log, from values this step computed anyway
+      let bookkeeping = OpProfiler.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
       let w = Double(idx.count)
       sums.cls += Double(try cls.item()) * w
       sums.total += Double(totalValue) * Double(c.lambda) * w   // reported on the paper's scale
@@ -369,6 +375,7 @@ public final class DPQTrainer {
       let pred = try step.logits.argmax(axis: 1)
       if !c.multiLabel { correct += zip(pred, y).filter { $0 == $1 }.count }
       seen += idx.count
+      if OpProfiler.isEnabled { OpProfiler.charge("trainer: log bookkeeping", since: bookkeeping) }
       onBatch?(b + 1, batchCount)
     }
     guard seen > 0 else { return nil }

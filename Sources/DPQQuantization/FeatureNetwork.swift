@@ -27,7 +27,10 @@ public final class FeatureNetwork: Module {
   }
 
   /// The D-dimensional features x = tanh(feature(backbone(input))).
-  public func features(_ input: Tensor) throws -> Tensor { try feature(backbone(input)).tanh() }
+  public func features(_ input: Tensor) throws -> Tensor {
+    let h = try feature(backbone(input))
+    return try OpProfiler.measure("tanh forward") { try h.tanh() }
+  }
 
   /// Class logits of features x.
   public func logits(features x: Tensor) throws -> Tensor { try classifier(x) }

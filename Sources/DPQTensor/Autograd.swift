@@ -107,22 +107,24 @@ extension Tensor {
       seed = Tensor(shape: shape) { $0.initialize(repeating: 1) }
     }
     try Tensor.withNoGrad {
-      let order = GradNode.topologicalOrder(from: root)
+      let order = OpProfiler.measure("backward graph sort") { GradNode.topologicalOrder(from: root) }
       var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
       for n in order.reversed() {
         guard let g = grads.removeValue(forKey: ObjectIdentifier(n)) else { continue }
         guard let fn = n.backwardFn else {
-          n.grad = try n.grad.map { try $0 + g } ?? g
+          try OpProfiler.measure("gradient accumulation") { n.grad = try n.grad.map { try $0 + g } ?? g }
           continue
         }
-        let inputGrads = try fn(g)
+        let inputGrads = try OpProfiler.measure("\(n.op) backward \(fmt(n.shape))") { try fn(g) }
         for (parent, pg) in zip(n.parents, inputGrads) {
           guard let parent, let pg else { continue }
           guard pg.shape == parent.shape else {
             throw TensorError.shapeMismatch(op: "backward of \(n.op)", lhs: parent.shape, rhs: pg.shape)
           }
           let key = ObjectIdentifier(parent)
-          if let existing = grads[key] { grads[key] = try existing + pg } else { grads[key] = pg }
+          if let existing = grads[key] {
+            grads[key] = try OpProfiler.measure("gradient accumulation") { try existing + pg }
+          } else { grads[key] = pg }
         }
       }
     }

@@ -14,15 +14,8 @@ extension BenchCommand {
   func benchTrain() throws -> BenchReport {
     var report = BenchReport(suite: "train")
     let count = steps * batch
-    let (inputs, labels, source) = try trainingBatch(count: count)
-    let model = try DPQModel(DPQConfiguration(), seed: 0)
-    var options = DPQTrainingOptions()
-    options.batchSize = batch
-    options.mode = .endToEnd
-    options.warmupEpochs = 0                     // stage 2 (network and codebooks) from the first step
-    options.codebookInitialisation = .random     // no k-means: the timed work is the training step
-    options.epochs = 1 + runs                    // one untimed warm-up epoch, then one per run
-    let trainer = try DPQTrainer(model: model, options: options)
+    let (trainer, inputs, labels, source) = try makeBenchTrainer()
+    let options = trainer.options
     var rates: [Double] = []
     try trainer.fit(inputs: inputs, labels: labels) { line in
       if line.epoch > 1 { rates.append(Double(count) / line.seconds) }
@@ -33,6 +26,20 @@ extension BenchCommand {
              "quantization_reaches_network": options.quantizationReachesNetwork,
              "model": "LeNet, D=300, M=4, K=256, l2, dropout 0.5", "stage": 2]))
     return report
+  }
+
+  /// The train suite's trainer and inputs: the reference model, stage 2 from the first step,
+  /// random codebooks, one untimed warm-up epoch and then one epoch per run.
+  func makeBenchTrainer() throws -> (DPQTrainer, Tensor, [Int], String) {
+    let (inputs, labels, source) = try trainingBatch(count: steps * batch)
+    let model = try DPQModel(DPQConfiguration(), seed: 0)
+    var options = DPQTrainingOptions()
+    options.batchSize = batch
+    options.mode = .endToEnd
+    options.warmupEpochs = 0                     // stage 2 (network and codebooks) from the first step
+    options.codebookInitialisation = .random     // no k-means: the timed work is the training step
+    options.epochs = 1 + runs                    // one untimed warm-up epoch, then one per run
+    return (try DPQTrainer(model: model, options: options), inputs, labels, source)
   }
 
   /// `count` images and labels: the prepared FM-5k training images, repeated if needed.

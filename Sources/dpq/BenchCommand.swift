@@ -11,7 +11,8 @@ struct BenchCommand: ParsableCommand {
     commandName: "bench", abstract: "Measure the engine's hot paths (build with -c release).",
     discussion: """
       Suites: tensor (sgemm), prepare (writes the shared benchmark data to --data), train (DPQ \
-      training steps), quantizers (k-means/PQ/OPQ/RQ training, encoding, distortion), search \
+      training steps), profile (where a training step's time goes, per op and layer, at --profile-threads; \
+      --out docs/profile writes docs/profile.md), quantizers (k-means/PQ/OPQ/RQ training, encoding, distortion), search \
       (top-100 lookup-table search), map (mAP@all of PQ/OPQ/RQ), repl (REPL start-up to the prompt, \
       and a training loop written in the language against the built-in train), scale (encoding, memory, \
       building, saving, loading and top-100 search of 100,000 to 10 million synthetic 32-bit codes and the \
@@ -20,7 +21,7 @@ struct BenchCommand: ParsableCommand {
       scripts/bench runs them all against PyTorch and faiss and writes docs/benchmarks.md.
       """)
 
-  static let suites = ["tensor", "prepare", "train", "quantizers", "search", "map", "repl", "scale", "backbones"]
+  static let suites = ["tensor", "prepare", "train", "profile", "quantizers", "search", "map", "repl", "scale", "backbones"]
 
   @Argument(help: "What to measure: \(BenchCommand.suites.joined(separator: ", ")).") var suite: String = "tensor"
   @Option(help: "Timed runs per workload (the median is reported).") var runs: Int = 7
@@ -29,6 +30,7 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Directory of the benchmark data (`dpq bench prepare` writes it).") var data: String = ".build/bench-data"
   @Option(help: "Mini-batch size of the train suite.") var batch: Int = 128
   @Option(help: "Training steps per timed run of the train suite.") var steps: Int = 10
+  @Option(help: "profile: thread counts to profile the train suite's step at, comma-separated.") var profileThreads: String = "1,2"
   @Option(help: "Training epochs of the DPQ model `prepare` trains (half of them classification only).") var epochs: Int = 4
   @Option(help: "Comma-separated workload name fragments to run (default: all of the suite).") var only: String?
   @Option(help: "Seed of the quantizers suite's k-means runs (scripts/bench changes it every round).") var seed: UInt64 = 1234
@@ -56,6 +58,7 @@ struct BenchCommand: ParsableCommand {
     case "tensor": try benchTensor()
     case "prepare": try benchPrepare()
     case "train": try benchTrain().emit(json: json)
+    case "profile": try benchProfile()
     case "quantizers": try benchQuantizers().emit(json: json)
     case "search": try benchSearch().emit(json: json)
     case "map": try benchMap().emit(json: json)
