@@ -28,8 +28,11 @@ let package = Package(
     .target(name: "GnuplotBridge", path: "Sources/GnuplotBridge",
             linkerSettings: [.linkedLibrary("boost_iostreams"), .linkedLibrary("stdc++")]),
 
+    // Direct convolution kernels in C with AVX-512 intrinsics, picked at run time (DPQNN's Conv2D).
+    .target(name: "CKernels", path: "Sources/CKernels"),
+
     .target(name: "DPQTensor", dependencies: ["COpenBLAS"]),
-    .target(name: "DPQNN", dependencies: ["DPQTensor"]),
+    .target(name: "DPQNN", dependencies: ["DPQTensor", "CKernels"]),
     .target(name: "DPQData", dependencies: ["DPQTensor", "CZlib", "CImageCodecs"]),
     .target(name: "DPQQuantization", dependencies: ["DPQTensor", "DPQNN", "DPQData", "COpenBLAS"]),
     .target(name: "DPQRetrieval", dependencies: ["DPQTensor", "DPQData", "DPQQuantization", "COpenBLAS"]),
@@ -50,7 +53,7 @@ let package = Package(
     ]),
 
     .testTarget(name: "DPQTensorTests", dependencies: ["DPQTensor"]),
-    .testTarget(name: "DPQNNTests", dependencies: ["DPQNN", "DPQData"]),
+    .testTarget(name: "DPQNNTests", dependencies: ["DPQNN", "DPQData", "CKernels"]),
     .testTarget(name: "DPQDataTests", dependencies: ["DPQData"]),
     .testTarget(name: "DPQQuantizationTests", dependencies: ["DPQQuantization", "DPQRetrieval"]),
     .testTarget(name: "DPQRetrievalTests", dependencies: ["DPQRetrieval"]),

@@ -1,4 +1,6 @@
+import CKernels
 import DPQTensor
+import Foundation
 
 /// A 2-D convolution over NCHW input, as PyTorch's `nn.Conv2d`: weight `[out, in, kh, kw]`,
 /// bias `[out]`, square kernel, stride and zero padding.
@@ -57,8 +59,19 @@ public final class Conv2D: Module {
                         scratch: scratch)
   }
 
+  /// Whether stride-1, unpadded convolutions with a multiple of 16 output channels use the direct
+  /// AVX-512 kernels (CKernels) for the forward pass and the weight and bias gradients: on when the
+  /// CPU has AVX-512, unless `DPQ_CONV_KERNEL=im2col` is set. Off, or for other shapes, every
+  /// pass is im2col + OpenBLAS sgemm. The input gradient is sgemm + col2im either way.
+  nonisolated(unsafe) public static var usesDirectKernels =
+    dpq_have_avx512() == 1 && ProcessInfo.processInfo.environment["DPQ_CONV_KERNEL"] != "im2col"
+
   /// How convolutions are computed on this machine (for benchmark and profile reports).
-  public static var kernelDescription: String { "im2col + OpenBLAS sgemm" }
+  public static var kernelDescription: String {
+    usesDirectKernels
+      ? "direct AVX-512 kernels for stride-1 unpadded layers with 16k output channels (forward, input, weight and bias gradients; fused with ReLU and 2x2 max pooling where a Sequential has them in a row)"
+      : "im2col + OpenBLAS sgemm"
+  }
 
   /// Floats of column matrix per chunk: small enough for the chunk to stay in L2/L3.
   static var chunkBudget = 1 << 18
@@ -67,8 +80,9 @@ public final class Conv2D: Module {
   static let gradientSlots = 4
 
   /// The convolution as a differentiable function of input, weight and bias.
+  /// `directKernels` overrides `usesDirectKernels` (tests compare the two paths).
   static func convolve(_ x: Tensor, weight w: Tensor, bias b: Tensor?, stride: Int, padding: Int,
-                       scratch: ConvolutionScratch) throws -> Tensor {
+                       scratch: ConvolutionScratch, directKernels: Bool? = nil) throws -> Tensor {
     let layer = "Conv2D"
     guard w.rank == 4, w.shape[2] > 0, w.shape[3] > 0 else {
       throw NNError.badInput(layer: layer, expected: "a weight [out, in, kh, kw]", shape: w.shape)
@@ -106,8 +120,12 @@ public final class Conv2D: Module {
     let slots = min(gradientSlots, chunks)
     let workers = Workers.count(for: slots)
     scratch.prepare(workers: slots)
+    let direct = (directKernels ?? usesDirectKernels) && dpq_have_avx512() == 1 && stride == 1 && padding == 0 && O % 16 == 0
+    var shape = dpq_conv_shape(channels: Int32(g.channels), height: Int32(g.height), width: Int32(g.width),
+                               out_channels: Int32(O), kernel_h: Int32(g.kernelHeight), kernel_w: Int32(g.kernelWidth),
+                               out_h: Int32(g.outputHeight), out_w: Int32(g.outputWidth))
 
-    let y = makeTensor(outShape) { yp in
+    let y = direct ? directForward(x, w, b, outShape, &shape, scratch) : makeTensor(outShape) { yp in
       withValues(x) { xp in withValues(w) { wp in withOptionalValues(b) { bp in
         Workers.run(workers) { worker in
           let cols = scratch.columns[worker].reserve(K * per * P)
@@ -136,6 +154,15 @@ public final class Conv2D: Module {
     let inputs = b.map { [x, w, $0] } ?? [x, w]
     return Tensor.record(y, op: "conv2d", inputs: inputs) { gy in
       scratch.prepare(workers: slots)
+      if direct {
+        let (dw, db) = OpProfiler.measure("conv2d backward: weight and bias gradients (direct)") {
+          directParameterGradients(gy, xd, needW: needW, needB: needB, weightShape: wd.shape, &shape, scratch)
+        }
+        let dx = needX ? OpProfiler.measure("conv2d backward: input gradient (direct + col2im)") {
+          makeZeroedTensor(x.shape) { dxp in directInputGradient(gy, wd, dxp, g: g, &shape, scratch) }
+        } : nil
+        return b == nil ? [dx, dw] : [dx, dw, db]
+      }
       func run(_ dxp: UnsafeMutablePointer<Float>?) {
         withValues(gy) { gp in withValues(xd) { xp in withValues(wd) { wp in
           Workers.run(workers) { worker in
@@ -195,6 +222,89 @@ public final class Conv2D: Module {
       return b == nil ? [dx, dw] : [dx, dw, db]
     }
   }
+
+  /// The forward pass with the direct kernel: images split over the workers (each output is
+  /// computed the same way whatever the split).
+  static func directForward(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ outShape: [Int], _ shape: inout dpq_conv_shape,
+                            _ scratch: ConvolutionScratch) -> Tensor {
+    let N = outShape[0], O = outShape[1], P = outShape[2] * outShape[3], K = w.count / O
+    let workers = Workers.count(for: N)
+    scratch.prepare(workers: workers)
+    let packed = scratch.packedWeight.reserve(K * O)
+    withValues(w) { wp in withUnsafePointer(to: &shape) { dpq_conv_pack_weight(wp, packed, $0) } }
+    let s = shape
+    return makeTensor(outShape) { yp in
+      withValues(x) { xp in withOptionalValues(b) { bp in
+        Workers.run(workers) { worker in
+          let images = split(N, worker, workers)
+          let out = scratch.product[worker].reserve(P * O)
+          var local = s
+          dpq_conv_forward_avx512(xp, packed, bp, yp, Int32(images.lowerBound), Int32(images.count), &local, out)
+        }
+      }}
+    }
+  }
+
+  /// Weight and bias gradients with the direct kernel: the output gradient transposed to
+  /// [image, position, channel], then the patch elements split over the workers.
+  static func directParameterGradients(_ gy: Tensor, _ x: Tensor, needW: Bool, needB: Bool, weightShape: [Int],
+                                       _ shape: inout dpq_conv_shape, _ scratch: ConvolutionScratch) -> (Tensor?, Tensor?) {
+    guard needW || needB else { return (nil, nil) }
+    let N = gy.shape[0], O = gy.shape[1], P = gy.shape[2] * gy.shape[3], K = weightShape.dropFirst().reduce(1, *)
+    let s = shape
+    let gyt = scratch.transposedGradient.reserve(N * P * O)
+    withValues(gy) { gp in
+      Workers.forEachPiece(Workers.count(for: N)) { piece in
+        let images = split(N, piece, Workers.count(for: N))
+        var local = s
+        dpq_conv_transpose_output(gp, gyt, Int32(images.lowerBound), Int32(images.count), &local)
+      }
+    }
+    var dw: Tensor? = nil, db: Tensor? = nil
+    if needW {
+      let dwt = scratch.packedWeight.reserve(K * O)
+      let blocks = (K + 11) / 12, workers = Workers.count(for: blocks)
+      withValues(x) { xp in
+        Workers.run(workers) { worker in
+          let range = split(blocks, worker, workers)
+          var local = s
+          dpq_conv_weight_grad_avx512(xp, gyt, dwt, Int32(N), Int32(Conv2D.weightGradientChunk),
+                                      Int32(range.lowerBound * 12), Int32(min(K, range.upperBound * 12)), 0, &local)
+        }
+      }
+      var local = s
+      dw = makeTensor(weightShape) { dpq_conv_unpack_weight(dwt, $0, &local) }
+    }
+    if needB {
+      var local = s
+      db = makeTensor([O]) { dpq_conv_bias_grad(gyt, $0, Int32(N), &local) }
+    }
+    return (dw, db)
+  }
+
+  /// The input gradient with the direct kernel: per image, the columns `W^T @ gy` (vectors over
+  /// the output positions), then col2im onto that image; images split over the workers.
+  static func directInputGradient(_ gy: Tensor, _ w: Tensor, _ dxp: UnsafeMutablePointer<Float>, g: WindowGeometry,
+                                  _ shape: inout dpq_conv_shape, _ scratch: ConvolutionScratch) {
+    let N = g.batch, K = g.patchSize, P = g.outputPlane
+    let workers = Workers.count(for: N)
+    scratch.prepare(workers: workers)
+    let s = shape
+    withValues(gy) { gp in withValues(w) { wp in
+      Workers.run(workers) { worker in
+        let cols = scratch.columns[worker].reserve(K * P)
+        var local = s
+        for image in split(N, worker, workers) {
+          dpq_conv_input_columns_avx512(wp, gp, cols, Int32(image), &local)
+          g.col2im(cols, first: image, count: 1, into: dxp)
+        }
+      }
+    }}
+  }
+
+  /// Images per pass of the weight-gradient kernel over its patch elements (cache blocking only:
+  /// the sums are the same for any value).
+  static var weightGradientChunk = 8
 }
 
 /// Per-worker scratch buffers of one convolution layer, reused across steps.
@@ -202,6 +312,10 @@ final class ConvolutionScratch {
   var columns: [ScratchBuffer] = []
   var product: [ScratchBuffer] = []
   var weightGradient: [ScratchBuffer] = []
+  /// The weight as [patch, out] for the direct kernels, and their weight gradient in that layout.
+  let packedWeight = ScratchBuffer()
+  /// The output gradient as [image, position, channel] for the direct kernels.
+  let transposedGradient = ScratchBuffer()
 
   /// Makes sure every worker has its buffers (called before work is spread over threads).
   func prepare(workers: Int) {

@@ -15,7 +15,7 @@ open class Module {
   /// Whether the module is in training mode (Dropout active, BatchNorm on batch statistics).
   public private(set) var isTraining = true
   /// The output shape of the most recent call, shown by `summary()`.
-  public private(set) var lastOutputShape: [Int]?
+  public internal(set) var lastOutputShape: [Int]?
 
   private var ownParameters: [(String, Parameter)] = []
   private var ownBuffers: [(String, Buffer)] = []

@@ -21,9 +21,24 @@ public final class Sequential: Module, RandomAccessCollection {
     for (name, m) in namedLayers { registerModule(m, named: name) }
   }
 
+  /// Runs the layers in order; `Conv2D, ReLU, MaxPool2D(2)` runs as one fused op where
+  /// `Conv2D.canFuseReLU` allows (the same values and gradients, fewer passes over memory).
   public override func forward(_ x: Tensor) throws -> Tensor {
     var h = x
-    for layer in layers { h = try layer(h) }
+    var i = 0
+    while i < layers.count {
+      if i + 2 < layers.count, let conv = layers[i] as? Conv2D, layers[i + 1] is ReLU,
+         let pool = layers[i + 2] as? MaxPool2D, conv.canFuseReLU(pool, on: h) {
+        h = try conv.forwardReLUMaxPool(h)
+        conv.lastOutputShape = [h.shape[0], conv.outputChannels, 2 * h.shape[2], 2 * h.shape[3]]
+        layers[i + 1].lastOutputShape = conv.lastOutputShape
+        pool.lastOutputShape = h.shape
+        i += 3
+        continue
+      }
+      h = try layers[i](h)
+      i += 1
+    }
     return h
   }
 

@@ -29,7 +29,7 @@ public final class FeatureNetwork: Module {
   /// The D-dimensional features x = tanh(feature(backbone(input))).
   public func features(_ input: Tensor) throws -> Tensor {
     let h = try feature(backbone(input))
-    return try OpProfiler.measure("tanh forward") { try h.tanh() }
+    return OpProfiler.measure("tanh forward") { h.tanh() }
   }
 
   /// Class logits of features x.
