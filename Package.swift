@@ -34,7 +34,7 @@ let package = Package(
     .target(name: "DPQTensor", dependencies: ["COpenBLAS"]),
     .target(name: "DPQNN", dependencies: ["DPQTensor", "CKernels"]),
     .target(name: "DPQData", dependencies: ["DPQTensor", "CZlib", "CImageCodecs"]),
-    .target(name: "DPQQuantization", dependencies: ["DPQTensor", "DPQNN", "DPQData", "COpenBLAS"]),
+    .target(name: "DPQQuantization", dependencies: ["DPQTensor", "DPQNN", "DPQData", "COpenBLAS", "CKernels"]),
     .target(name: "DPQRetrieval", dependencies: ["DPQTensor", "DPQData", "DPQQuantization", "COpenBLAS"]),
     .target(name: "DPQ", dependencies: ["DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval"]),
     .target(name: "DPQExperiment", dependencies: ["DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval"]),

@@ -62,19 +62,47 @@ void dpq_conv_unpool(const float *gpooled, const int *indices, float *gy, int fi
       const float *g = gpooled + ((size_t)n * O + o) * Q;
       const int *at = indices + ((size_t)n * O + o) * Q;
       float *d = gy + ((size_t)n * O + o) * P;
+      memset(d, 0, sizeof(float) * (size_t)P);
       for (int q = 0; q < Q; q++)
         if (at[q] >= 0) d[at[q]] = g[q];
     }
 }
 
-void dpq_conv_bias_grad(const float *gyt, float *db, int images, const dpq_conv_shape *s) {
-  int P = s->out_h * s->out_w, O = s->out_channels;
-  for (int o = 0; o < O; o++) db[o] = 0;
-  for (int n = 0; n < images; n++)
-    for (int p = 0; p < P; p++) {
-      const float *g = gyt + ((size_t)n * P + p) * O;
-      for (int o = 0; o < O; o++) db[o] += g[o];
+void dpq_conv_unpool_transposed(const float *gpooled, const int *indices, float *gyt, int first, int count,
+                                const dpq_conv_shape *s) {
+  int O = s->out_channels, P = s->out_h * s->out_w, Q = (s->out_h / 2) * (s->out_w / 2);
+  for (int n = first; n < first + count; n++) {
+    float *d = gyt + (size_t)n * P * O;
+    memset(d, 0, sizeof(float) * (size_t)P * O);
+    for (int o = 0; o < O; o++) {
+      const float *g = gpooled + ((size_t)n * O + o) * Q;
+      const int *at = indices + ((size_t)n * O + o) * Q;
+      for (int q = 0; q < Q; q++)
+        if (at[q] >= 0) d[(size_t)at[q] * O + o] = g[q];
     }
+  }
+}
+
+#define BIAS_BODY                                                                          \
+  int P = s->out_h * s->out_w, O = s->out_channels;                                        \
+  for (int o = 0; o < O; o++) db[o] = 0;                                                   \
+  for (int n = 0; n < images; n++)                                                         \
+    for (int p = 0; p < P; p++) {                                                          \
+      const float *g = gyt + ((size_t)n * P + p) * O;                                      \
+      for (int o = 0; o < O; o++) db[o] += g[o];                                           \
+    }
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f"))) static void bias_grad_avx512(const float *gyt, float *db, int images,
+                                                                const dpq_conv_shape *s) { BIAS_BODY }
+#endif
+static void bias_grad_base(const float *gyt, float *db, int images, const dpq_conv_shape *s) { BIAS_BODY }
+
+void dpq_conv_bias_grad(const float *gyt, float *db, int images, const dpq_conv_shape *s) {
+#if defined(__x86_64__)
+  if (dpq_have_avx512()) { bias_grad_avx512(gyt, db, images, s); return; }
+#endif
+  bias_grad_base(gyt, db, images, s);
 }
 
 #if defined(__x86_64__)
@@ -320,6 +348,27 @@ DPQ_AVX512 void dpq_conv_input_columns_avx512(const float *weight, const float *
   }
 }
 
+DPQ_AVX512 void dpq_conv_col2im_avx512(const float *cols, float *dx, int image, const dpq_conv_shape *s) {
+  int C = s->channels, H = s->height, W = s->width, KH = s->kernel_h, KW = s->kernel_w;
+  int OH = s->out_h, OW = s->out_w, P = OH * OW;
+  float *d = dx + (size_t)image * C * H * W;
+  __mmask16 row = (__mmask16)((1u << OW) - 1), full = (__mmask16)((1u << W) - 1);
+  for (int c = 0; c < C; c++)
+    for (int iy = 0; iy < H; iy++) {
+      // the whole input row at once: patch element (c, ki, kj) at output row oy = iy - ki adds
+      // its OW columns at ix = ox + kj (a masked load from kj before them shifts them into place)
+      __m512 acc = _mm512_setzero_ps();
+      for (int ki = 0; ki < KH; ki++) {
+        int oy = iy - ki;
+        if (oy < 0 || oy >= OH) continue;
+        const float *r = cols + ((size_t)(c * KH + ki) * KW) * P + (size_t)oy * OW;
+        for (int kj = 0; kj < KW; kj++)
+          acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps((__mmask16)(row << kj), r + (size_t)kj * P - kj));
+      }
+      _mm512_mask_storeu_ps(d + ((size_t)c * H + iy) * W, full, acc);
+    }
+}
+
 DPQ_AVX512 void dpq_conv_weight_grad_avx512(const float *x, const float *gyt, float *dwt, int images, int chunk,
                                             int k_begin, int k_end, int accumulate, const dpq_conv_shape *s) {
   int O = s->out_channels, P = s->out_h * s->out_w;
@@ -354,6 +403,9 @@ void dpq_conv_transpose_output(const float *gy, float *gyt, int first, int count
 void dpq_conv_forward_relu_pool_avx512(const float *x, const float *wt, const float *bias, float *pooled,
                                        int *indices, int first, int count, const dpq_conv_shape *s,
                                        float *scratch) { (void)x; (void)wt; (void)bias; (void)pooled; (void)indices; (void)first; (void)count; (void)s; (void)scratch; }
+void dpq_conv_col2im_avx512(const float *cols, float *dx, int image, const dpq_conv_shape *s) {
+  (void)cols; (void)dx; (void)image; (void)s;
+}
 void dpq_conv_input_columns_avx512(const float *weight, const float *gy, float *cols, int image,
                                    const dpq_conv_shape *s) { (void)weight; (void)gy; (void)cols; (void)image; (void)s; }
 void dpq_conv_forward_avx512(const float *x, const float *wt, const float *bias, float *y,

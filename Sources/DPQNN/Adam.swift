@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Adam with bias correction and optional (L2, not decoupled) weight decay, performing exactly
@@ -34,11 +35,12 @@ public final class Adam: Optimizer {
     let correction2Root = Float((1 - Foundation.pow(Double(beta2), t)).squareRoot())
     let stepSize = group.learningRate / correction1, wd = group.weightDecay
     let b1 = beta1, b2 = beta2, eps = epsilon
-    for i in 0..<count {
-      let g = gradient[i] + wd * value[i]
-      m[i] = b1 * m[i] + (1 - b1) * g
-      v[i] = b2 * v[i] + (1 - b2) * g * g
-      value[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2Root + eps)
+    // the loop in C (vectorised, bit for bit this update) over contiguous pieces on the workers:
+    // g = grad + wd p; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g g; p -= step m / (sqrt(v) / c2 + eps)
+    Workers.forEachRange(count, grain: 1 << 16) { r in
+      let i = r.lowerBound
+      dpq_adam_update(value + i, gradient + i, m + i, v + i, r.count, stepSize, wd, b1, 1 - b1, b2, 1 - b2,
+                      correction2Root, eps)
     }
   }
 }

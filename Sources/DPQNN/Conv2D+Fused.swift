@@ -48,7 +48,8 @@ extension Conv2D {
     let packed = scratch.packedWeight.reserve(K * O)
     withValues(w) { wp in dpq_conv_pack_weight(wp, packed, &shape) }
     let s = shape
-    var indices = [Int32](repeating: 0, count: N * O * Q)
+    // every element is written by the kernel
+    var indices = [Int32](unsafeUninitializedCapacity: N * O * Q) { _, n in n = N * O * Q }
     let y = makeTensor(outShape) { yp in
       withValues(x) { xp in withOptionalValues(b) { bp in indices.withUnsafeMutableBufferPointer { ip in
         let ibase = ip.baseAddress!
@@ -65,16 +66,29 @@ extension Conv2D {
     let needX = x.requiresGrad, needW = w.requiresGrad, needB = b?.requiresGrad ?? false
     return Tensor.record(y, op: "conv2d_relu_maxpool", inputs: b.map { [x, w, $0] } ?? [x, w]) { gp in
       var local = s
-      let gy = makeZeroedTensor(convShape) { gyp in withValues(gp) { gpp in at.withUnsafeBufferPointer { ip in
+      // the gradient at the convolution's output, transposed for the weight kernel and, when the
+      // input needs a gradient, also in [image, channel, position] for the input kernel
+      let gyt = scratch.transposedGradient.reserve(N * P * O)
+      let gy = needX ? scratch.unpooledGradient.reserve(N * O * P) : nil
+      withValues(gp) { gpp in at.withUnsafeBufferPointer { ip in
         let ibase = ip.baseAddress!
         Workers.forEachPiece(workers) { piece in
           let images = split(N, piece, workers)
           var l = s
-          dpq_conv_unpool(gpp, ibase, gyp, Int32(images.lowerBound), Int32(images.count), &l)
+          dpq_conv_unpool_transposed(gpp, ibase, gyt, Int32(images.lowerBound), Int32(images.count), &l)
+          if let gy { dpq_conv_unpool(gpp, ibase, gy, Int32(images.lowerBound), Int32(images.count), &l) }
         }
-      }}}
-      let (dw, db) = directParameterGradients(gy, xd, needW: needW, needB: needB, weightShape: wd.shape, &local, scratch)
-      let dx = needX ? makeZeroedTensor(x.shape) { dxp in directInputGradient(gy, wd, dxp, g: g, &local, scratch) } : nil
+      }}
+      let (dw, db) = needW || needB
+        ? OpProfiler.measure("conv2d backward: weight and bias gradients (direct)") {
+            directParameterGradients(transposed: gyt, xd, needW: needW, needB: needB, weightShape: wd.shape, &local, scratch)
+          }
+        : (nil, nil)
+      let dx = gy.map { gy in
+        OpProfiler.measure("conv2d backward: input gradient (direct + col2im)") {
+          makeTensor(x.shape) { dxp in directInputGradient(gy, wd, dxp, g: g, &local, scratch) }
+        }
+      }
       return b == nil ? [dx, dw] : [dx, dw, db]
     }
   }

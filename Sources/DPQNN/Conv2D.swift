@@ -159,7 +159,7 @@ public final class Conv2D: Module {
           directParameterGradients(gy, xd, needW: needW, needB: needB, weightShape: wd.shape, &shape, scratch)
         }
         let dx = needX ? OpProfiler.measure("conv2d backward: input gradient (direct + col2im)") {
-          makeZeroedTensor(x.shape) { dxp in directInputGradient(gy, wd, dxp, g: g, &shape, scratch) }
+          makeTensor(x.shape) { dxp in directInputGradient(gy, wd, dxp, g: g, &shape, scratch) }
         } : nil
         return b == nil ? [dx, dw] : [dx, dw, db]
       }
@@ -250,7 +250,7 @@ public final class Conv2D: Module {
   static func directParameterGradients(_ gy: Tensor, _ x: Tensor, needW: Bool, needB: Bool, weightShape: [Int],
                                        _ shape: inout dpq_conv_shape, _ scratch: ConvolutionScratch) -> (Tensor?, Tensor?) {
     guard needW || needB else { return (nil, nil) }
-    let N = gy.shape[0], O = gy.shape[1], P = gy.shape[2] * gy.shape[3], K = weightShape.dropFirst().reduce(1, *)
+    let N = gy.shape[0], O = gy.shape[1], P = gy.shape[2] * gy.shape[3]
     let s = shape
     let gyt = scratch.transposedGradient.reserve(N * P * O)
     withValues(gy) { gp in
@@ -260,6 +260,15 @@ public final class Conv2D: Module {
         dpq_conv_transpose_output(gp, gyt, Int32(images.lowerBound), Int32(images.count), &local)
       }
     }
+    return directParameterGradients(transposed: gyt, x, needW: needW, needB: needB, weightShape: weightShape, &shape, scratch)
+  }
+
+  /// The weight and bias gradients from the output gradient already in [image, position, channel].
+  static func directParameterGradients(transposed gyt: UnsafeMutablePointer<Float>, _ x: Tensor, needW: Bool, needB: Bool,
+                                       weightShape: [Int], _ shape: inout dpq_conv_shape,
+                                       _ scratch: ConvolutionScratch) -> (Tensor?, Tensor?) {
+    let N = x.shape[0], O = weightShape[0], K = weightShape.dropFirst().reduce(1, *)
+    let s = shape
     var dw: Tensor? = nil, db: Tensor? = nil
     if needW {
       let dwt = scratch.packedWeight.reserve(K * O)
@@ -284,22 +293,33 @@ public final class Conv2D: Module {
 
   /// The input gradient with the direct kernel: per image, the columns `W^T @ gy` (vectors over
   /// the output positions), then col2im onto that image; images split over the workers.
+  /// `dxp` need not be zeroed: each image is cleared just before its col2im.
   static func directInputGradient(_ gy: Tensor, _ w: Tensor, _ dxp: UnsafeMutablePointer<Float>, g: WindowGeometry,
                                   _ shape: inout dpq_conv_shape, _ scratch: ConvolutionScratch) {
-    let N = g.batch, K = g.patchSize, P = g.outputPlane
+    withValues(gy) { gp in directInputGradient(gp, w, dxp, g: g, &shape, scratch) }
+  }
+
+  static func directInputGradient(_ gp: UnsafePointer<Float>, _ w: Tensor, _ dxp: UnsafeMutablePointer<Float>,
+                                  g: WindowGeometry, _ shape: inout dpq_conv_shape, _ scratch: ConvolutionScratch) {
+    let N = g.batch, K = g.patchSize, P = g.outputPlane, imageSize = g.channels * g.inputPlane
     let workers = Workers.count(for: N)
     scratch.prepare(workers: workers)
     let s = shape
-    withValues(gy) { gp in withValues(w) { wp in
+    withValues(w) { wp in
       Workers.run(workers) { worker in
         let cols = scratch.columns[worker].reserve(K * P)
         var local = s
         for image in split(N, worker, workers) {
           dpq_conv_input_columns_avx512(wp, gp, cols, Int32(image), &local)
-          g.col2im(cols, first: image, count: 1, into: dxp)
+          if g.width <= 16 {
+            dpq_conv_col2im_avx512(cols, dxp, Int32(image), &local)
+          } else {
+            (dxp + image * imageSize).update(repeating: 0, count: imageSize)
+            g.col2im(cols, first: image, count: 1, into: dxp)
+          }
         }
       }
-    }}
+    }
   }
 
   /// Images per pass of the weight-gradient kernel over its patch elements (cache blocking only:
@@ -316,6 +336,8 @@ final class ConvolutionScratch {
   let packedWeight = ScratchBuffer()
   /// The output gradient as [image, position, channel] for the direct kernels.
   let transposedGradient = ScratchBuffer()
+  /// The fused op's gradient at the convolution's output, [image, channel, position].
+  let unpooledGradient = ScratchBuffer()
 
   /// Makes sure every worker has its buffers (called before work is spread over threads).
   func prepare(workers: Int) {

@@ -33,7 +33,11 @@ public final class Dropout: Module {
     try Tensor.checkShape(x.shape + [2], op: "dropout")
     let keep = 1 - probability, scale = 1 / keep
     // compare 24-bit uniforms against the keep probability; the mask holds 0 or 1/(1-p)
-    let mask = makeTensor(x.shape) { m in for i in 0..<x.count { m[i] = generator.nextUniform() < keep ? scale : 0 } }
+    // the generator in a local for the loop: a class property would be checked for exclusive
+    // access at every element
+    var rng = generator
+    defer { generator = rng }
+    let mask = makeTensor(x.shape) { m in for i in 0..<x.count { m[i] = rng.nextUniform() < keep ? scale : 0 } }
     let y = makeTensor(x.shape) { o in withValues(x) { xp in withValues(mask) { mp in
       for i in 0..<x.count { o[i] = xp[i] * mp[i] }
     }}}

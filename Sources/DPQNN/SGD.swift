@@ -1,3 +1,4 @@
+import CKernels
 /// Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and weight
 /// decay, performing exactly PyTorch's `torch.optim.SGD` update:
 /// `d = g + wd p; b = d (first step) or mu b + (1 - dampening) d; d = nesterov ? d + mu b : b; p -= lr d`.
@@ -33,12 +34,11 @@ public final class SGD: Optimizer {
       for i in 0..<count { value[i] -= lr * (gradient[i] + wd * value[i]) }
       return
     }
-    let buffer = state.slot(0), first = state.step == 1
-    for i in 0..<count {
-      let d = gradient[i] + wd * value[i]
-      let b = first ? d : mu * buffer[i] + damp * d
-      buffer[i] = b
-      value[i] -= lr * (nesterov ? d + mu * b : b)
+    let buffer = state.slot(0), first = state.step == 1, nesterov = self.nesterov
+    // the loop in C (vectorised, bit for bit this update) over contiguous pieces on the workers
+    Workers.forEachRange(count, grain: 1 << 16) { r in
+      let i = r.lowerBound
+      dpq_sgd_momentum_update(value + i, gradient + i, buffer + i, r.count, lr, wd, mu, damp, first ? 1 : 0, nesterov ? 1 : 0)
     }
   }
 }

@@ -1,3 +1,4 @@
+import CKernels
 import DPQData
 import DPQNN
 import DPQTensor
@@ -91,9 +92,8 @@ extension DPQTrainer {
 
 /// Whether every value of `b` is finite: no value has the all-ones exponent of NaN and infinity.
 func allFinite(_ b: UnsafeBufferPointer<Float>) -> Bool {
-  var exponent: UInt32 = 0
-  for v in b { exponent = max(exponent, v.bitPattern & 0x7f80_0000) }
-  return exponent != 0x7f80_0000
+  guard let base = b.baseAddress, b.count > 0 else { return true }
+  return dpq_all_finite(base, b.count) == 1   // the largest exponent field, vectorised in C
 }
 
 /// Everything a training step changes: the model's parameters and buffers and both optimizers'

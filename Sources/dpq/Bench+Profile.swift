@@ -5,8 +5,9 @@ import DPQTensor
 import Foundation
 
 /// `dpq bench profile`: where the time of `train/dpq-step` goes. Runs the train suite's workload
-/// (same model, options and inputs) with `OpProfiler` on, at each of `--profile-threads`, and
-/// prints per op and layer the milliseconds per step and their share; `--out PATH` also writes
+/// (same model, options and inputs) with `OpProfiler` on, and
+/// prints per op and layer the milliseconds per step and their share (at each of `--thread-counts`,
+/// default 1,2); `--out PATH` also writes
 /// PATH.md and PATH.json (docs/profile.md, linked from docs/benchmarks.md).
 extension BenchCommand {
   struct ProfileRun {
@@ -39,11 +40,7 @@ extension BenchCommand {
   }
 
   func profileThreadCounts() throws -> [Int] {
-    let counts = profileThreads.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard !counts.isEmpty, counts.allSatisfy({ $0 >= 1 }) else {
-      throw ValidationError("--profile-threads takes thread counts separated by commas (got '\(profileThreads)')")
-    }
-    return counts
+    threadCountList == nil ? [1, 2] : try threadCounts()
   }
 
   /// The train suite's epochs with the profiler on after the untimed first one.

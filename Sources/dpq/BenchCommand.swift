@@ -11,8 +11,8 @@ struct BenchCommand: ParsableCommand {
     commandName: "bench", abstract: "Measure the engine's hot paths (build with -c release).",
     discussion: """
       Suites: tensor (sgemm), prepare (writes the shared benchmark data to --data), train (DPQ \
-      training steps), profile (where a training step's time goes, per op and layer, at --profile-threads; \
-      --out docs/profile writes docs/profile.md), quantizers (k-means/PQ/OPQ/RQ training, encoding, distortion), search \
+      training steps and network encoding at --thread-counts), profile (where a training step's time \
+      goes, per op and layer, at --thread-counts; --out docs/profile writes docs/profile.md), quantizers (k-means/PQ/OPQ/RQ training, encoding, distortion), search \
       (top-100 lookup-table search), map (mAP@all of PQ/OPQ/RQ), repl (REPL start-up to the prompt, \
       and a training loop written in the language against the built-in train), scale (encoding, memory, \
       building, saving, loading and top-100 search of 100,000 to 10 million synthetic 32-bit codes and the \
@@ -30,7 +30,10 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "Directory of the benchmark data (`dpq bench prepare` writes it).") var data: String = ".build/bench-data"
   @Option(help: "Mini-batch size of the train suite.") var batch: Int = 128
   @Option(help: "Training steps per timed run of the train suite.") var steps: Int = 10
-  @Option(help: "profile: thread counts to profile the train suite's step at, comma-separated.") var profileThreads: String = "1,2"
+  @Option(name: .customLong("thread-counts"),
+          help: "train, profile: thread counts to measure at, comma-separated (default: --threads; profile: 1,2).")
+  var threadCountList: String?
+  @Option(help: "train: database images the encode/dpq-lenet row encodes per run.") var encodeImages: Int = 10_000
   @Option(help: "Training epochs of the DPQ model `prepare` trains (half of them classification only).") var epochs: Int = 4
   @Option(help: "Comma-separated workload name fragments to run (default: all of the suite).") var only: String?
   @Option(help: "Seed of the quantizers suite's k-means runs (scripts/bench changes it every round).") var seed: UInt64 = 1234
@@ -42,7 +45,7 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "scale: queries per timed search (fewer beyond 1 million items, at least 100).") var queries: Int = 1000
   @Option(help: "scale: sizes above this many items get random codes instead of encoded features.") var encodeLimit: Int = 10_000_000
   @Option(help: "scale: the Python with faiss for the peer rows (default: $PYTHON, .venv-bench, .venv; 'none' skips faiss).") var python: String?
-  @Option(help: "scale: also write OUT.json, OUT.md and the curves OUT.svg (e.g. docs/scale).") var out: String?
+  @Option(help: "scale: also write OUT.json, OUT.md and the curves OUT.svg (e.g. docs/scale); profile: OUT.md and OUT.json (docs/profile).") var out: String?
 
   @Option(help: "backbones: input height and width.") var size: Int = 224
   @Option(help: "backbones: images per forward pass.") var backboneBatch: Int = 8

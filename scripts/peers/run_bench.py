@@ -96,9 +96,11 @@ def main():
     dpq = lambda suite, *extra: [a.dpq, "bench", suite, "--json", "--data", a.data, "--threads", "2", *extra]
     py = a.python
     plan = {
-        "train": (dpq("train", "--runs", "1", "--steps", "10", "--batch", "128"),
+        # training steps and network encoding at 1 and at 2 threads on both sides (rows /t1, /t2)
+        "train": (dpq("train", "--runs", "1", "--steps", "10", "--batch", "128", "--thread-counts", "1,2",
+                      "--encode-images", "10000"),
                   py and [py, os.path.join(peers, "torch_dpq.py"), "--runs", "1", "--steps", "10", "--batch", "128",
-                          "--threads", "2", "--data", a.data]),
+                          "--thread-counts", "1,2", "--encode-images", "10000", "--data", a.data]),
         "quantizers": (dpq("quantizers", "--runs", "1"),
                        py and [py, os.path.join(peers, "faiss_bench.py"), "quantizers", "--runs", "1", "--data", a.data]),
         "backbones": (dpq("backbones", "--runs", "3", "--size", "224", "--backbone-batch", "8"),
@@ -141,6 +143,8 @@ def main():
 def peer_name(workload):
     if workload.startswith("train/"):
         return "PyTorch"
+    if workload.startswith("encode/"):
+        return "PyTorch (torch.no_grad)"
     if workload.startswith("backbone/"):
         return "PyTorch (torchvision.models)"
     if workload.startswith("search/dpq_ip") or workload.startswith("search/rq_l2"):
@@ -378,8 +382,14 @@ def markdown(doc):
     lines += ["## Settings", "",
               "- training: DPQ model (LeNet backbone, D = 300, M = 4, K = 256, l2 similarity, dropout 0.5), stage 2",
               "  (network and codebooks; the trainer's default: quantization losses train the codebooks only),",
-              "  batch 128, 10 steps per run after one untimed epoch, 2 threads; SGD",
+              "  batch 128, 10 steps per run after one untimed epoch, at 1 thread (`/t1`) and at 2 (`/t2`) on both",
+              "  sides (OpenBLAS and dpq's workers; torch.set_num_threads); SGD",
               "  (momentum 0.9, weight decay 5e-4) on the network, Adam on the codebooks; FM-5k training images.",
+              "  Where the step's time goes: [profile.md](profile.md) (`dpq bench profile --out docs/profile`).",
+              "- encoding: `encode/dpq-lenet` is `model.index(dataset)`'s work (the LeNet features in eval mode",
+              "  without a graph, batches of 500, the hard codes of the 4 blocks, and on dpq's side the index",
+              "  itself) for the first 10,000 FM database images, random weights on both sides; the peer is the",
+              "  same network and encoding in PyTorch under torch.no_grad(), at 1 and 2 threads.",
               "- backbones: forward pass of AlexNet (up to fc7's ReLU) and ResNet-18 (up to the global average",
               "  pool) at 224x224, batch 8 of N(0, 1) images, random weights, eval mode without a graph, 2 threads;",
               "  the peer is torchvision.models' alexnet/resnet18 without their ImageNet heads under torch.no_grad()",

@@ -3,12 +3,17 @@
 K=256 codewords, squared-L2 similarity, dropout 0.5) trained in stage 2 (network and codebooks;
 by default the quantization losses see the features detached and train only the codebooks, as
 dpq's trainer does)
-at batch 128 on 2 threads: forward, classification + soft + hard + joint losses, backward, SGD with
+at batch 128 (at 1 and 2 threads in scripts/bench): forward, classification + soft + hard + joint losses, backward, SGD with
 momentum and weight decay on the network, Adam on the codebooks. Same shapes, losses, optimizers
 and inputs (the prepared FM-5k training images) as dpq's workload.
 
+Also the peer of `encode/dpq-lenet`: the same network in eval mode under torch.no_grad() on the
+first --encode-images prepared database images in batches of 500, then the hard codes of the 4
+blocks (argmax of 2 r c^T - ||c||^2, r -= c[b]), as dpq's model.index(dataset) computes them.
+Every row is measured at each of --thread-counts (torch.set_num_threads; names end in /t1, /t2).
+
 Prints one JSON document in the format of `dpq bench SUITE --json`:
-{"suite": "train", "results": [{"workload": "train/dpq-step", "values": [images/s per run], ...}]}"""
+{"suite": "train", "results": [{"workload": "train/dpq-step/t2", "values": [images/s per run], ...}]}"""
 import argparse
 import json
 import os
@@ -54,6 +59,32 @@ class DPQ(nn.Module):
         return logits, soft_loss, hard_loss, joint
 
 
+    @torch.no_grad()
+    def encode(self, x):
+        """Hard codes [n, M] of images x, as dpq's model.encode(inputs:)."""
+        h = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        h = F.max_pool2d(F.relu(self.conv2(h)), 2)
+        h = F.relu(self.fc1(h.flatten(1)))           # dropout is the identity in eval mode
+        r = torch.tanh(self.feature(h))
+        codes = []
+        for c in self.codebooks:
+            b = (2 * r @ c.t() - (c * c).sum(1)).argmax(1)
+            codes.append(b)
+            r = r - c[b]
+        return torch.stack(codes, 1).to(torch.uint8)
+
+
+def load_database(data, count):
+    """The first `count` prepared database images as [n, 1, 28, 28], or random ones."""
+    path = os.path.join(data, "database_pixels.npy")
+    if os.path.exists(path):
+        pixels = np.load(path, mmap_mode="r")
+        n = min(count, pixels.shape[0])
+        return torch.from_numpy(np.array(pixels[:n], dtype=np.float32)).reshape(n, 1, 28, 28), path
+    print(f"torch_dpq: {path} is missing; timing on uniform random images", file=sys.stderr)
+    return torch.rand(count, 1, 28, 28), "uniform random 28x28 images"
+
+
 def load_inputs(data, count):
     """The first `count` prepared FM-5k training images (repeated if needed), or random ones."""
     images_path, labels_path = os.path.join(data, "train_images.npy"), os.path.join(data, "train_labels.npy")
@@ -65,25 +96,16 @@ def load_inputs(data, count):
     return torch.rand(count, 1, 28, 28), torch.randint(0, 10, (count,)), "uniform random 28x28 images"
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--steps", type=int, default=10, help="training steps per timed run")
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--data", default=".build/bench-data")
-    ap.add_argument("--quantization-reaches-network", action="store_true",
-                    help="let the quantization losses reach the network (dpq's option of the same name)")
-    a = ap.parse_args()
-    torch.set_num_threads(a.threads)
+def train_rates(a, threads, inputs, labels):
+    """Images/s of each timed epoch of stage-2 training steps at `threads` threads."""
+    torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = DPQ()
     model.train()
     net = [p for n, p in model.named_parameters() if not n.startswith("codebooks")]
     opt_net = torch.optim.SGD(net, lr=0.01, momentum=0.9, weight_decay=5e-4)
     opt_cb = torch.optim.Adam(model.codebooks.parameters(), lr=1e-3)
-    count = a.steps * a.batch
-    inputs, labels, source = load_inputs(a.data, count)
+    count = inputs.shape[0]
     generator = torch.Generator().manual_seed(0)
 
     def epoch():
@@ -105,13 +127,61 @@ def main():
         t0 = time.perf_counter()
         epoch()
         rates.append(count / (time.perf_counter() - t0))
+    return rates
+
+
+def encode_rates(a, threads, images):
+    """Images/s of encoding `images` through the network and the blocks at `threads` threads."""
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = DPQ()
+    model.eval()
+
+    def run():
+        return torch.cat([model.encode(images[b:b + 500]) for b in range(0, images.shape[0], 500)])
+
+    run()                                     # warm-up, untimed (as dpq's Stopwatch.measure)
+    rates = []
+    for _ in range(a.runs):
+        t0 = time.perf_counter()
+        run()
+        rates.append(images.shape[0] / (time.perf_counter() - t0))
+    return rates
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--thread-counts", default=None, help="comma-separated thread counts (default: --threads)")
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--steps", type=int, default=10, help="training steps per timed run")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--encode-images", type=int, default=10000)
+    ap.add_argument("--only", default=None, help="comma-separated workload name fragments (default: all)")
+    ap.add_argument("--data", default=".build/bench-data")
+    ap.add_argument("--quantization-reaches-network", action="store_true",
+                    help="let the quantization losses reach the network (dpq's option of the same name)")
+    a = ap.parse_args()
+    counts = [int(t) for t in a.thread_counts.split(",")] if a.thread_counts else [a.threads]
+    selected = lambda w: a.only is None or any(f in w for f in a.only.split(","))
+    inputs, labels, source = load_inputs(a.data, a.steps * a.batch)
+    images, image_source = load_database(a.data, a.encode_images)
+    results = []
+    for t in counts:
+        if selected("train/dpq-step"):
+            results.append({"workload": f"train/dpq-step/t{t}", "unit": "images/s", "higher_is_better": True,
+                            "values": train_rates(a, t, inputs, labels),
+                            "info": {"batch": a.batch, "steps_per_run": a.steps, "threads": t, "inputs": source,
+                                     "quantization_reaches_network": a.quantization_reaches_network}})
+        if selected("encode/dpq-lenet"):
+            results.append({"workload": f"encode/dpq-lenet/t{t}", "unit": "images/s", "higher_is_better": True,
+                            "values": encode_rates(a, t, images),
+                            "info": {"images": images.shape[0], "batch": 500, "threads": t, "inputs": image_source,
+                                     "work": "forward under torch.no_grad() in eval mode, hard codes of 4 blocks"}})
     print(json.dumps({
         "suite": "train", "tool": f"torch {torch.__version__}",
-        "machine": {"torch_threads": torch.get_num_threads(), "mkldnn": torch.backends.mkldnn.is_available()},
-        "results": [{"workload": "train/dpq-step", "unit": "images/s", "higher_is_better": True, "values": rates,
-                     "info": {"batch": a.batch, "steps_per_run": a.steps, "threads": a.threads, "inputs": source,
-                              "quantization_reaches_network": a.quantization_reaches_network}}],
-        "notes": []}))
+        "machine": {"torch_threads": counts, "mkldnn": torch.backends.mkldnn.is_available()},
+        "results": results, "notes": []}))
 
 
 if __name__ == "__main__":

@@ -37,9 +37,13 @@ void dpq_conv_forward_relu_pool_avx512(const float *x, const float *wt, const fl
                                        int *indices, int first, int count, const dpq_conv_shape *s,
                                        float *scratch);
 
-/// gy[n][o][indices[n][o][q]] = gpooled[n][o][q] where the index is not -1, for images
-/// first..first+count-1 (gy zeroed by the caller): the fused op's gradient at the convolution.
+/// gy[n][o][indices[n][o][q]] = gpooled[n][o][q] where the index is not -1, zero elsewhere, for
+/// images first..first+count-1: the fused op's gradient at the convolution's output.
 void dpq_conv_unpool(const float *gpooled, const int *indices, float *gy, int first, int count, const dpq_conv_shape *s);
+
+/// The same gradient written transposed, gyt[n][p][o] (the weight-gradient kernel's layout).
+void dpq_conv_unpool_transposed(const float *gpooled, const int *indices, float *gyt, int first, int count,
+                                const dpq_conv_shape *s);
 
 /// gyt[n][p][o] = gy[n][o][p] for images first..first+count-1 (the weight gradient's layout).
 void dpq_conv_transpose_output(const float *gy, float *gyt, int first, int count, const dpq_conv_shape *s);
@@ -55,11 +59,29 @@ void dpq_conv_weight_grad_avx512(const float *x, const float *gyt, float *dwt, i
 void dpq_conv_input_columns_avx512(const float *weight, const float *gy, float *cols, int image,
                                    const dpq_conv_shape *s);
 
+/// Writes image `image` of dx from its columns cols[k][p] (as dpq_conv_input_columns_avx512
+/// leaves them): each input element the sum of its patch elements' columns in patch order,
+/// exactly the additions of a col2im onto zeros. Needs width <= 16; dx need not be zeroed.
+void dpq_conv_col2im_avx512(const float *cols, float *dx, int image, const dpq_conv_shape *s);
+
 /// db[o] = sum over images and positions of gyt[n][p][o] (images in order, positions in order).
 void dpq_conv_bias_grad(const float *gyt, float *db, int images, const dpq_conv_shape *s);
 
 /// dw[o][k] = dwt[k][o] (the weight gradient back in the weight's layout).
 void dpq_conv_unpack_weight(const float *dwt, float *dw, const dpq_conv_shape *s);
+
+/// SGD with momentum, PyTorch's update (SGD.swift): d = g + wd p; b = first ? d : mu b + damp d;
+/// p -= lr (nesterov ? d + mu b : b).
+void dpq_sgd_momentum_update(float *value, const float *grad, float *buf, long count, float lr, float wd, float mu,
+                             float damp, int first, int nesterov);
+
+/// Adam, PyTorch's update (Adam.swift): g += wd p; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g g;
+/// p -= step_size m / (sqrt(v) / correction2_root + eps).
+void dpq_adam_update(float *value, const float *grad, float *m, float *v, long count, float step_size, float wd,
+                     float b1, float one_minus_b1, float b2, float one_minus_b2, float correction2_root, float eps);
+
+/// 1 when no value is NaN or infinite.
+int dpq_all_finite(const float *values, long count);
 
 #ifdef __cplusplus
 }
