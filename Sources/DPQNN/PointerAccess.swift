@@ -58,6 +58,11 @@ public func setEngineThreadCount(_ n: Int) {
   Workers.maximum = max(1, n)
 }
 
+/// Runs `body` (a training step) with the engine's one thread policy: OpenBLAS single-threaded,
+/// the layers' workers and the matrix products' row pieces spread over `setEngineThreadCount`'s
+/// threads. Results are the same as outside it.
+public func withWorkerThreads<R>(_ body: () throws -> R) rethrows -> R { try Workers.region(body) }
+
 /// Splits work over the CPU threads OpenBLAS is allowed to use. While workers run, OpenBLAS is
 /// set to one thread so each worker's sgemm calls run in the worker itself (two levels of
 /// threading would oversubscribe the cores).
@@ -77,12 +82,31 @@ enum Workers {
   /// OpenBLAS runs single-threaded inside the region even with one worker: its threaded
   /// products round differently, and results must not depend on the thread count.
   static func run(_ workers: Int, _ body: (Int) -> Void) {
-    // only the outermost of overlapping parallel regions (concurrent callers) changes OpenBLAS
+    enter()
+    if workers <= 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
+    leave()
+  }
+
+  /// Runs `body` (a whole training step) under one thread policy: OpenBLAS single-threaded
+  /// throughout, so no OpenBLAS thread spins on a core a worker needs between two products, and
+  /// the products of `Tensor.matmul` split over the workers instead (`Tensor.productWorkers`).
+  static func region<R>(_ body: () throws -> R) rethrows -> R {
+    enter()
+    let savedProducts = Tensor.productWorkers
+    Tensor.productWorkers = maximum
+    defer { Tensor.productWorkers = savedProducts; leave() }
+    return try body()
+  }
+
+  // only the outermost of overlapping parallel regions (concurrent callers) changes OpenBLAS
+  private static func enter() {
     lock.lock()
     if active == 0 { savedThreadCount = BLAS.threadCount; BLAS.setThreadCount(1) }
     active += 1
     lock.unlock()
-    if workers <= 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
+  }
+
+  private static func leave() {
     lock.lock()
     active -= 1
     if active == 0 { BLAS.setThreadCount(savedThreadCount) }

@@ -294,6 +294,7 @@ public final class DPQTrainer {
     var energy = 0.0
     let start = Date()
     epochStart.capture(self, label: "epoch \(epochsDone + 1)")
+    try withWorkerThreads {
     for b in 0..<batchCount {
       if let stop = shouldStop, stop() { break }
       let idx = Array(order[(b * bs)..<min(n, (b + 1) * bs)])
@@ -377,6 +378,7 @@ public final class DPQTrainer {
       seen += idx.count
       if OpProfiler.isEnabled { OpProfiler.charge("trainer: log bookkeeping", since: bookkeeping) }
       onBatch?(b + 1, batchCount)
+    }
     }
     guard seen > 0 else { return nil }
     let usage = used.map { Float($0.count) / Float(model.codewordCount) }

@@ -22,6 +22,7 @@ extension BenchCommand {
     var results: [ProfileRun] = []
     for t in try profileThreadCounts() {
       setEngineThreadCount(t)
+      if let b = ProcessInfo.processInfo.environment["DPQ_BLAS_THREADS"], let n = Int(b) { BLAS.setThreadCount(n) }
       results.append(try profileTraining(threads: t))
     }
     let text = profileMarkdown(results)

@@ -113,4 +113,25 @@ private let sizes = [(1, 1, 1), (7, 5, 3), (64, 33, 17)]
       #expect(e.description == "matmul: shapes [2, 3] and [4, 5] are not compatible")
     }
   }
+
+  /// Large products run as two row pieces (concurrently under `productWorkers`): every transpose
+  /// case matches the textbook product, and the values are the same with one worker or two.
+  @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+  func rowPiecesOfLargeProducts(ta: Bool, tb: Bool) throws {
+    var rng = RandomGenerator(seed: 61)
+    let (m, k, n) = (130, 120, 140)   // 2 m k n above the split threshold
+    let a = try Tensor.randomNormal(ta ? [k, m] : [m, k], using: &rng)
+    let b = try Tensor.randomNormal(tb ? [n, k] : [k, n], using: &rng)
+    let saved = (Tensor.productWorkers, BLAS.threadCount)
+    defer { Tensor.productWorkers = saved.0; BLAS.setThreadCount(saved.1) }
+    BLAS.setThreadCount(1)
+    var results: [[Float]] = []
+    for workers in [1, 2] {
+      Tensor.productWorkers = workers
+      results.append(try Tensor.matmul(a, b, transposeA: ta, transposeB: tb).scalars)
+    }
+    #expect(results[0] == results[1])
+    let expected = naive(a.scalars, a.shape, b.scalars, b.shape, ta, tb)
+    #expect(zip(results[0], expected).allSatisfy { abs($0 - $1) <= 1e-3 * max(1, abs($1)) })
+  }
 }
