@@ -12,6 +12,8 @@ import Foundation
 extension BenchCommand {
   struct ProfileRun {
     let threads: Int
+    /// Conv2D.kernelDescription during the run.
+    var convolution = Conv2D.kernelDescription
     let stepMilliseconds: Double
     let imagesPerSecond: Double
     /// (label, calls per step, milliseconds per step), largest first.
@@ -22,15 +24,19 @@ extension BenchCommand {
     var results: [ProfileRun] = []
     for t in try profileThreadCounts() {
       setEngineThreadCount(t)
-      if let b = ProcessInfo.processInfo.environment["DPQ_BLAS_THREADS"], let n = Int(b) { BLAS.setThreadCount(n) }
       results.append(try profileTraining(threads: t))
+      if compareIm2col && Conv2D.usesDirectKernels {
+        Conv2D.usesDirectKernels = false
+        defer { Conv2D.usesDirectKernels = true }
+        results.append(try profileTraining(threads: t))
+      }
     }
     let text = profileMarkdown(results)
     print(text)
     if let out {
       try Data(text.utf8).write(to: URL(fileURLWithPath: out + ".md"), options: .atomic)
       let json: [[String: Any]] = results.map { r in
-        ["threads": r.threads, "step_ms": r.stepMilliseconds, "images_per_second": r.imagesPerSecond,
+        ["threads": r.threads, "convolution": r.convolution, "step_ms": r.stepMilliseconds, "images_per_second": r.imagesPerSecond,
          "rows": r.rows.map { ["label": $0.0, "calls_per_step": $0.1, "ms_per_step": $0.2] }]
       }
       let data = try JSONSerialization.data(withJSONObject: ["runs": json, "convolution": Conv2D.kernelDescription,
@@ -67,7 +73,7 @@ extension BenchCommand {
   func profileMarkdown(_ results: [ProfileRun]) -> String {
     var lines = [
       "# Profile of `train/dpq-step`", "",
-      "Written by `dpq bench profile --out docs/profile` (do not edit by hand; re-run it). The train suite's",
+      "Written by `dpq bench profile --compare-im2col --out docs/profile` (do not edit by hand; re-run it). The train suite's",
       "workload (LeNet DPQ, batch \(batch), stage 2, \(steps) steps per run, \(runs) runs after an untimed epoch) with",
       "the in-process `OpProfiler` on: each layer's forward pass, each graph op's backward pass (by op and",
       "output shape), the optimizers and the trainer's own work, as exclusive wall-clock milliseconds per",
@@ -77,8 +83,20 @@ extension BenchCommand {
       "- OpenBLAS core \(BLAS.coreName); convolution: \(Conv2D.kernelDescription)",
       "- \(ProcessInfo.processInfo.activeProcessorCount) cores; date \(ISO8601DateFormatter().string(from: Date()))", "",
     ]
+    let direct = results.filter { $0.convolution == Conv2D.kernelDescription }
+    let im2col = results.filter { $0.convolution != Conv2D.kernelDescription }
+    if !im2col.isEmpty {
+      lines += ["With `--compare-im2col` each thread count also ran with the direct kernels off (the im2col +",
+                "OpenBLAS sgemm convolutions, as `DPQ_CONV_KERNEL=im2col`; everything else the same):", "",
+                "| threads | direct kernels, ms per step | im2col + sgemm, ms per step | speed-up |", "|---:|---:|---:|---:|"]
+      for (d, i) in zip(direct, im2col) {
+        lines.append("| \(d.threads) | \(String(format: "%.2f", d.stepMilliseconds)) | \(String(format: "%.2f", i.stepMilliseconds)) | \(String(format: "%.2fx", i.stepMilliseconds / d.stepMilliseconds)) |")
+      }
+      lines.append("")
+    }
     for r in results {
-      lines += ["## \(r.threads) thread\(r.threads == 1 ? "" : "s"): \(String(format: "%.2f", r.stepMilliseconds)) ms per step, \(Int(r.imagesPerSecond.rounded())) images/s", "",
+      let kind = r.convolution == Conv2D.kernelDescription ? "" : " (im2col + sgemm convolutions)"
+      lines += ["## \(r.threads) thread\(r.threads == 1 ? "" : "s")\(kind): \(String(format: "%.2f", r.stepMilliseconds)) ms per step, \(Int(r.imagesPerSecond.rounded())) images/s", "",
                 "| region | calls per step | ms per step | share |", "|---|---:|---:|---:|"]
       var other = 0.0, otherCount = 0
       for (label, calls, ms) in r.rows {

@@ -34,6 +34,7 @@ struct BenchCommand: ParsableCommand {
           help: "train, profile: thread counts to measure at, comma-separated (default: --threads; profile: 1,2).")
   var threadCountList: String?
   @Option(help: "train: database images the encode/dpq-lenet row encodes per run.") var encodeImages: Int = 10_000
+  @Flag(help: "profile: also profile each thread count with the direct convolution kernels off.") var compareIm2col = false
   @Option(help: "Training epochs of the DPQ model `prepare` trains (half of them classification only).") var epochs: Int = 4
   @Option(help: "Comma-separated workload name fragments to run (default: all of the suite).") var only: String?
   @Option(help: "Seed of the quantizers suite's k-means runs (scripts/bench changes it every round).") var seed: UInt64 = 1234
