@@ -313,6 +313,21 @@ def search_bound_section(doc):
     return lines + [""]
 
 
+def profile_section():
+    """The per-op breakdown of train/dpq-step from docs/profile.md (`dpq bench profile --compare-im2col
+    --out docs/profile`, a separate command: it is not part of the rounds), so a re-run of
+    scripts/bench keeps it; its sections become subsections here."""
+    lines = ["## Where a training step's time goes (`dpq bench profile`)", ""]
+    path = os.path.join(ROOT, "docs", "profile.md")
+    if not os.path.exists(path):
+        return lines + ["Not measured yet: `dpq bench profile --compare-im2col --out docs/profile` writes docs/profile.md.", ""]
+    with open(path) as f:
+        body = f.read().splitlines()[1:]   # without its title
+    lines += ["From [profile.md](profile.md) (not part of the rounds above):"]
+    lines += ["#" + l if l.startswith("## ") else l for l in body]
+    return lines + [""]
+
+
 def markdown(doc):
     rows = doc["results"]
     by = {r["workload"]: r for r in rows}
@@ -378,6 +393,7 @@ def markdown(doc):
             lines += [f"From the run of {t['measured']} (`--merge`; not re-run here).", ""]
         lines += ["```"] + t["output"] + ["```", ""]
     lines += search_bound_section(doc)
+    lines += profile_section()
     lines += scale_section()
     lines += ["## Settings", "",
               "- training: DPQ model (LeNet backbone, D = 300, M = 4, K = 256, l2 similarity, dropout 0.5), stage 2",
