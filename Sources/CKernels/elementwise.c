@@ -1,8 +1,17 @@
 // Elementwise loops of the optimizers and the trainer's finiteness check, compiled twice: for
-// AVX-512 and for the baseline, picked at run time. The target compiles with -ffp-contract=off,
-// so each loop performs exactly the operations of its Swift original, in the same order, and
-// the results are bit for bit the same at any vector width.
+// AVX-512 and for the baseline, picked at run time. No multiply and add is fused into one
+// rounding (the pragma below: the package sets no compiler flags, so that other packages can
+// depend on it), so each loop performs exactly the operations of its Swift original, in the same
+// order, and the results are bit for bit the same at any vector width.
+#pragma STDC FP_CONTRACT OFF
 #include "dpq_kernels.h"
+
+// sqrt without errno, so the loop can vectorise (the value is the same correctly rounded root).
+#if defined(__has_builtin) && __has_builtin(__builtin_elementwise_sqrt)
+#define DPQ_SQRTF(x) __builtin_elementwise_sqrt(x)
+#else
+#define DPQ_SQRTF(x) __builtin_sqrtf(x)
+#endif
 
 #include <stdint.h>
 #include <string.h>
@@ -20,7 +29,7 @@
     float g = grad[i] + wd * value[i];                                                     \
     m[i] = b1 * m[i] + one_minus_b1 * g;                                                   \
     v[i] = b2 * v[i] + one_minus_b2 * g * g;                                               \
-    value[i] -= step_size * m[i] / (__builtin_sqrtf(v[i]) / correction2_root + eps);       \
+    value[i] -= step_size * m[i] / (DPQ_SQRTF(v[i]) / correction2_root + eps);       \
   }
 
 #define FINITE_BODY                                                                        \

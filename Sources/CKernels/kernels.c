@@ -1,6 +1,8 @@
 // Direct convolution kernels with AVX-512 intrinsics (see include/dpq_kernels.h). The functions
 // carry their own target attribute, so the rest of the package stays baseline x86-64 and the
 // caller picks them at run time with dpq_have_avx512().
+// As in elementwise.c: no multiply and add fused into one rounding unless the source says so.
+#pragma STDC FP_CONTRACT OFF
 #include "dpq_kernels.h"
 
 #include <stdlib.h>
