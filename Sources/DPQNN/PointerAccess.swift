@@ -71,10 +71,6 @@ enum Workers {
   /// depend on it (Conv2D sums its partial gradients over a fixed number of slots).
   nonisolated(unsafe) static var maximum = BLAS.threadCount
 
-  private static let lock = NSLock()
-  nonisolated(unsafe) private static var active = 0
-  nonisolated(unsafe) private static var savedThreadCount = 1
-
   /// How many workers to use for `tasks` independent pieces of work.
   static func count(for tasks: Int) -> Int { max(1, min(maximum, tasks)) }
 
@@ -82,35 +78,21 @@ enum Workers {
   /// OpenBLAS runs single-threaded inside the region even with one worker: its threaded
   /// products round differently, and results must not depend on the thread count.
   static func run(_ workers: Int, _ body: (Int) -> Void) {
-    enter()
-    if workers <= 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
-    leave()
+    BLAS.singleThreaded {
+      if workers <= 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: body) }
+    }
   }
 
   /// Runs `body` (a whole training step) under one thread policy: OpenBLAS single-threaded
   /// throughout, so no OpenBLAS thread spins on a core a worker needs between two products, and
   /// the products of `Tensor.matmul` split over the workers instead (`Tensor.productWorkers`).
   static func region<R>(_ body: () throws -> R) rethrows -> R {
-    enter()
-    let savedProducts = Tensor.productWorkers
-    Tensor.productWorkers = maximum
-    defer { Tensor.productWorkers = savedProducts; leave() }
-    return try body()
-  }
-
-  // only the outermost of overlapping parallel regions (concurrent callers) changes OpenBLAS
-  private static func enter() {
-    lock.lock()
-    if active == 0 { savedThreadCount = BLAS.threadCount; BLAS.setThreadCount(1) }
-    active += 1
-    lock.unlock()
-  }
-
-  private static func leave() {
-    lock.lock()
-    active -= 1
-    if active == 0 { BLAS.setThreadCount(savedThreadCount) }
-    lock.unlock()
+    try BLAS.singleThreaded {
+      let savedProducts = Tensor.productWorkers
+      Tensor.productWorkers = maximum
+      defer { Tensor.productWorkers = savedProducts }
+      return try body()
+    }
   }
 
   /// Calls `body` on contiguous pieces of `0..<count` (boundaries multiples of 64), concurrently

@@ -44,7 +44,10 @@ extension Index {
   func lookupTables(queries: UnsafePointer<Float>, count nq: Int) -> [Float] {
     let mk = blockCount, k = codewordCount, d = dimension, dc = codewordDimension
     var tables = [Float](repeating: 0, count: nq * mk * k)
-    layout.codebooks.withUnsafeBufferPointer { books in
+    // Single-threaded products: OpenBLAS's threaded ones round differently, so a query's scores
+    // would depend on the thread count of the moment, which a training step on another thread
+    // changes (BLAS.singleThreaded).
+    BLAS.singleThreaded { layout.codebooks.withUnsafeBufferPointer { books in
       tables.withUnsafeMutableBufferPointer { t in
         switch layout {
         case .additive:
@@ -65,7 +68,7 @@ extension Index {
           }
         }
       }
-    }
+    } }
     return tables
   }
 

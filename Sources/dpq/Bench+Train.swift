@@ -13,7 +13,7 @@ import Foundation
 /// K = 256, l2 similarity, dropout 0.5); inputs are the first `steps * batch` normalised FM-5k
 /// training images of `prepare` (random images when the data is absent).
 ///
-/// Also `encode/dpq-lenet`: images per second of `Index(model:codes:)` over
+/// Also `encode/dpq-lenet`: images per second of `Index(quantizer: model.quantizer, codes:)` over
 /// `model.encode(inputs:)` (what `model.index(dataset)` does: the network's features in
 /// evaluation mode in batches of 500, the hard codes block by block, the index) for the first
 /// `--encode-images` database images. Every row is measured at each of `--thread-counts`
@@ -44,14 +44,14 @@ extension BenchCommand {
         model.eval()
         var index: Index? = nil
         let times = try Stopwatch.measure(runs: runs) {
-          index = try Index(model: model, codes: model.encode(inputs: images, batchSize: 500))
+          index = try Index(quantizer: model.quantizer, codes: model.encode(inputs: images, batchSize: 500))
         }
         report.add(BenchMeasurement(
           workload: "encode/dpq-lenet/t\(t)", unit: "images/s", higherIsBetter: true,
           values: times.map { Double(images.shape[0]) / $0 },
           info: ["images": images.shape[0], "batch": 500, "threads": t, "inputs": source, "items_indexed": index?.count ?? 0,
                  "model": "LeNet, D=300, M=4, K=256, l2 (random weights, eval mode)",
-                 "work": "features (no graph), hard codes of 4 blocks, Index(model:codes:)"]))
+                 "work": "features (no graph), hard codes of 4 blocks, Index(quantizer:codes:)"]))
       }
     }
     return report
