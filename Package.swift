@@ -12,21 +12,26 @@ let package = Package(
     .library(name: "DPQ", targets: ["DPQ"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
   ],
   targets: [
-    .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
-                   providers: [.apt(["libopenblas-dev"])]),
-    .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
-                   providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(
+      name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(
+      name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+      providers: [.apt(["zlib1g-dev"])]),
     // PNG and JPEG through Debian's libpng and libjpeg-turbo (the decoders Pillow uses).
-    .systemLibrary(name: "CImageCodecs", path: "Sources/CImageCodecs",
-                   providers: [.apt(["libpng-dev", "libjpeg62-turbo-dev"])]),
-    .systemLibrary(name: "CReadline", path: "Sources/CReadline",
-                   providers: [.apt(["libreadline-dev"])]),
+    .systemLibrary(
+      name: "CImageCodecs", path: "Sources/CImageCodecs",
+      providers: [.apt(["libpng-dev", "libjpeg62-turbo-dev"])]),
+    .systemLibrary(
+      name: "CReadline", path: "Sources/CReadline",
+      providers: [.apt(["libreadline-dev"])]),
 
-    .target(name: "GnuplotBridge", path: "Sources/GnuplotBridge",
-            linkerSettings: [.linkedLibrary("boost_iostreams"), .linkedLibrary("stdc++")]),
+    .target(
+      name: "GnuplotBridge", path: "Sources/GnuplotBridge",
+      linkerSettings: [.linkedLibrary("boost_iostreams"), .linkedLibrary("stdc++")]),
 
     // Direct convolution kernels in C with AVX-512 intrinsics, picked at run time (DPQNN's Conv2D).
     .target(name: "CKernels", path: "Sources/CKernels"),
@@ -42,15 +47,22 @@ let package = Package(
     // The language (lexer, parser, interpreter, values, registry, help) on tensors alone, and the
     // bindings of the libraries to it.
     .target(name: "DPQLanguage", dependencies: ["DPQTensor"]),
-    .target(name: "DPQBindings", dependencies: ["DPQLanguage", "DPQTensor", "DPQNN", "DPQData", "DPQQuantization",
-                                               "DPQRetrieval", "DPQExperiment", "DPQPlot"]),
+    .target(
+      name: "DPQBindings",
+      dependencies: [
+        "DPQLanguage", "DPQTensor", "DPQNN", "DPQData", "DPQQuantization",
+        "DPQRetrieval", "DPQExperiment", "DPQPlot",
+      ]),
     .target(name: "DPQRepl", dependencies: ["DPQLanguage", "DPQBindings", "DPQPlot", "CReadline"]),
 
-    .executableTarget(name: "dpq", dependencies: [
-      "DPQ", "DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval", "DPQExperiment", "DPQPlot", "DPQLanguage", "DPQBindings",
-      "DPQRepl",
-      .product(name: "ArgumentParser", package: "swift-argument-parser"),
-    ]),
+    .executableTarget(
+      name: "dpq",
+      dependencies: [
+        "DPQ", "DPQTensor", "DPQNN", "DPQData", "DPQQuantization", "DPQRetrieval", "DPQExperiment", "DPQPlot",
+        "DPQLanguage", "DPQBindings",
+        "DPQRepl",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
 
     .testTarget(name: "DPQTensorTests", dependencies: ["DPQTensor"]),
     .testTarget(name: "DPQNNTests", dependencies: ["DPQNN", "DPQData", "CKernels"]),
@@ -59,7 +71,8 @@ let package = Package(
     .testTarget(name: "DPQRetrievalTests", dependencies: ["DPQRetrieval"]),
     .testTarget(name: "DPQExperimentTests", dependencies: ["DPQExperiment"]),
     .testTarget(name: "DPQPlotTests", dependencies: ["DPQPlot"], resources: [.copy("Golden")]),
-    .testTarget(name: "DPQScriptTests", dependencies: ["DPQLanguage", "DPQBindings", "DPQRepl"], resources: [.copy("Golden")]),
+    .testTarget(
+      name: "DPQScriptTests", dependencies: ["DPQLanguage", "DPQBindings", "DPQRepl"], resources: [.copy("Golden")]),
     .testTarget(name: "DPQReplTests", dependencies: ["DPQRepl", "DPQLanguage", "DPQBindings"], exclude: ["Fixtures"]),
   ],
   swiftLanguageModes: [.v5],

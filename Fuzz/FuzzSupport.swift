@@ -7,7 +7,12 @@ let fuzzDirectory: String = {
   let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
   let dir = "\(base)/dpq-fuzz-\(getpid())"
   try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-  atexit { try? FileManager.default.removeItem(atPath: "\(FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory())/dpq-fuzz-\(getpid())") }
+  atexit {
+    try? FileManager.default.removeItem(
+      atPath:
+        "\(FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory())/dpq-fuzz-\(getpid())"
+    )
+  }
   return dir
 }()
 

@@ -18,14 +18,20 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let path = scratchFile(rest, name: "file-idx")
     do {
       let file = try IDXFile.read(path)
-      require(file.dimensions.reduce(1, *) == file.bytes.count, "dimensions \(file.dimensions) but \(file.bytes.count) values")
+      require(
+        file.dimensions.reduce(1, *) == file.bytes.count, "dimensions \(file.dimensions) but \(file.bytes.count) values"
+      )
     } catch { checkRefusal(error, path: path) }
   default:
     let imagesFuzzed = data[0] % 3 == 1
-    let images = imagesFuzzed ? scratchFile(rest, name: "train-images-idx3-ubyte")
-                              : validImages.withUnsafeBytes { scratchFile($0, name: "train-images-idx3-ubyte") }
-    _ = imagesFuzzed ? validLabels.withUnsafeBytes { scratchFile($0, name: "train-labels-idx1-ubyte") }
-                     : scratchFile(rest, name: "train-labels-idx1-ubyte")
+    let images =
+      imagesFuzzed
+      ? scratchFile(rest, name: "train-images-idx3-ubyte")
+      : validImages.withUnsafeBytes { scratchFile($0, name: "train-images-idx3-ubyte") }
+    _ =
+      imagesFuzzed
+      ? validLabels.withUnsafeBytes { scratchFile($0, name: "train-labels-idx1-ubyte") }
+      : scratchFile(rest, name: "train-labels-idx1-ubyte")
     do {
       let d = try FashionMNIST.load(.train, directory: fuzzDirectory)
       require(d.features.shape == [d.count, 1, d.features.shape[2], d.features.shape[3]])

@@ -21,8 +21,11 @@ let registry: BuiltinRegistry = {
 /// small script) before the first input, so that allocations made once per process are not
 /// counted against an input by libFuzzer's leak check.
 @_cdecl("LLVMFuzzerInitialize")
-public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
-  _ = ScriptSession(output: StringOutputSink(), registry: registry).run(source: "x = zeros([2]) + 1\nprint(x.sum())", file: "init.dpq")
+public func fuzzInitialize(
+  _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+) -> CInt {
+  _ = ScriptSession(output: StringOutputSink(), registry: registry).run(
+    source: "x = zeros([2]) + 1\nprint(x.sum())", file: "init.dpq")
   return 0
 }
 

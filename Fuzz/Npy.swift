@@ -17,7 +17,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
       let copy = fuzzDirectory + "/copy.npy"
       try NPY.write(a, to: copy)
       let b = try NPY.read(copy)
-      require(a.shape == b.shape && a.dtype == b.dtype, "round trip changed \(a.shape) \(a.dtype) to \(b.shape) \(b.dtype)")
+      require(
+        a.shape == b.shape && a.dtype == b.dtype, "round trip changed \(a.shape) \(a.dtype) to \(b.shape) \(b.dtype)")
     case 1:
       let t = try NPY.readTensor(path)
       require(t.count == t.shape.reduce(1, *))

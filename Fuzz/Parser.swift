@@ -1,7 +1,8 @@
+import Foundation
+
 // Fuzz target: the lexer and the parser on arbitrary text. Both must terminate without a crash,
 // and every diagnostic must point inside the source (line 1 ... lines + 1).
 @testable import DPQLanguage
-import Foundation
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -11,8 +12,9 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   let (_, diagnostics) = Parser.parse(source, file: "fuzz.dpq")
   for d in lexDiagnostics + diagnostics {
     require(!d.message.isEmpty, "an empty diagnostic")
-    require(d.location.line >= 1 && d.location.line <= lines + 1 && d.location.column >= 1,
-                 "diagnostic '\(d.message)' at \(d.location.line):\(d.location.column) outside \(lines) lines")
+    require(
+      d.location.line >= 1 && d.location.line <= lines + 1 && d.location.column >= 1,
+      "diagnostic '\(d.message)' at \(d.location.line):\(d.location.column) outside \(lines) lines")
   }
   _ = ScriptSession.isIncomplete(source)
   return 0

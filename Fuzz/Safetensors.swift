@@ -16,8 +16,9 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
       do { _ = try file.integers(e.name, path: path) } catch { checkRefusal(error, path: path) }
     }
     let again = try SafeTensors.decode(file.encoded(), path: path)
-    require(again.entries.map(\.name) == file.entries.map(\.name) && again.metadata == file.metadata,
-                 "the round trip changed the file")
+    require(
+      again.entries.map(\.name) == file.entries.map(\.name) && again.metadata == file.metadata,
+      "the round trip changed the file")
   } catch { checkRefusal(error, path: path) }
   return 0
 }

@@ -1,5 +1,5 @@
-import DPQLanguage
 import DPQData
+import DPQLanguage
 import DPQPlot
 import DPQQuantization
 import DPQRetrieval
@@ -13,7 +13,9 @@ enum PlotBindings {
   static let family = "plot"
   static let titleParameter = Parameter.keyword("title", .optional(.string), default: .nilValue)
 
-  static func figure(_ f: Figure, _ a: Arguments) -> Value { .host(FigureObject(f, settings: a.interpreter.bindingSettings)) }
+  static func figure(_ f: Figure, _ a: Arguments) -> Value {
+    .host(FigureObject(f, settings: a.interpreter.bindingSettings))
+  }
 
   static func titled(_ f: Figure, _ a: Arguments) throws -> Figure {
     var f = f
@@ -32,10 +34,15 @@ enum PlotBindings {
   // MARK: plot(x)
 
   static func registerDispatch(into r: inout BuiltinRegistry) {
-    r.add("plot", family: family, [Parameter("x"), Parameter("data", default: .nilValue), titleParameter], returns: "figure",
-          summary: "A figure chosen by what x is: a training log, evaluations, PR curves, a model or quantizer with data, numbers.",
-          doc: "A training log gives training curves; an evaluation, a list of them, a comparison or an experiment gives mAP against bits; `ev.pr_curve` precision-recall curves; a model or quantizer with `data` codeword usage; a list or rank-1 tensor of numbers, or a record of such lists, a line per series; an [n, 2] tensor a scatter plot. Printing the figure draws it in the terminal; `save(fig, \"fig.png\")` writes it.",
-          example: "fig = plot([3, 1, 2], title: \"numbers\")\nfig.title") { a in
+    r.add(
+      "plot", family: family, [Parameter("x"), Parameter("data", default: .nilValue), titleParameter],
+      returns: "figure",
+      summary:
+        "A figure chosen by what x is: a training log, evaluations, PR curves, a model or quantizer with data, numbers.",
+      doc:
+        "A training log gives training curves; an evaluation, a list of them, a comparison or an experiment gives mAP against bits; `ev.pr_curve` precision-recall curves; a model or quantizer with `data` codeword usage; a list or rank-1 tensor of numbers, or a record of such lists, a line per series; an [n, 2] tensor a scatter plot. Printing the figure draws it in the terminal; `save(fig, \"fig.png\")` writes it.",
+      example: "fig = plot([3, 1, 2], title: \"numbers\")\nfig.title"
+    ) { a in
       let x = a["x"]
       switch x {
       case .host(let h as TrainingLogObject): return figure(try titled(trainingFigure(h, logScale: false), a), a)
@@ -45,7 +52,8 @@ enum PlotBindings {
         return figure(try titled(mapFigure(x, a, parameter: "x"), a), a)
       case .host(let p as PRCurvesObject): return figure(try titled(Figure.precisionRecall(p.curves), a), a)
       case .host(is ModelObject), .host(is QuantizerObject), .host(is CodesObject):
-        return figure(try titled(Figure.codewordUsage(try usageCounts(x, data: a["data"], a), sortedByCount: false), a), a)
+        return figure(
+          try titled(Figure.codewordUsage(try usageCounts(x, data: a["data"], a), sortedByCount: false), a), a)
       case .host(let f as FigureObject): return .host(f)
       default: return figure(try titled(linesFigure(x, a, "x"), a), a)
       }
@@ -60,16 +68,23 @@ enum PlotBindings {
       case .tensor(let t) where t.rank <= 1: return t.scalars.map(Double.init)
       case .list(let l):
         return try l.items.map { item in
-          guard case .number(let x) = item else { throw a.badArgument(name, "numbers expected, found \(item.typeName)") }
+          guard case .number(let x) = item else {
+            throw a.badArgument(name, "numbers expected, found \(item.typeName)")
+          }
           return x
         }
-      default: throw a.badArgument(name, "a training log, evaluation, PR curves, model, numbers or an [n, 2] tensor expected, got \(v.typeName)")
+      default:
+        throw a.badArgument(
+          name, "a training log, evaluation, PR curves, model, numbers or an [n, 2] tensor expected, got \(v.typeName)")
       }
     }
     if case .tensor(let t) = value, t.rank == 2 {
-      guard t.shape[1] == 2 else { throw a.badArgument(name, "an [n, 2] tensor of points expected, got shape \(Format.shape(t.shape))") }
+      guard t.shape[1] == 2 else {
+        throw a.badArgument(name, "an [n, 2] tensor of points expected, got shape \(Format.shape(t.shape))")
+      }
       let s = t.scalars
-      let xs = stride(from: 0, to: s.count, by: 2).map { Double(s[$0]) }, ys = stride(from: 1, to: s.count, by: 2).map { Double(s[$0]) }
+      let xs = stride(from: 0, to: s.count, by: 2).map { Double(s[$0]) }
+      let ys = stride(from: 1, to: s.count, by: 2).map { Double(s[$0]) }
       return Figure(series: [Series(style: .points, x: xs, y: ys, pointSize: 0.6)])
     }
     var named: [(String, [Double])] = []
@@ -79,8 +94,9 @@ enum PlotBindings {
       named = [("", try numbers(value))]
     }
     let series = named.enumerated().map { i, s in
-      Series(title: s.0, style: s.1.count <= 40 ? .linesPoints : .lines, x: s.1.indices.map(Double.init), y: s.1,
-             color: Palette.category(i), pointSize: 0.7)
+      Series(
+        title: s.0, style: s.1.count <= 40 ? .linesPoints : .lines, x: s.1.indices.map(Double.init), y: s.1,
+        color: Palette.category(i), pointSize: 0.7)
     }
     return Figure(series: series)
   }
@@ -92,33 +108,50 @@ enum PlotBindings {
     guard !lines.isEmpty else { throw ScriptError.failure("the training log has no epochs to plot") }
     var losses: [(name: String, values: [Double])] = [("classification", lines.map { Double($0.classificationLoss) })]
     if lines.contains(where: { $0.stage == 2 }) {
-      losses += [("soft", lines.map { Double($0.softLoss) }), ("hard", lines.map { Double($0.hardLoss) }),
-                 ("joint", lines.map { Double($0.jointLoss) }), ("total", lines.map { Double($0.totalLoss) })]
+      losses += [
+        ("soft", lines.map { Double($0.softLoss) }), ("hard", lines.map { Double($0.hardLoss) }),
+        ("joint", lines.map { Double($0.jointLoss) }), ("total", lines.map { Double($0.totalLoss) }),
+      ]
     }
-    return try Figure.trainingCurves(losses: logScale ? losses.filter { $0.values.allSatisfy { $0 > 0 } } : losses,
-                                     accuracies: [("train accuracy", lines.map { Double($0.accuracy) })],
-                                     epochs: lines.map { Double($0.epoch) }, logScaleLoss: logScale)
+    return try Figure.trainingCurves(
+      losses: logScale ? losses.filter { $0.values.allSatisfy { $0 > 0 } } : losses,
+      accuracies: [("train accuracy", lines.map { Double($0.accuracy) })],
+      epochs: lines.map { Double($0.epoch) }, logScaleLoss: logScale)
   }
 
   static func registerTraining(into r: inout BuiltinRegistry) {
-    r.add("plot_training", family: family, [Parameter("log", .host(TrainingLogObject.scriptType)),
-                                            .keyword("log_scale", .bool, default: .bool(false)), titleParameter],
-          returns: "figure", summary: "Every loss term and the training accuracy of a training log against epochs.",
-          example: ModelBindings.exampleModel + "fig = plot_training(train(m, d, epochs: 2, batch: 32))\nfig.panels") { a in
+    r.add(
+      "plot_training", family: family,
+      [
+        Parameter("log", .host(TrainingLogObject.scriptType)),
+        .keyword("log_scale", .bool, default: .bool(false)), titleParameter,
+      ],
+      returns: "figure", summary: "Every loss term and the training accuracy of a training log against epochs.",
+      example: ModelBindings.exampleModel + "fig = plot_training(train(m, d, epochs: 2, batch: 32))\nfig.panels"
+    ) { a in
       figure(try titled(trainingFigure(a.host("log", as: TrainingLogObject.self), logScale: a.bool("log_scale")), a), a)
     }
-    r.add("plot_lines", family: family,
-          [Parameter("values"), .keyword("x", .any, default: .nilValue), .keyword("x_label", .string, default: .string("")),
-           .keyword("y_label", .string, default: .string("")), titleParameter],
-          returns: "figure", summary: "Line plots of numbers: a list or tensor, or a record of named lists (one line each).",
-          doc: "`x:` gives the x value of each point (a list or tensor as long as every line; default 0, 1, 2, ...). A few whole x values (epochs) get a tic each.",
-          example: "plot_lines({train: [0.9, 0.5, 0.3], test: [1.0, 0.7, 0.6]}, x: [1, 2, 3], x_label: \"epoch\").panels") { a in
+    r.add(
+      "plot_lines", family: family,
+      [
+        Parameter("values"), .keyword("x", .any, default: .nilValue),
+        .keyword("x_label", .string, default: .string("")),
+        .keyword("y_label", .string, default: .string("")), titleParameter,
+      ],
+      returns: "figure",
+      summary: "Line plots of numbers: a list or tensor, or a record of named lists (one line each).",
+      doc:
+        "`x:` gives the x value of each point (a list or tensor as long as every line; default 0, 1, 2, ...). A few whole x values (epochs) get a tic each.",
+      example: "plot_lines({train: [0.9, 0.5, 0.3], test: [1.0, 0.7, 0.6]}, x: [1, 2, 3], x_label: \"epoch\").panels"
+    ) { a in
       var f = try linesFigure(a["values"], a, "values")
       if a.has("x") {
         let xs = try a.doubles("x")
         for i in f.panels[0].series.indices {
           let count = f.panels[0].series[i].y.count
-          guard count == xs.count else { throw a.badArgument("x", "\(xs.count) x values for a line of \(count) values") }
+          guard count == xs.count else {
+            throw a.badArgument("x", "\(xs.count) x values for a line of \(count) values")
+          }
           f.panels[0].series[i].x = xs
         }
       }
@@ -177,23 +210,30 @@ enum PlotBindings {
 
   static func registerRetrieval(into r: inout BuiltinRegistry) {
     let ex = EvaluationBindings.example + "ev = evaluate(ix, d)\n"
-    r.add("plot_map", family: family, [Parameter("evaluations"), titleParameter], returns: "figure",
-          summary: "mAP against code length, one line per method (evaluations, a comparison or an experiment).",
-          doc: "Evaluations of one method at different code lengths (PQ trained once per length, each evaluated at its own length) join into one line; the same method at the same length twice gets a numbered name.",
-          example: ex + "plot_map([ev]).panels") { a in
+    r.add(
+      "plot_map", family: family, [Parameter("evaluations"), titleParameter], returns: "figure",
+      summary: "mAP against code length, one line per method (evaluations, a comparison or an experiment).",
+      doc:
+        "Evaluations of one method at different code lengths (PQ trained once per length, each evaluated at its own length) join into one line; the same method at the same length twice gets a numbered name.",
+      example: ex + "plot_map([ev]).panels"
+    ) { a in
       figure(try titled(mapFigure(a["evaluations"], a, parameter: "evaluations"), a), a)
     }
-    r.add("plot_pr", family: family, [Parameter("curves"), .keyword("interpolated", .bool, default: .bool(false)), titleParameter],
-          returns: "figure", summary: "Precision-recall curves of evaluations (every code length) or of ev.pr_curve.",
-          doc: "`interpolated: true` draws the 11-point interpolated curves.",
-          example: ex + "plot_pr(ev).panels") { a in
+    r.add(
+      "plot_pr", family: family,
+      [Parameter("curves"), .keyword("interpolated", .bool, default: .bool(false)), titleParameter],
+      returns: "figure", summary: "Precision-recall curves of evaluations (every code length) or of ev.pr_curve.",
+      doc: "`interpolated: true` draws the 11-point interpolated curves.",
+      example: ex + "plot_pr(ev).panels"
+    ) { a in
       let interpolated = try a.bool("interpolated")
       var curves: [PRCurve] = []
       func add(_ v: Value) throws {
         switch v {
         case .host(let p as PRCurvesObject): curves += p.curves
         case .host(let e as EvaluationObject): curves += e.prCurves(interpolated: interpolated)
-        case .host(let c as ComparisonObject): curves += c.evaluations.flatMap { EvaluationObject($0).prCurves(interpolated: interpolated) }
+        case .host(let c as ComparisonObject):
+          curves += c.evaluations.flatMap { EvaluationObject($0).prCurves(interpolated: interpolated) }
         case .list(let l): for item in l.items { try add(item) }
         default: throw a.badArgument("curves", "evaluations or PR curves expected, got \(v.typeName)")
         }
@@ -201,9 +241,12 @@ enum PlotBindings {
       try add(a["curves"])
       return figure(try titled(Figure.precisionRecall(curves), a), a)
     }
-    r.add("plot_precision_at", family: family, [Parameter("evaluations"), .keyword("log_scale", .bool, default: .bool(false)), titleParameter],
-          returns: "figure", summary: "Precision of the top N results against N, per method and code length.",
-          example: ex + "plot_precision_at(ev, log_scale: true).panels") { a in
+    r.add(
+      "plot_precision_at", family: family,
+      [Parameter("evaluations"), .keyword("log_scale", .bool, default: .bool(false)), titleParameter],
+      returns: "figure", summary: "Precision of the top N results against N, per method and code length.",
+      example: ex + "plot_precision_at(ev, log_scale: true).panels"
+    ) { a in
       var curves: [PrecisionAtNCurve] = []
       func add(_ v: Value) throws {
         switch v {
@@ -216,13 +259,20 @@ enum PlotBindings {
       try add(a["evaluations"])
       return figure(try titled(Figure.precisionAtN(curves, logScaleN: a.bool("log_scale")), a), a)
     }
-    r.add("plot_retrieval", family: family,
-          [Parameter("index", .host(IndexObject.scriptType)), Parameter("queries", DataBindings.datasetType),
-           Parameter("query_ids", default: .items([.int(0), .int(1), .int(2)])), .keyword("k", .integer, default: .number(8)),
-           .keyword("blocks", .optional(.integer), default: .nilValue), titleParameter],
-          returns: "figure", summary: "Query images and their top-k results, framed green when relevant and red when not.",
-          doc: "The index must have been built from a dataset of images (it keeps them); `queries` is a dataset of images, `query_ids` picks up to 20 of them.",
-          example: "images = dataset(rand([20, 1, 8, 8], seed: 1), [0, 1] * 10)\nix = pq(images, subspaces: 2, codewords: 4).index(images)\nplot_retrieval(ix, images, [0, 1], k: 3).panels") { a in
+    r.add(
+      "plot_retrieval", family: family,
+      [
+        Parameter("index", .host(IndexObject.scriptType)), Parameter("queries", DataBindings.datasetType),
+        Parameter("query_ids", default: .items([.int(0), .int(1), .int(2)])),
+        .keyword("k", .integer, default: .number(8)),
+        .keyword("blocks", .optional(.integer), default: .nilValue), titleParameter,
+      ],
+      returns: "figure", summary: "Query images and their top-k results, framed green when relevant and red when not.",
+      doc:
+        "The index must have been built from a dataset of images (it keeps them); `queries` is a dataset of images, `query_ids` picks up to 20 of them.",
+      example:
+        "images = dataset(rand([20, 1, 8, 8], seed: 1), [0, 1] * 10)\nix = pq(images, subspaces: 2, codewords: 4).index(images)\nplot_retrieval(ix, images, [0, 1], k: 3).panels"
+    ) { a in
       let ix = try a.host("index", as: IndexObject.self)
       let queries = try a.host("queries", as: DatasetObject.self).data
       guard let items = ix.items, let labels = ix.labels else {
@@ -236,8 +286,11 @@ enum PlotBindings {
       let relevance = Relevance(queries: queryLabels, database: labels)
       let ranking = try (0..<ids.count).map { try result.ids(query: $0) }
       let relevant = try ranking.enumerated().map { try relevance.relevance(query: $0.offset, ranking: $0.element) }
-      return figure(try titled(Figure.retrievalGrid(queries: chosen.features, database: items.features, ranking: ranking,
-                                                    relevant: relevant), a), a)
+      return figure(
+        try titled(
+          Figure.retrievalGrid(
+            queries: chosen.features, database: items.features, ranking: ranking,
+            relevant: relevant), a), a)
     }
   }
 }

@@ -14,12 +14,16 @@ final class ModelObject: ScriptHost {
 
   var description: String {
     let c = model.configuration
-    var lines = ["DPQ model: \(c.backbone.rawValue) backbone, input \(Format.shape(c.inputShape)), \(c.classCount) classes\(c.multiLabel ? " (multi-label)" : "")",
-                 "quantizer: \(c.blockCount) blocks x \(c.codewordCount) codewords of dimension \(c.featureDimension) (\(c.bits(blocks: c.blockCount)) bits), similarity \(c.similarity.rawValue), gamma \(Value.float(c.gamma).repr())",
-                 "losses: lambda \(Value.float(c.lambda).repr()), tau \(Value.float(c.tau).repr()), mu \(Value.float(c.mu).repr()), nu \(Value.float(c.nu).repr())\(c.classifyReconstruction ? ", classifies reconstructions" : "")"]
+    var lines = [
+      "DPQ model: \(c.backbone.rawValue) backbone, input \(Format.shape(c.inputShape)), \(c.classCount) classes\(c.multiLabel ? " (multi-label)" : "")",
+      "quantizer: \(c.blockCount) blocks x \(c.codewordCount) codewords of dimension \(c.featureDimension) (\(c.bits(blocks: c.blockCount)) bits), similarity \(c.similarity.rawValue), gamma \(Value.float(c.gamma).repr())",
+      "losses: lambda \(Value.float(c.lambda).repr()), tau \(Value.float(c.tau).repr()), mu \(Value.float(c.mu).repr()), nu \(Value.float(c.nu).repr())\(c.classifyReconstruction ? ", classifies reconstructions" : "")",
+    ]
     // a one-item zero batch (evaluation mode, no graph) fills in every layer's output shape
     if let table = try? model.network.summary(inputShape: [1] + c.inputShape) { lines.append(table) }
-    lines.append("codebooks: \(c.blockCount) x \(Format.shape([c.codewordCount, c.featureDimension])) = \(Format.grouped(c.blockCount * c.codewordCount * c.featureDimension)) parameters")
+    lines.append(
+      "codebooks: \(c.blockCount) x \(Format.shape([c.codewordCount, c.featureDimension])) = \(Format.grouped(c.blockCount * c.codewordCount * c.featureDimension)) parameters"
+    )
     return lines.joined(separator: "\n")
   }
 
@@ -52,11 +56,15 @@ final class CodesObject: ScriptHost {
     guard indices.count == 1 else { throw ScriptError.failure("codes take one index (an item) or a slice") }
     switch indices[0] {
     case .value(let v):
-      guard let i = v.integerValue else { throw ScriptError.failure("a codes index must be an integer, got \(v.typeName)") }
+      guard let i = v.integerValue else {
+        throw ScriptError.failure("a codes index must be an integer, got \(v.typeName)")
+      }
       let j = i < 0 ? i + codes.count : i
-      guard j >= 0 && j < codes.count else { throw ScriptError.failure("item \(i) is out of range for \(codes.count) codes") }
+      guard j >= 0 && j < codes.count else {
+        throw ScriptError.failure("item \(i) is out of range for \(codes.count) codes")
+      }
       return .ints(row(j))
-    case let .slice(start, stop, step):
+    case .slice(let start, let stop, let step):
       return .host(CodesObject(try codes.rows(Interpreter.sliceIndices(count: codes.count, start, stop, step))))
     }
   }
@@ -90,15 +98,19 @@ final class TrainingLogObject: ScriptHost {
   var description: String {
     guard !lines.isEmpty else { return "training log: no epoch completed" + (stopped ? " (stopped)" : "") }
     func f(_ x: Float, _ d: Int = 4) -> String { Format.fixed(Double(x), d) }
-    var rows = [["epoch", "stage", "cls", "soft", "hard", "joint", "total", "acc", "usage", "distortion", "lr", "img/s", "s"]]
+    var rows = [
+      ["epoch", "stage", "cls", "soft", "hard", "joint", "total", "acc", "usage", "distortion", "lr", "img/s", "s"]
+    ]
     for l in lines {
       let quantized = l.stage == 2
-      rows.append([String(l.epoch), String(l.stage), f(l.classificationLoss),
-                   quantized ? f(l.softLoss) : "-", quantized ? f(l.hardLoss) : "-", quantized ? f(l.jointLoss) : "-",
-                   f(l.totalLoss), Format.fixed(Double(l.accuracy) * 100, 1) + "%",
-                   quantized ? l.codewordUsage.map { f($0, 2) }.joined(separator: "/") : "-",
-                   quantized ? l.relativeDistortion.map { f($0, 3) }.joined(separator: "/") : "-",
-                   f(l.learningRate), Format.grouped(Int(l.imagesPerSecond.rounded())), Format.fixed(l.seconds, 1)])
+      rows.append([
+        String(l.epoch), String(l.stage), f(l.classificationLoss),
+        quantized ? f(l.softLoss) : "-", quantized ? f(l.hardLoss) : "-", quantized ? f(l.jointLoss) : "-",
+        f(l.totalLoss), Format.fixed(Double(l.accuracy) * 100, 1) + "%",
+        quantized ? l.codewordUsage.map { f($0, 2) }.joined(separator: "/") : "-",
+        quantized ? l.relativeDistortion.map { f($0, 3) }.joined(separator: "/") : "-",
+        f(l.learningRate), Format.grouped(Int(l.imagesPerSecond.rounded())), Format.fixed(l.seconds, 1),
+      ])
     }
     var text = Format.table(rows, leftColumns: 0)
     if stopped { text += "\nstopped after \(lines.count) of \(requested) epochs" }
@@ -107,11 +119,13 @@ final class TrainingLogObject: ScriptHost {
 
   /// One epoch as a record.
   func record(_ l: DPQEpochLog) -> Value {
-    .fields([("epoch", .int(l.epoch)), ("stage", .int(l.stage)), ("classification", .float(l.classificationLoss)),
-             ("soft", .float(l.softLoss)), ("hard", .float(l.hardLoss)), ("joint", .float(l.jointLoss)),
-             ("loss", .float(l.totalLoss)), ("accuracy", .float(l.accuracy)), ("usage", .floats(l.codewordUsage)),
-             ("distortion", .floats(l.relativeDistortion)), ("lr", .float(l.learningRate)),
-             ("images_per_second", .number(l.imagesPerSecond)), ("seconds", .number(l.seconds))])
+    .fields([
+      ("epoch", .int(l.epoch)), ("stage", .int(l.stage)), ("classification", .float(l.classificationLoss)),
+      ("soft", .float(l.softLoss)), ("hard", .float(l.hardLoss)), ("joint", .float(l.jointLoss)),
+      ("loss", .float(l.totalLoss)), ("accuracy", .float(l.accuracy)), ("usage", .floats(l.codewordUsage)),
+      ("distortion", .floats(l.relativeDistortion)), ("lr", .float(l.learningRate)),
+      ("images_per_second", .number(l.imagesPerSecond)), ("seconds", .number(l.seconds)),
+    ])
   }
 
   func subscriptGet(_ indices: [ScriptIndex]) throws -> Value? {
@@ -119,7 +133,9 @@ final class TrainingLogObject: ScriptHost {
       throw ScriptError.failure("a training log takes one integer index (an epoch, from 0)")
     }
     let j = i < 0 ? i + lines.count : i
-    guard j >= 0 && j < lines.count else { throw ScriptError.failure("epoch index \(i) is out of range for \(lines.count) epochs") }
+    guard j >= 0 && j < lines.count else {
+      throw ScriptError.failure("epoch index \(i) is out of range for \(lines.count) epochs")
+    }
     return record(lines[j])
   }
 

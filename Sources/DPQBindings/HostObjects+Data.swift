@@ -1,5 +1,5 @@
-import DPQLanguage
 import DPQData
+import DPQLanguage
 import DPQTensor
 
 /// A labelled dataset: images [n, C, H, W] or feature vectors [n, d] with one class each (or
@@ -14,9 +14,13 @@ final class DatasetObject: ScriptHost {
 
   /// Item `i` as a record: its features and label (and multi-hot row).
   func item(_ i: Int) throws -> Value {
-    var fields: [(String, Value)] = [("features", .tensor(try data.features.slice(axis: 0, range: i..<(i + 1)).reshaped(data.itemShape))),
-                                     ("label", .int(data.labels[i]))]
-    if let mh = data.multiHot { fields.append(("labels", .tensor(try mh.slice(axis: 0, range: i..<(i + 1)).reshaped([mh.shape[1]])))) }
+    var fields: [(String, Value)] = [
+      ("features", .tensor(try data.features.slice(axis: 0, range: i..<(i + 1)).reshaped(data.itemShape))),
+      ("label", .int(data.labels[i])),
+    ]
+    if let mh = data.multiHot {
+      fields.append(("labels", .tensor(try mh.slice(axis: 0, range: i..<(i + 1)).reshaped([mh.shape[1]]))))
+    }
     return .fields(fields)
   }
 
@@ -28,11 +32,16 @@ final class DatasetObject: ScriptHost {
         let ids = try v.asIntegers("dataset index")
         return .host(DatasetObject(try data.subset(ids)))
       }
-      guard let i = v.integerValue else { throw ScriptError.failure("a dataset index must be an integer, a list of integers or a slice, got \(v.typeName)") }
+      guard let i = v.integerValue else {
+        throw ScriptError.failure(
+          "a dataset index must be an integer, a list of integers or a slice, got \(v.typeName)")
+      }
       let j = i < 0 ? i + data.count : i
-      guard j >= 0 && j < data.count else { throw ScriptError.failure("item \(i) is out of range for a dataset of \(data.count) items") }
+      guard j >= 0 && j < data.count else {
+        throw ScriptError.failure("item \(i) is out of range for a dataset of \(data.count) items")
+      }
       return try item(j)
-    case let .slice(start, stop, step):
+    case .slice(let start, let stop, let step):
       let ids = try Interpreter.sliceIndices(count: data.count, start, stop, step)
       return .host(DatasetObject(try data.subset(ids)))
     }
@@ -100,7 +109,9 @@ final class BatchesObject: ScriptHost {
     epoch += 1
     return AnyIterator {
       guard let b = it.next() else { return nil }
-      var fields: [(String, Value)] = [("features", .tensor(b.features)), ("labels", .ints(b.labels)), ("indices", .ints(b.indices))]
+      var fields: [(String, Value)] = [
+        ("features", .tensor(b.features)), ("labels", .ints(b.labels)), ("indices", .ints(b.indices)),
+      ]
       if let mh = b.multiHot { fields.append(("multi_hot", .tensor(mh))) }
       return .fields(fields)
     }
@@ -137,7 +148,10 @@ final class ImageSetObject: ScriptHost {
   let set: ImageSet
   let skipBroken: Bool
 
-  init(_ set: ImageSet, skipBroken: Bool) { self.set = set; self.skipBroken = skipBroken }
+  init(_ set: ImageSet, skipBroken: Bool) {
+    self.set = set
+    self.skipBroken = skipBroken
+  }
 
   var description: String {
     "images \(set.name): \(set.count) files decoded to \(set.itemShape), \(set.classNames.count) classes, \(set.cachedBytes >> 20) of \(set.cacheLimit >> 20) MiB cached"
@@ -149,7 +163,7 @@ final class ImageSetObject: ScriptHost {
     switch indices[0] {
     case .value(let v):
       if let i = v.integerValue { ids = [i < 0 ? i + set.count : i] } else { ids = try v.asIntegers("images index") }
-    case let .slice(start, stop, step):
+    case .slice(let start, let stop, let step):
       ids = try Interpreter.sliceIndices(count: set.count, start, stop, step)
     }
     return .host(ImageSetObject(try set.subset(ids), skipBroken: skipBroken))
@@ -168,7 +182,9 @@ final class ImageBatchesObject: ScriptHost, ThrowingIterable {
   var epoch: Int
 
   init(_ set: ImageSet, size: Int, shuffle: Bool, seed: UInt64, epoch: Int, dropLast: Bool, skipBroken: Bool) {
-    (self.set, self.size, self.shuffle, self.seed, self.epoch, self.dropLast) = (set, size, shuffle, seed, epoch, dropLast)
+    (self.set, self.size, self.shuffle, self.seed, self.epoch, self.dropLast) = (
+      set, size, shuffle, seed, epoch, dropLast
+    )
     self.skipBroken = skipBroken
   }
 
@@ -195,8 +211,10 @@ final class ImageBatchesObject: ScriptHost, ThrowingIterable {
         // given; then the batch is smaller, and a batch with no good file is passed over.
         let (features, kept) = try set.batch(ids, skipBroken: skipBroken)
         guard !kept.isEmpty else { continue }
-        var fields: [(String, Value)] = [("features", .tensor(features)),
-                                         ("labels", .ints(kept.map { set.entries[$0].label })), ("indices", .ints(kept))]
+        var fields: [(String, Value)] = [
+          ("features", .tensor(features)),
+          ("labels", .ints(kept.map { set.entries[$0].label })), ("indices", .ints(kept)),
+        ]
         if let mh = set.multiHot(kept) { fields.append(("multi_hot", .tensor(mh))) }
         return .fields(fields)
       }

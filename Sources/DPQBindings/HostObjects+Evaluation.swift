@@ -1,5 +1,5 @@
-import DPQLanguage
 import DPQExperiment
+import DPQLanguage
 import DPQPlot
 import DPQRetrieval
 
@@ -23,21 +23,25 @@ final class EvaluationObject: ScriptHost {
   func prCurves(interpolated: Bool) -> [PRCurve] {
     evaluation.codeLengths.map { c in
       let curve = interpolated ? c.interpolatedPrecisionRecall : c.precisionRecall
-      return PRCurve(method: evaluation.method.isEmpty ? "index" : evaluation.method, bits: Int(c.bits.rounded()),
-                     recall: curve.recall, precision: curve.precision)
+      return PRCurve(
+        method: evaluation.method.isEmpty ? "index" : evaluation.method, bits: Int(c.bits.rounded()),
+        recall: curve.recall, precision: curve.precision)
     }
   }
 
   func precisionAtN() -> [PrecisionAtNCurve] {
     evaluation.codeLengths.map { c in
-      PrecisionAtNCurve(method: evaluation.method.isEmpty ? "index" : evaluation.method, bits: Int(c.bits.rounded()),
-                        n: c.precisionRecall.cutoffs, precision: c.precisionRecall.precision)
+      PrecisionAtNCurve(
+        method: evaluation.method.isEmpty ? "index" : evaluation.method, bits: Int(c.bits.rounded()),
+        n: c.precisionRecall.cutoffs, precision: c.precisionRecall.precision)
     }
   }
 
   func setAttribute(_ name: String, _ value: Value) throws -> Bool {
     guard name == "method" else { return false }
-    guard case .string(let s) = value else { throw ScriptError.failure("method must be a string, got \(value.typeName)") }
+    guard case .string(let s) = value else {
+      throw ScriptError.failure("method must be a string, got \(value.typeName)")
+    }
     evaluation.method = s
     return true
   }
@@ -58,8 +62,10 @@ final class PRCurvesObject: ScriptHost {
     var rows = [["method", "bits", "points", "P at R~0.5", "R at end"]]
     for c in curves {
       let mid = c.recall.indices.min { abs(c.recall[$0] - 0.5) < abs(c.recall[$1] - 0.5) }
-      rows.append([c.method, String(c.bits), String(c.recall.count), mid.map { Format.fixed(c.precision[$0], 4) } ?? "-",
-                   c.recall.last.map { Format.fixed($0, 4) } ?? "-"])
+      rows.append([
+        c.method, String(c.bits), String(c.recall.count), mid.map { Format.fixed(c.precision[$0], 4) } ?? "-",
+        c.recall.last.map { Format.fixed($0, 4) } ?? "-",
+      ])
     }
     return "\(interpolated ? "interpolated " : "")precision-recall curves (plot(...) draws them)\n" + Format.table(rows)
   }
@@ -126,18 +132,29 @@ final class ExperimentObject: ScriptHost {
   func cells(_ statistic: (ReferenceExperiment.SeedSummary.Cell) -> Double) -> Value {
     let bits = result.bits
     if let summary {
-      return .fields(summary.rows.map { row in (row.method, .fields(bits.compactMap { b in row.map[b].map { (String(b), .number(statistic($0))) } })) })
+      return .fields(
+        summary.rows.map { row in
+          (row.method, .fields(bits.compactMap { b in row.map[b].map { (String(b), .number(statistic($0))) } }))
+        })
     }
-    return .fields(result.rows.map { row in
-      (row.method, .fields(bits.compactMap { b in row.map[b].map { (String(b), .number(statistic(.init(mean: $0, standardDeviation: 0)))) } }))
-    })
+    return .fields(
+      result.rows.map { row in
+        (
+          row.method,
+          .fields(
+            bits.compactMap { b in
+              row.map[b].map { (String(b), .number(statistic(.init(mean: $0, standardDeviation: 0)))) }
+            })
+        )
+      })
   }
 
   /// DPQ's database index as a script index: model encoder, database labels and images.
   func index() throws -> IndexObject? {
     guard let a = artifacts, let split else { return nil }
     let database = split.part("database").data
-    return IndexObject(a.index, encoder: .model(a.model), labels: try EvaluationBindings.labelSets(database), items: database)
+    return IndexObject(
+      a.index, encoder: .model(a.model), labels: try EvaluationBindings.labelSets(database), items: database)
   }
 
   /// One table per ranking (every method ranked the same way in it), each closed by DPQ minus
@@ -146,12 +163,19 @@ final class ExperimentObject: ScriptHost {
     if let summary { return seedDescription(summary) }
     var tables: [String] = []
     for ranking in result.rankings {
-      var rows = [["method"] + result.bits.map { "mAP \($0)b" } + ["P@100 \(result.bits.last ?? 0)b", "train s", "encode/s", "query/s"]]
+      var rows = [
+        ["method"] + result.bits.map { "mAP \($0)b" } + [
+          "P@100 \(result.bits.last ?? 0)b", "train s", "encode/s", "query/s",
+        ]
+      ]
       for row in result.rows where row.ranking == ranking {
-        rows.append([row.baseMethod] + result.bits.map { b in row.map[b].map { Format.fixed($0, 4) } ?? "-" }
-                    + [result.bits.last.flatMap { row.precisionAt100[$0] }.map { Format.fixed($0, 4) } ?? "-",
-                       Format.fixed(row.trainingSeconds, 1), Format.grouped(Int(row.encodingPerSecond.rounded())),
-                       Format.grouped(Int(row.queriesPerSecond.rounded()))])
+        rows.append(
+          [row.baseMethod] + result.bits.map { b in row.map[b].map { Format.fixed($0, 4) } ?? "-" }
+            + [
+              result.bits.last.flatMap { row.precisionAt100[$0] }.map { Format.fixed($0, 4) } ?? "-",
+              Format.fixed(row.trainingSeconds, 1), Format.grouped(Int(row.encodingPerSecond.rounded())),
+              Format.grouped(Int(row.queriesPerSecond.rounded())),
+            ])
       }
       let comparisons = result.comparisons.filter { $0.ranking == ranking }
       if !comparisons.isEmpty {
@@ -159,12 +183,15 @@ final class ExperimentObject: ScriptHost {
           result.bits.map { b in comparisons.first { $0.bits == b }.map(f) ?? "-" } + ["", "", "", ""]
         }
         rows.append(["DPQ - best"] + cells { String(format: "%+.4f", $0.difference.mean) })
-        rows.append(["  95% interval"] + cells { String(format: "%+.3f..%+.3f", $0.difference.low, $0.difference.high) })
+        rows.append(
+          ["  95% interval"] + cells { String(format: "%+.3f..%+.3f", $0.difference.low, $0.difference.high) })
       }
       tables.append("\(ranking.rawValue): \(ranking.title)\n" + Format.table(rows))
     }
-    var lines = ["experiment \(result.protocolName): \(result.split)"] + tables + [
-                 "DPQ query accuracy \(Format.fixed(result.testAccuracy * 100, 2))%"]
+    var lines =
+      ["experiment \(result.protocolName): \(result.split)"] + tables + [
+        "DPQ query accuracy \(Format.fixed(result.testAccuracy * 100, 2))%"
+      ]
     lines += result.notes.map { "note: " + $0 }
     return lines.joined(separator: "\n")
   }
@@ -177,18 +204,30 @@ final class ExperimentObject: ScriptHost {
     for ranking in result.rankings {
       var rows = [["method"] + bits.map { "mAP \($0)b" }]
       for row in s.rows where row.ranking == ranking {
-        rows.append([row.baseMethod] + bits.map { b in row.map[b].map { Format.fixed($0.mean, 4) + " ± " + Format.fixed($0.standardDeviation, 4) } ?? "-" })
+        rows.append(
+          [row.baseMethod]
+            + bits.map { b in
+              row.map[b].map { Format.fixed($0.mean, 4) + " ± " + Format.fixed($0.standardDeviation, 4) } ?? "-"
+            })
       }
       let comparisons = s.comparisons.filter { $0.ranking == ranking }
       if !comparisons.isEmpty {
-        func cells(_ f: (ReferenceExperiment.Comparison) -> String) -> [String] { bits.map { b in comparisons.first { $0.bits == b }.map(f) ?? "-" } }
+        func cells(_ f: (ReferenceExperiment.Comparison) -> String) -> [String] {
+          bits.map { b in comparisons.first { $0.bits == b }.map(f) ?? "-" }
+        }
         rows.append(["DPQ - best"] + cells { String(format: "%+.4f", $0.difference.mean) })
-        rows.append(["  95% interval"] + cells { String(format: "%+.3f..%+.3f", $0.difference.low, $0.difference.high) })
+        rows.append(
+          ["  95% interval"] + cells { String(format: "%+.3f..%+.3f", $0.difference.low, $0.difference.high) })
       }
       tables.append("\(ranking.rawValue): \(ranking.title)\n" + Format.table(rows))
     }
-    var lines = ["experiment \(result.protocolName): \(result.split), \(s.seeds.count) seeds (\(s.seeds.map(String.init).joined(separator: ", ")))"] + tables
-    lines.append("DPQ query accuracy \(Format.fixed(s.accuracy.mean * 100, 2))% (sd \(Format.fixed(s.accuracy.standardDeviation * 100, 2)))")
+    var lines =
+      [
+        "experiment \(result.protocolName): \(result.split), \(s.seeds.count) seeds (\(s.seeds.map(String.init).joined(separator: ", ")))"
+      ] + tables
+    lines.append(
+      "DPQ query accuracy \(Format.fixed(s.accuracy.mean * 100, 2))% (sd \(Format.fixed(s.accuracy.standardDeviation * 100, 2)))"
+    )
     lines += result.notes.map { "note: " + $0 }
     return lines.joined(separator: "\n")
   }

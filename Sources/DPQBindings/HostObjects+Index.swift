@@ -1,5 +1,5 @@
-import DPQLanguage
 import DPQData
+import DPQLanguage
 import DPQQuantization
 import DPQRetrieval
 import DPQTensor
@@ -40,7 +40,8 @@ final class IndexObject: ScriptHost {
 
   var description: String {
     let layout = index.layout.isAdditive ? "additive" : (index.layout.rotation == nil ? "product" : "product, rotated")
-    var s = "index: \(Format.grouped(index.count)) items, \(index.blockCount) blocks x \(index.codewordCount) codewords (\(layout), D=\(index.dimension)), metric \(metricName)"
+    var s =
+      "index: \(Format.grouped(index.count)) items, \(index.blockCount) blocks x \(index.codewordCount) codewords (\(layout), D=\(index.dimension)), metric \(metricName)"
     if let e = encoder { s += ", encoder \(e.name)" }
     if labels != nil { s += ", labelled" }
     return s
@@ -50,7 +51,9 @@ final class IndexObject: ScriptHost {
   func queries(_ value: Value, _ a: Arguments, _ name: String) throws -> Tensor {
     let d = index.dimension
     // A model's index asks the model's rule (which refuses a tensor that fits inputs and features alike).
-    if case .tensor(let t) = value, !(encoder.map { if case .model = $0 { return true } else { return false } } ?? false) {
+    if case .tensor(let t) = value,
+      !(encoder.map { if case .model = $0 { return true } else { return false } } ?? false)
+    {
       if t.rank == 2 && t.shape[1] == d { return t }
       if t.rank == 1 && t.count == d { return try t.reshaped([1, d]) }
     }
@@ -59,7 +62,9 @@ final class IndexObject: ScriptHost {
       return try ModelBindings.features(ModelObject(m), value, a, name)
     default:
       let x = try QuantizerBindings.vectors(value, a, name)
-      guard x.shape[1] == d else { throw a.badArgument(name, "vectors of dimension \(d) expected, got shape \(Format.shape(x.shape))") }
+      guard x.shape[1] == d else {
+        throw a.badArgument(name, "vectors of dimension \(d) expected, got shape \(Format.shape(x.shape))")
+      }
       return x
     }
   }
@@ -70,7 +75,9 @@ final class IndexObject: ScriptHost {
     switch encoder {
     case .model(let m)?: return try m.encode(features: ModelBindings.features(ModelObject(m), value, a, name))
     case .quantizer(let q)?: return try QuantizerBindings.encode(q, QuantizerBindings.vectors(value, a, name), a)
-    case nil: throw a.badArgument(name, "codes expected (this index has no encoder to encode \(value.typeName) with), got \(value.typeName)")
+    case nil:
+      throw a.badArgument(
+        name, "codes expected (this index has no encoder to encode \(value.typeName) with), got \(value.typeName)")
     }
   }
 
@@ -122,7 +129,9 @@ final class SearchResultObject: ScriptHost {
       throw ScriptError.failure("a search result takes one integer index (a query)")
     }
     let q = i < 0 ? i + result.queryCount : i
-    guard q >= 0 && q < result.queryCount else { throw ScriptError.failure("query \(i) is out of range for \(result.queryCount) queries") }
+    guard q >= 0 && q < result.queryCount else {
+      throw ScriptError.failure("query \(i) is out of range for \(result.queryCount) queries")
+    }
     return .fields([("ids", .ints(try result.ids(query: q))), ("scores", .floats(try result.scores(query: q)))])
   }
 }

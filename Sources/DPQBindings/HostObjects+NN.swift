@@ -23,14 +23,17 @@ final class ModuleObject: ScriptHost {
   /// A one-line description of a layer as the call that builds it.
   static func layerText(_ m: Module) -> String {
     switch m {
-    case let l as Linear: return "linear(\(l.inputFeatures), \(l.outputFeatures)\(l.bias == nil ? ", bias: false" : ""))"
+    case let l as Linear:
+      return "linear(\(l.inputFeatures), \(l.outputFeatures)\(l.bias == nil ? ", bias: false" : ""))"
     case let c as Conv2D:
       var s = "conv2d(\(c.inputChannels), \(c.outputChannels), \(c.kernelSize)"
       if c.stride != 1 { s += ", stride: \(c.stride)" }
       if c.padding != 0 { s += ", padding: \(c.padding)" }
       return s + (c.bias == nil ? ", bias: false)" : ")")
-    case let p as MaxPool2D: return "max_pool2d(\(p.kernelSize)\(p.stride != p.kernelSize ? ", stride: \(p.stride)" : ""))"
-    case let p as AvgPool2D: return "avg_pool2d(\(p.kernelSize)\(p.stride != p.kernelSize ? ", stride: \(p.stride)" : ""))"
+    case let p as MaxPool2D:
+      return "max_pool2d(\(p.kernelSize)\(p.stride != p.kernelSize ? ", stride: \(p.stride)" : ""))"
+    case let p as AvgPool2D:
+      return "avg_pool2d(\(p.kernelSize)\(p.stride != p.kernelSize ? ", stride: \(p.stride)" : ""))"
     case is ReLU: return "relu()"
     case is Tanh: return "tanh_layer()"
     case is Sigmoid: return "sigmoid_layer()"
@@ -95,7 +98,8 @@ final class ParameterObject: ScriptHost {
     guard attribute == "value" else { return false }
     let t = try TensorConversion.tensor(from: value)
     guard t.shape == parameter.shape else {
-      throw ScriptError.failure("parameter \(name) has shape \(Format.shape(parameter.shape)), got a tensor of shape \(Format.shape(t.shape))")
+      throw ScriptError.failure(
+        "parameter \(name) has shape \(Format.shape(parameter.shape)), got a tensor of shape \(Format.shape(t.shape))")
     }
     parameter.value = t
     return true
@@ -115,7 +119,8 @@ final class OptimizerObject: ScriptHost {
 
   var description: String {
     let values = optimizer.parameters.reduce(0) { $0 + $1.count }
-    return "\(settings), lr \(Value.float(optimizer.learningRate).repr()), over \(optimizer.parameters.count) parameters (\(Format.grouped(values)) values)"
+    return
+      "\(settings), lr \(Value.float(optimizer.learningRate).repr()), over \(optimizer.parameters.count) parameters (\(Format.grouped(values)) values)"
   }
 
   func setAttribute(_ name: String, _ value: Value) throws -> Bool {

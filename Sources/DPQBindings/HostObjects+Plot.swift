@@ -20,7 +20,8 @@ public final class FigureObject: ScriptHost {
   /// `figure "Precision-recall" (1 panel, 4 series)`
   public var summary: String {
     let series = figure.panels.reduce(0) { $0 + $1.series.count }
-    return "figure \"\(figure.title)\" (\(figure.panels.count) panel\(figure.panels.count == 1 ? "" : "s"), \(series) series)"
+    return
+      "figure \"\(figure.title)\" (\(figure.panels.count) panel\(figure.panels.count == 1 ? "" : "s"), \(series) series)"
   }
 
   /// The summary line, then the figure drawn as the session's `figureDisplay` says; a drawing
@@ -29,8 +30,9 @@ public final class FigureObject: ScriptHost {
     do {
       switch settings.figureDisplay {
       case .summary: return summary
-      case let .text(columns, rows):
-        return summary + "\n" + trimmed(try settings.renderer.render(figure, to: .terminal(columns: columns, rows: rows)))
+      case .text(let columns, let rows):
+        return summary + "\n"
+          + trimmed(try settings.renderer.render(figure, to: .terminal(columns: columns, rows: rows)))
       case .sixel:
         return summary + "\n" + (try settings.renderer.render(figure, to: .sixel(width: nil, height: nil)))
       }
@@ -46,8 +48,10 @@ public final class FigureObject: ScriptHost {
   public func setAttribute(_ name: String, _ value: Value) throws -> Bool {
     switch (name, value) {
     case ("title", .string(let s)): figure.title = s
-    case ("width", _) where value.integerValue.map { $0 > 0 } ?? false: figure.width = value.integerValue ?? figure.width
-    case ("height", _) where value.integerValue.map { $0 > 0 } ?? false: figure.height = value.integerValue ?? figure.height
+    case ("width", _) where value.integerValue.map { $0 > 0 } ?? false:
+      figure.width = value.integerValue ?? figure.width
+    case ("height", _) where value.integerValue.map { $0 > 0 } ?? false:
+      figure.height = value.integerValue ?? figure.height
     default: return false
     }
     return true

@@ -1,8 +1,9 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #elseif canImport(Darwin)
-import Darwin
+  import Darwin
 #endif
 
 /// Writes a file through a temporary file in the same directory and renames it into place, so a
@@ -41,7 +42,9 @@ public struct AtomicWriter {
 
   /// Copies the file at `source` to `path` atomically (figures drawn into a scratch directory).
   public static func copy(_ source: String, to path: String) throws {
-    guard let input = fopen(source, "rb") else { throw DataError.writeFailed(path: path, reason: "cannot read \(source): \(systemError(errno))") }
+    guard let input = fopen(source, "rb") else {
+      throw DataError.writeFailed(path: path, reason: "cannot read \(source): \(systemError(errno))")
+    }
     defer { fclose(input) }
     try write(path) { w in
       var buffer = [UInt8](repeating: 0, count: 1 << 16)
@@ -50,7 +53,9 @@ public struct AtomicWriter {
         if n == 0 { break }
         try buffer.withUnsafeBytes { try w.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
       }
-      if ferror(input) != 0 { throw DataError.writeFailed(path: path, reason: "cannot read \(source): \(systemError(errno))") }
+      if ferror(input) != 0 {
+        throw DataError.writeFailed(path: path, reason: "cannot read \(source): \(systemError(errno))")
+      }
     }
   }
 
@@ -61,7 +66,9 @@ public struct AtomicWriter {
     let target = try resolve(path)
     let directory = (target as NSString).deletingLastPathComponent
     guard access(directory.isEmpty ? "." : directory, W_OK) == 0 else {
-      throw DataError.writeFailed(path: path, reason: "the directory \(directory.isEmpty ? "." : directory) is not writable (\(systemError(errno)))")
+      throw DataError.writeFailed(
+        path: path,
+        reason: "the directory \(directory.isEmpty ? "." : directory) is not writable (\(systemError(errno)))")
     }
     return target
   }
@@ -84,11 +91,14 @@ public struct AtomicWriter {
         let n = readlink(current, &buffer, buffer.count - 1)
         guard n >= 0 else { throw DataError.writeFailed(path: path, reason: systemError(errno)) }
         let link = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        current = link.hasPrefix("/") ? link : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(link)
+        current =
+          link.hasPrefix("/")
+          ? link : ((current as NSString).deletingLastPathComponent as NSString).appendingPathComponent(link)
       case S_IFDIR:
         throw DataError.writeFailed(path: path, reason: "it is a directory")
       default:
-        throw DataError.writeFailed(path: path, reason: "it is not a regular file (a FIFO, device or socket); dpq writes only regular files")
+        throw DataError.writeFailed(
+          path: path, reason: "it is not a regular file (a FIFO, device or socket); dpq writes only regular files")
       }
     }
     throw DataError.writeFailed(path: path, reason: "too many levels of symbolic links")
@@ -114,7 +124,10 @@ public struct AtomicWriter {
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
     guard fd >= 0, let f = fdopen(fd, "wb") else {
       let e = errno
-      if fd >= 0 { close(fd); unlink(temporary) }
+      if fd >= 0 {
+        close(fd)
+        unlink(temporary)
+      }
       TemporaryFiles.unregister(temporary)
       throw DataError.writeFailed(path: path, reason: systemError(e))
     }
@@ -145,12 +158,14 @@ public struct AtomicWriter {
   /// Makes the next writes of `path` fail at flush time with `errno` (nil: stop), so tests reach
   /// the failure path without a full disk.
   static func injectFailure(path: String, errno code: Int32?) {
-    injectionLock.lock(); defer { injectionLock.unlock() }
+    injectionLock.lock()
+    defer { injectionLock.unlock() }
     injected[path] = code
   }
 
   private static func injectedFailure(_ path: String) -> Int32? {
-    injectionLock.lock(); defer { injectionLock.unlock() }
+    injectionLock.lock()
+    defer { injectionLock.unlock() }
     return injected[path]
   }
 

@@ -31,9 +31,13 @@ public struct BatchIterator: Sequence, IteratorProtocol {
 
   /// Batches of `size` items; shuffled by `seed` and `epoch` (so every epoch has its own
   /// reproducible order), or in dataset order when `shuffle` is false.
-  public init(_ dataset: LabelledDataset, size: Int, shuffle: Bool = true, seed: UInt64 = 0, epoch: Int = 0,
-              dropLast: Bool = false) throws {
-    guard size > 0 else { throw DataError.invalidArgument(op: "batches", reason: "batch size must be positive, got \(size)") }
+  public init(
+    _ dataset: LabelledDataset, size: Int, shuffle: Bool = true, seed: UInt64 = 0, epoch: Int = 0,
+    dropLast: Bool = false
+  ) throws {
+    guard size > 0 else {
+      throw DataError.invalidArgument(op: "batches", reason: "batch size must be positive, got \(size)")
+    }
     self.dataset = dataset
     self.size = size
     self.dropLast = dropLast
@@ -56,7 +60,11 @@ public struct BatchIterator: Sequence, IteratorProtocol {
     cursor += b
     let features = BatchIterator.fill(&featureBuffer, from: dataset.features, indices)
     let hot: Tensor?
-    if let source = dataset.multiHot { hot = BatchIterator.fill(&multiHotBuffer, from: source, indices) } else { hot = nil }
+    if let source = dataset.multiHot {
+      hot = BatchIterator.fill(&multiHotBuffer, from: source, indices)
+    } else {
+      hot = nil
+    }
     return Batch(features: features, labels: indices.map { dataset.labels[$0] }, multiHot: hot, indices: indices)
   }
 
@@ -66,7 +74,7 @@ public struct BatchIterator: Sequence, IteratorProtocol {
     let shape = [indices.count] + source.shape.dropFirst()
     let rowSize = source.shape.dropFirst().reduce(1, *)
     if var t = buffer, t.shape == shape {
-      buffer = nil   // drop our reference so an unshared buffer is written in place
+      buffer = nil // drop our reference so an unshared buffer is written in place
       t.withUnsafeMutableBufferPointer { out in
         indices.withUnsafeBufferPointer { copyRows(source, $0, into: out.baseAddress, rowSize: rowSize) }
       }
@@ -81,8 +89,10 @@ public struct BatchIterator: Sequence, IteratorProtocol {
 
 extension LabelledDataset {
   /// Mini-batches of `size` items (see `BatchIterator`).
-  public func batches(size: Int, shuffle: Bool = true, seed: UInt64 = 0, epoch: Int = 0,
-                      dropLast: Bool = false) throws -> BatchIterator {
+  public func batches(
+    size: Int, shuffle: Bool = true, seed: UInt64 = 0, epoch: Int = 0,
+    dropLast: Bool = false
+  ) throws -> BatchIterator {
     try BatchIterator(self, size: size, shuffle: shuffle, seed: seed, epoch: epoch, dropLast: dropLast)
   }
 }

@@ -4,8 +4,10 @@ import DPQTensor
 /// `data_batch_5.bin` and `test_batch.bin`, each a sequence of 3,073-byte records (one label
 /// byte, then 1,024 red, 1,024 green and 1,024 blue bytes of a 32x32 image, rows top to bottom).
 public enum CIFAR10 {
-  public static let classNames = ["airplane", "automobile", "bird", "cat", "deer",
-                                  "dog", "frog", "horse", "ship", "truck"]
+  public static let classNames = [
+    "airplane", "automobile", "bird", "cat", "deer",
+    "dog", "frog", "horse", "ship", "truck",
+  ]
   /// Bytes per record.
   public static let recordSize = 3073
   static let hint = "download cifar-10-binary.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html and extract it"
@@ -14,14 +16,16 @@ public enum CIFAR10 {
   /// `cifar-10-batches-bin` or the directory that contains it; class names come from its
   /// `batches.meta.txt` when present.
   public static func load(_ part: DatasetPart, directory: String) throws -> LabelledDataset {
-    let dir = fileExists(joinPath(joinPath(directory, "cifar-10-batches-bin"), "test_batch.bin"))
+    let dir =
+      fileExists(joinPath(joinPath(directory, "cifar-10-batches-bin"), "test_batch.bin"))
       ? joinPath(directory, "cifar-10-batches-bin") : directory
     let names = part == .train ? (1...5).map { "data_batch_\($0).bin" } : ["test_batch.bin"]
     let paths = names.map { joinPath(dir, $0) }
-    let pickle = joinPath(dir, String(names[0].dropLast(4)))   // the same name without ".bin"
+    let pickle = joinPath(dir, String(names[0].dropLast(4))) // the same name without ".bin"
     if !fileExists(paths[0]), fileExists(pickle) {
-      throw DataError.unsupported(path: pickle,
-                                  reason: "this is the Python (pickle) release of CIFAR-10; dpq reads the binary release, cifar-10-binary.tar.gz")
+      throw DataError.unsupported(
+        path: pickle,
+        reason: "this is the Python (pickle) release of CIFAR-10; dpq reads the binary release, cifar-10-binary.tar.gz")
     }
     var classes = classNames
     let meta = joinPath(dir, "batches.meta.txt")
@@ -41,19 +45,23 @@ public enum CIFAR10 {
 
   /// Reads the given batch files in order into one dataset. Every file is checked to hold whole
   /// records before anything is allocated; labels must be below `classNames.count`.
-  public static func load(files: [String], classNames: [String] = classNames,
-                          name: String = "CIFAR-10") throws -> LabelledDataset {
+  public static func load(
+    files: [String], classNames: [String] = classNames,
+    name: String = "CIFAR-10"
+  ) throws -> LabelledDataset {
     guard !files.isEmpty else { throw DataError.invalidArgument(op: "CIFAR10.load", reason: "no batch files given") }
     let opened = try files.map { try DataFile(path: $0, hint: hint) }
     var counts: [Int] = []
     for file in opened {
       if file.isCompressed {
-        throw DataError.unsupported(path: file.path, reason: "the batch file is gzip-compressed; extract the archive with tar xzf first")
+        throw DataError.unsupported(
+          path: file.path, reason: "the batch file is gzip-compressed; extract the archive with tar xzf first")
       }
       let whole = file.fileSize / recordSize
       if file.fileSize % recordSize != 0 {
-        throw DataError.truncated(path: file.path, expected: (whole + 1) * recordSize, actual: file.fileSize,
-                                  detail: "\(whole + 1) records of \(recordSize) bytes", decompressed: false)
+        throw DataError.truncated(
+          path: file.path, expected: (whole + 1) * recordSize, actual: file.fileSize,
+          detail: "\(whole + 1) records of \(recordSize) bytes", decompressed: false)
       }
       counts.append(whole)
     }
@@ -72,7 +80,9 @@ public enum CIFAR10 {
             let index = first + (offset + r) / recordSize
             let label = Int(piece[r])
             guard label < classNames.count else {
-              throw DataError.badValue(path: file.path, reason: "record \(index - first) has label \(label); labels must be below \(classNames.count)")
+              throw DataError.badValue(
+                path: file.path,
+                reason: "record \(index - first) has label \(label); labels must be below \(classNames.count)")
             }
             labels[index] = label
             let o = base + index * 3072

@@ -43,44 +43,44 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
 
   public var description: String {
     switch self {
-    case let .missing(path, hint):
+    case .missing(let path, let hint):
       return "\(path): no such file" + (hint.isEmpty ? "" : " (\(hint))")
-    case let .unreadable(path, reason):
+    case .unreadable(let path, let reason):
       return "\(path): cannot read: \(reason)"
-    case let .empty(path):
+    case .empty(let path):
       return "\(path): the file is empty"
-    case let .notGzip(path, found):
+    case .notGzip(let path, let found):
       return "\(path): not a gzip file: the name ends in .gz but the file starts with \(found), not 1f 8b"
-    case let .corruptGzip(path, reason):
+    case .corruptGzip(let path, let reason):
       return "\(path): corrupt gzip data: \(reason)"
-    case let .badMagic(path, found, expected):
+    case .badMagic(let path, let found, let expected):
       return "\(path): bad magic number: found \(found), expected \(expected)"
-    case let .unsupportedDType(path, dtype, supported):
+    case .unsupportedDType(let path, let dtype, let supported):
       return "\(path): unsupported element type \(dtype) (dpq reads \(supported))"
-    case let .truncated(path, expected, actual, detail, decompressed):
+    case .truncated(let path, let expected, let actual, let detail, let decompressed):
       let has = decompressed ? "the file decompresses to only" : "the file has"
       return "\(path): truncated: \(detail) (\(expected) bytes) but \(has) \(actual) bytes"
-    case let .lyingHeader(path, reason):
+    case .lyingHeader(let path, let reason):
       return "\(path): the header does not match the file: \(reason)"
-    case let .badHeader(path, reason):
+    case .badHeader(let path, let reason):
       return "\(path): bad header: \(reason)"
-    case let .unsupported(path, reason):
+    case .unsupported(let path, let reason):
       return "\(path): unsupported: \(reason)"
-    case let .tooLarge(path, reason):
+    case .tooLarge(let path, let reason):
       return "\(path): too large: \(reason)"
-    case let .badRecord(path, line, reason):
+    case .badRecord(let path, let line, let reason):
       return "\(path):\(line): \(reason)"
-    case let .badValue(path, reason):
+    case .badValue(let path, let reason):
       return "\(path): bad value: \(reason)"
-    case let .inconsistent(reason):
+    case .inconsistent(let reason):
       return reason
-    case let .invalidArgument(op, reason):
+    case .invalidArgument(let op, let reason):
       return "\(op): \(reason)"
-    case let .writeFailed(path, reason):
+    case .writeFailed(let path, let reason):
       return "\(path): cannot write: \(reason)"
-    case let .missingEntry(path, name):
+    case .missingEntry(let path, let name):
       return "\(path): has no tensor named '\(name)'"
-    case let .badEntry(path, name, reason):
+    case .badEntry(let path, let name, let reason):
       return "\(path): tensor '\(name)': \(reason)"
     }
   }
@@ -91,5 +91,8 @@ func shapeString(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined
 
 /// Formats bytes as hex, `00 00 08 03`, for magic-number messages.
 func hexString<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-  bytes.map { b in let s = String(b, radix: 16); return s.count == 1 ? "0" + s : s }.joined(separator: " ")
+  bytes.map { b in
+    let s = String(b, radix: 16)
+    return s.count == 1 ? "0" + s : s
+  }.joined(separator: " ")
 }

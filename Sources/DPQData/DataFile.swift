@@ -1,8 +1,9 @@
 import CZlib
+
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #elseif canImport(Darwin)
-import Darwin
+  import Darwin
 #endif
 
 /// A read-only data file, plain or gzip-compressed, that knows how much data it can still hold.
@@ -51,7 +52,7 @@ final class DataFile {
       throw DataError.notGzip(path: path, found: hexString(magic.prefix(n)))
     }
     guard let g = gzopen(path, "rb") else { throw DataError.unreadable(path: path, reason: systemError(errno)) }
-    gzbuffer(g, 1 << 17)   // larger than zlib's 8 KiB default: fewer read calls on big files
+    gzbuffer(g, 1 << 17) // larger than zlib's 8 KiB default: fewer read calls on big files
     handle = g
   }
 
@@ -70,10 +71,13 @@ final class DataFile {
     let (end, overflow) = position.addingReportingOverflow(count)
     if isCompressed {
       if overflow || count > remainingBound {
-        throw DataError.lyingHeader(path: path, reason: "\(detail) (\(overflow ? Int.max : end) bytes), more than a gzip file of \(fileSize) bytes can hold")
+        throw DataError.lyingHeader(
+          path: path,
+          reason: "\(detail) (\(overflow ? Int.max : end) bytes), more than a gzip file of \(fileSize) bytes can hold")
       }
     } else if overflow || end > fileSize {
-      throw DataError.truncated(path: path, expected: overflow ? Int.max : end, actual: fileSize, detail: detail, decompressed: false)
+      throw DataError.truncated(
+        path: path, expected: overflow ? Int.max : end, actual: fileSize, detail: detail, decompressed: false)
     }
   }
 
@@ -106,15 +110,18 @@ final class DataFile {
     let start = position
     let got = try read(into: buffer, count: count)
     if got < count {
-      throw DataError.truncated(path: path, expected: start + count, actual: start + got, detail: detail,
-                                decompressed: isCompressed)
+      throw DataError.truncated(
+        path: path, expected: start + count, actual: start + got, detail: detail,
+        decompressed: isCompressed)
     }
   }
 
   /// Reads exactly `count` bytes in pieces of at most `chunkSize`, handing each piece and its
   /// offset to `body`: callers convert while the piece is in cache instead of keeping the bytes.
-  func readChunked(_ count: Int, detail: String, chunkSize: Int = 1 << 16,
-                   _ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void) throws {
+  func readChunked(
+    _ count: Int, detail: String, chunkSize: Int = 1 << 16,
+    _ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void
+  ) throws {
     try checkAvailable(count, detail: detail)
     let start = position
     let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: chunkSize)
@@ -126,8 +133,9 @@ final class DataFile {
       try body(UnsafeBufferPointer(start: scratch, count: got), done)
       done += got
       if got < want {
-        throw DataError.truncated(path: path, expected: start + count, actual: start + done, detail: detail,
-                                  decompressed: isCompressed)
+        throw DataError.truncated(
+          path: path, expected: start + count, actual: start + done, detail: detail,
+          decompressed: isCompressed)
       }
     }
   }
@@ -156,10 +164,11 @@ final class DataFile {
     while true {
       let old = bytes.count
       guard old <= limit else {
-        throw DataError.tooLarge(path: path, reason: "it decompresses to more than the \(limit) bytes dpq reads as \(what)")
+        throw DataError.tooLarge(
+          path: path, reason: "it decompresses to more than the \(limit) bytes dpq reads as \(what)")
       }
       var got = 0
-      bytes.append(contentsOf: repeatElement(0, count: chunk))   // grows geometrically
+      bytes.append(contentsOf: repeatElement(0, count: chunk)) // grows geometrically
       try bytes.withUnsafeMutableBytes { raw in
         if let base = raw.baseAddress { got = try read(into: base + old, count: chunk) }
       }
@@ -175,19 +184,22 @@ final class DataFile {
   func checkEnd(detail: String) throws {
     if !isCompressed {
       if position < fileSize {
-        throw DataError.lyingHeader(path: path, reason: "\(detail) (\(position) bytes) but the file has \(fileSize) bytes")
+        throw DataError.lyingHeader(
+          path: path, reason: "\(detail) (\(position) bytes) but the file has \(fileSize) bytes")
       }
       return
     }
     // Reading past the data also makes zlib check the gzip trailer (CRC-32 and length).
     var byte: UInt8 = 0
     if try read(into: &byte, count: 1) > 0 {
-      throw DataError.lyingHeader(path: path, reason: "\(detail) (\(position - 1) bytes) but the decompressed data is longer")
+      throw DataError.lyingHeader(
+        path: path, reason: "\(detail) (\(position - 1) bytes) but the decompressed data is longer")
     }
     var code: Int32 = 0
     _ = gzerror(handle, &code)
     if code == Z_BUF_ERROR {
-      throw DataError.corruptGzip(path: path, reason: "the stream ends before its gzip trailer (the file was cut short)")
+      throw DataError.corruptGzip(
+        path: path, reason: "the stream ends before its gzip trailer (the file was cut short)")
     }
   }
 }

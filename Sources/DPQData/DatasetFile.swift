@@ -17,9 +17,11 @@ import Foundation
 ///
 /// `shape`, when given, reshapes every item (e.g. 784 CSV columns into `[1, 28, 28]` images).
 public enum DatasetFile {
-  public static func load(_ path: String, labels labelsPath: String? = nil,
-                          labelColumn: CSV.LabelColumn = .index(-1), shape: [Int]? = nil,
-                          images: ImageTransform? = nil) throws -> LabelledDataset {
+  public static func load(
+    _ path: String, labels labelsPath: String? = nil,
+    labelColumn: CSV.LabelColumn = .index(-1), shape: [Int]? = nil,
+    images: ImageTransform? = nil
+  ) throws -> LabelledDataset {
     let base = path.split(separator: "/").last.map(String.init) ?? path
     let lower = path.lowercased()
     let data: LabelledDataset
@@ -28,14 +30,20 @@ public enum DatasetFile {
       // a folder of images, one subfolder per class (torchvision's ImageFolder), decoded whole
       data = try ImageSet.folder(path, transform: images ?? ImageTransform(channels: 3)).dataset().dataset
     } else if lower.hasSuffix(".csv") || lower.hasSuffix(".tsv") || lower.hasSuffix(".csv.gz") {
-      data = try CSV.load(path, labelColumn: labelColumn, hasHeader: nil, separator: lower.contains(".tsv") ? "\t" : ",")
+      data = try CSV.load(
+        path, labelColumn: labelColumn, hasHeader: nil, separator: lower.contains(".tsv") ? "\t" : ",")
     } else {
       guard let labelsPath else {
-        throw DataError.invalidArgument(op: "load", reason: "\(path) holds no labels: give a labels file (a .npy of class indices, an IDX label file or a text file of 0/1 rows)")
+        throw DataError.invalidArgument(
+          op: "load",
+          reason:
+            "\(path) holds no labels: give a labels file (a .npy of class indices, an IDX label file or a text file of 0/1 rows)"
+        )
       }
       let features: Tensor
       if isIDX(lower) {
-        features = try IDXFile.readScaled(path, expectedRank: 3, hint: "", divisor: 255) { [$0[0], 1, $0[1], $0[2]] }.values
+        features = try IDXFile.readScaled(path, expectedRank: 3, hint: "", divisor: 255) { [$0[0], 1, $0[1], $0[2]] }
+          .values
       } else {
         features = try MultiLabelDataset.readFeatures(path)
       }
@@ -44,7 +52,8 @@ public enum DatasetFile {
     guard let shape else { return data }
     let itemSize = data.features.shape.dropFirst().reduce(1, *)
     guard shape.allSatisfy({ $0 > 0 }), shape.reduce(1, *) == itemSize else {
-      throw DataError.invalidArgument(op: "load", reason: "cannot reshape the items of \(path) (\(itemSize) values each) to \(shapeString(shape))")
+      throw DataError.invalidArgument(
+        op: "load", reason: "cannot reshape the items of \(path) (\(itemSize) values each) to \(shapeString(shape))")
     }
     return try data.withFeatures(data.features.reshaped([data.count] + shape))
   }
@@ -70,19 +79,22 @@ public enum DatasetFile {
     if lower.hasSuffix(".npy") || lower.hasSuffix(".npy.gz") {
       let array = try NPY.readTensor(labelsPath)
       try sameCount(array.rank >= 1 ? array.shape[0] : 0)
-      if array.rank == 2 {   // multi-hot rows
+      if array.rank == 2 { // multi-hot rows
         let m = array.shape[1]
         let first = (0..<n).map { i in (0..<m).first { j in array.scalars[i * m + j] != 0 } ?? -1 }
         return try LabelledDataset(name: name, features: features, labels: first, multiHot: array)
       }
       guard array.rank == 1 else {
-        throw DataError.badValue(path: labelsPath, reason: "labels must be [n] class indices or [n, L] 0/1 rows, got shape \(shapeString(array.shape))")
+        throw DataError.badValue(
+          path: labelsPath,
+          reason: "labels must be [n] class indices or [n, L] 0/1 rows, got shape \(shapeString(array.shape))")
       }
       var labels: [Int] = []
       labels.reserveCapacity(n)
       for (i, v) in array.scalars.enumerated() {
         guard v >= 0, v == v.rounded(), v < 1e9 else {
-          throw DataError.badValue(path: labelsPath, reason: "label \(v) of item \(i) is not a class index (an integer >= 0)")
+          throw DataError.badValue(
+            path: labelsPath, reason: "label \(v) of item \(i) is not a class index (an integer >= 0)")
         }
         labels.append(Int(v))
       }

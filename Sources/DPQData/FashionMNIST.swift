@@ -10,8 +10,10 @@ public enum DatasetPart: String, CaseIterable {
 public enum FashionMNIST {
   /// Where Debian's `dataset-fashion-mnist` package installs the files.
   public static let defaultDirectory = "/usr/share/datasets/fashion-mnist"
-  public static let classNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                  "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+  public static let classNames = [
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+  ]
   static let hint = "install the Debian package dataset-fashion-mnist, or pass the directory holding the IDX files"
 
   /// The 60,000 training or 10,000 test images as `[n, 1, 28, 28]` in [0, 1], with labels.
@@ -20,7 +22,9 @@ public enum FashionMNIST {
   }
 
   /// Both parts: train (60,000) and test (10,000).
-  public static func loadAll(directory: String = defaultDirectory) throws -> (train: LabelledDataset, test: LabelledDataset) {
+  public static func loadAll(directory: String = defaultDirectory) throws -> (
+    train: LabelledDataset, test: LabelledDataset
+  ) {
     (try load(.train, directory: directory), try load(.test, directory: directory))
   }
 }
@@ -37,7 +41,9 @@ public enum MNIST {
   }
 
   /// Both parts: train (60,000) and test (10,000).
-  public static func loadAll(directory: String = defaultDirectory) throws -> (train: LabelledDataset, test: LabelledDataset) {
+  public static func loadAll(directory: String = defaultDirectory) throws -> (
+    train: LabelledDataset, test: LabelledDataset
+  ) {
     (try load(.train, directory: directory), try load(.test, directory: directory))
   }
 }
@@ -53,8 +59,10 @@ enum MNISTFormat {
     return base + ".gz"
   }
 
-  static func load(_ part: DatasetPart, directory: String, name: String, classNames: [String],
-                   hint: String) throws -> LabelledDataset {
+  static func load(
+    _ part: DatasetPart, directory: String, name: String, classNames: [String],
+    hint: String
+  ) throws -> LabelledDataset {
     let prefix = part == .train ? "train" : "t10k"
     let imagesPath = path(directory: directory, stem: "\(prefix)-images-idx3-ubyte")
     let labelsPath = path(directory: directory, stem: "\(prefix)-labels-idx1-ubyte")
@@ -65,7 +73,8 @@ enum MNISTFormat {
     }
     let n = dimensions[0]
     guard labelFile.dimensions[0] == n else {
-      throw DataError.inconsistent(reason: "\(imagesPath) has \(n) images but \(labelsPath) has \(labelFile.dimensions[0]) labels")
+      throw DataError.inconsistent(
+        reason: "\(imagesPath) has \(n) images but \(labelsPath) has \(labelFile.dimensions[0]) labels")
     }
     var labels = [Int](repeating: 0, count: n)
     for (i, l) in labelFile.bytes.enumerated() {
@@ -74,7 +83,8 @@ enum MNISTFormat {
       }
       labels[i] = Int(l)
     }
-    return LabelledDataset(unchecked: "\(name) \(part.rawValue)", features: features, labels: labels,
-                           multiHot: nil, classNames: classNames)
+    return LabelledDataset(
+      unchecked: "\(name) \(part.rawValue)", features: features, labels: labels,
+      multiHot: nil, classNames: classNames)
   }
 }

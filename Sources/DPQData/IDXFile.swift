@@ -25,8 +25,10 @@ public struct IDXFile {
 
   /// Reads an IDX file straight into a Float tensor of `shape` (which must hold the same number of
   /// values), divided by `divisor`, converting while each piece of the data is still in cache.
-  static func readScaled(_ path: String, expectedRank: Int, hint: String, divisor: Float,
-                         shape: ([Int]) -> [Int]) throws -> (dimensions: [Int], values: Tensor) {
+  static func readScaled(
+    _ path: String, expectedRank: Int, hint: String, divisor: Float,
+    shape: ([Int]) -> [Int]
+  ) throws -> (dimensions: [Int], values: Tensor) {
     let (file, dimensions) = try openValidated(path, expectedRank: expectedRank, hint: hint)
     let detail = "header says " + describe(dimensions)
     let total = dimensions.reduce(1, *)
@@ -46,13 +48,16 @@ public struct IDXFile {
   static func openValidated(_ path: String, expectedRank: Int?, hint: String) throws -> (DataFile, [Int]) {
     let file = try DataFile(path: path, hint: hint)
     let magic = try file.readBytes(4, detail: "an IDX header needs a 4-byte magic number")
-    let expected = expectedRank.map { "00 00 08 0\($0) (\(kindName(rank: $0)))" } ?? "00 00 08 0N with N = 1 to \(maxRank)"
+    let expected =
+      expectedRank.map { "00 00 08 0\($0) (\(kindName(rank: $0)))" } ?? "00 00 08 0N with N = 1 to \(maxRank)"
     guard magic[0] == 0, magic[1] == 0 else {
       throw DataError.badMagic(path: path, found: hexString(magic), expected: expected)
     }
     guard magic[2] == 0x08 else {
-      let known: [UInt8: String] = [0x09: "signed byte (0x09)", 0x0B: "int16 (0x0B)", 0x0C: "int32 (0x0C)",
-                                    0x0D: "float32 (0x0D)", 0x0E: "float64 (0x0E)"]
+      let known: [UInt8: String] = [
+        0x09: "signed byte (0x09)", 0x0B: "int16 (0x0B)", 0x0C: "int32 (0x0C)",
+        0x0D: "float32 (0x0D)", 0x0E: "float64 (0x0E)",
+      ]
       guard let name = known[magic[2]] else {
         throw DataError.badMagic(path: path, found: hexString(magic), expected: expected)
       }
@@ -73,7 +78,11 @@ public struct IDXFile {
       dimensions.append(size)
       let (product, overflow) = total.multipliedReportingOverflow(by: size)
       guard !overflow, product <= Tensor.elementLimit else {
-        throw DataError.tooLarge(path: path, reason: "header declares \(dimensions.map(String.init).joined(separator: " x ")) values, more than dpq's limit of \(Tensor.elementLimit)")
+        throw DataError.tooLarge(
+          path: path,
+          reason:
+            "header declares \(dimensions.map(String.init).joined(separator: " x ")) values, more than dpq's limit of \(Tensor.elementLimit)"
+        )
       }
       total = product
     }

@@ -38,7 +38,8 @@ public final class ImageAugmenter {
 
   public func callAsFunction(_ images: Tensor) throws -> Tensor {
     guard images.rank == 4 else {
-      throw DataError.invalidArgument(op: "ImageAugmenter", reason: "expected images [n, c, h, w], got shape \(shapeString(images.shape))")
+      throw DataError.invalidArgument(
+        op: "ImageAugmenter", reason: "expected images [n, c, h, w], got shape \(shapeString(images.shape))")
     }
     let (n, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
     var draws: [(dy: Int, dx: Int, flip: Bool)] = []
@@ -51,7 +52,7 @@ public final class ImageAugmenter {
     }
     var out: Tensor
     if let b = buffer, b.shape == images.shape { out = b } else { out = Tensor(shape: images.shape) { _ in } }
-    buffer = nil   // so an unshared buffer is written in place
+    buffer = nil // so an unshared buffer is written in place
     out.withUnsafeMutableBufferPointer { dst in
       images.withUnsafeBufferPointer { src in
         guard let s = src.baseAddress, let d = dst.baseAddress else { return }
@@ -62,10 +63,14 @@ public final class ImageAugmenter {
             for y in 0..<h {
               let row = d + plane + y * w
               let sy = y + dy
-              guard sy >= 0, sy < h else { row.update(repeating: 0, count: w); continue }
+              guard sy >= 0, sy < h else {
+                row.update(repeating: 0, count: w)
+                continue
+              }
               let source = s + plane + sy * w
               // Output x reads source column x + dx (before the flip), zero outside the image.
-              let lo = Swift.min(w, Swift.max(0, -dx)), hi = Swift.max(lo, Swift.min(w, w - dx))
+              let lo = Swift.min(w, Swift.max(0, -dx))
+              let hi = Swift.max(lo, Swift.min(w, w - dx))
               if !flip {
                 row.update(repeating: 0, count: lo)
                 if hi > lo { row.advanced(by: lo).update(from: source + lo + dx, count: hi - lo) }

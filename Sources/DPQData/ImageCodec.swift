@@ -48,27 +48,33 @@ public enum ImageCodec {
       throw DataError.invalidArgument(op: "decode", reason: "channels must be 1 (grey) or 3 (RGB), got \(channels)")
     }
     guard let format = format(of: bytes) else {
-      throw DataError.unsupported(path: path, reason: "not a PNG or JPEG file (it starts with \(hexString(bytes.prefix(4)))); convert it to PNG")
+      throw DataError.unsupported(
+        path: path, reason: "not a PNG or JPEG file (it starts with \(hexString(bytes.prefix(4)))); convert it to PNG")
     }
     var image = dpq_image()
     var message = [CChar](repeating: 0, count: 256)
     let status = bytes.withUnsafeBufferPointer { b in
-      format == .png ? dpq_png_decode(b.baseAddress, b.count, maxPixels, &image, &message, message.count)
-                     : dpq_jpeg_decode(b.baseAddress, b.count, maxPixels, &image, &message, message.count)
+      format == .png
+        ? dpq_png_decode(b.baseAddress, b.count, maxPixels, &image, &message, message.count)
+        : dpq_jpeg_decode(b.baseAddress, b.count, maxPixels, &image, &message, message.count)
     }
     guard status == 0, let raw = image.pixels else {
       let text = String(cString: message)
-      throw DataError.badValue(path: path, reason: "cannot decode the \(format == .png ? "PNG" : "JPEG") image: \(text)")
+      throw DataError.badValue(
+        path: path, reason: "cannot decode the \(format == .png ? "PNG" : "JPEG") image: \(text)")
     }
     defer { dpq_image_free(&image) }
-    return convert(raw, width: Int(image.width), height: Int(image.height), stored: Int(image.channels),
-                   bitDepth: Int(image.bit_depth), channels: channels)
+    return convert(
+      raw, width: Int(image.width), height: Int(image.height), stored: Int(image.channels),
+      bitDepth: Int(image.bit_depth), channels: channels)
   }
 
   /// Interleaved 8- or 16-bit samples with `stored` channels (grey, grey+alpha, RGB, RGBA) to
   /// planar floats with `channels` channels.
-  static func convert(_ raw: UnsafeMutablePointer<UInt8>, width: Int, height: Int, stored: Int,
-                      bitDepth: Int, channels: Int) -> DecodedImage {
+  static func convert(
+    _ raw: UnsafeMutablePointer<UInt8>, width: Int, height: Int, stored: Int,
+    bitDepth: Int, channels: Int
+  ) -> DecodedImage {
     let count = width * height
     let colour = stored >= 3
     var pixels = [Float](repeating: 0, count: count * channels)
@@ -109,8 +115,10 @@ public enum ImageCodec {
 
   /// PNG bytes for a planar `[c, h, w]` image with values in [0, 1] (c = 1 or 3); values are
   /// clamped and rounded to 8 bits.
-  public static func encodePNG(_ pixels: UnsafeBufferPointer<Float>, channels: Int, height: Int, width: Int,
-                               path: String) throws -> [UInt8] {
+  public static func encodePNG(
+    _ pixels: UnsafeBufferPointer<Float>, channels: Int, height: Int, width: Int,
+    path: String
+  ) throws -> [UInt8] {
     guard channels == 1 || channels == 3, pixels.count == channels * height * width, height > 0, width > 0 else {
       throw DataError.invalidArgument(op: "save_image", reason: "expected an image [1 or 3, h, w] with h, w > 0")
     }
@@ -136,8 +144,10 @@ public enum ImageCodec {
   }
 
   /// Writes a planar `[c, h, w]` image in [0, 1] as a PNG file (atomically).
-  public static func writePNG(_ pixels: UnsafeBufferPointer<Float>, channels: Int, height: Int, width: Int,
-                              to path: String) throws {
+  public static func writePNG(
+    _ pixels: UnsafeBufferPointer<Float>, channels: Int, height: Int, width: Int,
+    to path: String
+  ) throws {
     let bytes = try encodePNG(pixels, channels: channels, height: height, width: width, path: path)
     try AtomicWriter.write(path) { try $0.write(bytes) }
   }

@@ -40,14 +40,16 @@ public enum ImageListing {
     }
     let classes = top.filter { isFolder(joinPath(dir, $0)) }.sorted(by: byteOrder)
     guard !classes.isEmpty else {
-      throw DataError.badValue(path: dir, reason: "no class sub-folders: put each class's images in a folder named after the class")
+      throw DataError.badValue(
+        path: dir, reason: "no class sub-folders: put each class's images in a folder named after the class")
     }
     var entries: [ImageEntry] = []
     for (label, name) in classes.enumerated() {
       for file in try filesBelow(joinPath(dir, name)) { entries.append(ImageEntry(path: file, label: label)) }
     }
     guard !entries.isEmpty else {
-      throw DataError.badValue(path: dir, reason: "no image files (\(extensions.joined(separator: " "))) in the class folders")
+      throw DataError.badValue(
+        path: dir, reason: "no image files (\(extensions.joined(separator: " "))) in the class folders")
     }
     return (entries, classes)
   }
@@ -59,7 +61,10 @@ public enum ImageListing {
     while let d = stack.popLast() {
       for name in (try? FileManager.default.contentsOfDirectory(atPath: d)) ?? [] {
         let p = joinPath(d, name)
-        if isFolder(p) { directories.append(p); stack.append(p) }
+        if isFolder(p) {
+          directories.append(p)
+          stack.append(p)
+        }
       }
     }
     var files: [String] = []
@@ -80,7 +85,8 @@ public enum ImageListing {
   /// The labels are the trailing numeric fields and the path is everything before them, so paths
   /// may hold spaces. Relative paths are taken from `root` (default: the list file's folder).
   public static func list(_ file: String, root: String? = nil) throws
-      -> (entries: [ImageEntry], classNames: [String], multiLabel: Bool) {
+    -> (entries: [ImageEntry], classNames: [String], multiLabel: Bool)
+  {
     let lines = try TextFiles.lines(file)
     guard !lines.isEmpty else { throw DataError.empty(path: file) }
     let base = root ?? (file.contains("/") ? String(file[..<file.lastIndex(of: "/")!]) : ".")
@@ -90,7 +96,8 @@ public enum ImageListing {
       var cut = fields.count
       while cut > 1, Int(fields[cut - 1]) != nil { cut -= 1 }
       guard cut < fields.count else {
-        throw DataError.badRecord(path: file, line: number, reason: "expected an image path followed by a class number or 0/1 labels")
+        throw DataError.badRecord(
+          path: file, line: number, reason: "expected an image path followed by a class number or 0/1 labels")
       }
       // The path is the original text up to its last field, so runs of spaces inside it survive.
       let pathEnd = fields[cut - 1].endIndex
@@ -107,12 +114,17 @@ public enum ImageListing {
       let values = p.numbers[extra...].map { Int($0)! }
       if multiLabel {
         guard values.allSatisfy({ $0 == 0 || $0 == 1 }) else {
-          throw DataError.badRecord(path: file, line: p.line, reason: "multi-label rows must hold 0 or 1 after the path, found \(values.map(String.init).joined(separator: " "))")
+          throw DataError.badRecord(
+            path: file, line: p.line,
+            reason:
+              "multi-label rows must hold 0 or 1 after the path, found \(values.map(String.init).joined(separator: " "))"
+          )
         }
         entries.append(ImageEntry(path: full, label: values.firstIndex(of: 1) ?? -1, multiHot: values.map(Float.init)))
       } else {
         guard values[0] >= 0, values[0] < CSV.maxClassCount else {
-          throw DataError.badRecord(path: file, line: p.line, reason: "class \(values[0]) is not in 0..<\(CSV.maxClassCount)")
+          throw DataError.badRecord(
+            path: file, line: p.line, reason: "class \(values[0]) is not in 0..<\(CSV.maxClassCount)")
         }
         entries.append(ImageEntry(path: full, label: values[0]))
       }

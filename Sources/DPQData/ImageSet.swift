@@ -31,9 +31,11 @@ public final class ImageSet {
   /// Images decoded per call of the decoder (and per parallel pass) when loading a whole set.
   public static let decodeBatch = 256
 
-  public init(name: String, entries: [ImageEntry], classNames: [String], multiLabel: Bool,
-              transform: ImageTransform, cacheLimit: Int = 256 << 20, seed: UInt64 = 0,
-              itemShape known: [Int]? = nil) throws {
+  public init(
+    name: String, entries: [ImageEntry], classNames: [String], multiLabel: Bool,
+    transform: ImageTransform, cacheLimit: Int = 256 << 20, seed: UInt64 = 0,
+    itemShape known: [Int]? = nil
+  ) throws {
     try transform.validate()
     guard let first = entries.first else { throw DataError.invalidArgument(op: "ImageSet", reason: "no images") }
     self.name = name
@@ -55,21 +57,27 @@ public final class ImageSet {
   }
 
   /// Images in a folder-per-class tree (see `ImageListing.folder`).
-  public static func folder(_ dir: String, transform: ImageTransform, cacheLimit: Int = 256 << 20,
-                            seed: UInt64 = 0) throws -> ImageSet {
+  public static func folder(
+    _ dir: String, transform: ImageTransform, cacheLimit: Int = 256 << 20,
+    seed: UInt64 = 0
+  ) throws -> ImageSet {
     let (entries, names) = try ImageListing.folder(dir)
     let base = dir.split(separator: "/").last.map(String.init) ?? dir
-    return try ImageSet(name: base, entries: entries, classNames: names, multiLabel: false, transform: transform,
-                        cacheLimit: cacheLimit, seed: seed)
+    return try ImageSet(
+      name: base, entries: entries, classNames: names, multiLabel: false, transform: transform,
+      cacheLimit: cacheLimit, seed: seed)
   }
 
   /// Images named in a list file (see `ImageListing.list`).
-  public static func list(_ file: String, root: String? = nil, transform: ImageTransform,
-                          cacheLimit: Int = 256 << 20, seed: UInt64 = 0) throws -> ImageSet {
+  public static func list(
+    _ file: String, root: String? = nil, transform: ImageTransform,
+    cacheLimit: Int = 256 << 20, seed: UInt64 = 0
+  ) throws -> ImageSet {
     let (entries, names, multi) = try ImageListing.list(file, root: root)
     let base = file.split(separator: "/").last.map(String.init) ?? file
-    return try ImageSet(name: base, entries: entries, classNames: names, multiLabel: multi, transform: transform,
-                        cacheLimit: cacheLimit, seed: seed)
+    return try ImageSet(
+      name: base, entries: entries, classNames: names, multiLabel: multi, transform: transform,
+      cacheLimit: cacheLimit, seed: seed)
   }
 
   public var count: Int { entries.count }
@@ -140,11 +148,16 @@ public final class ImageSet {
   /// - Parameter memoryLimit: largest tensor built, in bytes; a bigger set is refused with a
   ///   pointer to `batch(_:)`.
   public func dataset(skipBroken: Bool = false, memoryLimit: Int = 4 << 30) throws
-      -> (dataset: LabelledDataset, skipped: [(path: String, reason: String)]) {
+    -> (dataset: LabelledDataset, skipped: [(path: String, reason: String)])
+  {
     let size = itemSize
     let bytes = count * size * MemoryLayout<Float>.stride
     guard bytes <= memoryLimit else {
-      throw DataError.tooLarge(path: name, reason: "\(count) images of shape \(shapeString(itemShape)) need \(bytes >> 20) MiB, over the limit of \(memoryLimit >> 20) MiB; decode them batch by batch instead (load_images(..., lazy: true))")
+      throw DataError.tooLarge(
+        path: name,
+        reason:
+          "\(count) images of shape \(shapeString(itemShape)) need \(bytes >> 20) MiB, over the limit of \(memoryLimit >> 20) MiB; decode them batch by batch instead (load_images(..., lazy: true))"
+      )
     }
     var skipped: [(String, String)] = []
     var kept: [Int] = []
@@ -165,7 +178,12 @@ public final class ImageSet {
             try transform.finish(image, into: base + kept.count * size, rng: &g, path: path)
             kept.append(i)
           } catch {
-            if skipBroken { skipped.append((path, "\(error)")) } else { failure = error; break }
+            if skipBroken {
+              skipped.append((path, "\(error)"))
+            } else {
+              failure = error
+              break
+            }
           }
         }
         start += ImageSet.decodeBatch
@@ -174,13 +192,15 @@ public final class ImageSet {
     if let failure { throw failure }
     rng = draw
     guard !kept.isEmpty else {
-      throw DataError.badValue(path: name, reason: "none of the \(count) images could be decoded (first: \(skipped.first?.1 ?? ""))")
+      throw DataError.badValue(
+        path: name, reason: "none of the \(count) images could be decoded (first: \(skipped.first?.1 ?? ""))")
     }
     // Skipped images leave the tail of `all` unused; cut it off (one copy, only when skipping).
     let features = kept.count == count ? all : try all.slice(axis: 0, range: 0..<kept.count)
     let hot = multiHot(kept)
-    let data = try LabelledDataset(name: name, features: features, labels: kept.map { entries[$0].label },
-                                   multiHot: hot, classNames: classNames)
+    let data = try LabelledDataset(
+      name: name, features: features, labels: kept.map { entries[$0].label },
+      multiHot: hot, classNames: classNames)
     return (data, skipped)
   }
 
@@ -195,7 +215,8 @@ public final class ImageSet {
 
   /// Decodes and resizes each file, in parallel over the machine's cores.
   private func decodeEach(_ indices: [Int]) -> [Result<DecodedImage, Error>] {
-    var results = [Result<DecodedImage, Error>](repeating: .failure(DataError.inconsistent(reason: "not decoded")), count: indices.count)
+    var results = [Result<DecodedImage, Error>](
+      repeating: .failure(DataError.inconsistent(reason: "not decoded")), count: indices.count)
     let (paths, transform) = (indices.map { entries[$0].path }, transform)
     results.withUnsafeMutableBufferPointer { out in
       let slots = out
@@ -210,11 +231,19 @@ public final class ImageSet {
   /// one smaller than the crop.
   private func check(_ image: DecodedImage, path: String) throws {
     if let c = transform.crop, image.height < c[0] || image.width < c[1] {
-      throw DataError.badValue(path: path, reason: "the image is \(image.height)x\(image.width), smaller than the crop \(c[0])x\(c[1]); give size: to resize first")
+      throw DataError.badValue(
+        path: path,
+        reason:
+          "the image is \(image.height)x\(image.width), smaller than the crop \(c[0])x\(c[1]); give size: to resize first"
+      )
     }
     let shape = transform.outputShape(height: image.height, width: image.width)
     guard shape == itemShape else {
-      throw DataError.badValue(path: path, reason: "the image is \(image.height)x\(image.width) but the set's items are \(shapeString(itemShape)); give size: [h, w] to resize all images to one size")
+      throw DataError.badValue(
+        path: path,
+        reason:
+          "the image is \(image.height)x\(image.width) but the set's items are \(shapeString(itemShape)); give size: [h, w] to resize all images to one size"
+      )
     }
   }
 
@@ -239,7 +268,8 @@ extension ImageSet {
       throw DataError.invalidArgument(op: "subset", reason: "index \(bad) is out of range for \(count) images")
     }
     guard !indices.isEmpty else { throw DataError.invalidArgument(op: "subset", reason: "no images selected") }
-    return try ImageSet(name: name, entries: indices.map { entries[$0] }, classNames: classNames, multiLabel: isMultiLabel,
-                        transform: transform, cacheLimit: cacheLimit, seed: 0, itemShape: itemShape)
+    return try ImageSet(
+      name: name, entries: indices.map { entries[$0] }, classNames: classNames, multiLabel: isMultiLabel,
+      transform: transform, cacheLimit: cacheLimit, seed: 0, itemShape: itemShape)
   }
 }

@@ -31,20 +31,25 @@ public struct ImageTransform: Equatable {
     }
     for (name, s) in [("size", size), ("crop", crop)] {
       if let s, s.count != 2 || s.contains(where: { $0 <= 0 }) {
-        throw DataError.invalidArgument(op: op, reason: "\(name) must be [height, width] with positive values, got \(shapeString(s))")
+        throw DataError.invalidArgument(
+          op: op, reason: "\(name) must be [height, width] with positive values, got \(shapeString(s))")
       }
     }
     if let c = crop, let s = size, c[0] > s[0] || c[1] > s[1] {
-      throw DataError.invalidArgument(op: op, reason: "crop \(shapeString(c)) is larger than the resized image \(shapeString(s))")
+      throw DataError.invalidArgument(
+        op: op, reason: "crop \(shapeString(c)) is larger than the resized image \(shapeString(s))")
     }
     guard (mean == nil) == (std == nil) else {
       throw DataError.invalidArgument(op: op, reason: "give both mean and std, or neither")
     }
     if let m = mean, let s = std {
       guard m.count == channels || m.count == 1, s.count == m.count else {
-        throw DataError.invalidArgument(op: op, reason: "mean and std need 1 or \(channels) values each, got \(m.count) and \(s.count)")
+        throw DataError.invalidArgument(
+          op: op, reason: "mean and std need 1 or \(channels) values each, got \(m.count) and \(s.count)")
       }
-      guard s.allSatisfy({ $0 > 0 }) else { throw DataError.invalidArgument(op: op, reason: "std values must be positive") }
+      guard s.allSatisfy({ $0 > 0 }) else {
+        throw DataError.invalidArgument(op: op, reason: "std values must be positive")
+      }
     }
   }
 
@@ -62,11 +67,16 @@ public struct ImageTransform: Equatable {
   }
 
   /// Crop, flip and normalise a resized image into `out` (`outputShape` floats).
-  public func finish(_ image: DecodedImage, into out: UnsafeMutablePointer<Float>, rng: inout RandomGenerator,
-                     path: String) throws {
+  public func finish(
+    _ image: DecodedImage, into out: UnsafeMutablePointer<Float>, rng: inout RandomGenerator,
+    path: String
+  ) throws {
     let (h, w) = (crop?[0] ?? image.height, crop?[1] ?? image.width)
     guard h <= image.height, w <= image.width else {
-      throw DataError.badValue(path: path, reason: "the image is \(image.height)x\(image.width), smaller than the crop \(h)x\(w); give size: to resize first")
+      throw DataError.badValue(
+        path: path,
+        reason:
+          "the image is \(image.height)x\(image.width), smaller than the crop \(h)x\(w); give size: to resize first")
     }
     let top = randomCrop ? rng.nextInt(below: image.height - h + 1) : (image.height - h) / 2
     let left = randomCrop ? rng.nextInt(below: image.width - w + 1) : (image.width - w) / 2
@@ -96,14 +106,16 @@ public struct ImageTransform: Equatable {
         return (i0, Swift.min(i0 + 1, from - 1), s - Float(i0))
       }
     }
-    let ys = taps(height, ih), xs = taps(width, iw)
+    let ys = taps(height, ih)
+    let xs = taps(width, iw)
     var out = [Float](repeating: 0, count: image.channels * height * width)
     image.pixels.withUnsafeBufferPointer { src in
       out.withUnsafeMutableBufferPointer { dst in
         for c in 0..<image.channels {
           let plane = c * ih * iw
           for (y, (y0, y1, wy)) in ys.enumerated() {
-            let r0 = plane + y0 * iw, r1 = plane + y1 * iw
+            let r0 = plane + y0 * iw
+            let r1 = plane + y1 * iw
             let o = (c * height + y) * width
             for (x, (x0, x1, wx)) in xs.enumerated() {
               let top = src[r0 + x0] + (src[r0 + x1] - src[r0 + x0]) * wx

@@ -8,7 +8,8 @@ enum IndexFile {
     if path.hasSuffix(".npy") || path.hasSuffix(".npy.gz") {
       let array = try NPY.readIntegers(path)
       guard array.shape.count == 1 else {
-        throw DataError.badValue(path: path, reason: "expected a 1-D array of indices, found shape \(shapeString(array.shape))")
+        throw DataError.badValue(
+          path: path, reason: "expected a 1-D array of indices, found shape \(shapeString(array.shape))")
       }
       values = array.values
     } else {

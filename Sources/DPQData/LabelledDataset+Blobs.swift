@@ -5,9 +5,12 @@ extension LabelledDataset {
   /// `dimension` around one random centre per class. Centres are standard normal scaled by 2;
   /// each point is its centre plus normal noise of standard deviation `spread`; item i has class
   /// i % classes. Both buffers are refused before they are allocated when too large.
-  public static func blobs(n: Int, classes: Int, dimension: Int, spread: Float = 0.5, seed: UInt64) throws -> LabelledDataset {
+  public static func blobs(n: Int, classes: Int, dimension: Int, spread: Float = 0.5, seed: UInt64) throws
+    -> LabelledDataset
+  {
     guard n > 0, classes > 0, dimension > 0 else {
-      throw DataError.invalidArgument(op: "blobs", reason: "need n, classes and dim > 0 (got \(n), \(classes), \(dimension))")
+      throw DataError.invalidArgument(
+        op: "blobs", reason: "need n, classes and dim > 0 (got \(n), \(classes), \(dimension))")
     }
     try Tensor.checkShape([classes, dimension], op: "blobs (centres)")
     try Tensor.checkShape([n, dimension], op: "blobs")

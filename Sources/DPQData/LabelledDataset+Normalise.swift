@@ -17,8 +17,13 @@ extension LabelledDataset {
       var p = 0
       for _ in 0..<count {
         for c in 0..<channels {
-          var s = 0.0, s2 = 0.0
-          for k in 0..<spatial { let v = Double(x[p + k]); s += v; s2 += v * v }
+          var s = 0.0
+          var s2 = 0.0
+          for k in 0..<spatial {
+            let v = Double(x[p + k])
+            s += v
+            s2 += v * v
+          }
           sum[c] += s
           sumSquares[c] += s2
           p += spatial
@@ -38,7 +43,8 @@ extension LabelledDataset {
     let op = "normalised"
     let channels = channelCount
     guard mean.count == channels || mean.count == 1, std.count == channels || std.count == 1 else {
-      throw DataError.invalidArgument(op: op, reason: "need 1 or \(channels) means and standard deviations, got \(mean.count) and \(std.count)")
+      throw DataError.invalidArgument(
+        op: op, reason: "need 1 or \(channels) means and standard deviations, got \(mean.count) and \(std.count)")
     }
     if let bad = std.first(where: { !($0 > 0) || !$0.isFinite }) {
       throw DataError.invalidArgument(op: op, reason: "standard deviations must be positive and finite, got \(bad)")

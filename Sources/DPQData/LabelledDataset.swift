@@ -23,11 +23,15 @@ public struct LabelledDataset: CustomStringConvertible {
 
   /// A dataset, after checking that features, labels, multi-hot rows and class names agree.
   /// Without `classNames` the classes are named "0", "1", ...
-  public init(name: String = "data", features: Tensor, labels: [Int], multiHot: Tensor? = nil,
-              classNames: [String]? = nil) throws {
+  public init(
+    name: String = "data", features: Tensor, labels: [Int], multiHot: Tensor? = nil,
+    classNames: [String]? = nil
+  ) throws {
     let op = "LabelledDataset"
     guard features.rank >= 2 else {
-      throw DataError.invalidArgument(op: op, reason: "features need a first axis of items and at least one more (got shape \(shapeString(features.shape)))")
+      throw DataError.invalidArgument(
+        op: op,
+        reason: "features need a first axis of items and at least one more (got shape \(shapeString(features.shape)))")
     }
     guard features.shape[0] == labels.count else {
       throw DataError.invalidArgument(op: op, reason: "\(features.shape[0]) items but \(labels.count) labels")
@@ -35,20 +39,26 @@ public struct LabelledDataset: CustomStringConvertible {
     // classes get a name, a count and a member list each: a stray label of 10^12 would ask for
     // terabytes (and Int.max + 1 traps), so labels are bounded before anything per class is made
     if classNames == nil, let i = labels.firstIndex(where: { $0 >= LabelledDataset.maxClassCount }) {
-      throw DataError.invalidArgument(op: op, reason: "label \(labels[i]) of item \(i) is larger than dpq's limit of \(LabelledDataset.maxClassCount) classes")
+      throw DataError.invalidArgument(
+        op: op,
+        reason: "label \(labels[i]) of item \(i) is larger than dpq's limit of \(LabelledDataset.maxClassCount) classes"
+      )
     }
     var classCount = classNames?.count ?? ((labels.max() ?? -1) + 1)
     if let m = multiHot {
       guard m.rank == 2, m.shape[0] == labels.count else {
-        throw DataError.invalidArgument(op: op, reason: "multiHot must be [\(labels.count), L], got \(shapeString(m.shape))")
+        throw DataError.invalidArgument(
+          op: op, reason: "multiHot must be [\(labels.count), L], got \(shapeString(m.shape))")
       }
       guard classNames == nil || classNames?.count == m.shape[1] else {
-        throw DataError.invalidArgument(op: op, reason: "\(classNames?.count ?? 0) class names for \(m.shape[1]) labels")
+        throw DataError.invalidArgument(
+          op: op, reason: "\(classNames?.count ?? 0) class names for \(m.shape[1]) labels")
       }
       classCount = m.shape[1]
       let bad = m.withUnsafeBufferPointer { $0.firstIndex { $0 != 0 && $0 != 1 } }
       if let i = bad {
-        throw DataError.invalidArgument(op: op, reason: "multiHot must hold 0 or 1; item \(i / classCount) has \(m.scalars[i])")
+        throw DataError.invalidArgument(
+          op: op, reason: "multiHot must hold 0 or 1; item \(i / classCount) has \(m.scalars[i])")
       }
     }
     let lowest = multiHot == nil ? 0 : -1
@@ -99,16 +109,18 @@ public struct LabelledDataset: CustomStringConvertible {
 
   /// `subset` for indices known to be in range.
   func subsetUnchecked(_ indices: [Int], name: String? = nil) -> LabelledDataset {
-    LabelledDataset(unchecked: name ?? self.name, features: gatherRows(features, indices),
-                    labels: indices.map { labels[$0] }, multiHot: multiHot.map { gatherRows($0, indices) },
-                    classNames: classNames)
+    LabelledDataset(
+      unchecked: name ?? self.name, features: gatherRows(features, indices),
+      labels: indices.map { labels[$0] }, multiHot: multiHot.map { gatherRows($0, indices) },
+      classNames: classNames)
   }
 
   /// This dataset followed by `other`; item shapes, class names and label kinds must agree.
   public func concatenated(with other: LabelledDataset, name: String? = nil) throws -> LabelledDataset {
     let op = "concatenated"
     guard itemShape == other.itemShape else {
-      throw DataError.invalidArgument(op: op, reason: "item shapes \(shapeString(itemShape)) and \(shapeString(other.itemShape)) differ")
+      throw DataError.invalidArgument(
+        op: op, reason: "item shapes \(shapeString(itemShape)) and \(shapeString(other.itemShape)) differ")
     }
     guard classNames == other.classNames else {
       throw DataError.invalidArgument(op: op, reason: "the datasets have different class names")
@@ -118,14 +130,16 @@ public struct LabelledDataset: CustomStringConvertible {
     }
     let joined = concatenateRows(features, other.features)
     let hot = multiHot.flatMap { a in other.multiHot.map { b in concatenateRows(a, b) } }
-    return LabelledDataset(unchecked: name ?? "\(self.name) + \(other.name)", features: joined,
-                           labels: labels + other.labels, multiHot: hot, classNames: classNames)
+    return LabelledDataset(
+      unchecked: name ?? "\(self.name) + \(other.name)", features: joined,
+      labels: labels + other.labels, multiHot: hot, classNames: classNames)
   }
 
   /// Replaces the features (same number of items), e.g. with a network's embeddings.
   public func withFeatures(_ newFeatures: Tensor) throws -> LabelledDataset {
     guard newFeatures.rank >= 2, newFeatures.shape[0] == count else {
-      throw DataError.invalidArgument(op: "withFeatures", reason: "need \(count) items, got shape \(shapeString(newFeatures.shape))")
+      throw DataError.invalidArgument(
+        op: "withFeatures", reason: "need \(count) items, got shape \(shapeString(newFeatures.shape))")
     }
     var copy = self
     copy.features = newFeatures
@@ -133,8 +147,10 @@ public struct LabelledDataset: CustomStringConvertible {
   }
 
   public var description: String {
-    let names = classNames.count <= 10 ? classNames.joined(separator: ", ")
-                                       : classNames.prefix(8).joined(separator: ", ") + ", ..."
+    let names =
+      classNames.count <= 10
+      ? classNames.joined(separator: ", ")
+      : classNames.prefix(8).joined(separator: ", ") + ", ..."
     let kind = isMultiLabel ? "multi-label classes" : "classes"
     return "\(name): \(count) items of shape \(shapeString(itemShape)), \(classCount) \(kind) (\(names))"
   }
@@ -149,8 +165,10 @@ func gatherRows(_ source: Tensor, _ indices: [Int]) -> Tensor {
 }
 
 /// Copies rows `indices` of `source` to consecutive rows at `destination`.
-func copyRows(_ source: Tensor, _ indices: UnsafeBufferPointer<Int>, into destination: UnsafeMutablePointer<Float>?,
-              rowSize: Int) {
+func copyRows(
+  _ source: Tensor, _ indices: UnsafeBufferPointer<Int>, into destination: UnsafeMutablePointer<Float>?,
+  rowSize: Int
+) {
   guard rowSize > 0, let out = destination else { return }
   source.withUnsafeBufferPointer { src in
     guard let base = src.baseAddress else { return }

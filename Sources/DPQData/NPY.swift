@@ -3,7 +3,11 @@ import DPQTensor
 /// Element types dpq reads from and writes to `.npy` files (little-endian, as NumPy writes them
 /// on every common machine).
 public enum NPYDType: String, CaseIterable {
-  case float32 = "<f4", float64 = "<f8", uint8 = "|u1", int64 = "<i8", int32 = "<i4"
+  case float32 = "<f4"
+  case float64 = "<f8"
+  case uint8 = "|u1"
+  case int64 = "<i8"
+  case int32 = "<i4"
 
   /// Bytes per element.
   public var byteCount: Int {
@@ -16,7 +20,10 @@ public enum NPYDType: String, CaseIterable {
 
   /// The type for a header's `descr`; `<u1` and `>u1` are the same byte as `|u1`.
   init?(descr: String) {
-    if descr == "<u1" || descr == ">u1" || descr == "u1" { self = .uint8; return }
+    if descr == "<u1" || descr == ">u1" || descr == "u1" {
+      self = .uint8
+      return
+    }
     self.init(rawValue: descr)
   }
 }
@@ -29,7 +36,8 @@ public struct IntegerArray: Equatable {
 
   public init(shape: [Int], values: [Int]) throws {
     guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == values.count else {
-      throw DataError.invalidArgument(op: "IntegerArray", reason: "shape \(shapeString(shape)) does not hold \(values.count) values")
+      throw DataError.invalidArgument(
+        op: "IntegerArray", reason: "shape \(shapeString(shape)) does not hold \(values.count) values")
     }
     self.shape = shape
     self.values = values
@@ -39,7 +47,11 @@ public struct IntegerArray: Equatable {
 /// An array as stored in a `.npy` file, in its own element type.
 public struct NPYArray: Equatable {
   public enum Values: Equatable {
-    case float32([Float]), float64([Double]), uint8([UInt8]), int64([Int64]), int32([Int32])
+    case float32([Float])
+    case float64([Double])
+    case uint8([UInt8])
+    case int64([Int64])
+    case int32([Int32])
   }
 
   public let shape: [Int]
@@ -50,7 +62,8 @@ public struct NPYArray: Equatable {
     self.shape = shape
     self.values = values
     guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == count else {
-      throw DataError.invalidArgument(op: "NPYArray", reason: "shape \(shapeString(shape)) does not hold \(count) values")
+      throw DataError.invalidArgument(
+        op: "NPYArray", reason: "shape \(shapeString(shape)) does not hold \(count) values")
     }
   }
 
@@ -107,7 +120,7 @@ public struct NPYArray: Equatable {
 /// Reads plain or gzip-compressed files; writes are atomic (temporary file, then rename).
 public enum NPY {
   static let supported = "float32 '<f4', float64 '<f8', uint8 '|u1', int64 '<i8', int32 '<i4', little-endian"
-  static let magic: [UInt8] = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]   // \x93NUMPY
+  static let magic: [UInt8] = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59] // \x93NUMPY
   /// Largest header accepted; NumPy's own headers are a few hundred bytes.
   static let maxHeaderBytes = 1 << 20
 
@@ -149,11 +162,15 @@ public enum NPY {
       let size = dtype.byteCount
       try file.readChunked(count * size, detail: detail, chunkSize: size << 14) { piece, offset in
         guard let raw = piece.baseAddress else { return }
-        let o = base + offset / size, n = piece.count / size
+        let o = base + offset / size
+        let n = piece.count / size
         switch dtype {
-        case .float64: for i in 0..<n { o[i] = Float(UnsafeRawPointer(raw).loadUnaligned(fromByteOffset: 8 * i, as: Double.self)) }
-        case .int64: for i in 0..<n { o[i] = Float(UnsafeRawPointer(raw).loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)) }
-        case .int32: for i in 0..<n { o[i] = Float(UnsafeRawPointer(raw).loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)) }
+        case .float64:
+          for i in 0..<n { o[i] = Float(UnsafeRawPointer(raw).loadUnaligned(fromByteOffset: 8 * i, as: Double.self)) }
+        case .int64:
+          for i in 0..<n { o[i] = Float(UnsafeRawPointer(raw).loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)) }
+        case .int32:
+          for i in 0..<n { o[i] = Float(UnsafeRawPointer(raw).loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)) }
         case .uint8: for i in 0..<n { o[i] = Float(raw[i]) }
         case .float32: break
         }
@@ -167,7 +184,8 @@ public enum NPY {
   public static func readIntegers(_ path: String) throws -> IntegerArray {
     let array = try read(path)
     guard array.dtype != .float32, array.dtype != .float64 else {
-      throw DataError.unsupportedDType(path: path, dtype: "'\(array.dtype.rawValue)'", supported: "integers: int64 '<i8', int32 '<i4', uint8 '|u1'")
+      throw DataError.unsupportedDType(
+        path: path, dtype: "'\(array.dtype.rawValue)'", supported: "integers: int64 '<i8', int32 '<i4', uint8 '|u1'")
     }
     return try array.integers()
   }
@@ -236,7 +254,8 @@ public enum NPY {
       let b = try file.readBytes(4, detail: "a version \(major).0 header length")
       headerLength = b.enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
     default:
-      throw DataError.badHeader(path: path, reason: "format version \(major).\(minor) is not supported (1.0 to 3.0 are)")
+      throw DataError.badHeader(
+        path: path, reason: "format version \(major).\(minor) is not supported (1.0 to 3.0 are)")
     }
     guard headerLength <= maxHeaderBytes else {
       throw DataError.lyingHeader(path: path, reason: "header length \(headerLength) is larger than any NumPy header")
@@ -248,13 +267,18 @@ public enum NPY {
       throw DataError.unsupportedDType(path: path, dtype: "'\(header.descr)'\(note)", supported: supported)
     }
     if header.fortranOrder && header.shape.filter({ $0 > 1 }).count > 1 {
-      throw DataError.unsupported(path: path, reason: "fortran_order is True (column-major data); dpq reads C-order arrays: save np.ascontiguousarray(a) instead")
+      throw DataError.unsupported(
+        path: path,
+        reason:
+          "fortran_order is True (column-major data); dpq reads C-order arrays: save np.ascontiguousarray(a) instead")
     }
     var count = 1
     for d in header.shape {
       let (p, overflow) = count.multipliedReportingOverflow(by: d)
       guard !overflow, p <= Tensor.elementLimit else {
-        throw DataError.tooLarge(path: path, reason: "shape \(shapeString(header.shape)) has more elements than dpq's limit of \(Tensor.elementLimit)")
+        throw DataError.tooLarge(
+          path: path,
+          reason: "shape \(shapeString(header.shape)) has more elements than dpq's limit of \(Tensor.elementLimit)")
       }
       count = p
     }

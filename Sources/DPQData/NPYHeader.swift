@@ -14,25 +14,32 @@ struct NPYHeader: Equatable {
   /// Parses the literal; `path` is used in error messages.
   init(parsing text: String, path: String) throws {
     var parser = LiteralParser(text: Array(text.utf8), path: path)
-    guard case let .dict(entries) = try parser.parseValue() else {
+    guard case .dict(let entries) = try parser.parseValue() else {
       throw DataError.badHeader(path: path, reason: "the header is not a dict literal: \(text.prefix(60))")
     }
     try parser.expectEnd()
-    var descr: String?, fortran: Bool?, shape: [Int]?
+    var descr: String?
+    var fortran: Bool?
+    var shape: [Int]?
     for (key, value) in entries {
       switch (key, value) {
       case ("descr", .string(let s)): descr = s
-      case ("descr", .list): throw DataError.unsupportedDType(path: path, dtype: "a structured dtype (record array)", supported: NPY.supported)
+      case ("descr", .list):
+        throw DataError.unsupportedDType(
+          path: path, dtype: "a structured dtype (record array)", supported: NPY.supported)
       case ("fortran_order", .bool(let b)): fortran = b
       case ("shape", .tuple(let items)):
         shape = try items.map {
-          guard case let .int(n) = $0, n >= 0 else { throw DataError.badHeader(path: path, reason: "shape must be a tuple of non-negative integers") }
+          guard case .int(let n) = $0, n >= 0 else {
+            throw DataError.badHeader(path: path, reason: "shape must be a tuple of non-negative integers")
+          }
           return n
         }
       case ("descr", _), ("fortran_order", _), ("shape", _):
         throw DataError.badHeader(path: path, reason: "'\(key)' has a value of the wrong kind")
       default:
-        throw DataError.badHeader(path: path, reason: "unexpected key '\(key)' (a .npy header has descr, fortran_order and shape)")
+        throw DataError.badHeader(
+          path: path, reason: "unexpected key '\(key)' (a .npy header has descr, fortran_order and shape)")
       }
     }
     guard let d = descr else { throw DataError.badHeader(path: path, reason: "no 'descr' key") }
@@ -50,7 +57,12 @@ struct NPYHeader: Equatable {
 
 /// A Python literal: only what a .npy header can hold.
 private indirect enum Literal {
-  case string(String), int(Int), bool(Bool), tuple([Literal]), list([Literal]), dict([(String, Literal)])
+  case string(String)
+  case int(Int)
+  case bool(Bool)
+  case tuple([Literal])
+  case list([Literal])
+  case dict([(String, Literal)])
 }
 
 /// Recursive-descent parser over the bytes of a Python literal.
@@ -64,7 +76,10 @@ private struct LiteralParser {
   var depth = 0
   static let maxDepth = 32
 
-  init(text: [UInt8], path: String) { self.text = text; self.path = path }
+  init(text: [UInt8], path: String) {
+    self.text = text
+    self.path = path
+  }
 
   func fail(_ what: String) -> DataError {
     let context = String(decoding: text[Swift.min(i, text.count)..<Swift.min(i + 20, text.count)], as: UTF8.self)
@@ -73,7 +88,10 @@ private struct LiteralParser {
 
   mutating func skipSpace() { while i < text.count, [0x20, 0x09, 0x0a, 0x0d].contains(text[i]) { i += 1 } }
 
-  mutating func peek() -> UInt8? { skipSpace(); return i < text.count ? text[i] : nil }
+  mutating func peek() -> UInt8? {
+    skipSpace()
+    return i < text.count ? text[i] : nil
+  }
 
   mutating func expect(_ c: UInt8) throws {
     guard peek() == c else { throw fail("expected '\(Character(Unicode.Scalar(c)))'") }
@@ -85,7 +103,9 @@ private struct LiteralParser {
   mutating func parseValue() throws -> Literal {
     guard let c = peek() else { throw fail("unexpected end of header") }
     if c == UInt8(ascii: "{") || c == UInt8(ascii: "(") || c == UInt8(ascii: "[") {
-      guard depth < LiteralParser.maxDepth else { throw fail("containers nested more than \(LiteralParser.maxDepth) deep") }
+      guard depth < LiteralParser.maxDepth else {
+        throw fail("containers nested more than \(LiteralParser.maxDepth) deep")
+      }
       depth += 1
     }
     defer { if c == UInt8(ascii: "{") || c == UInt8(ascii: "(") || c == UInt8(ascii: "[") { depth -= 1 } }
@@ -94,7 +114,7 @@ private struct LiteralParser {
       i += 1
       var entries: [(String, Literal)] = []
       while peek() != UInt8(ascii: "}") {
-        guard case let .string(key) = try parseValue() else { throw fail("dict keys must be strings") }
+        guard case .string(let key) = try parseValue() else { throw fail("dict keys must be strings") }
         try expect(UInt8(ascii: ":"))
         entries.append((key, try parseValue()))
         if peek() == UInt8(ascii: ",") { i += 1 } else { break }
@@ -130,7 +150,7 @@ private struct LiteralParser {
         n = s
         i += 1
       }
-      if i < text.count, text[i] == UInt8(ascii: "L") { i += 1 }   // Python 2 long suffix
+      if i < text.count, text[i] == UInt8(ascii: "L") { i += 1 } // Python 2 long suffix
       return .int(n)
     default:
       for (word, value) in [("True", true), ("False", false)] where text[i...].starts(with: word.utf8) {

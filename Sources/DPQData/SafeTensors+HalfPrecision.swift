@@ -22,7 +22,8 @@ extension SafeTensors {
     var length: UInt64 = 0
     for i in (0..<8).reversed() { length = length << 8 | UInt64(bytes[i]) }
     guard length <= UInt64(maxHeaderBytes), 8 + Int(length) <= bytes.count,
-          let header = (try? JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + Int(length))]))) as? [String: Any] else {
+      let header = (try? JSONSerialization.jsonObject(with: Data(bytes[8..<(8 + Int(length))]))) as? [String: Any]
+    else {
       return bytes
     }
     let dataStart = 8 + Int(length)
@@ -33,8 +34,9 @@ extension SafeTensors {
     var tensors: [(name: String, info: [String: Any], begin: Int, end: Int)] = []
     for (name, value) in header where name != "__metadata__" {
       guard let info = value as? [String: Any], let offsets = info["data_offsets"] as? [Any], offsets.count == 2,
-            let begin = (offsets[0] as? NSNumber)?.intValue, let end = (offsets[1] as? NSNumber)?.intValue,
-            begin >= 0, end >= begin, end <= bytes.count - dataStart else {
+        let begin = (offsets[0] as? NSNumber)?.intValue, let end = (offsets[1] as? NSNumber)?.intValue,
+        begin >= 0, end >= begin, end <= bytes.count - dataStart
+      else {
         return bytes
       }
       tensors.append((name, info, begin, end))
@@ -49,7 +51,9 @@ extension SafeTensors {
       let begin = data.count
       if let dtype = info["dtype"] as? String, dtype == "F16" || dtype == "BF16" {
         guard source.count % 2 == 0 else {
-          throw DataError.badEntry(path: path, name: t.name, reason: "\(dtype) data of \(source.count) bytes is not a whole number of 2-byte values")
+          throw DataError.badEntry(
+            path: path, name: t.name,
+            reason: "\(dtype) data of \(source.count) bytes is not a whole number of 2-byte values")
         }
         data.reserveCapacity(data.count + source.count * 2)
         var i = source.startIndex
@@ -71,7 +75,10 @@ extension SafeTensors {
     var out: [UInt8] = []
     out.reserveCapacity(8 + json.count + data.count)
     var n = UInt64(json.count)
-    for _ in 0..<8 { out.append(UInt8(n & 0xff)); n >>= 8 }
+    for _ in 0..<8 {
+      out.append(UInt8(n & 0xff))
+      n >>= 8
+    }
     out.append(contentsOf: json)
     out.append(contentsOf: data)
     return out
@@ -83,7 +90,7 @@ extension SafeTensors {
     let exponent = UInt32(h >> 10) & 0x1f
     let mantissa = UInt32(h) & 0x3ff
     if exponent == 0 {
-      let magnitude = Float(mantissa) * 0x1p-24   // subnormal (or zero): mantissa * 2^-24
+      let magnitude = Float(mantissa) * 0x1p-24 // subnormal (or zero): mantissa * 2^-24
       return sign != 0 ? -magnitude : magnitude
     }
     if exponent == 0x1f { return Float(bitPattern: sign | 0x7f80_0000 | mantissa << 13) }

@@ -38,9 +38,12 @@ extension SafeTensors {
     let (layouts, metadata) = try parseHeader(json, path: path, dataLength: dataLength, exact: !file.isCompressed)
     var entries: [Entry] = []
     for l in layouts {
-      try file.checkAvailable(l.end - l.begin, detail: "tensor '\(l.name)' spans bytes \(l.begin)..<\(l.end) of the data section")
-      entries.append(Entry(name: l.name, dtype: l.dtype, shape: l.shape,
-                           bytes: try file.readBytes(l.end - l.begin, detail: "tensor '\(l.name)'")))
+      try file.checkAvailable(
+        l.end - l.begin, detail: "tensor '\(l.name)' spans bytes \(l.begin)..<\(l.end) of the data section")
+      entries.append(
+        Entry(
+          name: l.name, dtype: l.dtype, shape: l.shape,
+          bytes: try file.readBytes(l.end - l.begin, detail: "tensor '\(l.name)'")))
     }
     try file.checkEnd(detail: "after the last tensor")
     return try checked(SafeTensors(entries: entries, metadata: metadata), path: path)
@@ -49,53 +52,72 @@ extension SafeTensors {
   /// Parses and validates safetensors bytes already in memory (fuzzing, tests).
   static func decodeValidated(_ bytes: [UInt8], path: String) throws -> SafeTensors {
     guard bytes.count >= 8 else {
-      throw DataError.truncated(path: path, expected: 8, actual: bytes.count, detail: "a safetensors file starts with an 8-byte header length", decompressed: false)
+      throw DataError.truncated(
+        path: path, expected: 8, actual: bytes.count, detail: "a safetensors file starts with an 8-byte header length",
+        decompressed: false)
     }
     let headerLength = bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     try checkHeaderLength(headerLength, available: UInt64(bytes.count - 8), fileSize: bytes.count, path: path)
     let dataStart = 8 + Int(headerLength)
-    let (layouts, metadata) = try parseHeader(Array(bytes[8..<dataStart]), path: path, dataLength: bytes.count - dataStart)
+    let (layouts, metadata) = try parseHeader(
+      Array(bytes[8..<dataStart]), path: path, dataLength: bytes.count - dataStart)
     let entries = layouts.map { l in
-      Entry(name: l.name, dtype: l.dtype, shape: l.shape, bytes: Array(bytes[(dataStart + l.begin)..<(dataStart + l.end)]))
+      Entry(
+        name: l.name, dtype: l.dtype, shape: l.shape, bytes: Array(bytes[(dataStart + l.begin)..<(dataStart + l.end)]))
     }
     return try checked(SafeTensors(entries: entries, metadata: metadata), path: path)
   }
 
   static func checkHeaderLength(_ length: UInt64, available: UInt64, fileSize: Int, path: String) throws {
     guard length <= UInt64(maxHeaderBytes) else {
-      throw DataError.badHeader(path: path, reason: "not a safetensors file: its header length \(length) exceeds \(maxHeaderBytes) bytes")
+      throw DataError.badHeader(
+        path: path, reason: "not a safetensors file: its header length \(length) exceeds \(maxHeaderBytes) bytes")
     }
     guard length <= available else {
-      throw DataError.truncated(path: path, expected: 8 + Int(length), actual: fileSize, detail: "the header length says \(length) bytes of JSON", decompressed: false)
+      throw DataError.truncated(
+        path: path, expected: 8 + Int(length), actual: fileSize,
+        detail: "the header length says \(length) bytes of JSON", decompressed: false)
     }
   }
 
   /// The header's tensors in data order and its metadata, after checking every entry against a
   /// data section of `dataLength` bytes.
-  static func parseHeader(_ json: [UInt8], path: String, dataLength: Int, exact: Bool = true) throws -> (layouts: [Layout], metadata: [String: String]) {
+  static func parseHeader(_ json: [UInt8], path: String, dataLength: Int, exact: Bool = true) throws -> (
+    layouts: [Layout], metadata: [String: String]
+  ) {
     guard let object = try? JSONSerialization.jsonObject(with: Data(json)), let header = object as? [String: Any] else {
       throw DataError.badHeader(path: path, reason: "not a safetensors file: the header is not a JSON object")
     }
     var metadata: [String: String] = [:]
     if let meta = header["__metadata__"] {
-      guard let m = meta as? [String: Any] else { throw DataError.badHeader(path: path, reason: "__metadata__ is not an object") }
+      guard let m = meta as? [String: Any] else {
+        throw DataError.badHeader(path: path, reason: "__metadata__ is not an object")
+      }
       for (k, v) in m {
-        guard let s = v as? String else { throw DataError.badHeader(path: path, reason: "__metadata__ value for '\(k)' is not a string") }
+        guard let s = v as? String else {
+          throw DataError.badHeader(path: path, reason: "__metadata__ value for '\(k)' is not a string")
+        }
         metadata[k] = s
       }
     }
     var layouts: [Layout] = []
     for (name, value) in header where name != "__metadata__" {
       guard let info = value as? [String: Any], let dt = info["dtype"] as? String,
-            let shapeAny = info["shape"] as? [Any], let offsAny = info["data_offsets"] as? [Any] else {
+        let shapeAny = info["shape"] as? [Any], let offsAny = info["data_offsets"] as? [Any]
+      else {
         throw DataError.badHeader(path: path, reason: "entry '\(name)' lacks dtype, shape or data_offsets")
       }
       guard let dtype = DType(rawValue: dt) else {
-        throw DataError.badEntry(path: path, name: name, reason: "unsupported dtype \(dt) (dpq reads \(DType.allCases.map(\.rawValue).joined(separator: ", ")))")
+        throw DataError.badEntry(
+          path: path, name: name,
+          reason: "unsupported dtype \(dt) (dpq reads \(DType.allCases.map(\.rawValue).joined(separator: ", ")))")
       }
-      let shape = shapeAny.compactMap(integer), offs = offsAny.compactMap(integer)
+      let shape = shapeAny.compactMap(integer)
+      let offs = offsAny.compactMap(integer)
       guard shape.count == shapeAny.count, shape.allSatisfy({ $0 >= 0 }), offs.count == 2, offsAny.count == 2 else {
-        throw DataError.badHeader(path: path, reason: "entry '\(name)' has a malformed shape or data_offsets (each must be a non-negative integer)")
+        throw DataError.badHeader(
+          path: path,
+          reason: "entry '\(name)' has a malformed shape or data_offsets (each must be a non-negative integer)")
       }
       var elements = 1
       for d in shape {
@@ -107,11 +129,14 @@ extension SafeTensors {
       }
       let (begin, end) = (offs[0], offs[1])
       guard begin >= 0, end >= begin, end <= dataLength else {
-        throw DataError.truncated(path: path, expected: 8 + json.count + Swift.max(begin, end), actual: 8 + json.count + dataLength,
-                                  detail: "tensor '\(name)' spans bytes \(begin)..<\(end) of the data section", decompressed: false)
+        throw DataError.truncated(
+          path: path, expected: 8 + json.count + Swift.max(begin, end), actual: 8 + json.count + dataLength,
+          detail: "tensor '\(name)' spans bytes \(begin)..<\(end) of the data section", decompressed: false)
       }
       guard end - begin == elements * dtype.byteCount else {
-        throw DataError.badEntry(path: path, name: name, reason: "shape \(shape) of \(dt) needs \(elements * dtype.byteCount) bytes, header gives \(end - begin)")
+        throw DataError.badEntry(
+          path: path, name: name,
+          reason: "shape \(shape) of \(dt) needs \(elements * dtype.byteCount) bytes, header gives \(end - begin)")
       }
       layouts.append(Layout(name: name, dtype: dtype, shape: shape, begin: begin, end: end))
     }
@@ -120,15 +145,21 @@ extension SafeTensors {
     var next = 0
     for l in layouts {
       guard l.begin >= next else {
-        throw DataError.badEntry(path: path, name: l.name, reason: "bytes \(l.begin)..<\(l.end) overlap the previous tensor (which ends at \(next))")
+        throw DataError.badEntry(
+          path: path, name: l.name,
+          reason: "bytes \(l.begin)..<\(l.end) overlap the previous tensor (which ends at \(next))")
       }
       guard l.begin == next else {
-        throw DataError.badEntry(path: path, name: l.name, reason: "starts at byte \(l.begin) of the data section, leaving bytes \(next)..<\(l.begin) unused")
+        throw DataError.badEntry(
+          path: path, name: l.name,
+          reason: "starts at byte \(l.begin) of the data section, leaving bytes \(next)..<\(l.begin) unused")
       }
       next = l.end
     }
     guard !exact || next == dataLength else {
-      throw DataError.badValue(path: path, reason: "\(dataLength - next) trailing bytes after the last tensor (the data section ends at byte \(next))")
+      throw DataError.badValue(
+        path: path,
+        reason: "\(dataLength - next) trailing bytes after the last tensor (the data section ends at byte \(next))")
     }
     return (layouts, metadata)
   }
@@ -160,7 +191,8 @@ extension SafeTensors {
 
   /// CRC-32 of the data layout of `entries` in file order (offsets are back to back).
   static func layoutChecksum(_ entries: [Entry]) -> UInt32 {
-    var offset = 0, text = ""
+    var offset = 0
+    var text = ""
     for e in entries {
       text += "\(e.name)|\(e.dtype.rawValue)|\(e.shape)|\(offset)|\(offset + e.bytes.count)\n"
       offset += e.bytes.count
@@ -185,19 +217,25 @@ extension SafeTensors {
     var file = file
     guard let text = file.metadata.removeValue(forKey: checksumKey) else { return file }
     guard let record = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any],
-          let layout = (record["layout"] as? String).flatMap({ UInt32($0, radix: 16) }),
-          let sums = record["tensors"] as? [String: String] else {
+      let layout = (record["layout"] as? String).flatMap({ UInt32($0, radix: 16) }),
+      let sums = record["tensors"] as? [String: String]
+    else {
       throw DataError.badHeader(path: path, reason: "the checksums in __metadata__ (\(checksumKey)) are malformed")
     }
     // laid out anew by another writer that kept dpq's metadata: the checksums are not this file's
     guard layoutChecksum(file.entries) == layout else { return file }
     for e in file.entries {
       guard let expected = sums[e.name].flatMap({ UInt32($0, radix: 16) }) else {
-        throw DataError.badEntry(path: path, name: e.name, reason: "has no checksum in __metadata__ (\(checksumKey)); the header was changed")
+        throw DataError.badEntry(
+          path: path, name: e.name, reason: "has no checksum in __metadata__ (\(checksumKey)); the header was changed")
       }
       let actual = crc(e.bytes)
       guard actual == expected else {
-        throw DataError.badEntry(path: path, name: e.name, reason: "is corrupt: its CRC-32 is \(String(actual, radix: 16)), the file recorded \(String(expected, radix: 16)) (a tool that rewrote the tensors in place must drop \(checksumKey) from __metadata__)")
+        throw DataError.badEntry(
+          path: path, name: e.name,
+          reason:
+            "is corrupt: its CRC-32 is \(String(actual, radix: 16)), the file recorded \(String(expected, radix: 16)) (a tool that rewrote the tensors in place must drop \(checksumKey) from __metadata__)"
+        )
       }
     }
     return file

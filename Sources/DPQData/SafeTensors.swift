@@ -7,7 +7,12 @@ import Foundation
 public struct SafeTensors {
   /// Element types dpq stores: Float32 parameters, UInt8/UInt16 codes, Int64 ids.
   public enum DType: String, CaseIterable {
-    case float32 = "F32", uint8 = "U8", uint16 = "U16", int64 = "I64", int32 = "I32", float64 = "F64"
+    case float32 = "F32"
+    case uint8 = "U8"
+    case uint16 = "U16"
+    case int64 = "I64"
+    case int32 = "I32"
+    case float64 = "F64"
 
     public var byteCount: Int {
       switch self {
@@ -27,7 +32,10 @@ public struct SafeTensors {
     public let bytes: [UInt8]
 
     public init(name: String, dtype: DType, shape: [Int], bytes: [UInt8]) {
-      self.name = name; self.dtype = dtype; self.shape = shape; self.bytes = bytes
+      self.name = name
+      self.dtype = dtype
+      self.shape = shape
+      self.bytes = bytes
     }
 
     /// A Float32 entry from a tensor.
@@ -42,11 +50,17 @@ public struct SafeTensors {
 
     /// An integer entry (stored as the given integer dtype).
     public init(name: String, integers: [Int], shape: [Int], dtype: DType) {
-      self.name = name; self.dtype = dtype; self.shape = shape
-      var out = [UInt8](); out.reserveCapacity(integers.count * dtype.byteCount)
+      self.name = name
+      self.dtype = dtype
+      self.shape = shape
+      var out = [UInt8]()
+      out.reserveCapacity(integers.count * dtype.byteCount)
       for v in integers {
         var x = UInt64(bitPattern: Int64(v))
-        for _ in 0..<dtype.byteCount { out.append(UInt8(x & 0xff)); x >>= 8 }
+        for _ in 0..<dtype.byteCount {
+          out.append(UInt8(x & 0xff))
+          x >>= 8
+        }
       }
       bytes = out
     }
@@ -79,9 +93,13 @@ extension SafeTensors {
     var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
     // pad with spaces so the data section starts 8-byte aligned, as the reference writer does
     while (8 + json.count) % 8 != 0 { json.append(0x20) }
-    var out = [UInt8](); out.reserveCapacity(8 + json.count + offset)
+    var out = [UInt8]()
+    out.reserveCapacity(8 + json.count + offset)
     var n = UInt64(json.count)
-    for _ in 0..<8 { out.append(UInt8(n & 0xff)); n >>= 8 }
+    for _ in 0..<8 {
+      out.append(UInt8(n & 0xff))
+      n >>= 8
+    }
     out.append(contentsOf: json)
     for e in entries { out.append(contentsOf: e.bytes) }
     return out
@@ -100,7 +118,9 @@ extension SafeTensors {
   public static func read(_ path: String) throws -> SafeTensors { try readValidated(path) }
 
   /// Parses safetensors bytes; `path` only names the source in errors.
-  public static func decode(_ bytes: [UInt8], path: String) throws -> SafeTensors { try decodeValidated(bytes, path: path) }
+  public static func decode(_ bytes: [UInt8], path: String) throws -> SafeTensors {
+    try decodeValidated(bytes, path: path)
+  }
 
   /// The named Float32 tensor, checked against an expected shape when one is given.
   public func tensor(_ name: String, shape expected: [Int]? = nil, path: String = "safetensors") throws -> Tensor {
@@ -114,7 +134,9 @@ extension SafeTensors {
     case .float32:
       values.withUnsafeMutableBytes { dst in e.bytes.withUnsafeBytes { dst.copyMemory(from: $0) } }
     case .float64:
-      e.bytes.withUnsafeBytes { raw in for i in 0..<count { values[i] = Float(raw.loadUnaligned(fromByteOffset: i * 8, as: Double.self)) } }
+      e.bytes.withUnsafeBytes { raw in
+        for i in 0..<count { values[i] = Float(raw.loadUnaligned(fromByteOffset: i * 8, as: Double.self)) }
+      }
     default:
       throw DataError.badEntry(path: path, name: name, reason: "dtype \(e.dtype.rawValue), expected F32")
     }

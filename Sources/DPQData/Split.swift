@@ -11,11 +11,14 @@ public struct Split: CustomStringConvertible {
   public let databaseIndices: [Int]
 
   /// A split after checking that every index is inside `source`.
-  public init(name: String, source: LabelledDataset, trainIndices: [Int], queryIndices: [Int],
-              databaseIndices: [Int]) throws {
+  public init(
+    name: String, source: LabelledDataset, trainIndices: [Int], queryIndices: [Int],
+    databaseIndices: [Int]
+  ) throws {
     for (part, indices) in [("train", trainIndices), ("query", queryIndices), ("database", databaseIndices)] {
       if let bad = indices.first(where: { $0 < 0 || $0 >= source.count }) {
-        throw DataError.invalidArgument(op: "Split", reason: "\(part) index \(bad) is out of range for \(source.count) items")
+        throw DataError.invalidArgument(
+          op: "Split", reason: "\(part) index \(bad) is out of range for \(source.count) items")
       }
     }
     self.name = name

@@ -56,12 +56,18 @@ enum SplitManifest {
       throw DataError.badHeader(path: path, reason: "not a dpq split manifest")
     }
     guard object["state"] as? String == "complete", let files = object["files"] as? [String: [String: Int]] else {
-      throw DataError.badValue(path: path, reason: "the split in \(directory) was not completely saved (a save failed or was interrupted); save it again")
+      throw DataError.badValue(
+        path: path,
+        reason: "the split in \(directory) was not completely saved (a save failed or was interrupted); save it again")
     }
     for name in parts {
       let part = joinPath(directory, name)
       guard let expected = files[name], try fingerprint(part) == expected else {
-        throw DataError.badValue(path: part, reason: "does not match \(fileName) (size or CRC-32 differ): the split's files come from different saves or were changed")
+        throw DataError.badValue(
+          path: part,
+          reason:
+            "does not match \(fileName) (size or CRC-32 differ): the split's files come from different saves or were changed"
+        )
       }
     }
   }
@@ -79,7 +85,8 @@ extension Splits {
   /// manifest, the files must be the ones it names.
   public static func fromDirectory(_ source: LabelledDataset, directory: String, name: String? = nil) throws -> Split {
     try SplitManifest.verify(directory: directory)
-    return try fromIndexFiles(source, train: joinPath(directory, "train.npy"), query: joinPath(directory, "query.npy"),
-                              database: joinPath(directory, "database.npy"), name: name ?? "split from \(directory)")
+    return try fromIndexFiles(
+      source, train: joinPath(directory, "train.npy"), query: joinPath(directory, "query.npy"),
+      database: joinPath(directory, "database.npy"), name: name ?? "split from \(directory)")
   }
 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The temporary files of writes in progress, so a SIGTERM or SIGHUP during a write does not
@@ -20,7 +21,8 @@ public enum TemporaryFiles {
   static let lock = NSLock()
 
   static func register(_ path: String) {
-    lock.lock(); defer { lock.unlock() }
+    lock.lock()
+    defer { lock.unlock() }
     for i in 0..<capacity where slots[i] == nil {
       slots[i] = strdup(path)
       return
@@ -28,7 +30,8 @@ public enum TemporaryFiles {
   }
 
   static func unregister(_ path: String) {
-    lock.lock(); defer { lock.unlock() }
+    lock.lock()
+    defer { lock.unlock() }
     for i in 0..<capacity {
       if let p = slots[i], String(cString: p) == path {
         slots[i] = nil
@@ -47,10 +50,12 @@ public enum TemporaryFiles {
   /// nil for any other name.
   static func ownerPID(ofTemporaryName name: String) -> pid_t? {
     guard name.hasPrefix("."), let marker = name.range(of: ".tmp-", options: .backwards),
-          marker.lowerBound > name.index(after: name.startIndex) else { return nil }
+      marker.lowerBound > name.index(after: name.startIndex)
+    else { return nil }
     let parts = name[marker.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
     guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-          let pid = pid_t(parts[0]), pid > 0, UInt64(parts[1]) != nil else { return nil }
+      let pid = pid_t(parts[0]), pid > 0, UInt64(parts[1]) != nil
+    else { return nil }
     return pid
   }
 
@@ -81,14 +86,15 @@ public enum TemporaryFiles {
 
   /// The registered paths (tests).
   static var registered: [String] {
-    lock.lock(); defer { lock.unlock() }
+    lock.lock()
+    defer { lock.unlock() }
     return (0..<capacity).compactMap { slots[$0].map { String(cString: $0) } }
   }
 
   /// Installs handlers for SIGTERM and SIGHUP that remove the registered files and then die of
   /// the same signal, as the process would have without them. The executable calls this once.
   public static func removeOnTermination() {
-    _ = slots  // initialised here, never first in the handler
+    _ = slots // initialised here, never first in the handler
     for sig in [SIGTERM, SIGHUP] {
       var action = sigaction()
       action.__sigaction_handler.sa_handler = { sig in

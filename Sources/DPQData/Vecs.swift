@@ -25,7 +25,8 @@ public enum Vecs {
   /// Reads `.ivecs` (e.g. ground-truth neighbour lists) as an `[n, d]` integer array.
   public static func readIvecs(_ path: String, limit: Int? = nil) throws -> IntegerArray {
     var values: [Int] = []
-    var rows = 0, dimension = 0
+    var rows = 0
+    var dimension = 0
     try readRecords(path, elementSize: 4, limit: limit) { n, d in
       rows = n
       dimension = d
@@ -40,7 +41,8 @@ public enum Vecs {
   /// Writes an `[n, d]` tensor as `.fvecs` (atomically).
   public static func writeFvecs(_ vectors: Tensor, to path: String) throws {
     guard vectors.rank == 2, vectors.shape[1] > 0 else {
-      throw DataError.invalidArgument(op: "writeFvecs", reason: "need an [n, d] tensor with d > 0, got shape \(shapeString(vectors.shape))")
+      throw DataError.invalidArgument(
+        op: "writeFvecs", reason: "need an [n, d] tensor with d > 0, got shape \(shapeString(vectors.shape))")
     }
     let (n, d) = (vectors.shape[0], vectors.shape[1])
     var dimension = Int32(d)
@@ -55,11 +57,13 @@ public enum Vecs {
     }
   }
 
-  static func readFloats(_ path: String, elementSize: Int, limit: Int?,
-                         convert: (UnsafeMutablePointer<Float>, UnsafeRawPointer, Int) -> Void) throws -> Tensor {
+  static func readFloats(
+    _ path: String, elementSize: Int, limit: Int?,
+    convert: (UnsafeMutablePointer<Float>, UnsafeRawPointer, Int) -> Void
+  ) throws -> Tensor {
     var tensor = try Tensor.zeros([0, 0])
     try readRecords(path, elementSize: elementSize, limit: limit) { n, d in
-      tensor = Tensor(shape: [n, d]) { _ in }   // every row is written below
+      tensor = Tensor(shape: [n, d]) { _ in } // every row is written below
     } row: { index, raw, d in
       tensor.withUnsafeMutableBufferPointer { out in
         if let base = out.baseAddress { convert(base + index * d, raw, d) }
@@ -71,9 +75,11 @@ public enum Vecs {
   /// The shared record reader: learns d from the first record, checks the file holds a whole
   /// number of records before allocating (`allocate(n, d)`), then hands each record's values to
   /// `row` after checking its dimension.
-  static func readRecords(_ path: String, elementSize: Int, limit: Int?,
-                          allocate: (Int, Int) throws -> Void,
-                          row: (Int, UnsafeRawPointer, Int) throws -> Void) throws {
+  static func readRecords(
+    _ path: String, elementSize: Int, limit: Int?,
+    allocate: (Int, Int) throws -> Void,
+    row: (Int, UnsafeRawPointer, Int) throws -> Void
+  ) throws {
     if let limit, limit < 0 {
       throw DataError.invalidArgument(op: "read vecs", reason: "limit must be non-negative, got \(limit)")
     }
@@ -85,7 +91,8 @@ public enum Vecs {
     func readExactly(_ p: UnsafeMutableRawPointer, _ count: Int, _ detail: String) throws {
       if let memory {
         guard memoryOffset + count <= memory.count else {
-          throw DataError.truncated(path: path, expected: memoryOffset + count, actual: memory.count, detail: detail, decompressed: true)
+          throw DataError.truncated(
+            path: path, expected: memoryOffset + count, actual: memory.count, detail: detail, decompressed: true)
         }
         memory.withUnsafeBytes { m in
           if let base = m.baseAddress { p.copyMemory(from: base + memoryOffset, byteCount: count) }
@@ -99,17 +106,21 @@ public enum Vecs {
     try readExactly(&dimension, 4, "a vector starts with a 4-byte dimension")
     let d = Int(Int32(littleEndian: dimension))
     guard d > 0, d <= maxDimension else {
-      throw DataError.badValue(path: path, reason: "the first vector declares dimension \(d) (expected 1 to \(maxDimension)); is this really a vecs file?")
+      throw DataError.badValue(
+        path: path,
+        reason: "the first vector declares dimension \(d) (expected 1 to \(maxDimension)); is this really a vecs file?")
     }
     let recordSize = 4 + d * elementSize
     let whole = total / recordSize
     if total % recordSize != 0 {
-      throw DataError.truncated(path: path, expected: (whole + 1) * recordSize, actual: total,
-                                detail: "\(whole + 1) vectors of dimension \(d)", decompressed: memory != nil)
+      throw DataError.truncated(
+        path: path, expected: (whole + 1) * recordSize, actual: total,
+        detail: "\(whole + 1) vectors of dimension \(d)", decompressed: memory != nil)
     }
     let n = Swift.min(whole, limit ?? whole)
     guard n.multipliedReportingOverflow(by: d).partialValue <= Tensor.elementLimit else {
-      throw DataError.tooLarge(path: path, reason: "\(n) vectors of dimension \(d) exceed dpq's limit of \(Tensor.elementLimit) values")
+      throw DataError.tooLarge(
+        path: path, reason: "\(n) vectors of dimension \(d) exceed dpq's limit of \(Tensor.elementLimit) values")
     }
     try allocate(n, d)
     let scratch = UnsafeMutableRawPointer.allocate(byteCount: d * elementSize, alignment: 8)

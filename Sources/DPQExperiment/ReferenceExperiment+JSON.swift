@@ -6,39 +6,57 @@ extension ReferenceExperiment {
   /// The result as the JSON of `dpq experiment --json` (issue 3's shape: `{"protocol": "fm5k",
   /// "map": {"DPQ": {"8": ..., ...}, "PQ": ...}, ...}`), with the settings and per-epoch log.
   public static func json(_ r: Result, options o: Options) throws -> Data {
-    func byBits(_ d: [Int: Double]) -> [String: Double] { Dictionary(uniqueKeysWithValues: d.map { (String($0.key), $0.value) }) }
-    var map: [String: Any] = [:], p100: [String: Any] = [:], timing: [String: Any] = [:]
+    func byBits(_ d: [Int: Double]) -> [String: Double] {
+      Dictionary(uniqueKeysWithValues: d.map { (String($0.key), $0.value) })
+    }
+    var map: [String: Any] = [:]
+    var p100: [String: Any] = [:]
+    var timing: [String: Any] = [:]
     for row in r.rows {
       map[row.method] = byBits(row.map)
       p100[row.method] = byBits(row.precisionAt100)
-      timing[row.method] = ["training_seconds": row.trainingSeconds, "encoding_per_second": row.encodingPerSecond,
-                            "queries_per_second": row.queriesPerSecond]
+      timing[row.method] = [
+        "training_seconds": row.trainingSeconds, "encoding_per_second": row.encodingPerSecond,
+        "queries_per_second": row.queriesPerSecond,
+      ]
     }
     let object: [String: Any] = [
       "protocol": r.protocolName, "split": r.split, "map": map, "precision_at_100": p100, "timing": timing,
-      "query_accuracy": r.testAccuracy, "feature_map": r.featureMAP, "feature_map_ip": r.featureMAPInnerProduct, "notes": r.notes,
-      "settings": ["epochs": o.training.epochs, "batch": o.training.batchSize, "mode": o.training.mode.rawValue,
-                   "similarity": o.model.similarity.rawValue, "gamma": Double(o.model.gamma),
-                   "seed": Int(o.seed), "augment_shift": o.augmentShift, "horizontal_flip": o.horizontalFlip,
-                   "batch_norm": o.model.batchNorm, "tau": Double(o.model.tau), "dropout": Double(o.model.dropout), "label_smoothing": Double(o.training.labelSmoothing),
-                   "weight_decay": Double(o.training.resolvedWeightDecay), "network_optimizer": o.training.networkOptimizer.rawValue,
-                   "prefix_classification_weight": Double(o.training.prefixClassificationWeight),
-                   "prefix_classification_end_to_end": o.training.prefixClassificationReachesNetwork,
-                   "ranking_weight": Double(o.training.rankingWeight), "ranking_scale": Double(o.training.rankingScale),
-                   "ranking_end_to_end": o.training.rankingReachesNetwork,
-                   "revive_codewords": o.training.reviveUnusedCodewords,
-                   "codebook_init": o.training.codebookInitialisation.rawValue, "learning_rate": Double(o.training.networkLearningRate),
-                   "warmup_epochs": o.training.resolvedWarmup,
-                   "end_to_end_gradients": o.training.quantizationReachesNetwork,
-                   "main_ranking": o.mainRanking.rawValue, "split_seed": Int(o.splitSeed ?? o.seed)],
+      "query_accuracy": r.testAccuracy, "feature_map": r.featureMAP, "feature_map_ip": r.featureMAPInnerProduct,
+      "notes": r.notes,
+      "settings": [
+        "epochs": o.training.epochs, "batch": o.training.batchSize, "mode": o.training.mode.rawValue,
+        "similarity": o.model.similarity.rawValue, "gamma": Double(o.model.gamma),
+        "seed": Int(o.seed), "augment_shift": o.augmentShift, "horizontal_flip": o.horizontalFlip,
+        "batch_norm": o.model.batchNorm, "tau": Double(o.model.tau), "dropout": Double(o.model.dropout),
+        "label_smoothing": Double(o.training.labelSmoothing),
+        "weight_decay": Double(o.training.resolvedWeightDecay),
+        "network_optimizer": o.training.networkOptimizer.rawValue,
+        "prefix_classification_weight": Double(o.training.prefixClassificationWeight),
+        "prefix_classification_end_to_end": o.training.prefixClassificationReachesNetwork,
+        "ranking_weight": Double(o.training.rankingWeight), "ranking_scale": Double(o.training.rankingScale),
+        "ranking_end_to_end": o.training.rankingReachesNetwork,
+        "revive_codewords": o.training.reviveUnusedCodewords,
+        "codebook_init": o.training.codebookInitialisation.rawValue,
+        "learning_rate": Double(o.training.networkLearningRate),
+        "warmup_epochs": o.training.resolvedWarmup,
+        "end_to_end_gradients": o.training.quantizationReachesNetwork,
+        "main_ranking": o.mainRanking.rawValue, "split_seed": Int(o.splitSeed ?? o.seed),
+      ],
       "rankings": r.rankings.map(\.rawValue),
       "dpq_minus_best": r.comparisons.map { c in
-        ["ranking": c.ranking.rawValue, "bits": c.bits, "baseline": c.baseline, "mean": c.difference.mean,
-         "low": c.difference.low, "high": c.difference.high, "queries": c.difference.count] as [String: Any]
+        [
+          "ranking": c.ranking.rawValue, "bits": c.bits, "baseline": c.baseline, "mean": c.difference.mean,
+          "low": c.difference.low, "high": c.difference.high, "queries": c.difference.count,
+        ] as [String: Any]
       },
-      "epochs": r.log.map { l in ["epoch": l.epoch, "stage": l.stage, "classification": Double(l.classificationLoss),
-                                  "soft": Double(l.softLoss), "hard": Double(l.hardLoss), "joint": Double(l.jointLoss),
-                                  "accuracy": Double(l.accuracy), "images_per_second": l.imagesPerSecond] },
+      "epochs": r.log.map { l in
+        [
+          "epoch": l.epoch, "stage": l.stage, "classification": Double(l.classificationLoss),
+          "soft": Double(l.softLoss), "hard": Double(l.hardLoss), "joint": Double(l.jointLoss),
+          "accuracy": Double(l.accuracy), "images_per_second": l.imagesPerSecond,
+        ]
+      },
       "machine": ["openblas_core": BLAS.coreName, "threads": BLAS.threadCount],
     ]
     return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
@@ -51,8 +69,10 @@ extension ReferenceExperiment {
     for row in s.rows {
       var cells: [String: Any] = [:]
       for (b, c) in row.map {
-        cells[String(b)] = ["mean": c.mean, "sd": c.standardDeviation,
-                            "per_seed": s.results.map { r in r.rows.first { $0.method == row.method }?.map[b] ?? .nan }]
+        cells[String(b)] = [
+          "mean": c.mean, "sd": c.standardDeviation,
+          "per_seed": s.results.map { r in r.rows.first { $0.method == row.method }?.map[b] ?? .nan },
+        ]
       }
       map[row.method] = cells
     }
@@ -62,8 +82,10 @@ extension ReferenceExperiment {
       "map": map, "query_accuracy": ["mean": s.accuracy.mean, "sd": s.accuracy.standardDeviation],
       "rankings": s.results[0].rankings.map(\.rawValue),
       "dpq_minus_best": s.comparisons.map { c in
-        ["ranking": c.ranking.rawValue, "bits": c.bits, "baseline": c.baseline, "mean": c.difference.mean,
-         "low": c.difference.low, "high": c.difference.high, "queries": c.difference.count] as [String: Any]
+        [
+          "ranking": c.ranking.rawValue, "bits": c.bits, "baseline": c.baseline, "mean": c.difference.mean,
+          "low": c.difference.low, "high": c.difference.high, "queries": c.difference.count,
+        ] as [String: Any]
       },
       "settings": first["settings"] ?? [:], "notes": s.results[0].notes, "machine": first["machine"] ?? [:],
     ]

@@ -38,7 +38,8 @@ extension ReferenceExperiment {
       self.seeds = seeds
       self.results = results
       func cell(_ values: [Double]) -> Cell {
-        let n = Double(values.count), m = values.reduce(0, +) / n
+        let n = Double(values.count)
+        let m = values.reduce(0, +) / n
         let sd = values.count > 1 ? (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / (n - 1)).squareRoot() : 0
         return Cell(mean: m, standardDeviation: sd)
       }
@@ -54,7 +55,9 @@ extension ReferenceExperiment {
       // Per-query APs averaged over the seeds, then paired.
       func meanAPs(_ method: String, bits: Int) -> [Double]? {
         let lists = results.compactMap { r in r.rows.first { $0.method == method }?.averagePrecisions[bits] }
-        guard lists.count == results.count, let n = lists.first?.count, lists.allSatisfy({ $0.count == n }) else { return nil }
+        guard lists.count == results.count, let n = lists.first?.count, lists.allSatisfy({ $0.count == n }) else {
+          return nil
+        }
         return (0..<n).map { i in lists.reduce(0) { $0 + $1[i] } / Double(lists.count) }
       }
       var comparisons: [Comparison] = []
@@ -63,8 +66,11 @@ extension ReferenceExperiment {
         let baselines = rows.filter { $0.ranking == ranking && ["PQ", "OPQ", "RQ"].contains($0.baseMethod) }
         for b in first.bits {
           guard let best = baselines.filter({ $0.map[b] != nil }).max(by: { $0.map[b]!.mean < $1.map[b]!.mean }),
-                let a = meanAPs(dpq.method, bits: b), let other = meanAPs(best.method, bits: b) else { continue }
-          comparisons.append(Comparison(ranking: ranking, bits: b, baseline: best.baseMethod, difference: try PairedDifference(a, other)))
+            let a = meanAPs(dpq.method, bits: b), let other = meanAPs(best.method, bits: b)
+          else { continue }
+          comparisons.append(
+            Comparison(ranking: ranking, bits: b, baseline: best.baseMethod, difference: try PairedDifference(a, other))
+          )
         }
       }
       self.comparisons = comparisons
@@ -76,14 +82,20 @@ extension ReferenceExperiment {
 
   /// `runSeeds`, keeping the first seed's model, split, index and evaluation.
   public func runSeedsKeepingArtifacts(_ count: Int) throws -> (summary: SeedSummary, artifacts: Artifacts) {
-    guard count >= 1 else { throw ExperimentError.invalidArgument("the number of seeds must be at least 1 (got \(count))") }
-    var results: [Result] = [], seeds: [UInt64] = [], first: Artifacts? = nil
+    guard count >= 1 else {
+      throw ExperimentError.invalidArgument("the number of seeds must be at least 1 (got \(count))")
+    }
+    var results: [Result] = []
+    var seeds: [UInt64] = []
+    var first: Artifacts? = nil
     for i in 0..<count {
       var o = options
       o.splitSeed = options.splitSeed ?? options.seed
       o.seed = options.seed &+ UInt64(i)
       o.training.seed = o.seed
-      if count > 1, let path = options.modelPath { o.modelPath = path.replacingOccurrences(of: ".safetensors", with: "") + "-seed\(o.seed).safetensors" }
+      if count > 1, let path = options.modelPath {
+        o.modelPath = path.replacingOccurrences(of: ".safetensors", with: "") + "-seed\(o.seed).safetensors"
+      }
       var run = ReferenceExperiment(options: o)
       run.report = report
       run.shouldStop = shouldStop

@@ -10,7 +10,10 @@ import Foundation
 /// features and with PQ on raw pixels, on mAP@all at 8/16/24/32 bits, the same queries and metric.
 public struct ReferenceExperiment {
   public enum ProtocolName: String, CaseIterable, Sendable {
-    case fm5k, fmFull = "fm-full", fmSmall = "fm-small", fm5kValidation = "fm5k-val"
+    case fm5k
+    case fmFull = "fm-full"
+    case fmSmall = "fm-small"
+    case fm5kValidation = "fm5k-val"
   }
 
   /// What a query searches the codes with. Both kinds are inner-product AQD over the same codes
@@ -166,15 +169,18 @@ public struct ReferenceExperiment {
     let t0 = Date()
     let split = try o.data ?? ReferenceExperiment.protocolSplit(o)
     let modelConfiguration = try ReferenceExperiment.configuration(o.model, fitting: split.source)
-    let train = split.train, query = split.query, database = split.database
+    let train = split.train
+    let query = split.query
+    let database = split.database
     report("data: \(split) (\(String(format: "%.1f", Date().timeIntervalSince(t0))) s)")
 
     // Normalise with the training set's statistics; every part uses the same numbers.
     let (mean, rawStd) = train.channelStatistics()
-    let std = rawStd.map { $0 > 1e-12 ? $0 : 1 }   // a constant channel (e.g. a CSV's blank pixel) stays 0, not NaN
-    let normalisedSplit = try Split(name: split.name + " normalised", source: split.source.normalised(mean: mean, std: std),
-                                    trainIndices: split.trainIndices, queryIndices: split.queryIndices,
-                                    databaseIndices: split.databaseIndices)
+    let std = rawStd.map { $0 > 1e-12 ? $0 : 1 } // a constant channel (e.g. a CSV's blank pixel) stays 0, not NaN
+    let normalisedSplit = try Split(
+      name: split.name + " normalised", source: split.source.normalised(mean: mean, std: std),
+      trainIndices: split.trainIndices, queryIndices: split.queryIndices,
+      databaseIndices: split.databaseIndices)
     let trainX = normalisedSplit.train.features
     let queryX = normalisedSplit.query.features
     let databaseX = normalisedSplit.database.features
@@ -189,9 +195,11 @@ public struct ReferenceExperiment {
     }
     if let path = o.resumePath { try trainer.resume(from: path) }
     let tTrain = Date()
-    try trainer.fit(inputs: trainX, labels: train.labels, multiHot: normalisedSplit.train.multiHot, onEpoch: { line in
-      self.report(ReferenceExperiment.format(line))
-    }, shouldStop: shouldStop)
+    try trainer.fit(
+      inputs: trainX, labels: train.labels, multiHot: normalisedSplit.train.multiHot,
+      onEpoch: { line in
+        self.report(ReferenceExperiment.format(line))
+      }, shouldStop: shouldStop)
     let trainingSeconds = Date().timeIntervalSince(tTrain)
     if let path = o.modelPath {
       try model.save(to: path)
@@ -211,10 +219,13 @@ public struct ReferenceExperiment {
       let hits = predicted.enumerated().filter { i, p in hot.scalars[i * l + p] != 0 }.count
       return Double(hits) / Double(max(1, query.count))
     }
-    report(String(format: "DPQ: trained in %.1f s; query accuracy %.2f%%; database encoded at %.0f images/s",
-                  trainingSeconds, accuracy * 100, dpqEncodeRate))
+    report(
+      String(
+        format: "DPQ: trained in %.1f s; query accuracy %.2f%%; database encoded at %.0f images/s",
+        trainingSeconds, accuracy * 100, dpqEncodeRate))
 
-    let relevance = Relevance(queries: try ReferenceExperiment.labelSets(query), database: try ReferenceExperiment.labelSets(database))
+    let relevance = Relevance(
+      queries: try ReferenceExperiment.labelSets(query), database: try ReferenceExperiment.labelSets(database))
     let blocks = Array(1...modelConfiguration.blockCount)
     let bits = blocks.map { modelConfiguration.bits(blocks: $0) }
     var rows: [Row] = []
@@ -223,14 +234,17 @@ public struct ReferenceExperiment {
     let classVectors = try model.classQueries(features: queryFeatures)
     let rankings = [o.mainRanking] + Ranking.allCases.filter { $0 != o.mainRanking }
     let sets = rankings.map { r in
-      QuerySet(ranking: r, vectors: r.queryKind == .predictedClass ? classVectors : queryFeatures,
-               suffix: r == o.mainRanking ? "" : " (\(r.rawValue))")
+      QuerySet(
+        ranking: r, vectors: r.queryKind == .predictedClass ? classVectors : queryFeatures,
+        suffix: r == o.mainRanking ? "" : " (\(r.rawValue))")
     }
-    var dpqIndex: Index? = nil, dpqEvaluation: Evaluation? = nil
+    var dpqIndex: Index? = nil
+    var dpqEvaluation: Evaluation? = nil
     for set in sets {
       let index = try Index(quantizer: model.quantizer, codes: databaseCodes, metric: set.ranking.metric)
-      var (row, evaluation) = try evaluatedRow("DPQ", set: set, index: index, queries: set.vectors, relevance: relevance,
-                                               blocks: blocks, bits: bits)
+      var (row, evaluation) = try evaluatedRow(
+        "DPQ", set: set, index: index, queries: set.vectors, relevance: relevance,
+        blocks: blocks, bits: bits)
       row.trainingSeconds = trainingSeconds
       row.encodingPerSecond = dpqEncodeRate
       rows.append(row)
@@ -238,37 +252,54 @@ public struct ReferenceExperiment {
       if dpqIndex == nil { (dpqIndex, dpqEvaluation) = (index, evaluation) }
     }
 
-    let featureMAP = try ExactSearch.meanAveragePrecision(queries: queryFeatures, database: databaseFeatures,
-                                                          relevance: relevance, metric: .squaredL2, shouldStop: shouldStop)
-    let featureMAPInnerProduct = try ExactSearch.meanAveragePrecision(queries: queryFeatures, database: databaseFeatures,
-                                                                      relevance: relevance, metric: .innerProduct, shouldStop: shouldStop)
-    report(String(format: "unquantized features (exhaustive search): mAP %.4f by inner product, %.4f by squared L2",
-                  featureMAPInnerProduct, featureMAP))
-    var notes = ["main block: \(o.mainRanking.title); the other blocks rank every method by the ranking their name gives",
-                 "in each block every method ranks its own reconstructions the same way (same query vectors, same score)",
-                 String(format: "exhaustive search on the unquantized features reaches mAP@all %.4f by inner product and %.4f by squared L2", featureMAPInnerProduct, featureMAP),
-                 "ties rank by database position"]
+    let featureMAP = try ExactSearch.meanAveragePrecision(
+      queries: queryFeatures, database: databaseFeatures,
+      relevance: relevance, metric: .squaredL2, shouldStop: shouldStop)
+    let featureMAPInnerProduct = try ExactSearch.meanAveragePrecision(
+      queries: queryFeatures, database: databaseFeatures,
+      relevance: relevance, metric: .innerProduct, shouldStop: shouldStop)
+    report(
+      String(
+        format: "unquantized features (exhaustive search): mAP %.4f by inner product, %.4f by squared L2",
+        featureMAPInnerProduct, featureMAP))
+    var notes = [
+      "main block: \(o.mainRanking.title); the other blocks rank every method by the ranking their name gives",
+      "in each block every method ranks its own reconstructions the same way (same query vectors, same score)",
+      String(
+        format:
+          "exhaustive search on the unquantized features reaches mAP@all %.4f by inner product and %.4f by squared L2",
+        featureMAPInnerProduct, featureMAP),
+      "ties rank by database position",
+    ]
     if o.baselines {
       let trainFeatures = try model.extractFeatures(trainX)
-      rows += try baselineRows(trainFeatures: trainFeatures, databaseFeatures: databaseFeatures,
-                               querySets: sets, relevance: relevance, bits: bits)
+      rows += try baselineRows(
+        trainFeatures: trainFeatures, databaseFeatures: databaseFeatures,
+        querySets: sets, relevance: relevance, bits: bits)
       let pixels = try rawPixels(train: train, query: query, database: database)
       let l2 = sets.first { $0.ranking == .featureL2 }!
       let pixelQueries = [QuerySet(ranking: .featureL2, vectors: pixels.query, suffix: l2.suffix)]
       // PQ on the raw inputs: the PQ baseline's maker under its own name.
       let pqRaw = Baseline(method: "PQ-raw", onePerLength: true, make: baselines[0].make)
-      rows += try perLengthRows(pqRaw, train: pixels.train, database: pixels.database, querySets: pixelQueries,
-                                relevance: relevance, bits: bits)
+      rows += try perLengthRows(
+        pqRaw, train: pixels.train, database: pixels.database, querySets: pixelQueries,
+        relevance: relevance, bits: bits)
       report(ReferenceExperiment.rowLine(rows[rows.count - 1], bits: bits))
       let rawWidth = pixels.train.shape[1]
-      notes.append("PQ, OPQ and RQ run on the DPQ model's learned features; PQ-raw on the \(rawWidth) raw input values (zero-padded to a multiple of M) with raw queries and squared L2, in the feature-l2 block")
-      notes.append("PQ/OPQ train one model per code length (M = 1..4 subspaces); RQ, like DPQ, gives every length from one model")
-      notes.append("DPQ - best: DPQ's mAP minus the best of PQ, OPQ and RQ at that length in the same block, with the paired 95% t interval over the queries' APs")
+      notes.append(
+        "PQ, OPQ and RQ run on the DPQ model's learned features; PQ-raw on the \(rawWidth) raw input values (zero-padded to a multiple of M) with raw queries and squared L2, in the feature-l2 block"
+      )
+      notes.append(
+        "PQ/OPQ train one model per code length (M = 1..4 subspaces); RQ, like DPQ, gives every length from one model")
+      notes.append(
+        "DPQ - best: DPQ's mAP minus the best of PQ, OPQ and RQ at that length in the same block, with the paired 95% t interval over the queries' APs"
+      )
     }
     // Block by block, in ranking order.
     rows = rankings.flatMap { r in rows.filter { $0.ranking == r } }
-    var result = Result(protocolName: o.data == nil ? o.protocolName.rawValue : "data", split: "\(split)", rows: rows, log: trainer.log,
-                        testAccuracy: accuracy, featureMAP: featureMAP, bits: bits, notes: notes)
+    var result = Result(
+      protocolName: o.data == nil ? o.protocolName.rawValue : "data", split: "\(split)", rows: rows, log: trainer.log,
+      testAccuracy: accuracy, featureMAP: featureMAP, bits: bits, notes: notes)
     result.rankings = rankings
     result.featureMAPInnerProduct = featureMAPInnerProduct
     result.comparisons = try ReferenceExperiment.comparisons(rows: rows, rankings: rankings, bits: bits)
@@ -283,8 +314,10 @@ public struct ReferenceExperiment {
     case .fm5k: return try Splits.fashionMNIST5k(train: trainPart, test: testPart, seed: splitSeed)
     case .fmFull: return try Splits.fashionMNISTFull(train: trainPart, test: testPart, seed: splitSeed)
     case .fm5kValidation: return try Splits.fashionMNIST5kValidation(train: trainPart, test: testPart, seed: splitSeed)
-    case .fmSmall: return try Splits.fashionMNISTSmall(train: trainPart, test: testPart, trainPerClass: 100,
-                                                       queryPerClass: 20, databaseSize: 5000, seed: splitSeed)
+    case .fmSmall:
+      return try Splits.fashionMNISTSmall(
+        train: trainPart, test: testPart, trainPerClass: 100,
+        queryPerClass: 20, databaseSize: 5000, seed: splitSeed)
     }
   }
 
@@ -308,7 +341,9 @@ public struct ReferenceExperiment {
     case [3, 32, 32]: c.backbone = .cifar
     case _ where shape.count == 1: c.backbone = .mlp
     default:
-      throw ExperimentError.invalidArgument("no backbone takes items of shape [\(shape.map(String.init).joined(separator: ", "))]: LeNet takes [1, 28, 28], the CIFAR network [3, 32, 32], the MLP vectors [d], AlexNet and ResNet-18 colour images [3, h, w] (backbone alexnet or resnet18; or reshape the data)")
+      throw ExperimentError.invalidArgument(
+        "no backbone takes items of shape [\(shape.map(String.init).joined(separator: ", "))]: LeNet takes [1, 28, 28], the CIFAR network [3, 32, 32], the MLP vectors [d], AlexNet and ResNet-18 colour images [3, h, w] (backbone alexnet or resnet18; or reshape the data)"
+      )
     }
     c.inputShape = shape
     c.classCount = data.classCount
@@ -325,26 +360,39 @@ public struct ReferenceExperiment {
 
   /// mAP@all and P@100 of an index for every prefix in one pass, and top-100 search speed at the
   /// longest code.
-  func evaluateRow(_ method: String, set: QuerySet, index: Index, queries: Tensor, relevance: Relevance, blocks: [Int], bits: [Int]) throws -> Row {
-    try evaluatedRow(method, set: set, index: index, queries: queries, relevance: relevance, blocks: blocks, bits: bits).row
+  func evaluateRow(
+    _ method: String, set: QuerySet, index: Index, queries: Tensor, relevance: Relevance, blocks: [Int], bits: [Int]
+  ) throws -> Row {
+    try evaluatedRow(method, set: set, index: index, queries: queries, relevance: relevance, blocks: blocks, bits: bits)
+      .row
   }
 
   /// The row and the evaluation it was read from.
-  func evaluatedRow(_ method: String, set: QuerySet, index: Index, queries: Tensor, relevance: Relevance, blocks: [Int],
-                    bits: [Int]) throws -> (row: Row, evaluation: Evaluation) {
-    let ev = try index.evaluate(queries: queries, relevance: relevance, blocksList: blocks, mapAt: nil,
-                                precisionAt: [100], method: method + set.suffix, shouldStop: shouldStop)
-    var map: [Int: Double] = [:], p100: [Int: Double] = [:], aps: [Int: [Double]] = [:]
+  func evaluatedRow(
+    _ method: String, set: QuerySet, index: Index, queries: Tensor, relevance: Relevance, blocks: [Int],
+    bits: [Int]
+  ) throws -> (row: Row, evaluation: Evaluation) {
+    let ev = try index.evaluate(
+      queries: queries, relevance: relevance, blocksList: blocks, mapAt: nil,
+      precisionAt: [100], method: method + set.suffix, shouldStop: shouldStop)
+    var map: [Int: Double] = [:]
+    var p100: [Int: Double] = [:]
+    var aps: [Int: [Double]] = [:]
     for (b, bitCount) in zip(blocks, bits) {
       if let c = ev.codeLength(blocks: b) {
-        map[bitCount] = c.meanAveragePrecision; p100[bitCount] = c.precisionAt.first ?? .nan; aps[bitCount] = c.averagePrecisions
+        map[bitCount] = c.meanAveragePrecision
+        p100[bitCount] = c.precisionAt.first ?? .nan
+        aps[bitCount] = c.averagePrecisions
       }
     }
     let t = Date()
     _ = try index.search(queries: queries, k: 100, blocks: blocks.last)
     let qps = Double(queries.shape[0]) / Date().timeIntervalSince(t)
-    return (Row(method: method + set.suffix, baseMethod: method, ranking: set.ranking, averagePrecisions: aps, map: map,
-                precisionAt100: p100, trainingSeconds: 0, encodingPerSecond: 0, queriesPerSecond: qps), ev)
+    return (
+      Row(
+        method: method + set.suffix, baseMethod: method, ranking: set.ranking, averagePrecisions: aps, map: map,
+        precisionAt100: p100, trainingSeconds: 0, encodingPerSecond: 0, queriesPerSecond: qps), ev
+    )
   }
 
   /// A baseline of the comparison: how to make its untrained quantizer for vectors of `dimension`
@@ -359,13 +407,16 @@ public struct ReferenceExperiment {
 
   /// The baselines, in the order the experiment trains and reports them.
   var baselines: [Baseline] {
-    let k = options.model.codewordCount, seed = options.seed, opqIterations = options.opqIterations
+    let k = options.model.codewordCount
+    let seed = options.seed
+    let opqIterations = options.opqIterations
     return [
       Baseline(method: "PQ", onePerLength: true) { d, m in
         try ProductQuantizer(dimension: d, subspaceCount: m, codewordCount: k, seed: seed)
       },
       Baseline(method: "OPQ", onePerLength: true) { d, m in
-        try OptimizedProductQuantizer(dimension: d, subspaceCount: m, codewordCount: k, outerIterations: opqIterations, seed: seed)
+        try OptimizedProductQuantizer(
+          dimension: d, subspaceCount: m, codewordCount: k, outerIterations: opqIterations, seed: seed)
       },
       Baseline(method: "RQ", onePerLength: false) { d, m in
         try ResidualQuantizer(dimension: d, blockCount: m, codewordCount: k, seed: seed)
@@ -373,15 +424,20 @@ public struct ReferenceExperiment {
     ]
   }
 
-  func baselineRows(trainFeatures: Tensor, databaseFeatures: Tensor, querySets: [QuerySet],
-                    relevance: Relevance, bits: [Int]) throws -> [Row] {
+  func baselineRows(
+    trainFeatures: Tensor, databaseFeatures: Tensor, querySets: [QuerySet],
+    relevance: Relevance, bits: [Int]
+  ) throws -> [Row] {
     var rows: [Row] = []
     for baseline in baselines {
-      let r = baseline.onePerLength
-        ? try perLengthRows(baseline, train: trainFeatures, database: databaseFeatures, querySets: querySets,
-                            relevance: relevance, bits: bits)
-        : try prefixRows(baseline, train: trainFeatures, database: databaseFeatures, querySets: querySets,
-                         relevance: relevance, bits: bits)
+      let r =
+        baseline.onePerLength
+        ? try perLengthRows(
+          baseline, train: trainFeatures, database: databaseFeatures, querySets: querySets,
+          relevance: relevance, bits: bits)
+        : try prefixRows(
+          baseline, train: trainFeatures, database: databaseFeatures, querySets: querySets,
+          relevance: relevance, bits: bits)
       for row in r { report(ReferenceExperiment.rowLine(row, bits: bits)) }
       rows += r
     }
@@ -389,8 +445,10 @@ public struct ReferenceExperiment {
   }
 
   /// One model with M blocks, every prefix ranked, one row per query set.
-  func prefixRows(_ baseline: Baseline, train: Tensor, database: Tensor, querySets: [QuerySet], relevance: Relevance,
-                  bits: [Int]) throws -> [Row] {
+  func prefixRows(
+    _ baseline: Baseline, train: Tensor, database: Tensor, querySets: [QuerySet], relevance: Relevance,
+    bits: [Int]
+  ) throws -> [Row] {
     let m = options.model.blockCount
     var quantizer = try baseline.make(train.shape[1], m)
     let t = Date()
@@ -401,8 +459,9 @@ public struct ReferenceExperiment {
     let rate = Double(database.shape[0]) / Date().timeIntervalSince(te)
     var rows: [Row] = []
     for set in querySets {
-      var row = try evaluateRow(baseline.method, set: set, index: Index(quantizer: quantizer, codes: codes, metric: set.ranking.metric),
-                                queries: set.vectors, relevance: relevance, blocks: Array(1...m), bits: bits)
+      var row = try evaluateRow(
+        baseline.method, set: set, index: Index(quantizer: quantizer, codes: codes, metric: set.ranking.metric),
+        queries: set.vectors, relevance: relevance, blocks: Array(1...m), bits: bits)
       row.trainingSeconds = trainSecs
       row.encodingPerSecond = rate
       rows.append(row)
@@ -412,11 +471,16 @@ public struct ReferenceExperiment {
 
   /// A quantizer trained separately for each code length (M = 1..blocks subspaces of 8 bits), one
   /// row per query set.
-  func perLengthRows(_ baseline: Baseline, train: Tensor, database: Tensor, querySets: [QuerySet], relevance: Relevance,
-                     bits: [Int]) throws -> [Row] {
+  func perLengthRows(
+    _ baseline: Baseline, train: Tensor, database: Tensor, querySets: [QuerySet], relevance: Relevance,
+    bits: [Int]
+  ) throws -> [Row] {
     let method = baseline.method
-    var rows = querySets.map { Row(method: method + $0.suffix, baseMethod: method, ranking: $0.ranking, map: [:], precisionAt100: [:],
-                                   trainingSeconds: 0, encodingPerSecond: 0, queriesPerSecond: 0) }
+    var rows = querySets.map {
+      Row(
+        method: method + $0.suffix, baseMethod: method, ranking: $0.ranking, map: [:], precisionAt100: [:],
+        trainingSeconds: 0, encodingPerSecond: 0, queriesPerSecond: 0)
+    }
     for (i, b) in bits.enumerated() {
       let subspaces = i + 1
       let (tr, db) = try (padded(train, multipleOf: subspaces), padded(database, multipleOf: subspaces))
@@ -430,8 +494,9 @@ public struct ReferenceExperiment {
       let encodeSeconds = Date().timeIntervalSince(te)
       for (j, set) in querySets.enumerated() {
         let index = try Index(quantizer: quantizer, codes: codes, metric: set.ranking.metric)
-        let r = try evaluateRow(method, set: set, index: index, queries: padded(set.vectors, multipleOf: subspaces), relevance: relevance,
-                                blocks: [subspaces], bits: [b])
+        let r = try evaluateRow(
+          method, set: set, index: index, queries: padded(set.vectors, multipleOf: subspaces), relevance: relevance,
+          blocks: [subspaces], bits: [b])
         rows[j].map[b] = r.map[b]
         rows[j].precisionAt100[b] = r.precisionAt100[b]
         rows[j].averagePrecisions[b] = r.averagePrecisions[b]
@@ -446,9 +511,13 @@ public struct ReferenceExperiment {
   }
 
   /// Raw pixel vectors [n, 784] of the three parts, unnormalised.
-  func rawPixels(train: LabelledDataset, query: LabelledDataset, database: LabelledDataset) throws -> (train: Tensor, query: Tensor, database: Tensor) {
-    (try train.features.reshaped([train.count, -1]), try query.features.reshaped([query.count, -1]),
-     try database.features.reshaped([database.count, -1]))
+  func rawPixels(train: LabelledDataset, query: LabelledDataset, database: LabelledDataset) throws -> (
+    train: Tensor, query: Tensor, database: Tensor
+  ) {
+    (
+      try train.features.reshaped([train.count, -1]), try query.features.reshaped([query.count, -1]),
+      try database.features.reshaped([database.count, -1])
+    )
   }
 
   /// Zero-pads the columns of x to a multiple of m (PQ needs D divisible by M; zero columns change
@@ -469,15 +538,18 @@ public struct ReferenceExperiment {
       let baselines = rows.filter { $0.ranking == r && ["PQ", "OPQ", "RQ"].contains($0.baseMethod) }
       for b in bits {
         guard let best = baselines.filter({ $0.map[b] != nil }).max(by: { $0.map[b]! < $1.map[b]! }),
-              let a = dpq.averagePrecisions[b], let other = best.averagePrecisions[b] else { continue }
-        out.append(Comparison(ranking: r, bits: b, baseline: best.baseMethod, difference: try PairedDifference(a, other)))
+          let a = dpq.averagePrecisions[b], let other = best.averagePrecisions[b]
+        else { continue }
+        out.append(
+          Comparison(ranking: r, bits: b, baseline: best.baseMethod, difference: try PairedDifference(a, other)))
       }
     }
     return out
   }
 
   static func format(_ l: DPQEpochLog) -> String {
-    var s = String(format: "epoch %3d  stage %d  cls %.4f  acc %5.1f%%", l.epoch, l.stage, l.classificationLoss, l.accuracy * 100)
+    var s = String(
+      format: "epoch %3d  stage %d  cls %.4f  acc %5.1f%%", l.epoch, l.stage, l.classificationLoss, l.accuracy * 100)
     if l.stage == 2 {
       s += String(format: "  soft %.4f  hard %.4f  joint %.4f", l.softLoss, l.hardLoss, l.jointLoss)
       s += "  usage " + l.codewordUsage.map { String(format: "%.2f", $0) }.joined(separator: "/")
@@ -488,6 +560,7 @@ public struct ReferenceExperiment {
   }
 
   static func rowLine(_ r: Row, bits: [Int]) -> String {
-    "\(r.method): mAP " + bits.map { b in "\(b)b " + (r.map[b].map { String(format: "%.4f", $0) } ?? "-") }.joined(separator: "  ")
+    "\(r.method): mAP "
+      + bits.map { b in "\(b)b " + (r.map[b].map { String(format: "%.4f", $0) } ?? "-") }.joined(separator: "  ")
   }
 }

@@ -2,9 +2,19 @@
 
 /// Binary operators, by their spelling.
 public enum BinaryOperator: String, Sendable {
-  case add = "+", subtract = "-", multiply = "*", divide = "/", remainder = "%", power = "**"
+  case add = "+"
+  case subtract = "-"
+  case multiply = "*"
+  case divide = "/"
+  case remainder = "%"
+  case power = "**"
   case matmul = "@"
-  case equal = "==", notEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
+  case equal = "=="
+  case notEqual = "!="
+  case less = "<"
+  case lessEqual = "<="
+  case greater = ">"
+  case greaterEqual = ">="
   case contains = "in"
 
   var isComparison: Bool {
@@ -16,7 +26,8 @@ public enum BinaryOperator: String, Sendable {
 }
 
 public enum UnaryOperator: String, Sendable {
-  case negate = "-", not = "not"
+  case negate = "-"
+  case not = "not"
 }
 
 public enum LogicalOperator: String, Sendable {
@@ -66,10 +77,11 @@ public final class FunctionDecl {
 
   /// `square(x, y: 2)` as shown in help and in the REPL (defaults other than literals as `...`).
   var signature: String {
-    "\(name ?? "fn")(" + parameters.map { p in
-      guard let d = p.defaultValue else { return p.name }
-      return "\(p.name): \(d.literalText ?? "...")"
-    }.joined(separator: ", ") + ")"
+    "\(name ?? "fn")("
+      + parameters.map { p in
+        guard let d = p.defaultValue else { return p.name }
+        return "\(p.name): \(d.literalText ?? "...")"
+      }.joined(separator: ", ") + ")"
   }
 }
 

@@ -16,8 +16,10 @@ public struct Arguments {
   private let positions: [Int?]
 
   /// Binds call-site arguments to `builtin`'s parameters, Lua-style errors on a mismatch.
-  package static func bind(_ builtin: Builtin, receiver: Value?, call: CallArguments,
-                   interpreter: Interpreter, location: SourceLocation) throws -> Arguments {
+  package static func bind(
+    _ builtin: Builtin, receiver: Value?, call: CallArguments,
+    interpreter: Interpreter, location: SourceLocation
+  ) throws -> Arguments {
     let params = builtin.parameters
     let name = builtin.name
     var values = [Value?](repeating: nil, count: params.count)
@@ -33,21 +35,27 @@ public struct Arguments {
       } else if let slot = variadic {
         let number = i + 1
         if !params[slot].type.accepts(v) {
-          throw badArgument("#\(number)", name, "\(params[slot].type) expected, got \(params[slot].type.describeRejected(v))")
+          throw badArgument(
+            "#\(number)", name, "\(params[slot].type) expected, got \(params[slot].type.describeRejected(v))")
         }
         rest.append(v)
       } else {
         let most = positionalSlots.count
         let required = positionalSlots.filter { params[$0].isRequired }.count
         let expected = required == most ? "\(most)" : "at most \(most)"
-        throw ScriptError.failure("too many arguments to '\(name)' (expected \(expected), got \(call.positional.count))")
+        throw ScriptError.failure(
+          "too many arguments to '\(name)' (expected \(expected), got \(call.positional.count))")
       }
     }
     for (key, v) in call.keywords {
       guard let slot = params.firstIndex(where: { $0.name == key && $0.kind != .variadic }) else {
         let names = params.filter { $0.kind != .variadic }.map(\.name)
         let hint = Suggestions.hint(for: key, among: names)
-        let accepted = hint.isEmpty ? (names.isEmpty ? " (it takes no keyword arguments)" : " (it accepts \(names.map { "'\($0)'" }.joined(separator: ", ")))") : hint
+        let accepted =
+          hint.isEmpty
+          ? (names.isEmpty
+            ? " (it takes no keyword arguments)" : " (it accepts \(names.map { "'\($0)'" }.joined(separator: ", ")))")
+          : hint
         throw ScriptError.failure("unknown keyword argument '\(key)' to '\(name)'\(accepted)")
       }
       if values[slot] != nil {
@@ -75,8 +83,9 @@ public struct Arguments {
         throw ScriptError.failure("missing argument #\(number) '\(p.name)' to '\(name)'")
       }
     }
-    return Arguments(builtin: builtin, receiver: receiver, interpreter: interpreter, location: location,
-                     rest: rest, values: bound, positions: positions)
+    return Arguments(
+      builtin: builtin, receiver: receiver, interpreter: interpreter, location: location,
+      rest: rest, values: bound, positions: positions)
   }
 
   static func badArgument(_ which: String, _ function: String, _ message: String) -> ScriptError {
@@ -110,7 +119,9 @@ public struct Arguments {
   public func has(_ name: String) -> Bool { !self[name].isNil }
 
   public func number(_ name: String) throws -> Double {
-    guard case .number(let x) = self[name] else { throw badArgument(name, "number expected, got \(self[name].typeName)") }
+    guard case .number(let x) = self[name] else {
+      throw badArgument(name, "number expected, got \(self[name].typeName)")
+    }
     return x
   }
 
@@ -124,7 +135,9 @@ public struct Arguments {
   public func optionalInteger(_ name: String) throws -> Int? { self[name].isNil ? nil : try integer(name) }
 
   public func string(_ name: String) throws -> String {
-    guard case .string(let s) = self[name] else { throw badArgument(name, "string expected, got \(self[name].typeName)") }
+    guard case .string(let s) = self[name] else {
+      throw badArgument(name, "string expected, got \(self[name].typeName)")
+    }
     return s
   }
 
@@ -139,7 +152,9 @@ public struct Arguments {
   }
 
   public func record(_ name: String) throws -> RecordObject {
-    guard case .record(let r) = self[name] else { throw badArgument(name, "record expected, got \(self[name].typeName)") }
+    guard case .record(let r) = self[name] else {
+      throw badArgument(name, "record expected, got \(self[name].typeName)")
+    }
     return r
   }
 

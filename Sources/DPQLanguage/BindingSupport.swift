@@ -15,26 +15,40 @@ extension ScriptHost {
 
 extension BuiltinRegistry {
   /// Registers a function (`receiver` nil) or a method.
-  package mutating func add(_ name: String, on receiver: String? = nil, family: String, _ parameters: [Parameter] = [],
-                    returns: String, summary: String, doc: String = "", example: String,
-                    _ body: @escaping (Arguments) throws -> Value) {
-    register(Builtin(name, on: receiver, family: family, parameters: parameters, returns: returns, summary: summary,
-                     doc: doc, example: example, body: body))
+  package mutating func add(
+    _ name: String, on receiver: String? = nil, family: String, _ parameters: [Parameter] = [],
+    returns: String, summary: String, doc: String = "", example: String,
+    _ body: @escaping (Arguments) throws -> Value
+  ) {
+    register(
+      Builtin(
+        name, on: receiver, family: family, parameters: parameters, returns: returns, summary: summary,
+        doc: doc, example: example, body: body))
   }
 
   /// Registers a read-only attribute of a host type (`d.count`).
-  package mutating func property<T: ScriptHost>(_ name: String, of type: T.Type, family: String, returns: String, summary: String,
-                                        doc: String = "", example: String, _ get: @escaping (T) throws -> Value) {
-    register(Builtin(name, on: T.scriptType, property: true, family: family, returns: returns, summary: summary, doc: doc,
-                     example: example) { a in try get(try a.receiverHost(as: T.self)) })
+  package mutating func property<T: ScriptHost>(
+    _ name: String, of type: T.Type, family: String, returns: String, summary: String,
+    doc: String = "", example: String, _ get: @escaping (T) throws -> Value
+  ) {
+    register(
+      Builtin(
+        name, on: T.scriptType, property: true, family: family, returns: returns, summary: summary, doc: doc,
+        example: example
+      ) { a in try get(try a.receiverHost(as: T.self)) })
   }
 
   /// Registers a method of a host type, its body given the receiver already unwrapped.
-  package mutating func method<T: ScriptHost>(_ name: String, of type: T.Type, family: String, _ parameters: [Parameter] = [],
-                                      returns: String, summary: String, doc: String = "", example: String,
-                                      _ body: @escaping (T, Arguments) throws -> Value) {
-    register(Builtin(name, on: T.scriptType, family: family, parameters: parameters, returns: returns, summary: summary,
-                     doc: doc, example: example) { a in try body(try a.receiverHost(as: T.self), a) })
+  package mutating func method<T: ScriptHost>(
+    _ name: String, of type: T.Type, family: String, _ parameters: [Parameter] = [],
+    returns: String, summary: String, doc: String = "", example: String,
+    _ body: @escaping (T, Arguments) throws -> Value
+  ) {
+    register(
+      Builtin(
+        name, on: T.scriptType, family: family, parameters: parameters, returns: returns, summary: summary,
+        doc: doc, example: example
+      ) { a in try body(try a.receiverHost(as: T.self), a) })
   }
 }
 
@@ -74,7 +88,8 @@ extension Arguments {
     case .list(let l):
       return try l.items.enumerated().map { i, v in
         guard let n = v.integerValue else {
-          throw a.badArgument(name, "list of integers expected, item \(i) is \(v.typeName == "number" ? v.repr() : v.typeName)")
+          throw a.badArgument(
+            name, "list of integers expected, item \(i) is \(v.typeName == "number" ? v.repr() : v.typeName)")
         }
         return n
       }
@@ -155,7 +170,9 @@ extension Arguments {
   /// The same, for work that returns what it did before it stopped: that partial result is kept
   /// in the global `ans` and `message` (which should say so) is written before the script stops,
   /// so a REPL user loses nothing.
-  package func stopIfRequested(keeping partial: @autoclosure () throws -> Value, _ message: @autoclosure () -> String) throws {
+  package func stopIfRequested(keeping partial: @autoclosure () throws -> Value, _ message: @autoclosure () -> String)
+    throws
+  {
     guard let stop = interpreter.shouldStop, stop() else { return }
     interpreter.globals.values["ans"] = try partial()
     write(message() + "\n")

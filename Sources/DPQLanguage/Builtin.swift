@@ -63,9 +63,11 @@ public final class Builtin {
   public let example: String
   public let body: (Arguments) throws -> Value
 
-  public init(_ name: String, on receiver: String? = nil, property: Bool = false, family: String,
-              parameters: [Parameter] = [], returns: String = "nil", summary: String, doc: String = "",
-              example: String, body: @escaping (Arguments) throws -> Value) {
+  public init(
+    _ name: String, on receiver: String? = nil, property: Bool = false, family: String,
+    parameters: [Parameter] = [], returns: String = "nil", summary: String, doc: String = "",
+    example: String, body: @escaping (Arguments) throws -> Value
+  ) {
     self.name = name
     self.receiver = receiver
     self.isProperty = property

@@ -19,7 +19,9 @@ extension ScriptSession {
     while start > 0, isNamePart(scalars[start - 1]) { start -= 1 }
     let word = String(String.UnicodeScalarView(scalars[start...]))
     if start > 0, scalars[start - 1] == "." {
-      guard let receiver = chainValue(ending: start - 1, in: scalars) else { return Completions(word: word, candidates: []) }
+      guard let receiver = chainValue(ending: start - 1, in: scalars) else {
+        return Completions(word: word, candidates: [])
+      }
       let names = interpreter.attributeNames(of: receiver).filter { $0.hasPrefix(word) }
       return Completions(word: word, candidates: names.sorted())
     }
@@ -58,7 +60,8 @@ extension ScriptSession {
       default:
         // only registered properties are evaluated: they are cheap and have no side effects
         guard let b = interpreter.registry.method(name, on: value.typeName), b.isProperty,
-              let v = try? interpreter.callBuiltin(b, receiver: value, CallArguments(), at: SourceLocation(file: "<completion>", line: 1, column: 1))
+          let v = try? interpreter.callBuiltin(
+            b, receiver: value, CallArguments(), at: SourceLocation(file: "<completion>", line: 1, column: 1))
         else { return nil }
         value = v
       }
@@ -98,7 +101,9 @@ extension ScriptSession {
   private func methodCallee(ending end: Int, in scalars: [Unicode.Scalar]) -> Value? {
     var start = end
     while start > 0, isNamePart(scalars[start - 1]) { start -= 1 }
-    guard start > 0, scalars[start - 1] == ".", let receiver = chainValue(ending: start - 1, in: scalars) else { return nil }
+    guard start > 0, scalars[start - 1] == ".", let receiver = chainValue(ending: start - 1, in: scalars) else {
+      return nil
+    }
     let name = String(String.UnicodeScalarView(scalars[start..<end]))
     guard interpreter.registry.method(name, on: receiver.typeName) != nil else { return nil }
     return .method(BoundMethod(receiver: receiver, name: name))
@@ -108,7 +113,8 @@ extension ScriptSession {
     switch callee {
     case .builtin(let b): return b.parameters.filter { $0.kind != .variadic }.map(\.name)
     case .method(let m):
-      return interpreter.registry.method(m.name, on: m.receiver.typeName)?.parameters.filter { $0.kind != .variadic }.map(\.name) ?? []
+      return interpreter.registry.method(m.name, on: m.receiver.typeName)?.parameters.filter { $0.kind != .variadic }
+        .map(\.name) ?? []
     case .function(let c): return c.parameterNames
     default: return []
     }

@@ -21,8 +21,10 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
   /// The parser ran out of input: a REPL should read another line instead of reporting.
   public var isEndOfInput: Bool
 
-  public init(message: String, location: SourceLocation, sourceLine: String? = nil,
-              stack: [StackFrame] = [], isEndOfInput: Bool = false) {
+  public init(
+    message: String, location: SourceLocation, sourceLine: String? = nil,
+    stack: [StackFrame] = [], isEndOfInput: Bool = false
+  ) {
     self.message = message
     self.location = location
     self.sourceLine = sourceLine
@@ -56,7 +58,8 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
     }
     guard lines.count > maxStackLines else { return lines }
     let half = maxStackLines / 2
-    return Array(lines.prefix(half)) + ["  ... \(lines.count - 2 * half) more lines of the call stack"] + Array(lines.suffix(half))
+    return Array(lines.prefix(half)) + ["  ... \(lines.count - 2 * half) more lines of the call stack"]
+      + Array(lines.suffix(half))
   }
 
   /// Spaces (tabs where the line has tabs) up to the column, then `^~~~` over the span.

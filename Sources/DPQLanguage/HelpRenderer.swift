@@ -22,7 +22,8 @@ public enum HelpRenderer {
   /// The entries named `name` (`zeros`, `sum`, `tensor.sum`), or a suggestion.
   public static func help(_ name: String, registry: BuiltinRegistry) -> String {
     // Functions before methods of the same name: help("train") starts with train(model, data, ...).
-    let found = registry.lookup(name).filter { $0.receiver == nil } + registry.lookup(name).filter { $0.receiver != nil }
+    let found =
+      registry.lookup(name).filter { $0.receiver == nil } + registry.lookup(name).filter { $0.receiver != nil }
     if !found.isEmpty { return found.map(entry).joined(separator: "\n\n") }
     if registry.methods[name] != nil { return typeHelp(name, registry: registry, extra: []) }
     let all = registry.entries.map(\.qualifiedName) + registry.entries.map(\.name)
@@ -33,7 +34,9 @@ public enum HelpRenderer {
   public static func entry(_ b: Builtin) -> String {
     var out = b.signature + "\n  " + b.summary
     if !b.doc.isEmpty { out += "\n  " + b.doc }
-    out += "\n  Example:\n" + b.example.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
+    out +=
+      "\n  Example:\n"
+      + b.example.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n")
     return out
   }
 
@@ -46,7 +49,9 @@ public enum HelpRenderer {
       if !names.isEmpty { lines += wrap(names, label: family.padding(to: width)) }
     }
     lines.append("Methods and attributes by type:")
-    let types = registry.entries.compactMap(\.receiver).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    let types = registry.entries.compactMap(\.receiver).reduce(into: [String]()) {
+      if !$0.contains($1) { $0.append($1) }
+    }
     let typeWidth = types.map(\.count).max() ?? 0
     for type in types {
       let names = registry.entries.filter { $0.receiver == type }.map { $0.isProperty ? $0.name : "\($0.name)()" }
@@ -81,7 +86,8 @@ public enum HelpRenderer {
   }
 
   /// The markers around the generated builtin section of docs/language.md.
-  public static let referenceBegin = "<!-- builtins:begin (generated from the registry by scripts/docs; do not edit) -->\n"
+  public static let referenceBegin =
+    "<!-- builtins:begin (generated from the registry by scripts/docs; do not edit) -->\n"
   public static let referenceEnd = "<!-- builtins:end -->"
 
   /// A language reference document with its builtin section replaced by `markdown(registry)`, or

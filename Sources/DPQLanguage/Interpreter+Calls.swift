@@ -1,8 +1,10 @@
 /// Calling user functions, builtins, bound methods and callable host objects.
 extension Interpreter {
-  func evaluateCall(_ callee: Expr, _ arguments: [CallArgument], _ env: Environment, at location: SourceLocation) throws -> Value {
+  func evaluateCall(_ callee: Expr, _ arguments: [CallArgument], _ env: Environment, at location: SourceLocation) throws
+    -> Value
+  {
     // `x.name(...)` calls the method directly instead of building a bound method first
-    if case let .attribute(object, name) = callee.kind {
+    if case .attribute(let object, let name) = callee.kind {
       let receiver = try evaluate(object, env)
       let args = try evaluateArguments(arguments, env)
       return try callMethod(on: receiver, name, args, at: callee.location)
@@ -48,27 +50,38 @@ extension Interpreter {
 
   /// `receiver.name(arguments)`: a record field holding a function, a registered method, or a
   /// method the host object implements itself.
-  func callMethod(on receiver: Value, _ name: String, _ arguments: CallArguments, at location: SourceLocation) throws -> Value {
+  func callMethod(on receiver: Value, _ name: String, _ arguments: CallArguments, at location: SourceLocation) throws
+    -> Value
+  {
     if case .record(let r) = receiver, let field = r[name] {
       return try call(field, arguments, at: location)
     }
     let typeName = receiver.typeName
     if let b = registry.method(name, on: typeName) {
       if b.isProperty {
-        throw runtimeError("'\(name)' is an attribute of \(typeName), not a method: write '.\(name)' without parentheses", at: location)
+        throw runtimeError(
+          "'\(name)' is an attribute of \(typeName), not a method: write '.\(name)' without parentheses", at: location)
       }
       return try callBuiltin(b, receiver: receiver, arguments, at: location)
     }
     if case .host(let h) = receiver {
       if let v = try located(location, { try h.callMethod(name, arguments) }) { return v }
-      if let attribute = try located(location, { try h.attribute(name) }) { return try call(attribute, arguments, at: location) }
+      if let attribute = try located(location, { try h.attribute(name) }) {
+        return try call(attribute, arguments, at: location)
+      }
     }
     let what: String
-    if case .record = receiver { what = "record has no field or method '\(name)'" } else { what = "\(typeName) has no method '\(name)'" }
+    if case .record = receiver {
+      what = "record has no field or method '\(name)'"
+    } else {
+      what = "\(typeName) has no method '\(name)'"
+    }
     throw runtimeError(what + Suggestions.hint(for: name, among: attributeNames(of: receiver)), at: location)
   }
 
-  func callBuiltin(_ b: Builtin, receiver: Value?, _ arguments: CallArguments, at location: SourceLocation) throws -> Value {
+  func callBuiltin(_ b: Builtin, receiver: Value?, _ arguments: CallArguments, at location: SourceLocation) throws
+    -> Value
+  {
     try located(location) {
       let bound = try Arguments.bind(b, receiver: receiver, call: arguments, interpreter: self, location: location)
       return try b.body(bound)
@@ -78,10 +91,13 @@ extension Interpreter {
   func callClosure(_ closure: Closure, _ arguments: CallArguments, at location: SourceLocation) throws -> Value {
     let decl = closure.declaration
     if frames.count >= maxCallDepth {
-      throw runtimeError("too many nested calls (more than \(maxCallDepth)): does '\(closure.name)' recurse without end?", at: location)
+      throw runtimeError(
+        "too many nested calls (more than \(maxCallDepth)): does '\(closure.name)' recurse without end?", at: location)
     }
     if lowestStackAddress != 0 && Interpreter.currentStackAddress() < lowestStackAddress {
-      throw runtimeError("calls nested too deeply for the stack (\(frames.count) calls deep, each nesting many expressions): does '\(closure.name)' recurse without end?", at: location)
+      throw runtimeError(
+        "calls nested too deeply for the stack (\(frames.count) calls deep, each nesting many expressions): does '\(closure.name)' recurse without end?",
+        at: location)
     }
     try tick(location)
     let env = Environment(parent: closure.environment, kind: .function)
@@ -102,7 +118,7 @@ extension Interpreter {
         switch s.kind {
         case .expression(let e, _):
           return (.normal, try evaluate(e, env))
-        case let .ifElse(condition, then, otherwise):
+        case .ifElse(let condition, let then, let otherwise):
           if try truthy(condition, env) { return try executeForValue(then, env) }
           if let o = otherwise { return try executeForValue(o, env) }
           return (.normal, .nilValue)
@@ -119,13 +135,16 @@ extension Interpreter {
 
   /// Binds positional and keyword arguments to the parameters; defaults are evaluated now, in
   /// the new scope, so they can use earlier parameters.
-  func bindParameters(_ decl: FunctionDecl, _ name: String, _ arguments: CallArguments, _ env: Environment,
-                      at location: SourceLocation) throws {
+  func bindParameters(
+    _ decl: FunctionDecl, _ name: String, _ arguments: CallArguments, _ env: Environment,
+    at location: SourceLocation
+  ) throws {
     let params = decl.parameters
     if arguments.positional.count > params.count {
       let required = params.filter { $0.defaultValue == nil }.count
       let expected = required == params.count ? "\(params.count)" : "at most \(params.count)"
-      throw runtimeError("too many arguments to '\(name)' (expected \(expected), got \(arguments.positional.count))", at: location)
+      throw runtimeError(
+        "too many arguments to '\(name)' (expected \(expected), got \(arguments.positional.count))", at: location)
     }
     var values = [Value?](repeating: nil, count: params.count)
     for (i, v) in arguments.positional.enumerated() { values[i] = v }

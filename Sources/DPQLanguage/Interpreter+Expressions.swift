@@ -9,7 +9,8 @@ extension Interpreter {
     // One read: another thread's run may reset the field to 0 between a check and a use.
     let lowest = lowestStackAddress
     if lowest > Interpreter.expressionStackSlack
-        && Interpreter.currentStackAddress() < lowest - Interpreter.expressionStackSlack {
+      && Interpreter.currentStackAddress() < lowest - Interpreter.expressionStackSlack
+    {
       throw runtimeError("expression nested too deeply for the stack (\(frames.count) calls deep)", at: expr.location)
     }
     switch expr.kind {
@@ -22,7 +23,7 @@ extension Interpreter {
       for part in parts {
         switch part {
         case .text(let t): out += t
-        case let .expression(e, spec):
+        case .expression(let e, let spec):
           let v = try evaluate(e, env)
           if let spec {
             out += try located(e.location) { try StringFormatting.format(v, spec: spec, options: tensorPrintOptions) }
@@ -38,29 +39,29 @@ extension Interpreter {
       return .list(ListObject(try items.map { try evaluate($0, env) }))
     case .record(let fields):
       return .record(RecordObject(try fields.map { ($0.key, try evaluate($0.value, env)) }))
-    case let .unary(op, operand):
+    case .unary(let op, let operand):
       let v = try evaluate(operand, env)
       switch op {
       case .negate: return try located(expr.location) { try Operators.negate(v) }
       case .not: return .bool(!(try located(operand.location) { try v.isTruthy() }))
       }
-    case let .binary(op, left, right):
+    case .binary(let op, let left, let right):
       let a = try evaluate(left, env)
       let b = try evaluate(right, env)
       return try located(expr.location) { try Operators.binary(op, a, b) }
-    case let .logical(op, left, right):
+    case .logical(let op, let left, let right):
       let a = try evaluate(left, env)
       let aTrue = try located(left.location) { try a.isTruthy() }
       switch op {
       case .and: return aTrue ? try evaluate(right, env) : a
       case .or: return aTrue ? a : try evaluate(right, env)
       }
-    case let .call(callee, arguments):
+    case .call(let callee, let arguments):
       return try evaluateCall(callee, arguments, env, at: expr.location)
-    case let .attribute(object, name):
+    case .attribute(let object, let name):
       let receiver = try evaluate(object, env)
       return try attribute(of: receiver, name, at: expr.location)
-    case let .index(object, items):
+    case .index(let object, let items):
       let container = try evaluate(object, env)
       let indices = try items.map { try evaluateIndex($0, env) }
       return try located(expr.location) { try subscriptGet(container, indices) }
@@ -94,7 +95,11 @@ extension Interpreter {
       return .method(BoundMethod(receiver: value, name: name))
     }
     let what: String
-    if case .record = value { what = "record has no field '\(name)'" } else { what = "\(value.typeName) has no attribute '\(name)'" }
+    if case .record = value {
+      what = "record has no field '\(name)'"
+    } else {
+      what = "\(value.typeName) has no attribute '\(name)'"
+    }
     throw runtimeError(what + Suggestions.hint(for: name, among: attributeNames(of: value)), at: location)
   }
 
@@ -128,7 +133,9 @@ extension Interpreter {
 
   // MARK: assignment
 
-  func assign(_ target: Expr, op: BinaryOperator?, valueExpr: Expr, _ env: Environment, at location: SourceLocation) throws {
+  func assign(_ target: Expr, op: BinaryOperator?, valueExpr: Expr, _ env: Environment, at location: SourceLocation)
+    throws
+  {
     var value = try evaluate(valueExpr, env)
     switch target.kind {
     case .variable(let name):
@@ -137,20 +144,22 @@ extension Interpreter {
         value = try located(location) { try Operators.binary(op, current, value) }
         let scope = env.assignmentScope(for: name)
         if env.kind == .function && scope.values[name] == nil && globals.values[name] != nil {
-          throw runtimeError("cannot update global '\(name)' inside a function: functions read globals but do not rebind them (return the new value, or keep it in a list or record)", at: target.location)
+          throw runtimeError(
+            "cannot update global '\(name)' inside a function: functions read globals but do not rebind them (return the new value, or keep it in a list or record)",
+            at: target.location)
         }
         scope.values[name] = value
       } else {
         env.assignmentScope(for: name).values[name] = value
       }
-    case let .attribute(object, name):
+    case .attribute(let object, let name):
       let receiver = try evaluate(object, env)
       if let op {
         let current = try attribute(of: receiver, name, at: target.location)
         value = try located(location) { try Operators.binary(op, current, value) }
       }
       try setAttribute(of: receiver, name, to: value, at: target.location)
-    case let .index(object, items):
+    case .index(let object, let items):
       let indices = try items.map { try evaluateIndex($0, env) }
       try assignIndexed(object, indices, op: op, value, env, at: target.location, operatorLocation: location)
     default:
@@ -160,13 +169,16 @@ extension Interpreter {
 
   /// `container[indices] (op)= value`. Lists and records change in place; a tensor is a value, so
   /// the changed tensor is written back to where it came from (a variable, field or element).
-  func assignIndexed(_ object: Expr, _ indices: [ScriptIndex], op: BinaryOperator?, _ value: Value,
-                     _ env: Environment, at location: SourceLocation, operatorLocation: SourceLocation) throws {
+  func assignIndexed(
+    _ object: Expr, _ indices: [ScriptIndex], op: BinaryOperator?, _ value: Value,
+    _ env: Environment, at location: SourceLocation, operatorLocation: SourceLocation
+  ) throws {
     var value = value
     // a tensor in a variable: take it out of the scope first so the write happens in place
     // instead of copying the whole tensor (copy-on-write sees a unique reference)
     if case .variable(let name) = object.kind, let scope = env.scope(defining: name),
-       case .tensor(var t)? = scope.values[name] {
+      case .tensor(var t)? = scope.values[name]
+    {
       if let op {
         let current = try located(location) { try subscriptGet(.tensor(t), indices) }
         value = try located(operatorLocation) { try Operators.binary(op, current, value) }
@@ -191,9 +203,9 @@ extension Interpreter {
     switch target.kind {
     case .variable(let name):
       (env.scope(defining: name) ?? env.assignmentScope(for: name)).values[name] = value
-    case let .attribute(object, name):
+    case .attribute(let object, let name):
       try setAttribute(of: try evaluate(object, env), name, to: value, at: target.location)
-    case let .index(object, items):
+    case .index(let object, let items):
       let indices = try items.map { try evaluateIndex($0, env) }
       try assignIndexed(object, indices, op: nil, value, env, at: target.location, operatorLocation: location)
     default:

@@ -12,12 +12,14 @@ extension Interpreter {
     switch item {
     case .single(let e):
       return .value(try evaluate(e, env))
-    case let .slice(start, stop, step):
+    case .slice(let start, let stop, let step):
       func bound(_ e: Expr?) throws -> Int? {
         guard let e else { return nil }
         let v = try evaluate(e, env)
         if v.isNil { return nil }
-        guard let n = v.integerValue else { throw runtimeError("slice bounds must be integers, got \(v.repr())", at: e.location) }
+        guard let n = v.integerValue else {
+          throw runtimeError("slice bounds must be integers, got \(v.repr())", at: e.location)
+        }
         return n
       }
       return .slice(start: try bound(start), stop: try bound(stop), step: try bound(step))
@@ -30,14 +32,15 @@ extension Interpreter {
       let index = try single(indices, for: "list")
       switch index {
       case .value(let v): return l.items[try position(v, count: l.items.count, in: "list")]
-      case let .slice(start, stop, step):
-        return .list(ListObject(try Interpreter.sliceIndices(count: l.items.count, start, stop, step).map { l.items[$0] }))
+      case .slice(let start, let stop, let step):
+        return .list(
+          ListObject(try Interpreter.sliceIndices(count: l.items.count, start, stop, step).map { l.items[$0] }))
       }
     case .string(let s):
       let chars = Array(s)
       switch try single(indices, for: "string") {
       case .value(let v): return .string(String(chars[try position(v, count: chars.count, in: "string")]))
-      case let .slice(start, stop, step):
+      case .slice(let start, let stop, let step):
         return .string(String(try Interpreter.sliceIndices(count: chars.count, start, stop, step).map { chars[$0] }))
       }
     case .record(let r):
@@ -96,7 +99,8 @@ extension Interpreter {
 
   private func position(_ v: Value, count: Int, in type: String) throws -> Int {
     guard let i = v.integerValue else {
-      throw ScriptError.failure("\(type) index must be an integer, got \(v.typeName == "number" ? v.repr() : v.typeName)")
+      throw ScriptError.failure(
+        "\(type) index must be an integer, got \(v.typeName == "number" ? v.repr() : v.typeName)")
     }
     let p = i < 0 ? i + count : i
     guard p >= 0 && p < count else {
@@ -115,10 +119,12 @@ extension Interpreter {
       return Swift.min(Swift.max(v, low), high)
     }
     if step > 0 {
-      let s = adjust(start, 0, low: 0, high: n), e = adjust(stop, n, low: 0, high: n)
+      let s = adjust(start, 0, low: 0, high: n)
+      let e = adjust(stop, n, low: 0, high: n)
       return Array(stride(from: s, to: e, by: step))
     }
-    let s = adjust(start, n - 1, low: -1, high: n - 1), e = adjust(stop, -1, low: -1, high: n - 1)
+    let s = adjust(start, n - 1, low: -1, high: n - 1)
+    let e = adjust(stop, -1, low: -1, high: n - 1)
     return Array(stride(from: s, to: e, by: step))
   }
 }

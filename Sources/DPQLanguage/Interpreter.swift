@@ -157,7 +157,7 @@ public final class Interpreter {
       }
       switch try execute(s, globals) {
       case .normal: break
-      case .returned, .breakLoop, .continueLoop: return nil  // refused by the parser at top level
+      case .returned, .breakLoop, .continueLoop: return nil // refused by the parser at top level
       }
     }
     return last
@@ -167,8 +167,10 @@ public final class Interpreter {
 
   /// A runtime error at `location`, with the call stack as it is now.
   func runtimeError(_ message: String, at location: SourceLocation) -> ScriptError {
-    .runtime(Diagnostic(message: message, location: location, sourceLine: sourceLine(location),
-                        stack: stack(at: location)))
+    .runtime(
+      Diagnostic(
+        message: message, location: location, sourceLine: sourceLine(location),
+        stack: stack(at: location)))
   }
 
   /// Gives an error from a builtin, an operator or a Swift library the location it happened at.
@@ -230,12 +232,16 @@ public final class Interpreter {
   func tick(_ location: SourceLocation) throws {
     steps &+= 1
     if let limit = stepLimit, steps > limit {
-      throw ScriptError.interrupted(Diagnostic(message: "step limit of \(limit) exceeded", location: location,
-                                               sourceLine: sourceLine(location), stack: stack(at: location)))
+      throw ScriptError.interrupted(
+        Diagnostic(
+          message: "step limit of \(limit) exceeded", location: location,
+          sourceLine: sourceLine(location), stack: stack(at: location)))
     }
     if let stop = shouldStop, stop() {
-      throw ScriptError.interrupted(Diagnostic(message: "interrupted", location: location,
-                                               sourceLine: sourceLine(location), stack: stack(at: location)))
+      throw ScriptError.interrupted(
+        Diagnostic(
+          message: "interrupted", location: location,
+          sourceLine: sourceLine(location), stack: stack(at: location)))
     }
   }
 
@@ -246,8 +252,10 @@ public final class Interpreter {
   @inline(__always)
   func checkStop(_ location: SourceLocation) throws {
     if let stop = shouldStop, stop() {
-      throw ScriptError.interrupted(Diagnostic(message: "interrupted", location: location,
-                                               sourceLine: sourceLine(location), stack: stack(at: location)))
+      throw ScriptError.interrupted(
+        Diagnostic(
+          message: "interrupted", location: location,
+          sourceLine: sourceLine(location), stack: stack(at: location)))
     }
   }
 
@@ -270,15 +278,15 @@ public final class Interpreter {
     switch stmt.kind {
     case .expression(let e, _):
       _ = try evaluate(e, env)
-    case let .assign(target, op, value, _):
+    case .assign(let target, let op, let value, _):
       try assign(target, op: op, valueExpr: value, env, at: stmt.location)
-    case let .ifElse(condition, then, otherwise):
+    case .ifElse(let condition, let then, let otherwise):
       if try truthy(condition, env) {
         return try execute(then, env)
       } else if let o = otherwise {
         return try execute(o, env)
       }
-    case let .whileLoop(condition, body):
+    case .whileLoop(let condition, let body):
       while try truthy(condition, env) {
         try tick(stmt.location)
         switch try execute(body, env) {
@@ -287,7 +295,7 @@ public final class Interpreter {
         case .returned(let v): return .returned(v)
         }
       }
-    case let .forLoop(variable, iterableExpr, body):
+    case .forLoop(let variable, let iterableExpr, let body):
       let iterable = try evaluate(iterableExpr, env)
       let iterator = try located(iterableExpr.location) { try makeIterator(iterable) }
       let scope = env.assignmentScope(for: variable)

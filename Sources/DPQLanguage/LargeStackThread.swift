@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Runs work on a thread of its own with a large stack, and joins it. Scripts recurse in the
@@ -11,7 +12,9 @@ import Glibc
 public enum LargeStackThread {
   public struct StartFailure: Error, CustomStringConvertible {
     public let code: Int32
-    public var description: String { "cannot start a thread with a \(ScriptSession.stackSize >> 20) MB stack: \(String(cString: strerror(code)))" }
+    public var description: String {
+      "cannot start a thread with a \(ScriptSession.stackSize >> 20) MB stack: \(String(cString: strerror(code)))"
+    }
   }
 
   private final class Work {
@@ -30,10 +33,12 @@ public enum LargeStackThread {
     pthread_attr_setstacksize(&attributes, stackSize)
     var thread = pthread_t()
     // `work` outlives the thread (joined below), so the thread borrows it unretained
-    let created = pthread_create(&thread, &attributes, { raw in
-      Unmanaged<Work>.fromOpaque(raw!).takeUnretainedValue().body()
-      return nil
-    }, Unmanaged.passUnretained(work).toOpaque())
+    let created = pthread_create(
+      &thread, &attributes,
+      { raw in
+        Unmanaged<Work>.fromOpaque(raw!).takeUnretainedValue().body()
+        return nil
+      }, Unmanaged.passUnretained(work).toOpaque())
     guard created == 0 else { throw StartFailure(code: created) }
     pthread_join(thread, nil)
     guard let value = box.value else { preconditionFailure("the thread finished without a result") }

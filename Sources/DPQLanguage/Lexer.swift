@@ -23,7 +23,9 @@ struct Lexer {
   }
 
   /// Lexes the whole source; the last token is always `.endOfInput`.
-  static func tokenize(_ source: String, file: String, start: SourceLocation? = nil) -> (tokens: [Token], diagnostics: [Diagnostic]) {
+  static func tokenize(_ source: String, file: String, start: SourceLocation? = nil) -> (
+    tokens: [Token], diagnostics: [Diagnostic]
+  ) {
     var lexer = Lexer(source: source, file: file, start: start)
     lexer.run()
     return (lexer.tokens, lexer.diagnostics)
@@ -45,7 +47,10 @@ struct Lexer {
   private mutating func advance() -> Unicode.Scalar {
     let c = scalars[index]
     index += 1
-    if c == "\n" { line += 1; lineStart = index }
+    if c == "\n" {
+      line += 1
+      lineStart = index
+    }
     return c
   }
 
@@ -67,7 +72,9 @@ struct Lexer {
         _ = advance()
       case "\n":
         _ = advance()
-        if let last = tokens.last, last.kind != .newline { tokens.append(Token(kind: .newline, lexeme: "", location: start)) }
+        if let last = tokens.last, last.kind != .newline {
+          tokens.append(Token(kind: .newline, lexeme: "", location: start))
+        }
       case "#":
         while let d = peek(), d != "\n" { _ = advance() }
       case "\"", "'":
@@ -114,13 +121,18 @@ struct Lexer {
     if let d = peek(1) {
       let pair = String(c) + String(d)
       if let kind = Lexer.twoCharacter[pair] {
-        _ = advance(); _ = advance()
+        _ = advance()
+        _ = advance()
         add(kind, pair, start)
         return
       }
-      let hints = ["&&": "use 'and' instead of '&&'", "||": "use 'or' instead of '||'", "//": "'//' is not an operator; use '/' then floor(), or '#' for comments"]
+      let hints = [
+        "&&": "use 'and' instead of '&&'", "||": "use 'or' instead of '||'",
+        "//": "'//' is not an operator; use '/' then floor(), or '#' for comments",
+      ]
       if let hint = hints[pair] {
-        _ = advance(); _ = advance()
+        _ = advance()
+        _ = advance()
         error("unexpected '\(pair)': \(hint)", at: start.spanning(2))
         add(.invalid, pair, start)
         return
@@ -159,21 +171,31 @@ struct Lexer {
       while let d = lexer.peek(), lexer.isDigit(d) || d == "_" {
         if d == "_" && (!sawDigit || lastWasUnderscore) { malformed = true }
         lastWasUnderscore = d == "_"
-        if d != "_" { digits.unicodeScalars.append(d); sawDigit = true }
+        if d != "_" {
+          digits.unicodeScalars.append(d)
+          sawDigit = true
+        }
         text.unicodeScalars.append(lexer.advance())
       }
       if lastWasUnderscore { malformed = true }
     }
     takeDigits(&self)
     if peek() == ".", let d = peek(1), isDigit(d) {
-      text += "."; digits += "."; _ = advance()
+      text += "."
+      digits += "."
+      _ = advance()
       takeDigits(&self)
     }
     if let e = peek(), e == "e" || e == "E" {
       let signed = peek(1) == "+" || peek(1) == "-"
       if let d = peek(signed ? 2 : 1), isDigit(d) {
-        text.unicodeScalars.append(advance()); digits += "e"
-        if signed { let s = advance(); text.unicodeScalars.append(s); digits.unicodeScalars.append(s) }
+        text.unicodeScalars.append(advance())
+        digits += "e"
+        if signed {
+          let s = advance()
+          text.unicodeScalars.append(s)
+          digits.unicodeScalars.append(s)
+        }
         takeDigits(&self)
       } else {
         text.unicodeScalars.append(advance())
@@ -181,7 +203,10 @@ struct Lexer {
       }
     }
     // a name glued to a number (`3x`) is a typo, not two tokens
-    while let d = peek(), isIdentifierPart(d) { text.unicodeScalars.append(advance()); malformed = true }
+    while let d = peek(), isIdentifierPart(d) {
+      text.unicodeScalars.append(advance())
+      malformed = true
+    }
     let loc = start.spanning(text.unicodeScalars.count)
     if malformed || Double(digits) == nil {
       error("malformed number '\(text)'", at: loc)
@@ -218,7 +243,10 @@ struct Lexer {
         let braceLocation = location()
         _ = advance()
         if let part = lexInterpolation(quote: quote, triple: triple, brace: braceLocation) {
-          if !text.isEmpty { parts.append(.text(text)); text = "" }
+          if !text.isEmpty {
+            parts.append(.text(text))
+            text = ""
+          }
           parts.append(part)
         }
       } else {
@@ -228,8 +256,11 @@ struct Lexer {
     if !text.isEmpty || parts.isEmpty { parts.append(.text(text)) }
     if !terminated {
       let atEnd = peek() == nil
-      error(triple ? "unterminated string (opened with \(String(quote))\(String(quote))\(String(quote)))" : "unterminated string",
-            at: start, endOfInput: atEnd && triple)
+      error(
+        triple
+          ? "unterminated string (opened with \(String(quote))\(String(quote))\(String(quote)))"
+          : "unterminated string",
+        at: start, endOfInput: atEnd && triple)
     }
     let length = start.line == line ? Swift.max(1, column - start.column) : 1
     var token = Token(kind: .string, lexeme: "", location: start.spanning(length))
@@ -251,9 +282,12 @@ struct Lexer {
     case "r": text += "\r"
     case "0": text += "\0"
     case "\\", "\"", "'", "{", "}": text.unicodeScalars.append(e)
-    case "\n": break  // a backslash before a newline joins the lines
+    case "\n": break // a backslash before a newline joins the lines
     case "u":
-      guard peek() == "{" else { error("malformed \\u escape: expected '\\u{XXXX}'", at: escapeStart); return }
+      guard peek() == "{" else {
+        error("malformed \\u escape: expected '\\u{XXXX}'", at: escapeStart)
+        return
+      }
       _ = advance()
       var hex = ""
       while let h = peek(), h.properties.isASCIIHexDigit { hex.unicodeScalars.append(advance()) }
@@ -306,8 +340,9 @@ struct Lexer {
       }
       appendScalar(advance(), source: &source, spec: &spec)
     }
-    error("unterminated interpolation: '{' has no matching '}' (write '\\{' for a literal brace)", at: brace,
-          endOfInput: triple && peek() == nil)
+    error(
+      "unterminated interpolation: '{' has no matching '}' (write '\\{' for a literal brace)", at: brace,
+      endOfInput: triple && peek() == nil)
     return nil
   }
 

@@ -10,7 +10,7 @@ import Foundation
 enum Operators {
   static func binary(_ op: BinaryOperator, _ a: Value, _ b: Value) throws -> Value {
     switch (a, b) {
-    case let (.number(x), .number(y)):
+    case (.number(let x), .number(let y)):
       return try numeric(op, x, y)
     case (.tensor, _), (_, .tensor):
       return try tensorBinary(op, a, b)
@@ -24,27 +24,29 @@ enum Operators {
     default: break
     }
     switch (op, a, b) {
-    case let (.add, .string(x), .string(y)):
+    case (.add, .string(let x), .string(let y)):
       return .string(x + y)
-    case let (.multiply, .string(s), .number), let (.multiply, .number, .string(s)):
+    case (.multiply, .string(let s), .number), (.multiply, .number, .string(let s)):
       return .string(String(repeating: s, count: try repeatCount(a.isString ? b : a)))
-    case let (.add, .list(x), .list(y)):
+    case (.add, .list(let x), .list(let y)):
       return .list(ListObject(x.items + y.items))
-    case let (.multiply, .list(l), .number), let (.multiply, .number, .list(l)):
+    case (.multiply, .list(let l), .number), (.multiply, .number, .list(let l)):
       let n = try repeatCount(a.isList ? b : a)
       guard n * l.items.count <= 10_000_000 else {
         throw ScriptError.failure("a list of \(n * l.items.count) items is too large (the limit is 10,000,000)")
       }
       return .list(ListObject(Array([[Value]](repeating: l.items, count: n).joined())))
-    case let (.less, .string(x), .string(y)): return .bool(x < y)
-    case let (.lessEqual, .string(x), .string(y)): return .bool(x <= y)
-    case let (.greater, .string(x), .string(y)): return .bool(x > y)
-    case let (.greaterEqual, .string(x), .string(y)): return .bool(x >= y)
+    case (.less, .string(let x), .string(let y)): return .bool(x < y)
+    case (.lessEqual, .string(let x), .string(let y)): return .bool(x <= y)
+    case (.greater, .string(let x), .string(let y)): return .bool(x > y)
+    case (.greaterEqual, .string(let x), .string(let y)): return .bool(x >= y)
     case (.add, .string, _), (.add, _, .string):
-      throw ScriptError.failure("cannot add \(a.typeName) and \(b.typeName): convert with str(), or use \"{x}\" interpolation")
+      throw ScriptError.failure(
+        "cannot add \(a.typeName) and \(b.typeName): convert with str(), or use \"{x}\" interpolation")
     default:
       let verb = op.isComparison ? "compare" : "apply '\(op.rawValue)' to"
-      throw ScriptError.failure("cannot \(verb) \(a.typeName) and \(b.typeName)" + (op.isComparison ? " with '\(op.rawValue)'" : ""))
+      throw ScriptError.failure(
+        "cannot \(verb) \(a.typeName) and \(b.typeName)" + (op.isComparison ? " with '\(op.rawValue)'" : ""))
     }
   }
 
@@ -99,7 +101,7 @@ enum Operators {
     switch v {
     case .number(let x): return .number(-x)
     case .tensor(let t):
-      try Tensor.checkShape(t.shape, op: "neg")  // the memory left under an rlimit
+      try Tensor.checkShape(t.shape, op: "neg") // the memory left under an rlimit
       return .tensor(-t)
     default: throw ScriptError.failure("cannot negate \(v.typeName)")
     }
@@ -110,21 +112,22 @@ enum Operators {
   static func equal(_ a: Value, _ b: Value, depth: Int = 0) -> Bool {
     if depth > 100 { return false }
     switch (a, b) {
-    case let (.number(x), .number(y)): return x == y
-    case let (.string(x), .string(y)): return x == y
-    case let (.bool(x), .bool(y)): return x == y
+    case (.number(let x), .number(let y)): return x == y
+    case (.string(let x), .string(let y)): return x == y
+    case (.bool(let x), .bool(let y)): return x == y
     case (.nilValue, .nilValue): return true
-    case let (.list(x), .list(y)):
+    case (.list(let x), .list(let y)):
       if x === y { return true }
       return x.items.count == y.items.count && zip(x.items, y.items).allSatisfy { equal($0, $1, depth: depth + 1) }
-    case let (.record(x), .record(y)):
+    case (.record(let x), .record(let y)):
       if x === y { return true }
-      return Set(x.keys) == Set(y.keys) && x.fields.allSatisfy { f in y[f.key].map { equal(f.value, $0, depth: depth + 1) } ?? false }
-    case let (.tensor(x), .tensor(y)): return x == y
-    case let (.function(x), .function(y)): return x === y
-    case let (.builtin(x), .builtin(y)): return x === y
-    case let (.method(x), .method(y)): return x.name == y.name && equal(x.receiver, y.receiver, depth: depth + 1)
-    case let (.host(x), .host(y)): return x === y
+      return Set(x.keys) == Set(y.keys)
+        && x.fields.allSatisfy { f in y[f.key].map { equal(f.value, $0, depth: depth + 1) } ?? false }
+    case (.tensor(let x), .tensor(let y)): return x == y
+    case (.function(let x), .function(let y)): return x === y
+    case (.builtin(let x), .builtin(let y)): return x === y
+    case (.method(let x), .method(let y)): return x.name == y.name && equal(x.receiver, y.receiver, depth: depth + 1)
+    case (.host(let x), .host(let y)): return x === y
     default: return false
     }
   }
@@ -133,10 +136,14 @@ enum Operators {
     switch haystack {
     case .list(let l): return l.items.contains { equal($0, needle) }
     case .record(let r):
-      guard case .string(let key) = needle else { throw ScriptError.failure("record keys are strings, got \(needle.typeName)") }
+      guard case .string(let key) = needle else {
+        throw ScriptError.failure("record keys are strings, got \(needle.typeName)")
+      }
       return r[key] != nil
     case .string(let s):
-      guard case .string(let sub) = needle else { throw ScriptError.failure("'in' a string needs a string, got \(needle.typeName)") }
+      guard case .string(let sub) = needle else {
+        throw ScriptError.failure("'in' a string needs a string, got \(needle.typeName)")
+      }
       return sub.isEmpty || s.contains(sub)
     default:
       throw ScriptError.failure("cannot test membership 'in' \(haystack.typeName)")

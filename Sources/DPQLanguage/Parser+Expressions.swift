@@ -7,7 +7,8 @@ import Foundation
 /// minus on its left: `-x ** 2` is `-(x ** 2)`), then calls, indexing and attributes.
 extension Parser {
   enum Precedence: Int {
-    case or = 1, and, not, comparison, term, factor, unary, power
+    case or = 1
+    case and, not, comparison, term, factor, unary, power
   }
 
   enum BinaryForm {
@@ -102,7 +103,9 @@ extension Parser {
       case .dot:
         advance()
         let name = peek
-        guard name.kind == .identifier || name.kind.isKeyword else { throw fail("expected an attribute name after '.'") }
+        guard name.kind == .identifier || name.kind.isKeyword else {
+          throw fail("expected an attribute name after '.'")
+        }
         advance()
         e = Expr(kind: .attribute(e, name.lexeme), location: name.location)
       default:
@@ -116,7 +119,8 @@ extension Parser {
     while !check(.rightParen) {
       let start = peek
       if start.kind == .identifier && peek(1).kind == .colon {
-        advance(); advance()
+        advance()
+        advance()
         if args.contains(where: { $0.label == start.lexeme }) {
           report("keyword argument '\(start.lexeme)' given twice", at: start.location)
         }
@@ -132,7 +136,9 @@ extension Parser {
       }
       if !match(.comma) { break }
     }
-    _ = try expect(.rightParen, "expected ',' or ')' after an argument (the call's '(' is at \(open.location.line):\(open.location.column))")
+    _ = try expect(
+      .rightParen,
+      "expected ',' or ')' after an argument (the call's '(' is at \(open.location.line):\(open.location.column))")
     return args
   }
 
@@ -144,7 +150,8 @@ extension Parser {
       var start: Expr? = nil
       if !check(.colon) { start = try expression() }
       if match(.colon) {
-        var stop: Expr? = nil, step: Expr? = nil
+        var stop: Expr? = nil
+        var step: Expr? = nil
         if ![.colon, .comma, .rightBracket].contains(peek.kind) { stop = try expression() }
         if match(.colon), ![.comma, .rightBracket].contains(peek.kind) { step = try expression() }
         items.append(.slice(start: start, stop: stop, step: step))
@@ -153,7 +160,8 @@ extension Parser {
       }
     } while match(.comma)
     if items.isEmpty { throw fail("expected an index inside '[]'") }
-    _ = try expect(.rightBracket, "expected ',' or ']' after an index (the '[' is at \(open.location.line):\(open.location.column))")
+    _ = try expect(
+      .rightBracket, "expected ',' or ']' after an index (the '[' is at \(open.location.line):\(open.location.column))")
     return items
   }
 
@@ -180,7 +188,8 @@ extension Parser {
       return try withNewlines(significant: false) { p in
         if p.check(.rightParen) { throw p.fail("expected an expression inside '()'") }
         let inner = try p.expression()
-        _ = try p.expect(.rightParen, "expected ')' to close the '(' at \(token.location.line):\(token.location.column)")
+        _ = try p.expect(
+          .rightParen, "expected ')' to close the '(' at \(token.location.line):\(token.location.column)")
         return inner
       }
     case .leftBracket:
@@ -191,7 +200,8 @@ extension Parser {
           items.append(try p.expression())
           if !p.match(.comma) { break }
         }
-        _ = try p.expect(.rightBracket, "expected ',' or ']' in the list opened at \(token.location.line):\(token.location.column)")
+        _ = try p.expect(
+          .rightBracket, "expected ',' or ']' in the list opened at \(token.location.line):\(token.location.column)")
         return Expr(kind: .list(items), location: token.location)
       }
     case .leftBrace:
@@ -200,7 +210,9 @@ extension Parser {
     case .fnKeyword:
       advance()
       if check(.identifier) {
-        throw fail("a function expression has no name: write 'fn(...)', or declare 'fn \(peek.lexeme)(...)' as a statement", at: peek)
+        throw fail(
+          "a function expression has no name: write 'fn(...)', or declare 'fn \(peek.lexeme)(...)' as a statement",
+          at: peek)
       }
       return Expr(kind: .function(try functionRest(name: nil, location: token.location)), location: token.location)
     default:
@@ -216,7 +228,11 @@ extension Parser {
       switch key.kind {
       case .identifier: name = key.lexeme
       case .string where key.parts.count == 1:
-        if case .text(let t) = key.parts[0] { name = t } else { throw fail("a record key must be a name or a plain string", at: key) }
+        if case .text(let t) = key.parts[0] {
+          name = t
+        } else {
+          throw fail("a record key must be a name or a plain string", at: key)
+        }
       default:
         throw fail("expected a field name in the record opened at \(open.location.line):\(open.location.column)")
       }
@@ -226,7 +242,8 @@ extension Parser {
       fields.append((name, try expression()))
       if !match(.comma) { break }
     }
-    _ = try expect(.rightBrace, "expected ',' or '}' in the record opened at \(open.location.line):\(open.location.column)")
+    _ = try expect(
+      .rightBrace, "expected ',' or '}' in the record opened at \(open.location.line):\(open.location.column)")
     return Expr(kind: .record(fields), location: open.location)
   }
 
@@ -239,7 +256,7 @@ extension Parser {
     for part in token.parts {
       switch part {
       case .text(let t): parts.append(.text(t))
-      case let .interpolation(source, location, spec):
+      case .interpolation(let source, let location, let spec):
         let lexed = Lexer.tokenize(source, file: location.file, start: location)
         var sub = Parser(tokens: lexed.tokens)
         sub.depth = depth
@@ -256,8 +273,11 @@ extension Parser {
         if !errors.isEmpty {
           for d in errors {
             // running out of input inside `{...}` is a broken string, not a reason to read more
-            diagnostics.append(Diagnostic(message: d.message.replacingOccurrences(of: "unexpected end of input", with: "unexpected end of interpolation"),
-                                          location: d.location))
+            diagnostics.append(
+              Diagnostic(
+                message: d.message.replacingOccurrences(
+                  of: "unexpected end of input", with: "unexpected end of interpolation"),
+                location: d.location))
           }
           throw Unwind()
         }

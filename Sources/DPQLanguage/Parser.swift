@@ -28,12 +28,16 @@ struct Parser {
   var functionDepth = 0
 
   init(tokens: [Token]) {
-    self.tokens = tokens.isEmpty ? [Token(kind: .endOfInput, lexeme: "", location: SourceLocation(file: "", line: 1, column: 1))] : tokens
+    self.tokens =
+      tokens.isEmpty
+      ? [Token(kind: .endOfInput, lexeme: "", location: SourceLocation(file: "", line: 1, column: 1))] : tokens
   }
 
   /// Parses a whole source whose first line is line `firstLine` of `file`; diagnostics are
   /// sorted by position and include the lexer's.
-  static func parse(_ source: String, file: String, firstLine: Int = 1) -> (statements: [Stmt], diagnostics: [Diagnostic]) {
+  static func parse(_ source: String, file: String, firstLine: Int = 1) -> (
+    statements: [Stmt], diagnostics: [Diagnostic]
+  ) {
     let lexed = Lexer.tokenize(source, file: file, start: SourceLocation(file: file, line: firstLine, column: 1))
     var parser = Parser(tokens: lexed.tokens)
     let statements = parser.program()
@@ -117,14 +121,19 @@ struct Parser {
     try enterChainLink()
   }
 
-  mutating func leaveNesting() { depth -= 1; height -= 1 }
+  mutating func leaveNesting() {
+    depth -= 1
+    height -= 1
+  }
 
   /// Counts one more level of tree height: an operator or postfix operation whose left operand
   /// is the chain so far.
   mutating func enterChainLink() throws {
     height += 1
     if height > Parser.maxHeight {
-      report("expression too long (more than \(Parser.maxHeight) levels of operators, calls, indexing and attributes): split it into statements with variables", at: peek.location)
+      report(
+        "expression too long (more than \(Parser.maxHeight) levels of operators, calls, indexing and attributes): split it into statements with variables",
+        at: peek.location)
       throw Unwind()
     }
   }
@@ -173,7 +182,7 @@ struct Parser {
       advance()
       switch s.kind {
       case .expression(let e, _): s.kind = .expression(e, silent: true)
-      case let .assign(t, op, v, _): s.kind = .assign(target: t, op: op, value: v, silent: true)
+      case .assign(let t, let op, let v, _): s.kind = .assign(target: t, op: op, value: v, silent: true)
       default: break
       }
     case .newline: advance()
@@ -311,7 +320,9 @@ struct Parser {
       p.skipSeparators()
       while !p.check(.rightBrace) {
         if p.check(.endOfInput) {
-          throw p.fail("unexpected end of input: expected '}' to close the block opened at \(open.location.line):\(open.location.column)", at: p.peek)
+          throw p.fail(
+            "unexpected end of input: expected '}' to close the block opened at \(open.location.line):\(open.location.column)",
+            at: p.peek)
         }
         if let s = p.statementRecovering() { statements.append(s) }
         if p.diagnostics.last?.isEndOfInput == true { throw Unwind() }
@@ -329,11 +340,16 @@ struct Parser {
     let savedLoops = loopDepth
     loopDepth = 0
     functionDepth += 1
-    defer { loopDepth = savedLoops; functionDepth -= 1 }
+    defer {
+      loopDepth = savedLoops
+      functionDepth -= 1
+    }
     if check(.arrow) {
       let arrow = advance()
       let value = try expression()
-      return FunctionDecl(name: name, parameters: params, body: [Stmt(kind: .returnValue(value), location: arrow.location)], location: location)
+      return FunctionDecl(
+        name: name, parameters: params, body: [Stmt(kind: .returnValue(value), location: arrow.location)],
+        location: location)
     }
     let body = try block(after: "the parameter list (or '=>' and an expression)")
     return FunctionDecl(name: name, parameters: params, body: body, location: location)
@@ -357,7 +373,8 @@ struct Parser {
       params.append(ParameterDecl(name: name.lexeme, defaultValue: defaultValue, location: name.location))
       if !match(.comma) { break }
     }
-    _ = try expect(.rightParen, "expected ',' or ')' in the parameter list opened at \(open.location.line):\(open.location.column)")
+    _ = try expect(
+      .rightParen, "expected ',' or ')' in the parameter list opened at \(open.location.line):\(open.location.column)")
     return params
   }
 }

@@ -65,7 +65,9 @@ public final class ScriptSession {
   @discardableResult
   public func run(file path: String) -> Result<Void, ScriptError> {
     guard let data = FileManager.default.contents(atPath: path) else {
-      return .failure(.runtime(Diagnostic(message: "cannot read '\(path)'", location: SourceLocation(file: path, line: 1, column: 1))))
+      return .failure(
+        .runtime(Diagnostic(message: "cannot read '\(path)'", location: SourceLocation(file: path, line: 1, column: 1)))
+      )
     }
     return run(source: String(decoding: data, as: UTF8.self), file: path)
   }
@@ -141,7 +143,8 @@ public final class ScriptSession {
     }
     // `?t.sum` where t is a variable: the method of t's type
     if let dot = name.lastIndex(of: "."), let v = interpreter.globals.values[String(name[..<dot])],
-       let b = interpreter.registry.method(String(name[name.index(after: dot)...]), on: v.typeName) {
+      let b = interpreter.registry.method(String(name[name.index(after: dot)...]), on: v.typeName)
+    {
       return HelpRenderer.entry(b)
     }
     return HelpRenderer.help(name, registry: interpreter.registry)
@@ -154,7 +157,8 @@ public final class ScriptSession {
       }
       return e
     }
-    return .runtime(Diagnostic(message: String(describing: error), location: SourceLocation(file: "<script>", line: 1, column: 1)))
+    return .runtime(
+      Diagnostic(message: String(describing: error), location: SourceLocation(file: "<script>", line: 1, column: 1)))
   }
 
   /// Runs `body` on a thread of its own with a large stack (joined before this returns), with
@@ -165,12 +169,16 @@ public final class ScriptSession {
     let interpreter = self.interpreter
     do {
       return try LargeStackThread.run(stackSize: ScriptSession.stackSize) {
-        interpreter.lowestStackAddress = Interpreter.currentStackAddress() - UInt(ScriptSession.stackSize - ScriptSession.stackReserve)
+        interpreter.lowestStackAddress =
+          Interpreter.currentStackAddress() - UInt(ScriptSession.stackSize - ScriptSession.stackReserve)
         defer { interpreter.lowestStackAddress = 0 }
         return body()
       }
     } catch {
-      return .failure(.runtime(Diagnostic(message: String(describing: error), location: SourceLocation(file: "<script>", line: 1, column: 1))))
+      return .failure(
+        .runtime(
+          Diagnostic(message: String(describing: error), location: SourceLocation(file: "<script>", line: 1, column: 1))
+        ))
     }
   }
 }

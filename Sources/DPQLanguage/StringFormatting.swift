@@ -27,14 +27,20 @@ enum StringFormatting {
       spec.align = chars.removeFirst()
     }
     if let c = chars.first, "+- ".contains(c) { spec.sign = chars.removeFirst() }
-    if chars.first == "0" { spec.zeroPad = true; chars.removeFirst() }
+    if chars.first == "0" {
+      spec.zeroPad = true
+      chars.removeFirst()
+    }
     var digits = ""
     while let c = chars.first, c.isASCII, c.isNumber { digits.append(chars.removeFirst()) }
     if !digits.isEmpty {
       guard let w = Int(digits), w <= 1000 else { throw invalid() }
       spec.width = w
     }
-    if chars.first == "," { spec.grouping = true; chars.removeFirst() }
+    if chars.first == "," {
+      spec.grouping = true
+      chars.removeFirst()
+    }
     if chars.first == "." {
       chars.removeFirst()
       var p = ""
@@ -47,7 +53,9 @@ enum StringFormatting {
     return spec
   }
 
-  static func format(_ value: Value, spec text: String, options: TensorPrintOptions = TensorPrintOptions()) throws -> String {
+  static func format(_ value: Value, spec text: String, options: TensorPrintOptions = TensorPrintOptions()) throws
+    -> String
+  {
     let spec = try parse(text)
     var body: String
     var isNumber = false

@@ -21,7 +21,8 @@ enum Suggestions {
   /// Edit distance counting insertions, deletions, substitutions and swaps of neighbours
   /// (optimal string alignment), case-insensitive; anything above `limit` is reported as limit + 1.
   static func distance(_ a: String, _ b: String, limit: Int) -> Int {
-    let x = Array(a.lowercased().unicodeScalars), y = Array(b.lowercased().unicodeScalars)
+    let x = Array(a.lowercased().unicodeScalars)
+    let y = Array(b.lowercased().unicodeScalars)
     if abs(x.count - y.count) > limit { return limit + 1 }
     if x.isEmpty || y.isEmpty { return Swift.max(x.count, y.count) }
     var d = [[Int]](repeating: [Int](repeating: 0, count: y.count + 1), count: x.count + 1)
@@ -30,7 +31,9 @@ enum Suggestions {
     for i in 1...x.count {
       for j in 1...y.count {
         d[i][j] = Swift.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
-        if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] { d[i][j] = Swift.min(d[i][j], d[i - 2][j - 2] + 1) }
+        if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] {
+          d[i][j] = Swift.min(d[i][j], d[i - 2][j - 2] + 1)
+        }
       }
     }
     return Swift.min(d[x.count][y.count], limit + 1)

@@ -72,7 +72,9 @@ enum TensorBridge {
   static func subscriptGet(_ t: Tensor, _ indices: [ScriptIndex]) throws -> Value {
     if indices.count == 1, case .value(.list(let l)) = indices[0] {
       let rows = try l.items.map { v -> Int in
-        guard let n = v.integerValue else { throw ScriptError.failure("tensor row indices must be integers, got \(v.repr())") }
+        guard let n = v.integerValue else {
+          throw ScriptError.failure("tensor row indices must be integers, got \(v.repr())")
+        }
         return n
       }
       return .tensor(try t.indexSelect(axis: 0, indices: rows))
@@ -80,7 +82,9 @@ enum TensorBridge {
     let spec = try tensorSpec(indices)
     let allIntegers = spec.allSatisfy { if case .index = $0 { return true } else { return false } }
     if allIntegers && spec.count == t.rank {
-      return .number(TensorConversion.double(try t.value(at: spec.map { if case .index(let i) = $0 { return i } else { return 0 } })))
+      return .number(
+        TensorConversion.double(try t.value(at: spec.map { if case .index(let i) = $0 { return i } else { return 0 } }))
+      )
     }
     return .tensor(try t.sliced(spec))
   }
@@ -100,10 +104,11 @@ enum TensorBridge {
       switch index {
       case .value(let v):
         guard let n = v.integerValue else {
-          throw ScriptError.failure("tensor index must be an integer or a slice, got \(v.typeName == "number" ? v.repr() : v.typeName)")
+          throw ScriptError.failure(
+            "tensor index must be an integer or a slice, got \(v.typeName == "number" ? v.repr() : v.typeName)")
         }
         return .index(n)
-      case let .slice(start, stop, step):
+      case .slice(let start, let stop, let step):
         if start == nil && stop == nil && (step == nil || step == 1) { return .all }
         guard step != 0 else { throw ScriptError.failure("slice step cannot be zero") }
         return .range(start: start, end: stop, step: step ?? 1)

@@ -14,7 +14,9 @@ package enum TensorConversion {
       var probe = Value.list(l)
       while case .list(let inner) = probe {
         // a list that contains itself, or absurd nesting, is not a tensor
-        guard shape.count < 32 else { throw ScriptError.failure("the lists are nested more than 32 deep; a tensor has at most 32 axes") }
+        guard shape.count < 32 else {
+          throw ScriptError.failure("the lists are nested more than 32 deep; a tensor has at most 32 axes")
+        }
         shape.append(inner.items.count)
         guard let first = inner.items.first else { break }
         probe = first

@@ -2,27 +2,62 @@
 public enum TokenKind: String, Sendable {
   case number, string, identifier
   // keywords
-  case fnKeyword = "fn", returnKeyword = "return", ifKeyword = "if", elseKeyword = "else"
-  case whileKeyword = "while", forKeyword = "for", inKeyword = "in", breakKeyword = "break"
-  case continueKeyword = "continue", trueKeyword = "true", falseKeyword = "false"
-  case nilKeyword = "nil", andKeyword = "and", orKeyword = "or", notKeyword = "not"
+  case fnKeyword = "fn"
+  case returnKeyword = "return"
+  case ifKeyword = "if"
+  case elseKeyword = "else"
+  case whileKeyword = "while"
+  case forKeyword = "for"
+  case inKeyword = "in"
+  case breakKeyword = "break"
+  case continueKeyword = "continue"
+  case trueKeyword = "true"
+  case falseKeyword = "false"
+  case nilKeyword = "nil"
+  case andKeyword = "and"
+  case orKeyword = "or"
+  case notKeyword = "not"
   // operators and punctuation
-  case plus = "+", minus = "-", star = "*", slash = "/", percent = "%", power = "**", at = "@"
-  case equalEqual = "==", bangEqual = "!=", less = "<", lessEqual = "<=", greater = ">", greaterEqual = ">="
-  case equal = "=", plusEqual = "+=", minusEqual = "-=", starEqual = "*=", slashEqual = "/="
+  case plus = "+"
+  case minus = "-"
+  case star = "*"
+  case slash = "/"
+  case percent = "%"
+  case power = "**"
+  case at = "@"
+  case equalEqual = "=="
+  case bangEqual = "!="
+  case less = "<"
+  case lessEqual = "<="
+  case greater = ">"
+  case greaterEqual = ">="
+  case equal = "="
+  case plusEqual = "+="
+  case minusEqual = "-="
+  case starEqual = "*="
+  case slashEqual = "/="
   case arrow = "=>"
-  case dot = ".", comma = ",", colon = ":", semicolon = ";"
-  case leftParen = "(", rightParen = ")", leftBracket = "[", rightBracket = "]"
-  case leftBrace = "{", rightBrace = "}"
+  case dot = "."
+  case comma = ","
+  case colon = ":"
+  case semicolon = ";"
+  case leftParen = "("
+  case rightParen = ")"
+  case leftBracket = "["
+  case rightBracket = "]"
+  case leftBrace = "{"
+  case rightBrace = "}"
   case newline, endOfInput
   /// Text the lexer rejected (already reported); the parser skips the statement silently.
   case invalid
 
   /// Reserved words, by spelling.
   static let keywords: [String: TokenKind] = {
-    let all: [TokenKind] = [.fnKeyword, .returnKeyword, .ifKeyword, .elseKeyword, .whileKeyword, .forKeyword,
-                            .inKeyword, .breakKeyword, .continueKeyword, .trueKeyword, .falseKeyword,
-                            .nilKeyword, .andKeyword, .orKeyword, .notKeyword]
+    let all: [TokenKind] = [
+      .fnKeyword, .returnKeyword, .ifKeyword, .elseKeyword, .whileKeyword, .forKeyword,
+      .inKeyword, .breakKeyword, .continueKeyword, .trueKeyword, .falseKeyword,
+      .nilKeyword, .andKeyword, .orKeyword, .notKeyword,
+    ]
     return Dictionary(uniqueKeysWithValues: all.map { ($0.rawValue, $0) })
   }()
 

@@ -49,7 +49,8 @@ public enum Value {
     case .record(let r): return !r.keys.isEmpty
     case .tensor(let t):
       guard t.count == 1 else {
-        throw ScriptError.failure("the truth value of a tensor with \(t.count) elements is ambiguous; use .item(), or compare its sum or max")
+        throw ScriptError.failure(
+          "the truth value of a tensor with \(t.count) elements is ambiguous; use .item(), or compare its sum or max")
       }
       return try t.item() != 0
     case .function, .builtin, .method, .host: return true

@@ -86,7 +86,11 @@ extension Value {
   }
 
   static func recordKey(_ k: String) -> String {
-    let isName = !k.isEmpty && k.unicodeScalars.allSatisfy { ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || $0 == "_" }
+    let isName =
+      !k.isEmpty
+      && k.unicodeScalars.allSatisfy {
+        ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || $0 == "_"
+      }
       && !(k.unicodeScalars.first.map { $0 >= "0" && $0 <= "9" } ?? true) && TokenKind.keywords[k] == nil
     return isName ? k : quote(k)
   }

@@ -5,32 +5,48 @@ import Foundation
 enum Activation {
   static func relu(_ x: Tensor) -> Tensor {
     let n = x.count
-    let y = makeTensor(x.shape) { o in withValues(x) { p in
-      Workers.forEachRange(n) { range in
-        // explicit SIMD: the scalar loop was not vectorised
-        var i = range.lowerBound
-        while i + 8 <= range.upperBound {
-          let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
-          UnsafeMutableRawPointer(o + i).storeBytes(of: v.replacing(with: 0, where: .!(v .> 0)), as: SIMD8<Float>.self)
-          i += 8
-        }
-        while i < range.upperBound { o[i] = p[i] > 0 ? p[i] : 0; i += 1 }
-      }
-    }}
-    let yd = y
-    return Tensor.record(y, op: "relu", inputs: [x]) { g in
-      [makeTensor(g.shape) { o in withValues(g) { gp in withValues(yd) { yp in
+    let y = makeTensor(x.shape) { o in
+      withValues(x) { p in
         Workers.forEachRange(n) { range in
+          // explicit SIMD: the scalar loop was not vectorised
           var i = range.lowerBound
           while i + 8 <= range.upperBound {
-            let v = UnsafeRawPointer(yp + i).loadUnaligned(as: SIMD8<Float>.self)
-            let d = UnsafeRawPointer(gp + i).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(o + i).storeBytes(of: d.replacing(with: 0, where: .!(v .> 0)), as: SIMD8<Float>.self)
+            let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(o + i).storeBytes(
+              of: v.replacing(with: 0, where: .!(v .> 0)), as: SIMD8<Float>.self)
             i += 8
           }
-          while i < range.upperBound { o[i] = yp[i] > 0 ? gp[i] : 0; i += 1 }
+          while i < range.upperBound {
+            o[i] = p[i] > 0 ? p[i] : 0
+            i += 1
+          }
         }
-      }}}]
+      }
+    }
+    let yd = y
+    return Tensor.record(y, op: "relu", inputs: [x]) { g in
+      [
+        makeTensor(g.shape) { o in
+          withValues(g) { gp in
+            withValues(yd) { yp in
+              Workers.forEachRange(n) { range in
+                var i = range.lowerBound
+                while i + 8 <= range.upperBound {
+                  let v = UnsafeRawPointer(yp + i).loadUnaligned(as: SIMD8<Float>.self)
+                  let d = UnsafeRawPointer(gp + i).loadUnaligned(as: SIMD8<Float>.self)
+                  UnsafeMutableRawPointer(o + i).storeBytes(
+                    of: d.replacing(with: 0, where: .!(v .> 0)), as: SIMD8<Float>.self)
+                  i += 8
+                }
+                while i < range.upperBound {
+                  o[i] = yp[i] > 0 ? gp[i] : 0
+                  i += 1
+                }
+              }
+            }
+          }
+        }
+      ]
     }
   }
 
@@ -38,9 +54,15 @@ enum Activation {
     let y = makeTensor(x.shape) { o in withValues(x) { p in for i in 0..<x.count { o[i] = Foundation.tanh(p[i]) } } }
     let yd = y
     return Tensor.record(y, op: "tanh", inputs: [x]) { g in
-      [makeTensor(g.shape) { o in withValues(g) { gp in withValues(yd) { yp in
-        for i in 0..<yd.count { o[i] = gp[i] * (1 - yp[i] * yp[i]) }
-      }}}]
+      [
+        makeTensor(g.shape) { o in
+          withValues(g) { gp in
+            withValues(yd) { yp in
+              for i in 0..<yd.count { o[i] = gp[i] * (1 - yp[i] * yp[i]) }
+            }
+          }
+        }
+      ]
     }
   }
 
@@ -48,9 +70,15 @@ enum Activation {
     let y = makeTensor(x.shape) { o in withValues(x) { p in for i in 0..<x.count { o[i] = logistic(p[i]) } } }
     let yd = y
     return Tensor.record(y, op: "sigmoid", inputs: [x]) { g in
-      [makeTensor(g.shape) { o in withValues(g) { gp in withValues(yd) { yp in
-        for i in 0..<yd.count { o[i] = gp[i] * yp[i] * (1 - yp[i]) }
-      }}}]
+      [
+        makeTensor(g.shape) { o in
+          withValues(g) { gp in
+            withValues(yd) { yp in
+              for i in 0..<yd.count { o[i] = gp[i] * yp[i] * (1 - yp[i]) }
+            }
+          }
+        }
+      ]
     }
   }
 
@@ -67,7 +95,7 @@ enum Activation {
 public final class ReLU: Module {
   public override init() { super.init() }
   public override func forward(_ x: Tensor) throws -> Tensor {
-    try Tensor.checkShape(x.shape, op: "relu")  // the memory left under an rlimit or cgroup limit
+    try Tensor.checkShape(x.shape, op: "relu") // the memory left under an rlimit or cgroup limit
     return Activation.relu(x)
   }
 }
@@ -76,7 +104,7 @@ public final class ReLU: Module {
 public final class Tanh: Module {
   public override init() { super.init() }
   public override func forward(_ x: Tensor) throws -> Tensor {
-    try Tensor.checkShape(x.shape, op: "tanh")  // the memory left under an rlimit or cgroup limit
+    try Tensor.checkShape(x.shape, op: "tanh") // the memory left under an rlimit or cgroup limit
     return Activation.tanh(x)
   }
 }
@@ -85,7 +113,7 @@ public final class Tanh: Module {
 public final class Sigmoid: Module {
   public override init() { super.init() }
   public override func forward(_ x: Tensor) throws -> Tensor {
-    try Tensor.checkShape(x.shape, op: "sigmoid")  // the memory left under an rlimit or cgroup limit
+    try Tensor.checkShape(x.shape, op: "sigmoid") // the memory left under an rlimit or cgroup limit
     return Activation.sigmoid(x)
   }
 }

@@ -12,7 +12,8 @@ public final class Adam: Optimizer {
 
   public init(groups: [ParameterGroup], beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) throws {
     guard (0..<1).contains(beta1), (0..<1).contains(beta2), epsilon >= 0 else {
-      throw NNError.invalidArgument(op: "Adam", reason: "betas must be in [0, 1) and epsilon non-negative (got \(beta1), \(beta2), \(epsilon))")
+      throw NNError.invalidArgument(
+        op: "Adam", reason: "betas must be in [0, 1) and epsilon non-negative (got \(beta1), \(beta2), \(epsilon))")
     }
     self.beta1 = beta1
     self.beta2 = beta2
@@ -21,26 +22,36 @@ public final class Adam: Optimizer {
   }
 
   /// One group of parameters with a common rate.
-  public convenience init(parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                          epsilon: Float = 1e-8, weightDecay: Float = 0) throws {
-    try self.init(groups: [ParameterGroup(parameters: parameters, learningRate: learningRate, weightDecay: weightDecay)],
-                  beta1: beta1, beta2: beta2, epsilon: epsilon)
+  public convenience init(
+    parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+    epsilon: Float = 1e-8, weightDecay: Float = 0
+  ) throws {
+    try self.init(
+      groups: [ParameterGroup(parameters: parameters, learningRate: learningRate, weightDecay: weightDecay)],
+      beta1: beta1, beta2: beta2, epsilon: epsilon)
   }
 
-  public override func update(_ value: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, count: Int,
-                              state: OptimizerState, group: ParameterGroup) {
-    let m = state.slot(0), v = state.slot(1)
+  public override func update(
+    _ value: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, count: Int,
+    state: OptimizerState, group: ParameterGroup
+  ) {
+    let m = state.slot(0)
+    let v = state.slot(1)
     let t = Double(state.step)
     let correction1 = Float(1 - Foundation.pow(Double(beta1), t))
     let correction2Root = Float((1 - Foundation.pow(Double(beta2), t)).squareRoot())
-    let stepSize = group.learningRate / correction1, wd = group.weightDecay
-    let b1 = beta1, b2 = beta2, eps = epsilon
+    let stepSize = group.learningRate / correction1
+    let wd = group.weightDecay
+    let b1 = beta1
+    let b2 = beta2
+    let eps = epsilon
     // the loop in C (vectorised, bit for bit this update) over contiguous pieces on the workers:
     // g = grad + wd p; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g g; p -= step m / (sqrt(v) / c2 + eps)
     Workers.forEachRange(count, grain: 1 << 16) { r in
       let i = r.lowerBound
-      dpq_adam_update(value + i, gradient + i, m + i, v + i, r.count, stepSize, wd, b1, 1 - b1, b2, 1 - b2,
-                      correction2Root, eps)
+      dpq_adam_update(
+        value + i, gradient + i, m + i, v + i, r.count, stepSize, wd, b1, 1 - b1, b2, 1 - b2,
+        correction2Root, eps)
     }
   }
 }

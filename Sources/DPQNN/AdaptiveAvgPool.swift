@@ -11,7 +11,8 @@ public final class AdaptiveAvgPool2D: Module {
 
   public init(outputHeight: Int, outputWidth: Int) throws {
     guard outputHeight > 0, outputWidth > 0 else {
-      throw NNError.invalidArgument(op: "AdaptiveAvgPool2D", reason: "output size must be positive, got \(outputHeight)x\(outputWidth)")
+      throw NNError.invalidArgument(
+        op: "AdaptiveAvgPool2D", reason: "output size must be positive, got \(outputHeight)x\(outputWidth)")
     }
     self.outputHeight = outputHeight
     self.outputWidth = outputWidth
@@ -30,16 +31,21 @@ public final class AdaptiveAvgPool2D: Module {
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let (oh, ow) = (outputHeight, outputWidth)
     guard h > 0, w > 0 else { throw NNError.invalidArgument(op: "AdaptiveAvgPool2D", reason: "empty input \(x.shape)") }
-    let rows = AdaptiveAvgPool2D.bins(h, oh), cols = AdaptiveAvgPool2D.bins(w, ow)
+    let rows = AdaptiveAvgPool2D.bins(h, oh)
+    let cols = AdaptiveAvgPool2D.bins(w, ow)
     let planes = n * c
     let y = makeTensor([n, c, oh, ow]) { yp in
       withValues(x) { xp in
         for plane in 0..<planes {
-          let src = xp + plane * h * w, dst = yp + plane * oh * ow
+          let src = xp + plane * h * w
+          let dst = yp + plane * oh * ow
           for (i, r) in rows.enumerated() {
             for (j, q) in cols.enumerated() {
               var sum: Float = 0
-              for iy in r { let row = src + iy * w; for ix in q { sum += row[ix] } }
+              for iy in r {
+                let row = src + iy * w
+                for ix in q { sum += row[ix] }
+              }
               dst[i * ow + j] = sum / Float(r.count * q.count)
             }
           }
@@ -48,17 +54,25 @@ public final class AdaptiveAvgPool2D: Module {
     }
     let shape = x.shape
     return Tensor.record(y, op: "adaptive_avgpool2d", inputs: [x]) { gy in
-      [makeZeroedTensor(shape) { dx in withValues(gy) { gp in
-        for plane in 0..<planes {
-          let d = dx + plane * h * w, src = gp + plane * oh * ow
-          for (i, r) in rows.enumerated() {
-            for (j, q) in cols.enumerated() {
-              let v = src[i * ow + j] / Float(r.count * q.count)
-              for iy in r { let row = d + iy * w; for ix in q { row[ix] += v } }
+      [
+        makeZeroedTensor(shape) { dx in
+          withValues(gy) { gp in
+            for plane in 0..<planes {
+              let d = dx + plane * h * w
+              let src = gp + plane * oh * ow
+              for (i, r) in rows.enumerated() {
+                for (j, q) in cols.enumerated() {
+                  let v = src[i * ow + j] / Float(r.count * q.count)
+                  for iy in r {
+                    let row = d + iy * w
+                    for ix in q { row[ix] += v }
+                  }
+                }
+              }
             }
           }
         }
-      }}]
+      ]
     }
   }
 }

@@ -11,7 +11,8 @@ public final class BasicBlock: Module {
   public let downsample: Sequential?
 
   public init(_ inputChannels: Int, _ outputChannels: Int, stride: Int, generator g: inout RandomGenerator) throws {
-    conv1 = try Conv2D(inputChannels, outputChannels, kernelSize: 3, stride: stride, padding: 1, bias: false, generator: &g)
+    conv1 = try Conv2D(
+      inputChannels, outputChannels, kernelSize: 3, stride: stride, padding: 1, bias: false, generator: &g)
     bn1 = try BatchNorm2D(outputChannels)
     conv2 = try Conv2D(outputChannels, outputChannels, kernelSize: 3, padding: 1, bias: false, generator: &g)
     bn2 = try BatchNorm2D(outputChannels)

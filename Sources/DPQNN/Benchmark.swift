@@ -13,15 +13,18 @@ public struct TrainingBenchmark: CustomStringConvertible {
 
   public var description: String {
     let ms = stepSeconds.sorted()[stepSeconds.count / 2] * 1000
-    return String(format: "LeNet training step, batch %d: %.1f ms median over %d steps, %.0f images/s (OpenBLAS %@, %d threads)",
-                  batchSize, ms, stepSeconds.count, imagesPerSecond, coreName, threadCount)
+    return String(
+      format: "LeNet training step, batch %d: %.1f ms median over %d steps, %.0f images/s (OpenBLAS %@, %d threads)",
+      batchSize, ms, stepSeconds.count, imagesPerSecond, coreName, threadCount)
   }
 }
 
 /// Times the LeNet training step (forward, softmax cross-entropy, backward, SGD with momentum) on
 /// random 28 x 28 images, reporting the median over `steps` after `warmup` untimed steps.
-public func benchmarkTrainingStep(batchSize: Int = 128, steps: Int = 20, warmup: Int = 3,
-                                  seed: UInt64 = 0) throws -> TrainingBenchmark {
+public func benchmarkTrainingStep(
+  batchSize: Int = 128, steps: Int = 20, warmup: Int = 3,
+  seed: UInt64 = 0
+) throws -> TrainingBenchmark {
   guard batchSize > 0, steps > 0, warmup >= 0 else {
     throw NNError.invalidArgument(op: "benchmarkTrainingStep", reason: "batch size and steps must be positive")
   }
@@ -41,6 +44,7 @@ public func benchmarkTrainingStep(batchSize: Int = 128, steps: Int = 20, warmup:
     if i >= warmup { times.append(seconds) }
   }
   let median = times.sorted()[times.count / 2]
-  return TrainingBenchmark(batchSize: batchSize, stepSeconds: times, imagesPerSecond: Double(batchSize) / median,
-                           coreName: BLAS.coreName, threadCount: BLAS.threadCount)
+  return TrainingBenchmark(
+    batchSize: batchSize, stepSeconds: times, imagesPerSecond: Double(batchSize) / median,
+    coreName: BLAS.coreName, threadCount: BLAS.threadCount)
 }

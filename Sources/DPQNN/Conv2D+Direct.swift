@@ -8,32 +8,43 @@ import DPQTensor
 extension Conv2D {
   /// The forward pass with the direct kernel: images split over the workers (each output is
   /// computed the same way whatever the split).
-  static func directForward(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ outShape: [Int], _ shape: inout dpq_conv_shape,
-                            _ scratch: ConvolutionScratch) -> Tensor {
-    let N = outShape[0], O = outShape[1], P = outShape[2] * outShape[3], K = w.count / O
+  static func directForward(
+    _ x: Tensor, _ w: Tensor, _ b: Tensor?, _ outShape: [Int], _ shape: inout dpq_conv_shape,
+    _ scratch: ConvolutionScratch
+  ) -> Tensor {
+    let N = outShape[0]
+    let O = outShape[1]
+    let P = outShape[2] * outShape[3]
+    let K = w.count / O
     let workers = Workers.count(for: N)
     scratch.prepare(workers: workers)
     let packed = scratch.packedWeight.reserve(K * O)
     withValues(w) { wp in withUnsafePointer(to: &shape) { dpq_conv_pack_weight(wp, packed, $0) } }
     let s = shape
     return makeTensor(outShape) { yp in
-      withValues(x) { xp in withOptionalValues(b) { bp in
-        Workers.run(workers) { worker in
-          let images = split(N, worker, workers)
-          let out = scratch.product[worker].reserve(P * O)
-          var local = s
-          dpq_conv_forward_avx512(xp, packed, bp, yp, Int32(images.lowerBound), Int32(images.count), &local, out)
+      withValues(x) { xp in
+        withOptionalValues(b) { bp in
+          Workers.run(workers) { worker in
+            let images = split(N, worker, workers)
+            let out = scratch.product[worker].reserve(P * O)
+            var local = s
+            dpq_conv_forward_avx512(xp, packed, bp, yp, Int32(images.lowerBound), Int32(images.count), &local, out)
+          }
         }
-      }}
+      }
     }
   }
 
   /// Weight and bias gradients with the direct kernel: the output gradient transposed to
   /// [image, position, channel], then the patch elements split over the workers.
-  static func directParameterGradients(_ gy: Tensor, _ x: Tensor, needW: Bool, needB: Bool, weightShape: [Int],
-                                       _ shape: inout dpq_conv_shape, _ scratch: ConvolutionScratch) -> (Tensor?, Tensor?) {
+  static func directParameterGradients(
+    _ gy: Tensor, _ x: Tensor, needW: Bool, needB: Bool, weightShape: [Int],
+    _ shape: inout dpq_conv_shape, _ scratch: ConvolutionScratch
+  ) -> (Tensor?, Tensor?) {
     guard needW || needB else { return (nil, nil) }
-    let N = gy.shape[0], O = gy.shape[1], P = gy.shape[2] * gy.shape[3]
+    let N = gy.shape[0]
+    let O = gy.shape[1]
+    let P = gy.shape[2] * gy.shape[3]
     let s = shape
     let gyt = scratch.transposedGradient.reserve(N * P * O)
     withValues(gy) { gp in
@@ -43,25 +54,33 @@ extension Conv2D {
         dpq_conv_transpose_output(gp, gyt, Int32(images.lowerBound), Int32(images.count), &local)
       }
     }
-    return directParameterGradients(transposed: gyt, x, needW: needW, needB: needB, weightShape: weightShape, &shape, scratch)
+    return directParameterGradients(
+      transposed: gyt, x, needW: needW, needB: needB, weightShape: weightShape, &shape, scratch)
   }
 
   /// The weight and bias gradients from the output gradient already in [image, position, channel].
-  static func directParameterGradients(transposed gyt: UnsafeMutablePointer<Float>, _ x: Tensor, needW: Bool, needB: Bool,
-                                       weightShape: [Int], _ shape: inout dpq_conv_shape,
-                                       _ scratch: ConvolutionScratch) -> (Tensor?, Tensor?) {
-    let N = x.shape[0], O = weightShape[0], K = weightShape.dropFirst().reduce(1, *)
+  static func directParameterGradients(
+    transposed gyt: UnsafeMutablePointer<Float>, _ x: Tensor, needW: Bool, needB: Bool,
+    weightShape: [Int], _ shape: inout dpq_conv_shape,
+    _ scratch: ConvolutionScratch
+  ) -> (Tensor?, Tensor?) {
+    let N = x.shape[0]
+    let O = weightShape[0]
+    let K = weightShape.dropFirst().reduce(1, *)
     let s = shape
-    var dw: Tensor? = nil, db: Tensor? = nil
+    var dw: Tensor? = nil
+    var db: Tensor? = nil
     if needW {
       let dwt = scratch.packedWeight.reserve(K * O)
-      let blocks = (K + 11) / 12, workers = Workers.count(for: blocks)
+      let blocks = (K + 11) / 12
+      let workers = Workers.count(for: blocks)
       withValues(x) { xp in
         Workers.run(workers) { worker in
           let range = split(blocks, worker, workers)
           var local = s
-          dpq_conv_weight_grad_avx512(xp, gyt, dwt, Int32(N), Int32(Conv2D.weightGradientChunk),
-                                      Int32(range.lowerBound * 12), Int32(min(K, range.upperBound * 12)), 0, &local)
+          dpq_conv_weight_grad_avx512(
+            xp, gyt, dwt, Int32(N), Int32(Conv2D.weightGradientChunk),
+            Int32(range.lowerBound * 12), Int32(min(K, range.upperBound * 12)), 0, &local)
         }
       }
       var local = s
@@ -77,14 +96,21 @@ extension Conv2D {
   /// The input gradient with the direct kernel: per image, the columns `W^T @ gy` (vectors over
   /// the output positions), then col2im onto that image; images split over the workers.
   /// `dxp` need not be zeroed: each image is cleared just before its col2im.
-  static func directInputGradient(_ gy: Tensor, _ w: Tensor, _ dxp: UnsafeMutablePointer<Float>, g: WindowGeometry,
-                                  _ shape: inout dpq_conv_shape, _ scratch: ConvolutionScratch) {
+  static func directInputGradient(
+    _ gy: Tensor, _ w: Tensor, _ dxp: UnsafeMutablePointer<Float>, g: WindowGeometry,
+    _ shape: inout dpq_conv_shape, _ scratch: ConvolutionScratch
+  ) {
     withValues(gy) { gp in directInputGradient(gp, w, dxp, g: g, &shape, scratch) }
   }
 
-  static func directInputGradient(_ gp: UnsafePointer<Float>, _ w: Tensor, _ dxp: UnsafeMutablePointer<Float>,
-                                  g: WindowGeometry, _ shape: inout dpq_conv_shape, _ scratch: ConvolutionScratch) {
-    let N = g.batch, K = g.patchSize, P = g.outputPlane, imageSize = g.channels * g.inputPlane
+  static func directInputGradient(
+    _ gp: UnsafePointer<Float>, _ w: Tensor, _ dxp: UnsafeMutablePointer<Float>,
+    g: WindowGeometry, _ shape: inout dpq_conv_shape, _ scratch: ConvolutionScratch
+  ) {
+    let N = g.batch
+    let K = g.patchSize
+    let P = g.outputPlane
+    let imageSize = g.channels * g.inputPlane
     let workers = Workers.count(for: N)
     scratch.prepare(workers: workers)
     let s = shape

@@ -24,10 +24,16 @@ public final class Conv2D: Module {
 
   /// A convolution initialised as PyTorch does (Kaiming-uniform with a = sqrt(5): weights and
   /// bias uniform in ±1/sqrt(in*kh*kw)), drawing from `generator`.
-  public init(_ inputChannels: Int, _ outputChannels: Int, kernelSize: Int, stride: Int = 1,
-              padding: Int = 0, bias: Bool = true, generator: inout RandomGenerator) throws {
+  public init(
+    _ inputChannels: Int, _ outputChannels: Int, kernelSize: Int, stride: Int = 1,
+    padding: Int = 0, bias: Bool = true, generator: inout RandomGenerator
+  ) throws {
     guard inputChannels > 0, outputChannels > 0, kernelSize > 0, stride > 0, padding >= 0 else {
-      throw NNError.invalidArgument(op: "Conv2D", reason: "channels, kernel size and stride must be positive and padding non-negative (got in \(inputChannels), out \(outputChannels), kernel \(kernelSize), stride \(stride), padding \(padding))")
+      throw NNError.invalidArgument(
+        op: "Conv2D",
+        reason:
+          "channels, kernel size and stride must be positive and padding non-negative (got in \(inputChannels), out \(outputChannels), kernel \(kernelSize), stride \(stride), padding \(padding))"
+      )
     }
     self.inputChannels = inputChannels
     self.outputChannels = outputChannels
@@ -36,27 +42,37 @@ public final class Conv2D: Module {
     self.padding = padding
     let fanIn = inputChannels * kernelSize * kernelSize
     let bound = 1 / Float(fanIn).squareRoot()
-    weight = Parameter(try Tensor.randomUniform([outputChannels, inputChannels, kernelSize, kernelSize],
-                                                low: -bound, high: bound, using: &generator), name: "weight")
-    self.bias = bias ? Parameter(try Tensor.randomUniform([outputChannels], low: -bound, high: bound,
-                                                          using: &generator), name: "bias") : nil
+    weight = Parameter(
+      try Tensor.randomUniform(
+        [outputChannels, inputChannels, kernelSize, kernelSize],
+        low: -bound, high: bound, using: &generator), name: "weight")
+    self.bias =
+      bias
+      ? Parameter(
+        try Tensor.randomUniform(
+          [outputChannels], low: -bound, high: bound,
+          using: &generator), name: "bias") : nil
     super.init()
     registerParameter(weight, named: "weight")
     if let b = self.bias { registerParameter(b, named: "bias") }
   }
 
   /// A convolution initialised from the module-level generator (see `Module.manualSeed`).
-  public convenience init(_ inputChannels: Int, _ outputChannels: Int, kernelSize: Int, stride: Int = 1,
-                          padding: Int = 0, bias: Bool = true) throws {
-    try self.init(inputChannels, outputChannels, kernelSize: kernelSize, stride: stride, padding: padding,
-                  bias: bias, generator: &defaultGenerator)
+  public convenience init(
+    _ inputChannels: Int, _ outputChannels: Int, kernelSize: Int, stride: Int = 1,
+    padding: Int = 0, bias: Bool = true
+  ) throws {
+    try self.init(
+      inputChannels, outputChannels, kernelSize: kernelSize, stride: stride, padding: padding,
+      bias: bias, generator: &defaultGenerator)
   }
 
   public override var profileLabel: String { "Conv2D \(inputChannels)->\(outputChannels) \(kernelSize)x\(kernelSize)" }
 
   public override func forward(_ x: Tensor) throws -> Tensor {
-    try Conv2D.convolve(x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding,
-                        scratch: scratch)
+    try Conv2D.convolve(
+      x, weight: weight.value, bias: bias?.value, stride: stride, padding: padding,
+      scratch: scratch)
   }
 
   /// Whether stride-1, unpadded convolutions with a multiple of 16 output channels use the direct
@@ -81,8 +97,10 @@ public final class Conv2D: Module {
 
   /// The convolution as a differentiable function of input, weight and bias.
   /// `directKernels` overrides `usesDirectKernels` (tests compare the two paths).
-  static func convolve(_ x: Tensor, weight w: Tensor, bias b: Tensor?, stride: Int, padding: Int,
-                       scratch: ConvolutionScratch, directKernels: Bool? = nil) throws -> Tensor {
+  static func convolve(
+    _ x: Tensor, weight w: Tensor, bias b: Tensor?, stride: Int, padding: Int,
+    scratch: ConvolutionScratch, directKernels: Bool? = nil
+  ) throws -> Tensor {
     let layer = "Conv2D"
     guard w.rank == 4, w.shape[2] > 0, w.shape[3] > 0 else {
       throw NNError.badInput(layer: layer, expected: "a weight [out, in, kh, kw]", shape: w.shape)
@@ -97,12 +115,17 @@ public final class Conv2D: Module {
     // a padding from a script can be anything: the padded size is checked like a shape, so
     // `2 * padding` cannot overflow and the output is refused before it is allocated
     try Tensor.checkShape([2, padding], op: "conv2d (padding)")
-    let g = WindowGeometry(batch: x.shape[0], channels: x.shape[1], height: x.shape[2], width: x.shape[3],
-                           kernelHeight: w.shape[2], kernelWidth: w.shape[3], stride: stride, padding: padding)
+    let g = WindowGeometry(
+      batch: x.shape[0], channels: x.shape[1], height: x.shape[2], width: x.shape[3],
+      kernelHeight: w.shape[2], kernelWidth: w.shape[3], stride: stride, padding: padding)
     guard x.shape[2] + 2 * padding >= w.shape[2], x.shape[3] + 2 * padding >= w.shape[3] else {
-      throw NNError.badInput(layer: layer, expected: "images of at least \(w.shape[2]) x \(w.shape[3]) after padding \(padding)", shape: x.shape)
+      throw NNError.badInput(
+        layer: layer, expected: "images of at least \(w.shape[2]) x \(w.shape[3]) after padding \(padding)",
+        shape: x.shape)
     }
-    let N = g.batch, K = g.patchSize, P = g.outputPlane
+    let N = g.batch
+    let K = g.patchSize
+    let P = g.outputPlane
     let outShape = [N, O, g.outputHeight, g.outputWidth]
     try Tensor.checkShape(outShape, op: "conv2d")
     try Tensor.checkShape([K, g.outputHeight, g.outputWidth], op: "conv2d (im2col columns)")
@@ -120,37 +143,52 @@ public final class Conv2D: Module {
     let slots = min(gradientSlots, chunks)
     let workers = Workers.count(for: slots)
     scratch.prepare(workers: slots)
-    let direct = (directKernels ?? usesDirectKernels) && dpq_have_avx512() == 1 && stride == 1 && padding == 0 && O % 16 == 0
-    var shape = dpq_conv_shape(channels: Int32(g.channels), height: Int32(g.height), width: Int32(g.width),
-                               out_channels: Int32(O), kernel_h: Int32(g.kernelHeight), kernel_w: Int32(g.kernelWidth),
-                               out_h: Int32(g.outputHeight), out_w: Int32(g.outputWidth))
+    let direct =
+      (directKernels ?? usesDirectKernels) && dpq_have_avx512() == 1 && stride == 1 && padding == 0 && O % 16 == 0
+    var shape = dpq_conv_shape(
+      channels: Int32(g.channels), height: Int32(g.height), width: Int32(g.width),
+      out_channels: Int32(O), kernel_h: Int32(g.kernelHeight), kernel_w: Int32(g.kernelWidth),
+      out_h: Int32(g.outputHeight), out_w: Int32(g.outputWidth))
 
-    let y = direct ? directForward(x, w, b, outShape, &shape, scratch) : makeTensor(outShape) { yp in
-      withValues(x) { xp in withValues(w) { wp in withOptionalValues(b) { bp in
-        Workers.run(workers) { worker in
-          let cols = scratch.columns[worker].reserve(K * per * P)
-          let product = scratch.product[worker].reserve(O * per * P)
-          var chunk = worker
-          while chunk < chunks {
-            let first = chunk * per, count = min(per, N - first), n = count * P
-            g.im2col(xp, first: first, count: count, into: cols)
-            BLAS.sgemm(transA: false, transB: false, m: O, n: n, k: K, a: wp, b: cols, c: product)
-            // [O, images*P] -> [images, O, P], adding the bias on the way
-            for img in 0..<count {
-              for o in 0..<O {
-                let dst = yp + ((first + img) * O + o) * P, src = product + o * n + img * P
-                let bias = bp?[o] ?? 0
-                for q in 0..<P { dst[q] = src[q] + bias }
+    let y =
+      direct
+      ? directForward(x, w, b, outShape, &shape, scratch)
+      : makeTensor(outShape) { yp in
+        withValues(x) { xp in
+          withValues(w) { wp in
+            withOptionalValues(b) { bp in
+              Workers.run(workers) { worker in
+                let cols = scratch.columns[worker].reserve(K * per * P)
+                let product = scratch.product[worker].reserve(O * per * P)
+                var chunk = worker
+                while chunk < chunks {
+                  let first = chunk * per
+                  let count = min(per, N - first)
+                  let n = count * P
+                  g.im2col(xp, first: first, count: count, into: cols)
+                  BLAS.sgemm(transA: false, transB: false, m: O, n: n, k: K, a: wp, b: cols, c: product)
+                  // [O, images*P] -> [images, O, P], adding the bias on the way
+                  for img in 0..<count {
+                    for o in 0..<O {
+                      let dst = yp + ((first + img) * O + o) * P
+                      let src = product + o * n + img * P
+                      let bias = bp?[o] ?? 0
+                      for q in 0..<P { dst[q] = src[q] + bias }
+                    }
+                  }
+                  chunk += workers
+                }
               }
             }
-            chunk += workers
           }
         }
-      }}}
-    }
+      }
 
-    let xd = x.detached(), wd = w.detached()
-    let needX = x.requiresGrad, needW = w.requiresGrad, needB = b?.requiresGrad ?? false
+    let xd = x.detached()
+    let wd = w.detached()
+    let needX = x.requiresGrad
+    let needW = w.requiresGrad
+    let needB = b?.requiresGrad ?? false
     let inputs = b.map { [x, w, $0] } ?? [x, w]
     return Tensor.record(y, op: "conv2d", inputs: inputs) { gy in
       scratch.prepare(workers: slots)
@@ -158,53 +196,64 @@ public final class Conv2D: Module {
         let (dw, db) = OpProfiler.measure("conv2d backward: weight and bias gradients (direct)") {
           directParameterGradients(gy, xd, needW: needW, needB: needB, weightShape: wd.shape, &shape, scratch)
         }
-        let dx = needX ? OpProfiler.measure("conv2d backward: input gradient (direct + col2im)") {
-          makeTensor(x.shape) { dxp in directInputGradient(gy, wd, dxp, g: g, &shape, scratch) }
-        } : nil
+        let dx =
+          needX
+          ? OpProfiler.measure("conv2d backward: input gradient (direct + col2im)") {
+            makeTensor(x.shape) { dxp in directInputGradient(gy, wd, dxp, g: g, &shape, scratch) }
+          } : nil
         return b == nil ? [dx, dw] : [dx, dw, db]
       }
       func run(_ dxp: UnsafeMutablePointer<Float>?) {
-        withValues(gy) { gp in withValues(xd) { xp in withValues(wd) { wp in
-          Workers.run(workers) { worker in
-            let cols = scratch.columns[worker].reserve(K * per * P)
-            let gathered = scratch.product[worker].reserve(O * per * P)
-            var slot = worker
-            while slot < slots {
-              let dw = scratch.weightGradient[slot].reserve(O * K + O)
-              let db = dw + O * K
-              db.update(repeating: 0, count: O)
-              var chunk = slot, started = false
-              while chunk < chunks {
-                let first = chunk * per, count = min(per, N - first), n = count * P
-                for img in 0..<count {
-                  for o in 0..<O { copyRow(gathered + o * n + img * P, gp + ((first + img) * O + o) * P, P) }
-                }
-                if needW {
-                  g.im2col(xp, first: first, count: count, into: cols)
-                  BLAS.sgemm(transA: false, transB: true, m: O, n: K, k: n, a: gathered, lda: n,
-                             b: cols, ldb: n, beta: started ? 1 : 0, c: dw)
-                }
-                if needB {
-                  for o in 0..<O {
-                    let row = gathered + o * n
-                    var s: Float = 0
-                    for q in 0..<n { s += row[q] }
-                    db[o] += s
+        withValues(gy) { gp in
+          withValues(xd) { xp in
+            withValues(wd) { wp in
+              Workers.run(workers) { worker in
+                let cols = scratch.columns[worker].reserve(K * per * P)
+                let gathered = scratch.product[worker].reserve(O * per * P)
+                var slot = worker
+                while slot < slots {
+                  let dw = scratch.weightGradient[slot].reserve(O * K + O)
+                  let db = dw + O * K
+                  db.update(repeating: 0, count: O)
+                  var chunk = slot
+                  var started = false
+                  while chunk < chunks {
+                    let first = chunk * per
+                    let count = min(per, N - first)
+                    let n = count * P
+                    for img in 0..<count {
+                      for o in 0..<O { copyRow(gathered + o * n + img * P, gp + ((first + img) * O + o) * P, P) }
+                    }
+                    if needW {
+                      g.im2col(xp, first: first, count: count, into: cols)
+                      BLAS.sgemm(
+                        transA: false, transB: true, m: O, n: K, k: n, a: gathered, lda: n,
+                        b: cols, ldb: n, beta: started ? 1 : 0, c: dw)
+                    }
+                    if needB {
+                      for o in 0..<O {
+                        let row = gathered + o * n
+                        var s: Float = 0
+                        for q in 0..<n { s += row[q] }
+                        db[o] += s
+                      }
+                    }
+                    if let dxp {
+                      // the columns buffer is free again once the weight gradient has used it
+                      BLAS.sgemm(
+                        transA: true, transB: false, m: K, n: n, k: O, a: wp, lda: K,
+                        b: gathered, ldb: n, c: cols)
+                      g.col2im(cols, first: first, count: count, into: dxp)
+                    }
+                    started = true
+                    chunk += slots
                   }
+                  slot += workers
                 }
-                if let dxp {
-                  // the columns buffer is free again once the weight gradient has used it
-                  BLAS.sgemm(transA: true, transB: false, m: K, n: n, k: O, a: wp, lda: K,
-                             b: gathered, ldb: n, c: cols)
-                  g.col2im(cols, first: first, count: count, into: dxp)
-                }
-                started = true
-                chunk += slots
               }
-              slot += workers
             }
           }
-        }}}
+        }
       }
       var dx: Tensor? = nil
       if needX { dx = makeZeroedTensor(x.shape) { run($0) } } else { run(nil) }

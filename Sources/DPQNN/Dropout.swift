@@ -31,20 +31,31 @@ public final class Dropout: Module {
     guard isTraining, probability > 0 else { return x }
     // a mask and an output of x's size: both must fit in the memory left
     try Tensor.checkShape(x.shape + [2], op: "dropout")
-    let keep = 1 - probability, scale = 1 / keep
+    let keep = 1 - probability
+    let scale = 1 / keep
     // compare 24-bit uniforms against the keep probability; the mask holds 0 or 1/(1-p)
     // the generator in a local for the loop: a class property would be checked for exclusive
     // access at every element
     var rng = generator
     defer { generator = rng }
     let mask = makeTensor(x.shape) { m in for i in 0..<x.count { m[i] = rng.nextUniform() < keep ? scale : 0 } }
-    let y = makeTensor(x.shape) { o in withValues(x) { xp in withValues(mask) { mp in
-      for i in 0..<x.count { o[i] = xp[i] * mp[i] }
-    }}}
+    let y = makeTensor(x.shape) { o in
+      withValues(x) { xp in
+        withValues(mask) { mp in
+          for i in 0..<x.count { o[i] = xp[i] * mp[i] }
+        }
+      }
+    }
     return Tensor.record(y, op: "dropout", inputs: [x]) { g in
-      [makeTensor(g.shape) { o in withValues(g) { gp in withValues(mask) { mp in
-        for i in 0..<mask.count { o[i] = gp[i] * mp[i] }
-      }}}]
+      [
+        makeTensor(g.shape) { o in
+          withValues(g) { gp in
+            withValues(mask) { mp in
+              for i in 0..<mask.count { o[i] = gp[i] * mp[i] }
+            }
+          }
+        }
+      ]
     }
   }
 }

@@ -8,7 +8,8 @@ import DPQTensor
 @discardableResult
 public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Float) throws -> Float {
   guard maxNorm > 0, maxNorm.isFinite else {
-    throw NNError.invalidArgument(op: "clipGradientNorm", reason: "the maximum norm must be positive and finite, got \(maxNorm)")
+    throw NNError.invalidArgument(
+      op: "clipGradientNorm", reason: "the maximum norm must be positive and finite, got \(maxNorm)")
   }
   let norm = squaredGradientSum(parameters).squareRoot()
   guard norm.isFinite, norm > Double(maxNorm) else { return Float(norm) }

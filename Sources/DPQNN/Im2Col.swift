@@ -6,11 +6,18 @@ struct WindowGeometry {
   let kernelHeight: Int, kernelWidth: Int, stride: Int, padding: Int
   let outputHeight: Int, outputWidth: Int
 
-  init(batch: Int, channels: Int, height: Int, width: Int, kernelHeight: Int, kernelWidth: Int,
-       stride: Int, padding: Int) {
-    self.batch = batch; self.channels = channels; self.height = height; self.width = width
-    self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
-    self.stride = stride; self.padding = padding
+  init(
+    batch: Int, channels: Int, height: Int, width: Int, kernelHeight: Int, kernelWidth: Int,
+    stride: Int, padding: Int
+  ) {
+    self.batch = batch
+    self.channels = channels
+    self.height = height
+    self.width = width
+    self.kernelHeight = kernelHeight
+    self.kernelWidth = kernelWidth
+    self.stride = stride
+    self.padding = padding
     outputHeight = (height + 2 * padding - kernelHeight) / stride + 1
     outputWidth = (width + 2 * padding - kernelWidth) / stride + 1
   }
@@ -25,7 +32,7 @@ struct WindowGeometry {
   @inline(__always)
   func validColumns(_ kj: Int) -> Range<Int> {
     let lo = max(0, (padding - kj + stride - 1) / stride)
-    let last = width - 1 + padding - kj  // ox * stride <= last
+    let last = width - 1 + padding - kj // ox * stride <= last
     let hi = last < 0 ? 0 : min(outputWidth, last / stride + 1)
     return lo < hi ? lo..<hi : 0..<0
   }
@@ -34,7 +41,11 @@ struct WindowGeometry {
   /// `cols[(c * kh + ki) * kw + kj, img * P + oy * OW + ox] = x[first + img, c, oy*s - p + ki, ox*s - p + kj]`
   /// (zero in the padding), a `patchSize x (count * P)` row-major matrix.
   func im2col(_ x: UnsafePointer<Float>, first: Int, count: Int, into cols: UnsafeMutablePointer<Float>) {
-    let P = outputPlane, ld = count * P, OW = outputWidth, s = stride, p = padding
+    let P = outputPlane
+    let ld = count * P
+    let OW = outputWidth
+    let s = stride
+    let p = padding
     for c in 0..<channels {
       for ki in 0..<kernelHeight {
         for kj in 0..<kernelWidth {
@@ -68,7 +79,11 @@ struct WindowGeometry {
   /// Adds the column matrix `cols` (laid out as `im2col` writes it) back onto the images
   /// `first..<first + count` of `dx`, the adjoint of `im2col`.
   func col2im(_ cols: UnsafePointer<Float>, first: Int, count: Int, into dx: UnsafeMutablePointer<Float>) {
-    let P = outputPlane, ld = count * P, OW = outputWidth, s = stride, p = padding
+    let P = outputPlane
+    let ld = count * P
+    let OW = outputWidth
+    let s = stride
+    let p = padding
     for c in 0..<channels {
       for ki in 0..<kernelHeight {
         for kj in 0..<kernelWidth {
@@ -101,10 +116,14 @@ struct WindowGeometry {
 func copyRow(_ d: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, _ n: Int) {
   var i = 0
   while i + 8 <= n {
-    UnsafeMutableRawPointer(d + i).storeBytes(of: UnsafeRawPointer(s + i).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+    UnsafeMutableRawPointer(d + i).storeBytes(
+      of: UnsafeRawPointer(s + i).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
     i += 8
   }
-  while i < n { d[i] = s[i]; i += 1 }
+  while i < n {
+    d[i] = s[i]
+    i += 1
+  }
 }
 
 /// Adds a short row onto another (see `copyRow`).
@@ -112,9 +131,14 @@ func copyRow(_ d: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, _ n: I
 func addRow(_ d: UnsafeMutablePointer<Float>, _ s: UnsafePointer<Float>, _ n: Int) {
   var i = 0
   while i + 8 <= n {
-    let sum = UnsafeRawPointer(d + i).loadUnaligned(as: SIMD8<Float>.self) + UnsafeRawPointer(s + i).loadUnaligned(as: SIMD8<Float>.self)
+    let sum =
+      UnsafeRawPointer(d + i).loadUnaligned(as: SIMD8<Float>.self)
+      + UnsafeRawPointer(s + i).loadUnaligned(as: SIMD8<Float>.self)
     UnsafeMutableRawPointer(d + i).storeBytes(of: sum, as: SIMD8<Float>.self)
     i += 8
   }
-  while i < n { d[i] += s[i]; i += 1 }
+  while i < n {
+    d[i] += s[i]
+    i += 1
+  }
 }

@@ -22,8 +22,10 @@ public final class LeNet: Module {
   public let classCount: Int
 
   /// A LeNet for `inputChannels x imageSize x imageSize` images, its weights drawn from `seed`.
-  public init(inputChannels: Int = 1, imageSize: Int = 28, featureDimension: Int = 300, classCount: Int = 10,
-              dropout: Float = 0.5, seed: UInt64 = 0) throws {
+  public init(
+    inputChannels: Int = 1, imageSize: Int = 28, featureDimension: Int = 300, classCount: Int = 10,
+    dropout: Float = 0.5, seed: UInt64 = 0
+  ) throws {
     let side = ((imageSize - 4) / 2 - 4) / 2
     guard imageSize >= 16, (imageSize - 4) / 2 >= 5 else {
       throw NNError.invalidArgument(op: "LeNet", reason: "images must be at least 16 x 16, got \(imageSize)")

@@ -14,8 +14,10 @@ extension Module {
     var rows: [[String]] = [["Layer", "Type", "Output shape", "Parameters"]]
     for (name, module) in namedModules() where !name.isEmpty {
       let depth = name.split(separator: ".").count - 1
-      rows.append([String(repeating: "  ", count: depth) + name, module.typeName,
-                   module.lastOutputShape.map(shapeText) ?? "-", grouped(module.parameterCount)])
+      rows.append([
+        String(repeating: "  ", count: depth) + name, module.typeName,
+        module.lastOutputShape.map(shapeText) ?? "-", grouped(module.parameterCount),
+      ])
     }
     rows.append(["Total", typeName, lastOutputShape.map(shapeText) ?? "-", grouped(parameterCount)])
     let widths = (0..<4).map { c in rows.map { $0[c].count }.max() ?? 0 }

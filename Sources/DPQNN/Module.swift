@@ -50,24 +50,33 @@ open class Module {
   /// Adds (or replaces) a submodule under `name`; its parameters appear as `name.<key>`.
   @discardableResult
   public func registerModule<M: Module>(_ module: M, named name: String) -> M {
-    if let i = childModules.firstIndex(where: { $0.0 == name }) { childModules[i].1 = module }
-    else { childModules.append((name, module)) }
+    if let i = childModules.firstIndex(where: { $0.0 == name }) {
+      childModules[i].1 = module
+    } else {
+      childModules.append((name, module))
+    }
     return module
   }
 
   /// Adds (or replaces) a parameter of this module under `name`.
   @discardableResult
   public func registerParameter(_ parameter: Parameter, named name: String) -> Parameter {
-    if let i = ownParameters.firstIndex(where: { $0.0 == name }) { ownParameters[i].1 = parameter }
-    else { ownParameters.append((name, parameter)) }
+    if let i = ownParameters.firstIndex(where: { $0.0 == name }) {
+      ownParameters[i].1 = parameter
+    } else {
+      ownParameters.append((name, parameter))
+    }
     return parameter
   }
 
   /// Adds (or replaces) a buffer (saved state that is not trained) under `name`.
   @discardableResult
   public func registerBuffer(_ buffer: Buffer, named name: String) -> Buffer {
-    if let i = ownBuffers.firstIndex(where: { $0.0 == name }) { ownBuffers[i].1 = buffer }
-    else { ownBuffers.append((name, buffer)) }
+    if let i = ownBuffers.firstIndex(where: { $0.0 == name }) {
+      ownBuffers[i].1 = buffer
+    } else {
+      ownBuffers.append((name, buffer))
+    }
     return buffer
   }
 
@@ -147,19 +156,24 @@ open class Module {
   public func loadStateDict(_ state: [(String, Tensor)], strict: Bool = true) throws {
     var given: [String: Tensor] = [:]
     for (k, v) in state { given[k] = v }
-    let params = namedParameters(), buffers = namedBuffers()
+    let params = namedParameters()
+    let buffers = namedBuffers()
     var known = Set<String>()
     for (key, p) in params {
       known.insert(key)
       if let t = given[key], t.shape != p.shape {
         throw NNError.stateShapeMismatch(key: key, expected: p.shape, got: t.shape)
-      } else if given[key] == nil && strict { throw NNError.missingKey(key) }
+      } else if given[key] == nil && strict {
+        throw NNError.missingKey(key)
+      }
     }
     for (key, b) in buffers {
       known.insert(key)
       if let t = given[key], t.shape != b.value.shape {
         throw NNError.stateShapeMismatch(key: key, expected: b.value.shape, got: t.shape)
-      } else if given[key] == nil && strict { throw NNError.missingKey(key) }
+      } else if given[key] == nil && strict {
+        throw NNError.missingKey(key)
+      }
     }
     if strict, let extra = state.first(where: { !known.contains($0.0) }) { throw NNError.unexpectedKey(extra.0) }
     for (key, p) in params { if let t = given[key] { p.value = copied(t) } }

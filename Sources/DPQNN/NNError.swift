@@ -20,19 +20,19 @@ public enum NNError: Error, CustomStringConvertible, Equatable {
 
   public var description: String {
     switch self {
-    case let .badInput(layer, expected, shape):
+    case .badInput(let layer, let expected, let shape):
       return "\(layer): expected \(expected), got an input of shape \(shapeText(shape))"
-    case let .invalidArgument(op, reason):
+    case .invalidArgument(let op, let reason):
       return "\(op): \(reason)"
-    case let .labelOutOfRange(op, label, classCount):
+    case .labelOutOfRange(let op, let label, let classCount):
       return "\(op): label \(label) is out of range for \(classCount) classes"
-    case let .missingKey(key):
+    case .missingKey(let key):
       return "loadStateDict: no entry for '\(key)'"
-    case let .unexpectedKey(key):
+    case .unexpectedKey(let key):
       return "loadStateDict: unexpected entry '\(key)' (the module has no parameter or buffer of that name)"
-    case let .stateShapeMismatch(key, expected, got):
+    case .stateShapeMismatch(let key, let expected, let got):
       return "loadStateDict: '\(key)' has shape \(shapeText(got)) but the module expects \(shapeText(expected))"
-    case let .forwardNotImplemented(module):
+    case .forwardNotImplemented(let module):
       return "\(module) does not implement forward(_:)"
     }
   }

@@ -67,7 +67,9 @@ open class Optimizer {
 
   public init(groups: [ParameterGroup]) throws {
     for g in groups where !(g.learningRate >= 0) || !(g.weightDecay >= 0) {
-      throw NNError.invalidArgument(op: "\(type(of: self))", reason: "learning rate and weight decay must be non-negative (got \(g.learningRate), \(g.weightDecay))")
+      throw NNError.invalidArgument(
+        op: "\(type(of: self))",
+        reason: "learning rate and weight decay must be non-negative (got \(g.learningRate), \(g.weightDecay))")
     }
     parameterGroups = groups
   }
@@ -90,7 +92,10 @@ open class Optimizer {
       for p in group.parameters {
         guard let g = p.grad else { continue }
         guard g.shape == p.shape else {
-          throw NNError.invalidArgument(op: "\(type(of: self)).step", reason: "parameter '\(p.name)' of shape \(shapeText(p.shape)) has a gradient of shape \(shapeText(g.shape))")
+          throw NNError.invalidArgument(
+            op: "\(type(of: self)).step",
+            reason: "parameter '\(p.name)' of shape \(shapeText(p.shape)) has a gradient of shape \(shapeText(g.shape))"
+          )
         }
         let key = ObjectIdentifier(p)
         let state = states[key] ?? OptimizerState(count: p.count)
@@ -106,8 +111,10 @@ open class Optimizer {
   }
 
   /// Updates `count` values in place from their gradient; `state.step` is already the new step.
-  open func update(_ value: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, count: Int,
-                   state: OptimizerState, group: ParameterGroup) {}
+  open func update(
+    _ value: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, count: Int,
+    state: OptimizerState, group: ParameterGroup
+  ) {}
 
   /// Forgets the gradients of every parameter.
   public func zeroGrad() { for p in parameters { p.zeroGrad() } }
@@ -119,7 +126,9 @@ open class Optimizer {
     copy.present = Set(states.keys)
     for (key, s) in states {
       let c: OptimizerState
-      if let existing = copy.states[key], existing.count == s.count { c = existing } else {
+      if let existing = copy.states[key], existing.count == s.count {
+        c = existing
+      } else {
         c = OptimizerState(count: s.count)
         copy.states[key] = c
       }
@@ -171,7 +180,8 @@ open class Optimizer {
       fresh[ObjectIdentifier(p)] = s
       if parts[1] == "step" {
         guard t.count == 1, let v = t.scalars.first, v >= 0, v == v.rounded() else {
-          throw NNError.invalidArgument(op: "\(type(of: self)).loadStateDict", reason: "'\(key)' must hold one non-negative whole number")
+          throw NNError.invalidArgument(
+            op: "\(type(of: self)).loadStateDict", reason: "'\(key)' must hold one non-negative whole number")
         }
         s.step = Int(v)
       } else if parts[1].hasPrefix("slot"), let j = Int(parts[1].dropFirst(4)), (0..<8).contains(j) {

@@ -24,7 +24,10 @@ func makeTensor(_ shape: [Int], _ body: (UnsafeMutablePointer<Float>) throws -> 
 /// A fresh zero-filled tensor that `body` then accumulates into.
 @inline(__always)
 func makeZeroedTensor(_ shape: [Int], _ body: (UnsafeMutablePointer<Float>) throws -> Void) rethrows -> Tensor {
-  try Tensor(shape: shape) { o in o.initialize(repeating: 0); try body(o.baseAddress!) }
+  try Tensor(shape: shape) { o in
+    o.initialize(repeating: 0)
+    try body(o.baseAddress!)
+  }
 }
 
 /// A growable scratch buffer of floats, reused across calls so hot loops do not allocate (and
@@ -100,10 +103,14 @@ enum Workers {
   /// activations (ReLU, pooling) then use both cores instead of leaving one idle.
   static func forEachRange(_ count: Int, grain: Int = 1 << 18, _ body: (Range<Int>) -> Void) {
     let workers = max(1, min(maximum, count / max(grain, 1)))
-    if workers == 1 { body(0..<count); return }
+    if workers == 1 {
+      body(0..<count)
+      return
+    }
     let piece = ((count + workers - 1) / workers + 63) / 64 * 64
     run(workers) { w in
-      let lo = min(count, w * piece), hi = min(count, lo + piece)
+      let lo = min(count, w * piece)
+      let hi = min(count, lo + piece)
       if lo < hi { body(lo..<hi) }
     }
   }
@@ -113,7 +120,10 @@ enum Workers {
     let workers = count(for: pieces)
     run(workers) { worker in
       var piece = worker
-      while piece < pieces { body(piece); piece += workers }
+      while piece < pieces {
+        body(piece)
+        piece += workers
+      }
     }
   }
 }

@@ -1,18 +1,25 @@
 import DPQTensor
 
 /// Validates a pooling input and returns its window geometry.
-private func poolGeometry(_ layer: String, _ x: Tensor, kernel: Int, stride: Int, padding: Int) throws -> WindowGeometry {
+private func poolGeometry(_ layer: String, _ x: Tensor, kernel: Int, stride: Int, padding: Int) throws -> WindowGeometry
+{
   guard x.rank == 4 else { throw NNError.badInput(layer: layer, expected: "an input [N, C, H, W]", shape: x.shape) }
   guard x.shape[2] + 2 * padding >= kernel, x.shape[3] + 2 * padding >= kernel else {
-    throw NNError.badInput(layer: layer, expected: "images of at least \(kernel) x \(kernel) after padding \(padding)", shape: x.shape)
+    throw NNError.badInput(
+      layer: layer, expected: "images of at least \(kernel) x \(kernel) after padding \(padding)", shape: x.shape)
   }
-  return WindowGeometry(batch: x.shape[0], channels: x.shape[1], height: x.shape[2], width: x.shape[3],
-                        kernelHeight: kernel, kernelWidth: kernel, stride: stride, padding: padding)
+  return WindowGeometry(
+    batch: x.shape[0], channels: x.shape[1], height: x.shape[2], width: x.shape[3],
+    kernelHeight: kernel, kernelWidth: kernel, stride: stride, padding: padding)
 }
 
 private func checkWindow(_ layer: String, kernel: Int, stride: Int, padding: Int) throws {
   guard kernel > 0, stride > 0, padding >= 0, padding <= kernel / 2 else {
-    throw NNError.invalidArgument(op: layer, reason: "kernel and stride must be positive and padding at most half the kernel (got kernel \(kernel), stride \(stride), padding \(padding))")
+    throw NNError.invalidArgument(
+      op: layer,
+      reason:
+        "kernel and stride must be positive and padding at most half the kernel (got kernel \(kernel), stride \(stride), padding \(padding))"
+    )
   }
 }
 
@@ -34,77 +41,121 @@ public final class MaxPool2D: Module {
 
   public override func forward(_ x: Tensor) throws -> Tensor {
     let g = try poolGeometry("MaxPool2D", x, kernel: kernelSize, stride: stride, padding: padding)
-    let planes = g.batch * g.channels, P = g.outputPlane, HW = g.inputPlane
-    let OW = g.outputWidth, k = kernelSize, s = stride, p = padding, H = g.height, W = g.width
+    let planes = g.batch * g.channels
+    let P = g.outputPlane
+    let HW = g.inputPlane
+    let OW = g.outputWidth
+    let k = kernelSize
+    let s = stride
+    let p = padding
+    let H = g.height
+    let W = g.width
     // flat index of the maximum inside its input plane, one per output element
     var argmax = [Int32](repeating: 0, count: planes * P)
     let y = makeTensor([g.batch, g.channels, g.outputHeight, OW]) { yp in
-      withValues(x) { xp in argmax.withUnsafeMutableBufferPointer { am in
-        if k == 2 && s == 2 && p == 0 {
-          let ip = am.baseAddress!
-          Workers.forEachRange(planes, grain: max(1, (1 << 18) / HW)) { range in
-            maxPool2x2(xp + range.lowerBound * HW, yp + range.lowerBound * P, ip + range.lowerBound * P,
-                       planes: range.count, geometry: g)
+      withValues(x) { xp in
+        argmax.withUnsafeMutableBufferPointer { am in
+          if k == 2 && s == 2 && p == 0 {
+            let ip = am.baseAddress!
+            Workers.forEachRange(planes, grain: max(1, (1 << 18) / HW)) { range in
+              maxPool2x2(
+                xp + range.lowerBound * HW, yp + range.lowerBound * P, ip + range.lowerBound * P,
+                planes: range.count, geometry: g)
+            }
+            return
           }
-          return
-        }
-        for plane in 0..<planes {
-          let src = xp + plane * HW, dst = yp + plane * P, idx = am.baseAddress! + plane * P
-          for oy in 0..<g.outputHeight {
-            let y0 = max(0, oy * s - p), y1 = min(H, oy * s - p + k)
-            for ox in 0..<OW {
-              let x0 = max(0, ox * s - p), x1 = min(W, ox * s - p + k)
-              var best = -Float.infinity, at = y0 * W + x0
-              for iy in y0..<y1 {
-                let row = src + iy * W
-                for ix in x0..<x1 where row[ix] > best || row[ix].isNaN { best = row[ix]; at = iy * W + ix }
+          for plane in 0..<planes {
+            let src = xp + plane * HW
+            let dst = yp + plane * P
+            let idx = am.baseAddress! + plane * P
+            for oy in 0..<g.outputHeight {
+              let y0 = max(0, oy * s - p)
+              let y1 = min(H, oy * s - p + k)
+              for ox in 0..<OW {
+                let x0 = max(0, ox * s - p)
+                let x1 = min(W, ox * s - p + k)
+                var best = -Float.infinity
+                var at = y0 * W + x0
+                for iy in y0..<y1 {
+                  let row = src + iy * W
+                  for ix in x0..<x1 where row[ix] > best || row[ix].isNaN {
+                    best = row[ix]
+                    at = iy * W + ix
+                  }
+                }
+                dst[oy * OW + ox] = best
+                idx[oy * OW + ox] = Int32(at)
               }
-              dst[oy * OW + ox] = best
-              idx[oy * OW + ox] = Int32(at)
             }
           }
         }
-      }}
+      }
     }
-    let indices = argmax, shape = x.shape
+    let indices = argmax
+    let shape = x.shape
     return Tensor.record(y, op: "maxpool2d", inputs: [x]) { gy in
-      [makeZeroedTensor(shape) { dx in withValues(gy) { gp in indices.withUnsafeBufferPointer { am in
-        let ip = am.baseAddress!
-        Workers.forEachRange(planes, grain: max(1, (1 << 18) / HW)) { range in
-          for plane in range {
-            let d = dx + plane * HW, src = gp + plane * P, idx = ip + plane * P
-            for q in 0..<P { d[Int(idx[q])] += src[q] }
+      [
+        makeZeroedTensor(shape) { dx in
+          withValues(gy) { gp in
+            indices.withUnsafeBufferPointer { am in
+              let ip = am.baseAddress!
+              Workers.forEachRange(planes, grain: max(1, (1 << 18) / HW)) { range in
+                for plane in range {
+                  let d = dx + plane * HW
+                  let src = gp + plane * P
+                  let idx = ip + plane * P
+                  for q in 0..<P { d[Int(idx[q])] += src[q] }
+                }
+              }
+            }
           }
         }
-      }}}]
+      ]
     }
   }
 }
 
 /// The common 2 x 2, stride 2 case, four outputs at a time with SIMD selects: on real data the
 /// comparisons are unpredictable, and as branches their mispredictions dominated the layer.
-private func maxPool2x2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ index: UnsafeMutablePointer<Int32>,
-                        planes: Int, geometry g: WindowGeometry) {
-  let W = g.width, OW = g.outputWidth, OH = g.outputHeight, HW = g.inputPlane, P = g.outputPlane
-  let lanes = SIMD4<Int32>(0, 2, 4, 6), right = SIMD4<Int32>(repeating: 1)
-  let below = SIMD4<Int32>(repeating: Int32(truncatingIfNeeded: W)), belowRight = below &+ 1
+private func maxPool2x2(
+  _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ index: UnsafeMutablePointer<Int32>,
+  planes: Int, geometry g: WindowGeometry
+) {
+  let W = g.width
+  let OW = g.outputWidth
+  let OH = g.outputHeight
+  let HW = g.inputPlane
+  let P = g.outputPlane
+  let lanes = SIMD4<Int32>(0, 2, 4, 6)
+  let right = SIMD4<Int32>(repeating: 1)
+  let below = SIMD4<Int32>(repeating: Int32(truncatingIfNeeded: W))
+  let belowRight = below &+ 1
   for plane in 0..<planes {
-    let src = x + plane * HW, dst = y + plane * P, idx = index + plane * P
+    let src = x + plane * HW
+    let dst = y + plane * P
+    let idx = index + plane * P
     for oy in 0..<OH {
-      let r0 = src + 2 * oy * W, r1 = r0 + W, base = 2 * oy * W
+      let r0 = src + 2 * oy * W
+      let r1 = r0 + W
+      let base = 2 * oy * W
       var ox = 0
       while ox + 4 <= OW {
         let top = UnsafeRawPointer(r0 + 2 * ox).loadUnaligned(as: SIMD8<Float>.self)
         let bottom = UnsafeRawPointer(r1 + 2 * ox).loadUnaligned(as: SIMD8<Float>.self)
-        let a = top.evenHalf, b = top.oddHalf, c = bottom.evenHalf, d = bottom.oddHalf
+        let a = top.evenHalf
+        let b = top.oddHalf
+        let c = bottom.evenHalf
+        let d = bottom.oddHalf
         // ties keep the first in row-major order, as PyTorch
         let tb = b .> a
         var best = a.replacing(with: b, where: tb)
         var at = SIMD4<Int32>(repeating: 0).replacing(with: right, where: tb)
         let tc = c .> best
-        best.replace(with: c, where: tc); at.replace(with: below, where: tc)
+        best.replace(with: c, where: tc)
+        at.replace(with: below, where: tc)
         let td = d .> best
-        best.replace(with: d, where: td); at.replace(with: belowRight, where: td)
+        best.replace(with: d, where: td)
+        at.replace(with: belowRight, where: td)
         UnsafeMutableRawPointer(dst + oy * OW + ox).storeBytes(of: best, as: SIMD4<Float>.self)
         let offset = SIMD4<Int32>(repeating: Int32(truncatingIfNeeded: base + 2 * ox)) &+ lanes &+ at
         UnsafeMutableRawPointer(idx + oy * OW + ox).storeBytes(of: offset, as: SIMD4<Int32>.self)
@@ -114,10 +165,15 @@ private func maxPool2x2(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Flo
       for i in 0..<(2 * OW) where r0[i].isNaN || r1[i].isNaN { hasNaN = true }
       // the tail, and rows with a NaN, by PyTorch's rule (a later value wins if greater or NaN)
       for ox in (hasNaN ? 0 : ox)..<OW {
-        var best = -Float.infinity, at = base + 2 * ox
+        var best = -Float.infinity
+        var at = base + 2 * ox
         for k in 0..<4 {
-          let offset = (k & 1) + (k >> 1) * W, v = src[base + 2 * ox + offset]
-          if v > best || v.isNaN { best = v; at = base + 2 * ox + offset }
+          let offset = (k & 1) + (k >> 1) * W
+          let v = src[base + 2 * ox + offset]
+          if v > best || v.isNaN {
+            best = v
+            at = base + 2 * ox + offset
+          }
         }
         dst[oy * OW + ox] = best
         idx[oy * OW + ox] = Int32(truncatingIfNeeded: at)
@@ -144,19 +200,33 @@ public final class AvgPool2D: Module {
 
   public override func forward(_ x: Tensor) throws -> Tensor {
     let g = try poolGeometry("AvgPool2D", x, kernel: kernelSize, stride: stride, padding: padding)
-    let planes = g.batch * g.channels, P = g.outputPlane, HW = g.inputPlane
-    let OW = g.outputWidth, OH = g.outputHeight, k = kernelSize, s = stride, p = padding, H = g.height, W = g.width
+    let planes = g.batch * g.channels
+    let P = g.outputPlane
+    let HW = g.inputPlane
+    let OW = g.outputWidth
+    let OH = g.outputHeight
+    let k = kernelSize
+    let s = stride
+    let p = padding
+    let H = g.height
+    let W = g.width
     let scale = 1 / Float(k * k)
     let y = makeTensor([g.batch, g.channels, OH, OW]) { yp in
       withValues(x) { xp in
         for plane in 0..<planes {
-          let src = xp + plane * HW, dst = yp + plane * P
+          let src = xp + plane * HW
+          let dst = yp + plane * P
           for oy in 0..<OH {
-            let y0 = max(0, oy * s - p), y1 = min(H, oy * s - p + k)
+            let y0 = max(0, oy * s - p)
+            let y1 = min(H, oy * s - p + k)
             for ox in 0..<OW {
-              let x0 = max(0, ox * s - p), x1 = min(W, ox * s - p + k)
+              let x0 = max(0, ox * s - p)
+              let x1 = min(W, ox * s - p + k)
               var sum: Float = 0
-              for iy in y0..<y1 { let row = src + iy * W; for ix in x0..<x1 { sum += row[ix] } }
+              for iy in y0..<y1 {
+                let row = src + iy * W
+                for ix in x0..<x1 { sum += row[ix] }
+              }
               dst[oy * OW + ox] = sum * scale
             }
           }
@@ -165,19 +235,29 @@ public final class AvgPool2D: Module {
     }
     let shape = x.shape
     return Tensor.record(y, op: "avgpool2d", inputs: [x]) { gy in
-      [makeZeroedTensor(shape) { dx in withValues(gy) { gp in
-        for plane in 0..<planes {
-          let d = dx + plane * HW, src = gp + plane * P
-          for oy in 0..<OH {
-            let y0 = max(0, oy * s - p), y1 = min(H, oy * s - p + k)
-            for ox in 0..<OW {
-              let x0 = max(0, ox * s - p), x1 = min(W, ox * s - p + k)
-              let v = src[oy * OW + ox] * scale
-              for iy in y0..<y1 { let row = d + iy * W; for ix in x0..<x1 { row[ix] += v } }
+      [
+        makeZeroedTensor(shape) { dx in
+          withValues(gy) { gp in
+            for plane in 0..<planes {
+              let d = dx + plane * HW
+              let src = gp + plane * P
+              for oy in 0..<OH {
+                let y0 = max(0, oy * s - p)
+                let y1 = min(H, oy * s - p + k)
+                for ox in 0..<OW {
+                  let x0 = max(0, ox * s - p)
+                  let x1 = min(W, ox * s - p + k)
+                  let v = src[oy * OW + ox] * scale
+                  for iy in y0..<y1 {
+                    let row = d + iy * W
+                    for ix in x0..<x1 { row[ix] += v }
+                  }
+                }
+              }
             }
           }
         }
-      }}]
+      ]
     }
   }
 }

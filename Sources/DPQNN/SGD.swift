@@ -1,4 +1,5 @@
 import CKernels
+
 /// Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and weight
 /// decay, performing exactly PyTorch's `torch.optim.SGD` update:
 /// `d = g + wd p; b = d (first step) or mu b + (1 - dampening) d; d = nesterov ? d + mu b : b; p -= lr d`.
@@ -9,10 +10,12 @@ public final class SGD: Optimizer {
 
   public init(groups: [ParameterGroup], momentum: Float = 0, dampening: Float = 0, nesterov: Bool = false) throws {
     guard momentum >= 0, dampening >= 0 else {
-      throw NNError.invalidArgument(op: "SGD", reason: "momentum and dampening must be non-negative (got \(momentum), \(dampening))")
+      throw NNError.invalidArgument(
+        op: "SGD", reason: "momentum and dampening must be non-negative (got \(momentum), \(dampening))")
     }
     if nesterov && (momentum <= 0 || dampening != 0) {
-      throw NNError.invalidArgument(op: "SGD", reason: "Nesterov momentum requires a positive momentum and zero dampening")
+      throw NNError.invalidArgument(
+        op: "SGD", reason: "Nesterov momentum requires a positive momentum and zero dampening")
     }
     self.momentum = momentum
     self.dampening = dampening
@@ -21,24 +24,35 @@ public final class SGD: Optimizer {
   }
 
   /// One group of parameters with a common rate.
-  public convenience init(parameters: [Parameter], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
-                          nesterov: Bool = false, weightDecay: Float = 0) throws {
-    try self.init(groups: [ParameterGroup(parameters: parameters, learningRate: learningRate, weightDecay: weightDecay)],
-                  momentum: momentum, dampening: dampening, nesterov: nesterov)
+  public convenience init(
+    parameters: [Parameter], learningRate: Float, momentum: Float = 0, dampening: Float = 0,
+    nesterov: Bool = false, weightDecay: Float = 0
+  ) throws {
+    try self.init(
+      groups: [ParameterGroup(parameters: parameters, learningRate: learningRate, weightDecay: weightDecay)],
+      momentum: momentum, dampening: dampening, nesterov: nesterov)
   }
 
-  public override func update(_ value: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, count: Int,
-                              state: OptimizerState, group: ParameterGroup) {
-    let lr = group.learningRate, wd = group.weightDecay, mu = momentum, damp = 1 - dampening
+  public override func update(
+    _ value: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, count: Int,
+    state: OptimizerState, group: ParameterGroup
+  ) {
+    let lr = group.learningRate
+    let wd = group.weightDecay
+    let mu = momentum
+    let damp = 1 - dampening
     if mu == 0 {
       for i in 0..<count { value[i] -= lr * (gradient[i] + wd * value[i]) }
       return
     }
-    let buffer = state.slot(0), first = state.step == 1, nesterov = self.nesterov
+    let buffer = state.slot(0)
+    let first = state.step == 1
+    let nesterov = self.nesterov
     // the loop in C (vectorised, bit for bit this update) over contiguous pieces on the workers
     Workers.forEachRange(count, grain: 1 << 16) { r in
       let i = r.lowerBound
-      dpq_sgd_momentum_update(value + i, gradient + i, buffer + i, r.count, lr, wd, mu, damp, first ? 1 : 0, nesterov ? 1 : 0)
+      dpq_sgd_momentum_update(
+        value + i, gradient + i, buffer + i, r.count, lr, wd, mu, damp, first ? 1 : 0, nesterov ? 1 : 0)
     }
   }
 }

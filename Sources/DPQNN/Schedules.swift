@@ -10,7 +10,8 @@ extension LearningRateSchedule {
   /// group's `initialLearningRate`.
   public func apply(to optimizer: Optimizer, step: Int) {
     for i in optimizer.parameterGroups.indices {
-      optimizer.parameterGroups[i].learningRate = learningRate(base: optimizer.parameterGroups[i].initialLearningRate, step: step)
+      optimizer.parameterGroups[i].learningRate = learningRate(
+        base: optimizer.parameterGroups[i].initialLearningRate, step: step)
     }
   }
 }
@@ -23,7 +24,8 @@ public struct StepSchedule: LearningRateSchedule {
 
   public init(stepSize: Int, gamma: Float = 0.1) throws {
     guard stepSize > 0, gamma >= 0 else {
-      throw NNError.invalidArgument(op: "StepSchedule", reason: "stepSize must be positive and gamma non-negative (got \(stepSize), \(gamma))")
+      throw NNError.invalidArgument(
+        op: "StepSchedule", reason: "stepSize must be positive and gamma non-negative (got \(stepSize), \(gamma))")
     }
     self.stepSize = stepSize
     self.gamma = gamma
@@ -39,7 +41,9 @@ public struct ExponentialSchedule: LearningRateSchedule {
   public let gamma: Float
 
   public init(gamma: Float) throws {
-    guard gamma >= 0 else { throw NNError.invalidArgument(op: "ExponentialSchedule", reason: "gamma must be non-negative, got \(gamma)") }
+    guard gamma >= 0 else {
+      throw NNError.invalidArgument(op: "ExponentialSchedule", reason: "gamma must be non-negative, got \(gamma)")
+    }
     self.gamma = gamma
   }
 
@@ -58,7 +62,9 @@ public struct CosineSchedule: LearningRateSchedule {
 
   public init(totalSteps: Int, minimum: Float = 0) throws {
     guard totalSteps > 0, minimum >= 0 else {
-      throw NNError.invalidArgument(op: "CosineSchedule", reason: "totalSteps must be positive and minimum non-negative (got \(totalSteps), \(minimum))")
+      throw NNError.invalidArgument(
+        op: "CosineSchedule",
+        reason: "totalSteps must be positive and minimum non-negative (got \(totalSteps), \(minimum))")
     }
     self.totalSteps = totalSteps
     self.minimum = minimum

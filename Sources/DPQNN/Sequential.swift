@@ -28,7 +28,8 @@ public final class Sequential: Module, RandomAccessCollection {
     var i = 0
     while i < layers.count {
       if i + 2 < layers.count, let conv = layers[i] as? Conv2D, layers[i + 1] is ReLU,
-         let pool = layers[i + 2] as? MaxPool2D, conv.canFuseReLU(pool, on: h) {
+        let pool = layers[i + 2] as? MaxPool2D, conv.canFuseReLU(pool, on: h)
+      {
         h = try conv.forwardReLUMaxPool(h)
         conv.lastOutputShape = [h.shape[0], conv.outputChannels, 2 * h.shape[2], 2 * h.shape[3]]
         layers[i + 1].lastOutputShape = conv.lastOutputShape

@@ -13,8 +13,10 @@ public struct Figure: Equatable, Sendable {
   /// Font size in points for image outputs.
   public var fontSize: Double
 
-  public init(title: String = "", panels: [Panel], columns: Int? = nil, width: Int = 800, height: Int = 560,
-              fontSize: Double = 11) {
+  public init(
+    title: String = "", panels: [Panel], columns: Int? = nil, width: Int = 800, height: Int = 560,
+    fontSize: Double = 11
+  ) {
     self.title = title
     self.panels = panels
     self.columns = columns
@@ -24,10 +26,13 @@ public struct Figure: Equatable, Sendable {
   }
 
   /// A single-panel figure.
-  public init(title: String = "", xLabel: String = "", yLabel: String = "", series: [Series],
-              width: Int = 800, height: Int = 560) {
-    self.init(title: title, panels: [Panel(x: Axis(label: xLabel), y: Axis(label: yLabel), series: series)],
-              width: width, height: height)
+  public init(
+    title: String = "", xLabel: String = "", yLabel: String = "", series: [Series],
+    width: Int = 800, height: Int = 560
+  ) {
+    self.init(
+      title: title, panels: [Panel(x: Axis(label: xLabel), y: Axis(label: yLabel), series: series)],
+      width: width, height: height)
   }
 
   /// Rows and columns of the panel grid.
@@ -63,9 +68,11 @@ public struct Panel: Equatable, Sendable {
   public var rectangles: [Rectangle]
   public var labels: [TextLabel]
 
-  public init(title: String = "", x: Axis = Axis(), y: Axis = Axis(), y2: Axis? = nil, series: [Series] = [],
-              legend: LegendPosition = .topRight, grid: Bool = true, showsAxes: Bool = true,
-              equalAspect: Bool = false, rectangles: [Rectangle] = [], labels: [TextLabel] = []) {
+  public init(
+    title: String = "", x: Axis = Axis(), y: Axis = Axis(), y2: Axis? = nil, series: [Series] = [],
+    legend: LegendPosition = .topRight, grid: Bool = true, showsAxes: Bool = true,
+    equalAspect: Bool = false, rectangles: [Rectangle] = [], labels: [TextLabel] = []
+  ) {
     self.title = title
     self.x = x
     self.y = y
@@ -92,8 +99,10 @@ public struct Axis: Equatable, Sendable {
   /// Tic marks at exactly these values, optionally with text; nil lets gnuplot choose.
   public var tics: [Tic]?
 
-  public init(label: String = "", minimum: Double? = nil, maximum: Double? = nil, logBase: Int? = nil,
-              tics: [Tic]? = nil) {
+  public init(
+    label: String = "", minimum: Double? = nil, maximum: Double? = nil, logBase: Int? = nil,
+    tics: [Tic]? = nil
+  ) {
     self.label = label
     self.minimum = minimum
     self.maximum = maximum
@@ -149,9 +158,11 @@ public struct Series: Equatable, Sendable {
   public var pointSize: Double
   public var onSecondYAxis: Bool
 
-  public init(title: String = "", style: Style = .lines, x: [Double], y: [Double], color: Color? = nil,
-              dashType: Int = 1, pointType: Int = 7, lineWidth: Double = 2, pointSize: Double = 1,
-              onSecondYAxis: Bool = false) {
+  public init(
+    title: String = "", style: Style = .lines, x: [Double], y: [Double], color: Color? = nil,
+    dashType: Int = 1, pointType: Int = 7, lineWidth: Double = 2, pointSize: Double = 1,
+    onSecondYAxis: Bool = false
+  ) {
     self.title = title
     self.style = style
     self.x = x
@@ -180,12 +191,14 @@ public struct Image: Equatable, Sendable {
 
   public init(width: Int, height: Int, channels: Int, pixels: [Float]) throws {
     guard width > 0, height > 0, channels == 1 || channels == 3 else {
-      throw PlotError.invalidArgument(function: "Image",
-                                      reason: "need a positive size and 1 or 3 channels, got \(width)x\(height)x\(channels)")
+      throw PlotError.invalidArgument(
+        function: "Image",
+        reason: "need a positive size and 1 or 3 channels, got \(width)x\(height)x\(channels)")
     }
     guard pixels.count == width * height * channels else {
-      throw PlotError.invalidArgument(function: "Image",
-                                      reason: "\(width)x\(height)x\(channels) needs \(width * height * channels) values, got \(pixels.count)")
+      throw PlotError.invalidArgument(
+        function: "Image",
+        reason: "\(width)x\(height)x\(channels) needs \(width * height * channels) values, got \(pixels.count)")
     }
     self.width = width
     self.height = height

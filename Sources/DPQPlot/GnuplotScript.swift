@@ -45,8 +45,9 @@ extension Figure {
     // Panel width in characters, to lay out legends below a panel.
     let panelWidth: Double
     switch terminal {
-    case let .dumb(columns, _): panelWidth = Double(columns) / Double(layout.columns)
-    case let .png(w, _), let .svg(w, _), let .sixel(w, _): panelWidth = Double(w) / Double(layout.columns) / (0.62 * fontSize)
+    case .dumb(let columns, _): panelWidth = Double(columns) / Double(layout.columns)
+    case .png(let w, _), .svg(let w, _), .sixel(let w, _):
+      panelWidth = Double(w) / Double(layout.columns) / (0.62 * fontSize)
     }
     if multi {
       let (rows, columns) = layout
@@ -66,8 +67,9 @@ extension Figure {
       // In a multiplot gnuplot 5.4 draws a legend below a panel over that panel's x label, with
       // any margin; beside the panel it stays clear.
       if multi && placed.legend == .below { placed.legend = .outsideRight }
-      let (commands, data) = panelCommands(placed, title: panelTitle, dataPath: dataPath, isText: isText,
-                                           panelWidth: panelWidth)
+      let (commands, data) = panelCommands(
+        placed, title: panelTitle, dataPath: dataPath, isText: isText,
+        panelWidth: panelWidth)
       lines.append(contentsOf: commands)
       if !data.isEmpty { files.append(DataFile(name: dataName, path: dataPath, contents: data)) }
     }
@@ -78,9 +80,12 @@ extension Figure {
   }
 
   func validate() throws {
-    guard !panels.isEmpty else { throw PlotError.invalidArgument(function: "Figure", reason: "a figure needs at least one panel") }
+    guard !panels.isEmpty else {
+      throw PlotError.invalidArgument(function: "Figure", reason: "a figure needs at least one panel")
+    }
     guard width >= 64, height >= 48, width <= 20_000, height <= 20_000 else {
-      throw PlotError.invalidArgument(function: "Figure", reason: "size \(width)x\(height) pixels is outside 64x48 ... 20000x20000")
+      throw PlotError.invalidArgument(
+        function: "Figure", reason: "size \(width)x\(height) pixels is outside 64x48 ... 20000x20000")
     }
     for (p, panel) in panels.enumerated() {
       for s in panel.series {
@@ -88,23 +93,30 @@ extension Figure {
         switch s.style {
         case .image:
           guard s.x.count == 1, s.y.count == 1 else {
-            throw PlotError.invalidArgument(function: "Figure", reason: "panel \(p + 1): image \(name) needs one x and one y (its lower-left corner)")
+            throw PlotError.invalidArgument(
+              function: "Figure", reason: "panel \(p + 1): image \(name) needs one x and one y (its lower-left corner)")
           }
-        case let .text(texts):
+        case .text(let texts):
           guard texts.count == s.x.count, s.x.count == s.y.count else {
-            throw PlotError.invalidArgument(function: "Figure", reason: "panel \(p + 1): \(name) has \(s.x.count) x, \(s.y.count) y and \(texts.count) texts")
+            throw PlotError.invalidArgument(
+              function: "Figure",
+              reason: "panel \(p + 1): \(name) has \(s.x.count) x, \(s.y.count) y and \(texts.count) texts")
           }
-        case let .labelledPoints(labels, _):
+        case .labelledPoints(let labels, _):
           guard labels.count == s.x.count, s.x.count == s.y.count else {
-            throw PlotError.invalidArgument(function: "Figure", reason: "panel \(p + 1): \(name) has \(s.x.count) x, \(s.y.count) y and \(labels.count) labels")
+            throw PlotError.invalidArgument(
+              function: "Figure",
+              reason: "panel \(p + 1): \(name) has \(s.x.count) x, \(s.y.count) y and \(labels.count) labels")
           }
         default:
           guard s.x.count == s.y.count else {
-            throw PlotError.invalidArgument(function: "Figure", reason: "panel \(p + 1): \(name) has \(s.x.count) x values but \(s.y.count) y values")
+            throw PlotError.invalidArgument(
+              function: "Figure", reason: "panel \(p + 1): \(name) has \(s.x.count) x values but \(s.y.count) y values")
           }
         }
         if s.onSecondYAxis && panel.y2 == nil {
-          throw PlotError.invalidArgument(function: "Figure", reason: "panel \(p + 1): \(name) is on the second y axis but the panel has none")
+          throw PlotError.invalidArgument(
+            function: "Figure", reason: "panel \(p + 1): \(name) is on the second y axis but the panel has none")
         }
       }
       for axis in [panel.x, panel.y] + (panel.y2.map { [$0] } ?? []) {
@@ -118,11 +130,11 @@ extension Figure {
   func terminalCommands(_ terminal: GnuplotTerminal) -> [String] {
     let font = "font 'Sans,\(format(fontSize))'"
     switch terminal {
-    case let .dumb(columns, rows):
+    case .dumb(let columns, let rows):
       return ["set terminal dumb size \(max(columns, 20)),\(max(rows, 8)) noenhanced"]
-    case let .sixel(width, height):
+    case .sixel(let width, let height):
       return ["set terminal sixelgd size \(width),\(height) truecolor noenhanced \(font)"]
-    case let .png(width, height):
+    case .png(let width, let height):
       // pngcairo draws anti-aliased text and lines; plain png (libgd) is the fallback in builds without cairo.
       return [
         "if (strstrt(GPVAL_TERMINALS, ' pngcairo ') > 0) {",
@@ -131,13 +143,15 @@ extension Figure {
         "  set terminal png size \(width),\(height) truecolor noenhanced \(font) background rgb 'white'",
         "}",
       ]
-    case let .svg(width, height):
+    case .svg(let width, let height):
       return ["set terminal svg size \(width),\(height) noenhanced \(font) background rgb 'white'"]
     }
   }
 
-  func panelCommands(_ panel: Panel, title: String, dataPath: String, isText: Bool,
-                     panelWidth: Double) -> (commands: [String], data: String) {
+  func panelCommands(
+    _ panel: Panel, title: String, dataPath: String, isText: Bool,
+    panelWidth: Double
+  ) -> (commands: [String], data: String) {
     var c: [String] = []
     if !isText {
       c.append("set style fill solid 1 noborder")
@@ -164,9 +178,12 @@ extension Figure {
       c.append(contentsOf: rangeCommands(panel.x, name: "x") + rangeCommands(panel.y, name: "y"))
     }
     if panel.equalAspect { c.append("set size ratio -1") }
-    c.append(contentsOf: legendCommands(panel.legend, isText: isText, entries: legendEntries(panel), panelWidth: panelWidth))
+    c.append(
+      contentsOf: legendCommands(panel.legend, isText: isText, entries: legendEntries(panel), panelWidth: panelWidth))
     for (i, r) in panel.rectangles.enumerated() {
-      c.append("set object \(i + 1) rectangle from \(format(r.x0)),\(format(r.y0)) to \(format(r.x1)),\(format(r.y1)) front fillstyle empty border lc rgb '\(r.color.hex)' lw \(format(r.lineWidth))")
+      c.append(
+        "set object \(i + 1) rectangle from \(format(r.x0)),\(format(r.y0)) to \(format(r.x1)),\(format(r.y1)) front fillstyle empty border lc rgb '\(r.color.hex)' lw \(format(r.lineWidth))"
+      )
     }
     for (i, l) in panel.labels.enumerated() {
       let color = l.color.map { " tc rgb '\($0.hex)'" } ?? ""
@@ -191,29 +208,35 @@ extension Figure {
         let look: String
         switch s.style {
         case .lines: look = "with lines lw \(format(s.lineWidth)) dt \(s.dashType) \(lc)"
-        case .linesPoints: look = "with linespoints lw \(format(s.lineWidth)) dt \(s.dashType) pt \(s.pointType) ps \(format(s.pointSize)) \(lc)"
+        case .linesPoints:
+          look =
+            "with linespoints lw \(format(s.lineWidth)) dt \(s.dashType) pt \(s.pointType) ps \(format(s.pointSize)) \(lc)"
         default: look = "with points pt \(s.pointType) ps \(format(s.pointSize)) \(lc)"
         }
         clauses.append("\(source(dataPath, block)) using 1:2\(axes) \(look) \(titled)")
-      case let .boxes(width, opacity):
+      case .boxes(let width, let opacity):
         let block = data.appendBlock(columns: [s.x, s.y])
         let hex = color(s).hex
-        let fill = opacity < 1 ? "fs transparent solid \(format(opacity)) border lc rgb '\(hex)'" : "fs solid 1 noborder"
-        clauses.append("\(source(dataPath, block)) using 1:2:(\(format(width)))\(axes) with boxes \(fill) lc rgb '\(hex)' \(titled)")
-      case let .text(texts):
+        let fill =
+          opacity < 1 ? "fs transparent solid \(format(opacity)) border lc rgb '\(hex)'" : "fs solid 1 noborder"
+        clauses.append(
+          "\(source(dataPath, block)) using 1:2:(\(format(width)))\(axes) with boxes \(fill) lc rgb '\(hex)' \(titled)")
+      case .text(let texts):
         let block = data.appendBlock(columns: [s.x, s.y], texts: texts)
         let tc = s.color.map { " tc rgb '\($0.hex)'" } ?? ""
         clauses.append("\(source(dataPath, block)) using 1:2:3\(axes) with labels center offset 0,0.7\(tc) \(titled)")
-      case let .labelledPoints(labels, names):
+      case .labelledPoints(let labels, let names):
         for label in Set(labels).sorted() {
           let chosen = labels.indices.filter { labels[$0] == label }
           let block = data.appendBlock(columns: [chosen.map { s.x[$0] }, chosen.map { s.y[$0] }])
           let name = label >= 0 && label < names.count ? names[label] : "class \(label)"
           // Text art has no colour: each class is drawn with its own letter instead (A, B, ...).
           let pointType = isText ? (label % 26) + 1 : s.pointType
-          clauses.append("\(source(dataPath, block)) using 1:2\(axes) with points pt \(pointType) ps \(format(s.pointSize)) lc rgb '\(Palette.category(label).hex)' title \(quote(name))")
+          clauses.append(
+            "\(source(dataPath, block)) using 1:2\(axes) with points pt \(pointType) ps \(format(s.pointSize)) lc rgb '\(Palette.category(label).hex)' title \(quote(name))"
+          )
         }
-      case let .image(image):
+      case .image(let image):
         let block = data.appendImage(image, left: s.x[0], bottom: s.y[0])
         clauses.append("\(source(dataPath, block)) using 1:2:3:4:5 with rgbimage notitle")
       }
@@ -254,7 +277,7 @@ extension Figure {
   /// The titles the legend will list, in order.
   func legendEntries(_ panel: Panel) -> [String] {
     panel.series.flatMap { s -> [String] in
-      if case let .labelledPoints(labels, names) = s.style {
+      if case .labelledPoints(let labels, let names) = s.style {
         return Set(labels).sorted().map { $0 >= 0 && $0 < names.count ? names[$0] : "class \($0)" }
       }
       return s.title.isEmpty ? [] : [s.title]
@@ -280,7 +303,7 @@ extension Figure {
     case .bottomRight: place = "bottom right"
     case .bottomLeft: place = "bottom left"
     case .outsideRight: place = "outside right top vertical"
-    case .below: place = "below center horizontal"  // handled above
+    case .below: place = "below center horizontal" // handled above
     case .center: place = "center center vertical"
     }
     // An opaque, boxed legend stays readable over the curves it names.
@@ -306,7 +329,8 @@ func format(_ x: Double) -> String {
 
 extension String {
   func replacingNewlines() -> String {
-    replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\r", with: " ")
+    replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " ").replacingOccurrences(
+      of: "\r", with: " ")
   }
 }
 
@@ -333,21 +357,25 @@ struct DataText {
       text += line
       text += "\n"
     }
-    if n == 0 { text += "NaN NaN\n" }  // keeps the block (and its index) present
+    if n == 0 { text += "NaN NaN\n" } // keeps the block (and its index) present
     return finishBlock()
   }
 
   /// One `x y r g b` line per pixel (0-255), a blank line after each scan line.
   mutating func appendImage(_ image: Image, left: Double, bottom: Double) -> Int {
     startBlock()
-    let w = image.width, h = image.height, ch = image.channels
+    let w = image.width
+    let h = image.height
+    let ch = image.channels
     text.reserveCapacity(text.utf8.count + w * h * 20)
     image.pixels.withUnsafeBufferPointer { p in
       for row in 0..<h {
         let y = format(bottom + Double(h - 1 - row))
         for col in 0..<w {
           let base = (row * w + col) * ch
-          let r = byte(p[base]), g = ch == 3 ? byte(p[base + 1]) : r, b = ch == 3 ? byte(p[base + 2]) : r
+          let r = byte(p[base])
+          let g = ch == 3 ? byte(p[base + 1]) : r
+          let b = ch == 3 ? byte(p[base + 2]) : r
           text += "\(format(left + Double(col))) \(y) \(r) \(g) \(b)\n"
         }
         if row < h - 1 { text += "\n" }

@@ -17,7 +17,10 @@ public struct Color: Hashable, Sendable, CustomStringConvertible {
   public var hex: String {
     let digits = Array("0123456789abcdef")
     var s = "#"
-    for c in [red, green, blue] { s.append(digits[Int(c >> 4)]); s.append(digits[Int(c & 15)]) }
+    for c in [red, green, blue] {
+      s.append(digits[Int(c >> 4)])
+      s.append(digits[Int(c & 15)])
+    }
     return s
   }
 

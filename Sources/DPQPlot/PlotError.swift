@@ -22,25 +22,25 @@ public enum PlotError: Error, CustomStringConvertible, Equatable {
 
   public var description: String {
     switch self {
-    case let .gnuplotMissing(executable):
+    case .gnuplotMissing(let executable):
       let which = executable == "gnuplot" ? "" : " (looked for '\(executable)')"
       return "gnuplot not found: install gnuplot-nox (scripts/setup does)" + which
-    case let .gnuplotFailed(message):
+    case .gnuplotFailed(let message):
       return "gnuplot reported an error: \(message)"
-    case let .gnuplotDied(status, message):
+    case .gnuplotDied(let status, let message):
       let detail = message.isEmpty ? "" : ": \(message)"
       return "gnuplot stopped unexpectedly (exit status \(status))\(detail)"
-    case let .timedOut(seconds):
+    case .timedOut(let seconds):
       return "gnuplot did not finish within \(seconds) s and was stopped"
     case .stopped:
       return "drawing stopped by request"
-    case let .startFailed(reason):
+    case .startFailed(let reason):
       return "cannot start gnuplot: \(reason)"
-    case let .invalidArgument(function, reason):
+    case .invalidArgument(let function, let reason):
       return "bad argument to '\(function)': \(reason)"
-    case let .unsupportedFormat(path):
+    case .unsupportedFormat(let path):
       return "cannot tell the image format of '\(path)': use a .png, .svg or .txt file name"
-    case let .fileError(path, reason):
+    case .fileError(let path, let reason):
       return "\(path): \(reason)"
     }
   }

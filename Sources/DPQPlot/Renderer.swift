@@ -35,8 +35,10 @@ public struct TerminalSize: Equatable, Sendable {
 
   /// `window` (the terminal's size, which only the host can ask the terminal for; 80x24 without
   /// one), overridden by COLUMNS and LINES from the environment.
-  public static func current(window: TerminalSize? = nil,
-                             environment: [String: String] = ProcessInfo.processInfo.environment) -> TerminalSize {
+  public static func current(
+    window: TerminalSize? = nil,
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) -> TerminalSize {
     var size = window ?? TerminalSize(columns: 80, rows: 24)
     if let c = environment["COLUMNS"].flatMap(Int.init), c > 0 { size.columns = c }
     if let r = environment["LINES"].flatMap(Int.init), r > 0 { size.rows = r }
@@ -76,22 +78,24 @@ public struct Renderer: Sendable {
     let terminal: GnuplotTerminal
     let output: String
     switch target {
-    case let .terminal(columns, rows):
-      let size = (columns == nil || rows == nil) ? TerminalSize.current(window: terminalWindow?()) : TerminalSize(columns: 80, rows: 24)
+    case .terminal(let columns, let rows):
+      let size =
+        (columns == nil || rows == nil)
+        ? TerminalSize.current(window: terminalWindow?()) : TerminalSize(columns: 80, rows: 24)
       // One row is left for the prompt that follows the plot.
       terminal = .dumb(columns: columns ?? size.columns, rows: rows ?? max(size.rows - 1, 8))
       output = textOutput
-    case let .sixel(width, height):
+    case .sixel(let width, let height):
       terminal = .sixel(width: width ?? figure.width, height: height ?? figure.height)
       output = textOutput
-    case let .png(path):
+    case .png(let path):
       // gnuplot draws into the scratch directory; the file is checked and then copied into
       // place atomically: gnuplot exits 0 after a short write (a full disk left a truncated PNG
       // in place of the old one), and a failure must not remove the old file
       try Renderer.plotError(path) { try AtomicWriter.checkDestination(path) }
       terminal = .png(width: figure.width, height: figure.height)
       output = directory + "/figure.png"
-    case let .svg(path):
+    case .svg(let path):
       try Renderer.plotError(path) { try AtomicWriter.checkDestination(path) }
       terminal = .svg(width: figure.width, height: figure.height)
       output = directory + "/figure.svg"
@@ -108,7 +112,7 @@ public struct Renderer: Sendable {
       return Renderer.cleanTextArt(try read(textOutput))
     case .sixel:
       return try read(textOutput)
-    case let .png(path), let .svg(path):
+    case .png(let path), .svg(let path):
       try Renderer.checkComplete(output, png: output.hasSuffix(".png"))
       try Renderer.plotError(path) { try AtomicWriter.copy(output, to: path) }
       return path
@@ -178,10 +182,13 @@ public struct Renderer: Sendable {
       throw PlotError.fileError(path: path, reason: "gnuplot wrote no output")
     }
     let iend: [UInt8] = [0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]
-    let complete = png ? Array(data.suffix(8)) == iend
-                       : String(decoding: data.suffix(64), as: UTF8.self).contains("</svg>")
+    let complete =
+      png
+      ? Array(data.suffix(8)) == iend
+      : String(decoding: data.suffix(64), as: UTF8.self).contains("</svg>")
     guard complete else {
-      throw PlotError.fileError(path: path, reason: "gnuplot's output is truncated (\(data.count) bytes; is the disk full?)")
+      throw PlotError.fileError(
+        path: path, reason: "gnuplot's output is truncated (\(data.count) bytes; is the disk full?)")
     }
   }
 
@@ -203,7 +210,8 @@ public struct Renderer: Sendable {
     let base = NSTemporaryDirectory()
     var template = Array(((base as NSString).appendingPathComponent("dpq-plot-XXXXXX")).utf8CString)
     guard let made = mkdtemp(&template) else {
-      throw PlotError.fileError(path: base, reason: "cannot create a temporary directory: \(String(cString: strerror(errno)))")
+      throw PlotError.fileError(
+        path: base, reason: "cannot create a temporary directory: \(String(cString: strerror(errno)))")
     }
     return String(cString: made)
   }

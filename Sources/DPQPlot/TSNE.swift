@@ -27,9 +27,11 @@ public struct TSNEOptions: Equatable, Sendable {
       && a.seed == b.seed && a.pcaDimension == b.pcaDimension
   }
 
-  public init(perplexity: Double = 30, iterations: Int = 1000, learningRate: Double? = nil,
-              earlyExaggeration: Double = 12, exaggerationIterations: Int = 250, seed: UInt64 = 0,
-              pcaDimension: Int = 50) {
+  public init(
+    perplexity: Double = 30, iterations: Int = 1000, learningRate: Double? = nil,
+    earlyExaggeration: Double = 12, exaggerationIterations: Int = 250, seed: UInt64 = 0,
+    pcaDimension: Int = 50
+  ) {
     self.perplexity = perplexity
     self.iterations = iterations
     self.learningRate = learningRate
@@ -51,14 +53,20 @@ public enum TSNE {
   /// Embeds the rows of `x` ([n, D]) in two dimensions; returns [n, 2]. Deterministic for a seed.
   public static func embed(_ x: Tensor, options: TSNEOptions = TSNEOptions()) throws -> Tensor {
     let function = "TSNE.embed"
-    guard x.rank == 2 else { throw PlotError.invalidArgument(function: function, reason: "expected [n, D] data, got shape \(x.shape)") }
+    guard x.rank == 2 else {
+      throw PlotError.invalidArgument(function: function, reason: "expected [n, D] data, got shape \(x.shape)")
+    }
     let n = x.shape[0]
-    guard n >= 4 else { throw PlotError.invalidArgument(function: function, reason: "need at least 4 points, got \(n)") }
+    guard n >= 4 else {
+      throw PlotError.invalidArgument(function: function, reason: "need at least 4 points, got \(n)")
+    }
     guard n <= maxPoints else {
-      throw PlotError.invalidArgument(function: function, reason: "\(n) points is more than exact t-SNE handles (\(maxPoints)); subsample first")
+      throw PlotError.invalidArgument(
+        function: function, reason: "\(n) points is more than exact t-SNE handles (\(maxPoints)); subsample first")
     }
     guard options.perplexity > 1, options.iterations >= 1, options.earlyExaggeration >= 1 else {
-      throw PlotError.invalidArgument(function: function, reason: "perplexity must exceed 1, iterations and exaggeration be at least 1")
+      throw PlotError.invalidArgument(
+        function: function, reason: "perplexity must exceed 1, iterations and exaggeration be at least 1")
     }
     if x.withUnsafeBufferPointer({ $0.contains { !$0.isFinite } }) {
       throw PlotError.invalidArgument(function: function, reason: "the data contain NaN or infinite values")
@@ -81,7 +89,8 @@ public enum TSNE {
 
   /// Squared Euclidean distances between rows into `out` (n x n), through one sgemm for the Gram matrix.
   static func squaredDistances(_ x: Tensor, into out: UnsafeMutablePointer<Float>) {
-    let n = x.shape[0], d = x.shape[1]
+    let n = x.shape[0]
+    let d = x.shape[1]
     x.withUnsafeBufferPointer { a in
       BLAS.sgemm(transA: false, transB: true, m: n, n: n, k: d, a: a.baseAddress!, b: a.baseAddress!, c: out)
     }
@@ -92,7 +101,10 @@ public enum TSNE {
     let norms = UnsafeMutablePointer<Float>.allocate(capacity: n)
     defer { norms.deallocate() }
     var i = 0
-    while i < n { norms[i] = g[i * n + i]; i += 1 }
+    while i < n {
+      norms[i] = g[i * n + i]
+      i += 1
+    }
     i = 0
     while i < n {
       var j = 0
@@ -128,8 +140,13 @@ public enum TSNE {
       // Shift by the nearest neighbour's distance so exp never underflows for the whole row.
       var nearest = Float.greatestFiniteMagnitude
       var j = 0
-      while j < n { if j != i && row[j] < nearest { nearest = row[j] }; j += 1 }
-      var beta = 1.0, low = 0.0, high = Double.infinity
+      while j < n {
+        if j != i && row[j] < nearest { nearest = row[j] }
+        j += 1
+      }
+      var beta = 1.0
+      var low = 0.0
+      var high = Double.infinity
       var sum = 0.0
       var attempt = 0
       while attempt < 200 {
@@ -150,7 +167,7 @@ public enum TSNE {
         }
         let gap = Foundation.log(sum) + beta * weighted / sum - target
         if abs(gap) < 1e-5 { break }
-        if gap > 0 {  // too flat: sharpen
+        if gap > 0 { // too flat: sharpen
           low = beta
           beta = high.isInfinite ? beta * 2 : (beta + high) / 2
         } else {
@@ -160,7 +177,10 @@ public enum TSNE {
         attempt += 1
       }
       j = 0
-      while j < n { row[j] = Float(prob[j] / sum); j += 1 }
+      while j < n {
+        row[j] = Float(prob[j] / sum)
+        j += 1
+      }
       i += 1
     }
     // Symmetrise in place: P_ij = (p(j|i) + p(i|j)) / 2n, floored so no pair is ignored.
@@ -189,9 +209,15 @@ public enum TSNE {
     let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 12 * n)
     defer { buffer.deallocate() }
     buffer.initialize(repeating: 0, count: 12 * n)
-    let y = (buffer, buffer + n), velocity = (buffer + 2 * n, buffer + 3 * n), gains = (buffer + 4 * n, buffer + 5 * n)
-    let attraction = (buffer + 6 * n, buffer + 7 * n), repulsion = (buffer + 8 * n, buffer + 9 * n)
-    for i in 0..<n { y.0[i] = 1e-4 * rng.nextNormal(); y.1[i] = 1e-4 * rng.nextNormal() }
+    let y = (buffer, buffer + n)
+    let velocity = (buffer + 2 * n, buffer + 3 * n)
+    let gains = (buffer + 4 * n, buffer + 5 * n)
+    let attraction = (buffer + 6 * n, buffer + 7 * n)
+    let repulsion = (buffer + 8 * n, buffer + 9 * n)
+    for i in 0..<n {
+      y.0[i] = 1e-4 * rng.nextNormal()
+      y.1[i] = 1e-4 * rng.nextNormal()
+    }
     gains.0.update(repeating: 1, count: n)
     gains.1.update(repeating: 1, count: n)
     // A run that ended while still exaggerating would show collapsed clusters.
@@ -200,14 +226,19 @@ public enum TSNE {
       for iteration in 0..<options.iterations {
         if let stop = options.shouldStop, stop() { break }
         let early = iteration < exaggerationEnd
-        let z = accumulateForces(p: pm.baseAddress!, y: y, attraction: attraction, repulsion: repulsion, n: n,
-                                 exaggeration: Float(early ? options.earlyExaggeration : 1))
-        update(y: y, velocity: velocity, gains: gains, attraction: attraction, repulsion: repulsion, n: n,
-               inverseZ: Float(1 / max(z, 1e-30)), momentum: early ? 0.5 : 0.8, learningRate: Float(learningRate))
+        let z = accumulateForces(
+          p: pm.baseAddress!, y: y, attraction: attraction, repulsion: repulsion, n: n,
+          exaggeration: Float(early ? options.earlyExaggeration : 1))
+        update(
+          y: y, velocity: velocity, gains: gains, attraction: attraction, repulsion: repulsion, n: n,
+          inverseZ: Float(1 / max(z, 1e-30)), momentum: early ? 0.5 : 0.8, learningRate: Float(learningRate))
       }
     }
     var result = [Double](repeating: 0, count: 2 * n)
-    for i in 0..<n { result[2 * i] = Double(y.0[i]); result[2 * i + 1] = Double(y.1[i]) }
+    for i in 0..<n {
+      result[2 * i] = Double(y.0[i])
+      result[2 * i + 1] = Double(y.1[i])
+    }
     return result
   }
 
@@ -220,15 +251,23 @@ public enum TSNE {
   /// registers with no stores inside the loop; visiting both (i, j) and (j, i) costs twice the
   /// arithmetic of the symmetric half but vectorises, which the scatter of the half does not.
   /// Returns Z.
-  static func accumulateForces(p: UnsafePointer<Float>, y: Plane, attraction a: Plane, repulsion r: Plane, n: Int,
-                               exaggeration: Float) -> Double {
+  static func accumulateForces(
+    p: UnsafePointer<Float>, y: Plane, attraction a: Plane, repulsion r: Plane, n: Int,
+    exaggeration: Float
+  ) -> Double {
     let vectorEnd = n - n % 8
     var z = 0.0
     for i in 0..<n {
-      let xi = y.0[i], yi = y.1[i]
+      let xi = y.0[i]
+      let yi = y.1[i]
       let row = p + i * n
-      let xiv = SIMD8<Float>(repeating: xi), yiv = SIMD8<Float>(repeating: yi)
-      var vax = SIMD8<Float>(), vay = SIMD8<Float>(), vrx = SIMD8<Float>(), vry = SIMD8<Float>(), vz = SIMD8<Float>()
+      let xiv = SIMD8<Float>(repeating: xi)
+      let yiv = SIMD8<Float>(repeating: yi)
+      var vax = SIMD8<Float>()
+      var vay = SIMD8<Float>()
+      var vrx = SIMD8<Float>()
+      var vry = SIMD8<Float>()
+      var vz = SIMD8<Float>()
       var j = 0
       while j < vectorEnd {
         let dx = xiv - UnsafeRawPointer(y.0 + j).loadUnaligned(as: SIMD8<Float>.self)
@@ -243,11 +282,17 @@ public enum TSNE {
         vry += push * dy
         j += 8
       }
-      var ax = vax.sum(), ay = vay.sum(), rx = vrx.sum(), ry = vry.sum(), zRow = vz.sum()
+      var ax = vax.sum()
+      var ay = vay.sum()
+      var rx = vrx.sum()
+      var ry = vry.sum()
+      var zRow = vz.sum()
       while j < n {
-        let dx = xi - y.0[j], dy = yi - y.1[j]
+        let dx = xi - y.0[j]
+        let dy = yi - y.1[j]
         let k = 1 / (1 + dx * dx + dy * dy)
-        let pull = exaggeration * row[j] * k, push = k * k
+        let pull = exaggeration * row[j] * k
+        let push = k * k
         zRow += k
         ax += pull * dx
         ay += pull * dy
@@ -259,15 +304,18 @@ public enum TSNE {
       a.1[i] = ay
       r.0[i] = rx
       r.1[i] = ry
-      z += Double(zRow) - 1  // the pair (i, i) contributed k = 1 and no force
+      z += Double(zRow) - 1 // the pair (i, i) contributed k = 1 and no force
     }
     return z
   }
 
   /// The gradient step for every coordinate, then re-centring the embedding at the origin.
-  static func update(y: Plane, velocity v: Plane, gains g: Plane, attraction a: Plane, repulsion r: Plane, n: Int,
-                     inverseZ: Float, momentum: Float, learningRate: Float) {
-    var mean0: Float = 0, mean1: Float = 0
+  static func update(
+    y: Plane, velocity v: Plane, gains g: Plane, attraction a: Plane, repulsion r: Plane, n: Int,
+    inverseZ: Float, momentum: Float, learningRate: Float
+  ) {
+    var mean0: Float = 0
+    var mean1: Float = 0
     for (yc, vc, gc, ac, rc) in [(y.0, v.0, g.0, a.0, r.0), (y.1, v.1, g.1, a.1, r.1)] {
       var i = 0
       var sum: Float = 0
@@ -283,6 +331,10 @@ public enum TSNE {
       if yc == y.0 { mean0 = sum / Float(n) } else { mean1 = sum / Float(n) }
     }
     var i = 0
-    while i < n { y.0[i] -= mean0; y.1[i] -= mean1; i += 1 }
+    while i < n {
+      y.0[i] -= mean0
+      y.1[i] -= mean1
+      i += 1
+    }
   }
 }

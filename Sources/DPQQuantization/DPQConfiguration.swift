@@ -66,14 +66,25 @@ public struct DPQConfiguration: Equatable, Codable, Sendable {
     func bad(_ r: String) -> QuantizationError { .invalidArgument(op: "dpq", reason: r) }
     guard featureDimension > 0 else { throw bad("feature_dimension must be positive, got \(featureDimension)") }
     guard blockCount > 0 && blockCount <= 64 else { throw bad("blocks must be in 1...64, got \(blockCount)") }
-    guard codewordCount >= 2 && codewordCount <= 65_536 else { throw bad("codewords must be in 2...65536, got \(codewordCount)") }
+    guard codewordCount >= 2 && codewordCount <= 65_536 else {
+      throw bad("codewords must be in 2...65536, got \(codewordCount)")
+    }
     guard classCount >= 1 else { throw bad("classes must be at least 1, got \(classCount)") }
     guard gamma > 0 && gamma.isFinite else { throw bad("gamma must be positive, got \(gamma)") }
     guard dropout >= 0 && dropout < 1 else { throw bad("dropout must be in [0, 1), got \(dropout)") }
     switch backbone {
-    case .lenet: guard inputShape == [1, 28, 28] else { throw bad("the lenet backbone takes [1, 28, 28] inputs, got \(inputShape)") }
-    case .cifar: guard inputShape == [3, 32, 32] else { throw bad("the cifar backbone takes [3, 32, 32] inputs, got \(inputShape)") }
-    case .mlp: guard inputShape.count == 1 && inputShape[0] > 0 else { throw bad("the mlp backbone takes [d] inputs, got \(inputShape)") }
+    case .lenet:
+      guard inputShape == [1, 28, 28] else {
+        throw bad("the lenet backbone takes [1, 28, 28] inputs, got \(inputShape)")
+      }
+    case .cifar:
+      guard inputShape == [3, 32, 32] else {
+        throw bad("the cifar backbone takes [3, 32, 32] inputs, got \(inputShape)")
+      }
+    case .mlp:
+      guard inputShape.count == 1 && inputShape[0] > 0 else {
+        throw bad("the mlp backbone takes [d] inputs, got \(inputShape)")
+      }
     case .alexnet:
       // Three stride-2 3x3 max pools after the stride-4 11x11 convolution need 63 pixels a side.
       guard inputShape.count == 3, inputShape[0] == 3, inputShape[1] >= 63, inputShape[2] >= 63 else {
@@ -88,8 +99,12 @@ public struct DPQConfiguration: Equatable, Codable, Sendable {
 
   /// Bits of a code made of the first `blocks` blocks.
   public func bits(blocks: Int) -> Int {
-    var k = codewordCount - 1, b = 0
-    while k > 0 { b += 1; k >>= 1 }
+    var k = codewordCount - 1
+    var b = 0
+    while k > 0 {
+      b += 1
+      k >>= 1
+    }
     return blocks * b
   }
 }

@@ -6,9 +6,11 @@ extension DPQModel {
   /// `progress(done, total)` is called after each batch; `shouldStop` ends early (Ctrl-C),
   /// returning the features computed so far. `inputs` may be an `ImageSet`: its images are
   /// then decoded `batchSize` at a time.
-  public func extractFeatures(_ inputs: any BatchSource, batchSize: Int = 500,
-                              progress: ((Int, Int) -> Void)? = nil,
-                              shouldStop: (() -> Bool)? = nil) throws -> Tensor {
+  public func extractFeatures(
+    _ inputs: any BatchSource, batchSize: Int = 500,
+    progress: ((Int, Int) -> Void)? = nil,
+    shouldStop: (() -> Bool)? = nil
+  ) throws -> Tensor {
     let wasTraining = isTraining
     eval()
     defer { train(wasTraining) }
@@ -31,15 +33,19 @@ extension DPQModel {
   /// Hard codes of features x [n, D]: block by block, b_m = argmax_k s(r_m, c_k), r_{m+1} = r_m - c_{b_m}.
   public func encode(features x: Tensor, chunkSize: Int = 2048) throws -> Codes {
     guard x.rank == 2 && x.shape[1] == featureDimension else {
-      throw QuantizationError.invalidArgument(op: "dpq", reason: "encode expects features of shape [n, \(featureDimension)], got \(x.shape)")
+      throw QuantizationError.invalidArgument(
+        op: "dpq", reason: "encode expects features of shape [n, \(featureDimension)], got \(x.shape)")
     }
-    return try ProgressiveQuantization.encode(x, codebooks: codebooks.map { $0.value.detached() },
-                                              similarity: configuration.similarity, chunkSize: chunkSize)
+    return try ProgressiveQuantization.encode(
+      x, codebooks: codebooks.map { $0.value.detached() },
+      similarity: configuration.similarity, chunkSize: chunkSize)
   }
 
   /// Codes of raw inputs (features computed in evaluation mode first).
-  public func encode(inputs: Tensor, batchSize: Int = 500, progress: ((Int, Int) -> Void)? = nil,
-                     shouldStop: (() -> Bool)? = nil) throws -> Codes {
+  public func encode(
+    inputs: Tensor, batchSize: Int = 500, progress: ((Int, Int) -> Void)? = nil,
+    shouldStop: (() -> Bool)? = nil
+  ) throws -> Codes {
     try encode(features: extractFeatures(inputs, batchSize: batchSize, progress: progress, shouldStop: shouldStop))
   }
 
@@ -47,9 +53,14 @@ extension DPQModel {
   public func decode(_ codes: Codes, blocks: Int? = nil) throws -> Tensor {
     let used = blocks ?? codes.blockCount
     guard used >= 1 && used <= min(codes.blockCount, blockCount), codes.codewordCount == codewordCount else {
-      throw QuantizationError.invalidArgument(op: "dpq", reason: "decode: codes have \(codes.blockCount) blocks of K=\(codes.codewordCount); the model has \(blockCount) of K=\(codewordCount); asked for \(used)")
+      throw QuantizationError.invalidArgument(
+        op: "dpq",
+        reason:
+          "decode: codes have \(codes.blockCount) blocks of K=\(codes.codewordCount); the model has \(blockCount) of K=\(codewordCount); asked for \(used)"
+      )
     }
-    let d = featureDimension, n = codes.count
+    let d = featureDimension
+    let n = codes.count
     let books = codebooks.map { $0.value.detached().scalars }
     return Tensor(shape: [n, d]) { out in
       out.initialize(repeating: 0)
@@ -70,9 +81,14 @@ extension DPQModel {
     for m in 1...blockCount {
       let r = try decode(codes, blocks: m)
       var err = 0.0
-      x.withUnsafeBufferPointer { a in r.withUnsafeBufferPointer { b in
-        for i in 0..<a.count { let e = Double(a[i] - b[i]); err += e * e }
-      } }
+      x.withUnsafeBufferPointer { a in
+        r.withUnsafeBufferPointer { b in
+          for i in 0..<a.count {
+            let e = Double(a[i] - b[i])
+            err += e * e
+          }
+        }
+      }
       out.append(Float(total > 0 ? err / total : 0))
     }
     return out
@@ -95,7 +111,8 @@ extension DPQModel {
   /// query.
   public func classQueries(features x: Tensor) throws -> Tensor {
     guard x.rank == 2 && x.shape[1] == featureDimension else {
-      throw QuantizationError.invalidArgument(op: "dpq", reason: "class queries need features of shape [n, \(featureDimension)], got \(x.shape)")
+      throw QuantizationError.invalidArgument(
+        op: "dpq", reason: "class queries need features of shape [n, \(featureDimension)], got \(x.shape)")
     }
     return try Tensor.withNoGrad {
       let predicted = try network.logits(features: x).argmax(axis: 1)

@@ -26,17 +26,24 @@ extension DPQModel {
     let file = try SafeTensors.read(path)
     func refuse(_ why: String) -> DataError { .badHeader(path: path, reason: why) }
     guard file.metadata["format"] == fileFormat else {
-      throw refuse("not a dpq model file (metadata format is \(file.metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(fileFormat)')")
+      throw refuse(
+        "not a dpq model file (metadata format is \(file.metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(fileFormat)')"
+      )
     }
     guard let v = file.metadata["format_version"].flatMap(Int.init), v <= fileFormatVersion else {
-      throw refuse("format version \(file.metadata["format_version"] ?? "missing") is newer than this dpq reads (\(fileFormatVersion))")
+      throw refuse(
+        "format version \(file.metadata["format_version"] ?? "missing") is newer than this dpq reads (\(fileFormatVersion))"
+      )
     }
     guard let json = file.metadata["configuration"]?.data(using: .utf8),
-          let config = try? JSONDecoder().decode(DPQConfiguration.self, from: json) else {
+      let config = try? JSONDecoder().decode(DPQConfiguration.self, from: json)
+    else {
       throw refuse("the configuration in the metadata is missing or malformed")
     }
     if let expected, expected != config {
-      throw refuse("the model's configuration does not match the expected one (file: \(config.summary); expected: \(expected.summary))")
+      throw refuse(
+        "the model's configuration does not match the expected one (file: \(config.summary); expected: \(expected.summary))"
+      )
     }
     try checkDeclaredSize(config, against: file, path: path)
     let model = try DPQModel(config)
@@ -47,7 +54,8 @@ extension DPQModel {
     }
     let known = Set(state.map(\.0))
     if let extra = file.entries.first(where: { !known.contains($0.name) }) {
-      throw DataError.badEntry(path: path, name: extra.name, reason: "not a tensor of this model (configuration: \(config.summary))")
+      throw DataError.badEntry(
+        path: path, name: extra.name, reason: "not a tensor of this model (configuration: \(config.summary))")
     }
     do { try model.loadStateDict(state) } catch {
       throw DataError.badEntry(path: path, name: "state", reason: "\(error)")
@@ -75,8 +83,13 @@ extension DPQModel {
     }
     let books = product([c.blockCount, c.codewordCount, c.featureDimension])
     let classifier = product([c.classCount, c.featureDimension])
-    guard let books, let classifier, !books.addingReportingOverflow(classifier).overflow, books + classifier <= held else {
-      throw DataError.badHeader(path: path, reason: "the configuration (\(c.summary)) needs more values than the file's \(held) for its codebooks and classifier alone")
+    guard let books, let classifier, !books.addingReportingOverflow(classifier).overflow, books + classifier <= held
+    else {
+      throw DataError.badHeader(
+        path: path,
+        reason:
+          "the configuration (\(c.summary)) needs more values than the file's \(held) for its codebooks and classifier alone"
+      )
     }
   }
 }

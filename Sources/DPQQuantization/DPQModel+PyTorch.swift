@@ -15,7 +15,11 @@ extension DPQModel {
     if file.metadata["format"] == fileFormat {
       let model = try load(from: path)
       guard model.configuration.sameArchitecture(as: configuration) else {
-        throw DataError.badHeader(path: path, reason: "the model's configuration does not match config: (file: \(model.configuration.summary); given: \(configuration.summary))")
+        throw DataError.badHeader(
+          path: path,
+          reason:
+            "the model's configuration does not match config: (file: \(model.configuration.summary); given: \(configuration.summary))"
+        )
       }
       return model
     }
@@ -29,15 +33,19 @@ extension DPQModel {
     var state: [(String, Tensor)] = []
     for (name, own) in model.stateDict() {
       guard let t = tensors.removeValue(forKey: name) else {
-        throw DataError.badEntry(path: path, name: name, reason: "missing: a \(configuration.summary) model needs it (shape \(own.shape))")
+        throw DataError.badEntry(
+          path: path, name: name, reason: "missing: a \(configuration.summary) model needs it (shape \(own.shape))")
       }
       guard t.shape == own.shape else {
-        throw DataError.badEntry(path: path, name: name, reason: "shape \(t.shape), but a \(configuration.summary) model needs \(own.shape)")
+        throw DataError.badEntry(
+          path: path, name: name, reason: "shape \(t.shape), but a \(configuration.summary) model needs \(own.shape)")
       }
       state.append((name, t))
     }
     if let extra = tensors.keys.sorted().first {
-      throw DataError.badEntry(path: path, name: extra, reason: "not a tensor of a \(configuration.summary) model (\(tensors.count) such tensors)")
+      throw DataError.badEntry(
+        path: path, name: extra,
+        reason: "not a tensor of a \(configuration.summary) model (\(tensors.count) such tensors)")
     }
     do { try model.loadStateDict(state) } catch {
       throw DataError.badEntry(path: path, name: "state", reason: "\(error)")
@@ -50,7 +58,8 @@ extension DPQModel {
 extension DPQConfiguration {
   /// Whether two configurations build the same tensors and forward pass (loss weights aside).
   public func sameArchitecture(as other: DPQConfiguration) -> Bool {
-    backbone == other.backbone && inputShape == other.inputShape && (backbone != .mlp || hiddenSizes == other.hiddenSizes)
+    backbone == other.backbone && inputShape == other.inputShape
+      && (backbone != .mlp || hiddenSizes == other.hiddenSizes)
       && featureDimension == other.featureDimension && classCount == other.classCount && blockCount == other.blockCount
       && codewordCount == other.codewordCount && similarity == other.similarity && batchNorm == other.batchNorm
   }

@@ -21,8 +21,11 @@ public final class DPQModel: Module {
     var g = RandomGenerator(seed: seed &+ 0x5EED)
     var books: [Parameter] = []
     for _ in 0..<configuration.blockCount {
-      books.append(Parameter(try Tensor.randomNormal([configuration.codewordCount, configuration.featureDimension],
-                                                     std: 0.01, using: &g)))
+      books.append(
+        Parameter(
+          try Tensor.randomNormal(
+            [configuration.codewordCount, configuration.featureDimension],
+            std: 0.01, using: &g)))
     }
     codebooks = books
     super.init()
@@ -67,9 +70,10 @@ public final class DPQModel: Module {
   public func forwardAll(_ input: Tensor, quantizationReachesNetwork: Bool = true) throws -> Forward {
     let x = try network.features(input)
     let logits = try network.logits(features: x)
-    let q = try ProgressiveQuantization.forward(quantizationReachesNetwork ? x : x.detached(),
-                                                codebooks: codebooks.map(\.value),
-                                                similarity: configuration.similarity, gamma: configuration.gamma)
+    let q = try ProgressiveQuantization.forward(
+      quantizationReachesNetwork ? x : x.detached(),
+      codebooks: codebooks.map(\.value),
+      similarity: configuration.similarity, gamma: configuration.gamma)
     return Forward(features: x, logits: logits, quantization: q)
   }
 
@@ -81,7 +85,8 @@ public final class DPQModel: Module {
   /// Codebook C_m ([K, D]) of block m, counted from 1 as in the paper.
   public func codebook(_ m: Int) throws -> Tensor {
     guard m >= 1 && m <= blockCount else {
-      throw QuantizationError.invalidArgument(op: "dpq", reason: "block \(m) does not exist: the model has blocks 1...\(blockCount)")
+      throw QuantizationError.invalidArgument(
+        op: "dpq", reason: "block \(m) does not exist: the model has blocks 1...\(blockCount)")
     }
     return codebooks[m - 1].value.detached()
   }

@@ -33,12 +33,19 @@ public struct DPQQuantizer: VectorQuantizer, Sendable {
   public var isTrained: Bool { codebooks != nil }
 
   /// An untrained DPQ quantizer; the defaults are `DPQConfiguration`'s and `DPQTrainingOptions`'s.
-  public init(dimension: Int, blockCount: Int, codewordCount: Int = 256, similarity: Similarity = .negativeSquaredL2,
-              gamma: Float = 1, mu: Float = 1, nu: Float = 0.1, epochs: Int = 10, batchSize: Int = 128,
-              learningRate: Float = 1e-3, seed: UInt64 = 1234) throws {
-    try checkSizes(op: "DPQQuantizer", dimension: dimension, blocks: blockCount, codewords: codewordCount, iterations: 1)
+  public init(
+    dimension: Int, blockCount: Int, codewordCount: Int = 256, similarity: Similarity = .negativeSquaredL2,
+    gamma: Float = 1, mu: Float = 1, nu: Float = 0.1, epochs: Int = 10, batchSize: Int = 128,
+    learningRate: Float = 1e-3, seed: UInt64 = 1234
+  ) throws {
+    try checkSizes(
+      op: "DPQQuantizer", dimension: dimension, blocks: blockCount, codewords: codewordCount, iterations: 1)
     guard epochs >= 0, batchSize > 0, learningRate > 0, gamma > 0 else {
-      throw QuantizationError.invalidArgument(op: "DPQQuantizer", reason: "epochs must be >= 0 and batch size, learning rate and gamma > 0 (got \(epochs), \(batchSize), \(learningRate), \(gamma))")
+      throw QuantizationError.invalidArgument(
+        op: "DPQQuantizer",
+        reason:
+          "epochs must be >= 0 and batch size, learning rate and gamma > 0 (got \(epochs), \(batchSize), \(learningRate), \(gamma))"
+      )
     }
     self.dimension = dimension
     self.blockCount = blockCount
@@ -56,8 +63,9 @@ public struct DPQQuantizer: VectorQuantizer, Sendable {
   /// The trained quantizer of a model: its codebooks (a copy) and its similarity and loss weights.
   public init(model: DPQModel) throws {
     let c = model.configuration
-    try self.init(dimension: c.featureDimension, blockCount: c.blockCount, codewordCount: c.codewordCount,
-                  similarity: c.similarity, gamma: c.gamma, mu: c.mu, nu: c.nu)
+    try self.init(
+      dimension: c.featureDimension, blockCount: c.blockCount, codewordCount: c.codewordCount,
+      similarity: c.similarity, gamma: c.gamma, mu: c.mu, nu: c.nu)
     codebooks = try model.stackedCodebooks()
   }
 
@@ -80,7 +88,8 @@ public struct DPQQuantizer: VectorQuantizer, Sendable {
   public mutating func train(_ x: Tensor, control: TrainingControl) throws -> TrainingReport {
     let n = try checkMatrix(x, dimension: dimension, op: "DPQ.train")
     guard n >= codewordCount else {
-      throw QuantizationError.tooFewTrainingVectors(op: "DPQ.train (K = \(codewordCount))", needed: codewordCount, got: n)
+      throw QuantizationError.tooFewTrainingVectors(
+        op: "DPQ.train (K = \(codewordCount))", needed: codewordCount, got: n)
     }
     try checkFinite(x, op: "DPQ.train")
     let data = x.detached()
@@ -88,8 +97,10 @@ public struct DPQQuantizer: VectorQuantizer, Sendable {
 
     // The start: residual k-means, block by block (as DPQTrainer.initialiseCodebooks).
     let blocks = blockCount
-    let start = try ProgressiveQuantization.residualKMeans(data, blocks: blocks, codewords: codewordCount, seed: seed,
-                                                            shouldStop: control.shouldStop) { m, it, objective in
+    let start = try ProgressiveQuantization.residualKMeans(
+      data, blocks: blocks, codewords: codewordCount, seed: seed,
+      shouldStop: control.shouldStop
+    ) { m, it, objective in
       let step = TrainingProgress(phase: "block \(m + 1)/\(blocks)", iteration: it, objective: objective)
       report.steps.append(step)
       control.progress?(step)
@@ -104,17 +115,23 @@ public struct DPQQuantizer: VectorQuantizer, Sendable {
       let order = rng.permutation(n)
       var total = 0.0
       for start in stride(from: 0, to: n, by: batchSize) {
-        if control.stopRequested { report.stopped = true; break epochLoop }
+        if control.stopRequested {
+          report.stopped = true
+          break epochLoop
+        }
         let idx = Array(order[start..<min(n, start + batchSize)])
         let batch = try data.indexSelect(axis: 0, indices: idx)
-        let out = try ProgressiveQuantization.forward(batch, codebooks: books.map(\.value), similarity: similarity, gamma: gamma)
+        let out = try ProgressiveQuantization.forward(
+          batch, codebooks: books.map(\.value), similarity: similarity, gamma: gamma)
         let l = try ProgressiveQuantization.losses(features: batch, out)
         let loss = try l.soft + l.hard * mu + l.joint * nu
         adam.zeroGrad()
         try loss.backward()
         let value = try loss.item()
         guard value.isFinite else {
-          throw QuantizationError.invalidArgument(op: "DPQ.train", reason: "the quantization loss became \(value) in epoch \(epoch + 1); lower the learning rate")
+          throw QuantizationError.invalidArgument(
+            op: "DPQ.train",
+            reason: "the quantization loss became \(value) in epoch \(epoch + 1); lower the learning rate")
         }
         try adam.step()
         total += Double(value) * Double(idx.count)
@@ -143,9 +160,11 @@ public struct DPQQuantizer: VectorQuantizer, Sendable {
   // MARK: persistence
 
   public var configuration: [String: String] {
-    ["type": "dpq", "dimension": "\(dimension)", "blockCount": "\(blockCount)", "codewordCount": "\(codewordCount)",
-     "similarity": similarity.rawValue, "gamma": "\(gamma)", "mu": "\(mu)", "nu": "\(nu)", "epochs": "\(epochs)",
-     "batchSize": "\(batchSize)", "learningRate": "\(learningRate)", "seed": "\(seed)"]
+    [
+      "type": "dpq", "dimension": "\(dimension)", "blockCount": "\(blockCount)", "codewordCount": "\(codewordCount)",
+      "similarity": similarity.rawValue, "gamma": "\(gamma)", "mu": "\(mu)", "nu": "\(nu)", "epochs": "\(epochs)",
+      "batchSize": "\(batchSize)", "learningRate": "\(learningRate)", "seed": "\(seed)",
+    ]
   }
 
   public func stateTensors() -> [(String, Tensor)] {
@@ -156,12 +175,16 @@ public struct DPQQuantizer: VectorQuantizer, Sendable {
   public init(configuration c: [String: String], tensors: [String: Tensor]) throws {
     let sim = c["similarity"] ?? Similarity.negativeSquaredL2.rawValue
     guard let similarity = Similarity(rawValue: sim) else {
-      throw QuantizationError.invalidConfiguration(key: "similarity", value: sim, reason: "expected one of \(Similarity.allCases.map(\.rawValue).joined(separator: ", "))")
+      throw QuantizationError.invalidConfiguration(
+        key: "similarity", value: sim,
+        reason: "expected one of \(Similarity.allCases.map(\.rawValue).joined(separator: ", "))")
     }
-    try self.init(dimension: c.int("dimension"), blockCount: c.int("blockCount"), codewordCount: c.int("codewordCount"),
-                  similarity: similarity, gamma: c.float("gamma", default: 1), mu: c.float("mu", default: 1),
-                  nu: c.float("nu", default: 0.1), epochs: c.int("epochs", default: 10), batchSize: c.int("batchSize", default: 128),
-                  learningRate: c.float("learningRate", default: 1e-3), seed: c.uint64("seed", default: 1234))
+    try self.init(
+      dimension: c.int("dimension"), blockCount: c.int("blockCount"), codewordCount: c.int("codewordCount"),
+      similarity: similarity, gamma: c.float("gamma", default: 1), mu: c.float("mu", default: 1),
+      nu: c.float("nu", default: 0.1), epochs: c.int("epochs", default: 10),
+      batchSize: c.int("batchSize", default: 128),
+      learningRate: c.float("learningRate", default: 1e-3), seed: c.uint64("seed", default: 1234))
     if let books = try tensors.state("dpq.codebooks", shape: [blockCount, codewordCount, dimension]) {
       try checkFinite(books, op: "dpq.codebooks")
       codebooks = books

@@ -15,8 +15,12 @@ extension DPQTrainer {
   public func saveCheckpoint(to path: String) throws {
     var entries: [SafeTensors.Entry] = []
     for (name, t) in model.stateDict() { entries.append(.init(name: "model." + name, tensor: t)) }
-    for (name, t) in networkOptimizer.stateDict() { entries.append(.init(name: "network_optimizer." + name, tensor: t)) }
-    for (name, t) in codebookOptimizer.stateDict() { entries.append(.init(name: "codebook_optimizer." + name, tensor: t)) }
+    for (name, t) in networkOptimizer.stateDict() {
+      entries.append(.init(name: "network_optimizer." + name, tensor: t))
+    }
+    for (name, t) in codebookOptimizer.stateDict() {
+      entries.append(.init(name: "codebook_optimizer." + name, tensor: t))
+    }
     func words(_ state: [UInt64]) -> [Int] { state.map { Int(Int64(bitPattern: $0)) } }
     entries.append(.init(name: "generator", integers: words(rng.state), shape: [6], dtype: .int64))
     for (name, dropout) in dropoutModules() {
@@ -44,33 +48,48 @@ extension DPQTrainer {
     let file = try SafeTensors.read(path)
     func refuse(_ why: String) -> QuantizationError { .invalidArgument(op: "resume", reason: "\(path): \(why)") }
     guard file.metadata["format"] == DPQTrainer.checkpointFormat else {
-      throw refuse("not a dpq training checkpoint (format \(file.metadata["format"].map { "'\($0)'" } ?? "missing"); a model file is loaded with load_model)")
+      throw refuse(
+        "not a dpq training checkpoint (format \(file.metadata["format"].map { "'\($0)'" } ?? "missing"); a model file is loaded with load_model)"
+      )
     }
-    guard let version = file.metadata["format_version"].flatMap(Int.init), version <= DPQTrainer.checkpointFormatVersion else {
+    guard let version = file.metadata["format_version"].flatMap(Int.init), version <= DPQTrainer.checkpointFormatVersion
+    else {
       throw refuse("format version \(file.metadata["format_version"] ?? "missing") is newer than this dpq reads")
     }
     guard let json = file.metadata["configuration"]?.data(using: .utf8),
-          let configuration = try? JSONDecoder().decode(DPQConfiguration.self, from: json) else {
+      let configuration = try? JSONDecoder().decode(DPQConfiguration.self, from: json)
+    else {
       throw refuse("the model configuration in the metadata is missing or malformed")
     }
     guard configuration == model.configuration else {
-      throw refuse("it was written for another model (\(configuration.summary)); this model is \(model.configuration.summary)")
+      throw refuse(
+        "it was written for another model (\(configuration.summary)); this model is \(model.configuration.summary)")
     }
     guard file.metadata["training"] == trainingKey else {
-      throw refuse("it was written with other training settings (\(file.metadata["training"] ?? "none")); resuming needs the same: \(trainingKey)")
+      throw refuse(
+        "it was written with other training settings (\(file.metadata["training"] ?? "none")); resuming needs the same: \(trainingKey)"
+      )
     }
     guard let done = file.metadata["epochs_done"].flatMap(Int.init), done >= 0,
-          let logJSON = file.metadata["log"]?.data(using: .utf8),
-          let savedLog = try? JSONDecoder().decode([DPQEpochLog].self, from: logJSON) else {
+      let logJSON = file.metadata["log"]?.data(using: .utf8),
+      let savedLog = try? JSONDecoder().decode([DPQEpochLog].self, from: logJSON)
+    else {
       throw refuse("the epoch count or the log in the metadata is missing or malformed")
     }
-    var modelState: [(String, Tensor)] = [], networkState: [(String, Tensor)] = [], codebookState: [(String, Tensor)] = []
+    var modelState: [(String, Tensor)] = []
+    var networkState: [(String, Tensor)] = []
+    var codebookState: [(String, Tensor)] = []
     for e in file.entries where e.dtype == .float32 {
       let t = try file.tensor(e.name, path: path)
-      if e.name.hasPrefix("model.") { modelState.append((String(e.name.dropFirst(6)), t)) }
-      else if e.name.hasPrefix("network_optimizer.") { networkState.append((String(e.name.dropFirst(18)), t)) }
-      else if e.name.hasPrefix("codebook_optimizer.") { codebookState.append((String(e.name.dropFirst(19)), t)) }
-      else { throw refuse("unexpected tensor '\(e.name)'") }
+      if e.name.hasPrefix("model.") {
+        modelState.append((String(e.name.dropFirst(6)), t))
+      } else if e.name.hasPrefix("network_optimizer.") {
+        networkState.append((String(e.name.dropFirst(18)), t))
+      } else if e.name.hasPrefix("codebook_optimizer.") {
+        codebookState.append((String(e.name.dropFirst(19)), t))
+      } else {
+        throw refuse("unexpected tensor '\(e.name)'")
+      }
     }
     func generatorState(_ name: String) throws -> [UInt64] {
       let words = try file.integers(name, path: path).values.map { UInt64(bitPattern: Int64($0)) }

@@ -38,15 +38,19 @@ extension DPQTrainer {
     }
     let cls = try OpProfiler.measure("classification loss forward") { try classificationLoss(logits) }
     guard stage == 2 else {
-      return StepObjective(features: x, logits: logits, classification: cls, terms: nil, prefixClassification: nil,
-                           quantization: nil, total: cls)
+      return StepObjective(
+        features: x, logits: logits, classification: cls, terms: nil, prefixClassification: nil,
+        quantization: nil, total: cls)
     }
     let books = model.codebooks.map(\.value)
     func quantized(reachingNetwork: Bool) throws -> (input: Tensor, output: ProgressiveQuantization.Output) {
       let input = reachingNetwork ? x : x.detached()
-      return (input, try OpProfiler.measure("quantization blocks forward") {
-        try ProgressiveQuantization.forward(input, codebooks: books, similarity: c.similarity, gamma: c.gamma)
-      })
+      return (
+        input,
+        try OpProfiler.measure("quantization blocks forward") {
+          try ProgressiveQuantization.forward(input, codebooks: books, similarity: c.similarity, gamma: c.gamma)
+        }
+      )
     }
     let forLosses = try quantized(reachingNetwork: options.quantizationReachesNetwork)
     let l = try OpProfiler.measure("quantization losses forward") {
@@ -59,7 +63,8 @@ extension DPQTrainer {
     var prefix: Tensor? = nil
     let lambdaQ = options.prefixClassificationWeight
     if lambdaQ > 0 {
-      let forPrefixes = options.prefixClassificationReachesNetwork == options.quantizationReachesNetwork
+      let forPrefixes =
+        options.prefixClassificationReachesNetwork == options.quantizationReachesNetwork
         ? forLosses : try quantized(reachingNetwork: options.prefixClassificationReachesNetwork)
       var sum = Tensor(scalar: 0)
       for xs in forPrefixes.output.softReconstructions {
@@ -71,15 +76,18 @@ extension DPQTrainer {
     var rankingTerm: Tensor?
     if options.rankingWeight > 0 {
       let ranking = try PrefixRanking(labels: labels, multiHot: c.multiLabel ? multiHot : nil, count: x.shape[0])
-      let queries = try ProgressiveQuantization.normalisedRows(options.rankingReachesNetwork ? x : x.detached()) * options.rankingScale
+      let queries =
+        try ProgressiveQuantization.normalisedRows(options.rankingReachesNetwork ? x : x.detached())
+        * options.rankingScale
       var sum = Tensor(scalar: 0)
       for xh in forLosses.output.hardReconstructions { sum = try sum + ranking.loss(queries: queries, database: xh) }
       let term = try sum * (options.rankingWeight / c.lambda)
       rankingTerm = term
       total = try total + term
     }
-    return StepObjective(features: x, logits: logits, classification: cls, terms: l, prefixClassification: prefix,
-                         ranking: rankingTerm, quantization: forLosses.output, total: total)
+    return StepObjective(
+      features: x, logits: logits, classification: cls, terms: l, prefixClassification: prefix,
+      ranking: rankingTerm, quantization: forLosses.output, total: total)
   }
 }
 
@@ -110,7 +118,10 @@ struct PrefixRanking {
         } else {
           shares = labels[i] == labels[j]
         }
-        if shares { relevant[i * n + j] = 0; hasRelevant[i] = true }
+        if shares {
+          relevant[i * n + j] = 0
+          hasRelevant[i] = true
+        }
       }
     }
     let counted = hasRelevant.filter { $0 }.count

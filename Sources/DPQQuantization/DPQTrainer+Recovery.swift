@@ -16,8 +16,9 @@ extension DPQTrainer {
     let (row, element, value) = firstNonFinite(batch, rows: rows)
     let bad = all.map(nonFiniteRows) ?? []
     let text = value.isNaN ? "NaN" : (value > 0 ? "inf" : "-inf")
-    throw QuantizationError.nonFiniteTrainingData(source: source, row: row, element: element, value: text,
-                                                  when: when, rows: Array(bad.prefix(10)), rowCount: bad.count)
+    throw QuantizationError.nonFiniteTrainingData(
+      source: source, row: row, element: element, value: text,
+      when: when, rows: Array(bad.prefix(10)), rowCount: bad.count)
   }
 
   /// The data row, the element within the row and the value of the first non-finite element of
@@ -47,11 +48,13 @@ extension DPQTrainer {
   /// mode does not guarantee it (BatchNorm's running statistics, other rows).
   func featuresAreFinite(inputs: any BatchSource) throws -> Bool {
     guard model.namedParameters().allSatisfy({ allFinite($0.1.value) }),
-          model.namedBuffers().allSatisfy({ allFinite($0.1.value) }) else { return false }
+      model.namedBuffers().allSatisfy({ allFinite($0.1.value) })
+    else { return false }
     let wasTraining = model.isTraining
     model.eval()
     defer { model.train(wasTraining) }
-    let n = inputs.itemCount, size = 256
+    let n = inputs.itemCount
+    let size = 256
     var finite = true
     try Tensor.withNoGrad {
       var start = 0
@@ -73,8 +76,10 @@ extension DPQTrainer {
   /// After a NaN or infinity at a step: puts the model back to the latest of `candidates` (newest
   /// first) whose features are finite, and says which it kept. `currentIsCandidate` when the
   /// failing step's own forward pass was finite (a gradient that overflowed).
-  func recover(inputs: any BatchSource, currentIsCandidate: Bool,
-               candidates: [(TrainingStateCopy, String)]) throws -> String {
+  func recover(
+    inputs: any BatchSource, currentIsCandidate: Bool,
+    candidates: [(TrainingStateCopy, String)]
+  ) throws -> String {
     if currentIsCandidate, try featuresAreFinite(inputs: inputs) {
       return "the parameters this step was computed with (its loss was finite, and so are its features)"
     }
@@ -93,7 +98,7 @@ extension DPQTrainer {
 /// Whether every value of `b` is finite: no value has the all-ones exponent of NaN and infinity.
 func allFinite(_ b: UnsafeBufferPointer<Float>) -> Bool {
   guard let base = b.baseAddress, b.count > 0 else { return true }
-  return dpq_all_finite(base, b.count) == 1   // the largest exponent field, vectorised in C
+  return dpq_all_finite(base, b.count) == 1 // the largest exponent field, vectorised in C
 }
 
 /// Everything a training step changes: the model's parameters and buffers and both optimizers'
@@ -119,7 +124,9 @@ final class TrainingStateCopy {
     }
     for (i, t) in tensors.enumerated() where t.count > 0 {
       t.withUnsafeBufferPointer { src in
-        values[i].withUnsafeMutableBufferPointer { dst in dst.baseAddress!.update(from: src.baseAddress!, count: src.count) }
+        values[i].withUnsafeMutableBufferPointer { dst in
+          dst.baseAddress!.update(from: src.baseAddress!, count: src.count)
+        }
       }
     }
     trainer.networkOptimizer.saveState(into: network)
@@ -133,9 +140,12 @@ final class TrainingStateCopy {
   /// log that go with them.
   func restore(_ trainer: DPQTrainer) throws {
     guard taken else { return }
-    let parameters = trainer.model.namedParameters().map(\.1), buffers = trainer.model.namedBuffers().map(\.1)
+    let parameters = trainer.model.namedParameters().map(\.1)
+    let buffers = trainer.model.namedBuffers().map(\.1)
     for (p, v) in zip(parameters, values) { p.value = try Tensor(shape: p.value.shape, scalars: v) }
-    for (b, v) in zip(buffers, values.dropFirst(parameters.count)) { b.value = try Tensor(shape: b.value.shape, scalars: v) }
+    for (b, v) in zip(buffers, values.dropFirst(parameters.count)) {
+      b.value = try Tensor(shape: b.value.shape, scalars: v)
+    }
     trainer.networkOptimizer.restoreState(from: network)
     trainer.codebookOptimizer.restoreState(from: codebooks)
     trainer.epochsDone = epochsDone

@@ -42,13 +42,17 @@ struct ResidualSample {
 
   /// Adds a batch: features x [b, D] and the hard prefix reconstructions Xh_1..Xh_M [b, D].
   mutating func add(features x: Tensor, prefixes: [Tensor], rng: inout RandomGenerator) throws {
-    let b = x.shape[0], d = x.count / max(1, b)
-    let xs = x.scalars, hs = prefixes.map(\.scalars)
+    let b = x.shape[0]
+    let d = x.count / max(1, b)
+    let xs = x.scalars
+    let hs = prefixes.map(\.scalars)
     for i in 0..<b {
       seen += 1
       // reservoir sampling: item `seen` replaces a kept one with probability capacity / seen
       let slot: Int
-      if vectors[0].count < capacity { slot = vectors[0].count } else {
+      if vectors[0].count < capacity {
+        slot = vectors[0].count
+      } else {
         let r = Int(rng.next() % UInt64(seen))
         guard r < capacity else { continue }
         slot = r

@@ -142,28 +142,43 @@ public final class DPQTrainer {
     self.model = model
     self.options = options
     guard options.epochs >= 0, options.batchSize > 0 else {
-      throw QuantizationError.invalidArgument(op: "dpq", reason: "epochs must be >= 0 and batch > 0 (got \(options.epochs), \(options.batchSize))")
+      throw QuantizationError.invalidArgument(
+        op: "dpq", reason: "epochs must be >= 0 and batch > 0 (got \(options.epochs), \(options.batchSize))")
     }
     if let c = options.gradientClipNorm, !(c > 0 && c.isFinite) {
-      throw QuantizationError.invalidArgument(op: "dpq", reason: "the gradient clipping norm must be positive and finite (got \(c))")
+      throw QuantizationError.invalidArgument(
+        op: "dpq", reason: "the gradient clipping norm must be positive and finite (got \(c))")
     }
     guard options.checkpointEvery >= 0, options.checkpointEvery == 0 || options.checkpointPath != nil else {
-      throw QuantizationError.invalidArgument(op: "dpq", reason: "checkpoints every \(options.checkpointEvery) epochs need a non-negative count and a checkpoint path")
+      throw QuantizationError.invalidArgument(
+        op: "dpq",
+        reason: "checkpoints every \(options.checkpointEvery) epochs need a non-negative count and a checkpoint path")
     }
     guard options.prefixClassificationWeight >= 0, options.prefixClassificationWeight.isFinite else {
-      throw QuantizationError.invalidArgument(op: "dpq", reason: "the prefix classification weight must be >= 0 (got \(options.prefixClassificationWeight))")
+      throw QuantizationError.invalidArgument(
+        op: "dpq", reason: "the prefix classification weight must be >= 0 (got \(options.prefixClassificationWeight))")
     }
-    guard options.rankingWeight >= 0, options.rankingWeight.isFinite, options.rankingScale > 0, options.rankingScale.isFinite else {
-      throw QuantizationError.invalidArgument(op: "dpq", reason: "the ranking weight must be >= 0 and its scale positive and finite (got \(options.rankingWeight), \(options.rankingScale))")
+    guard options.rankingWeight >= 0, options.rankingWeight.isFinite, options.rankingScale > 0,
+      options.rankingScale.isFinite
+    else {
+      throw QuantizationError.invalidArgument(
+        op: "dpq",
+        reason:
+          "the ranking weight must be >= 0 and its scale positive and finite (got \(options.rankingWeight), \(options.rankingScale))"
+      )
     }
-    let networkGroup = ParameterGroup(parameters: model.networkParameters, learningRate: options.networkLearningRate,
-                                      weightDecay: options.resolvedWeightDecay)
+    let networkGroup = ParameterGroup(
+      parameters: model.networkParameters, learningRate: options.networkLearningRate,
+      weightDecay: options.resolvedWeightDecay)
     switch options.networkOptimizer {
     case .sgd: networkOptimizer = try SGD(groups: [networkGroup], momentum: options.momentum)
     case .adam: networkOptimizer = try Adam(groups: [networkGroup])
     }
-    codebookOptimizer = try Adam(groups: [ParameterGroup(parameters: model.codebooks,
-                                                         learningRate: options.codebookLearningRate)])
+    codebookOptimizer = try Adam(groups: [
+      ParameterGroup(
+        parameters: model.codebooks,
+        learningRate: options.codebookLearningRate)
+    ])
     rng = RandomGenerator(seed: options.seed)
     codebooksInitialised = options.codebookInitialisation == .random
   }
@@ -175,16 +190,19 @@ public final class DPQTrainer {
   /// `inputs` is a tensor [n, ...] or any other `BatchSource`, such as an `ImageSet`, whose
   /// images are then decoded batch by batch (within its cache limit) and never all at once.
   @discardableResult
-  public func fit(inputs: any BatchSource, labels: [Int], multiHot: Tensor? = nil,
-                  onEpoch: ((DPQEpochLog) -> Void)? = nil,
-                  onBatch: ((Int, Int) -> Void)? = nil,
-                  shouldStop: (() -> Bool)? = nil) throws -> [DPQEpochLog] {
+  public func fit(
+    inputs: any BatchSource, labels: [Int], multiHot: Tensor? = nil,
+    onEpoch: ((DPQEpochLog) -> Void)? = nil,
+    onBatch: ((Int, Int) -> Void)? = nil,
+    shouldStop: (() -> Bool)? = nil
+  ) throws -> [DPQEpochLog] {
     let n = inputs.itemCount
     guard n > 0, labels.count == n else {
       throw QuantizationError.invalidArgument(op: "dpq", reason: "fit: \(n) inputs but \(labels.count) labels")
     }
     if let mh = multiHot, mh.shape.first != n {
-      throw QuantizationError.invalidArgument(op: "dpq", reason: "fit: \(n) inputs but multi-hot targets of shape \(mh.shape)")
+      throw QuantizationError.invalidArgument(
+        op: "dpq", reason: "fit: \(n) inputs but multi-hot targets of shape \(mh.shape)")
     }
     var lines: [DPQEpochLog] = []
     let warmup = options.resolvedWarmup
@@ -207,15 +225,20 @@ public final class DPQTrainer {
       }
       let lr = cosineRate(epoch: epochsDone)
       networkOptimizer.parameterGroups[0].learningRate = lr
-      guard let line = try runEpoch(stage: stage, inputs: inputs, labels: labels, multiHot: multiHot,
-                                    learningRate: lr, onBatch: onBatch, shouldStop: shouldStop) else { break }
+      guard
+        let line = try runEpoch(
+          stage: stage, inputs: inputs, labels: labels, multiHot: multiHot,
+          learningRate: lr, onBatch: onBatch, shouldStop: shouldStop)
+      else { break }
       epochsDone += 1
-      log.append(line); lines.append(line)
+      log.append(line)
+      lines.append(line)
       // An epoch cut short by a stop request is not checkpointed: the file keeps the last whole
       // epoch, so resuming from it still matches an uninterrupted run.
       let cutShort = shouldStop?() ?? false
       if options.checkpointEvery > 0, let path = options.checkpointPath, !cutShort,
-         epochsDone % options.checkpointEvery == 0 || epochsDone == options.epochs {
+        epochsDone % options.checkpointEvery == 0 || epochsDone == options.epochs
+      {
         try saveCheckpoint(to: path)
       }
       onEpoch?(line)
@@ -227,16 +250,23 @@ public final class DPQTrainer {
   /// The error for a non-finite loss, gradient, parameter or feature at `batch` of the current
   /// epoch (0: before its first batch), after putting back the latest state whose features are
   /// finite on `inputs`; `currentIsCandidate` when the step's own forward pass was finite.
-  func diverged(batch: Int, stage: Int, what: String, inputs: any BatchSource, currentIsCandidate: Bool) throws -> QuantizationError {
-    let epoch = epochsDone + 1  // before the recovery, which can go back into the previous epoch
-    let kept = try recover(inputs: inputs, currentIsCandidate: currentIsCandidate, candidates: [
-      (beforeUpdate, "the parameters from before the update of \(beforeUpdate.label)"),
-      (epochStart, "the parameters it had when \(epochStart.label) started"),
-      (fitStart, "the parameters it had when training started"),
-    ])
-    var hint = options.gradientClipNorm == nil ? "lower the learning rate or clip the gradient norm" : "lower the learning rate"
+  func diverged(batch: Int, stage: Int, what: String, inputs: any BatchSource, currentIsCandidate: Bool) throws
+    -> QuantizationError
+  {
+    let epoch = epochsDone + 1 // before the recovery, which can go back into the previous epoch
+    let kept = try recover(
+      inputs: inputs, currentIsCandidate: currentIsCandidate,
+      candidates: [
+        (beforeUpdate, "the parameters from before the update of \(beforeUpdate.label)"),
+        (epochStart, "the parameters it had when \(epochStart.label) started"),
+        (fitStart, "the parameters it had when training started"),
+      ])
+    var hint =
+      options.gradientClipNorm == nil ? "lower the learning rate or clip the gradient norm" : "lower the learning rate"
     if let (first, last) = finiteLosses {
-      hint = "the loss went from \(Self.short(first)) at the first step to \(Self.short(last)) at the last finite one: " + hint
+      hint =
+        "the loss went from \(Self.short(first)) at the first step to \(Self.short(last)) at the last finite one: "
+        + hint
     }
     return .trainingDiverged(epoch: epoch, batch: batch, stage: stage, what: what, kept: kept, hint: hint)
   }
@@ -263,8 +293,10 @@ public final class DPQTrainer {
     // stage 1 can leave a network whose features overflow outside training mode (BatchNorm's
     // running statistics): that is a divergence, not bad data
     if !allFinite(x), shouldStop?() != true {
-      throw try diverged(batch: 0, stage: 2, what: "training diverged: the features of the training data became non-finite outside training mode",
-                         inputs: inputs, currentIsCandidate: false)
+      throw try diverged(
+        batch: 0, stage: 2,
+        what: "training diverged: the features of the training data became non-finite outside training mode",
+        inputs: inputs, currentIsCandidate: false)
     }
     try initialiseCodebooks(features: x, shouldStop: shouldStop)
   }
@@ -272,22 +304,27 @@ public final class DPQTrainer {
   /// Residual k-means on features x [n, D]; with fewer than K vectors the random start is kept.
   public func initialiseCodebooks(features x: Tensor, shouldStop: (() -> Bool)? = nil) throws {
     guard x.shape[0] >= model.codewordCount else { return }
-    let start = try ProgressiveQuantization.residualKMeans(x, blocks: model.blockCount, codewords: model.codewordCount,
-                                                            seed: options.seed, shouldStop: shouldStop)
+    let start = try ProgressiveQuantization.residualKMeans(
+      x, blocks: model.blockCount, codewords: model.codewordCount,
+      seed: options.seed, shouldStop: shouldStop)
     for (p, c) in zip(model.codebooks, start.codebooks) { p.value = c }
     codebooksInitialised = true
   }
 
   /// One pass over shuffled mini-batches; nil when stopped before the first step.
-  func runEpoch(stage: Int, inputs: any BatchSource, labels: [Int], multiHot: Tensor?, learningRate: Float,
-                onBatch: ((Int, Int) -> Void)?, shouldStop: (() -> Bool)?) throws -> DPQEpochLog? {
-    let n = inputs.itemCount, bs = options.batchSize
+  func runEpoch(
+    stage: Int, inputs: any BatchSource, labels: [Int], multiHot: Tensor?, learningRate: Float,
+    onBatch: ((Int, Int) -> Void)?, shouldStop: (() -> Bool)?
+  ) throws -> DPQEpochLog? {
+    let n = inputs.itemCount
+    let bs = options.batchSize
     let inMemory = inputs as? Tensor
     let order = rng.permutation(n)
     let batchCount = (n + bs - 1) / bs
     let c = model.configuration
     var sums = (cls: 0.0, soft: 0.0, hard: 0.0, joint: 0.0, total: 0.0)
-    var correct = 0, seen = 0
+    var correct = 0
+    var seen = 0
     var used = [Set<Int>](repeating: [], count: model.blockCount)
     var errors = [Double](repeating: 0, count: model.blockCount)
     var residuals = ResidualSample(blocks: model.blockCount, capacity: model.codewordCount)
@@ -295,90 +332,118 @@ public final class DPQTrainer {
     let start = Date()
     epochStart.capture(self, label: "epoch \(epochsDone + 1)")
     try withWorkerThreads {
-    for b in 0..<batchCount {
-      if let stop = shouldStop, stop() { break }
-      let idx = Array(order[(b * bs)..<min(n, (b + 1) * bs)])
-      // NaN or infinity in the data is named by its rows before the step uses it: it is not a
-      // divergence, and no learning rate cures it
-      let when = "at epoch \(epochsDone + 1), batch \(b + 1) (stage \(stage))"
-      var batch = try OpProfiler.measure("trainer: batch gather and check") {
-        let batch = try inputs.batch(rows: idx)
-        try checkBatch(batch, rows: idx, source: "training data", all: inMemory, when: when)
-        return batch
-      }
-      let targets = try multiHot.map { try $0.indexSelect(axis: 0, indices: idx) }
-      if let t = targets { try checkBatch(t, rows: idx, source: "multi-hot targets", all: multiHot, when: when) }
-      if let a = augmenter { batch = try a(batch) }
-      if let t = batchTransform { batch = try t(batch, &rng) }
-      if augmenter != nil || batchTransform != nil {
-        try checkBatch(batch, rows: idx, source: "augmented inputs (the data itself is finite here: the augmentation or batch transform made them)",
-                       all: nil, when: when)
-      }
-      let y = idx.map { labels[$0] }
-      func diverged(_ what: String, currentIsCandidate: Bool = false) throws -> QuantizationError {
-        try self.diverged(batch: b + 1, stage: stage, what: what, inputs: inputs, currentIsCandidate: currentIsCandidate)
-      }
-      let step = try OpProfiler.measure("objective: other ops") {
-        try objective(batch: batch, stage: stage, labels: y, multiHot: targets)
-      }
-      let (cls, total, terms) = (step.classification, step.total, step.terms)
-      // Every term is checked before anything changes, so a blow-up names its source; the model
-      // then goes back to the latest state whose loss and features were finite.
-      var named: [(String, Tensor)] = [("classification loss", cls)]
-      if let t = terms { named += [("soft quantization loss", t.soft), ("hard quantization loss", t.hard), ("joint quantization loss", t.joint)] }
-      if let p = step.prefixClassification { named.append(("classification loss of the soft reconstructions", p)) }
-      named.append(("total loss", total))
-      for (name, term) in named {
-        let v = try term.item()
-        guard v.isFinite else { throw try diverged("the loss diverged: the \(name) became \(v.isNaN ? "NaN" : "infinite")") }
-      }
-      // Activations can overflow BatchNorm's running variance while the loss stays finite.
-      if let (name, _) = OpProfiler.measure("trainer: finiteness checks", { model.namedBuffers().first(where: { !allFinite($0.1.value) }) }) {
-        throw try diverged("training diverged: the running statistic \(name) became non-finite (the activations overflowed)")
-      }
-      let totalValue = try total.item()
-      finiteLosses = (finiteLosses?.first ?? totalValue, totalValue)
-      model.zeroGrad()
-      try total.backward()
-      let trained = model.namedParameters().filter { stage == 2 || !$0.0.hasPrefix("codebooks.") }
-      if let (name, p) = OpProfiler.measure("trainer: finiteness checks", { trained.first(where: { $0.1.grad.map { !allFinite($0) } ?? false }) }) {
-        throw try diverged("training diverged: the gradient of \(name) (shape \(formatShape(p.shape))) became non-finite", currentIsCandidate: true)
-      }
-      if let maxNorm = options.gradientClipNorm { try clipGradientNorm(trained.map(\.1), maxNorm: maxNorm) }
-      // the state this finite step was computed with, copied into reused buffers
-      OpProfiler.measure("trainer: state copy for recovery") { beforeUpdate.capture(self, label: "epoch \(epochsDone + 1), batch \(b + 1)") }
-      try OpProfiler.measure("optimizer: network (\(options.networkOptimizer.rawValue))") { try networkOptimizer.step() }
-      if stage == 2 { try OpProfiler.measure("optimizer: codebooks (adam)") { try codebookOptimizer.step() } }
-      if let (name, _) = OpProfiler.measure("trainer: finiteness checks", { trained.first(where: { !allFinite($0.1.value) }) }) {
-        throw try diverged("training diverged: the update made \(name) non-finite")
-      }
-
-      // bookkeeping for the log, from values this step computed anyway
-      let bookkeeping = OpProfiler.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
-      let w = Double(idx.count)
-      sums.cls += Double(try cls.item()) * w
-      sums.total += Double(totalValue) * Double(c.lambda) * w   // reported on the paper's scale
-      if let t = terms, let quantization = step.quantization {
-        sums.soft += Double(try t.soft.item()) * w
-        sums.hard += Double(try t.hard.item()) * w
-        sums.joint += Double(try t.joint.item()) * w
-        let xv = step.features.scalars
-        energy += xv.reduce(0) { $0 + Double($1) * Double($1) }
-        for (m, xh) in quantization.hardReconstructions.enumerated() {
-          let hv = xh.scalars
-          var e = 0.0
-          for i in 0..<xv.count { let d = Double(xv[i] - hv[i]); e += d * d }
-          errors[m] += e
-          used[m].formUnion(quantization.codes[m])
+      for b in 0..<batchCount {
+        if let stop = shouldStop, stop() { break }
+        let idx = Array(order[(b * bs)..<min(n, (b + 1) * bs)])
+        // NaN or infinity in the data is named by its rows before the step uses it: it is not a
+        // divergence, and no learning rate cures it
+        let when = "at epoch \(epochsDone + 1), batch \(b + 1) (stage \(stage))"
+        var batch = try OpProfiler.measure("trainer: batch gather and check") {
+          let batch = try inputs.batch(rows: idx)
+          try checkBatch(batch, rows: idx, source: "training data", all: inMemory, when: when)
+          return batch
         }
-        if options.reviveUnusedCodewords { try residuals.add(features: step.features, prefixes: quantization.hardReconstructions, rng: &rng) }
+        let targets = try multiHot.map { try $0.indexSelect(axis: 0, indices: idx) }
+        if let t = targets { try checkBatch(t, rows: idx, source: "multi-hot targets", all: multiHot, when: when) }
+        if let a = augmenter { batch = try a(batch) }
+        if let t = batchTransform { batch = try t(batch, &rng) }
+        if augmenter != nil || batchTransform != nil {
+          try checkBatch(
+            batch, rows: idx,
+            source: "augmented inputs (the data itself is finite here: the augmentation or batch transform made them)",
+            all: nil, when: when)
+        }
+        let y = idx.map { labels[$0] }
+        func diverged(_ what: String, currentIsCandidate: Bool = false) throws -> QuantizationError {
+          try self.diverged(
+            batch: b + 1, stage: stage, what: what, inputs: inputs, currentIsCandidate: currentIsCandidate)
+        }
+        let step = try OpProfiler.measure("objective: other ops") {
+          try objective(batch: batch, stage: stage, labels: y, multiHot: targets)
+        }
+        let (cls, total, terms) = (step.classification, step.total, step.terms)
+        // Every term is checked before anything changes, so a blow-up names its source; the model
+        // then goes back to the latest state whose loss and features were finite.
+        var named: [(String, Tensor)] = [("classification loss", cls)]
+        if let t = terms {
+          named += [
+            ("soft quantization loss", t.soft), ("hard quantization loss", t.hard),
+            ("joint quantization loss", t.joint),
+          ]
+        }
+        if let p = step.prefixClassification { named.append(("classification loss of the soft reconstructions", p)) }
+        named.append(("total loss", total))
+        for (name, term) in named {
+          let v = try term.item()
+          guard v.isFinite else {
+            throw try diverged("the loss diverged: the \(name) became \(v.isNaN ? "NaN" : "infinite")")
+          }
+        }
+        // Activations can overflow BatchNorm's running variance while the loss stays finite.
+        if let (name, _) = OpProfiler.measure(
+          "trainer: finiteness checks", { model.namedBuffers().first(where: { !allFinite($0.1.value) }) })
+        {
+          throw try diverged(
+            "training diverged: the running statistic \(name) became non-finite (the activations overflowed)")
+        }
+        let totalValue = try total.item()
+        finiteLosses = (finiteLosses?.first ?? totalValue, totalValue)
+        model.zeroGrad()
+        try total.backward()
+        let trained = model.namedParameters().filter { stage == 2 || !$0.0.hasPrefix("codebooks.") }
+        if let (name, p) = OpProfiler.measure(
+          "trainer: finiteness checks", { trained.first(where: { $0.1.grad.map { !allFinite($0) } ?? false }) })
+        {
+          throw try diverged(
+            "training diverged: the gradient of \(name) (shape \(formatShape(p.shape))) became non-finite",
+            currentIsCandidate: true)
+        }
+        if let maxNorm = options.gradientClipNorm { try clipGradientNorm(trained.map(\.1), maxNorm: maxNorm) }
+        // the state this finite step was computed with, copied into reused buffers
+        OpProfiler.measure("trainer: state copy for recovery") {
+          beforeUpdate.capture(self, label: "epoch \(epochsDone + 1), batch \(b + 1)")
+        }
+        try OpProfiler.measure("optimizer: network (\(options.networkOptimizer.rawValue))") {
+          try networkOptimizer.step()
+        }
+        if stage == 2 { try OpProfiler.measure("optimizer: codebooks (adam)") { try codebookOptimizer.step() } }
+        if let (name, _) = OpProfiler.measure(
+          "trainer: finiteness checks", { trained.first(where: { !allFinite($0.1.value) }) })
+        {
+          throw try diverged("training diverged: the update made \(name) non-finite")
+        }
+
+        // bookkeeping for the log, from values this step computed anyway
+        let bookkeeping = OpProfiler.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
+        let w = Double(idx.count)
+        sums.cls += Double(try cls.item()) * w
+        sums.total += Double(totalValue) * Double(c.lambda) * w // reported on the paper's scale
+        if let t = terms, let quantization = step.quantization {
+          sums.soft += Double(try t.soft.item()) * w
+          sums.hard += Double(try t.hard.item()) * w
+          sums.joint += Double(try t.joint.item()) * w
+          let xv = step.features.scalars
+          energy += xv.reduce(0) { $0 + Double($1) * Double($1) }
+          for (m, xh) in quantization.hardReconstructions.enumerated() {
+            let hv = xh.scalars
+            var e = 0.0
+            for i in 0..<xv.count {
+              let d = Double(xv[i] - hv[i])
+              e += d * d
+            }
+            errors[m] += e
+            used[m].formUnion(quantization.codes[m])
+          }
+          if options.reviveUnusedCodewords {
+            try residuals.add(features: step.features, prefixes: quantization.hardReconstructions, rng: &rng)
+          }
+        }
+        let pred = try step.logits.argmax(axis: 1)
+        if !c.multiLabel { correct += zip(pred, y).filter { $0 == $1 }.count }
+        seen += idx.count
+        if OpProfiler.isEnabled { OpProfiler.charge("trainer: log bookkeeping", since: bookkeeping) }
+        onBatch?(b + 1, batchCount)
       }
-      let pred = try step.logits.argmax(axis: 1)
-      if !c.multiLabel { correct += zip(pred, y).filter { $0 == $1 }.count }
-      seen += idx.count
-      if OpProfiler.isEnabled { OpProfiler.charge("trainer: log bookkeeping", since: bookkeeping) }
-      onBatch?(b + 1, batchCount)
-    }
     }
     guard seen > 0 else { return nil }
     let usage = used.map { Float($0.count) / Float(model.codewordCount) }
@@ -387,12 +452,13 @@ public final class DPQTrainer {
     }
     let secs = Date().timeIntervalSince(start)
     let s = Double(seen)
-    return DPQEpochLog(epoch: epochsDone + 1, stage: stage, classificationLoss: Float(sums.cls / s),
-                       softLoss: Float(sums.soft / s), hardLoss: Float(sums.hard / s), jointLoss: Float(sums.joint / s),
-                       totalLoss: Float(sums.total / s), accuracy: Float(correct) / Float(seen),
-                       codewordUsage: usage,
-                       relativeDistortion: errors.map { energy > 0 ? Float($0 / energy) : 1 },
-                       imagesPerSecond: s / max(secs, 1e-9), seconds: secs, learningRate: learningRate)
+    return DPQEpochLog(
+      epoch: epochsDone + 1, stage: stage, classificationLoss: Float(sums.cls / s),
+      softLoss: Float(sums.soft / s), hardLoss: Float(sums.hard / s), jointLoss: Float(sums.joint / s),
+      totalLoss: Float(sums.total / s), accuracy: Float(correct) / Float(seen),
+      codewordUsage: usage,
+      relativeDistortion: errors.map { energy > 0 ? Float($0 / energy) : 1 },
+      imagesPerSecond: s / max(secs, 1e-9), seconds: secs, learningRate: learningRate)
   }
 }
 

@@ -39,7 +39,9 @@ public final class FeatureNetwork: Module {
 
   /// Builds the backbone layers and returns them with the hidden width they produce.
   /// Layer names inside the Sequential are PyTorch-style (`conv1`, `bn1`, `fc1`, ...).
-  static func makeBackbone(_ c: DPQConfiguration, generator g: inout RandomGenerator, seed: UInt64) throws -> (Sequential, Int) {
+  static func makeBackbone(_ c: DPQConfiguration, generator g: inout RandomGenerator, seed: UInt64) throws -> (
+    Sequential, Int
+  ) {
     var layers: [(String, Module)] = []
     func add(_ name: String, _ m: Module) { layers.append((name, m)) }
     switch c.backbone {
@@ -47,10 +49,12 @@ public final class FeatureNetwork: Module {
       // conv 5x5 1->32, ReLU, maxpool 2, conv 5x5 32->64, ReLU, maxpool 2, fc 1024->512, ReLU, dropout
       add("conv1", try Conv2D(1, 32, kernelSize: 5, generator: &g))
       if c.batchNorm { add("bn1", try BatchNorm2D(32)) }
-      add("relu1", ReLU()); add("pool1", try MaxPool2D(kernelSize: 2))
+      add("relu1", ReLU())
+      add("pool1", try MaxPool2D(kernelSize: 2))
       add("conv2", try Conv2D(32, 64, kernelSize: 5, generator: &g))
       if c.batchNorm { add("bn2", try BatchNorm2D(64)) }
-      add("relu2", ReLU()); add("pool2", try MaxPool2D(kernelSize: 2))
+      add("relu2", ReLU())
+      add("pool2", try MaxPool2D(kernelSize: 2))
       add("flatten", Flatten())
       add("fc1", try Linear(1024, 512, generator: &g))
       if c.batchNorm { add("bn3", try BatchNorm1D(512)) }
@@ -59,15 +63,19 @@ public final class FeatureNetwork: Module {
       return (Sequential(namedLayers: layers), 512)
     case .cifar:
       // three VGG-style stages of two 3x3 convolutions (32, 64, 128 channels), each halving the size
-      var channels = 3, side = 32, layer = 1
+      var channels = 3
+      var side = 32
+      var layer = 1
       for width in [32, 64, 128] {
         for _ in 0..<2 {
           add("conv\(layer)", try Conv2D(channels, width, kernelSize: 3, padding: 1, generator: &g))
           if c.batchNorm { add("bn\(layer)", try BatchNorm2D(width)) }
           add("relu\(layer)", ReLU())
-          channels = width; layer += 1
+          channels = width
+          layer += 1
         }
-        add("pool\(layer / 2)", try MaxPool2D(kernelSize: 2)); side /= 2
+        add("pool\(layer / 2)", try MaxPool2D(kernelSize: 2))
+        side /= 2
       }
       add("flatten", Flatten())
       add("fc1", try Linear(channels * side * side, 512, generator: &g))

@@ -27,8 +27,10 @@ public struct KMeans {
   /// nil: max(10,000, 4K).
   public var seedingCandidates: Int?
 
-  public init(k: Int, iterations: Int = 25, seed: UInt64 = 1234, tolerance: Double = 1e-6,
-              maxPointsPerCentroid: Int? = 256, seedingCandidates: Int? = nil) {
+  public init(
+    k: Int, iterations: Int = 25, seed: UInt64 = 1234, tolerance: Double = 1e-6,
+    maxPointsPerCentroid: Int? = 256, seedingCandidates: Int? = nil
+  ) {
     self.k = k
     self.iterations = iterations
     self.seed = seed
@@ -45,21 +47,27 @@ public struct KMeans {
   ///     returns the centroids computed so far (`stopped` is set).
   ///   - progress: called after every iteration's assignment with the iteration number (from 0)
   ///     and the objective (sum of squared distances to the assigned centroids).
-  public func fit(_ x: Tensor, initialCentroids: Tensor? = nil, shouldStop: (() -> Bool)? = nil,
-                  progress: ((Int, Double) -> Void)? = nil) throws -> KMeansResult {
+  public func fit(
+    _ x: Tensor, initialCentroids: Tensor? = nil, shouldStop: (() -> Bool)? = nil,
+    progress: ((Int, Double) -> Void)? = nil
+  ) throws -> KMeansResult {
     let op = "kmeans"
     guard x.rank == 2, x.shape[1] > 0 else {
-      throw QuantizationError.invalidShape(op: op, shape: x.shape, expected: "a matrix [n, D] with D > 0, one vector per row")
+      throw QuantizationError.invalidShape(
+        op: op, shape: x.shape, expected: "a matrix [n, D] with D > 0, one vector per row")
     }
     guard k >= 1 else { throw QuantizationError.invalidArgument(op: op, reason: "k must be at least 1, got \(k)") }
-    guard iterations >= 0 else { throw QuantizationError.invalidArgument(op: op, reason: "iterations must be >= 0, got \(iterations)") }
+    guard iterations >= 0 else {
+      throw QuantizationError.invalidArgument(op: op, reason: "iterations must be >= 0, got \(iterations)")
+    }
     if let m = maxPointsPerCentroid, m < 1 {
       throw QuantizationError.invalidArgument(op: op, reason: "maxPointsPerCentroid must be >= 1 or nil, got \(m)")
     }
     if let c = seedingCandidates, c < k {
       throw QuantizationError.invalidArgument(op: op, reason: "seedingCandidates (\(c)) must be at least k (\(k))")
     }
-    let n = x.shape[0], d = x.shape[1]
+    let n = x.shape[0]
+    let d = x.shape[1]
     guard n >= k else { throw QuantizationError.tooFewTrainingVectors(op: "kmeans (k = \(k))", needed: k, got: n) }
     if let c = initialCentroids, c.shape != [k, d] {
       throw QuantizationError.invalidShape(op: op, shape: c.shape, expected: "initial centroids [\(k), \(d)]")
@@ -91,16 +99,23 @@ public struct KMeans {
     }
 
     var lloyd = Lloyd(count: count, d: d, k: k)
-    var result = KMeansResult(centroids: Tensor([Float]()), objectives: [], seedIndices: seedIndices, converged: false,
-                              stopped: false, emptyClusterRepairs: 0, trainingPointCount: count)
+    var result = KMeansResult(
+      centroids: Tensor([Float]()), objectives: [], seedIndices: seedIndices, converged: false,
+      stopped: false, emptyClusterRepairs: 0, trainingPointCount: count)
     data.withUnsafeBufferPointer { b in
       let p = b.baseAddress!
       for it in 0..<iterations {
-        if shouldStop?() == true { result.stopped = true; break }
+        if shouldStop?() == true {
+          result.stopped = true
+          break
+        }
         let objective = lloyd.assign(p, centroids: centroids)
         result.objectives.append(objective)
         progress?(it, objective)
-        if it > 0 && lloyd.changedAssignments == 0 { result.converged = true; break }
+        if it > 0 && lloyd.changedAssignments == 0 {
+          result.converged = true
+          break
+        }
         result.emptyClusterRepairs += lloyd.update(p, centroids: &centroids, rng: &rng)
         if it > 0, let previous = result.objectives.dropLast().last, previous - objective <= tolerance * previous {
           result.converged = true
@@ -144,7 +159,9 @@ struct Lloyd {
   var changedAssignments = 0
 
   init(count: Int, d: Int, k: Int) {
-    self.count = count; self.d = d; self.k = k
+    self.count = count
+    self.d = d
+    self.k = k
     labels = [Int32](repeating: -1, count: count)
     previous = labels
     distances = [Float](repeating: 0, count: count)
@@ -161,7 +178,8 @@ struct Lloyd {
         let search = NearestCentroids(centroids: cb.baseAddress!, norms: nb.baseAddress!, k: k, d: d)
         labels.withUnsafeMutableBufferPointer { lb in
           distances.withUnsafeMutableBufferPointer { db in
-            search.assignAll(x: p, ldx: d, n: n, labels: lb.baseAddress!, labelStride: 1, distances: db.baseAddress!, exact: true)
+            search.assignAll(
+              x: p, ldx: d, n: n, labels: lb.baseAddress!, labelStride: 1, distances: db.baseAddress!, exact: true)
           }
         }
       }
@@ -189,7 +207,8 @@ struct Lloyd {
       for i in 0..<n {
         let c = Int(labels[i])
         sizes[c] += 1
-        let row = p + i * d, acc = s.baseAddress! + c * d
+        let row = p + i * d
+        let acc = s.baseAddress! + c * d
         for j in 0..<d { acc[j] += Double(row[j]) }
       }
     }
@@ -217,7 +236,10 @@ struct Lloyd {
         var cum = 0.0
         for i in members {
           cum += Double(distances[i])
-          if cum > r { pick = i; break }
+          if cum > r {
+            pick = i
+            break
+          }
         }
       }
       taken.insert(pick)

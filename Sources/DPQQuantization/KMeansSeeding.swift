@@ -8,8 +8,10 @@ import DPQTensor
 /// difference, not from norms), so a row equal to a chosen seed has weight 0 and the seeds are
 /// distinct rows; if every remaining candidate coincides with a seed, the next seed is drawn
 /// uniformly from the rows not chosen yet. Returns row indices into the `count` rows.
-func kMeansPlusPlus(_ p: UnsafePointer<Float>, count: Int, dimension d: Int, k: Int, candidates: Int,
-                    rng: inout RandomGenerator) throws -> [Int] {
+func kMeansPlusPlus(
+  _ p: UnsafePointer<Float>, count: Int, dimension d: Int, k: Int, candidates: Int,
+  rng: inout RandomGenerator
+) throws -> [Int] {
   let pool: [Int] = count > candidates ? try rng.choice(count, count: candidates).sorted() : Array(0..<count)
   let m = pool.count
   var nearest = [Float](repeating: .infinity, count: m)
@@ -47,14 +49,20 @@ func kMeansPlusPlus(_ p: UnsafePointer<Float>, count: Int, dimension d: Int, k: 
       for i in 0..<m where !chosen[i] && nearest[i] > 0 {
         cum += Double(nearest[i])
         lastPositive = i
-        if cum > r { next = i; break }
+        if cum > r {
+          next = i
+          break
+        }
       }
-      if next < 0 { next = lastPositive }  // r within rounding of the total
+      if next < 0 { next = lastPositive } // r within rounding of the total
     } else {
       var rank = rng.nextInt(below: m - s - 1)
       next = -1
       for i in 0..<m where !chosen[i] {
-        if rank == 0 { next = i; break }
+        if rank == 0 {
+          next = i
+          break
+        }
         rank -= 1
       }
     }

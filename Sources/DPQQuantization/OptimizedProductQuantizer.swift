@@ -51,14 +51,19 @@ public struct OptimizedProductQuantizer: VectorQuantizer, Sendable {
   public var isTrained: Bool { rotation != nil && productQuantizer.isTrained }
 
   /// An untrained OPQ; `subspaceCount` must divide `dimension`.
-  public init(dimension: Int, subspaceCount: Int, codewordCount: Int = 256, outerIterations: Int = 20,
-              innerIterations: Int = 4, iterations: Int = 25, initialRotation: InitialRotation = .identity,
-              seed: UInt64 = 1234, maxPointsPerCentroid: Int? = 256) throws {
+  public init(
+    dimension: Int, subspaceCount: Int, codewordCount: Int = 256, outerIterations: Int = 20,
+    innerIterations: Int = 4, iterations: Int = 25, initialRotation: InitialRotation = .identity,
+    seed: UInt64 = 1234, maxPointsPerCentroid: Int? = 256
+  ) throws {
     guard outerIterations >= 0, innerIterations >= 0 else {
-      throw QuantizationError.invalidArgument(op: "OptimizedProductQuantizer", reason: "iteration counts must be >= 0, got outer \(outerIterations), inner \(innerIterations)")
+      throw QuantizationError.invalidArgument(
+        op: "OptimizedProductQuantizer",
+        reason: "iteration counts must be >= 0, got outer \(outerIterations), inner \(innerIterations)")
     }
-    productQuantizer = try ProductQuantizer(dimension: dimension, subspaceCount: subspaceCount, codewordCount: codewordCount,
-                                            iterations: iterations, seed: seed, maxPointsPerCentroid: maxPointsPerCentroid)
+    productQuantizer = try ProductQuantizer(
+      dimension: dimension, subspaceCount: subspaceCount, codewordCount: codewordCount,
+      iterations: iterations, seed: seed, maxPointsPerCentroid: maxPointsPerCentroid)
     self.outerIterations = outerIterations
     self.innerIterations = innerIterations
     self.initialRotation = initialRotation
@@ -66,13 +71,17 @@ public struct OptimizedProductQuantizer: VectorQuantizer, Sendable {
 
   public var layout: CodebookLayout {
     get throws {
-      guard let r = rotation, let c = productQuantizer.codebooks else { throw QuantizationError.notTrained(quantizer: name, op: "OPQ.layout") }
+      guard let r = rotation, let c = productQuantizer.codebooks else {
+        throw QuantizationError.notTrained(quantizer: name, op: "OPQ.layout")
+      }
       return .product(codebooks: c, rotation: r)
     }
   }
 
   func trainedRotation(op: String) throws -> Tensor {
-    guard let r = rotation, productQuantizer.isTrained else { throw QuantizationError.notTrained(quantizer: name, op: "OPQ.\(op)") }
+    guard let r = rotation, productQuantizer.isTrained else {
+      throw QuantizationError.notTrained(quantizer: name, op: "OPQ.\(op)")
+    }
     return r
   }
 
@@ -89,29 +98,39 @@ public struct OptimizedProductQuantizer: VectorQuantizer, Sendable {
   public mutating func train(_ x: Tensor, control: TrainingControl) throws -> TrainingReport {
     let n = try checkMatrix(x, dimension: dimension, op: "OPQ.train")
     guard n >= codewordCount else {
-      throw QuantizationError.tooFewTrainingVectors(op: "OPQ.train (K = \(codewordCount))", needed: codewordCount, got: n)
+      throw QuantizationError.tooFewTrainingVectors(
+        op: "OPQ.train (K = \(codewordCount))", needed: codewordCount, got: n)
     }
     try checkFinite(x, op: "OPQ.train")
     var report = TrainingReport()
-    var r = initialRotation == .identity ? Orthogonal.identity(dimension)
-                                         : try Orthogonal.random(dimension: dimension, seed: seed &+ 0x09_0C)
+    var r =
+      initialRotation == .identity
+      ? Orthogonal.identity(dimension)
+      : try Orthogonal.random(dimension: dimension, seed: seed &+ 0x09_0C)
     func rotated(_ r: Tensor) throws -> Tensor { try matrixProduct(x, r, transposeB: true) }
     var pq = productQuantizer
     var xr = try rotated(r)
-    try pq.train(xr, initialCodebooks: nil, iterations: iterations, control: control, report: &report, phasePrefix: "initial PQ ")
+    try pq.train(
+      xr, initialCodebooks: nil, iterations: iterations, control: control, report: &report, phasePrefix: "initial PQ ")
     for it in 0..<outerIterations {
-      if control.stopRequested { report.stopped = true; break }
+      if control.stopRequested {
+        report.stopped = true
+        break
+      }
       let y = try pq.decode(pq.encode(xr))
       let step = TrainingProgress(phase: "rotation", iteration: it, objective: xr.sumSquaredDifference(y))
       report.steps.append(step)
       control.progress?(step)
       r = try Orthogonal.procrustes(from: x, to: y)
       xr = try rotated(r)
-      try pq.train(xr, initialCodebooks: pq.codebooks, iterations: innerIterations, control: control,
-                   report: &report, phasePrefix: "alternation \(it + 1) ")
+      try pq.train(
+        xr, initialCodebooks: pq.codebooks, iterations: innerIterations, control: control,
+        report: &report, phasePrefix: "alternation \(it + 1) ")
     }
     if !report.stopped {
-      try pq.train(xr, initialCodebooks: pq.codebooks, iterations: iterations, control: control, report: &report, phasePrefix: "final PQ ")
+      try pq.train(
+        xr, initialCodebooks: pq.codebooks, iterations: iterations, control: control, report: &report,
+        phasePrefix: "final PQ ")
     }
     productQuantizer = pq
     rotation = r
@@ -154,23 +173,30 @@ public struct OptimizedProductQuantizer: VectorQuantizer, Sendable {
   public init(configuration c: [String: String], tensors: [String: Tensor]) throws {
     let initial = c.string("initialRotation", default: "identity")
     guard let rotationInit = InitialRotation(rawValue: initial) else {
-      throw QuantizationError.invalidConfiguration(key: "initialRotation", value: initial, reason: "expected identity or random")
+      throw QuantizationError.invalidConfiguration(
+        key: "initialRotation", value: initial, reason: "expected identity or random")
     }
-    try self.init(dimension: c.int("dimension"), subspaceCount: c.int("blockCount"), codewordCount: c.int("codewordCount"),
-                  outerIterations: c.int("outerIterations", default: 20), innerIterations: c.int("innerIterations", default: 4),
-                  iterations: c.int("iterations", default: 25), initialRotation: rotationInit,
-                  seed: c.uint64("seed", default: 1234), maxPointsPerCentroid: c.optionalInt("maxPointsPerCentroid", default: 256))
+    try self.init(
+      dimension: c.int("dimension"), subspaceCount: c.int("blockCount"), codewordCount: c.int("codewordCount"),
+      outerIterations: c.int("outerIterations", default: 20), innerIterations: c.int("innerIterations", default: 4),
+      iterations: c.int("iterations", default: 25), initialRotation: rotationInit,
+      seed: c.uint64("seed", default: 1234), maxPointsPerCentroid: c.optionalInt("maxPointsPerCentroid", default: 256))
     let r = try tensors.state("opq.rotation", shape: [dimension, dimension])
     let books = try tensors.state("opq.codebooks", shape: [blockCount, codewordCount, dimension / blockCount])
     switch (r, books) {
     case (nil, nil): return
-    case (nil, _): throw QuantizationError.invalidState(name: "opq.rotation", expected: [dimension, dimension], got: nil)
-    case (_, nil): throw QuantizationError.invalidState(name: "opq.codebooks", expected: [blockCount, codewordCount, dimension / blockCount], got: nil)
-    case let (r?, books?):
+    case (nil, _):
+      throw QuantizationError.invalidState(name: "opq.rotation", expected: [dimension, dimension], got: nil)
+    case (_, nil):
+      throw QuantizationError.invalidState(
+        name: "opq.codebooks", expected: [blockCount, codewordCount, dimension / blockCount], got: nil)
+    case (let r?, let books?):
       try checkFinite(r, op: "opq.rotation")
       let error = try Orthogonal.orthogonalityError(r)
       guard error < 1e-3 else {
-        throw QuantizationError.invalidArgument(op: "opq.rotation", reason: "the saved rotation is not orthogonal (max |R R^T - I| = \(error)); the file is damaged")
+        throw QuantizationError.invalidArgument(
+          op: "opq.rotation",
+          reason: "the saved rotation is not orthogonal (max |R R^T - I| = \(error)); the file is damaged")
       }
       rotation = r
       try productQuantizer.setCodebooks(books)

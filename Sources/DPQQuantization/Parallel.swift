@@ -15,15 +15,17 @@ package enum Parallel {
   ///
   /// OpenBLAS (pthreads build) serialises concurrent multi-threaded level-3 calls on an internal
   /// lock, so the sgemm inside `body` stays safe; the workers' argmin and bookkeeping overlap it.
-  package static func forEachChunk<Scratch>(count n: Int, chunkSize: Int, makeScratch: () -> Scratch,
-                                    _ body: (Range<Int>, inout Scratch) -> Void) {
+  package static func forEachChunk<Scratch>(
+    count n: Int, chunkSize: Int, makeScratch: () -> Scratch,
+    _ body: (Range<Int>, inout Scratch) -> Void
+  ) {
     guard n > 0 else { return }
     let size = max(1, chunkSize)
     let chunks = (n + size - 1) / size
     let workers = min(workerCount, chunks)
     if workers == 1 {
       var scratch = makeScratch()
-      for c in 0..<chunks { body(c * size ..< min(n, (c + 1) * size), &scratch) }
+      for c in 0..<chunks { body(c * size..<min(n, (c + 1) * size), &scratch) }
       return
     }
     let counter = ChunkCounter()
@@ -32,7 +34,7 @@ package enum Parallel {
       while true {
         let c = counter.next()
         if c >= chunks { break }
-        body(c * size ..< min(n, (c + 1) * size), &scratch)
+        body(c * size..<min(n, (c + 1) * size), &scratch)
       }
     }
   }
@@ -81,9 +83,13 @@ extension Codes {
   static func fromLabels(_ labels: [Int32], count: Int, blockCount: Int, codewordCount: Int) throws -> Codes {
     var codes = try Codes(count: count, blockCount: blockCount, codewordCount: codewordCount)
     if codewordCount <= 256 {
-      _ = codes.withUnsafeMutableUInt8Buffer { b in for i in 0..<labels.count { b[i] = UInt8(truncatingIfNeeded: labels[i]) } }
+      _ = codes.withUnsafeMutableUInt8Buffer { b in
+        for i in 0..<labels.count { b[i] = UInt8(truncatingIfNeeded: labels[i]) }
+      }
     } else {
-      _ = codes.withUnsafeMutableUInt16Buffer { b in for i in 0..<labels.count { b[i] = UInt16(truncatingIfNeeded: labels[i]) } }
+      _ = codes.withUnsafeMutableUInt16Buffer { b in
+        for i in 0..<labels.count { b[i] = UInt16(truncatingIfNeeded: labels[i]) }
+      }
     }
     return codes
   }

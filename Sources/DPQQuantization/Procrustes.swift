@@ -22,17 +22,23 @@ enum Orthogonal {
     let threads = BLAS.threadCount
     BLAS.setThreadCount(1)
     defer { BLAS.setThreadCount(threads) }
-    var work = a.scalars  // destroyed by sgesvd
+    var work = a.scalars // destroyed by sgesvd
     var s = [Float](repeating: 0, count: d)
     var u = [Float](repeating: 0, count: d * d)
     var vt = [Float](repeating: 0, count: d * d)
-    var m = Int32(d), n = Int32(d), lda = Int32(d), ldu = Int32(d), ldvt = Int32(d)
+    var m = Int32(d)
+    var n = Int32(d)
+    var lda = Int32(d)
+    var ldu = Int32(d)
+    var ldvt = Int32(d)
     var info: Int32 = 0
     // Workspace query (lwork = -1): LAPACK writes the optimal size into the first work element.
     var lwork: Int32 = -1
     var optimal: Float = 0
     sgesvd_("A", "A", &m, &n, &work, &lda, &s, &u, &ldu, &vt, &ldvt, &optimal, &lwork, &info)
-    guard info == 0 else { throw QuantizationError.linearAlgebraFailure(routine: "sgesvd (workspace query)", info: Int(info)) }
+    guard info == 0 else {
+      throw QuantizationError.linearAlgebraFailure(routine: "sgesvd (workspace query)", info: Int(info))
+    }
     lwork = Int32(max(1, Int(optimal.rounded(.up))))
     var scratch = [Float](repeating: 0, count: Int(lwork))
     sgesvd_("A", "A", &m, &n, &work, &lda, &s, &u, &ldu, &vt, &ldvt, &scratch, &lwork, &info)
@@ -40,7 +46,8 @@ enum Orthogonal {
     return Tensor(shape: [d, d]) { out in
       vt.withUnsafeBufferPointer { q in
         u.withUnsafeBufferPointer { p in
-          BLAS.sgemm(transA: false, transB: false, m: d, n: d, k: d, a: q.baseAddress!, b: p.baseAddress!, c: out.baseAddress!)
+          BLAS.sgemm(
+            transA: false, transB: false, m: d, n: d, k: d, a: q.baseAddress!, b: p.baseAddress!, c: out.baseAddress!)
         }
       }
     }

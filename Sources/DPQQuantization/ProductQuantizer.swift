@@ -34,9 +34,13 @@ public struct ProductQuantizer: VectorQuantizer, Sendable {
   public var isTrained: Bool { codebooks != nil }
 
   /// An untrained product quantizer; `subspaceCount` must divide `dimension`.
-  public init(dimension: Int, subspaceCount: Int, codewordCount: Int = 256, iterations: Int = 25,
-              seed: UInt64 = 1234, maxPointsPerCentroid: Int? = 256) throws {
-    try checkSizes(op: "ProductQuantizer", dimension: dimension, blocks: subspaceCount, codewords: codewordCount, iterations: iterations)
+  public init(
+    dimension: Int, subspaceCount: Int, codewordCount: Int = 256, iterations: Int = 25,
+    seed: UInt64 = 1234, maxPointsPerCentroid: Int? = 256
+  ) throws {
+    try checkSizes(
+      op: "ProductQuantizer", dimension: dimension, blocks: subspaceCount, codewords: codewordCount,
+      iterations: iterations)
     guard dimension % subspaceCount == 0 else {
       throw QuantizationError.dimensionNotDivisible(dimension: dimension, subspaceCount: subspaceCount)
     }
@@ -67,11 +71,14 @@ public struct ProductQuantizer: VectorQuantizer, Sendable {
   }
 
   /// Trains every subspace's k-means, optionally from `initialCodebooks` ([M, K, D/M], OPQ's warm start).
-  mutating func train(_ x: Tensor, initialCodebooks: Tensor?, iterations: Int, control: TrainingControl,
-                      report: inout TrainingReport, phasePrefix: String) throws {
+  mutating func train(
+    _ x: Tensor, initialCodebooks: Tensor?, iterations: Int, control: TrainingControl,
+    report: inout TrainingReport, phasePrefix: String
+  ) throws {
     let n = try checkMatrix(x, dimension: dimension, op: "\(name).train")
     guard n >= codewordCount else {
-      throw QuantizationError.tooFewTrainingVectors(op: "\(name).train (K = \(codewordCount))", needed: codewordCount, got: n)
+      throw QuantizationError.tooFewTrainingVectors(
+        op: "\(name).train (K = \(codewordCount))", needed: codewordCount, got: n)
     }
     try checkFinite(x, op: "\(name).train")
     let (m, k, ds) = (blockCount, codewordCount, subspaceDimension)
@@ -79,10 +86,11 @@ public struct ProductQuantizer: VectorQuantizer, Sendable {
     for s in 0..<m {
       let sub = subspaceColumns(x, subspace: s)
       let initial = try initialCodebooks.map { c in
-        try Tensor(shape: [k, ds], scalars: Array(c.scalars[s * k * ds ..< (s + 1) * k * ds]))
+        try Tensor(shape: [k, ds], scalars: Array(c.scalars[s * k * ds..<(s + 1) * k * ds]))
       }
       let phase = "\(phasePrefix)subspace \(s + 1)/\(m)"
-      let kmeans = KMeans(k: k, iterations: iterations, seed: seed &+ UInt64(s), maxPointsPerCentroid: maxPointsPerCentroid)
+      let kmeans = KMeans(
+        k: k, iterations: iterations, seed: seed &+ UInt64(s), maxPointsPerCentroid: maxPointsPerCentroid)
       var steps: [TrainingProgress] = []
       let result = try kmeans.fit(sub, initialCentroids: initial, shouldStop: control.shouldStop) { it, objective in
         let step = TrainingProgress(phase: phase, iteration: it, objective: objective)
@@ -100,7 +108,9 @@ public struct ProductQuantizer: VectorQuantizer, Sendable {
 
   /// Columns `s * D/M ..< (s + 1) * D/M` of `x` as a contiguous [n, D/M] tensor.
   func subspaceColumns(_ x: Tensor, subspace s: Int) -> Tensor {
-    let n = x.shape[0], d = dimension, ds = subspaceDimension
+    let n = x.shape[0]
+    let d = dimension
+    let ds = subspaceDimension
     return x.withUnsafeBufferPointer { src in
       Tensor(shape: [n, ds]) { dst in
         for i in 0..<n { (dst.baseAddress! + i * ds).update(from: src.baseAddress! + i * d + s * ds, count: ds) }
@@ -125,12 +135,15 @@ public struct ProductQuantizer: VectorQuantizer, Sendable {
             let chunk = NearestCentroids.rowsPerChunk(k: k)
             // One chunk of rows at a time, all subspaces: each subspace's distance table is one
             // sgemm reading the rows through the stride D.
-            Parallel.forEachChunk(count: n, chunkSize: chunk, makeScratch: { FloatScratch(capacity: chunk * k) }) { rows, scratch in
+            Parallel.forEachChunk(count: n, chunkSize: chunk, makeScratch: { FloatScratch(capacity: chunk * k) }) {
+              rows, scratch in
               for s in 0..<m {
-                let search = NearestCentroids(centroids: cb.baseAddress! + s * k * ds, norms: nb.baseAddress! + s * k, k: k, d: ds)
-                search.assign(x: xp + rows.lowerBound * d + s * ds, ldx: d, rows: rows.count,
-                              scratch: scratch.reserve(rows.count * k), labels: lp + rows.lowerBound * m + s,
-                              labelStride: m, distances: nil, exact: false)
+                let search = NearestCentroids(
+                  centroids: cb.baseAddress! + s * k * ds, norms: nb.baseAddress! + s * k, k: k, d: ds)
+                search.assign(
+                  x: xp + rows.lowerBound * d + s * ds, ldx: d, rows: rows.count,
+                  scratch: scratch.reserve(rows.count * k), labels: lp + rows.lowerBound * m + s,
+                  labelStride: m, distances: nil, exact: false)
               }
             }
           }
@@ -160,9 +173,11 @@ public struct ProductQuantizer: VectorQuantizer, Sendable {
   // MARK: persistence
 
   public var configuration: [String: String] {
-    ["type": "pq", "dimension": "\(dimension)", "blockCount": "\(blockCount)", "codewordCount": "\(codewordCount)",
-     "iterations": "\(iterations)", "seed": "\(seed)",
-     "maxPointsPerCentroid": maxPointsPerCentroid.map(String.init) ?? "none"]
+    [
+      "type": "pq", "dimension": "\(dimension)", "blockCount": "\(blockCount)", "codewordCount": "\(codewordCount)",
+      "iterations": "\(iterations)", "seed": "\(seed)",
+      "maxPointsPerCentroid": maxPointsPerCentroid.map(String.init) ?? "none",
+    ]
   }
 
   public func stateTensors() -> [(String, Tensor)] {
@@ -171,17 +186,23 @@ public struct ProductQuantizer: VectorQuantizer, Sendable {
 
   /// Rebuilds a quantizer from `configuration` and `stateTensors()` (untrained if the tensors are absent).
   public init(configuration c: [String: String], tensors: [String: Tensor]) throws {
-    try self.init(dimension: c.int("dimension"), subspaceCount: c.int("blockCount"), codewordCount: c.int("codewordCount"),
-                  iterations: c.int("iterations", default: 25), seed: c.uint64("seed", default: 1234),
-                  maxPointsPerCentroid: c.optionalInt("maxPointsPerCentroid", default: 256))
+    try self.init(
+      dimension: c.int("dimension"), subspaceCount: c.int("blockCount"), codewordCount: c.int("codewordCount"),
+      iterations: c.int("iterations", default: 25), seed: c.uint64("seed", default: 1234),
+      maxPointsPerCentroid: c.optionalInt("maxPointsPerCentroid", default: 256))
     try setCodebooks(tensors.state("pq.codebooks", shape: [blockCount, codewordCount, subspaceDimension]))
   }
 
   /// Installs codebooks [M, K, D/M] (OPQ and the loader use this).
   mutating func setCodebooks(_ c: Tensor?) throws {
-    guard let c else { codebooks = nil; return }
+    guard let c else {
+      codebooks = nil
+      return
+    }
     let expected = [blockCount, codewordCount, subspaceDimension]
-    guard c.shape == expected else { throw QuantizationError.invalidState(name: "pq.codebooks", expected: expected, got: c.shape) }
+    guard c.shape == expected else {
+      throw QuantizationError.invalidState(name: "pq.codebooks", expected: expected, got: c.shape)
+    }
     try checkFinite(c, op: "pq.codebooks")
     codebooks = c
   }
@@ -189,10 +210,17 @@ public struct ProductQuantizer: VectorQuantizer, Sendable {
 
 /// Shared checks of the sizes every quantizer takes.
 func checkSizes(op: String, dimension: Int, blocks: Int, codewords: Int, iterations: Int) throws {
-  guard dimension >= 1 else { throw QuantizationError.invalidArgument(op: op, reason: "dimension must be at least 1, got \(dimension)") }
-  guard blocks >= 1 else { throw QuantizationError.invalidArgument(op: op, reason: "block count must be at least 1, got \(blocks)") }
-  guard codewords >= 1 && codewords <= 65_536 else {
-    throw QuantizationError.invalidArgument(op: op, reason: "codeword count must be in 1...65536 (codes are stored in 8 or 16 bits), got \(codewords)")
+  guard dimension >= 1 else {
+    throw QuantizationError.invalidArgument(op: op, reason: "dimension must be at least 1, got \(dimension)")
   }
-  guard iterations >= 0 else { throw QuantizationError.invalidArgument(op: op, reason: "iterations must be >= 0, got \(iterations)") }
+  guard blocks >= 1 else {
+    throw QuantizationError.invalidArgument(op: op, reason: "block count must be at least 1, got \(blocks)")
+  }
+  guard codewords >= 1 && codewords <= 65_536 else {
+    throw QuantizationError.invalidArgument(
+      op: op, reason: "codeword count must be in 1...65536 (codes are stored in 8 or 16 bits), got \(codewords)")
+  }
+  guard iterations >= 0 else {
+    throw QuantizationError.invalidArgument(op: op, reason: "iterations must be >= 0, got \(iterations)")
+  }
 }

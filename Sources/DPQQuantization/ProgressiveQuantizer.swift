@@ -37,7 +37,9 @@ public enum ProgressiveQuantization {
   }
 
   /// Soft and hard quantization of `r` with one codebook.
-  public static func quantize(_ r: Tensor, codebook: Tensor, similarity kind: Similarity, gamma: Float) throws -> BlockOutput {
+  public static func quantize(_ r: Tensor, codebook: Tensor, similarity kind: Similarity, gamma: Float) throws
+    -> BlockOutput
+  {
     let s = try similarity(r, codebook, kind: kind)
     let p = try (s * gamma).softmax(axis: 1)
     let soft = try Tensor.matmul(p, codebook)
@@ -48,7 +50,9 @@ public enum ProgressiveQuantization {
 
   /// Hard codes of x [n, D], block by block: b_m = argmax_k s(r_m, c_k), r_{m+1} = r_m - c_{b_m}
   /// (chunks of rows bound the memory of the similarity matrices).
-  public static func encode(_ x: Tensor, codebooks books: [Tensor], similarity kind: Similarity, chunkSize: Int = 2048) throws -> Codes {
+  public static func encode(_ x: Tensor, codebooks books: [Tensor], similarity kind: Similarity, chunkSize: Int = 2048)
+    throws -> Codes
+  {
     let n = x.shape[0]
     var codes = try Codes(count: n, blockCount: books.count, codewordCount: books.first?.shape[0] ?? 1)
     try Tensor.withNoGrad {
@@ -71,12 +75,18 @@ public enum ProgressiveQuantization {
   /// 1..m-1 left, each row taking its nearest codeword: DPQ's codebook start (PAPER.md).
   /// `progress(block, iteration, objective)` follows each k-means; `stopped` says a stop request
   /// cut one short.
-  public static func residualKMeans(_ x: Tensor, blocks: Int, codewords: Int, seed: UInt64,
-                                    shouldStop: (() -> Bool)? = nil,
-                                    progress: ((Int, Int, Double) -> Void)? = nil) throws -> (codebooks: [Tensor], stopped: Bool) {
-    var residual = x, books: [Tensor] = [], stopped = false
+  public static func residualKMeans(
+    _ x: Tensor, blocks: Int, codewords: Int, seed: UInt64,
+    shouldStop: (() -> Bool)? = nil,
+    progress: ((Int, Int, Double) -> Void)? = nil
+  ) throws -> (codebooks: [Tensor], stopped: Bool) {
+    var residual = x
+    var books: [Tensor] = []
+    var stopped = false
     for m in 0..<blocks {
-      let result = try KMeans(k: codewords, iterations: 20, seed: seed &+ UInt64(m)).fit(residual, shouldStop: shouldStop) { it, objective in
+      let result = try KMeans(k: codewords, iterations: 20, seed: seed &+ UInt64(m)).fit(
+        residual, shouldStop: shouldStop
+      ) { it, objective in
         progress?(m, it, objective)
       }
       if result.stopped { stopped = true }
@@ -98,10 +108,13 @@ public enum ProgressiveQuantization {
   }
 
   /// Runs the blocks: r_1 = x, r_{m+1} = r_m - q_h^m.
-  public static func forward(_ x: Tensor, codebooks: [Tensor], similarity kind: Similarity, gamma: Float) throws -> Output {
+  public static func forward(_ x: Tensor, codebooks: [Tensor], similarity kind: Similarity, gamma: Float) throws
+    -> Output
+  {
     var out = Output()
     var residual = x
-    var xs: Tensor? = nil, xh: Tensor? = nil
+    var xs: Tensor? = nil
+    var xh: Tensor? = nil
     for c in codebooks {
       let b = try quantize(residual, codebook: c, similarity: kind, gamma: gamma)
       xs = try xs.map { try $0 + b.soft } ?? b.soft
@@ -123,7 +136,8 @@ public enum ProgressiveQuantization {
   }
 
   public static func losses(features x: Tensor, _ o: Output) throws -> Losses {
-    var soft = Tensor(scalar: 0), hard = Tensor(scalar: 0)
+    var soft = Tensor(scalar: 0)
+    var hard = Tensor(scalar: 0)
     for (s, h) in zip(o.softReconstructions, o.hardReconstructions) {
       soft = try soft + (x - s).square().mean()
       hard = try hard + (x - h).square().mean()

@@ -34,48 +34,60 @@ public enum QuantizationError: Error, CustomStringConvertible, Equatable {
   /// augmentation) hold `value` (NaN, inf or -inf) at `row` of the data given to train (element
   /// `element` of that row), met `when` (which epoch and batch); `rows` are the first of the
   /// `rowCount` rows that hold such values.
-  case nonFiniteTrainingData(source: String, row: Int, element: Int, value: String, when: String, rows: [Int], rowCount: Int)
+  case nonFiniteTrainingData(
+    source: String, row: Int, element: Int, value: String, when: String, rows: [Int], rowCount: Int)
 
   public var description: String {
     switch self {
-    case let .tooFewTrainingVectors(op, needed, got):
-      return "\(op): needs at least \(needed) training vectors (one per codeword), got \(got); give more vectors or lower the codeword count"
-    case let .dimensionMismatch(op, expected, got):
+    case .tooFewTrainingVectors(let op, let needed, let got):
+      return
+        "\(op): needs at least \(needed) training vectors (one per codeword), got \(got); give more vectors or lower the codeword count"
+    case .dimensionMismatch(let op, let expected, let got):
       return "\(op): the vectors have dimension \(got) but the quantizer was built for dimension \(expected)"
-    case let .dimensionNotDivisible(d, m):
+    case .dimensionNotDivisible(let d, let m):
       let divisors = (1...max(1, min(d, 64))).filter { d % $0 == 0 }.map(String.init).joined(separator: ", ")
-      return "product quantizer: dimension \(d) is not divisible by the subspace count \(m); choose a subspace count among \(divisors)"
-    case let .notTrained(quantizer, op):
+      return
+        "product quantizer: dimension \(d) is not divisible by the subspace count \(m); choose a subspace count among \(divisors)"
+    case .notTrained(let quantizer, let op):
       return "\(op): the \(quantizer) is not trained yet; call train(x) on training vectors first"
-    case let .invalidShape(op, shape, expected):
+    case .invalidShape(let op, let shape, let expected):
       return "\(op): expected \(expected), got a tensor of shape \(formatShape(shape))"
-    case let .codesMismatch(op, eb, ek, gb, gk):
-      return "\(op): the codes have \(gb) blocks of \(gk) codewords but the quantizer has \(eb) blocks of \(ek) codewords; were they made by another quantizer?"
-    case let .nonFiniteInput(op, row, column):
-      return "\(op): the input holds a NaN or infinite value at row \(row), column \(column); clean or normalise the data first"
-    case let .invalidArgument(op, reason):
+    case .codesMismatch(let op, let eb, let ek, let gb, let gk):
+      return
+        "\(op): the codes have \(gb) blocks of \(gk) codewords but the quantizer has \(eb) blocks of \(ek) codewords; were they made by another quantizer?"
+    case .nonFiniteInput(let op, let row, let column):
+      return
+        "\(op): the input holds a NaN or infinite value at row \(row), column \(column); clean or normalise the data first"
+    case .invalidArgument(let op, let reason):
       return "\(op): \(reason)"
-    case let .invalidConfiguration(key, value, reason):
+    case .invalidConfiguration(let key, let value, let reason):
       return "quantizer configuration: key '\(key)'" + (value.map { " = '\($0)'" } ?? "") + ": \(reason)"
-    case let .invalidState(name, expected, got):
-      if let got { return "quantizer state: tensor '\(name)' has shape \(formatShape(got)), expected \(formatShape(expected))" }
+    case .invalidState(let name, let expected, let got):
+      if let got {
+        return "quantizer state: tensor '\(name)' has shape \(formatShape(got)), expected \(formatShape(expected))"
+      }
       return "quantizer state: tensor '\(name)' (shape \(formatShape(expected))) is missing"
-    case let .unknownQuantizerType(type):
-      return "quantizer configuration: unknown type '\(type)' (known: \(QuantizerLoader.knownTypes.joined(separator: ", ")))"
-    case let .linearAlgebraFailure(routine, info):
-      return "\(routine) failed with info = \(info)" + (info > 0 ? " (the SVD did not converge; check the data for extreme values)" : " (argument \(-info) was invalid)")
-    case let .trainingDiverged(epoch, batch, stage, what, kept, hint):
+    case .unknownQuantizerType(let type):
+      return
+        "quantizer configuration: unknown type '\(type)' (known: \(QuantizerLoader.knownTypes.joined(separator: ", ")))"
+    case .linearAlgebraFailure(let routine, let info):
+      return "\(routine) failed with info = \(info)"
+        + (info > 0
+          ? " (the SVD did not converge; check the data for extreme values)" : " (argument \(-info) was invalid)")
+    case .trainingDiverged(let epoch, let batch, let stage, let what, let kept, let hint):
       let at = batch > 0 ? "at epoch \(epoch), batch \(batch)" : "when epoch \(epoch) began"
       return "train: \(what) \(at) (stage \(stage)); training stopped and the model keeps \(kept); \(hint)"
-    case let .nonFiniteTrainingData(source, row, element, value, when, rows, rowCount):
+    case .nonFiniteTrainingData(let source, let row, let element, let value, let when, let rows, let rowCount):
       var s = "train: the \(source) hold \(value) at row \(row) (element \(element) of the row) \(when)"
       if rowCount > 1 {
-        s += "; \(rowCount) rows of the data hold NaN or infinity: " + rows.map(String.init).joined(separator: ", ")
+        s +=
+          "; \(rowCount) rows of the data hold NaN or infinity: " + rows.map(String.init).joined(separator: ", ")
           + (rowCount > rows.count ? ", ..." : "")
       } else if rowCount == 1 {
         s += "; no other row holds NaN or infinity"
       }
-      return s + "; training stopped before this batch's step and the model keeps the parameters it had. The data, not the learning rate, is the cause: remove or replace those rows"
+      return s
+        + "; training stopped before this batch's step and the model keeps the parameters it had. The data, not the learning rate, is the cause: remove or replace those rows"
     }
   }
 }

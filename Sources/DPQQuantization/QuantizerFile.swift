@@ -23,12 +23,16 @@ public enum QuantizerFile {
     let file = try SafeTensors.read(path)
     func refuse(_ why: String) -> DataError { .badHeader(path: path, reason: why) }
     guard file.metadata["format"] == format else {
-      throw refuse("not a dpq quantizer file (metadata format is \(file.metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(format)')")
+      throw refuse(
+        "not a dpq quantizer file (metadata format is \(file.metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(format)')"
+      )
     }
     // Files written before the version was checked carry "1" as well; a missing version is a
     // file this dpq did not write.
     guard let version = file.metadata["format_version"].flatMap(Int.init), version >= 1, version <= formatVersion else {
-      throw refuse("format version \(file.metadata["format_version"] ?? "missing") is not one this dpq reads (1 to \(formatVersion))")
+      throw refuse(
+        "format version \(file.metadata["format_version"] ?? "missing") is not one this dpq reads (1 to \(formatVersion))"
+      )
     }
     var config = file.metadata
     config["format"] = nil

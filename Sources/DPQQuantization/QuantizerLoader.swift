@@ -9,7 +9,8 @@ public enum QuantizerLoader {
   /// The quantizer a configuration and its state tensors describe (untrained when no tensors).
   public static func load(configuration: [String: String], tensors: [String: Tensor]) throws -> any VectorQuantizer {
     guard let type = configuration["type"] else {
-      throw QuantizationError.invalidConfiguration(key: "type", value: nil, reason: "missing (expected one of \(knownTypes.joined(separator: ", ")))")
+      throw QuantizationError.invalidConfiguration(
+        key: "type", value: nil, reason: "missing (expected one of \(knownTypes.joined(separator: ", ")))")
     }
     switch type {
     case "pq": return try ProductQuantizer(configuration: configuration, tensors: tensors)
@@ -30,8 +31,12 @@ public enum QuantizerLoader {
 
 extension Dictionary where Key == String, Value == String {
   func int(_ key: String) throws -> Int {
-    guard let s = self[key] else { throw QuantizationError.invalidConfiguration(key: key, value: nil, reason: "missing") }
-    guard let v = Int(s) else { throw QuantizationError.invalidConfiguration(key: key, value: s, reason: "not an integer") }
+    guard let s = self[key] else {
+      throw QuantizationError.invalidConfiguration(key: key, value: nil, reason: "missing")
+    }
+    guard let v = Int(s) else {
+      throw QuantizationError.invalidConfiguration(key: key, value: s, reason: "not an integer")
+    }
     return v
   }
 
@@ -39,7 +44,9 @@ extension Dictionary where Key == String, Value == String {
 
   func uint64(_ key: String, default value: UInt64) throws -> UInt64 {
     guard let s = self[key] else { return value }
-    guard let v = UInt64(s) else { throw QuantizationError.invalidConfiguration(key: key, value: s, reason: "not an unsigned integer") }
+    guard let v = UInt64(s) else {
+      throw QuantizationError.invalidConfiguration(key: key, value: s, reason: "not an unsigned integer")
+    }
     return v
   }
 
@@ -52,7 +59,9 @@ extension Dictionary where Key == String, Value == String {
 
   func float(_ key: String, default value: Float) throws -> Float {
     guard let s = self[key] else { return value }
-    guard let v = Float(s), v.isFinite else { throw QuantizationError.invalidConfiguration(key: key, value: s, reason: "not a finite number") }
+    guard let v = Float(s), v.isFinite else {
+      throw QuantizationError.invalidConfiguration(key: key, value: s, reason: "not a finite number")
+    }
     return v
   }
 

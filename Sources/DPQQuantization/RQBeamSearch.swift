@@ -35,13 +35,15 @@ struct RQBeamSearch {
             Parallel.forEachChunk(count: n, chunkSize: chunk, makeScratch: { BeamScratch() }) { rows, scratch in
               let r = rows.count
               let out = lp + rows.lowerBound * m
-              let errors = scratch.search(x: xp + rows.lowerBound * d, rows: r, beam: beam, books: books, norms: nb.baseAddress!,
-                                          m: m, k: k, d: d, labels: out)
+              let errors = scratch.search(
+                x: xp + rows.lowerBound * d, rows: r, beam: beam, books: books, norms: nb.baseAddress!,
+                m: m, k: k, d: d, labels: out)
               guard beam > 1 else { return }
               var greedy = [Int32](repeating: 0, count: r * m)
               let greedyErrors = greedy.withUnsafeMutableBufferPointer { g in
-                scratch.search(x: xp + rows.lowerBound * d, rows: r, beam: 1, books: books, norms: nb.baseAddress!,
-                               m: m, k: k, d: d, labels: g.baseAddress!)
+                scratch.search(
+                  x: xp + rows.lowerBound * d, rows: r, beam: 1, books: books, norms: nb.baseAddress!,
+                  m: m, k: k, d: d, labels: g.baseAddress!)
               }
               for i in 0..<r where greedyErrors[i] < errors[i] {
                 for b in 0..<m { out[i * m + b] = greedy[i * m + b] }
@@ -64,13 +66,19 @@ final class BeamScratch {
 
   /// Writes the best code of each of `rows` vectors into `labels` (rows x m) and returns each
   /// code's exact squared reconstruction error.
-  func search(x: UnsafePointer<Float>, rows: Int, beam: Int, books: UnsafePointer<Float>, norms: UnsafePointer<Float>,
-              m: Int, k: Int, d: Int, labels: UnsafeMutablePointer<Int32>) -> [Float] {
-    var res = residuals.reserve(rows * beam * d), next = nextResiduals.reserve(rows * beam * d)
+  func search(
+    x: UnsafePointer<Float>, rows: Int, beam: Int, books: UnsafePointer<Float>, norms: UnsafePointer<Float>,
+    m: Int, k: Int, d: Int, labels: UnsafeMutablePointer<Int32>
+  ) -> [Float] {
+    var res = residuals.reserve(rows * beam * d)
+    var next = nextResiduals.reserve(rows * beam * d)
     let dot = dots.reserve(rows * beam * k)
-    ensure(&errors, rows * beam); ensure(&nextErrors, rows * beam)
-    ensure(&codes, rows * beam * m); ensure(&nextCodes, rows * beam * m)
-    ensure(&bestValues, beam); ensure(&bestCandidates, beam)
+    ensure(&errors, rows * beam)
+    ensure(&nextErrors, rows * beam)
+    ensure(&codes, rows * beam * m)
+    ensure(&nextCodes, rows * beam * m)
+    ensure(&bestValues, beam)
+    ensure(&bestCandidates, beam)
     // Start: one partial code per vector, the empty one, whose residual is the vector itself.
     var live = 1
     for i in 0..<rows {
@@ -78,10 +86,12 @@ final class BeamScratch {
       errors[i] = squaredNorm(x + i * d, d)
     }
     for b in 0..<m {
-      let book = books + b * k * d, bookNorms = norms + b * k
+      let book = books + b * k * d
+      let bookNorms = norms + b * k
       // -2 r.c for every live residual (rows * live of them, contiguous) and every codeword.
-      BLAS.sgemm(transA: false, transB: true, m: rows * live, n: k, k: d, alpha: -2, a: res, lda: d,
-                 b: book, ldb: d, beta: 0, c: dot, ldc: k)
+      BLAS.sgemm(
+        transA: false, transB: true, m: rows * live, n: k, k: d, alpha: -2, a: res, lda: d,
+        b: book, ldb: d, beta: 0, c: dot, ldc: k)
       let survivors = min(beam, live * k)
       for i in 0..<rows {
         // The `survivors` smallest candidate errors, kept sorted (ties: earlier candidate first).
@@ -105,10 +115,13 @@ final class BeamScratch {
         }
         for t in 0..<survivors {
           let (p, c) = bestCandidates[t].quotientAndRemainder(dividingBy: k)
-          let src = res + (i * live + p) * d, dst = next + (i * survivors + t) * d, cw = book + c * d
+          let src = res + (i * live + p) * d
+          let dst = next + (i * survivors + t) * d
+          let cw = book + c * d
           for j in 0..<d { dst[j] = src[j] - cw[j] }
           nextErrors[i * survivors + t] = squaredNorm(dst, d)
-          let oldCode = (i * live + p) * m, newCode = (i * survivors + t) * m
+          let oldCode = (i * live + p) * m
+          let newCode = (i * survivors + t) * m
           for q in 0..<b { nextCodes[newCode + q] = codes[oldCode + q] }
           nextCodes[newCode + b] = Int32(c)
         }

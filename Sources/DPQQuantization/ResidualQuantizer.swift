@@ -33,10 +33,17 @@ public struct ResidualQuantizer: VectorQuantizer, Sendable {
   public var isTrained: Bool { codebooks != nil }
 
   /// An untrained residual quantizer.
-  public init(dimension: Int, blockCount: Int, codewordCount: Int = 256, beamWidth: Int = 1, iterations: Int = 25,
-              seed: UInt64 = 1234, maxPointsPerCentroid: Int? = 256) throws {
-    try checkSizes(op: "ResidualQuantizer", dimension: dimension, blocks: blockCount, codewords: codewordCount, iterations: iterations)
-    guard beamWidth >= 1 else { throw QuantizationError.invalidArgument(op: "ResidualQuantizer", reason: "beam width must be at least 1, got \(beamWidth)") }
+  public init(
+    dimension: Int, blockCount: Int, codewordCount: Int = 256, beamWidth: Int = 1, iterations: Int = 25,
+    seed: UInt64 = 1234, maxPointsPerCentroid: Int? = 256
+  ) throws {
+    try checkSizes(
+      op: "ResidualQuantizer", dimension: dimension, blocks: blockCount, codewords: codewordCount,
+      iterations: iterations)
+    guard beamWidth >= 1 else {
+      throw QuantizationError.invalidArgument(
+        op: "ResidualQuantizer", reason: "beam width must be at least 1, got \(beamWidth)")
+    }
     self.dimension = dimension
     self.blockCount = blockCount
     self.codewordCount = codewordCount
@@ -61,7 +68,8 @@ public struct ResidualQuantizer: VectorQuantizer, Sendable {
   public mutating func train(_ x: Tensor, control: TrainingControl) throws -> TrainingReport {
     let n = try checkMatrix(x, dimension: dimension, op: "RQ.train")
     guard n >= codewordCount else {
-      throw QuantizationError.tooFewTrainingVectors(op: "RQ.train (K = \(codewordCount))", needed: codewordCount, got: n)
+      throw QuantizationError.tooFewTrainingVectors(
+        op: "RQ.train (K = \(codewordCount))", needed: codewordCount, got: n)
     }
     try checkFinite(x, op: "RQ.train")
     let (m, k, d) = (blockCount, codewordCount, dimension)
@@ -71,7 +79,8 @@ public struct ResidualQuantizer: VectorQuantizer, Sendable {
     for b in 0..<m {
       let phase = "block \(b + 1)/\(m)"
       var steps: [TrainingProgress] = []
-      let kmeans = KMeans(k: k, iterations: iterations, seed: seed &+ UInt64(b), maxPointsPerCentroid: maxPointsPerCentroid)
+      let kmeans = KMeans(
+        k: k, iterations: iterations, seed: seed &+ UInt64(b), maxPointsPerCentroid: maxPointsPerCentroid)
       let result = try kmeans.fit(residual, shouldStop: control.shouldStop) { it, objective in
         let step = TrainingProgress(phase: phase, iteration: it, objective: objective)
         steps.append(step)
@@ -86,7 +95,8 @@ public struct ResidualQuantizer: VectorQuantizer, Sendable {
         for i in 0..<(k * d) { books[b * k * d + i] = c[i] }
         residual.withUnsafeMutableBufferPointer { r in
           for i in 0..<n {
-            let row = r.baseAddress! + i * d, cw = c.baseAddress! + labels[i] * d
+            let row = r.baseAddress! + i * d
+            let cw = c.baseAddress! + labels[i] * d
             for j in 0..<d { row[j] -= cw[j] }
           }
         }
@@ -115,9 +125,11 @@ public struct ResidualQuantizer: VectorQuantizer, Sendable {
   // MARK: persistence
 
   public var configuration: [String: String] {
-    ["type": "rq", "dimension": "\(dimension)", "blockCount": "\(blockCount)", "codewordCount": "\(codewordCount)",
-     "beamWidth": "\(beamWidth)", "iterations": "\(iterations)", "seed": "\(seed)",
-     "maxPointsPerCentroid": maxPointsPerCentroid.map(String.init) ?? "none"]
+    [
+      "type": "rq", "dimension": "\(dimension)", "blockCount": "\(blockCount)", "codewordCount": "\(codewordCount)",
+      "beamWidth": "\(beamWidth)", "iterations": "\(iterations)", "seed": "\(seed)",
+      "maxPointsPerCentroid": maxPointsPerCentroid.map(String.init) ?? "none",
+    ]
   }
 
   public func stateTensors() -> [(String, Tensor)] {
@@ -126,9 +138,10 @@ public struct ResidualQuantizer: VectorQuantizer, Sendable {
 
   /// Rebuilds a residual quantizer from `configuration` and `stateTensors()` (untrained if the tensors are absent).
   public init(configuration c: [String: String], tensors: [String: Tensor]) throws {
-    try self.init(dimension: c.int("dimension"), blockCount: c.int("blockCount"), codewordCount: c.int("codewordCount"),
-                  beamWidth: c.int("beamWidth", default: 1), iterations: c.int("iterations", default: 25),
-                  seed: c.uint64("seed", default: 1234), maxPointsPerCentroid: c.optionalInt("maxPointsPerCentroid", default: 256))
+    try self.init(
+      dimension: c.int("dimension"), blockCount: c.int("blockCount"), codewordCount: c.int("codewordCount"),
+      beamWidth: c.int("beamWidth", default: 1), iterations: c.int("iterations", default: 25),
+      seed: c.uint64("seed", default: 1234), maxPointsPerCentroid: c.optionalInt("maxPointsPerCentroid", default: 256))
     if let books = try tensors.state("rq.codebooks", shape: [blockCount, codewordCount, dimension]) {
       try checkFinite(books, op: "rq.codebooks")
       codebooks = books
@@ -141,8 +154,9 @@ public struct ResidualQuantizer: VectorQuantizer, Sendable {
 func additiveDecode(codebooks books: Tensor, codes: Codes, op: String) throws -> Tensor {
   let (blocks, k, d) = (books.shape[0], books.shape[1], books.shape[2])
   guard codes.codewordCount == k, codes.blockCount <= blocks else {
-    throw QuantizationError.codesMismatch(op: op, expectedBlocks: blocks, expectedCodewords: k,
-                                          gotBlocks: codes.blockCount, gotCodewords: codes.codewordCount)
+    throw QuantizationError.codesMismatch(
+      op: op, expectedBlocks: blocks, expectedCodewords: k,
+      gotBlocks: codes.blockCount, gotCodewords: codes.codewordCount)
   }
   let (n, m) = (codes.count, codes.blockCount)
   let labels = codes.int32Values

@@ -28,9 +28,11 @@ enum TorchvisionBackbones {
     if dropout > 0 { classifier.append(("3", try Dropout(dropout, seed: seed &+ 2))) }
     classifier.append(("4", try Linear(4096, 4096, generator: &g)))
     classifier.append(("5", ReLU()))
-    return Sequential(namedLayers: [("features", Sequential(namedLayers: features)),
-                                    ("avgpool", try AdaptiveAvgPool2D(outputSize: 6)), ("flatten", Flatten()),
-                                    ("classifier", Sequential(namedLayers: classifier))])
+    return Sequential(namedLayers: [
+      ("features", Sequential(namedLayers: features)),
+      ("avgpool", try AdaptiveAvgPool2D(outputSize: 6)), ("flatten", Flatten()),
+      ("classifier", Sequential(namedLayers: classifier)),
+    ])
   }
 
   /// torchvision.models.resnet18 without `fc`: output 512.
@@ -42,8 +44,10 @@ enum TorchvisionBackbones {
     var channels = 64
     for (stage, width) in [64, 128, 256, 512].enumerated() {
       let stride = stage == 0 ? 1 : 2
-      let blocks = Sequential(namedLayers: [("0", try BasicBlock(channels, width, stride: stride, generator: &g)),
-                                            ("1", try BasicBlock(width, width, stride: 1, generator: &g))])
+      let blocks = Sequential(namedLayers: [
+        ("0", try BasicBlock(channels, width, stride: stride, generator: &g)),
+        ("1", try BasicBlock(width, width, stride: 1, generator: &g)),
+      ])
       layers.append(("layer\(stage + 1)", blocks))
       channels = width
     }

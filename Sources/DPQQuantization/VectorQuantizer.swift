@@ -137,12 +137,16 @@ extension VectorQuantizer {
   /// Squared reconstruction error of every row, `||x_i - decode(encode(x_i))||^2`.
   public func squaredErrors(_ x: Tensor) throws -> [Float] {
     let y = try reconstruct(x)
-    let n = x.shape[0], d = x.shape[1]
+    let n = x.shape[0]
+    let d = x.shape[1]
     return x.withUnsafeBufferPointer { xb in
       y.withUnsafeBufferPointer { yb in
         (0..<n).map { i in
           var s: Float = 0
-          for j in 0..<d { let t = xb[i * d + j] - yb[i * d + j]; s += t * t }
+          for j in 0..<d {
+            let t = xb[i * d + j] - yb[i * d + j]
+            s += t * t
+          }
           return s
         }
       }
@@ -164,7 +168,8 @@ extension VectorQuantizer {
 /// Checks that `x` is [n, dimension] and returns n.
 func checkMatrix(_ x: Tensor, dimension: Int, op: String) throws -> Int {
   guard x.rank == 2 else {
-    throw QuantizationError.invalidShape(op: op, shape: x.shape, expected: "a matrix [n, \(dimension)] with one vector per row")
+    throw QuantizationError.invalidShape(
+      op: op, shape: x.shape, expected: "a matrix [n, \(dimension)] with one vector per row")
   }
   guard x.shape[1] == dimension else {
     throw QuantizationError.dimensionMismatch(op: op, expected: dimension, got: x.shape[1])
@@ -189,8 +194,9 @@ func checkFinite(_ x: Tensor, op: String) throws {
 /// Checks that codes come from a quantizer with `blocks` blocks of `codewords` codewords.
 func checkCodes(_ codes: Codes, blocks: Int, codewords: Int, op: String) throws {
   guard codes.blockCount == blocks, codes.codewordCount == codewords else {
-    throw QuantizationError.codesMismatch(op: op, expectedBlocks: blocks, expectedCodewords: codewords,
-                                          gotBlocks: codes.blockCount, gotCodewords: codes.codewordCount)
+    throw QuantizationError.codesMismatch(
+      op: op, expectedBlocks: blocks, expectedCodewords: codewords,
+      gotBlocks: codes.blockCount, gotCodewords: codes.codewordCount)
   }
 }
 
@@ -199,7 +205,8 @@ extension VectorQuantizer {
   public var summary: String {
     var extras = ""
     if let beam = configuration["beamWidth"], beam != "1" { extras = ", beam \(beam)" }
-    return "\(name)(D=\(dimension), M=\(blockCount), K=\(codewordCount), \(codeLengthBits) bits\(extras), \(isTrained ? "trained" : "untrained"))"
+    return
+      "\(name)(D=\(dimension), M=\(blockCount), K=\(codewordCount), \(codeLengthBits) bits\(extras), \(isTrained ? "trained" : "untrained"))"
   }
 }
 

@@ -8,8 +8,10 @@ import Foundation
 enum CellExecution {
   /// Parses and runs `source` (line `firstLine` of `file`) in `session`'s global scope. Each shown
   /// value goes to `show`, which may throw to stop the cell (a figure that cannot be drawn).
-  static func run(_ source: String, file: String, firstLine: Int, in session: ScriptSession,
-                  show: @escaping (Value, Stmt) throws -> Void) -> Result<Void, ScriptError> {
+  static func run(
+    _ source: String, file: String, firstLine: Int, in session: ScriptSession,
+    show: @escaping (Value, Stmt) throws -> Void
+  ) -> Result<Void, ScriptError> {
     session.onLargeStack {
       let interpreter = session.interpreter
       do {
@@ -24,11 +26,15 @@ enum CellExecution {
         return .success(())
       } catch let error as ScriptError {
         if case .failure(let message) = error {
-          return .failure(.runtime(Diagnostic(message: message, location: SourceLocation(file: file, line: firstLine, column: 1))))
+          return .failure(
+            .runtime(Diagnostic(message: message, location: SourceLocation(file: file, line: firstLine, column: 1))))
         }
         return .failure(error)
       } catch {
-        return .failure(.runtime(Diagnostic(message: String(describing: error), location: SourceLocation(file: file, line: firstLine, column: 1))))
+        return .failure(
+          .runtime(
+            Diagnostic(
+              message: String(describing: error), location: SourceLocation(file: file, line: firstLine, column: 1))))
       }
     }
   }

@@ -57,9 +57,16 @@ public struct Completer {
     while i < scalars.count {
       let c = scalars[i]
       if let q = quote {
-        if c == "\\" { i += 2; continue }
+        if c == "\\" {
+          i += 2
+          continue
+        }
         if c == q.scalar {
-          if !q.triple { quote = nil; i += 1; continue }
+          if !q.triple {
+            quote = nil
+            i += 1
+            continue
+          }
           if i + 2 < scalars.count, scalars[i + 1] == q.scalar, scalars[i + 2] == q.scalar {
             quote = nil
             i += 3
@@ -69,7 +76,7 @@ public struct Completer {
         i += 1
         continue
       }
-      if c == "#" {  // a comment runs to the end of the line
+      if c == "#" { // a comment runs to the end of the line
         while i < scalars.count, scalars[i] != "\n" { i += 1 }
         continue
       }

@@ -33,16 +33,16 @@ public enum Interrupts {
   public static func install(respectingIgnored: Bool = false) {
     guard !installed else { return }
     installed = true
-    _ = flags  // initialise the storage before the handler can run
+    _ = flags // initialise the storage before the handler can run
     if respectingIgnored && inheritedInterruptIsIgnored() {
       ignoreBrokenPipes()
       return
     }
     var action = sigaction()
     #if os(Linux)
-    action.__sigaction_handler.sa_handler = onInterrupt
+      action.__sigaction_handler.sa_handler = onInterrupt
     #else
-    action.__sigaction_u.__sa_handler = onInterrupt
+      action.__sigaction_u.__sa_handler = onInterrupt
     #endif
     sigemptyset(&action.sa_mask)
     action.sa_flags = 0
@@ -60,12 +60,12 @@ public enum Interrupts {
     var current = sigaction()
     guard sigaction(SIGINT, nil, &current) == 0 else { return false }
     #if os(Linux)
-    let handler = current.__sigaction_handler.sa_handler
+      let handler = current.__sigaction_handler.sa_handler
     #else
-    let handler = current.__sigaction_u.__sa_handler
+      let handler = current.__sigaction_u.__sa_handler
     #endif
-    guard let handler else { return false }  // SIG_DFL
-    return unsafeBitCast(handler, to: Int.self) == 1  // SIG_IGN is the handler 1
+    guard let handler else { return false } // SIG_DFL
+    return unsafeBitCast(handler, to: Int.self) == 1 // SIG_IGN is the handler 1
   }
 
   /// A closed pipe (`dpq ... | head`) ends output quietly instead of killing the process.
@@ -86,7 +86,7 @@ public enum Interrupts {
     dpq_atomic_store(flags + 1, 1)
     defer {
       dpq_atomic_store(flags + 1, 0)
-      clear()  // the press that stopped the work is used up
+      clear() // the press that stopped the work is used up
     }
     return try work()
   }

@@ -17,7 +17,8 @@ enum Ipynb {
       throw ReplError.invalidNotebook(path: file, reason: "not a JSON object")
     }
     guard let format = root["nbformat"] as? Int, format == 4 else {
-      throw ReplError.invalidNotebook(path: file, reason: "nbformat \(root["nbformat"].map { "\($0)" } ?? "missing"), expected 4")
+      throw ReplError.invalidNotebook(
+        path: file, reason: "nbformat \(root["nbformat"].map { "\($0)" } ?? "missing"), expected 4")
     }
     guard let cells = root["cells"] as? [[String: Any]] else {
       throw ReplError.invalidNotebook(path: file, reason: "no cells list")
@@ -89,17 +90,21 @@ enum Ipynb {
         }
       }
       if let error = run.error {
-        outputs.append(["output_type": "error", "ename": KernelServer.errorName(error),
-                        "evalue": KernelServer.message(of: error),
-                        "traceback": error.description.components(separatedBy: "\n")])
+        outputs.append([
+          "output_type": "error", "ename": KernelServer.errorName(error),
+          "evalue": KernelServer.message(of: error),
+          "traceback": error.description.components(separatedBy: "\n"),
+        ])
       }
       var count: Any = NSNull()
       if run.ran {
         executionCount += 1
         count = executionCount
       }
-      return ["cell_type": "code", "id": id, "execution_count": count, "metadata": [String: Any](),
-              "outputs": outputs, "source": source]
+      return [
+        "cell_type": "code", "id": id, "execution_count": count, "metadata": [String: Any](),
+        "outputs": outputs, "source": source,
+      ]
     }
     let root: [String: Any] = [
       "cells": json,

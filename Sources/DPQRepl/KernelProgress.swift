@@ -19,8 +19,10 @@ final class KernelProgress: ProgressReporter {
   let burst: Int
   private var shown = 0
 
-  init(output: OutputSink, statusInterval: Double, summaryInterval: Double = 1, burst: Int = 10,
-       clock: @escaping () -> Double = monotonicSeconds) {
+  init(
+    output: OutputSink, statusInterval: Double, summaryInterval: Double = 1, burst: Int = 10,
+    clock: @escaping () -> Double = monotonicSeconds
+  ) {
     self.output = output
     self.summaryInterval = summaryInterval
     self.burst = burst
@@ -34,7 +36,7 @@ final class KernelProgress: ProgressReporter {
   func end(_ summary: String) {
     let now = clock()
     if shown < burst || now - lastSummary >= summaryInterval {
-      if held != nil { skipped += 1 }  // superseded by this one
+      if held != nil { skipped += 1 } // superseded by this one
       held = nil
       writeSkipped()
       output.write(summary + "\n")

@@ -1,6 +1,6 @@
-import DPQPlot
 import DPQBindings
 import DPQLanguage
+import DPQPlot
 import Foundation
 
 /// `dpq kernel-server`: one long-lived REPL session driven by JSON lines, for the Jupyter kernel
@@ -41,7 +41,7 @@ public final class KernelServer {
     let stdoutSink = StreamSink(name: "stdout", channel: channel, current: current)
     let stderrSink = StreamSink(name: "stderr", channel: channel, current: current)
     session = ScriptSession(output: stdoutSink)
-    session.bindingSettings.figureDisplay = .summary  // the figure itself goes as an image
+    session.bindingSettings.figureDisplay = .summary // the figure itself goes as an image
     progress = KernelProgress(output: stdoutSink, statusInterval: options.progressInterval)
     session.progressReporter = progress
     repl = Repl(session: session, editor: ScriptedLineEditor(lines: []), output: stdoutSink, errors: stderrSink)
@@ -57,8 +57,11 @@ public final class KernelServer {
     while let line = channel.readLine() {
       if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
       guard let data = line.data(using: .utf8),
-            let request = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-        channel.send(["type": "reply", "id": NSNull(), "status": "error", "message": "not a JSON object: \(line.prefix(80))"])
+        let request = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+      else {
+        channel.send([
+          "type": "reply", "id": NSNull(), "status": "error", "message": "not a JSON object: \(line.prefix(80))",
+        ])
         continue
       }
       let id = request["id"] ?? NSNull()
@@ -77,7 +80,8 @@ public final class KernelServer {
         reply(id, ["status": "ok"])
         return 0
       default:
-        reply(id, ["status": "error", "message": "unknown request type \(request["type"].map { "\($0)" } ?? "(none)")"])
+        reply(
+          id, ["status": "error", "message": "unknown request type \(request["type"].map { "\($0)" } ?? "(none)")"])
       }
     }
     return 0
@@ -130,7 +134,9 @@ public final class KernelServer {
     if code.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return ["status": "ok"] }
     if let command = ReplCommand.parse(code) {
       if command == .quit {
-        send("stream", ["name": "stderr", "text": ":quit does nothing in a notebook: use the kernel's shutdown or restart\n"])
+        send(
+          "stream",
+          ["name": "stderr", "text": ":quit does nothing in a notebook: use the kernel's shutdown or restart\n"])
       } else {
         Interrupts.whileWorking { _ = repl.handle(code) }
       }
@@ -149,7 +155,7 @@ public final class KernelServer {
         }
       }
     }
-    progress.flush()  // the last epoch line held back, before the value and any error
+    progress.flush() // the last epoch line held back, before the value and any error
     if let value = last {
       session.setAnswer(value)
       send("result", ["data": bundle(value)])
@@ -161,8 +167,12 @@ public final class KernelServer {
       let interrupted = ScriptRunner.isInterruption(error)
       let text = interrupted ? "interrupted" : error.description
       let name = interrupted ? "Interrupted" : KernelServer.errorName(error)
-      send("error", ["ename": name, "evalue": KernelServer.message(of: error),
-                     "traceback": text.components(separatedBy: "\n")])
+      send(
+        "error",
+        [
+          "ename": name, "evalue": KernelServer.message(of: error),
+          "traceback": text.components(separatedBy: "\n"),
+        ])
       return ["status": "error", "ename": name, "evalue": KernelServer.message(of: error)]
     }
   }
@@ -187,14 +197,16 @@ public final class KernelServer {
     for (mime, ext) in formats {
       let path = directory + "/figure.\(ext)"
       do {
-        _ = try session.bindingSettings.renderer.render(object.figure, to: ext == "png" ? .png(path: path) : .svg(path: path))
+        _ = try session.bindingSettings.renderer.render(
+          object.figure, to: ext == "png" ? .png(path: path) : .svg(path: path))
       } catch PlotError.stopped {
         throw ScriptError.interrupted(Diagnostic(message: "interrupted", location: statement.location))
       } catch {
         throw ScriptError.runtime(Diagnostic(message: "cannot draw the figure: \(error)", location: statement.location))
       }
       guard let bytes = FileManager.default.contents(atPath: path) else {
-        throw ScriptError.runtime(Diagnostic(message: "cannot read the drawn figure \(path)", location: statement.location))
+        throw ScriptError.runtime(
+          Diagnostic(message: "cannot read the drawn figure \(path)", location: statement.location))
       }
       try? FileManager.default.removeItem(atPath: path)
       data[mime] = ext == "png" ? bytes.base64EncodedString() : String(decoding: bytes, as: UTF8.self)
@@ -211,8 +223,10 @@ public final class KernelServer {
     // the whole cell before the cursor, as the REPL passes its whole entry: keyword names of a
     // call that spans lines need the call's start
     let completions = completer.complete(before)
-    return ["status": "ok", "matches": completions.candidates,
-            "cursor_start": end - completions.word.unicodeScalars.count, "cursor_end": end]
+    return [
+      "status": "ok", "matches": completions.candidates,
+      "cursor_start": end - completions.word.unicodeScalars.count, "cursor_end": end,
+    ]
   }
 
   /// `?name` for the dotted name at or before `cursor`.
@@ -235,7 +249,8 @@ public final class KernelServer {
     var start = end
     while start > 0, isNameScalar(scalars[start - 1]) { start -= 1 }
     while end < scalars.count, isNameScalar(scalars[end]) { end += 1 }
-    let name = String(String.UnicodeScalarView(scalars[start..<end])).trimmingCharacters(in: CharacterSet(charactersIn: "."))
+    let name = String(String.UnicodeScalarView(scalars[start..<end])).trimmingCharacters(
+      in: CharacterSet(charactersIn: "."))
     return name.isEmpty ? nil : name
   }
 
@@ -275,8 +290,16 @@ final class CurrentRequest: @unchecked Sendable {
   private var value: Any = NSNull()
 
   var id: Any {
-    get { lock.lock(); defer { lock.unlock() }; return value }
-    set { lock.lock(); value = newValue; lock.unlock() }
+    get {
+      lock.lock()
+      defer { lock.unlock() }
+      return value
+    }
+    set {
+      lock.lock()
+      value = newValue
+      lock.unlock()
+    }
   }
 }
 

@@ -58,7 +58,9 @@ public enum Launcher {
       let figures = outcome.figurePaths.count
       let status = outcome.succeeded ? "" : ", \(outcome.failures.count) failed"
       if let path = outcome.notebookPath { print("wrote \(path)") }
-      print("wrote \(outcome.reportPath) (\(outcome.cellCount) code cells\(status), \(figures) figure\(figures == 1 ? "" : "s"), \(Repl.formatDuration(outcome.seconds)))")
+      print(
+        "wrote \(outcome.reportPath) (\(outcome.cellCount) code cells\(status), \(figures) figure\(figures == 1 ? "" : "s"), \(Repl.formatDuration(outcome.seconds)))"
+      )
       return outcome.interrupted ? ScriptRunner.interruptedStatus : outcome.succeeded ? 0 : 1
     } catch {
       FileHandle.standardError.write(Data("dpq: \(error)\n".utf8))
@@ -69,9 +71,12 @@ public enum Launcher {
   /// A bar with rate and ETA redrawn in place when `descriptor` is a terminal that can clear a
   /// line; otherwise (a pipe, a file, or TERM=dumb, as Emacs's shell and some CI consoles set) a
   /// plain line every 10 seconds and each unit's summary, with no control characters.
-  public static func progressReporter(for descriptor: Int32, output: OutputSink,
-                                      environment: [String: String] = ProcessInfo.processInfo.environment)
-    -> ProgressReporter {
+  public static func progressReporter(
+    for descriptor: Int32, output: OutputSink,
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  )
+    -> ProgressReporter
+  {
     let canRedraw = isatty(descriptor) != 0 && environment["TERM"] != "dumb"
     return canRedraw ? TerminalProgressBar(output: output) : PlainProgressLog(output: output)
   }

@@ -1,7 +1,7 @@
-import DPQData
-import DPQPlot
 import DPQBindings
+import DPQData
 import DPQLanguage
+import DPQPlot
 import Foundation
 
 /// Runs a notebook's code cells in order in one session and writes a Markdown report,
@@ -103,7 +103,7 @@ public final class NotebookRunner {
     for builtin in options.extraBuiltins { registry.register(builtin) }
     let session = ScriptSession(output: sink, registry: registry)
     session.arguments = options.arguments
-    session.bindingSettings.figureDisplay = .summary  // the figure itself goes beside the report
+    session.bindingSettings.figureDisplay = .summary // the figure itself goes beside the report
     session.shouldStop = options.shouldStop
     session.bindingSettings.renderer.shouldStop = options.shouldStop
     session.progressReporter = NotebookProgress(cellOutput: sink, live: options.liveProgress)
@@ -115,14 +115,16 @@ public final class NotebookRunner {
       guard case .host(let object as FigureObject) = value else { return }
       let fileName = "\(name)-\(figures.count + 1).png"
       do {
-        try session.bindingSettings.renderer.render(object.figure, to: .png(path: (directory as NSString).appendingPathComponent(fileName)))
+        try session.bindingSettings.renderer.render(
+          object.figure, to: .png(path: (directory as NSString).appendingPathComponent(fileName)))
       } catch PlotError.stopped {
         throw ScriptError.interrupted(Diagnostic(message: "interrupted", location: statement.location))
       } catch {
         throw ScriptError.runtime(Diagnostic(message: "cannot draw the figure: \(error)", location: statement.location))
       }
       figures.append(fileName)
-      sink.image(title: object.figure.title.isEmpty ? "figure \(figures.count)" : object.figure.title, fileName: fileName)
+      sink.image(
+        title: object.figure.title.isEmpty ? "figure \(figures.count)" : object.figure.title, fileName: fileName)
     }
 
     let start = options.clock()
@@ -148,7 +150,8 @@ public final class NotebookRunner {
           continue
         }
         let cellStart = options.clock()
-        let result = CellExecution.run(cell.source, file: cell.file ?? file, firstLine: cell.firstLine, in: session, show: show)
+        let result = CellExecution.run(
+          cell.source, file: cell.file ?? file, firstLine: cell.firstLine, in: session, show: show)
         let seconds = options.clock() - cellStart
         let pieces = sink.take()
         runCells[runCells.count - 1].outputs = pieces
@@ -171,7 +174,8 @@ public final class NotebookRunner {
       }
     }
     let total = options.clock() - start
-    let header = "*`\((file as NSString).lastPathComponent)` run on \(NotebookRunner.dateText(options.date)) "
+    let header =
+      "*`\((file as NSString).lastPathComponent)` run on \(NotebookRunner.dateText(options.date)) "
       + "with dpq \(options.version) in \(Repl.formatDuration(total)).*"
     let report = ([header] + parts).joined(separator: "\n\n") + "\n"
     let reportPath = (directory as NSString).appendingPathComponent(name + ".md")
@@ -186,15 +190,17 @@ public final class NotebookRunner {
       do {
         // AtomicWriter, as every output: Foundation's .atomic write leaves a TemporaryDirectory.*
         // in /tmp and replaces symbolic links and permissions
-        try AtomicWriter.write(path, bytes: [UInt8](Ipynb.document(runCells, directory: directory, version: options.version)))
+        try AtomicWriter.write(
+          path, bytes: [UInt8](Ipynb.document(runCells, directory: directory, version: options.version)))
       } catch {
         throw ReplError.cannotWrite(path: path, reason: error.localizedDescription)
       }
       notebookPath = path
     }
-    return Outcome(reportPath: reportPath, report: report, cellCount: codeCells,
-                   figurePaths: figures.map { (directory as NSString).appendingPathComponent($0) },
-                   failures: failures, seconds: total, notebookPath: notebookPath)
+    return Outcome(
+      reportPath: reportPath, report: report, cellCount: codeCells,
+      figurePaths: figures.map { (directory as NSString).appendingPathComponent($0) },
+      failures: failures, seconds: total, notebookPath: notebookPath)
   }
 
   /// `2025-11-27 12:00:03 UTC`.

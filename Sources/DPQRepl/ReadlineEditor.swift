@@ -21,7 +21,8 @@ public final class ReadlineEditor: LineEditor {
   static let wordBreakCharacters = " \t\n\"'`@$><=;|&{}()[],.+-*/%:!^~?"
 
   /// The history file: `DPQ_HISTORY` when set (empty disables it), else `~/.dpq_history`.
-  public static func defaultHistoryPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+  public static func defaultHistoryPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String?
+  {
     if let path = environment["DPQ_HISTORY"] { return path.isEmpty ? nil : (path as NSString).expandingTildeInPath }
     guard let home = environment["HOME"], !home.isEmpty else { return nil }
     return (home as NSString).appendingPathComponent(".dpq_history")
@@ -30,9 +31,9 @@ public final class ReadlineEditor: LineEditor {
   public init(completer: Completer?, historyPath: String? = ReadlineEditor.defaultHistoryPath()) {
     self.completer = completer
     self.historyPath = historyPath
-    setlocale(LC_CTYPE, "")  // multibyte characters in the line
+    setlocale(LC_CTYPE, "") // multibyte characters in the line
     rl_readline_name = UnsafePointer(strdup("dpq"))
-    rl_catch_signals = 0       // Interrupts owns SIGINT
+    rl_catch_signals = 0 // Interrupts owns SIGINT
     rl_catch_sigwinch = 1
     rl_completer_word_break_characters = UnsafePointer(strdup(ReadlineEditor.wordBreakCharacters))
     rl_completer_quote_characters = nil
@@ -88,7 +89,10 @@ public final class ReadlineEditor: LineEditor {
   public func addHistory(_ entry: String) {
     guard !entry.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return }
     if history_length > 0, let last = history_get(history_base + history_length - 1), let line = last.pointee.line,
-       String(cString: line) == entry { return }
+      String(cString: line) == entry
+    {
+      return
+    }
     add_history(entry)
     guard let path = historyPath else { return }
     if FileManager.default.fileExists(atPath: path) {
@@ -163,23 +167,25 @@ private let nextMatch: @convention(c) (UnsafePointer<CChar>?, Int32) -> UnsafeMu
   return strdup(pendingMatches[pendingMatchIndex])
 }
 
-private let attemptCompletion: @convention(c) (UnsafePointer<CChar>?, Int32, Int32)
-  -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = { text, start, end in
-  rl_attempted_completion_over = 1  // never fall back to readline's own file names
-  guard let editor = activeEditor, let buffer = rl_line_buffer else { return nil }
-  let count = Int(rl_end)
-  let line = Array(UnsafeBufferPointer(start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: count))
-  let (candidates, inString) = editor.readlineCandidates(line: line, start: Int(start), end: min(Int(end), count))
-  guard !candidates.isEmpty else { return nil }
-  pendingMatches = candidates
-  // Keyword names already end with ": "; a directory gets no quote; a unique file in a string
-  // gets its closing quote; names get nothing (the user types `(` or `.` next).
-  rl_completion_append_character = 0
-  if inString, candidates.count == 1, let only = candidates.first, !only.hasSuffix("/") {
-    let context = Array(line[0..<min(Int(end), count)])
-    if let quote = context.last(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }) {
-      rl_completion_append_character = Int32(quote)
+private let attemptCompletion:
+  @convention(c) (UnsafePointer<CChar>?, Int32, Int32)
+    -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = { text, start, end in
+      rl_attempted_completion_over = 1 // never fall back to readline's own file names
+      guard let editor = activeEditor, let buffer = rl_line_buffer else { return nil }
+      let count = Int(rl_end)
+      let line = Array(
+        UnsafeBufferPointer(start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: count))
+      let (candidates, inString) = editor.readlineCandidates(line: line, start: Int(start), end: min(Int(end), count))
+      guard !candidates.isEmpty else { return nil }
+      pendingMatches = candidates
+      // Keyword names already end with ": "; a directory gets no quote; a unique file in a string
+      // gets its closing quote; names get nothing (the user types `(` or `.` next).
+      rl_completion_append_character = 0
+      if inString, candidates.count == 1, let only = candidates.first, !only.hasSuffix("/") {
+        let context = Array(line[0..<min(Int(end), count)])
+        if let quote = context.last(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }) {
+          rl_completion_append_character = Int32(quote)
+        }
+      }
+      return rl_completion_matches(text, nextMatch)
     }
-  }
-  return rl_completion_matches(text, nextMatch)
-}

@@ -36,8 +36,10 @@ public enum ReplCommand: Equatable {
     switch name {
     case ":help", ":h": return .help(argument.isEmpty ? nil : argument)
     case ":vars": return argument.isEmpty ? .vars : .invalid(":vars takes no argument")
-    case ":time": return argument.isEmpty ? .invalid(":time needs an expression, e.g. :time sum(range(1000))") : .time(argument)
-    case ":load": return argument.isEmpty ? .invalid(":load needs a file name, e.g. :load train.dpq") : .load(unquoted(argument))
+    case ":time":
+      return argument.isEmpty ? .invalid(":time needs an expression, e.g. :time sum(range(1000))") : .time(argument)
+    case ":load":
+      return argument.isEmpty ? .invalid(":load needs a file name, e.g. :load train.dpq") : .load(unquoted(argument))
     case ":reset": return .reset
     case ":quit", ":q", ":exit": return .quit
     default:
@@ -61,7 +63,8 @@ enum NameSuggestion {
   }
 
   static func distance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
+    let a = Array(a)
+    let b = Array(b)
     guard !a.isEmpty else { return b.count }
     guard !b.isEmpty else { return a.count }
     var previous = Array(0...b.count)

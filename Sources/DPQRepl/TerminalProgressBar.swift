@@ -12,8 +12,10 @@ public final class TerminalProgressBar: ProgressReporter {
   private var task: ProgressTask?
   private var lastDraw = -Double.infinity
 
-  public init(output: OutputSink, barWidth: Int = 24, minimumInterval: Double = 0.1,
-              clock: @escaping () -> Double = monotonicSeconds) {
+  public init(
+    output: OutputSink, barWidth: Int = 24, minimumInterval: Double = 0.1,
+    clock: @escaping () -> Double = monotonicSeconds
+  ) {
     self.output = output
     self.barWidth = max(4, barWidth)
     self.minimumInterval = minimumInterval

@@ -20,7 +20,8 @@ enum TextTable {
   /// `:vars`: each global's name, type and shape (tensors), length (lists) or short value.
   static func variables(_ globals: [ScriptSession.GlobalInfo]) -> String {
     guard !globals.isEmpty else { return "no variables" }
-    return render(header: ["name", "type", "shape or value"],
-                  rows: globals.map { [$0.name, $0.typeName, $0.summary] })
+    return render(
+      header: ["name", "type", "shape or value"],
+      rows: globals.map { [$0.name, $0.typeName, $0.summary] })
   }
 }

@@ -40,8 +40,10 @@ public struct Evaluation: CustomStringConvertible {
   /// never mix scores in one block: `table` gives each score its own.
   public var score: String? = nil
 
-  public init(method: String, mapDepth: Int?, precisionCutoffs: [Int], curveCutoffs: [Int], codeLengths: [CodeLength],
-              queryCount: Int, completedQueries: Int, databaseCount: Int) {
+  public init(
+    method: String, mapDepth: Int?, precisionCutoffs: [Int], curveCutoffs: [Int], codeLengths: [CodeLength],
+    queryCount: Int, completedQueries: Int, databaseCount: Int
+  ) {
     self.method = method
     self.mapDepth = mapDepth
     self.precisionCutoffs = precisionCutoffs
@@ -102,15 +104,19 @@ public struct Evaluation: CustomStringConvertible {
     let widths = header.indices.map { col in max(header[col].count, rows.map { $0[col].count }.max() ?? 0) }
     func line(_ cells: [String]) -> String {
       cells.indices.map { col in
-        col == 0 && showMethod ? cells[col] + String(repeating: " ", count: widths[col] - cells[col].count)
-                               : pad(cells[col], widths[col])
+        col == 0 && showMethod
+          ? cells[col] + String(repeating: " ", count: widths[col] - cells[col].count)
+          : pad(cells[col], widths[col])
       }.joined(separator: "  ")
     }
     var out = [line(header)] + rows.map(line)
     let score = first.score.map { "ranked by \($0); " } ?? ""
-    out.append("\(first.completedQueries) queries, \(first.databaseCount) database items; \(score)ties: \(SearchResult.tieRule)")
+    out.append(
+      "\(first.completedQueries) queries, \(first.databaseCount) database items; \(score)ties: \(SearchResult.tieRule)")
     for e in evaluations where !e.isComplete {
-      out.append("PARTIAL\(e.method.isEmpty ? "" : " (\(e.method))"): stopped after \(e.completedQueries) of \(e.queryCount) queries")
+      out.append(
+        "PARTIAL\(e.method.isEmpty ? "" : " (\(e.method))"): stopped after \(e.completedQueries) of \(e.queryCount) queries"
+      )
     }
     return out.joined(separator: "\n")
   }

@@ -16,16 +16,22 @@ extension Index {
   ///   covers the ranked depth (levels never reached within it get precision 0).
   /// - `shouldStop`: polled between chunks of queries; a stopped evaluation averages over the
   ///   completed queries and says so (`isComplete == false`).
-  public func evaluate(queries: Tensor, relevance: Relevance, blocksList: [Int]? = nil, mapAt R: Int? = nil,
-                       precisionAt: [Int] = [100, 1000], curveCutoffs: [Int]? = nil, method: String = "",
-                       threads: Int? = nil, shouldStop: (() -> Bool)? = nil) throws -> Evaluation {
+  public func evaluate(
+    queries: Tensor, relevance: Relevance, blocksList: [Int]? = nil, mapAt R: Int? = nil,
+    precisionAt: [Int] = [100, 1000], curveCutoffs: [Int]? = nil, method: String = "",
+    threads: Int? = nil, shouldStop: (() -> Bool)? = nil
+  ) throws -> Evaluation {
     let op = "evaluate"
     let blocksList = blocksList ?? Array(1...blockCount)
-    guard !blocksList.isEmpty else { throw RetrievalError.invalidArgument(op: op, reason: "blocksList is empty; pass code lengths in blocks, e.g. [1, 2, 3, 4]") }
+    guard !blocksList.isEmpty else {
+      throw RetrievalError.invalidArgument(
+        op: op, reason: "blocksList is empty; pass code lengths in blocks, e.g. [1, 2, 3, 4]")
+    }
     for b in blocksList { _ = try checkedBlocks(b, op: op) }
     guard count > 0 else { throw RetrievalError.emptyIndex(op: op) }
     let q = try checkedQueries(queries, op: op)
-    let nq = q.shape[0], n = count
+    let nq = q.shape[0]
+    let n = count
     guard relevance.queries.count == nq else {
       throw RetrievalError.countMismatch(op: op, name: "query labels", expected: nq, got: relevance.queries.count)
     }
@@ -40,43 +46,60 @@ extension Index {
     // One merged cutoff list serves both the P@N columns and the curve.
     let cuts = Array(Set(pCuts + curveCuts)).sorted()
     let prefixes = Array(Set(blocksList)).sorted()
-    let pc = prefixes.count, cc = cuts.count, levels = recallLevelCount
+    let pc = prefixes.count
+    let cc = cuts.count
+    let levels = recallLevelCount
     // Per-query hit counts are kept (means in query order are reproducible); bound their memory.
     guard pc * nq * cc <= Index.maxEvaluationCells else {
-      throw RetrievalError.invalidArgument(op: op, reason: "\(cc) rank cutoffs x \(nq) queries x \(pc) code lengths is too many to keep; pass at most \(Index.maxEvaluationCells / max(pc * nq, 1)) cutoffs (precisionAt plus curveCutoffs)")
+      throw RetrievalError.invalidArgument(
+        op: op,
+        reason:
+          "\(cc) rank cutoffs x \(nq) queries x \(pc) code lengths is too many to keep; pass at most \(Index.maxEvaluationCells / max(pc * nq, 1)) cutoffs (precisionAt plus curveCutoffs)"
+      )
     }
 
     let ap = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(pc * nq, 1))
     let hits = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(pc * nq * cc, 1))
     let interpolated = UnsafeMutableBufferPointer<Double>.allocate(capacity: max(pc * nq * levels, 1))
     let totals = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(nq, 1))
-    defer { ap.deallocate(); hits.deallocate(); interpolated.deallocate(); totals.deallocate() }
+    defer {
+      ap.deallocate()
+      hits.deallocate()
+      interpolated.deallocate()
+      totals.deallocate()
+    }
 
-    let qWords = relevance.queries.wordsPerItem, dWords = relevance.database.wordsPerItem
+    let qWords = relevance.queries.wordsPerItem
+    let dWords = relevance.database.wordsPerItem
     let shared = relevance.sharedWords
     let oneWord = shared == 1 && qWords == 1 && dWords == 1
     let completed = relevance.queries.masks.withUnsafeBufferPointer { qMasks in
       relevance.database.masks.withUnsafeBufferPointer { dMasks in
         cuts.withUnsafeBufferPointer { cutPointer in
-          rankingPass(queries: q, prefixes: prefixes, output: .ranked(depth: depth, needsScores: false),
-                      threads: Index.resolvedThreads(threads), shouldStop: shouldStop) { _, query, p, list in
+          rankingPass(
+            queries: q, prefixes: prefixes, output: .ranked(depth: depth, needsScores: false),
+            threads: Index.resolvedThreads(threads), shouldStop: shouldStop
+          ) { _, query, p, list in
             let slot = p * nq + query
-            let hitRow = UnsafeMutableBufferPointer(rebasing: hits[(slot * cc) ..< ((slot + 1) * cc)])
+            let hitRow = UnsafeMutableBufferPointer(rebasing: hits[(slot * cc)..<((slot + 1) * cc)])
             let interpRow = interpolated.baseAddress! + slot * levels
             let queryMask = qMasks.baseAddress! + query * qWords
             if p == 0 {
-              totals[query] = countRelevant(queryMask: queryMask, queryWords: qWords, databaseMasks: dMasks.baseAddress!,
-                                            wordsPerItem: dWords, sharedWords: shared, count: n)
+              totals[query] = countRelevant(
+                queryMask: queryMask, queryWords: qWords, databaseMasks: dMasks.baseAddress!,
+                wordsPerItem: dWords, sharedWords: shared, count: n)
             }
             if oneWord {
-              ap[slot] = summarizeRanking(ids: list.ids, queryMask: queryMask[0], databaseMasks: dMasks.baseAddress!,
-                                          apDepth: apDepth, totalRelevant: totals[query], sortedCutoffs: cutPointer,
-                                          hits: hitRow, interpolated: interpRow)
+              ap[slot] = summarizeRanking(
+                ids: list.ids, queryMask: queryMask[0], databaseMasks: dMasks.baseAddress!,
+                apDepth: apDepth, totalRelevant: totals[query], sortedCutoffs: cutPointer,
+                hits: hitRow, interpolated: interpRow)
             } else {
-              ap[slot] = summarizeRanking(ids: list.ids, queryMask: queryMask, databaseMasks: dMasks.baseAddress!,
-                                          wordsPerItem: dWords, sharedWords: shared,
-                                          apDepth: apDepth, totalRelevant: totals[query], sortedCutoffs: cutPointer,
-                                          hits: hitRow, interpolated: interpRow)
+              ap[slot] = summarizeRanking(
+                ids: list.ids, queryMask: queryMask, databaseMasks: dMasks.baseAddress!,
+                wordsPerItem: dWords, sharedWords: shared,
+                apDepth: apDepth, totalRelevant: totals[query], sortedCutoffs: cutPointer,
+                hits: hitRow, interpolated: interpRow)
             }
           }
         }
@@ -84,10 +107,12 @@ extension Index {
     }
 
     // Means over the completed queries.
-    let done = completed, denominator = Double(max(done, 1))
+    let done = completed
+    let denominator = Double(max(done, 1))
     let codeLengths: [Evaluation.CodeLength] = blocksList.map { b in
       let p = prefixes.firstIndex(of: b)!
-      var meanHits = [Double](repeating: 0, count: cc), meanRecall = [Double](repeating: 0, count: cc)
+      var meanHits = [Double](repeating: 0, count: cc)
+      var meanRecall = [Double](repeating: 0, count: cc)
       var meanInterp = [Double](repeating: 0, count: levels)
       var aps: [Double] = []
       aps.reserveCapacity(done)
@@ -110,13 +135,15 @@ extension Index {
         meanAveragePrecision: aps.reduce(0, +) / denominator,
         precisionAt: precisionAt.map { precision[column($0)] },
         recallAt: precisionAt.map { recall[column($0)] },
-        precisionRecall: PrecisionRecallCurve(cutoffs: curveCuts, precision: curveCuts.map { precision[column($0)] },
-                                              recall: curveCuts.map { recall[column($0)] }),
+        precisionRecall: PrecisionRecallCurve(
+          cutoffs: curveCuts, precision: curveCuts.map { precision[column($0)] },
+          recall: curveCuts.map { recall[column($0)] }),
         interpolatedPrecisionRecall: PrecisionRecallCurve(interpolatedPrecision: meanInterp.map { $0 / denominator }),
         averagePrecisions: aps)
     }
-    var evaluation = Evaluation(method: method, mapDepth: R, precisionCutoffs: precisionAt, curveCutoffs: curveCuts,
-                                codeLengths: codeLengths, queryCount: nq, completedQueries: done, databaseCount: n)
+    var evaluation = Evaluation(
+      method: method, mapDepth: R, precisionCutoffs: precisionAt, curveCutoffs: curveCuts,
+      codeLengths: codeLengths, queryCount: nq, completedQueries: done, databaseCount: n)
     evaluation.score = metric == .innerProduct ? "inner product" : "squared L2"
     return evaluation
   }

@@ -15,11 +15,15 @@ extension Index {
     if let r = layout.rotation { entries.append(.init(name: "rotation", tensor: r)) }
     // Raw little-endian bytes, not one Int per code: 10 million items would otherwise take 8x
     // the codes' size in a temporary array.
-    entries.append(.init(name: "codes", dtype: codes.bytesPerCode == 1 ? .uint8 : .uint16,
-                         shape: [codes.count, codes.blockCount], bytes: codes.littleEndianBytes))
-    let meta = ["format": Index.fileFormat, "format_version": String(Index.fileFormatVersion),
-                "layout": layout.isAdditive ? "additive" : "product", "metric": metric.rawValue,
-                "codewords": String(codewordCount)]
+    entries.append(
+      .init(
+        name: "codes", dtype: codes.bytesPerCode == 1 ? .uint8 : .uint16,
+        shape: [codes.count, codes.blockCount], bytes: codes.littleEndianBytes))
+    let meta = [
+      "format": Index.fileFormat, "format_version": String(Index.fileFormatVersion),
+      "layout": layout.isAdditive ? "additive" : "product", "metric": metric.rawValue,
+      "codewords": String(codewordCount),
+    ]
     try SafeTensors(entries: entries, metadata: meta).write(to: path)
   }
 
@@ -28,25 +32,34 @@ extension Index {
     let file = try SafeTensors.read(path)
     func refuse(_ why: String) -> DataError { .badHeader(path: path, reason: why) }
     guard file.metadata["format"] == fileFormat else {
-      throw refuse("not a dpq index file (metadata format is \(file.metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(fileFormat)')")
+      throw refuse(
+        "not a dpq index file (metadata format is \(file.metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(fileFormat)')"
+      )
     }
     guard let v = file.metadata["format_version"].flatMap(Int.init), v <= fileFormatVersion else {
-      throw refuse("format version \(file.metadata["format_version"] ?? "missing") is newer than this dpq reads (\(fileFormatVersion))")
+      throw refuse(
+        "format version \(file.metadata["format_version"] ?? "missing") is newer than this dpq reads (\(fileFormatVersion))"
+      )
     }
     guard let metric = file.metadata["metric"].flatMap(IndexMetric.init(rawValue:)) else {
       throw refuse("unknown or missing metric '\(file.metadata["metric"] ?? "")'")
     }
     let books = try file.tensor("codebooks", path: path)
-    guard books.rank == 3 else { throw DataError.badEntry(path: path, name: "codebooks", reason: "shape \(books.shape), expected [M, K, d]") }
+    guard books.rank == 3 else {
+      throw DataError.badEntry(path: path, name: "codebooks", reason: "shape \(books.shape), expected [M, K, d]")
+    }
     let layout: CodebookLayout
     switch file.metadata["layout"] {
     case "additive": layout = .additive(codebooks: books)
-    case "product": layout = .product(codebooks: books, rotation: file.entry("rotation") == nil ? nil : try file.tensor("rotation", path: path))
+    case "product":
+      layout = .product(
+        codebooks: books, rotation: file.entry("rotation") == nil ? nil : try file.tensor("rotation", path: path))
     default: throw refuse("unknown or missing layout '\(file.metadata["layout"] ?? "")'")
     }
     guard let entry = file.entry("codes") else { throw DataError.missingEntry(path: path, name: "codes") }
     let shape = entry.shape
-    let m = books.shape[0], k = books.shape[1]
+    let m = books.shape[0]
+    let k = books.shape[1]
     guard shape.count == 2, shape[1] == m else {
       throw DataError.badEntry(path: path, name: "codes", reason: "shape \(shape), expected [n, \(m)]")
     }
@@ -56,7 +69,8 @@ extension Index {
       if entry.dtype == (k <= 256 ? .uint8 : .uint16) {
         codes = try Codes(count: shape[0], blockCount: m, codewordCount: k, littleEndianBytes: entry.bytes)
       } else {
-        codes = try Codes(count: shape[0], blockCount: m, codewordCount: k, values: file.integers("codes", path: path).values)
+        codes = try Codes(
+          count: shape[0], blockCount: m, codewordCount: k, values: file.integers("codes", path: path).values)
       }
     } catch let error as DataError {
       throw error

@@ -17,7 +17,8 @@ extension Index {
       if query.rank >= 1, query.shape.last != dimension {
         throw RetrievalError.dimensionMismatch(op: op, expected: dimension, got: query.shape.last ?? 0)
       }
-      throw RetrievalError.invalidShape(op: op, name: "query", shape: query.shape, expected: "[\(dimension)] or [1, \(dimension)]")
+      throw RetrievalError.invalidShape(
+        op: op, name: "query", shape: query.shape, expected: "[\(dimension)] or [1, \(dimension)]")
     }
     let q = try checkedQueries(query.reshaped([1, dimension]), op: op)
     let tables = q.withUnsafeBufferPointer { lookupTables(queries: $0.baseAddress!, count: 1) }
@@ -33,8 +34,12 @@ extension Index {
     guard q.rank == 2 else {
       throw RetrievalError.invalidShape(op: op, name: "queries", shape: queries.shape, expected: "[nq, \(dimension)]")
     }
-    guard q.shape[1] == dimension else { throw RetrievalError.dimensionMismatch(op: op, expected: dimension, got: q.shape[1]) }
-    guard q.withUnsafeBufferPointer({ $0.allSatisfy { $0.isFinite } }) else { throw RetrievalError.nonFinite(op: op, name: "queries") }
+    guard q.shape[1] == dimension else {
+      throw RetrievalError.dimensionMismatch(op: op, expected: dimension, got: q.shape[1])
+    }
+    guard q.withUnsafeBufferPointer({ $0.allSatisfy { $0.isFinite } }) else {
+      throw RetrievalError.nonFinite(op: op, name: "queries")
+    }
     return q
   }
 
@@ -42,33 +47,40 @@ extension Index {
   /// the flattened `[M * K, D]` codebooks (additive), or a rotation sgemm and one sgemm per
   /// slice writing into its column block (product).
   func lookupTables(queries: UnsafePointer<Float>, count nq: Int) -> [Float] {
-    let mk = blockCount, k = codewordCount, d = dimension, dc = codewordDimension
+    let mk = blockCount
+    let k = codewordCount
+    let d = dimension
+    let dc = codewordDimension
     var tables = [Float](repeating: 0, count: nq * mk * k)
     // Single-threaded products: OpenBLAS's threaded ones round differently, so a query's scores
     // would depend on the thread count of the moment, which a training step on another thread
     // changes (BLAS.singleThreaded).
-    BLAS.singleThreaded { layout.codebooks.withUnsafeBufferPointer { books in
-      tables.withUnsafeMutableBufferPointer { t in
-        switch layout {
-        case .additive:
-          BLAS.sgemm(transA: false, transB: true, m: nq, n: mk * k, k: d, a: queries, b: books.baseAddress!, c: t.baseAddress!)
-        case .product(_, let rotation):
-          let out = t.baseAddress!
-          func sliceTables(_ y: UnsafePointer<Float>) {
-            for m in 0..<mk {
-              BLAS.sgemm(transA: false, transB: true, m: nq, n: k, k: dc, a: y + m * dc, lda: d,
-                         b: books.baseAddress! + m * k * dc, c: out + m * k, ldc: mk * k)
+    BLAS.singleThreaded {
+      layout.codebooks.withUnsafeBufferPointer { books in
+        tables.withUnsafeMutableBufferPointer { t in
+          switch layout {
+          case .additive:
+            BLAS.sgemm(
+              transA: false, transB: true, m: nq, n: mk * k, k: d, a: queries, b: books.baseAddress!, c: t.baseAddress!)
+          case .product(_, let rotation):
+            let out = t.baseAddress!
+            func sliceTables(_ y: UnsafePointer<Float>) {
+              for m in 0..<mk {
+                BLAS.sgemm(
+                  transA: false, transB: true, m: nq, n: k, k: dc, a: y + m * dc, lda: d,
+                  b: books.baseAddress! + m * k * dc, c: out + m * k, ldc: mk * k)
+              }
             }
-          }
-          if let r = rotation {
-            let rotated = rotate(queries: queries, count: nq, rotation: r)
-            rotated.withUnsafeBufferPointer { sliceTables($0.baseAddress!) }
-          } else {
-            sliceTables(queries)
+            if let r = rotation {
+              let rotated = rotate(queries: queries, count: nq, rotation: r)
+              rotated.withUnsafeBufferPointer { sliceTables($0.baseAddress!) }
+            } else {
+              sliceTables(queries)
+            }
           }
         }
       }
-    } }
+    }
     return tables
   }
 
@@ -78,7 +90,10 @@ extension Index {
     let norms = { (y: UnsafePointer<Float>) -> [Float] in
       (0..<nq).map { i in
         var s = 0.0
-        for j in 0..<d { let v = Double(y[i * d + j]); s += v * v }
+        for j in 0..<d {
+          let v = Double(y[i * d + j])
+          s += v * v
+        }
         return Float(s)
       }
     }

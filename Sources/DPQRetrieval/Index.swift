@@ -1,6 +1,6 @@
-import Foundation
 import DPQQuantization
 import DPQTensor
+import Foundation
 
 /// A searchable database of quantization codes: codebooks, codes (n x M) and each item's squared
 /// reconstruction norm for every prefix length, in faiss's vocabulary (`add`, `search`,
@@ -42,12 +42,14 @@ public struct Index: Sendable {
     let op = "Index"
     let books = layout.codebooks
     guard books.rank == 3, books.shape[0] > 0, books.shape[1] > 0, books.shape[2] > 0 else {
-      throw RetrievalError.invalidShape(op: op, name: "codebooks", shape: books.shape,
-                                        expected: layout.isAdditive ? "[M, K, D]" : "[M, K, D/M]")
+      throw RetrievalError.invalidShape(
+        op: op, name: "codebooks", shape: books.shape,
+        expected: layout.isAdditive ? "[M, K, D]" : "[M, K, D/M]")
     }
     let (m, k, d) = (books.shape[0], books.shape[1], books.shape[2])
     guard k <= 65_536 else {
-      throw RetrievalError.invalidShape(op: op, name: "codebooks", shape: books.shape, expected: "K <= 65536 codewords per block")
+      throw RetrievalError.invalidShape(
+        op: op, name: "codebooks", shape: books.shape, expected: "K <= 65536 codewords per block")
     }
     guard books.withUnsafeBufferPointer({ $0.allSatisfy { $0.isFinite } }) else {
       throw RetrievalError.nonFinite(op: op, name: "codebooks")
@@ -58,13 +60,16 @@ public struct Index: Sendable {
     dimension = layout.isAdditive ? d : m * d
     if let r = layout.rotation {
       guard r.shape == [dimension, dimension] else {
-        throw RetrievalError.invalidShape(op: op, name: "rotation", shape: r.shape, expected: "[\(dimension), \(dimension)] (D = M * D/M)")
+        throw RetrievalError.invalidShape(
+          op: op, name: "rotation", shape: r.shape, expected: "[\(dimension), \(dimension)] (D = M * D/M)")
       }
       guard r.withUnsafeBufferPointer({ $0.allSatisfy { $0.isFinite } }) else {
         throw RetrievalError.nonFinite(op: op, name: "rotation")
       }
       let deviation = Index.orthogonalityDeviation(r)
-      guard deviation <= Index.orthogonalityTolerance else { throw RetrievalError.notOrthogonal(maxDeviation: deviation) }
+      guard deviation <= Index.orthogonalityTolerance else {
+        throw RetrievalError.notOrthogonal(maxDeviation: deviation)
+      }
     }
     self.layout = layout
     self.metric = metric
@@ -83,17 +88,21 @@ public struct Index: Sendable {
   /// built in many calls costs no more than one built in a single call.
   public mutating func add(codes new: Codes) throws {
     guard new.blockCount == blockCount, new.codewordCount == codewordCount else {
-      throw RetrievalError.codesMismatch(expectedBlocks: blockCount, expectedCodewords: codewordCount,
-                                         gotBlocks: new.blockCount, gotCodewords: new.codewordCount)
+      throw RetrievalError.codesMismatch(
+        expectedBlocks: blockCount, expectedCodewords: codewordCount,
+        gotBlocks: new.blockCount, gotCodewords: new.codewordCount)
     }
     let (old, added) = (codes.count, new.count)
     guard old + added <= Int(Int32.max) else {
-      throw RetrievalError.invalidArgument(op: "add", reason: "an index holds at most \(Int32.max) items, got \(old + added)")
+      throw RetrievalError.invalidArgument(
+        op: "add", reason: "an index holds at most \(Int32.max) items, got \(old + added)")
     }
     if added == 0 { return }
     try validateCodeValues(new)
     guard new.bytesPerCode == codes.bytesPerCode else {
-      throw RetrievalError.invalidArgument(op: "add", reason: "codes store \(new.bytesPerCode)-byte values but the index stores \(codes.bytesPerCode)-byte values")
+      throw RetrievalError.invalidArgument(
+        op: "add",
+        reason: "codes store \(new.bytesPerCode)-byte values but the index stores \(codes.bytesPerCode)-byte values")
     }
     let newNorms = computePrefixNorms(new)
     try codes.append(new)
@@ -116,12 +125,15 @@ public struct Index: Sendable {
   /// Bytes the index holds in memory: codes, per-item prefix norms, codebooks and rotation.
   public var memoryBytes: (codes: Int, norms: Int, codebooks: Int) {
     let books = layout.codebooks.count + (layout.rotation?.count ?? 0)
-    return (codes.count * codes.blockCount * codes.bytesPerCode, prefixNorms.byteCount, books * MemoryLayout<Float>.size)
+    return (
+      codes.count * codes.blockCount * codes.bytesPerCode, prefixNorms.byteCount, books * MemoryLayout<Float>.size
+    )
   }
 
   /// Squared reconstruction norms `[n, M]`: entry (i, m-1) is `||sum_{j<=m} c_{j, b_ij}||^2`.
   public var reconstructionNorms: Tensor {
-    let n = count, mk = blockCount
+    let n = count
+    let mk = blockCount
     return Tensor(shape: [n, mk]) { out in
       for i in 0..<n { for m in 0..<mk { out[i * mk + m] = prefixNorms[i, blocks: m + 1] } }
     }
@@ -137,7 +149,9 @@ public struct Index: Sendable {
     let op = "reconstruct"
     let b = try checkedBlocks(blocks, op: op)
     for i in items where i < 0 || i >= count { throw RetrievalError.itemOutOfRange(op: op, item: i, count: count) }
-    let d = dimension, dc = codewordDimension, k = codewordCount
+    let d = dimension
+    let dc = codewordDimension
+    let k = codewordCount
     var out = try Tensor.zeros([items.count, d])
     layout.codebooks.withUnsafeBufferPointer { books in
       out.withUnsafeMutableBufferPointer { x in
@@ -161,7 +175,9 @@ public struct Index: Sendable {
   /// Validates an optional block count (nil = all blocks).
   func checkedBlocks(_ blocks: Int?, op: String) throws -> Int {
     let b = blocks ?? blockCount
-    guard b >= 1 && b <= blockCount else { throw RetrievalError.blocksOutOfRange(op: op, blocks: b, blockCount: blockCount) }
+    guard b >= 1 && b <= blockCount else {
+      throw RetrievalError.blocksOutOfRange(op: op, blocks: b, blockCount: blockCount)
+    }
     return b
   }
 
@@ -193,32 +209,43 @@ public struct Index: Sendable {
   private func fillPrefixNorms<C: FixedWidthInteger & UnsignedInteger>(
     codes: UnsafeBufferPointer<C>, count n: Int, into out: UnsafeMutableBufferPointer<Float>
   ) {
-    let mk = blockCount, k = codewordCount, dc = codewordDimension, additive = layout.isAdditive
+    let mk = blockCount
+    let k = codewordCount
+    let dc = codewordDimension
+    let additive = layout.isAdditive
     layout.codebooks.withUnsafeBufferPointer { books in
       // Slices are disjoint in the product layout, so a prefix norm is a running sum of codeword norms.
-      let codewordNorms: [Double] = additive ? [] : (0..<(mk * k)).map { w in
-        let c = books.baseAddress! + w * dc
-        var s = 0.0
-        for j in 0..<dc { s += Double(c[j]) * Double(c[j]) }
-        return s
-      }
+      let codewordNorms: [Double] =
+        additive
+        ? []
+        : (0..<(mk * k)).map { w in
+          let c = books.baseAddress! + w * dc
+          var s = 0.0
+          for j in 0..<dc { s += Double(c[j]) * Double(c[j]) }
+          return s
+        }
       codewordNorms.withUnsafeBufferPointer { wordNorms in
-        Parallel.forEachChunk(count: n, chunkSize: 16_384, makeScratch: { FloatScratch(capacity: 4 * dc) }) { range, scratch in
+        Parallel.forEachChunk(count: n, chunkSize: 16_384, makeScratch: { FloatScratch(capacity: 4 * dc) }) {
+          range, scratch in
           let running = scratch.pointer
           if additive {
             var i = range.lowerBound
             while i < range.upperBound {
               let group = min(4, range.upperBound - i)
-              Index.additivePrefixNorms(codes: codes.baseAddress! + i * mk, items: group, firstItem: i, itemCount: n,
-                                        books: books.baseAddress!, blocks: mk, codewords: k, dimension: dc,
-                                        running: running, out: out.baseAddress!)
+              Index.additivePrefixNorms(
+                codes: codes.baseAddress! + i * mk, items: group, firstItem: i, itemCount: n,
+                books: books.baseAddress!, blocks: mk, codewords: k, dimension: dc,
+                running: running, out: out.baseAddress!)
               i += group
             }
           } else {
             for i in range {
               let code = codes.baseAddress! + i * mk
               var s = 0.0
-              for m in 0..<mk { s += wordNorms[m * k + Int(code[m])]; out[m * n + i] = Float(s) }
+              for m in 0..<mk {
+                s += wordNorms[m * k + Int(code[m])]
+                out[m * n + i] = Float(s)
+              }
             }
           }
         }
@@ -237,17 +264,30 @@ public struct Index: Sendable {
     out: UnsafeMutablePointer<Float>
   ) {
     running.initialize(repeating: 0, count: 4 * dc)
-    let r0 = running, r1 = running + dc, r2 = running + 2 * dc, r3 = running + 3 * dc
+    let r0 = running
+    let r1 = running + dc
+    let r2 = running + 2 * dc
+    let r3 = running + 3 * dc
     for m in 0..<mk {
       // Items past `items` repeat the last one; their results are not written.
       func word(_ t: Int) -> UnsafePointer<Float> { books + (m * k + Int(codes[min(t, items - 1) * mk + m])) * dc }
-      let c0 = word(0), c1 = word(1), c2 = word(2), c3 = word(3)
-      var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+      let c0 = word(0)
+      let c1 = word(1)
+      let c2 = word(2)
+      let c3 = word(3)
+      var s0 = 0.0
+      var s1 = 0.0
+      var s2 = 0.0
+      var s3 = 0.0
       for j in 0..<dc {
-        r0[j] += c0[j]; s0 += Double(r0[j]) * Double(r0[j])
-        r1[j] += c1[j]; s1 += Double(r1[j]) * Double(r1[j])
-        r2[j] += c2[j]; s2 += Double(r2[j]) * Double(r2[j])
-        r3[j] += c3[j]; s3 += Double(r3[j]) * Double(r3[j])
+        r0[j] += c0[j]
+        s0 += Double(r0[j]) * Double(r0[j])
+        r1[j] += c1[j]
+        s1 += Double(r1[j]) * Double(r1[j])
+        r2[j] += c2[j]
+        s2 += Double(r2[j]) * Double(r2[j])
+        r3[j] += c3[j]
+        s3 += Double(r3[j]) * Double(r3[j])
       }
       let row = out + m * n + firstItem
       row[0] = Float(s0)
@@ -263,7 +303,8 @@ public struct Index: Sendable {
     var product = [Float](repeating: 0, count: d * d)
     r.withUnsafeBufferPointer { p in
       product.withUnsafeMutableBufferPointer { c in
-        BLAS.sgemm(transA: false, transB: true, m: d, n: d, k: d, a: p.baseAddress!, b: p.baseAddress!, c: c.baseAddress!)
+        BLAS.sgemm(
+          transA: false, transB: true, m: d, n: d, k: d, a: p.baseAddress!, b: p.baseAddress!, c: c.baseAddress!)
       }
     }
     var worst: Float = 0

@@ -26,9 +26,12 @@ public struct LabelSets: Equatable {
     var largest = -1
     for (i, list) in labelLists.enumerated() {
       for l in list {
-        guard l >= 0 else { throw RetrievalError.invalidLabels(reason: "item \(i) has label \(l); labels must be non-negative integers") }
+        guard l >= 0 else {
+          throw RetrievalError.invalidLabels(reason: "item \(i) has label \(l); labels must be non-negative integers")
+        }
         guard l < LabelSets.maxLabelCount else {
-          throw RetrievalError.invalidLabels(reason: "item \(i) has label \(l); at most \(LabelSets.maxLabelCount) distinct labels are supported")
+          throw RetrievalError.invalidLabels(
+            reason: "item \(i) has label \(l); at most \(LabelSets.maxLabelCount) distinct labels are supported")
         }
         largest = max(largest, l)
       }
@@ -44,7 +47,8 @@ public struct LabelSets: Equatable {
   /// Multi-hot rows `[n, L]` of 0s and 1s: item i has label l iff entry (i, l) is 1.
   public init(multiHot: Tensor) throws {
     guard multiHot.rank == 2 else {
-      throw RetrievalError.invalidLabels(reason: "multi-hot labels must be a [n, L] tensor, got shape \(format(multiHot.shape))")
+      throw RetrievalError.invalidLabels(
+        reason: "multi-hot labels must be a [n, L] tensor, got shape \(format(multiHot.shape))")
     }
     let (n, l) = (multiHot.shape[0], multiHot.shape[1])
     let values = multiHot.scalars
@@ -72,7 +76,9 @@ public struct LabelSets: Equatable {
 
   /// The labels of one item, ascending.
   public func labels(of item: Int) throws -> [Int] {
-    guard item >= 0 && item < count else { throw RetrievalError.itemOutOfRange(op: "LabelSets.labels", item: item, count: count) }
+    guard item >= 0 && item < count else {
+      throw RetrievalError.itemOutOfRange(op: "LabelSets.labels", item: item, count: count)
+    }
     return (0..<(wordsPerItem * 64)).filter { masks[item * wordsPerItem + $0 / 64] & (1 << UInt64($0 % 64)) != 0 }
   }
 
@@ -80,7 +86,9 @@ public struct LabelSets: Equatable {
   public func items(_ ids: [Int]) throws -> LabelSets {
     var out = [UInt64](repeating: 0, count: ids.count * wordsPerItem)
     for (r, i) in ids.enumerated() {
-      guard i >= 0 && i < count else { throw RetrievalError.itemOutOfRange(op: "LabelSets.items", item: i, count: count) }
+      guard i >= 0 && i < count else {
+        throw RetrievalError.itemOutOfRange(op: "LabelSets.items", item: i, count: count)
+      }
       for w in 0..<wordsPerItem { out[r * wordsPerItem + w] = masks[i * wordsPerItem + w] }
     }
     return LabelSets(count: ids.count, labelCount: labelCount, wordsPerItem: wordsPerItem, masks: out)
@@ -114,13 +122,16 @@ public struct Relevance {
 
   /// `isRelevant` without the range checks (ids already validated).
   func sharesLabel(query: Int, item: Int) -> Bool {
-    let qw = queries.wordsPerItem, dw = database.wordsPerItem
+    let qw = queries.wordsPerItem
+    let dw = database.wordsPerItem
     for w in 0..<sharedWords where queries.masks[query * qw + w] & database.masks[item * dw + w] != 0 { return true }
     return false
   }
 
   private func check(query: Int, item: Int) throws {
-    guard query >= 0 && query < queries.count else { throw RetrievalError.itemOutOfRange(op: "Relevance", item: query, count: queries.count) }
+    guard query >= 0 && query < queries.count else {
+      throw RetrievalError.itemOutOfRange(op: "Relevance", item: query, count: queries.count)
+    }
     guard database.count == 0 || (item >= 0 && item < database.count) else {
       throw RetrievalError.itemOutOfRange(op: "Relevance", item: item, count: database.count)
     }
@@ -132,7 +143,9 @@ public struct Relevance {
       throw RetrievalError.itemOutOfRange(op: "Relevance", item: query, count: queries.count)
     }
     return try ranking.map { i in
-      guard i >= 0 && i < database.count else { throw RetrievalError.itemOutOfRange(op: "Relevance", item: i, count: database.count) }
+      guard i >= 0 && i < database.count else {
+        throw RetrievalError.itemOutOfRange(op: "Relevance", item: i, count: database.count)
+      }
       return sharesLabel(query: query, item: i)
     }
   }

@@ -19,27 +19,34 @@ public enum Metrics {
     let op = "meanAveragePrecision"
     let depth = try checkedDepth(R, op: op)
     guard rankings.count == relevance.queries.count else {
-      throw RetrievalError.countMismatch(op: op, name: "rankings", expected: relevance.queries.count, got: rankings.count)
+      throw RetrievalError.countMismatch(
+        op: op, name: "rankings", expected: relevance.queries.count, got: rankings.count)
     }
     guard !rankings.isEmpty else { throw RetrievalError.invalidArgument(op: op, reason: "no queries to average over") }
     var total = 0.0
     for (q, ranking) in rankings.enumerated() {
-      total += summary(try relevance.relevance(query: q, ranking: ranking), apDepth: depth, totalRelevant: 0, cutoffs: []).averagePrecision
+      total +=
+        summary(try relevance.relevance(query: q, ranking: ranking), apDepth: depth, totalRelevant: 0, cutoffs: [])
+        .averagePrecision
     }
     return total / Double(rankings.count)
   }
 
   /// mAP@R of the completed queries of a search result.
-  public static func meanAveragePrecision(result: SearchResult, relevance: Relevance, at R: Int? = nil) throws -> Double {
+  public static func meanAveragePrecision(result: SearchResult, relevance: Relevance, at R: Int? = nil) throws -> Double
+  {
     let rankings = try (0..<result.completedQueries).map { try result.ids(query: $0) }
-    let subset = Relevance(queries: try relevance.queries.items(Array(0..<result.completedQueries)), database: relevance.database)
+    let subset = Relevance(
+      queries: try relevance.queries.items(Array(0..<result.completedQueries)), database: relevance.database)
     return try meanAveragePrecision(rankings: rankings, relevance: subset, at: R)
   }
 
   /// P@N: relevant entries among the first N, divided by N (a list shorter than N counts its
   /// missing entries as not relevant).
   public static func precisionAt(_ n: Int, relevant: [Bool]) throws -> Double {
-    guard n >= 1 else { throw RetrievalError.invalidCutoff(op: "precisionAt", name: "N", value: n, reason: "N must be at least 1") }
+    guard n >= 1 else {
+      throw RetrievalError.invalidCutoff(op: "precisionAt", name: "N", value: n, reason: "N must be at least 1")
+    }
     return Double(relevant.prefix(n).filter { $0 }.count) / Double(n)
   }
 
@@ -47,32 +54,42 @@ public enum Metrics {
   /// database (`totalRelevant`); 0 when there are none.
   public static func recallAt(_ n: Int, relevant: [Bool], totalRelevant: Int) throws -> Double {
     let op = "recallAt"
-    guard n >= 1 else { throw RetrievalError.invalidCutoff(op: op, name: "N", value: n, reason: "N must be at least 1") }
+    guard n >= 1 else {
+      throw RetrievalError.invalidCutoff(op: op, name: "N", value: n, reason: "N must be at least 1")
+    }
     try checkTotal(relevant, totalRelevant, op: op)
     return totalRelevant == 0 ? 0 : Double(relevant.prefix(n).filter { $0 }.count) / Double(totalRelevant)
   }
 
   /// Precision and recall at every rank cut N = 1 ... relevant.count.
   public static func precisionRecallCurve(relevant: [Bool], totalRelevant: Int) throws -> PrecisionRecallCurve {
-    try precisionRecallCurve(relevant: relevant, totalRelevant: totalRelevant, cutoffs: Array(1...max(1, relevant.count)))
+    try precisionRecallCurve(
+      relevant: relevant, totalRelevant: totalRelevant, cutoffs: Array(1...max(1, relevant.count)))
   }
 
   /// Precision and recall at the given rank cuts N (any order, each >= 1).
-  public static func precisionRecallCurve(relevant: [Bool], totalRelevant: Int, cutoffs: [Int]) throws -> PrecisionRecallCurve {
+  public static func precisionRecallCurve(relevant: [Bool], totalRelevant: Int, cutoffs: [Int]) throws
+    -> PrecisionRecallCurve
+  {
     let op = "precisionRecallCurve"
     try checkTotal(relevant, totalRelevant, op: op)
     let cuts = try checkedCutoffs(cutoffs, op: op)
     let s = summary(relevant, apDepth: 0, totalRelevant: totalRelevant, cutoffs: cuts)
-    return PrecisionRecallCurve(cutoffs: cuts,
-                                precision: zip(cuts, s.hits).map { Double($1) / Double($0) },
-                                recall: s.hits.map { totalRelevant == 0 ? 0 : Double($0) / Double(totalRelevant) })
+    return PrecisionRecallCurve(
+      cutoffs: cuts,
+      precision: zip(cuts, s.hits).map { Double($1) / Double($0) },
+      recall: s.hits.map { totalRelevant == 0 ? 0 : Double($0) / Double(totalRelevant) })
   }
 
   /// Interpolated precision at recall 0, 0.1, ..., 1: at each level, the largest precision at any
   /// rank whose recall reaches it (0 if the list never does).
-  public static func interpolatedPrecisionRecallCurve(relevant: [Bool], totalRelevant: Int) throws -> PrecisionRecallCurve {
+  public static func interpolatedPrecisionRecallCurve(relevant: [Bool], totalRelevant: Int) throws
+    -> PrecisionRecallCurve
+  {
     try checkTotal(relevant, totalRelevant, op: "interpolatedPrecisionRecallCurve")
-    return PrecisionRecallCurve(interpolatedPrecision: summary(relevant, apDepth: 0, totalRelevant: totalRelevant, cutoffs: [], interpolate: true).interpolated)
+    return PrecisionRecallCurve(
+      interpolatedPrecision: summary(relevant, apDepth: 0, totalRelevant: totalRelevant, cutoffs: [], interpolate: true)
+        .interpolated)
   }
 
   /// Fraction of predictions equal to the labels.
@@ -94,15 +111,18 @@ public enum Metrics {
   }
 
   /// `summarizeRanking` over a Bool list; `cutoffs` must be sorted.
-  static func summary(_ relevant: [Bool], apDepth: Int, totalRelevant: Int, cutoffs: [Int], interpolate: Bool = false) -> Summary {
+  static func summary(_ relevant: [Bool], apDepth: Int, totalRelevant: Int, cutoffs: [Int], interpolate: Bool = false)
+    -> Summary
+  {
     var hits = [Int](repeating: 0, count: cutoffs.count)
     var interpolated = [Double](repeating: 0, count: interpolate ? recallLevelCount : 0)
     let ap = relevant.withUnsafeBufferPointer { rel in
       cutoffs.withUnsafeBufferPointer { cuts in
         hits.withUnsafeMutableBufferPointer { h in
           interpolated.withUnsafeMutableBufferPointer { i in
-            summarizeRanking(relevant: rel, apDepth: apDepth, totalRelevant: totalRelevant, sortedCutoffs: cuts,
-                             hits: h, interpolated: interpolate ? i.baseAddress : nil)
+            summarizeRanking(
+              relevant: rel, apDepth: apDepth, totalRelevant: totalRelevant, sortedCutoffs: cuts,
+              hits: h, interpolated: interpolate ? i.baseAddress : nil)
           }
         }
       }
@@ -113,20 +133,26 @@ public enum Metrics {
   /// R as a depth (nil = all), refusing R < 1.
   static func checkedDepth(_ r: Int?, op: String) throws -> Int {
     guard let r else { return Int.max }
-    guard r >= 1 else { throw RetrievalError.invalidCutoff(op: op, name: "R", value: r, reason: "R must be at least 1, or nil for the whole ranking") }
+    guard r >= 1 else {
+      throw RetrievalError.invalidCutoff(
+        op: op, name: "R", value: r, reason: "R must be at least 1, or nil for the whole ranking")
+    }
     return r
   }
 
   /// Cutoffs sorted ascending, refusing N < 1.
   static func checkedCutoffs(_ cutoffs: [Int], op: String) throws -> [Int] {
-    for n in cutoffs where n < 1 { throw RetrievalError.invalidCutoff(op: op, name: "N", value: n, reason: "rank cutoffs must be at least 1") }
+    for n in cutoffs where n < 1 {
+      throw RetrievalError.invalidCutoff(op: op, name: "N", value: n, reason: "rank cutoffs must be at least 1")
+    }
     return cutoffs.sorted()
   }
 
   private static func checkTotal(_ relevant: [Bool], _ total: Int, op: String) throws {
     let found = relevant.filter { $0 }.count
     guard total >= found else {
-      throw RetrievalError.invalidArgument(op: op, reason: "totalRelevant is \(total) but the ranking already holds \(found) relevant entries")
+      throw RetrievalError.invalidArgument(
+        op: op, reason: "totalRelevant is \(total) but the ranking already holds \(found) relevant entries")
     }
   }
 }
@@ -159,8 +185,9 @@ public struct PrecisionRecallCurve: Equatable, CustomStringConvertible {
   public var description: String {
     let head = isInterpolated ? "recall level  precision" : "       N  precision  recall"
     let rows = precision.indices.map { i in
-      isInterpolated ? pad(fixed(recall[i], 1), 12) + "  " + fixed(precision[i], 4)
-                     : pad(String(cutoffs[i]), 8) + "  " + pad(fixed(precision[i], 4), 9) + "  " + fixed(recall[i], 4)
+      isInterpolated
+        ? pad(fixed(recall[i], 1), 12) + "  " + fixed(precision[i], 4)
+        : pad(String(cutoffs[i]), 8) + "  " + pad(fixed(precision[i], 4), 9) + "  " + fixed(recall[i], 4)
     }
     return ([head] + rows).joined(separator: "\n")
   }
@@ -172,7 +199,8 @@ func fixed(_ value: Double, _ digits: Int) -> String {
   var scale = 1.0
   for _ in 0..<digits { scale *= 10 }
   let scaled = (abs(value) * scale).rounded()
-  let whole = Int(scaled / scale), frac = Int(scaled - Double(whole) * scale)
+  let whole = Int(scaled / scale)
+  let frac = Int(scaled - Double(whole) * scale)
   let sign = value < 0 && scaled != 0 ? "-" : ""
   guard digits > 0 else { return sign + String(whole) }
   let fracText = String(frac)

@@ -14,7 +14,8 @@ public struct PairedDifference: Equatable, Sendable, CustomStringConvertible {
   /// Differences of `a` and `b`, which must have the same positive count.
   public init(_ a: [Double], _ b: [Double]) throws {
     guard a.count == b.count, !a.isEmpty else {
-      throw RetrievalError.invalidArgument(op: "PairedDifference", reason: "needs two equally long non-empty lists, got \(a.count) and \(b.count) values")
+      throw RetrievalError.invalidArgument(
+        op: "PairedDifference", reason: "needs two equally long non-empty lists, got \(a.count) and \(b.count) values")
     }
     let d = zip(a, b).map { $0 - $1 }
     let n = Double(d.count)
@@ -36,11 +37,14 @@ public struct PairedDifference: Equatable, Sendable, CustomStringConvertible {
   /// The 0.975 quantile of Student's t: exact table values up to 30 degrees of freedom, then the
   /// Cornish-Fisher expansion around the normal quantile (error below 1e-4 from 30 on).
   static func tQuantile975(degreesOfFreedom v: Int) -> Double {
-    let table: [Double] = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-                           2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-                           2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+    let table: [Double] = [
+      12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+      2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+      2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+    ]
     if v >= 1 && v <= table.count { return table[v - 1] }
-    let z = 1.959964, n = Double(v)
+    let z = 1.959964
+    let n = Double(v)
     let g1 = (z * z * z + z) / 4
     let g2 = (5 * pow(z, 5) + 16 * z * z * z + 3 * z) / 96
     return z + g1 / n + g2 / (n * n)

@@ -19,7 +19,7 @@ struct PrefixNorms: Equatable, Sendable {
   /// Appends block-major norms `[M][added]` of newly added items.
   mutating func append(blockMajor norms: [Float], added: Int) {
     for m in byPrefix.indices {
-      byPrefix[m].append(contentsOf: norms[(m * added) ..< ((m + 1) * added)])
+      byPrefix[m].append(contentsOf: norms[(m * added)..<((m + 1) * added)])
     }
   }
 
@@ -36,8 +36,10 @@ struct PrefixNorms: Equatable, Sendable {
     try Self.nest(byPrefix[...], [], body)
   }
 
-  private static func nest<R>(_ rest: ArraySlice<[Float]>, _ done: [UnsafePointer<Float>?],
-                              _ body: ([UnsafePointer<Float>?]) throws -> R) rethrows -> R {
+  private static func nest<R>(
+    _ rest: ArraySlice<[Float]>, _ done: [UnsafePointer<Float>?],
+    _ body: ([UnsafePointer<Float>?]) throws -> R
+  ) rethrows -> R {
     guard let first = rest.first else { return try body(done) }
     return try first.withUnsafeBufferPointer { try nest(rest.dropFirst(), done + [$0.baseAddress], body) }
   }

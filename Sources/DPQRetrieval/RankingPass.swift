@@ -1,5 +1,5 @@
-import Foundation
 import DPQTensor
+import Foundation
 
 /// The parallel engine behind `search`, `rank`, `scores` and `evaluate`: one pass over the codes
 /// per query that evaluates every requested prefix length, then a top-k heap or an exact radix
@@ -36,10 +36,11 @@ final class ScanWorker {
     itemCount = n
     prefixCount = p
     tile = .allocate(capacity: blocks * ScanWorker.tileSize)
-    var sorter: RankSorter? = nil, scores: UnsafeMutablePointer<Float>? = nil
+    var sorter: RankSorter? = nil
+    var scores: UnsafeMutablePointer<Float>? = nil
     var raw: UnsafeMutablePointer<Float>? = nil
     switch output {
-    case let .ranked(depth, needsScores):
+    case .ranked(let depth, let needsScores):
       if useHeap {
         heaps = (0..<(ScanWorker.queryBlock * p)).map { _ in TopKHeap(capacity: depth) }
       } else {
@@ -72,7 +73,8 @@ final class ScanWorker {
     interleaved?.deallocate()
     tile.deallocate()
     for h in heaps { h.deallocate() }
-    rawGoodness?.deallocate(); sortedGoodness?.deallocate()
+    rawGoodness?.deallocate()
+    sortedGoodness?.deallocate()
   }
 }
 
@@ -98,14 +100,18 @@ extension Index {
   /// owns row `query` of whatever it writes. `shouldStop` is polled (under a lock) before each
   /// chunk of queries; chunks are claimed in order and finished once claimed, so the completed
   /// queries are always `0 ..< returned value`.
-  func rankingPass(queries: Tensor, prefixes: [Int], output: RankingOutput, threads: Int,
-                   shouldStop: (() -> Bool)?,
-                   consume: (ScanWorker, Int, Int, RankedList) -> Void) -> Int {
-    let nq = queries.shape[0], n = count
-    let mk = blockCount, k = codewordCount
+  func rankingPass(
+    queries: Tensor, prefixes: [Int], output: RankingOutput, threads: Int,
+    shouldStop: (() -> Bool)?,
+    consume: (ScanWorker, Int, Int, RankedList) -> Void
+  ) -> Int {
+    let nq = queries.shape[0]
+    let n = count
+    let mk = blockCount
+    let k = codewordCount
     let maxBlocks = prefixes.last ?? 1
     var useHeap = false
-    if case let .ranked(depth, _) = output { useHeap = depth * 4 < n }
+    if case .ranked(let depth, _) = output { useHeap = depth * 4 < n }
     let workerCount = min(threads, max(nq, 1))
     let workers = (0..<workerCount).map { _ in
       ScanWorker(itemCount: n, blocks: maxBlocks, prefixCount: prefixes.count, output: output, useHeap: useHeap)
@@ -135,8 +141,15 @@ extension Index {
                 let worker = workers[w]
                 while true {
                   lock.lock()
-                  if stopped || nextChunk >= chunkCount { lock.unlock(); return }
-                  if let stop = shouldStop, stop() { stopped = true; lock.unlock(); return }
+                  if stopped || nextChunk >= chunkCount {
+                    lock.unlock()
+                    return
+                  }
+                  if let stop = shouldStop, stop() {
+                    stopped = true
+                    lock.unlock()
+                    return
+                  }
                   let c = nextChunk
                   nextChunk += 1
                   lock.unlock()
@@ -145,15 +158,17 @@ extension Index {
                   while local < end {
                     if useHeap {
                       let b = min(ScanWorker.queryBlock, end - local)
-                      scanQueryBlock(worker: worker, firstQuery: batchStart + local, count: b,
-                                     luts: lut.baseAddress! + local * mk * k,
-                                     queryNorms: qn.baseAddress.map { $0 + local }, norms: norms,
-                                     prefixes: prefixes, consume: consume)
+                      scanQueryBlock(
+                        worker: worker, firstQuery: batchStart + local, count: b,
+                        luts: lut.baseAddress! + local * mk * k,
+                        queryNorms: qn.baseAddress.map { $0 + local }, norms: norms,
+                        prefixes: prefixes, consume: consume)
                       local += b
                     } else {
-                      scanQuery(worker: worker, query: batchStart + local, lut: lut.baseAddress! + local * mk * k,
-                                queryNorm: qNorms.isEmpty ? 0 : qNorms[local], norms: norms,
-                                prefixes: prefixes, output: output, consume: consume)
+                      scanQuery(
+                        worker: worker, query: batchStart + local, lut: lut.baseAddress! + local * mk * k,
+                        queryNorm: qNorms.isEmpty ? 0 : qNorms[local], norms: norms,
+                        prefixes: prefixes, output: output, consume: consume)
                       local += 1
                     }
                   }

@@ -15,11 +15,15 @@ let recallLevelCount = 11
 ///   recall reaches i/10 (0 where the list never reaches it). Needs `totalRelevant`.
 /// - Returns AP@R = (1 / #relevant in top R) * sum_{r<=R} P@r * rel_r, or 0 with none.
 @inline(__always)
-private func summarizeRanking(length: Int, apDepth: Int, totalRelevant: Int,
-                      sortedCutoffs: UnsafeBufferPointer<Int>, hits hitsOut: UnsafeMutableBufferPointer<Int>,
-                      interpolated: UnsafeMutablePointer<Double>?,
-                      isRelevant: (Int) -> Bool) -> Double {
-  var hits = 0, hitsInDepth = 0, apSum = 0.0
+private func summarizeRanking(
+  length: Int, apDepth: Int, totalRelevant: Int,
+  sortedCutoffs: UnsafeBufferPointer<Int>, hits hitsOut: UnsafeMutableBufferPointer<Int>,
+  interpolated: UnsafeMutablePointer<Double>?,
+  isRelevant: (Int) -> Bool
+) -> Double {
+  var hits = 0
+  var hitsInDepth = 0
+  var apSum = 0.0
   var c = 0
   let cutoffCount = sortedCutoffs.count
   let interpolate = interpolated != nil && totalRelevant > 0
@@ -35,15 +39,24 @@ private func summarizeRanking(length: Int, apDepth: Int, totalRelevant: Int,
         if isRelevant(r) {
           hits += 1
           let precision = Double(hits) / Double(r + 1)
-          if r < apDepth { apSum += precision; hitsInDepth += 1 }
+          if r < apDepth {
+            apSum += precision
+            hitsInDepth += 1
+          }
           if interpolate {
             while hits >= t[segment + 1] { segment += 1 }
             if precision > segmentMax[segment] { segmentMax[segment] = precision }
           }
         }
-        while c < cutoffCount && sortedCutoffs[c] == r + 1 { hitsOut[c] = hits; c += 1 }
+        while c < cutoffCount && sortedCutoffs[c] == r + 1 {
+          hitsOut[c] = hits
+          c += 1
+        }
       }
-      while c < cutoffCount { hitsOut[c] = hits; c += 1 }
+      while c < cutoffCount {
+        hitsOut[c] = hits
+        c += 1
+      }
       if let out = interpolated {
         // Level i takes the best precision among hits at or beyond its threshold.
         var best = 0.0
@@ -61,35 +74,49 @@ private func summarizeRanking(length: Int, apDepth: Int, totalRelevant: Int,
 // relevance, so the per-entry test is inlined even without whole-module optimisation.
 
 /// `summarizeRanking` over explicit relevance flags.
-func summarizeRanking(relevant: UnsafeBufferPointer<Bool>, apDepth: Int, totalRelevant: Int,
-                      sortedCutoffs: UnsafeBufferPointer<Int>, hits: UnsafeMutableBufferPointer<Int>,
-                      interpolated: UnsafeMutablePointer<Double>?) -> Double {
-  summarizeRanking(length: relevant.count, apDepth: apDepth, totalRelevant: totalRelevant, sortedCutoffs: sortedCutoffs,
-                   hits: hits, interpolated: interpolated) { relevant[$0] }
+func summarizeRanking(
+  relevant: UnsafeBufferPointer<Bool>, apDepth: Int, totalRelevant: Int,
+  sortedCutoffs: UnsafeBufferPointer<Int>, hits: UnsafeMutableBufferPointer<Int>,
+  interpolated: UnsafeMutablePointer<Double>?
+) -> Double {
+  summarizeRanking(
+    length: relevant.count, apDepth: apDepth, totalRelevant: totalRelevant, sortedCutoffs: sortedCutoffs,
+    hits: hits, interpolated: interpolated
+  ) { relevant[$0] }
 }
 
 /// `summarizeRanking` over ranked ids with one-word label masks (up to 64 labels).
-func summarizeRanking(ids: UnsafeBufferPointer<UInt32>, queryMask: UInt64, databaseMasks: UnsafePointer<UInt64>,
-                      apDepth: Int, totalRelevant: Int, sortedCutoffs: UnsafeBufferPointer<Int>,
-                      hits: UnsafeMutableBufferPointer<Int>, interpolated: UnsafeMutablePointer<Double>?) -> Double {
-  summarizeRanking(length: ids.count, apDepth: apDepth, totalRelevant: totalRelevant, sortedCutoffs: sortedCutoffs,
-                   hits: hits, interpolated: interpolated) { databaseMasks[Int(ids[$0])] & queryMask != 0 }
+func summarizeRanking(
+  ids: UnsafeBufferPointer<UInt32>, queryMask: UInt64, databaseMasks: UnsafePointer<UInt64>,
+  apDepth: Int, totalRelevant: Int, sortedCutoffs: UnsafeBufferPointer<Int>,
+  hits: UnsafeMutableBufferPointer<Int>, interpolated: UnsafeMutablePointer<Double>?
+) -> Double {
+  summarizeRanking(
+    length: ids.count, apDepth: apDepth, totalRelevant: totalRelevant, sortedCutoffs: sortedCutoffs,
+    hits: hits, interpolated: interpolated
+  ) { databaseMasks[Int(ids[$0])] & queryMask != 0 }
 }
 
 /// `summarizeRanking` over ranked ids with multi-word label masks.
-func summarizeRanking(ids: UnsafeBufferPointer<UInt32>, queryMask: UnsafePointer<UInt64>, databaseMasks: UnsafePointer<UInt64>,
-                      wordsPerItem: Int, sharedWords: Int,
-                      apDepth: Int, totalRelevant: Int, sortedCutoffs: UnsafeBufferPointer<Int>,
-                      hits: UnsafeMutableBufferPointer<Int>, interpolated: UnsafeMutablePointer<Double>?) -> Double {
-  summarizeRanking(length: ids.count, apDepth: apDepth, totalRelevant: totalRelevant, sortedCutoffs: sortedCutoffs,
-                   hits: hits, interpolated: interpolated) {
+func summarizeRanking(
+  ids: UnsafeBufferPointer<UInt32>, queryMask: UnsafePointer<UInt64>, databaseMasks: UnsafePointer<UInt64>,
+  wordsPerItem: Int, sharedWords: Int,
+  apDepth: Int, totalRelevant: Int, sortedCutoffs: UnsafeBufferPointer<Int>,
+  hits: UnsafeMutableBufferPointer<Int>, interpolated: UnsafeMutablePointer<Double>?
+) -> Double {
+  summarizeRanking(
+    length: ids.count, apDepth: apDepth, totalRelevant: totalRelevant, sortedCutoffs: sortedCutoffs,
+    hits: hits, interpolated: interpolated
+  ) {
     sharesLabel(queryMask, databaseMasks + Int(ids[$0]) * wordsPerItem, sharedWords)
   }
 }
 
 /// Database items sharing a label with the query (the denominator of recall).
-func countRelevant(queryMask: UnsafePointer<UInt64>, queryWords: Int, databaseMasks: UnsafePointer<UInt64>,
-                   wordsPerItem: Int, sharedWords: Int, count n: Int) -> Int {
+func countRelevant(
+  queryMask: UnsafePointer<UInt64>, queryWords: Int, databaseMasks: UnsafePointer<UInt64>,
+  wordsPerItem: Int, sharedWords: Int, count n: Int
+) -> Int {
   var total = 0
   if queryWords == 1 && wordsPerItem == 1 {
     let mask = queryMask[0]

@@ -30,31 +30,34 @@ public enum RetrievalError: Error, CustomStringConvertible, Equatable {
 
   public var description: String {
     switch self {
-    case let .invalidShape(op, name, shape, expected):
+    case .invalidShape(let op, let name, let shape, let expected):
       return "\(op): \(name) has shape \(format(shape)), expected \(expected)"
-    case let .dimensionMismatch(op, expected, got):
-      return "\(op): queries have dimension \(got) but the index holds \(expected)-dimensional vectors; pass queries of shape [nq, \(expected)]"
-    case let .blocksOutOfRange(op, blocks, blockCount):
+    case .dimensionMismatch(let op, let expected, let got):
+      return
+        "\(op): queries have dimension \(got) but the index holds \(expected)-dimensional vectors; pass queries of shape [nq, \(expected)]"
+    case .blocksOutOfRange(let op, let blocks, let blockCount):
       return "\(op): blocks must be in 1...\(blockCount) (the index has \(blockCount) blocks), got \(blocks)"
-    case let .invalidCutoff(op, name, value, reason):
+    case .invalidCutoff(let op, let name, let value, let reason):
       return "\(op): \(name) = \(value) is not usable: \(reason)"
-    case let .itemOutOfRange(op, item, count):
+    case .itemOutOfRange(let op, let item, let count):
       return "\(op): item \(item) is out of range; the index holds \(count) items (ids 0..<\(count))"
-    case let .codesMismatch(eb, ek, gb, gk):
-      return "add: codes have \(gb) blocks of K=\(gk) codewords, but the index expects \(eb) blocks of K=\(ek); encode with the quantizer whose codebooks built this index"
-    case let .codeOutOfRange(item, block, code, k):
+    case .codesMismatch(let eb, let ek, let gb, let gk):
+      return
+        "add: codes have \(gb) blocks of K=\(gk) codewords, but the index expects \(eb) blocks of K=\(ek); encode with the quantizer whose codebooks built this index"
+    case .codeOutOfRange(let item, let block, let code, let k):
       return "add: item \(item), block \(block) holds code \(code), which is not below K=\(k)"
-    case let .nonFinite(op, name):
+    case .nonFinite(let op, let name):
       return "\(op): \(name) contains NaN or infinity; check the model or the features that produced it"
-    case let .notOrthogonal(dev):
-      return "Index: the rotation must be orthogonal (R R^T = I), but an entry of R R^T - I is \(dev); pass the rotation OPQ learned, or none"
-    case let .emptyIndex(op):
+    case .notOrthogonal(let dev):
+      return
+        "Index: the rotation must be orthogonal (R R^T = I), but an entry of R R^T - I is \(dev); pass the rotation OPQ learned, or none"
+    case .emptyIndex(let op):
       return "\(op): the index holds no items; call add(codes:) first"
-    case let .invalidLabels(reason):
+    case .invalidLabels(let reason):
       return "labels: \(reason)"
-    case let .countMismatch(op, name, expected, got):
+    case .countMismatch(let op, let name, let expected, let got):
       return "\(op): \(name) has \(got) entries, expected \(expected)"
-    case let .invalidArgument(op, reason):
+    case .invalidArgument(let op, let reason):
       return "\(op): \(reason)"
     }
   }

@@ -35,21 +35,37 @@ private func runningSums4(
   start: Int, count: Int, blocks: Int, all: Bool, out: UnsafeMutablePointer<Float>, outStride: Int
 ) {
   let raw = UnsafeRawPointer(codes + start * 4)
-  let t1 = lut + k, t2 = lut + 2 * k, t3 = lut + 3 * k
+  let t1 = lut + k
+  let t2 = lut + 2 * k
+  let t3 = lut + 3 * k
   for j in 0..<count {
     let w = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: j * 4, as: UInt32.self))
     let s0 = lut[Int(w & 0xFF)]
-    if blocks == 1 { out[j] = s0; continue }
+    if blocks == 1 {
+      out[j] = s0
+      continue
+    }
     let s1 = s0 + t1[Int((w >> 8) & 0xFF)]
-    if blocks == 2 { if all { out[j] = s0 }; out[(all ? outStride : 0) + j] = s1; continue }
+    if blocks == 2 {
+      if all { out[j] = s0 }
+      out[(all ? outStride : 0) + j] = s1
+      continue
+    }
     let s2 = s1 + t2[Int((w >> 16) & 0xFF)]
     if blocks == 3 {
-      if all { out[j] = s0; out[outStride + j] = s1 }
+      if all {
+        out[j] = s0
+        out[outStride + j] = s1
+      }
       out[(all ? 2 * outStride : 0) + j] = s2
       continue
     }
     let s3 = s2 + t3[Int(w >> 24)]
-    if all { out[j] = s0; out[outStride + j] = s1; out[2 * outStride + j] = s2 }
+    if all {
+      out[j] = s0
+      out[outStride + j] = s1
+      out[2 * outStride + j] = s2
+    }
     out[(all ? 3 * outStride : 0) + j] = s3
   }
 }
@@ -60,10 +76,14 @@ private func runningSums4(
 /// worst kept item in registers, with no tile of scores stored and read back. The heap sees the
 /// same items in the same order as through `TopKHeap.offer`, so it ends in the same state.
 @inline(__always)
-private func select4(_ codes: UnsafePointer<UInt8>, lut: UnsafePointer<Float>, codewordCount k: Int, start: Int,
-                     count: Int, queryNorm: Float, itemNorms: UnsafePointer<Float>?, heap: inout TopKHeap) {
+private func select4(
+  _ codes: UnsafePointer<UInt8>, lut: UnsafePointer<Float>, codewordCount k: Int, start: Int,
+  count: Int, queryNorm: Float, itemNorms: UnsafePointer<Float>?, heap: inout TopKHeap
+) {
   let raw = UnsafeRawPointer(codes + start * 4)
-  let t1 = lut + k, t2 = lut + 2 * k, t3 = lut + 3 * k
+  let t1 = lut + k
+  let t2 = lut + 2 * k
+  let t3 = lut + 3 * k
   @inline(__always) func goodness(_ j: Int) -> Float {
     let w = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: j * 4, as: UInt32.self))
     let s = ((lut[Int(w & 0xFF)] + t1[Int((w >> 8) & 0xFF)]) + t2[Int((w >> 16) & 0xFF)]) + t3[Int(w >> 24)]
@@ -82,14 +102,20 @@ private func select4(_ codes: UnsafePointer<UInt8>, lut: UnsafePointer<Float>, c
       let w = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: j * 4, as: UInt32.self))
       let s = ((lut[Int(w & 0xFF)] + t1[Int((w >> 8) & 0xFF)]) + t2[Int((w >> 16) & 0xFF)]) + t3[Int(w >> 24)]
       let g = -((queryNorm - 2 * s) + itemNorms[j])
-      if g > worst { heap.replaceWorst(g, id: start + j); worst = heap.worst }
+      if g > worst {
+        heap.replaceWorst(g, id: start + j)
+        worst = heap.worst
+      }
       j += 1
     }
   } else {
     while j < count {
       let w = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: j * 4, as: UInt32.self))
       let g = ((lut[Int(w & 0xFF)] + t1[Int((w >> 8) & 0xFF)]) + t2[Int((w >> 16) & 0xFF)]) + t3[Int(w >> 24)]
-      if g > worst { heap.replaceWorst(g, id: start + j); worst = heap.worst }
+      if g > worst {
+        heap.replaceWorst(g, id: start + j)
+        worst = heap.worst
+      }
       j += 1
     }
   }
@@ -112,13 +138,17 @@ func interleaveTables(_ luts: UnsafePointer<Float>, lutStride: Int, entries: Int
 /// lane by lane) and offers the items in the same order, so every heap ends as it would alone.
 /// Needs all eight heaps full.
 @inline(__always)
-private func select4x8(_ codes: UnsafePointer<UInt8>, tables: UnsafeRawPointer, codewordCount k: Int, start: Int,
-                       count: Int, queryNorms: SIMD8<Float>?, itemNorms: UnsafePointer<Float>?,
-                       heaps: UnsafeMutablePointer<TopKHeap>, heapStride: Int) {
+private func select4x8(
+  _ codes: UnsafePointer<UInt8>, tables: UnsafeRawPointer, codewordCount k: Int, start: Int,
+  count: Int, queryNorms: SIMD8<Float>?, itemNorms: UnsafePointer<Float>?,
+  heaps: UnsafeMutablePointer<TopKHeap>, heapStride: Int
+) {
   let raw = UnsafeRawPointer(codes + start * 4)
   var worst = SIMD8<Float>()
   for q in 0..<8 { worst[q] = heaps[q * heapStride].worst }
-  let t1 = tables + k * 32, t2 = tables + 2 * k * 32, t3 = tables + 3 * k * 32
+  let t1 = tables + k * 32
+  let t2 = tables + 2 * k * 32
+  let t3 = tables + 3 * k * 32
   @inline(__always) func sums(_ j: Int) -> SIMD8<Float> {
     let w = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: j * 4, as: UInt32.self))
     let e0 = tables.load(fromByteOffset: Int(w & 0xFF) &* 32, as: SIMD8<Float>.self)
@@ -153,7 +183,9 @@ private func scanRunningSums<C: FixedWidthInteger & UnsignedInteger>(
   if C.self == UInt8.self && stride == 4 {
     let bytes = UnsafeRawPointer(codes).assumingMemoryBound(to: UInt8.self)
     @inline(__always) func run4(_ b: Int, _ a: Bool) {
-      runningSums4(bytes, lut: lut, codewordCount: k, start: start, count: count, blocks: b, all: a, out: out, outStride: outStride)
+      runningSums4(
+        bytes, lut: lut, codewordCount: k, start: start, count: count, blocks: b, all: a, out: out, outStride: outStride
+      )
     }
     switch (blocks, all) {
     case (1, _): run4(1, false)
@@ -167,8 +199,9 @@ private func scanRunningSums<C: FixedWidthInteger & UnsignedInteger>(
     return
   }
   @inline(__always) func run(_ b: Int, _ a: Bool) {
-    runningSums(codes, stride: stride, lut: lut, codewordCount: k, start: start, count: count,
-                blocks: b, all: a, out: out, outStride: outStride)
+    runningSums(
+      codes, stride: stride, lut: lut, codewordCount: k, start: start, count: count,
+      blocks: b, all: a, out: out, outStride: outStride)
   }
   switch (blocks, all) {
   case (1, _): run(1, false)
@@ -188,8 +221,10 @@ private func scanRunningSums<C: FixedWidthInteger & UnsignedInteger>(
 /// negated squared distance `-((||q||^2 - 2 s) + ||x_hat||^2)` (negation is exact, so the distance
 /// is recovered bit for bit).
 @inline(__always)
-private func convertToGoodness(_ values: UnsafeMutablePointer<Float>, count: Int, metric: IndexMetric,
-                       queryNorm: Float, itemNorms: UnsafePointer<Float>) {
+private func convertToGoodness(
+  _ values: UnsafeMutablePointer<Float>, count: Int, metric: IndexMetric,
+  queryNorm: Float, itemNorms: UnsafePointer<Float>
+) {
   guard metric == .squaredL2 else { return }
   for j in 0..<count { values[j] = -((queryNorm - 2 * values[j]) + itemNorms[j]) }
 }
@@ -205,19 +240,23 @@ extension Index {
   /// Scans every item for a block of `count` queries (`luts` holds their tables one after the
   /// other) into their top-k heaps, tile by tile, and hands one list per query and prefix to
   /// `consume`. Each query sees the items in the same order with the same arithmetic as alone.
-  func scanQueryBlock(worker: ScanWorker, firstQuery: Int, count: Int, luts: UnsafePointer<Float>,
-                      queryNorms: UnsafePointer<Float>?, norms: [UnsafePointer<Float>?], prefixes: [Int],
-                      consume: (ScanWorker, Int, Int, RankedList) -> Void) {
+  func scanQueryBlock(
+    worker: ScanWorker, firstQuery: Int, count: Int, luts: UnsafePointer<Float>,
+    queryNorms: UnsafePointer<Float>?, norms: [UnsafePointer<Float>?], prefixes: [Int],
+    consume: (ScanWorker, Int, Int, RankedList) -> Void
+  ) {
     switch codes.storage {
     case .uint8(let a):
       a.withUnsafeBufferPointer {
-        scanQueryBlock(codes: $0.baseAddress!, worker: worker, firstQuery: firstQuery, count: count, luts: luts,
-                       queryNorms: queryNorms, norms: norms, prefixes: prefixes, consume: consume)
+        scanQueryBlock(
+          codes: $0.baseAddress!, worker: worker, firstQuery: firstQuery, count: count, luts: luts,
+          queryNorms: queryNorms, norms: norms, prefixes: prefixes, consume: consume)
       }
     case .uint16(let a):
       a.withUnsafeBufferPointer {
-        scanQueryBlock(codes: $0.baseAddress!, worker: worker, firstQuery: firstQuery, count: count, luts: luts,
-                       queryNorms: queryNorms, norms: norms, prefixes: prefixes, consume: consume)
+        scanQueryBlock(
+          codes: $0.baseAddress!, worker: worker, firstQuery: firstQuery, count: count, luts: luts,
+          queryNorms: queryNorms, norms: norms, prefixes: prefixes, consume: consume)
       }
     }
   }
@@ -227,7 +266,10 @@ extension Index {
     queryNorms: UnsafePointer<Float>?, norms: [UnsafePointer<Float>?], prefixes: [Int],
     consume: (ScanWorker, Int, Int, RankedList) -> Void
   ) {
-    let n = self.count, mk = blockCount, k = codewordCount, pc = prefixes.count
+    let n = self.count
+    let mk = blockCount
+    let k = codewordCount
+    let pc = prefixes.count
     let tileSize = ScanWorker.tileSize
     let maxBlocks = prefixes.last ?? 1
     let all = pc > 1
@@ -252,9 +294,10 @@ extension Index {
         // All eight queries of a full block in one pass over the tile once their heaps are full
         // (from the first tile on, unless the database is smaller than the depth).
         if let interleaved, (0..<8).allSatisfy({ heaps[$0 * pc].isFull }) {
-          select4x8(UnsafeRawPointer(codes).assumingMemoryBound(to: UInt8.self), tables: UnsafeRawPointer(interleaved),
-                    codewordCount: k, start: start, count: c, queryNorms: blockNorms,
-                    itemNorms: fusedNorms.map { $0 + start }, heaps: heaps.baseAddress!, heapStride: pc)
+          select4x8(
+            UnsafeRawPointer(codes).assumingMemoryBound(to: UInt8.self), tables: UnsafeRawPointer(interleaved),
+            codewordCount: k, start: start, count: c, queryNorms: blockNorms,
+            itemNorms: fusedNorms.map { $0 + start }, heaps: heaps.baseAddress!, heapStride: pc)
           q = count
         }
         while q < count {
@@ -262,12 +305,14 @@ extension Index {
           let lut = luts + q * mk * k
           let queryNorm = queryNorms?[q] ?? 0
           if fused {
-            select4(UnsafeRawPointer(codes).assumingMemoryBound(to: UInt8.self), lut: lut, codewordCount: k, start: start,
-                    count: c, queryNorm: queryNorm, itemNorms: fusedNorms.map { $0 + start }, heap: &heaps[q * pc])
+            select4(
+              UnsafeRawPointer(codes).assumingMemoryBound(to: UInt8.self), lut: lut, codewordCount: k, start: start,
+              count: c, queryNorm: queryNorm, itemNorms: fusedNorms.map { $0 + start }, heap: &heaps[q * pc])
             continue
           }
-          scanRunningSums(codes, stride: mk, lut: lut, codewordCount: k, start: start, count: c,
-                          blocks: maxBlocks, all: all, out: worker.tile, outStride: tileSize)
+          scanRunningSums(
+            codes, stride: mk, lut: lut, codewordCount: k, start: start, count: c,
+            blocks: maxBlocks, all: all, out: worker.tile, outStride: tileSize)
           for (p, blocks) in prefixes.enumerated() {
             let row = worker.tile + (all ? (blocks - 1) * tileSize : 0)
             if l2, let prefixNorms = norms[blocks - 1] {
@@ -282,8 +327,11 @@ extension Index {
         for p in 0..<pc {
           heaps[q * pc + p].sortBestFirst()
           let size = heaps[q * pc + p].size
-          consume(worker, firstQuery + q, p, RankedList(ids: UnsafeBufferPointer(start: heaps[q * pc + p].ids, count: size),
-                                                        goodness: UnsafeBufferPointer(start: heaps[q * pc + p].goodness, count: size)))
+          consume(
+            worker, firstQuery + q, p,
+            RankedList(
+              ids: UnsafeBufferPointer(start: heaps[q * pc + p].ids, count: size),
+              goodness: UnsafeBufferPointer(start: heaps[q * pc + p].goodness, count: size)))
         }
       }
     }
@@ -291,16 +339,24 @@ extension Index {
 
   /// Scans every item for one query into full per-prefix goodness arrays (no heap: a full
   /// ranking, or the scores matrix) and hands one list per prefix to `consume`.
-  func scanQuery(worker: ScanWorker, query: Int, lut: UnsafePointer<Float>, queryNorm: Float,
-                 norms: [UnsafePointer<Float>?], prefixes: [Int], output: RankingOutput,
-                 consume: (ScanWorker, Int, Int, RankedList) -> Void) {
+  func scanQuery(
+    worker: ScanWorker, query: Int, lut: UnsafePointer<Float>, queryNorm: Float,
+    norms: [UnsafePointer<Float>?], prefixes: [Int], output: RankingOutput,
+    consume: (ScanWorker, Int, Int, RankedList) -> Void
+  ) {
     switch codes.storage {
     case .uint8(let a):
-      a.withUnsafeBufferPointer { scanQuery(codes: $0.baseAddress!, worker: worker, query: query, lut: lut, queryNorm: queryNorm,
-                                            norms: norms, prefixes: prefixes, output: output, consume: consume) }
+      a.withUnsafeBufferPointer {
+        scanQuery(
+          codes: $0.baseAddress!, worker: worker, query: query, lut: lut, queryNorm: queryNorm,
+          norms: norms, prefixes: prefixes, output: output, consume: consume)
+      }
     case .uint16(let a):
-      a.withUnsafeBufferPointer { scanQuery(codes: $0.baseAddress!, worker: worker, query: query, lut: lut, queryNorm: queryNorm,
-                                            norms: norms, prefixes: prefixes, output: output, consume: consume) }
+      a.withUnsafeBufferPointer {
+        scanQuery(
+          codes: $0.baseAddress!, worker: worker, query: query, lut: lut, queryNorm: queryNorm,
+          norms: norms, prefixes: prefixes, output: output, consume: consume)
+      }
     }
   }
 
@@ -309,7 +365,9 @@ extension Index {
     norms: [UnsafePointer<Float>?], prefixes: [Int], output: RankingOutput,
     consume: (ScanWorker, Int, Int, RankedList) -> Void
   ) {
-    let n = count, mk = blockCount, k = codewordCount
+    let n = count
+    let mk = blockCount
+    let k = codewordCount
     let tileSize = ScanWorker.tileSize
     let maxBlocks = prefixes.last ?? 1
     let all = prefixes.count > 1
@@ -317,8 +375,9 @@ extension Index {
     var start = 0
     while start < n {
       let c = min(tileSize, n - start)
-      scanRunningSums(codes, stride: mk, lut: lut, codewordCount: k, start: start, count: c,
-                      blocks: maxBlocks, all: all, out: worker.tile, outStride: tileSize)
+      scanRunningSums(
+        codes, stride: mk, lut: lut, codewordCount: k, start: start, count: c,
+        blocks: maxBlocks, all: all, out: worker.tile, outStride: tileSize)
       for (p, blocks) in prefixes.enumerated() {
         let row = worker.tile + (all ? (blocks - 1) * tileSize : 0)
         if metric == .squaredL2, let prefixNorms = norms[blocks - 1] {
@@ -332,9 +391,12 @@ extension Index {
       let goodness = raw + p * n
       switch output {
       case .unsorted:
-        consume(worker, query, p, RankedList(ids: UnsafeBufferPointer(start: nil, count: 0),
-                                             goodness: UnsafeBufferPointer(start: goodness, count: n)))
-      case let .ranked(depth, needsScores):
+        consume(
+          worker, query, p,
+          RankedList(
+            ids: UnsafeBufferPointer(start: nil, count: 0),
+            goodness: UnsafeBufferPointer(start: goodness, count: n)))
+      case .ranked(let depth, let needsScores):
         let sorted = worker.sorter!.sort(goodness: goodness, count: n)
         let d = min(depth, n)
         var g = UnsafeBufferPointer<Float>(start: nil, count: 0)

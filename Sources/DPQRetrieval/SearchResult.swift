@@ -25,7 +25,9 @@ public struct SearchResult: CustomStringConvertible, Sendable {
   /// Scores, row-major `[queryCount, k]`, aligned with `ids`.
   public let scores: [Float]
 
-  public init(metric: IndexMetric, blocks: Int, k: Int, queryCount: Int, completedQueries: Int, ids: [Int], scores: [Float]) {
+  public init(
+    metric: IndexMetric, blocks: Int, k: Int, queryCount: Int, completedQueries: Int, ids: [Int], scores: [Float]
+  ) {
     self.metric = metric
     self.blocks = blocks
     self.k = k
@@ -41,13 +43,13 @@ public struct SearchResult: CustomStringConvertible, Sendable {
   /// The ranked ids of one query.
   public func ids(query: Int) throws -> [Int] {
     try checkQuery(query)
-    return Array(ids[(query * k) ..< ((query + 1) * k)])
+    return Array(ids[(query * k)..<((query + 1) * k)])
   }
 
   /// The scores of one query, aligned with `ids(query:)`.
   public func scores(query: Int) throws -> [Float] {
     try checkQuery(query)
-    return Array(scores[(query * k) ..< ((query + 1) * k)])
+    return Array(scores[(query * k)..<((query + 1) * k)])
   }
 
   private func checkQuery(_ query: Int) throws {
@@ -63,10 +65,15 @@ public struct SearchResult: CustomStringConvertible, Sendable {
 
   public var description: String {
     let what = metric == .innerProduct ? "inner product, larger is better" : "squared L2, smaller is better"
-    var lines = ["SearchResult: \(queryCount) queries, top \(k), \(blocks) block\(blocks == 1 ? "" : "s") (\(what))",
-                 "ties: \(SearchResult.tieRule)"]
-    if !isComplete { lines.append("PARTIAL: stopped after \(completedQueries) of \(queryCount) queries; the rest hold id -1") }
-    let shownQueries = min(completedQueries, 3), shown = min(k, 5)
+    var lines = [
+      "SearchResult: \(queryCount) queries, top \(k), \(blocks) block\(blocks == 1 ? "" : "s") (\(what))",
+      "ties: \(SearchResult.tieRule)",
+    ]
+    if !isComplete {
+      lines.append("PARTIAL: stopped after \(completedQueries) of \(queryCount) queries; the rest hold id -1")
+    }
+    let shownQueries = min(completedQueries, 3)
+    let shown = min(k, 5)
     for q in 0..<shownQueries {
       let row = (0..<shown).map { "\(ids[q * k + $0]) (\(scores[q * k + $0]))" }.joined(separator: ", ")
       lines.append("  query \(q): \(row)\(k > shown ? ", ..." : "")")

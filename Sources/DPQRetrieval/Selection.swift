@@ -15,7 +15,10 @@ struct TopKHeap {
     ids = .allocate(capacity: max(capacity, 1))
   }
 
-  func deallocate() { goodness.deallocate(); ids.deallocate() }
+  func deallocate() {
+    goodness.deallocate()
+    ids.deallocate()
+  }
 
   mutating func reset() { size = 0 }
 
@@ -51,11 +54,14 @@ struct TopKHeap {
     while j + 8 <= count {
       let v = values + j
       // A max tree (no Swift SIMD types: their generic operators do not compile to vector code here).
-      let m01 = v[0] > v[1] ? v[0] : v[1], m23 = v[2] > v[3] ? v[2] : v[3]
-      let m45 = v[4] > v[5] ? v[4] : v[5], m67 = v[6] > v[7] ? v[6] : v[7]
-      let m03 = m01 > m23 ? m01 : m23, m47 = m45 > m67 ? m45 : m67
+      let m01 = v[0] > v[1] ? v[0] : v[1]
+      let m23 = v[2] > v[3] ? v[2] : v[3]
+      let m45 = v[4] > v[5] ? v[4] : v[5]
+      let m67 = v[6] > v[7] ? v[6] : v[7]
+      let m03 = m01 > m23 ? m01 : m23
+      let m47 = m45 > m67 ? m45 : m67
       if (m03 > m47 ? m03 : m47) > worst {
-        for t in j ..< j + 8 where values[t] > worst {
+        for t in j..<j + 8 where values[t] > worst {
           replaceRoot(values[t], UInt32(truncatingIfNeeded: firstId + t))
           worst = goodness[0]
         }
@@ -78,10 +84,12 @@ struct TopKHeap {
     while i > 0 {
       let parent = (i - 1) / 2
       guard TopKHeap.isWorse(g, id, goodness[parent], ids[parent]) else { break }
-      goodness[i] = goodness[parent]; ids[i] = ids[parent]
+      goodness[i] = goodness[parent]
+      ids[i] = ids[parent]
       i = parent
     }
-    goodness[i] = g; ids[i] = id
+    goodness[i] = g
+    ids[i] = id
   }
 
   private mutating func replaceRoot(_ g: Float, _ id: UInt32) {
@@ -93,12 +101,16 @@ struct TopKHeap {
     while true {
       var child = 2 * i + 1
       if child >= n { break }
-      if child + 1 < n && TopKHeap.isWorse(goodness[child + 1], ids[child + 1], goodness[child], ids[child]) { child += 1 }
+      if child + 1 < n && TopKHeap.isWorse(goodness[child + 1], ids[child + 1], goodness[child], ids[child]) {
+        child += 1
+      }
       guard TopKHeap.isWorse(goodness[child], ids[child], g, id) else { break }
-      goodness[i] = goodness[child]; ids[i] = ids[child]
+      goodness[i] = goodness[child]
+      ids[i] = ids[child]
       i = child
     }
-    goodness[i] = g; ids[i] = id
+    goodness[i] = g
+    ids[i] = id
   }
 
   /// Heap-sorts in place so that `goodness[0..<size]` and `ids[0..<size]` run best first; the heap
@@ -107,7 +119,8 @@ struct TopKHeap {
     var n = size
     while n > 1 {
       let (g, id) = (goodness[n - 1], ids[n - 1])
-      goodness[n - 1] = goodness[0]; ids[n - 1] = ids[0]   // the worst goes to the back
+      goodness[n - 1] = goodness[0]
+      ids[n - 1] = ids[0] // the worst goes to the back
       n -= 1
       siftDown(g, id, from: 0, size: n)
     }
@@ -148,23 +161,38 @@ final class RankSorter {
     ids = .allocate(capacity: max(capacity, 1))
   }
 
-  deinit { bucketEnd.deallocate(); itemBucket.deallocate(); packed.deallocate(); ids.deallocate() }
+  deinit {
+    bucketEnd.deallocate()
+    itemBucket.deallocate()
+    packed.deallocate()
+    ids.deallocate()
+  }
 
   /// The ids of `goodness[0..<n]` in ranking order (valid until the next call).
   func sort(goodness g: UnsafePointer<Float>, count n: Int) -> UnsafePointer<UInt32> {
     precondition(n <= capacity)
     guard n > 0 else { return UnsafePointer(ids) }
-    var lo = g[0], hi = g[0]
-    for i in 1..<n { let v = g[i]; if v < lo { lo = v }; if v > hi { hi = v } }
+    var lo = g[0]
+    var hi = g[0]
+    for i in 1..<n {
+      let v = g[i]
+      if v < lo { lo = v }
+      if v > hi { hi = v }
+    }
     let bucketCount = max(1, min(RankSorter.maxBuckets, n / 4))
     let range = Double(hi) - Double(lo)
     // (hi - g) * scale is monotone in g, so a better item never lands in a later bucket.
     let scale = range > 0 && range.isFinite ? Double(bucketCount - 1) / range : 0
-    let top = Double(hi), last = bucketCount - 1
+    let top = Double(hi)
+    let last = bucketCount - 1
     let end = bucketEnd
     end.initialize(repeating: 0, count: bucketCount + 1)
     @inline(__always) func bucket(_ v: Float) -> Int { min(last, Int((top - Double(v)) * scale)) }
-    for i in 0..<n { let b = bucket(g[i]); itemBucket[i] = UInt16(truncatingIfNeeded: b); end[b + 1] += 1 }
+    for i in 0..<n {
+      let b = bucket(g[i])
+      itemBucket[i] = UInt16(truncatingIfNeeded: b)
+      end[b + 1] += 1
+    }
     for b in 0..<bucketCount { end[b + 1] += end[b] }
     // end[b] is now the start of bucket b; scattering advances it to the start of b + 1.
     for i in 0..<n {
@@ -185,13 +213,19 @@ final class RankSorter {
 
   private static func sortBucket(_ p: UnsafeMutablePointer<UInt64>, count k: Int) {
     var ordered = true
-    for j in 1..<k where p[j] < p[j - 1] { ordered = false; break }
+    for j in 1..<k where p[j] < p[j - 1] {
+      ordered = false
+      break
+    }
     if ordered { return }
     if k <= 64 {
       for j in 1..<k {
         let v = p[j]
         var i = j
-        while i > 0 && p[i - 1] > v { p[i] = p[i - 1]; i -= 1 }
+        while i > 0 && p[i - 1] > v {
+          p[i] = p[i - 1]
+          i -= 1
+        }
         p[i] = v
       }
     } else {

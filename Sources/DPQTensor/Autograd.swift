@@ -79,7 +79,9 @@ extension Tensor {
   /// gradient is a fresh tensor, so nothing else that shares the old one changes.
   public func scaleGrad(by factor: Float) {
     guard let n = node, let g = n.grad else { return }
-    n.grad = Tensor(shape: g.shape) { o in g.withUnsafeBufferPointer { s in for i in 0..<s.count { o[i] = s[i] * factor } } }
+    n.grad = Tensor(shape: g.shape) { o in
+      g.withUnsafeBufferPointer { s in for i in 0..<s.count { o[i] = s[i] * factor } }
+    }
   }
 
   /// The op label of the node that produced this tensor ("leaf", "matmul", ...), nil for constants.
@@ -88,8 +90,10 @@ extension Tensor {
   /// Wraps an op's output in a graph node when recording is on and any input requires grad.
   /// `backward` receives the output gradient and returns one gradient per input, in order;
   /// it runs without recording, so gradients are never themselves differentiated.
-  public static func record(_ value: Tensor, op: String, inputs: [Tensor],
-                            backward: @escaping (Tensor) throws -> [Tensor?]) -> Tensor {
+  public static func record(
+    _ value: Tensor, op: String, inputs: [Tensor],
+    backward: @escaping (Tensor) throws -> [Tensor?]
+  ) -> Tensor {
     guard isGradEnabled, inputs.contains(where: { $0.node != nil }) else { return value.detached() }
     let node = GradNode(op: op, shape: value.shape, parents: inputs.map(\.node), backward: backward)
     return Tensor(shape: value.shape, storage: value.storage, node: node)
@@ -124,7 +128,9 @@ extension Tensor {
           let key = ObjectIdentifier(parent)
           if let existing = grads[key] {
             grads[key] = try OpProfiler.measure("gradient accumulation") { try existing + pg }
-          } else { grads[key] = pg }
+          } else {
+            grads[key] = pg
+          }
         }
       }
     }

@@ -27,20 +27,23 @@ public enum BLAS {
   /// C = alpha * op(A) op(B) + beta * C on row-major buffers; op(A) is m x k, op(B) is k x n.
   /// `lda`, `ldb`, `ldc` default to the packed row lengths.
 
-  public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
-                           a: UnsafePointer<Float>, lda: Int? = nil,
-                           b: UnsafePointer<Float>, ldb: Int? = nil, beta: Float = 0,
-                           c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
+  public static func sgemm(
+    transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+    a: UnsafePointer<Float>, lda: Int? = nil,
+    b: UnsafePointer<Float>, ldb: Int? = nil, beta: Float = 0,
+    c: UnsafeMutablePointer<Float>, ldc: Int? = nil
+  ) {
     guard m > 0 && n > 0 else { return }
     if k == 0 {
       // BLAS leaves C untouched when k == 0 only if beta == 1; make the result explicit.
       for i in 0..<m { for j in 0..<n { c[i * (ldc ?? n) + j] *= beta } }
       return
     }
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha,
-                a, Int32(lda ?? (transA ? m : k)), b, Int32(ldb ?? (transB ? k : n)), beta,
-                c, Int32(ldc ?? n))
+    cblas_sgemm(
+      CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+      Int32(m), Int32(n), Int32(k), alpha,
+      a, Int32(lda ?? (transA ? m : k)), b, Int32(ldb ?? (transB ? k : n)), beta,
+      c, Int32(ldc ?? n))
   }
 }
 
@@ -52,7 +55,10 @@ private enum SingleThreadedRegion {
 
   static func enter() {
     lock.lock()
-    if active == 0 { savedThreadCount = BLAS.threadCount; BLAS.setThreadCount(1) }
+    if active == 0 {
+      savedThreadCount = BLAS.threadCount
+      BLAS.setThreadCount(1)
+    }
     active += 1
     lock.unlock()
   }

@@ -17,23 +17,30 @@ public struct Codes: Equatable, Sendable {
   /// Zero codes for `count` items; the element width follows from `codewordCount`.
   public init(count: Int, blockCount: Int, codewordCount: Int) throws {
     guard count >= 0, blockCount > 0, codewordCount > 0, codewordCount <= 65_536 else {
-      throw TensorError.invalidArgument(op: "Codes", reason: "need count >= 0, blocks > 0 and 0 < K <= 65536 (got n=\(count), M=\(blockCount), K=\(codewordCount))")
+      throw TensorError.invalidArgument(
+        op: "Codes",
+        reason: "need count >= 0, blocks > 0 and 0 < K <= 65536 (got n=\(count), M=\(blockCount), K=\(codewordCount))")
     }
     self.count = count
     self.blockCount = blockCount
     self.codewordCount = codewordCount
-    storage = codewordCount <= 256 ? .uint8([UInt8](repeating: 0, count: count * blockCount))
-                                   : .uint16([UInt16](repeating: 0, count: count * blockCount))
+    storage =
+      codewordCount <= 256
+      ? .uint8([UInt8](repeating: 0, count: count * blockCount))
+      : .uint16([UInt16](repeating: 0, count: count * blockCount))
   }
 
   /// Codes from row-major values (item-major: item i's M codes are contiguous).
   public init(count: Int, blockCount: Int, codewordCount: Int, values: [Int]) throws {
     try self.init(count: count, blockCount: blockCount, codewordCount: codewordCount)
     guard values.count == count * blockCount else {
-      throw TensorError.invalidArgument(op: "Codes", reason: "expected \(count * blockCount) codes, got \(values.count)")
+      throw TensorError.invalidArgument(
+        op: "Codes", reason: "expected \(count * blockCount) codes, got \(values.count)")
     }
     for (i, v) in values.enumerated() {
-      guard v >= 0 && v < codewordCount else { throw TensorError.indexOutOfRange(op: "Codes", index: v, bound: codewordCount) }
+      guard v >= 0 && v < codewordCount else {
+        throw TensorError.indexOutOfRange(op: "Codes", index: v, bound: codewordCount)
+      }
       self[i / blockCount, i % blockCount] = v
     }
   }
@@ -51,8 +58,14 @@ public struct Codes: Equatable, Sendable {
     }
     set {
       switch storage {
-      case .uint8(var a): storage = .uint8([]); a[item * blockCount + block] = UInt8(newValue); storage = .uint8(a)
-      case .uint16(var a): storage = .uint16([]); a[item * blockCount + block] = UInt16(newValue); storage = .uint16(a)
+      case .uint8(var a):
+        storage = .uint8([])
+        a[item * blockCount + block] = UInt8(newValue)
+        storage = .uint8(a)
+      case .uint16(var a):
+        storage = .uint16([])
+        a[item * blockCount + block] = UInt16(newValue)
+        storage = .uint16(a)
       }
     }
   }
@@ -66,14 +79,18 @@ public struct Codes: Equatable, Sendable {
   }
 
   /// Writes codes through a raw pointer of the stored width (hot encoders use this).
-  public mutating func withUnsafeMutableUInt8Buffer<R>(_ body: (UnsafeMutableBufferPointer<UInt8>) throws -> R) rethrows -> R? {
+  public mutating func withUnsafeMutableUInt8Buffer<R>(_ body: (UnsafeMutableBufferPointer<UInt8>) throws -> R) rethrows
+    -> R?
+  {
     guard case .uint8(var a) = storage else { return nil }
     storage = .uint8([])
     defer { storage = .uint8(a) }
     return try a.withUnsafeMutableBufferPointer { try body($0) }
   }
 
-  public mutating func withUnsafeMutableUInt16Buffer<R>(_ body: (UnsafeMutableBufferPointer<UInt16>) throws -> R) rethrows -> R? {
+  public mutating func withUnsafeMutableUInt16Buffer<R>(_ body: (UnsafeMutableBufferPointer<UInt16>) throws -> R)
+    rethrows -> R?
+  {
     guard case .uint16(var a) = storage else { return nil }
     storage = .uint16([])
     defer { storage = .uint16(a) }
@@ -83,7 +100,8 @@ public struct Codes: Equatable, Sendable {
   /// The first `blocks` codes of every item (a shorter code from the same model).
   public func prefix(blocks: Int) throws -> Codes {
     guard blocks > 0 && blocks <= blockCount else {
-      throw TensorError.invalidArgument(op: "Codes.prefix", reason: "blocks must be in 1...\(blockCount), got \(blocks)")
+      throw TensorError.invalidArgument(
+        op: "Codes.prefix", reason: "blocks must be in 1...\(blockCount), got \(blocks)")
     }
     var out = try Codes(count: count, blockCount: blocks, codewordCount: codewordCount)
     for i in 0..<count { for m in 0..<blocks { out[i, m] = self[i, m] } }

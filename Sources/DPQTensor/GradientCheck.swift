@@ -19,9 +19,11 @@ extension Tensor {
   /// contributes. Differences are taken in Float32 with step `epsilon`; the loss is accumulated in
   /// Double to keep cancellation error small. At most `maxElements` elements per input are
   /// probed (a seeded random subset of larger inputs).
-  public static func checkGradients(of f: ([Tensor]) throws -> Tensor, at inputs: [Tensor],
-                                    epsilon: Float = 1e-2, maxElements: Int = 64,
-                                    seed: UInt64 = 1) throws -> GradientCheckResult {
+  public static func checkGradients(
+    of f: ([Tensor]) throws -> Tensor, at inputs: [Tensor],
+    epsilon: Float = 1e-2, maxElements: Int = 64,
+    seed: UInt64 = 1
+  ) throws -> GradientCheckResult {
     var rng = RandomGenerator(seed: seed)
     let leaves = inputs.map { $0.detached().requiringGrad() }
     let out = try f(leaves)
@@ -40,7 +42,8 @@ extension Tensor {
       let analytic = leaves[i].grad?.scalars ?? [Float](repeating: 0, count: x.count)
       let probe = x.count <= maxElements ? Array(0..<x.count) : try rng.choice(x.count, count: maxElements)
       for j in probe {
-        var plus = inputs.map { $0.detached() }, minus = plus
+        var plus = inputs.map { $0.detached() }
+        var minus = plus
         plus[i].withUnsafeMutableBufferPointer { $0[j] += epsilon }
         minus[i].withUnsafeMutableBufferPointer { $0[j] -= epsilon }
         let numeric = Float((try loss(plus) - loss(minus)) / Double(2 * epsilon))

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// How much memory this process may use, from every source that can cap it: physical memory,
@@ -45,10 +46,13 @@ public enum MemoryLimit {
     // statm fields: size (all mapped pages, what RLIMIT_AS counts) and data (data + stack)
     consider(rlimit(RLIMIT_AS), used: pages.map { $0.size * page }, "the address-space limit (RLIMIT_AS, ulimit -v)")
     consider(rlimit(RLIMIT_DATA), used: pages.map { $0.data * page }, "the data-segment limit (RLIMIT_DATA, ulimit -d)")
-    if let available = memAvailable() { consider(available, used: 0, "the memory available on this machine (MemAvailable)") }
+    if let available = memAvailable() {
+      consider(available, used: 0, "the memory available on this machine (MemAvailable)")
+    }
     if let dir = cgroupDirectory() {
-      consider(cgroupLimit(in: dir), used: readNumber(dir + "/memory.current") ?? readNumber(dir + "/memory.usage_in_bytes"),
-               "the cgroup memory limit")
+      consider(
+        cgroupLimit(in: dir), used: readNumber(dir + "/memory.current") ?? readNumber(dir + "/memory.usage_in_bytes"),
+        "the cgroup memory limit")
     }
     return best
   }
@@ -78,7 +82,8 @@ public enum MemoryLimit {
     // inside a container the process's own path is often not mounted; its root is its cgroup
     candidates += [root, root + "/memory"]
     return candidates.first { dir in
-      FileManager.default.fileExists(atPath: dir + "/memory.max") || FileManager.default.fileExists(atPath: dir + "/memory.limit_in_bytes")
+      FileManager.default.fileExists(atPath: dir + "/memory.max")
+        || FileManager.default.fileExists(atPath: dir + "/memory.limit_in_bytes")
     }.map { $0.hasSuffix("/") && $0.count > 1 ? String($0.dropLast()) : $0 }
   }
 
@@ -99,7 +104,8 @@ public enum MemoryLimit {
   /// /proc/meminfo's MemAvailable in bytes.
   static func memAvailable() -> UInt64? {
     guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
-          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }) else { return nil }
+      let line = text.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") })
+    else { return nil }
     return line.split(separator: " ").dropFirst().first.flatMap { UInt64($0) }.map { $0 * 1024 }
   }
 

@@ -16,7 +16,10 @@ public struct RandomGenerator: RandomNumberGenerator {
       z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
       return z ^ (z >> 31)
     }
-    s0 = splitmix(); s1 = splitmix(); s2 = splitmix(); s3 = splitmix()
+    s0 = splitmix()
+    s1 = splitmix()
+    s2 = splitmix()
+    s3 = splitmix()
   }
 
   /// The complete state (four xoshiro words, then 1 and the spare normal's bits, or 0 and 0), so a
@@ -28,14 +31,20 @@ public struct RandomGenerator: RandomNumberGenerator {
   /// A generator continuing from `state` (as `state` returned it); nil if it is not such a state.
   public init?(state: [UInt64]) {
     guard state.count == 6, state[0...3].contains(where: { $0 != 0 }), state[4] <= 1 else { return nil }
-    s0 = state[0]; s1 = state[1]; s2 = state[2]; s3 = state[3]
+    s0 = state[0]
+    s1 = state[1]
+    s2 = state[2]
+    s3 = state[3]
     spareNormal = state[4] == 1 ? Float(bitPattern: UInt32(truncatingIfNeeded: state[5])) : nil
   }
 
   public mutating func next() -> UInt64 {
     let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
     let t = s1 << 17
-    s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
     s2 ^= t
     s3 = (s3 << 45) | (s3 >> 19)
     return result
@@ -58,7 +67,10 @@ public struct RandomGenerator: RandomNumberGenerator {
 
   /// Standard normal by Box-Muller in Double, so the values do not depend on Float libm details.
   public mutating func nextNormal() -> Float {
-    if let s = spareNormal { spareNormal = nil; return s }
+    if let s = spareNormal {
+      spareNormal = nil
+      return s
+    }
     var u1 = Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
     if u1 < 1e-300 { u1 = 1e-300 }
     let u2 = Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
@@ -88,15 +100,19 @@ public struct RandomGenerator: RandomNumberGenerator {
 
 extension Tensor {
   /// Normal values with the given mean and standard deviation.
-  public static func randomNormal(_ shape: [Int], mean: Float = 0, std: Float = 1,
-                                  using rng: inout RandomGenerator) throws -> Tensor {
+  public static func randomNormal(
+    _ shape: [Int], mean: Float = 0, std: Float = 1,
+    using rng: inout RandomGenerator
+  ) throws -> Tensor {
     try checkShape(shape, op: "randomNormal")
     return Tensor(shape: shape) { b in for i in b.indices { b[i] = mean + std * rng.nextNormal() } }
   }
 
   /// Uniform values in [low, high).
-  public static func randomUniform(_ shape: [Int], low: Float = 0, high: Float = 1,
-                                   using rng: inout RandomGenerator) throws -> Tensor {
+  public static func randomUniform(
+    _ shape: [Int], low: Float = 0, high: Float = 1,
+    using rng: inout RandomGenerator
+  ) throws -> Tensor {
     try checkShape(shape, op: "randomUniform")
     return Tensor(shape: shape) { b in for i in b.indices { b[i] = low + (high - low) * rng.nextUniform() } }
   }

@@ -13,23 +13,32 @@ enum StridedCopy {
   /// runs of it. When the innermost axis is strided on one side but another axis is unit-stride
   /// there (a transpose), the two axes are copied in tiles so both sides stay cache-friendly.
   /// Strides may be 0 on the source (broadcasting); destination positions must be distinct.
-  static func copy(shape: [Int],
-                   from src: UnsafePointer<Float>, srcOffset: Int = 0, srcStrides: [Int],
-                   to dst: UnsafeMutablePointer<Float>, dstOffset: Int = 0, dstStrides: [Int]) {
+  static func copy(
+    shape: [Int],
+    from src: UnsafePointer<Float>, srcOffset: Int = 0, srcStrides: [Int],
+    to dst: UnsafeMutablePointer<Float>, dstOffset: Int = 0, dstStrides: [Int]
+  ) {
     if shape.contains(0) { return }
     // drop unit axes, then merge axis k into k+1 when both layouts step over it as one run
-    var n: [Int] = [], ss: [Int] = [], ds: [Int] = []
+    var n: [Int] = []
+    var ss: [Int] = []
+    var ds: [Int] = []
     for k in shape.indices where shape[k] != 1 {
       if let last = n.last, ss[ss.count - 1] == srcStrides[k] * shape[k], ds[ds.count - 1] == dstStrides[k] * shape[k] {
         n[n.count - 1] = last * shape[k]
         ss[ss.count - 1] = srcStrides[k]
         ds[ds.count - 1] = dstStrides[k]
       } else {
-        n.append(shape[k]); ss.append(srcStrides[k]); ds.append(dstStrides[k])
+        n.append(shape[k])
+        ss.append(srcStrides[k])
+        ds.append(dstStrides[k])
       }
     }
     let r = n.count
-    if r == 0 { dst[dstOffset] = src[srcOffset]; return }
+    if r == 0 {
+      dst[dstOffset] = src[srcOffset]
+      return
+    }
     let inner = r - 1
     // a transpose-like layout: tile the innermost axis with the axis that is unit-stride on the other side
     if r >= 2 && (ds[inner] == 1) != (ss[inner] == 1) {
@@ -39,7 +48,9 @@ enum StridedCopy {
         return
       }
     }
-    let len = n[inner], si = ss[inner], di = ds[inner]
+    let len = n[inner]
+    let si = ss[inner]
+    let di = ds[inner]
     forEachOuter(n: n, ss: ss, ds: ds, skipping: [inner], srcOffset: srcOffset, dstOffset: dstOffset) { so, dOff in
       if si == 1 && di == 1 {
         (dst + dOff).update(from: src + so, count: len)
@@ -53,12 +64,18 @@ enum StridedCopy {
   }
 
   /// Copies axes `p` and the innermost axis in square tiles for every position of the other axes.
-  private static func tiled(n: [Int], ss: [Int], ds: [Int], p: Int,
-                            src: UnsafePointer<Float>, srcOffset: Int,
-                            dst: UnsafeMutablePointer<Float>, dstOffset: Int) {
+  private static func tiled(
+    n: [Int], ss: [Int], ds: [Int], p: Int,
+    src: UnsafePointer<Float>, srcOffset: Int,
+    dst: UnsafeMutablePointer<Float>, dstOffset: Int
+  ) {
     let inner = n.count - 1
-    let rows = n[p], cols = n[inner]
-    let sr = ss[p], sc = ss[inner], dr = ds[p], dc = ds[inner]
+    let rows = n[p]
+    let cols = n[inner]
+    let sr = ss[p]
+    let sc = ss[inner]
+    let dr = ds[p]
+    let dc = ds[inner]
     forEachOuter(n: n, ss: ss, ds: ds, skipping: [p, inner], srcOffset: srcOffset, dstOffset: dstOffset) { so, dOff in
       var i0 = 0
       while i0 < rows {
@@ -67,7 +84,8 @@ enum StridedCopy {
         while j0 < cols {
           let j1 = Swift.min(j0 + tile, cols)
           for i in i0..<i1 {
-            let s = src + so + i * sr, d = dst + dOff + i * dr
+            let s = src + so + i * sr
+            let d = dst + dOff + i * dr
             for j in j0..<j1 { d[j * dc] = s[j * sc] }
           }
           j0 = j1
@@ -80,21 +98,33 @@ enum StridedCopy {
   /// Calls `body(srcOffset, dstOffset)` for every position of the axes not in `skipping`
   /// (an odometer over those axes, last axis fastest).
   @inline(__always)
-  private static func forEachOuter(n: [Int], ss: [Int], ds: [Int], skipping: [Int],
-                                   srcOffset: Int, dstOffset: Int, _ body: (Int, Int) -> Void) {
+  private static func forEachOuter(
+    n: [Int], ss: [Int], ds: [Int], skipping: [Int],
+    srcOffset: Int, dstOffset: Int, _ body: (Int, Int) -> Void
+  ) {
     let axes = n.indices.filter { !skipping.contains($0) }
     let m = axes.count
-    if m == 0 { body(srcOffset, dstOffset); return }
-    let dims = axes.map { n[$0] }, sst = axes.map { ss[$0] }, dst = axes.map { ds[$0] }
+    if m == 0 {
+      body(srcOffset, dstOffset)
+      return
+    }
+    let dims = axes.map { n[$0] }
+    let sst = axes.map { ss[$0] }
+    let dst = axes.map { ds[$0] }
     var idx = [Int](repeating: 0, count: m)
-    var so = srcOffset, dOff = dstOffset
+    var so = srcOffset
+    var dOff = dstOffset
     while true {
       body(so, dOff)
       var d = m - 1
       while d >= 0 {
-        idx[d] += 1; so += sst[d]; dOff += dst[d]
+        idx[d] += 1
+        so += sst[d]
+        dOff += dst[d]
         if idx[d] < dims[d] { break }
-        so -= sst[d] * idx[d]; dOff -= dst[d] * idx[d]; idx[d] = 0
+        so -= sst[d] * idx[d]
+        dOff -= dst[d] * idx[d]
+        idx[d] = 0
         d -= 1
       }
       if d < 0 { return }

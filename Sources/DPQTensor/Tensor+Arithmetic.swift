@@ -32,27 +32,40 @@ extension Tensor {
       // the size is fine, but the memory left under an rlimit or cgroup limit may not be
       try checkShape(a.shape, op: op)
       return Tensor(shape: a.shape) { o in
-        let x = a.storage.pointer, y = b.storage.pointer
+        let x = a.storage.pointer
+        let y = b.storage.pointer
         for i in 0..<o.count { o[i] = f(x[i], y[i]) }
       }
     }
     let outShape = try broadcastShape(a.shape, b.shape, op: op)
     if b.count == 1 {
       let y = b.storage.pointer[0]
-      return Tensor(shape: outShape) { o in let x = a.storage.pointer; for i in 0..<o.count { o[i] = f(x[i], y) } }
+      return Tensor(shape: outShape) { o in
+        let x = a.storage.pointer
+        for i in 0..<o.count { o[i] = f(x[i], y) }
+      }
     }
     if a.count == 1 {
       let x = a.storage.pointer[0]
-      return Tensor(shape: outShape) { o in let y = b.storage.pointer; for i in 0..<o.count { o[i] = f(x, y[i]) } }
+      return Tensor(shape: outShape) { o in
+        let y = b.storage.pointer
+        for i in 0..<o.count { o[i] = f(x, y[i]) }
+      }
     }
-    let sa = broadcastStrides(a.shape, in: outShape), sb = broadcastStrides(b.shape, in: outShape)
+    let sa = broadcastStrides(a.shape, in: outShape)
+    let sb = broadcastStrides(b.shape, in: outShape)
     let r = outShape.count
     return Tensor(shape: outShape) { o in
       guard o.count > 0 else { return }
-      let x = a.storage.pointer, y = b.storage.pointer
-      let inner = outShape[r - 1], ia = sa[r - 1], ib = sb[r - 1]
+      let x = a.storage.pointer
+      let y = b.storage.pointer
+      let inner = outShape[r - 1]
+      let ia = sa[r - 1]
+      let ib = sb[r - 1]
       var idx = [Int](repeating: 0, count: r)
-      var offA = 0, offB = 0, out = 0
+      var offA = 0
+      var offB = 0
+      var out = 0
       while out < o.count {
         // the common inner layouts (both contiguous, or one side constant along the row, as in a
         // bias add) get loops with known strides, which vectorise; the rest take the strided loop
@@ -71,9 +84,13 @@ extension Tensor {
         // advance the odometer over the outer axes
         var d = r - 2
         while d >= 0 {
-          idx[d] += 1; offA += sa[d]; offB += sb[d]
+          idx[d] += 1
+          offA += sa[d]
+          offB += sb[d]
           if idx[d] < outShape[d] { break }
-          offA -= sa[d] * idx[d]; offB -= sb[d] * idx[d]; idx[d] = 0
+          offA -= sa[d] * idx[d]
+          offB -= sb[d] * idx[d]
+          idx[d] = 0
           d -= 1
         }
       }
@@ -94,8 +111,10 @@ extension Tensor {
     return Tensor(shape: target, zeroed: true).filledBySumming(src, count: count, shape: shape, strides: ts, rank: r)
   }
 
-  private func filledBySumming(_ src: UnsafeMutablePointer<Float>, count n: Int, shape s: [Int],
-                               strides ts: [Int], rank r: Int) -> Tensor {
+  private func filledBySumming(
+    _ src: UnsafeMutablePointer<Float>, count n: Int, shape s: [Int],
+    strides ts: [Int], rank r: Int
+  ) -> Tensor {
     let dst = storage.pointer
     var idx = [Int](repeating: 0, count: r)
     var off = 0
@@ -103,9 +122,11 @@ extension Tensor {
       dst[off] += src[i]
       var d = r - 1
       while d >= 0 {
-        idx[d] += 1; off += ts[d]
+        idx[d] += 1
+        off += ts[d]
         if idx[d] < s[d] { break }
-        off -= ts[d] * idx[d]; idx[d] = 0
+        off -= ts[d] * idx[d]
+        idx[d] = 0
         d -= 1
       }
     }
@@ -124,26 +145,34 @@ extension Tensor {
   public static func - (a: Tensor, b: Tensor) throws -> Tensor {
     let v = try broadcastMap(a, b, op: "sub", -)
     return record(v, op: "sub", inputs: [a, b]) { g in
-      [a.requiresGrad ? try g.sumToShape(a.shape) : nil,
-       b.requiresGrad ? try g.negated().sumToShape(b.shape) : nil]
+      [
+        a.requiresGrad ? try g.sumToShape(a.shape) : nil,
+        b.requiresGrad ? try g.negated().sumToShape(b.shape) : nil,
+      ]
     }
   }
 
   public static func * (a: Tensor, b: Tensor) throws -> Tensor {
     let v = try broadcastMap(a, b, op: "mul", *)
-    let ad = a.detached(), bd = b.detached()
+    let ad = a.detached()
+    let bd = b.detached()
     return record(v, op: "mul", inputs: [a, b]) { g in
-      [a.requiresGrad ? try (g * bd).sumToShape(a.shape) : nil,
-       b.requiresGrad ? try (g * ad).sumToShape(b.shape) : nil]
+      [
+        a.requiresGrad ? try (g * bd).sumToShape(a.shape) : nil,
+        b.requiresGrad ? try (g * ad).sumToShape(b.shape) : nil,
+      ]
     }
   }
 
   public static func / (a: Tensor, b: Tensor) throws -> Tensor {
     let v = try broadcastMap(a, b, op: "div", /)
-    let ad = a.detached(), bd = b.detached()
+    let ad = a.detached()
+    let bd = b.detached()
     return record(v, op: "div", inputs: [a, b]) { g in
-      [a.requiresGrad ? try (g / bd).sumToShape(a.shape) : nil,
-       b.requiresGrad ? try (try (g * ad) / (bd * bd)).negated().sumToShape(b.shape) : nil]
+      [
+        a.requiresGrad ? try (g / bd).sumToShape(a.shape) : nil,
+        b.requiresGrad ? try (try (g * ad) / (bd * bd)).negated().sumToShape(b.shape) : nil,
+      ]
     }
   }
 
@@ -151,7 +180,10 @@ extension Tensor {
 
   /// `-self`, differentiable.
   public func negated() -> Tensor {
-    let v = Tensor(shape: shape) { o in let x = storage.pointer; for i in 0..<o.count { o[i] = -x[i] } }
+    let v = Tensor(shape: shape) { o in
+      let x = storage.pointer
+      for i in 0..<o.count { o[i] = -x[i] }
+    }
     return Tensor.record(v, op: "neg", inputs: [self]) { g in [g.negated()] }
   }
 

@@ -49,8 +49,10 @@ extension Tensor {
     let c = condition.detached()
     return record(v, op: op, inputs: [a, b]) { g in
       let zero = Tensor(scalar: 0)
-      return [a.requiresGrad ? try select(c, g, zero, shape: g.shape).sumToShape(a.shape) : nil,
-              b.requiresGrad ? try select(c, zero, g, shape: g.shape).sumToShape(b.shape) : nil]
+      return [
+        a.requiresGrad ? try select(c, g, zero, shape: g.shape).sumToShape(a.shape) : nil,
+        b.requiresGrad ? try select(c, zero, g, shape: g.shape).sumToShape(b.shape) : nil,
+      ]
     }
   }
 
@@ -58,27 +60,45 @@ extension Tensor {
   /// Equal shapes run a flat loop; otherwise an odometer walks the outer axes and the innermost
   /// axis runs with each operand's own stride (0 where it is broadcast).
   private static func select(_ c: Tensor, _ a: Tensor, _ b: Tensor, shape: [Int]) -> Tensor {
-    let cp = c.storage.pointer, ap = a.storage.pointer, bp = b.storage.pointer
+    let cp = c.storage.pointer
+    let ap = a.storage.pointer
+    let bp = b.storage.pointer
     if c.shape == shape && a.shape == shape && b.shape == shape {
       return Tensor(shape: shape) { o in for i in 0..<o.count { o[i] = cp[i] != 0 ? ap[i] : bp[i] } }
     }
-    let sc = broadcastStrides(c.shape, in: shape), sa = broadcastStrides(a.shape, in: shape)
+    let sc = broadcastStrides(c.shape, in: shape)
+    let sa = broadcastStrides(a.shape, in: shape)
     let sb = broadcastStrides(b.shape, in: shape)
     let r = shape.count
     return Tensor(shape: shape) { o in
       guard o.count > 0 else { return }
-      if r == 0 { o[0] = cp[0] != 0 ? ap[0] : bp[0]; return }
-      let inner = shape[r - 1], ic = sc[r - 1], ia = sa[r - 1], ib = sb[r - 1]
+      if r == 0 {
+        o[0] = cp[0] != 0 ? ap[0] : bp[0]
+        return
+      }
+      let inner = shape[r - 1]
+      let ic = sc[r - 1]
+      let ia = sa[r - 1]
+      let ib = sb[r - 1]
       var idx = [Int](repeating: 0, count: r)
-      var offC = 0, offA = 0, offB = 0, out = 0
+      var offC = 0
+      var offA = 0
+      var offB = 0
+      var out = 0
       while out < o.count {
         for j in 0..<inner { o[out + j] = cp[offC + j * ic] != 0 ? ap[offA + j * ia] : bp[offB + j * ib] }
         out += inner
         var d = r - 2
         while d >= 0 {
-          idx[d] += 1; offC += sc[d]; offA += sa[d]; offB += sb[d]
+          idx[d] += 1
+          offC += sc[d]
+          offA += sa[d]
+          offB += sb[d]
           if idx[d] < shape[d] { break }
-          offC -= sc[d] * idx[d]; offA -= sa[d] * idx[d]; offB -= sb[d] * idx[d]; idx[d] = 0
+          offC -= sc[d] * idx[d]
+          offA -= sa[d] * idx[d]
+          offB -= sb[d] * idx[d]
+          idx[d] = 0
           d -= 1
         }
       }

@@ -19,8 +19,10 @@ public struct TensorPrintOptions: Equatable, Sendable {
   /// exceeds 1e8 or the smallest is below 1e-4.
   public var scientific: Bool?
 
-  public init(precision: Int = 4, threshold: Int = 1000, edgeItems: Int = 3, lineWidth: Int = 80,
-              scientific: Bool? = nil) {
+  public init(
+    precision: Int = 4, threshold: Int = 1000, edgeItems: Int = 3, lineWidth: Int = 80,
+    scientific: Bool? = nil
+  ) {
     self.precision = precision
     self.threshold = threshold
     self.edgeItems = edgeItems
@@ -77,7 +79,8 @@ private struct PrintLayout {
     lineWidth = options.lineWidth
     let summarise = shape.reduce(1, *) > options.threshold
     let edge = Swift.max(0, options.edgeItems)
-    var visible: [[Int]] = [], gap: [Int?] = []
+    var visible: [[Int]] = []
+    var gap: [Int?] = []
     for n in shape {
       if summarise && n > 2 * edge {
         visible.append(Array(0..<edge) + Array((n - edge)..<n))
@@ -95,7 +98,10 @@ private struct PrintLayout {
   func visibleValues(_ values: UnsafeBufferPointer<Float>) -> [Float] {
     var out: [Float] = []
     func walk(_ axis: Int, _ offset: Int) {
-      if axis == shape.count { out.append(values[offset]); return }
+      if axis == shape.count {
+        out.append(values[offset])
+        return
+      }
       for i in visible[axis] { walk(axis + 1, offset + i * strides[axis]) }
     }
     walk(0, 0)
@@ -106,12 +112,15 @@ private struct PrintLayout {
     render(values, format: format, axis: 0, offset: 0, indent: indent)
   }
 
-  private func render(_ values: UnsafeBufferPointer<Float>, format: ScalarFormat, axis: Int, offset: Int,
-                      indent: Int) -> String {
+  private func render(
+    _ values: UnsafeBufferPointer<Float>, format: ScalarFormat, axis: Int, offset: Int,
+    indent: Int
+  ) -> String {
     let last = axis == shape.count - 1
     var items = visible[axis].map { i in
-      last ? format.padded(values[offset + i * strides[axis]])
-           : render(values, format: format, axis: axis + 1, offset: offset + i * strides[axis], indent: indent + 1)
+      last
+        ? format.padded(values[offset + i * strides[axis]])
+        : render(values, format: format, axis: axis + 1, offset: offset + i * strides[axis], indent: indent + 1)
     }
     if let g = gap[axis] { items.insert(last ? " ..." : "...", at: g) }
     let pad = String(repeating: " ", count: indent + 1)
@@ -136,10 +145,12 @@ private struct ScalarFormat {
 
   init(values: [Float], options: TensorPrintOptions) {
     precision = Swift.max(0, options.precision)
-    var lo = Double.infinity, hi = 0.0
+    var lo = Double.infinity
+    var hi = 0.0
     for v in values where v.isFinite && v != 0 {
       let m = Double(Swift.abs(v))
-      lo = Swift.min(lo, m); hi = Swift.max(hi, m)
+      lo = Swift.min(lo, m)
+      hi = Swift.max(hi, m)
     }
     if let forced = options.scientific {
       scientific = forced

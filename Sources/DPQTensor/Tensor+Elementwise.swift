@@ -101,7 +101,8 @@ extension Tensor {
   /// Each element limited to `[min, max]`; a nil bound is open. As in NumPy, `max` wins when
   /// `min > max`. The gradient passes where the input lies inside the closed interval.
   public func clamped(min lower: Float? = nil, max upper: Float? = nil) -> Tensor {
-    let lo = lower ?? -.infinity, hi = upper ?? .infinity
+    let lo = lower ?? -.infinity
+    let hi = upper ?? .infinity
     let y = elementwiseMap { x -> Float in
       let a = x < lo ? lo : x
       return a > hi ? hi : a
@@ -126,13 +127,16 @@ extension Tensor {
   }
 
   private static func extremum(_ a: Tensor, _ b: Tensor, op: String, larger: Bool) throws -> Tensor {
-    let v = larger
+    let v =
+      larger
       ? try broadcastMap(a, b, op: op) { x, y in x > y || x.isNaN ? x : y }
       : try broadcastMap(a, b, op: op) { x, y in x < y || x.isNaN ? x : y }
-    let ad = a.detached(), bd = b.detached()
+    let ad = a.detached()
+    let bd = b.detached()
     return record(v, op: op, inputs: [a, b]) { g in
       // the share of the gradient that goes to `a`: 1 where a wins, 1/2 on ties, 0 where b wins
-      let share = larger
+      let share =
+        larger
         ? try broadcastMap(ad, bd, op: op) { x, y in x > y ? 1 : (x == y ? 0.5 : 0) }
         : try broadcastMap(ad, bd, op: op) { x, y in x < y ? 1 : (x == y ? 0.5 : 0) }
       let ga = a.requiresGrad ? try elementwiseGradient(g, share) { g, s in g * s }.sumToShape(a.shape) : nil
@@ -151,7 +155,8 @@ extension Tensor {
   @inline(__always)
   fileprivate func elementwiseMap(_ f: (Float) -> Float) -> Tensor {
     let out = Tensor(shape: shape, zeroed: false)
-    let x = storage.pointer, o = out.storage.pointer
+    let x = storage.pointer
+    let o = out.storage.pointer
     for i in 0..<count { o[i] = f(x[i]) }
     return out
   }
@@ -161,7 +166,9 @@ extension Tensor {
   fileprivate static func elementwiseGradient(_ g: Tensor, _ t: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
     precondition(g.count == t.count, "gradient and saved tensor differ in size")
     let out = Tensor(shape: g.shape, zeroed: false)
-    let gp = g.storage.pointer, tp = t.storage.pointer, o = out.storage.pointer
+    let gp = g.storage.pointer
+    let tp = t.storage.pointer
+    let o = out.storage.pointer
     for i in 0..<g.count { o[i] = f(gp[i], tp[i]) }
     return out
   }

@@ -14,13 +14,17 @@ extension Tensor {
     var outShape = shape
     outShape[a] = idx.count
     try Tensor.checkShape(outShape, op: op)
-    let outer = shape[..<a].reduce(1, *), inner = shape[(a + 1)...].reduce(1, *)
+    let outer = shape[..<a].reduce(1, *)
+    let inner = shape[(a + 1)...].reduce(1, *)
     let v = Tensor(shape: outShape) { o in
       let src = storage.pointer
       var d = o.baseAddress!
       for i in 0..<outer {
         let base = src + i * n * inner
-        for k in idx { d.update(from: base + k * inner, count: inner); d += inner }
+        for k in idx {
+          d.update(from: base + k * inner, count: inner)
+          d += inner
+        }
       }
     }
     let original = shape
@@ -64,15 +68,20 @@ extension Tensor {
     let dataStrides = Tensor.strides(of: shape)
     let v = Tensor(shape: indexShape) { o in
       let src = storage.pointer
-      walkIndexed(shape: indexShape, axis: a, indices: idx, dataStrides: dataStrides,
-                  otherStrides: Tensor.strides(of: indexShape)) { dataOff, outOff in o[outOff] = src[dataOff] }
+      walkIndexed(
+        shape: indexShape, axis: a, indices: idx, dataStrides: dataStrides,
+        otherStrides: Tensor.strides(of: indexShape)
+      ) { dataOff, outOff in o[outOff] = src[dataOff] }
     }
     let original = shape
     return Tensor.record(v, op: op, inputs: [self]) { g in
       let gi = Tensor(shape: original, zeroed: true)
-      let d = gi.storage.pointer, s = g.storage.pointer
-      walkIndexed(shape: indexShape, axis: a, indices: idx, dataStrides: dataStrides,
-                  otherStrides: Tensor.strides(of: indexShape)) { dataOff, gOff in d[dataOff] += s[gOff] }
+      let d = gi.storage.pointer
+      let s = g.storage.pointer
+      walkIndexed(
+        shape: indexShape, axis: a, indices: idx, dataStrides: dataStrides,
+        otherStrides: Tensor.strides(of: indexShape)
+      ) { dataOff, gOff in d[dataOff] += s[gOff] }
       return [gi]
     }
   }
@@ -85,7 +94,8 @@ extension Tensor {
   /// Differentiable in `self` (the gradient passes through) and in `source` (the gradient is
   /// gathered back; uncovered elements of `source` get zero).
   public func scatterAdd(axis: Int, indices: Tensor, source: Tensor) throws -> Tensor {
-    try scatterAdd(axis: axis, indices: integerValues(of: indices, op: "scatterAdd"), shape: indices.shape, source: source)
+    try scatterAdd(
+      axis: axis, indices: integerValues(of: indices, op: "scatterAdd"), shape: indices.shape, source: source)
   }
 
   /// `scatterAdd(axis:indices:source:)` with the index tensor given as row-major positions and
@@ -95,26 +105,36 @@ extension Tensor {
     let a = try gatherAxis(axis, rank: rank, op: op)
     try checkIndexShape(indexShape, count: indices.count, fits: shape, along: a, op: op)
     guard source.rank == indexShape.count, zip(indexShape, source.shape).allSatisfy({ $0 <= $1 }) else {
-      throw TensorError.invalidArgument(op: op,
-                                        reason: "index shape \(fmt(indexShape)) must have the rank of source \(fmt(source.shape)) and be no larger along any axis")
+      throw TensorError.invalidArgument(
+        op: op,
+        reason:
+          "index shape \(fmt(indexShape)) must have the rank of source \(fmt(source.shape)) and be no larger along any axis"
+      )
     }
     let idx = try normalizedIndices(indices, bound: shape[a], op: op)
-    let dataStrides = Tensor.strides(of: shape), sourceStrides = Tensor.strides(of: source.shape)
+    let dataStrides = Tensor.strides(of: shape)
+    let sourceStrides = Tensor.strides(of: source.shape)
     let v = Tensor(shape: shape) { o in
       o.baseAddress!.update(from: storage.pointer, count: count)
       let s = source.storage.pointer
-      walkIndexed(shape: indexShape, axis: a, indices: idx, dataStrides: dataStrides,
-                  otherStrides: sourceStrides) { dataOff, srcOff in o[dataOff] += s[srcOff] }
+      walkIndexed(
+        shape: indexShape, axis: a, indices: idx, dataStrides: dataStrides,
+        otherStrides: sourceStrides
+      ) { dataOff, srcOff in o[dataOff] += s[srcOff] }
     }
     let sourceShape = source.shape
-    let needSelf = requiresGrad, needSource = source.requiresGrad
+    let needSelf = requiresGrad
+    let needSource = source.requiresGrad
     return Tensor.record(v, op: op, inputs: [self, source]) { g in
       var gs: Tensor? = nil
       if needSource {
         let t = Tensor(shape: sourceShape, zeroed: indexShape != sourceShape)
-        let d = t.storage.pointer, s = g.storage.pointer
-        walkIndexed(shape: indexShape, axis: a, indices: idx, dataStrides: dataStrides,
-                    otherStrides: sourceStrides) { gOff, srcOff in d[srcOff] = s[gOff] }
+        let d = t.storage.pointer
+        let s = g.storage.pointer
+        walkIndexed(
+          shape: indexShape, axis: a, indices: idx, dataStrides: dataStrides,
+          otherStrides: sourceStrides
+        ) { gOff, srcOff in d[srcOff] = s[gOff] }
         gs = t
       }
       return [needSelf ? g : nil, gs]
@@ -158,7 +178,8 @@ private func integerValues(of t: Tensor, op: String) throws -> [Int] {
   try t.withUnsafeBufferPointer { b in
     try b.map { v in
       guard let i = Int(exactly: v) else {
-        throw TensorError.invalidArgument(op: op, reason: "index tensor of shape \(fmt(t.shape)) holds \(v), not a whole number")
+        throw TensorError.invalidArgument(
+          op: op, reason: "index tensor of shape \(fmt(t.shape)) holds \(v), not a whole number")
       }
       return i
     }
@@ -169,12 +190,17 @@ private func integerValues(of t: Tensor, op: String) throws -> [Int] {
 /// data along every axis but `axis`.
 private func checkIndexShape(_ indexShape: [Int], count: Int, fits data: [Int], along axis: Int, op: String) throws {
   guard indexShape.reduce(1, *) == count, indexShape.allSatisfy({ $0 >= 0 }) else {
-    throw TensorError.invalidShape(op: op, shape: indexShape, reason: "index shape does not match the \(count) indices given")
+    throw TensorError.invalidShape(
+      op: op, shape: indexShape, reason: "index shape does not match the \(count) indices given")
   }
   guard indexShape.count == data.count,
-        indexShape.indices.allSatisfy({ $0 == axis || indexShape[$0] <= data[$0] }) else {
-    throw TensorError.invalidArgument(op: op,
-                                      reason: "index shape \(fmt(indexShape)) must have the rank of input \(fmt(data)) and be no larger except along axis \(axis)")
+    indexShape.indices.allSatisfy({ $0 == axis || indexShape[$0] <= data[$0] })
+  else {
+    throw TensorError.invalidArgument(
+      op: op,
+      reason:
+        "index shape \(fmt(indexShape)) must have the rank of input \(fmt(data)) and be no larger except along axis \(axis)"
+    )
   }
 }
 
@@ -182,26 +208,36 @@ private func checkIndexShape(_ indexShape: [Int], count: Int, fits data: [Int], 
 /// `body(dataOffset, otherOffset)`: the offset in the data tensor of `p` with its `axis`
 /// coordinate replaced by `indices[k]`, and the offset of `p` itself in a tensor with `otherStrides`.
 @inline(__always)
-private func walkIndexed(shape: [Int], axis: Int, indices: [Int], dataStrides: [Int], otherStrides: [Int],
-                         _ body: (Int, Int) -> Void) {
+private func walkIndexed(
+  shape: [Int], axis: Int, indices: [Int], dataStrides: [Int], otherStrides: [Int],
+  _ body: (Int, Int) -> Void
+) {
   let r = shape.count
   guard !shape.contains(0) else { return }
   var ds = dataStrides
   let axisStride = ds[axis]
   ds[axis] = 0
   var pos = [Int](repeating: 0, count: r)
-  var dOff = 0, oOff = 0
+  var dOff = 0
+  var oOff = 0
   indices.withUnsafeBufferPointer { idx in
-    let last = r - 1, len = shape[last], dl = ds[last], ol = otherStrides[last]
+    let last = r - 1
+    let len = shape[last]
+    let dl = ds[last]
+    let ol = otherStrides[last]
     var k = 0
     while true {
       for j in 0..<len { body(dOff + j * dl + idx[k + j] * axisStride, oOff + j * ol) }
       k += len
       var d = last - 1
       while d >= 0 {
-        pos[d] += 1; dOff += ds[d]; oOff += otherStrides[d]
+        pos[d] += 1
+        dOff += ds[d]
+        oOff += otherStrides[d]
         if pos[d] < shape[d] { break }
-        dOff -= ds[d] * pos[d]; oOff -= otherStrides[d] * pos[d]; pos[d] = 0
+        dOff -= ds[d] * pos[d]
+        oOff -= otherStrides[d] * pos[d]
+        pos[d] = 0
         d -= 1
       }
       if d < 0 { return }

@@ -13,7 +13,8 @@ extension Tensor {
     let op = "concat along axis \(axis)"
     for t in tensors.dropFirst() {
       guard t.rank == first.rank,
-            t.shape.indices.allSatisfy({ $0 == a || t.shape[$0] == first.shape[$0] }) else {
+        t.shape.indices.allSatisfy({ $0 == a || t.shape[$0] == first.shape[$0] })
+      else {
         throw TensorError.shapeMismatch(op: op, lhs: first.shape, rhs: t.shape)
       }
     }
@@ -39,8 +40,9 @@ extension Tensor {
     let r = first.rank
     let a = axis < 0 ? axis + r + 1 : axis
     guard a >= 0 && a <= r else {
-      throw TensorError.invalidArgument(op: "stack",
-                                        reason: "axis \(axis) is outside \(-r - 1)...\(r) for tensors of shape \(fmt(first.shape))")
+      throw TensorError.invalidArgument(
+        op: "stack",
+        reason: "axis \(axis) is outside \(-r - 1)...\(r) for tensors of shape \(fmt(first.shape))")
     }
     for t in tensors.dropFirst() where t.shape != first.shape {
       throw TensorError.shapeMismatch(op: "stack", lhs: first.shape, rhs: t.shape)
@@ -65,8 +67,11 @@ extension Tensor {
   public func split(sizes: [Int], axis: Int = 0) throws -> [Tensor] {
     let a = try joinAxis(axis, rank: rank, op: "split")
     guard sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == shape[a] else {
-      throw TensorError.invalidArgument(op: "split",
-                                        reason: "sizes \(fmt(sizes)) must be non-negative and add up to \(shape[a]), the length of axis \(axis) of shape \(fmt(shape))")
+      throw TensorError.invalidArgument(
+        op: "split",
+        reason:
+          "sizes \(fmt(sizes)) must be non-negative and add up to \(shape[a]), the length of axis \(axis) of shape \(fmt(shape))"
+      )
     }
     var start = 0
     return try sizes.map { n in

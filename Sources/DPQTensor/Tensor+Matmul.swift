@@ -11,12 +11,16 @@ extension Tensor {
   /// `op(a) @ op(b)` for rank-2 tensors, where op transposes when the flag is set.
   /// Rank-3 operands are batched matrix products over the leading axis; a rank-3 `a` with a
   /// rank-2 `b` multiplies every matrix of the batch by the same `b`.
-  public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) throws -> Tensor {
+  public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) throws
+    -> Tensor
+  {
     let v = try gemm(a, b, transposeA, transposeB)
-    let ad = a.detached(), bd = b.detached()
+    let ad = a.detached()
+    let bd = b.detached()
     let label = transposeA || transposeB ? "matmul(\(transposeA ? "T" : "N")\(transposeB ? "T" : "N"))" : "matmul"
     return record(v, op: label, inputs: [a, b]) { g in
-      var ga: Tensor? = nil, gb: Tensor? = nil
+      var ga: Tensor? = nil
+      var gb: Tensor? = nil
       switch (transposeA, transposeB) {
       case (false, false):
         if a.requiresGrad { ga = try gemm(g, bd, false, true) }
@@ -39,7 +43,9 @@ extension Tensor {
   }
 
   /// `a @ b`.
-  public static func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor { try matmul(a, b, transposeA: false, transposeB: false) }
+  public static func matmul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    try matmul(a, b, transposeA: false, transposeB: false)
+  }
 
   /// Refuses a product whose result is too large, or whose sizes do not fit the 32-bit
   /// integers cblas_sgemm takes (a wrapped size would make BLAS write out of bounds).
@@ -47,7 +53,8 @@ extension Tensor {
     try checkShape(result, op: "matmul")
     let widest = Swift.max(m, n, k)
     guard widest <= Int(Int32.max) else {
-      throw TensorError.invalidArgument(op: "matmul", reason: "a matrix side of \(widest) is more than BLAS's 32-bit limit of \(Int32.max)")
+      throw TensorError.invalidArgument(
+        op: "matmul", reason: "a matrix side of \(widest) is more than BLAS's 32-bit limit of \(Int32.max)")
     }
   }
 
@@ -65,11 +72,17 @@ extension Tensor {
       // sums are OpenBLAS's single-threaded ones either way), run concurrently when
       // `productWorkers` allows.
       let pieces = 2 * m * n * ka >= 1 << 22 && m >= 16 ? 2 : 1
-      let ap = a.storage.pointer, bp = b.storage.pointer, cp = out.storage.pointer, lda = a.shape[1], ldb = b.shape[1]
+      let ap = a.storage.pointer
+      let bp = b.storage.pointer
+      let cp = out.storage.pointer
+      let lda = a.shape[1]
+      let ldb = b.shape[1]
       func piece(_ i: Int) {
-        let lo = m * i / pieces, hi = m * (i + 1) / pieces
-        BLAS.sgemm(transA: ta, transB: tb, m: hi - lo, n: n, k: ka, a: ta ? ap + lo : ap + lo * lda, lda: lda,
-                   b: bp, ldb: ldb, c: cp + lo * n, ldc: n)
+        let lo = m * i / pieces
+        let hi = m * (i + 1) / pieces
+        BLAS.sgemm(
+          transA: ta, transB: tb, m: hi - lo, n: n, k: ka, a: ta ? ap + lo : ap + lo * lda, lda: lda,
+          b: bp, ldb: ldb, c: cp + lo * n, ldc: n)
       }
       if pieces > 1 && productWorkers > 1 && BLAS.threadCount == 1 {
         DispatchQueue.concurrentPerform(iterations: pieces, execute: piece)
@@ -83,20 +96,24 @@ extension Tensor {
       if a.rank == 3 && b.rank == 3 && a.shape[0] != b.shape[0] {
         throw TensorError.shapeMismatch(op: op, lhs: a.shape, rhs: b.shape)
       }
-      let a2 = Array(a.shape.suffix(2)), b2 = Array(b.shape.suffix(2))
+      let a2 = Array(a.shape.suffix(2))
+      let b2 = Array(b.shape.suffix(2))
       let (m, ka) = ta ? (a2[1], a2[0]) : (a2[0], a2[1])
       let (kb, n) = tb ? (b2[1], b2[0]) : (b2[0], b2[1])
       guard ka == kb else { throw TensorError.shapeMismatch(op: op, lhs: a.shape, rhs: b.shape) }
       try checkGemm(m: m, n: n, k: ka, result: [batch, m, n])
       let out = Tensor(shape: [batch, m, n], zeroed: ka == 0)
-      let strideA = a.rank == 3 ? a2[0] * a2[1] : 0, strideB = b.rank == 3 ? b2[0] * b2[1] : 0
+      let strideA = a.rank == 3 ? a2[0] * a2[1] : 0
+      let strideB = b.rank == 3 ? b2[0] * b2[1] : 0
       for i in 0..<batch {
-        BLAS.sgemm(transA: ta, transB: tb, m: m, n: n, k: ka, a: a.storage.pointer + i * strideA, lda: a2[1],
-                   b: b.storage.pointer + i * strideB, ldb: b2[1], c: out.storage.pointer + i * m * n)
+        BLAS.sgemm(
+          transA: ta, transB: tb, m: m, n: n, k: ka, a: a.storage.pointer + i * strideA, lda: a2[1],
+          b: b.storage.pointer + i * strideB, ldb: b2[1], c: out.storage.pointer + i * m * n)
       }
       return out
     default:
-      throw TensorError.invalidArgument(op: op, reason: "expects rank-2 or rank-3 operands, got shapes \(fmt(a.shape)) and \(fmt(b.shape))")
+      throw TensorError.invalidArgument(
+        op: op, reason: "expects rank-2 or rank-3 operands, got shapes \(fmt(a.shape)) and \(fmt(b.shape))")
     }
   }
 }

@@ -104,7 +104,8 @@ extension Tensor {
     return Tensor.record(v, op: op, inputs: [self]) { g in
       // each element equal to its slice's extremum gets g / (number of such elements)
       let counts = try x.combined(plan, v, v) { x, m, _ in x == m ? 1 : 0 }.reducedValues(plan, .sum)
-      let gp = g.storage.pointer, cp = counts.storage.pointer
+      let gp = g.storage.pointer
+      let cp = counts.storage.pointer
       for i in 0..<counts.count { cp[i] = cp[i] > 0 ? gp[i] / cp[i] : 0 }
       return [try x.combined(plan, v, counts) { x, m, share in x == m ? share : 0 }]
     }
@@ -142,12 +143,21 @@ extension Tensor {
       if inner == 1 {
         for o in 0..<outer {
           let row = x + o * reduce
-          var best = row[0], at = 0
+          var best = row[0]
+          var at = 0
           if !best.isNaN {
             if larger {
-              for r in 1..<reduce where !(row[r] <= best) { best = row[r]; at = r; if best.isNaN { break } }
+              for r in 1..<reduce where !(row[r] <= best) {
+                best = row[r]
+                at = r
+                if best.isNaN { break }
+              }
             } else {
-              for r in 1..<reduce where !(row[r] >= best) { best = row[r]; at = r; if best.isNaN { break } }
+              for r in 1..<reduce where !(row[r] >= best) {
+                best = row[r]
+                at = r
+                if best.isNaN { break }
+              }
             }
           }
           res[o] = at
@@ -158,12 +168,14 @@ extension Tensor {
       let best = UnsafeMutablePointer<Float>.allocate(capacity: inner)
       defer { best.deallocate() }
       for o in 0..<outer {
-        let base = x + o * reduce * inner, at = resultBase + o * inner
+        let base = x + o * reduce * inner
+        let at = resultBase + o * inner
         best.update(from: base, count: inner)
         for r in 1..<reduce {
           let row = base + r * inner
           for j in 0..<inner where !best[j].isNaN && (larger ? !(row[j] <= best[j]) : !(row[j] >= best[j])) {
-            best[j] = row[j]; at[j] = r
+            best[j] = row[j]
+            at[j] = r
           }
         }
       }
@@ -217,11 +229,14 @@ extension Tensor {
   public func variance(axes: [Int]? = nil, keepDims: Bool = false, unbiased: Bool = false) throws -> Tensor {
     let op = "variance"
     let plan = try ReductionPlan(shape: shape, axes: axes, keepDims: keepDims, op: op)
-    let n = plan.reducedCount, divisor = unbiased ? n - 1 : n
+    let n = plan.reducedCount
+    let divisor = unbiased ? n - 1 : n
     let outCount = plan.outShape.reduce(1, *)
     guard divisor > 0 || outCount == 0 else {
-      throw TensorError.invalidArgument(op: op, reason: "\(unbiased ? "unbiased " : "")variance over \(n) element(s) "
-        + "per result (shape \(fmt(shape)), axes \(axes.map(fmt) ?? "all")) divides by \(divisor)")
+      throw TensorError.invalidArgument(
+        op: op,
+        reason: "\(unbiased ? "unbiased " : "")variance over \(n) element(s) "
+          + "per result (shape \(fmt(shape)), axes \(axes.map(fmt) ?? "all")) divides by \(divisor)")
     }
     let mean = reducedValues(plan, .sum)
     Tensor.scaleInPlace(mean, by: 1 / Float(n))
@@ -250,7 +265,8 @@ extension Tensor {
 
   private static func requireNonEmpty(_ plan: ReductionPlan, op: String) throws {
     if plan.reducedCount == 0 && plan.outShape.reduce(1, *) > 0 {
-      throw TensorError.invalidArgument(op: op, reason: "cannot reduce over an empty axis of shape \(fmt(plan.inputShape))")
+      throw TensorError.invalidArgument(
+        op: op, reason: "cannot reduce over an empty axis of shape \(fmt(plan.inputShape))")
     }
   }
 
@@ -271,7 +287,8 @@ extension Tensor {
     var sizes = plan.groups.map(\.size)
     var current = storage
     for r in plan.groups.indices.reversed() where plan.groups[r].reduced {
-      let outer = sizes[..<r].reduce(1, *), inner = sizes[(r + 1)...].reduce(1, *)
+      let outer = sizes[..<r].reduce(1, *)
+      let inner = sizes[(r + 1)...].reduce(1, *)
       let next = TensorStorage(count: outer * inner, zeroed: false)
       Tensor.reduceBlock(current.pointer, next.pointer, outer, sizes[r], inner, kind)
       sizes[r] = 1
@@ -280,8 +297,10 @@ extension Tensor {
     return Tensor(shape: plan.outShape, storage: current)
   }
 
-  private static func reduceBlock(_ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
-                                  _ outer: Int, _ reduce: Int, _ inner: Int, _ kind: ReductionKind) {
+  private static func reduceBlock(
+    _ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+    _ outer: Int, _ reduce: Int, _ inner: Int, _ kind: ReductionKind
+  ) {
     switch kind {
     case .sum:
       if inner == 1 {
@@ -298,13 +317,22 @@ extension Tensor {
   /// chains so the adds overlap).
   @inline(__always)
   private static func rowSum(_ p: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
-    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    var s0 = 0.0
+    var s1 = 0.0
+    var s2 = 0.0
+    var s3 = 0.0
     var r = 0
     while r + 4 <= n {
-      s0 += Double(p[r]); s1 += Double(p[r + 1]); s2 += Double(p[r + 2]); s3 += Double(p[r + 3])
+      s0 += Double(p[r])
+      s1 += Double(p[r + 1])
+      s2 += Double(p[r + 2])
+      s3 += Double(p[r + 3])
       r += 4
     }
-    while r < n { s0 += Double(p[r]); r += 1 }
+    while r < n {
+      s0 += Double(p[r])
+      r += 1
+    }
     return Float((s0 + s1) + (s2 + s3))
   }
 
@@ -312,10 +340,15 @@ extension Tensor {
   /// output is a scan over a contiguous run; otherwise whole rows of `inner` values are folded
   /// into the output row, which vectorises.
   @inline(__always)
-  private static func foldRows(_ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
-                               _ outer: Int, _ reduce: Int, _ inner: Int, empty: Float,
-                               _ f: (Float, Float) -> Float) {
-    guard reduce > 0 else { dst.update(repeating: empty, count: outer * inner); return }
+  private static func foldRows(
+    _ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
+    _ outer: Int, _ reduce: Int, _ inner: Int, empty: Float,
+    _ f: (Float, Float) -> Float
+  ) {
+    guard reduce > 0 else {
+      dst.update(repeating: empty, count: outer * inner)
+      return
+    }
     if inner == 1 {
       for o in 0..<outer {
         let row = src + o * reduce
@@ -326,7 +359,8 @@ extension Tensor {
       return
     }
     for o in 0..<outer {
-      let base = src + o * reduce * inner, out = dst + o * inner
+      let base = src + o * reduce * inner
+      let out = dst + o * inner
       out.update(from: base, count: inner)
       for r in 1..<reduce {
         let row = base + r * inner
@@ -340,25 +374,34 @@ extension Tensor {
   /// of the deviations variance needs). The block layout runs as nested loops with no expanded
   /// copies of `a` and `b`; separate runs of reduced axes expand them first.
   @inline(__always)
-  fileprivate func combined(_ plan: ReductionPlan, _ a: Tensor, _ b: Tensor,
-                            _ f: (Float, Float, Float) -> Float) throws -> Tensor {
+  fileprivate func combined(
+    _ plan: ReductionPlan, _ a: Tensor, _ b: Tensor,
+    _ f: (Float, Float, Float) -> Float
+  ) throws -> Tensor {
     let out = Tensor(shape: shape, zeroed: false)
-    let xp = storage.pointer, o = out.storage.pointer
+    let xp = storage.pointer
+    let o = out.storage.pointer
     guard let blk = plan.block else {
-      let ae = try expandedGradient(a, plan, scale: 1), be = try expandedGradient(b, plan, scale: 1)
-      let ap = ae.storage.pointer, bp = be.storage.pointer
+      let ae = try expandedGradient(a, plan, scale: 1)
+      let be = try expandedGradient(b, plan, scale: 1)
+      let ap = ae.storage.pointer
+      let bp = be.storage.pointer
       for i in 0..<count { o[i] = f(xp[i], ap[i], bp[i]) }
       return out
     }
-    let ap = a.storage.pointer, bp = b.storage.pointer
+    let ap = a.storage.pointer
+    let bp = b.storage.pointer
     if blk.inner == 1 {
       for i in 0..<blk.outer {
-        let av = ap[i], bv = bp[i], base = i * blk.reduce
+        let av = ap[i]
+        let bv = bp[i]
+        let base = i * blk.reduce
         for r in 0..<blk.reduce { o[base + r] = f(xp[base + r], av, bv) }
       }
     } else {
       for i in 0..<blk.outer {
-        let ar = ap + i * blk.inner, br = bp + i * blk.inner
+        let ar = ap + i * blk.inner
+        let br = bp + i * blk.inner
         for r in 0..<blk.reduce {
           let base = (i * blk.reduce + r) * blk.inner
           for j in 0..<blk.inner { o[base + j] = f(xp[base + j], ar[j], br[j]) }
@@ -379,7 +422,8 @@ extension Tensor {
     return Tensor(shape: plan.inputShape) { o in
       if b.inner == 1 {
         for i in 0..<b.outer {
-          let v = gp[i] * scale, base = i * b.reduce
+          let v = gp[i] * scale
+          let base = i * b.reduce
           for r in 0..<b.reduce { o[base + r] = v }
         }
       } else {
@@ -403,7 +447,10 @@ extension Tensor {
     withUnsafeBufferPointer { x in
       other.withUnsafeBufferPointer { y in
         var s = 0.0
-        for i in 0..<Swift.min(x.count, y.count) { let t = Double(x[i]) - Double(y[i]); s += t * t }
+        for i in 0..<Swift.min(x.count, y.count) {
+          let t = Double(x[i]) - Double(y[i])
+          s += t * t
+        }
         return s
       }
     }

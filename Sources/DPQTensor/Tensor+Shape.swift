@@ -8,8 +8,9 @@ extension Tensor {
   /// `transposeA:`/`transposeB:` to `matmul` instead, which never copies.
   public func transposed() throws -> Tensor {
     guard rank <= 2 else {
-      throw TensorError.invalidArgument(op: "transpose",
-                                        reason: "transposed() needs rank 2, got shape \(fmt(shape)); use permuted(_:) or transposed(_:_:)")
+      throw TensorError.invalidArgument(
+        op: "transpose",
+        reason: "transposed() needs rank 2, got shape \(fmt(shape)); use permuted(_:) or transposed(_:_:)")
     }
     return rank < 2 ? self : try permuted([1, 0])
   }
@@ -27,21 +28,24 @@ extension Tensor {
   /// end), like `torch.permute` / `numpy.transpose`. The values are copied into the new order.
   public func permuted(_ axes: [Int]) throws -> Tensor {
     guard axes.count == rank else {
-      throw TensorError.invalidArgument(op: "permute",
-                                        reason: "\(axes.count) axes \(fmt(axes)) for a tensor of shape \(fmt(shape)); give all \(rank)")
+      throw TensorError.invalidArgument(
+        op: "permute",
+        reason: "\(axes.count) axes \(fmt(axes)) for a tensor of shape \(fmt(shape)); give all \(rank)")
     }
     let order = try axes.map { try normalizedAxis($0, rank: rank, op: "permute") }
     guard Set(order).count == rank else {
-      throw TensorError.invalidArgument(op: "permute",
-                                        reason: "axes \(fmt(axes)) are not a permutation of 0..<\(rank) (shape \(fmt(shape)))")
+      throw TensorError.invalidArgument(
+        op: "permute",
+        reason: "axes \(fmt(axes)) are not a permutation of 0..<\(rank) (shape \(fmt(shape)))")
     }
     if order == Array(0..<rank) { return self }
     let outShape = order.map { shape[$0] }
     try Tensor.checkShape(outShape, op: "permute")
     let inStrides = Tensor.strides(of: shape)
     let v = Tensor(shape: outShape) { o in
-      StridedCopy.copy(shape: outShape, from: storage.pointer, srcStrides: order.map { inStrides[$0] },
-                       to: o.baseAddress!, dstStrides: Tensor.strides(of: outShape))
+      StridedCopy.copy(
+        shape: outShape, from: storage.pointer, srcStrides: order.map { inStrides[$0] },
+        to: o.baseAddress!, dstStrides: Tensor.strides(of: outShape))
     }
     var inverse = [Int](repeating: 0, count: rank)
     for (i, a) in order.enumerated() { inverse[a] = i }
@@ -69,8 +73,9 @@ extension Tensor {
   public func unsqueezed(axis: Int) throws -> Tensor {
     let a = axis < 0 ? axis + rank + 1 : axis
     guard a >= 0 && a <= rank else {
-      throw TensorError.invalidArgument(op: "unsqueeze",
-                                        reason: "axis \(axis) is outside \(-rank - 1)...\(rank) for a tensor of shape \(fmt(shape))")
+      throw TensorError.invalidArgument(
+        op: "unsqueeze",
+        reason: "axis \(axis) is outside \(-rank - 1)...\(rank) for a tensor of shape \(fmt(shape))")
     }
     var s = shape
     s.insert(1, at: a)
@@ -85,8 +90,9 @@ extension Tensor {
     let s = try normalizedAxis(startAxis, rank: rank, op: "flatten")
     let e = try normalizedAxis(endAxis, rank: rank, op: "flatten")
     guard s <= e else {
-      throw TensorError.invalidArgument(op: "flatten",
-                                        reason: "startAxis \(startAxis) comes after endAxis \(endAxis) for shape \(fmt(shape))")
+      throw TensorError.invalidArgument(
+        op: "flatten",
+        reason: "startAxis \(startAxis) comes after endAxis \(endAxis) for shape \(fmt(shape))")
     }
     let merged = shape[s...e].reduce(1, *)
     return relabelled(Array(shape[..<s]) + [merged] + Array(shape[(e + 1)...]), op: "flatten")
@@ -105,7 +111,8 @@ extension Tensor {
       let own = i < pad ? nil : shape[i - pad]
       if target[i] == -1 {
         guard let own else {
-          throw TensorError.invalidShape(op: "expand", shape: target, reason: "-1 is only allowed for existing axes of \(fmt(shape))")
+          throw TensorError.invalidShape(
+            op: "expand", shape: target, reason: "-1 is only allowed for existing axes of \(fmt(shape))")
         }
         outShape[i] = own
       } else if let own, own != 1, own != target[i] {
@@ -116,8 +123,9 @@ extension Tensor {
     if outShape == shape { return self }
     let srcStrides = Tensor.broadcastStrides(shape, in: outShape)
     let v = Tensor(shape: outShape) { o in
-      StridedCopy.copy(shape: outShape, from: storage.pointer, srcStrides: srcStrides,
-                       to: o.baseAddress!, dstStrides: Tensor.strides(of: outShape))
+      StridedCopy.copy(
+        shape: outShape, from: storage.pointer, srcStrides: srcStrides,
+        to: o.baseAddress!, dstStrides: Tensor.strides(of: outShape))
     }
     let original = shape
     return Tensor.record(v, op: "expand", inputs: [self]) { g in [try g.sumToShape(original)] }

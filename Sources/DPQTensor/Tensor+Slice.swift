@@ -25,10 +25,11 @@ extension TensorIndex: CustomStringConvertible {
   /// Python notation: `3`, `1:4`, `::-1`, `:`.
   public var description: String {
     switch self {
-    case let .index(i): return "\(i)"
+    case .index(let i): return "\(i)"
     case .all: return ":"
-    case let .range(start, end, step):
-      let s = start.map(String.init) ?? "", e = end.map(String.init) ?? ""
+    case .range(let start, let end, let step):
+      let s = start.map(String.init) ?? ""
+      let e = end.map(String.init) ?? ""
       return step == 1 ? "\(s):\(e)" : "\(s):\(e):\(step)"
     }
   }
@@ -43,14 +44,16 @@ extension Tensor {
     let view = try SliceView(shape: shape, spec: spec, op: "slice")
     if view.isIdentity { return self }
     let v = Tensor(shape: view.shape) { o in
-      StridedCopy.copy(shape: view.shape, from: storage.pointer, srcOffset: view.offset, srcStrides: view.strides,
-                       to: o.baseAddress!, dstStrides: Tensor.strides(of: view.shape))
+      StridedCopy.copy(
+        shape: view.shape, from: storage.pointer, srcOffset: view.offset, srcStrides: view.strides,
+        to: o.baseAddress!, dstStrides: Tensor.strides(of: view.shape))
     }
     let original = shape
     return Tensor.record(v, op: "slice", inputs: [self]) { g in
       let gi = Tensor(shape: original, zeroed: true)
-      StridedCopy.copy(shape: view.shape, from: g.storage.pointer, srcStrides: Tensor.strides(of: view.shape),
-                       to: gi.storage.pointer, dstOffset: view.offset, dstStrides: view.strides)
+      StridedCopy.copy(
+        shape: view.shape, from: g.storage.pointer, srcStrides: Tensor.strides(of: view.shape),
+        to: gi.storage.pointer, dstOffset: view.offset, dstStrides: view.strides)
       return [gi]
     }
   }
@@ -65,8 +68,9 @@ extension Tensor {
     let a = axis < 0 ? axis + rank : axis
     guard a >= 0 && a < rank else { throw TensorError.invalidAxis(op: "slice", axis: axis, rank: rank) }
     guard range.lowerBound >= 0 && range.upperBound <= shape[a] else {
-      throw TensorError.invalidArgument(op: "slice",
-                                        reason: "range \(range.lowerBound)..<\(range.upperBound) is outside axis \(axis) of shape \(fmt(shape))")
+      throw TensorError.invalidArgument(
+        op: "slice",
+        reason: "range \(range.lowerBound)..<\(range.upperBound) is outside axis \(axis) of shape \(fmt(shape))")
     }
     return try sliced([TensorIndex](repeating: .all, count: a) + [.range(range)])
   }
@@ -91,8 +95,9 @@ extension Tensor {
     // keeps `value` alive: when it shares our storage, the copy-on-write below gives us a fresh buffer
     let source = value
     withUnsafeMutableBufferPointer { d in
-      StridedCopy.copy(shape: view.shape, from: source.storage.pointer, srcStrides: srcStrides,
-                       to: d.baseAddress!, dstOffset: view.offset, dstStrides: view.strides)
+      StridedCopy.copy(
+        shape: view.shape, from: source.storage.pointer, srcStrides: srcStrides,
+        to: d.baseAddress!, dstOffset: view.offset, dstStrides: view.strides)
     }
   }
 
@@ -113,27 +118,31 @@ private struct SliceView {
 
   init(shape input: [Int], spec: [TensorIndex], op: String) throws {
     guard spec.count <= input.count else {
-      throw TensorError.invalidArgument(op: op,
-                                        reason: "\(spec.count) indices for a tensor of shape \(fmt(input)) (rank \(input.count))")
+      throw TensorError.invalidArgument(
+        op: op,
+        reason: "\(spec.count) indices for a tensor of shape \(fmt(input)) (rank \(input.count))")
     }
     let inStrides = Tensor.strides(of: input)
     for (axis, n) in input.enumerated() {
       let entry = axis < spec.count ? spec[axis] : .all
       switch entry {
       case .all:
-        shape.append(n); strides.append(inStrides[axis])
-      case let .index(i):
+        shape.append(n)
+        strides.append(inStrides[axis])
+      case .index(let i):
         let k = i < 0 ? i + n : i
         guard k >= 0 && k < n else { throw TensorError.indexOutOfRange(op: op, index: i, bound: n) }
         offset += k * inStrides[axis]
         isIdentity = false
-      case let .range(start, end, step):
+      case .range(let start, let end, let step):
         guard step != 0 else {
-          throw TensorError.invalidArgument(op: op, reason: "slice step cannot be zero (axis \(axis) of shape \(fmt(input)))")
+          throw TensorError.invalidArgument(
+            op: op, reason: "slice step cannot be zero (axis \(axis) of shape \(fmt(input)))")
         }
         let (first, count) = pythonSlice(start: start, end: end, step: step, length: n)
         if count > 0 { offset += first * inStrides[axis] }
-        shape.append(count); strides.append(step * inStrides[axis])
+        shape.append(count)
+        strides.append(step * inStrides[axis])
         if count != n || step != 1 { isIdentity = false }
       }
     }
@@ -148,10 +157,12 @@ private func pythonSlice(start: Int?, end: Int?, step: Int, length n: Int) -> (f
     return Swift.min(Swift.max(v, low), high)
   }
   if step > 0 {
-    let s = clip(start, 0, low: 0, high: n), e = clip(end, n, low: 0, high: n)
+    let s = clip(start, 0, low: 0, high: n)
+    let e = clip(end, n, low: 0, high: n)
     return (s, e > s ? (e - s + step - 1) / step : 0)
   } else {
-    let s = clip(start, n - 1, low: -1, high: n - 1), e = clip(end, -1, low: -1, high: n - 1)
+    let s = clip(start, n - 1, low: -1, high: n - 1)
+    let e = clip(end, -1, low: -1, high: n - 1)
     return (s, s > e ? (s - e - step - 1) / -step : 0)
   }
 }

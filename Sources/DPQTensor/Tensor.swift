@@ -54,17 +54,20 @@ public struct Tensor {
   /// Empty tensors count their non-zero dimensions too: `[0, 10^15]` holds nothing, but its
   /// strides, a transpose's matrix product or a reduction over its first axis would be that large.
   public static func checkShape(_ shape: [Int], op: String) throws {
-    var n = 1, nominal = 1
+    var n = 1
+    var nominal = 1
     for d in shape {
       if d < 0 { throw TensorError.invalidShape(op: op, shape: shape, reason: "dimensions must be non-negative") }
       let (p, overflow) = n.multipliedReportingOverflow(by: d)
       let (q, nominalOverflow) = nominal.multipliedReportingOverflow(by: Swift.max(d, 1))
       if overflow || nominalOverflow || q > elementLimit {
         let elements = overflow || nominalOverflow ? Int.max : q
-        throw TensorError.tooLarge(op: op, elements: elements,
-                                   bytes: elements.multipliedReportingOverflow(by: 4).overflow ? Int.max : elements * 4)
+        throw TensorError.tooLarge(
+          op: op, elements: elements,
+          bytes: elements.multipliedReportingOverflow(by: 4).overflow ? Int.max : elements * 4)
       }
-      n = p; nominal = q
+      n = p
+      nominal = q
     }
     let bytes = n * 4
     if bytes >= MemoryLimit.headroomThreshold, let (left, cap) = MemoryLimit.headroom(), UInt64(bytes) > left {
@@ -79,7 +82,8 @@ public struct Tensor {
     try Tensor.checkShape(shape, op: "Tensor")
     let n = shape.reduce(1, *)
     guard n == scalars.count else {
-      throw TensorError.invalidArgument(op: "Tensor", reason: "shape \(fmt(shape)) needs \(n) values, got \(scalars.count)")
+      throw TensorError.invalidArgument(
+        op: "Tensor", reason: "shape \(fmt(shape)) needs \(n) values, got \(scalars.count)")
     }
     self.shape = shape
     storage = TensorStorage(copying: scalars)
@@ -141,7 +145,8 @@ public struct Tensor {
   /// The single value of a one-element tensor.
   public func item() throws -> Float {
     guard count == 1 else {
-      throw TensorError.invalidArgument(op: "item", reason: "tensor of shape \(fmt(shape)) has \(count) elements, not 1")
+      throw TensorError.invalidArgument(
+        op: "item", reason: "tensor of shape \(fmt(shape)) has \(count) elements, not 1")
     }
     return storage.pointer[0]
   }
@@ -155,7 +160,9 @@ public struct Tensor {
   /// Mutates the values, copying the storage first if another tensor shares it. A tensor that is
   /// part of a graph is detached, since its recorded value would no longer be the one it holds.
 
-  public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R) rethrows -> R {
+  public mutating func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Float>) throws -> R)
+    rethrows -> R
+  {
     if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
     if let n = node, !n.isLeaf { node = nil }
     return try body(UnsafeMutableBufferPointer(start: storage.pointer, count: storage.count))
@@ -175,7 +182,10 @@ public struct Tensor {
   public static func strides(of shape: [Int]) -> [Int] {
     var s = [Int](repeating: 1, count: shape.count)
     var acc = 1
-    for i in stride(from: shape.count - 1, through: 0, by: -1) { s[i] = acc; acc *= shape[i] }
+    for i in stride(from: shape.count - 1, through: 0, by: -1) {
+      s[i] = acc
+      acc *= shape[i]
+    }
     return s
   }
 

@@ -14,27 +14,29 @@ public enum TensorError: Error, CustomStringConvertible, Equatable {
 
   public var description: String {
     switch self {
-    case let .shapeMismatch(op, lhs, rhs):
+    case .shapeMismatch(let op, let lhs, let rhs):
       return "\(op): shapes \(fmt(lhs)) and \(fmt(rhs)) are not compatible"
-    case let .invalidShape(op, shape, reason):
+    case .invalidShape(let op, let shape, let reason):
       return "\(op): invalid shape \(fmt(shape)): \(reason)"
-    case let .invalidReshape(from, to):
+    case .invalidReshape(let from, let to):
       return "reshape: cannot reshape \(fmt(from)) (\(from.reduce(1, *)) elements) to \(fmt(to))"
-    case let .indexOutOfRange(op, index, bound):
+    case .indexOutOfRange(let op, let index, let bound):
       return "\(op): index \(index) is out of range for size \(bound)"
-    case let .invalidAxis(op, axis, rank):
+    case .invalidAxis(let op, let axis, let rank):
       return "\(op): axis \(axis) is out of range for a tensor of rank \(rank)"
-    case let .invalidArgument(op, reason):
+    case .invalidArgument(let op, let reason):
       return "\(op): \(reason)"
-    case let .noGradient(op):
+    case .noGradient(let op):
       return "\(op): the tensor does not require grad or has no graph to differentiate"
-    case let .outOfMemory(op, bytes, available, cap):
-      return "\(op): a tensor of \(bytes / 1_048_576) MiB does not fit in the \(available / 1_048_576) MiB left under \(cap)"
+    case .outOfMemory(let op, let bytes, let available, let cap):
+      return
+        "\(op): a tensor of \(bytes / 1_048_576) MiB does not fit in the \(available / 1_048_576) MiB left under \(cap)"
         + " (\(MemoryLimit.reserveBytes >> 20) MiB kept for dpq itself)"
-    case let .tooLarge(op, elements, bytes):
+    case .tooLarge(let op, let elements, let bytes):
       let limit = Tensor.elementLimit
       let size = elements == Int.max ? "more than 2^63 elements" : "\(elements) elements (\(bytes / 1_048_576) MiB)"
-      return "\(op): a tensor of \(size) is too large; dpq allocates at most \(limit) elements (\(limit / 262_144) MiB) per tensor on this machine"
+      return
+        "\(op): a tensor of \(size) is too large; dpq allocates at most \(limit) elements (\(limit / 262_144) MiB) per tensor on this machine"
     }
   }
 }

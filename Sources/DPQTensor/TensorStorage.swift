@@ -15,7 +15,10 @@ public final class TensorStorage {
   convenience init<C: Collection>(copying values: C) where C.Element == Float {
     self.init(count: values.count, zeroed: false)
     var i = 0
-    for v in values { pointer[i] = v; i += 1 }
+    for v in values {
+      pointer[i] = v
+      i += 1
+    }
   }
 
   func copy() -> TensorStorage {

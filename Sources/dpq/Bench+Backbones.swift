@@ -30,11 +30,14 @@ extension BenchCommand {
       let times = try Stopwatch.measure(runs: runs) {
         shape = try Tensor.withNoGrad { try model.network.backbone(x) }.shape
       }
-      report.add(BenchMeasurement(
-        workload: workload, unit: "images/s", higherIsBetter: true, values: times.map { Double(backboneBatch) / $0 },
-        info: ["batch": backboneBatch, "input": [3, size, size], "output": shape, "threads": BLAS.threadCount,
-               "median_batch_ms": Stopwatch.median(times.sorted()) * 1e3,
-               "mode": "eval, no grad", "weights": "random (dpq's initialisation)"]))
+      report.add(
+        BenchMeasurement(
+          workload: workload, unit: "images/s", higherIsBetter: true, values: times.map { Double(backboneBatch) / $0 },
+          info: [
+            "batch": backboneBatch, "input": [3, size, size], "output": shape, "threads": BLAS.threadCount,
+            "median_batch_ms": Stopwatch.median(times.sorted()) * 1e3,
+            "mode": "eval, no grad", "weights": "random (dpq's initialisation)",
+          ]))
     }
     return report
   }

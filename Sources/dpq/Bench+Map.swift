@@ -17,21 +17,26 @@ extension BenchCommand {
 
   func benchMap() throws -> BenchReport {
     var report = BenchReport(suite: "map")
-    try requireData(["train_features.npy", "query_features.npy", "database_features.npy",
-                     "query_labels.npy", "database_labels.npy"])
+    try requireData([
+      "train_features.npy", "query_features.npy", "database_features.npy",
+      "query_labels.npy", "database_labels.npy",
+    ])
     let trainF = try NPY.readTensor(dataPath("train_features.npy"))
     let queryF = try NPY.readTensor(dataPath("query_features.npy"))
     let databaseF = try NPY.readTensor(dataPath("database_features.npy"))
-    let relevance = Relevance(queries: try LabelSets(labels: NPY.readIntegers(dataPath("query_labels.npy")).values),
-                              database: try LabelSets(labels: NPY.readIntegers(dataPath("database_labels.npy")).values))
+    let relevance = Relevance(
+      queries: try LabelSets(labels: NPY.readIntegers(dataPath("query_labels.npy")).values),
+      database: try LabelSets(labels: NPY.readIntegers(dataPath("database_labels.npy")).values))
     func mapAtAll(_ index: Index) throws -> Double {
       try index.evaluate(queries: queryF, relevance: relevance, blocksList: [index.blockCount], precisionAt: [100])
         .codeLengths[0].meanAveragePrecision
     }
     for name in BenchCommand.searchIndexes where selected("map/file/\(name)") {
       let index = try Index.load(from: dataPath("\(name).safetensors"))
-      report.add(BenchMeasurement(workload: "map/file/\(name)", unit: "mAP@all", higherIsBetter: true,
-                                  values: [try mapAtAll(index)], info: ["metric": index.metric.rawValue]))
+      report.add(
+        BenchMeasurement(
+          workload: "map/file/\(name)", unit: "mAP@all", higherIsBetter: true,
+          values: [try mapAtAll(index)], info: ["metric": index.metric.rawValue]))
     }
     let d = trainF.shape[1]
     for kind in ["pq", "opq", "rq"] where selected("map/trained/\(kind)") {
@@ -44,8 +49,9 @@ extension BenchCommand {
           try q.train(trainF)
           index = try Index(quantizer: q, codes: q.encode(databaseF), metric: .squaredL2)
         case "opq":
-          var q = try OptimizedProductQuantizer(dimension: d, subspaceCount: 4, outerIterations: BenchCommand.opqAlternations,
-                                                initialRotation: .random, seed: seed)
+          var q = try OptimizedProductQuantizer(
+            dimension: d, subspaceCount: 4, outerIterations: BenchCommand.opqAlternations,
+            initialRotation: .random, seed: seed)
           try q.train(trainF)
           index = try Index(quantizer: q, codes: q.encode(databaseF), metric: .squaredL2)
         default:
@@ -55,8 +61,10 @@ extension BenchCommand {
         }
         maps.append(try mapAtAll(index))
       }
-      report.add(BenchMeasurement(workload: "map/trained/\(kind)", unit: "mAP@all", higherIsBetter: true, values: maps,
-                                  info: ["seeds": BenchCommand.mapSeeds.map { Int($0) }, "metric": "squaredL2", "bits": 32]))
+      report.add(
+        BenchMeasurement(
+          workload: "map/trained/\(kind)", unit: "mAP@all", higherIsBetter: true, values: maps,
+          info: ["seeds": BenchCommand.mapSeeds.map { Int($0) }, "metric": "squaredL2", "bits": 32]))
     }
     return report
   }

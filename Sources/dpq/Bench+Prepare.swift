@@ -47,8 +47,10 @@ extension BenchCommand {
     let trainer = try DPQTrainer(model: model, options: options)
     let tTrain = Stopwatch.now()
     try trainer.fit(inputs: trainX, labels: train.labels) { line in
-      benchLog(String(format: "prepare: epoch %d stage %d accuracy %.3f, %.0f images/s", line.epoch, line.stage,
-                      line.accuracy, line.imagesPerSecond))
+      benchLog(
+        String(
+          format: "prepare: epoch %d stage %d accuracy %.3f, %.0f images/s", line.epoch, line.stage,
+          line.accuracy, line.imagesPerSecond))
     }
     let trainSeconds = Stopwatch.now() - tTrain
     let trainF = try model.extractFeatures(trainX)
@@ -58,14 +60,18 @@ extension BenchCommand {
     try NPY.write(queryF, to: dataPath("query_features.npy"))
     try NPY.write(databaseF, to: dataPath("database_features.npy"))
 
-    let dpqIndex = try Index(quantizer: model.quantizer, codes: model.encode(features: databaseF), metric: .innerProduct)
+    let dpqIndex = try Index(
+      quantizer: model.quantizer, codes: model.encode(features: databaseF), metric: .innerProduct)
     try dpqIndex.save(to: dataPath("dpq_ip.safetensors"))
-    let relevance = Relevance(queries: try LabelSets(labels: query.labels),
-                              database: try LabelSets(labels: database.labels))
-    let dpqMap = try dpqIndex.evaluate(queries: queryF, relevance: relevance, blocksList: [4], precisionAt: [100])
+    let relevance = Relevance(
+      queries: try LabelSets(labels: query.labels),
+      database: try LabelSets(labels: database.labels))
+    let dpqMap =
+      try dpqIndex.evaluate(queries: queryF, relevance: relevance, blocksList: [4], precisionAt: [100])
       .codeLength(blocks: 4)?.meanAveragePrecision ?? .nan
 
-    let d = model.featureDimension, seed = BenchCommand.quantizerSeed
+    let d = model.featureDimension
+    let seed = BenchCommand.quantizerSeed
     var pq = try ProductQuantizer(dimension: d, subspaceCount: 4, seed: seed)
     try pq.train(trainF)
     try Index(quantizer: pq, codes: pq.encode(databaseF), metric: .squaredL2).save(to: dataPath("pq_l2.safetensors"))
@@ -81,8 +87,10 @@ extension BenchCommand {
       "dpq_epochs": epochs, "dpq_training_seconds": trainSeconds, "dpq_map_at_all_32_bits": dpqMap,
       "model": "LeNet backbone, D = 300, M = 4, K = 256, l2 similarity, two-stage training",
     ]
-    try AtomicWriter.write(dataPath("prepare.json"),
-                           bytes: [UInt8](JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])))
-    benchLog(String(format: "prepare: done in %.0f s (DPQ mAP@all at 32 bits %.4f) -> %@", Stopwatch.now() - t0, dpqMap, data))
+    try AtomicWriter.write(
+      dataPath("prepare.json"),
+      bytes: [UInt8](JSONSerialization.data(withJSONObject: manifest, options: [.prettyPrinted, .sortedKeys])))
+    benchLog(
+      String(format: "prepare: done in %.0f s (DPQ mAP@all at 32 bits %.4f) -> %@", Stopwatch.now() - t0, dpqMap, data))
   }
 }

@@ -36,11 +36,17 @@ extension BenchCommand {
     if let out {
       try Data(text.utf8).write(to: URL(fileURLWithPath: out + ".md"), options: .atomic)
       let json: [[String: Any]] = results.map { r in
-        ["threads": r.threads, "convolution": r.convolution, "step_ms": r.stepMilliseconds, "images_per_second": r.imagesPerSecond,
-         "rows": r.rows.map { ["label": $0.0, "calls_per_step": $0.1, "ms_per_step": $0.2] }]
+        [
+          "threads": r.threads, "convolution": r.convolution, "step_ms": r.stepMilliseconds,
+          "images_per_second": r.imagesPerSecond,
+          "rows": r.rows.map { ["label": $0.0, "calls_per_step": $0.1, "ms_per_step": $0.2] },
+        ]
       }
-      let data = try JSONSerialization.data(withJSONObject: ["runs": json, "convolution": Conv2D.kernelDescription,
-                                                             "openblas_core": BLAS.coreName], options: [.sortedKeys, .prettyPrinted])
+      let data = try JSONSerialization.data(
+        withJSONObject: [
+          "runs": json, "convolution": Conv2D.kernelDescription,
+          "openblas_core": BLAS.coreName,
+        ], options: [.sortedKeys, .prettyPrinted])
       try data.write(to: URL(fileURLWithPath: out + ".json"), options: .atomic)
       benchLog("profile: wrote \(out).md and \(out).json")
     }
@@ -53,9 +59,13 @@ extension BenchCommand {
   /// The train suite's epochs with the profiler on after the untimed first one.
   func profileTraining(threads: Int) throws -> ProfileRun {
     let (trainer, inputs, labels, _) = try makeBenchTrainer()
-    var seconds = 0.0, images = 0
+    var seconds = 0.0
+    var images = 0
     try trainer.fit(inputs: inputs, labels: labels) { line in
-      if line.epoch == 1 { OpProfiler.start(); return }
+      if line.epoch == 1 {
+        OpProfiler.start()
+        return
+      }
       seconds += line.seconds
       images += inputs.shape[0]
     }
@@ -81,30 +91,47 @@ extension BenchCommand {
       "`objective: other ops` is the tensor ops of the objective outside a layer (similarities, softmax,",
       "sums, indexing). One run of a shared machine: compare shares, not absolute times, across runs.", "",
       "- OpenBLAS core \(BLAS.coreName); convolution: \(Conv2D.kernelDescription)",
-      "- \(ProcessInfo.processInfo.activeProcessorCount) cores; date \(ISO8601DateFormatter().string(from: Date()))", "",
+      "- \(ProcessInfo.processInfo.activeProcessorCount) cores; date \(ISO8601DateFormatter().string(from: Date()))",
+      "",
     ]
     let direct = results.filter { $0.convolution == Conv2D.kernelDescription }
     let im2col = results.filter { $0.convolution != Conv2D.kernelDescription }
     if !im2col.isEmpty {
-      lines += ["With `--compare-im2col` each thread count also ran with the direct kernels off (the im2col +",
-                "OpenBLAS sgemm convolutions, as `DPQ_CONV_KERNEL=im2col`; everything else the same):", "",
-                "| threads | direct kernels, ms per step | im2col + sgemm, ms per step | speed-up |", "|---:|---:|---:|---:|"]
+      lines += [
+        "With `--compare-im2col` each thread count also ran with the direct kernels off (the im2col +",
+        "OpenBLAS sgemm convolutions, as `DPQ_CONV_KERNEL=im2col`; everything else the same):", "",
+        "| threads | direct kernels, ms per step | im2col + sgemm, ms per step | speed-up |", "|---:|---:|---:|---:|",
+      ]
       for (d, i) in zip(direct, im2col) {
-        lines.append("| \(d.threads) | \(String(format: "%.2f", d.stepMilliseconds)) | \(String(format: "%.2f", i.stepMilliseconds)) | \(String(format: "%.2fx", i.stepMilliseconds / d.stepMilliseconds)) |")
+        lines.append(
+          "| \(d.threads) | \(String(format: "%.2f", d.stepMilliseconds)) | \(String(format: "%.2f", i.stepMilliseconds)) | \(String(format: "%.2fx", i.stepMilliseconds / d.stepMilliseconds)) |"
+        )
       }
       lines.append("")
     }
     for r in results {
       let kind = r.convolution == Conv2D.kernelDescription ? "" : " (im2col + sgemm convolutions)"
-      lines += ["## \(r.threads) thread\(r.threads == 1 ? "" : "s")\(kind): \(String(format: "%.2f", r.stepMilliseconds)) ms per step, \(Int(r.imagesPerSecond.rounded())) images/s", "",
-                "| region | calls per step | ms per step | share |", "|---|---:|---:|---:|"]
-      var other = 0.0, otherCount = 0
+      lines += [
+        "## \(r.threads) thread\(r.threads == 1 ? "" : "s")\(kind): \(String(format: "%.2f", r.stepMilliseconds)) ms per step, \(Int(r.imagesPerSecond.rounded())) images/s",
+        "",
+        "| region | calls per step | ms per step | share |", "|---|---:|---:|---:|",
+      ]
+      var other = 0.0
+      var otherCount = 0
       for (label, calls, ms) in r.rows {
-        if ms / r.stepMilliseconds < 0.005 { other += ms; otherCount += 1; continue }
-        lines.append("| \(label) | \(String(format: "%.0f", calls)) | \(String(format: "%.3f", ms)) | \(String(format: "%.1f%%", 100 * ms / r.stepMilliseconds)) |")
+        if ms / r.stepMilliseconds < 0.005 {
+          other += ms
+          otherCount += 1
+          continue
+        }
+        lines.append(
+          "| \(label) | \(String(format: "%.0f", calls)) | \(String(format: "%.3f", ms)) | \(String(format: "%.1f%%", 100 * ms / r.stepMilliseconds)) |"
+        )
       }
       if otherCount > 0 {
-        lines.append("| \(otherCount) more regions under 0.5% each | | \(String(format: "%.3f", other)) | \(String(format: "%.1f%%", 100 * other / r.stepMilliseconds)) |")
+        lines.append(
+          "| \(otherCount) more regions under 0.5% each | | \(String(format: "%.3f", other)) | \(String(format: "%.1f%%", 100 * other / r.stepMilliseconds)) |"
+        )
       }
       lines.append("")
     }

@@ -19,15 +19,20 @@ extension BenchCommand {
 
   func benchQuantizers() throws -> BenchReport {
     var report = BenchReport(suite: "quantizers")
-    let sets = [("features", "train_features.npy", "database_features.npy"), ("pixels", "train_pixels.npy", "database_pixels.npy")]
+    let sets = [
+      ("features", "train_features.npy", "database_features.npy"),
+      ("pixels", "train_pixels.npy", "database_pixels.npy"),
+    ]
     try requireData(sets.flatMap { [$0.1, $0.2] })
     for (name, trainFile, databaseFile) in sets {
       let kinds = BenchCommand.quantizerKinds.filter { selected("quant/\(name)/\($0)") }
       if kinds.isEmpty { continue }
-      let train = try NPY.readTensor(dataPath(trainFile)), database = try NPY.readTensor(dataPath(databaseFile))
+      let train = try NPY.readTensor(dataPath(trainFile))
+      let database = try NPY.readTensor(dataPath(databaseFile))
       let energy = database.withUnsafeBufferPointer { b in b.reduce(0.0) { $0 + Double($1) * Double($1) } }
       for kind in kinds {
-        var trainTimes: [Double] = [], encodeRates: [Double] = []
+        var trainTimes: [Double] = []
+        var encodeRates: [Double] = []
         var distortion = Double.nan
         for _ in 0..<runs {
           let t0 = Stopwatch.now()
@@ -39,14 +44,21 @@ extension BenchCommand {
           encodeRates.append(Double(database.shape[0]) / (t2 - t1))
           distortion = database.sumSquaredDifference(try reconstruction.decoded()) / energy
         }
-        let info: [String: Any] = ["train": train.shape, "database": database.shape, "K": 256, "M": kind == "kmeans" ? 1 : 4,
-                                   "iterations": 25, "seed": Int(seed), "threads": threads,
-                                   "seeding": "k-means++"]
+        let info: [String: Any] = [
+          "train": train.shape, "database": database.shape, "K": 256, "M": kind == "kmeans" ? 1 : 4,
+          "iterations": 25, "seed": Int(seed), "threads": threads,
+          "seeding": "k-means++",
+        ]
         let key = "quant/\(name)/\(kind)"
-        report.add(BenchMeasurement(workload: "\(key)/train", unit: "s", higherIsBetter: false, values: trainTimes, info: info))
-        report.add(BenchMeasurement(workload: "\(key)/encode", unit: "vectors/s", higherIsBetter: true, values: encodeRates, info: info))
-        report.add(BenchMeasurement(workload: "\(key)/distortion", unit: "relative distortion", higherIsBetter: false,
-                                    values: [distortion], info: info))
+        report.add(
+          BenchMeasurement(workload: "\(key)/train", unit: "s", higherIsBetter: false, values: trainTimes, info: info))
+        report.add(
+          BenchMeasurement(
+            workload: "\(key)/encode", unit: "vectors/s", higherIsBetter: true, values: encodeRates, info: info))
+        report.add(
+          BenchMeasurement(
+            workload: "\(key)/distortion", unit: "relative distortion", higherIsBetter: false,
+            values: [distortion], info: info))
       }
     }
     report.notes.append("encode: the 69,000 database vectors; k-means 'encode' is the nearest-centroid assignment")
@@ -64,12 +76,14 @@ extension BenchCommand {
     // --verbose: when each training phase ends (what a profile of a slow run starts from).
     let start = Stopwatch.now()
     var lastPhase = ""
-    let control = TrainingControl(progress: verbose ? { step in
-      if step.phase != lastPhase {
-        benchLog(String(format: "  %@ %@ starts at %.3f s", kind, step.phase, Stopwatch.now() - start))
-        lastPhase = step.phase
-      }
-    } : nil)
+    let control = TrainingControl(
+      progress: verbose
+        ? { step in
+          if step.phase != lastPhase {
+            benchLog(String(format: "  %@ %@ starts at %.3f s", kind, step.phase, Stopwatch.now() - start))
+            lastPhase = step.phase
+          }
+        } : nil)
     if kind == "kmeans" {
       let centroids = try KMeans(k: 256, iterations: 25, seed: seed).fit(x).centroids
       return { y in
@@ -81,7 +95,10 @@ extension BenchCommand {
     var q = try make(d)
     try q.train(x, control: control)
     let trained = q
-    return { y in let codes = try trained.encode(y); return Encoded { try trained.decode(codes) } }
+    return { y in
+      let codes = try trained.encode(y)
+      return Encoded { try trained.decode(codes) }
+    }
   }
 
   /// The quantizers measured beside faiss (M = 4, K = 256), by kind: the same settings as
@@ -92,8 +109,11 @@ extension BenchCommand {
       "pq": { d in try ProductQuantizer(dimension: d, subspaceCount: 4, seed: seed) },
       // faiss's OPQMatrix starts from a random rotation; dpq's default (identity) is measured in
       // docs/benchmarks.md's notes.
-      "opq": { d in try OptimizedProductQuantizer(dimension: d, subspaceCount: 4, outerIterations: BenchCommand.opqAlternations,
-                                                  initialRotation: .random, seed: seed) },
+      "opq": { d in
+        try OptimizedProductQuantizer(
+          dimension: d, subspaceCount: 4, outerIterations: BenchCommand.opqAlternations,
+          initialRotation: .random, seed: seed)
+      },
       "rq": { d in try ResidualQuantizer(dimension: d, blockCount: 4, seed: seed) },
     ]
   }

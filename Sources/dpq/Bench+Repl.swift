@@ -16,22 +16,34 @@ import Foundation
 extension BenchCommand {
   func benchRepl() throws {
     let startup = try measureStartup(runs: startupRuns)
-    print(String(format: "REPL start-up to prompt: median %.1f ms over %d runs (min %.1f, max %.1f)",
-                 Stopwatch.median(startup) * 1e3, startup.count, startup.first! * 1e3, startup.last! * 1e3))
+    print(
+      String(
+        format: "REPL start-up to prompt: median %.1f ms over %d runs (min %.1f, max %.1f)",
+        Stopwatch.median(startup) * 1e3, startup.count, startup.first! * 1e3, startup.last! * 1e3))
     let (builtin, language) = try measureOverhead()
     let images = Double(self.images * replEpochs)
     func row(_ name: String, _ t: [Timing]) -> [String] {
-      let wall = Stopwatch.median(t.map(\.wall).sorted()), cpu = Stopwatch.median(t.map(\.cpu).sorted())
-      return [name, String(format: "%.3f s", wall), String(format: "%.3f s", cpu), String(format: "%.0f", images / wall), "\(t.count)"]
+      let wall = Stopwatch.median(t.map(\.wall).sorted())
+      let cpu = Stopwatch.median(t.map(\.cpu).sorted())
+      return [
+        name, String(format: "%.3f s", wall), String(format: "%.3f s", cpu), String(format: "%.0f", images / wall),
+        "\(t.count)",
+      ]
     }
-    printTable(header: ["training (\(self.images) images x \(replEpochs) epochs, batch \(batch))", "median wall", "median CPU",
-                        "images/s", "runs"],
-               rows: [row("built-in train(...)", builtin), row("loop in the language", language)])
+    printTable(
+      header: [
+        "training (\(self.images) images x \(replEpochs) epochs, batch \(batch))", "median wall", "median CPU",
+        "images/s", "runs",
+      ],
+      rows: [row("built-in train(...)", builtin), row("loop in the language", language)])
     let wall = Stopwatch.median(language.map(\.wall).sorted()) / Stopwatch.median(builtin.map(\.wall).sorted())
     let cpu = Stopwatch.median(language.map(\.cpu).sorted()) / Stopwatch.median(builtin.map(\.cpu).sorted())
     let pairs = zip(language, builtin).map { $0.cpu / $1.cpu }.sorted()
-    print(String(format: "interpreter overhead, language / built-in: wall %.4f (%+.2f%%), CPU %.4f (%+.2f%%), median of per-round CPU ratios %.4f",
-                 wall, (wall - 1) * 100, cpu, (cpu - 1) * 100, Stopwatch.median(pairs)))
+    print(
+      String(
+        format:
+          "interpreter overhead, language / built-in: wall %.4f (%+.2f%%), CPU %.4f (%+.2f%%), median of per-round CPU ratios %.4f",
+        wall, (wall - 1) * 100, cpu, (cpu - 1) * 100, Stopwatch.median(pairs)))
   }
 
   static let replEpochsDefault = 2
@@ -88,9 +100,9 @@ extension BenchCommand {
   static func cpuSeconds() -> Double {
     var usage = rusage()
     #if os(Linux)
-    getrusage(RUSAGE_SELF.rawValue, &usage)
+      getrusage(RUSAGE_SELF.rawValue, &usage)
     #else
-    getrusage(RUSAGE_SELF, &usage)
+      getrusage(RUSAGE_SELF, &usage)
     #endif
     func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
     return s(usage.ru_utime) + s(usage.ru_stime)
@@ -103,7 +115,8 @@ extension BenchCommand {
     if case .failure(let error) = session.run(source: overheadSetup(), file: "setup.dpq") {
       throw BenchError.script(name: "setup.dpq", message: error.description)
     }
-    let wall0 = Stopwatch.now(), cpu0 = Self.cpuSeconds()
+    let wall0 = Stopwatch.now()
+    let cpu0 = Self.cpuSeconds()
     let result = session.run(source: training, file: name)
     let timing = Timing(wall: Stopwatch.now() - wall0, cpu: Self.cpuSeconds() - cpu0)
     if case .failure(let error) = result { throw BenchError.script(name: name, message: error.description) }
@@ -112,12 +125,18 @@ extension BenchCommand {
 
   /// One untimed round, then `runs` rounds alternating which side goes first.
   func measureOverhead() throws -> ([Timing], [Timing]) {
-    var builtin: [Timing] = [], language: [Timing] = []
+    var builtin: [Timing] = []
+    var language: [Timing] = []
     for round in 0...runs {
       let order = round % 2 == 0 ? [true, false] : [false, true]
       for isBuiltin in order {
-        let t = isBuiltin ? try timedScript(builtinTraining(), name: "builtin.dpq") : try timedScript(languageTraining(), name: "loop.dpq")
-        benchLog(String(format: "round %d %@: wall %.3f s, CPU %.3f s", round, isBuiltin ? "built-in" : "language", t.wall, t.cpu))
+        let t =
+          isBuiltin
+          ? try timedScript(builtinTraining(), name: "builtin.dpq")
+          : try timedScript(languageTraining(), name: "loop.dpq")
+        benchLog(
+          String(
+            format: "round %d %@: wall %.3f s, CPU %.3f s", round, isBuiltin ? "built-in" : "language", t.wall, t.cpu))
         guard round > 0 else { continue }
         if isBuiltin { builtin.append(t) } else { language.append(t) }
       }
@@ -127,11 +146,12 @@ extension BenchCommand {
 
   /// Spawns this executable on a pseudo-terminal `runs` times; the sorted seconds to the prompt.
   func measureStartup(runs: Int) throws -> [Double] {
-    let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    let executable =
+      (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     var times: [Double] = []
     for run in 0...runs {
       let t = try PseudoTerminal.timeToPrompt(executable: executable, prompt: "dpq> ")
-      if run > 0 { times.append(t) }  // the first run warms the file cache
+      if run > 0 { times.append(t) } // the first run warms the file cache
     }
     return times.sorted()
   }
@@ -143,8 +163,8 @@ enum BenchError: Error, CustomStringConvertible {
 
   var description: String {
     switch self {
-    case let .script(name, message): return "bench script \(name) failed:\n\(message)"
-    case let .terminal(message): return "pseudo-terminal: \(message)"
+    case .script(let name, let message): return "bench script \(name) failed:\n\(message)"
+    case .terminal(let message): return "pseudo-terminal: \(message)"
     }
   }
 }
@@ -159,7 +179,9 @@ enum PseudoTerminal {
   }
   private static func grantpt(_ fd: Int32) -> Int32 { symbol("grantpt", as: IntFunction.self)?(fd) ?? -1 }
   private static func unlockpt(_ fd: Int32) -> Int32 { symbol("unlockpt", as: IntFunction.self)?(fd) ?? -1 }
-  private static func ptsname(_ fd: Int32) -> UnsafeMutablePointer<CChar>? { symbol("ptsname", as: NameFunction.self)?(fd) ?? nil }
+  private static func ptsname(_ fd: Int32) -> UnsafeMutablePointer<CChar>? {
+    symbol("ptsname", as: NameFunction.self)?(fd) ?? nil
+  }
 
   /// Seconds from spawning `executable` (no arguments, no history file) until `prompt` appears
   /// on its terminal; the program is then sent Ctrl-D and reaped.
@@ -196,7 +218,9 @@ enum PseudoTerminal {
       let n = read(master, &buffer, buffer.count)
       if n <= 0 { break }
       seen += buffer[0..<n]
-      if seen.count >= target.count, (0...(seen.count - target.count)).contains(where: { seen[$0..<($0 + target.count)].elementsEqual(target) }) {
+      if seen.count >= target.count,
+        (0...(seen.count - target.count)).contains(where: { seen[$0..<($0 + target.count)].elementsEqual(target) })
+      {
         elapsed = Stopwatch.now() - start
         break
       }
@@ -214,7 +238,10 @@ enum PseudoTerminal {
       kill(pid, SIGKILL)
       waitpid(pid, &status, 0)
     }
-    guard let elapsed else { throw BenchError.terminal("no prompt '\(prompt)' within \(timeout) s; output: \(String(decoding: seen, as: UTF8.self))") }
+    guard let elapsed else {
+      throw BenchError.terminal(
+        "no prompt '\(prompt)' within \(timeout) s; output: \(String(decoding: seen, as: UTF8.self))")
+    }
     return elapsed
   }
 }

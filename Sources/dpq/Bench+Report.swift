@@ -34,8 +34,10 @@ struct BenchReport {
   func jsonText() throws -> String {
     let object: [String: Any] = [
       "suite": suite, "tool": "dpq \(DPQCommand.version)",
-      "machine": ["openblas_core": BLAS.coreName, "openblas_threads": BLAS.threadCount,
-                  "cores": ProcessInfo.processInfo.activeProcessorCount],
+      "machine": [
+        "openblas_core": BLAS.coreName, "openblas_threads": BLAS.threadCount,
+        "cores": ProcessInfo.processInfo.activeProcessorCount,
+      ],
       "results": measurements.map(\.json), "notes": notes,
     ]
     let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
@@ -51,7 +53,9 @@ struct BenchReport {
   }
 
   func emit(json: Bool) throws {
-    if json { print(try jsonText()) } else {
+    if json {
+      print(try jsonText())
+    } else {
       print(summaryText())
       for n in notes { print("note: \(n)") }
     }

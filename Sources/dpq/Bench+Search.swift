@@ -24,17 +24,21 @@ extension BenchCommand {
       for t in [1, 2] where selected("search/\(name)/t\(t)") {
         BLAS.setThreadCount(t)
         var rates: [Double] = []
-        _ = try index.search(queries: queries, k: 100, threads: t)   // warm-up
+        _ = try index.search(queries: queries, k: 100, threads: t) // warm-up
         for _ in 0..<runs {
           let t0 = Stopwatch.now()
           _ = try index.search(queries: queries, k: 100, threads: t)
           rates.append(Double(queries.shape[0]) / (Stopwatch.now() - t0))
         }
-        report.add(BenchMeasurement(
-          workload: "search/\(name)/t\(t)", unit: "queries/s", higherIsBetter: true, values: rates,
-          info: ["queries": queries.shape[0], "database": index.count, "code_bytes": index.blockCount,
-                 "k": 100, "threads": t, "metric": index.metric.rawValue,
-                 "layout": index.layout.isAdditive ? "additive" : (index.layout.rotation == nil ? "product" : "product+rotation")]))
+        report.add(
+          BenchMeasurement(
+            workload: "search/\(name)/t\(t)", unit: "queries/s", higherIsBetter: true, values: rates,
+            info: [
+              "queries": queries.shape[0], "database": index.count, "code_bytes": index.blockCount,
+              "k": 100, "threads": t, "metric": index.metric.rawValue,
+              "layout": index.layout.isAdditive
+                ? "additive" : (index.layout.rotation == nil ? "product" : "product+rotation"),
+            ]))
       }
       BLAS.setThreadCount(threads)
     }

@@ -31,12 +31,15 @@ extension BenchCommand {
         try trainer.fit(inputs: inputs, labels: labels) { line in
           if line.epoch > 1 { rates.append(Double(count) / line.seconds) }
         }
-        report.add(BenchMeasurement(
-          workload: "train/dpq-step/t\(t)", unit: "images/s", higherIsBetter: true, values: rates,
-          info: ["batch": batch, "steps_per_run": steps, "threads": t, "inputs": source,
-                 "quantization_reaches_network": options.quantizationReachesNetwork,
-                 "model": "LeNet, D=300, M=4, K=256, l2, dropout 0.5", "stage": 2,
-                 "convolution": Conv2D.kernelDescription]))
+        report.add(
+          BenchMeasurement(
+            workload: "train/dpq-step/t\(t)", unit: "images/s", higherIsBetter: true, values: rates,
+            info: [
+              "batch": batch, "steps_per_run": steps, "threads": t, "inputs": source,
+              "quantization_reaches_network": options.quantizationReachesNetwork,
+              "model": "LeNet, D=300, M=4, K=256, l2, dropout 0.5", "stage": 2,
+              "convolution": Conv2D.kernelDescription,
+            ]))
       }
       if selected("encode/dpq-lenet") {
         let (images, source) = try encodingImages()
@@ -46,12 +49,16 @@ extension BenchCommand {
         let times = try Stopwatch.measure(runs: runs) {
           index = try Index(quantizer: model.quantizer, codes: model.encode(inputs: images, batchSize: 500))
         }
-        report.add(BenchMeasurement(
-          workload: "encode/dpq-lenet/t\(t)", unit: "images/s", higherIsBetter: true,
-          values: times.map { Double(images.shape[0]) / $0 },
-          info: ["images": images.shape[0], "batch": 500, "threads": t, "inputs": source, "items_indexed": index?.count ?? 0,
-                 "model": "LeNet, D=300, M=4, K=256, l2 (random weights, eval mode)",
-                 "work": "features (no graph), hard codes of 4 blocks, Index(quantizer:codes:)"]))
+        report.add(
+          BenchMeasurement(
+            workload: "encode/dpq-lenet/t\(t)", unit: "images/s", higherIsBetter: true,
+            values: times.map { Double(images.shape[0]) / $0 },
+            info: [
+              "images": images.shape[0], "batch": 500, "threads": t, "inputs": source,
+              "items_indexed": index?.count ?? 0,
+              "model": "LeNet, D=300, M=4, K=256, l2 (random weights, eval mode)",
+              "work": "features (no graph), hard codes of 4 blocks, Index(quantizer:codes:)",
+            ]))
       }
     }
     return report
@@ -89,20 +96,23 @@ extension BenchCommand {
     var options = DPQTrainingOptions()
     options.batchSize = batch
     options.mode = .endToEnd
-    options.warmupEpochs = 0                     // stage 2 (network and codebooks) from the first step
-    options.codebookInitialisation = .random     // no k-means: the timed work is the training step
-    options.epochs = 1 + runs                    // one untimed warm-up epoch, then one per run
+    options.warmupEpochs = 0 // stage 2 (network and codebooks) from the first step
+    options.codebookInitialisation = .random // no k-means: the timed work is the training step
+    options.epochs = 1 + runs // one untimed warm-up epoch, then one per run
     return (try DPQTrainer(model: model, options: options), inputs, labels, source)
   }
 
   /// `count` images and labels: the prepared FM-5k training images, repeated if needed.
   func trainingBatch(count: Int) throws -> (Tensor, [Int], String) {
-    let imagePath = dataPath("train_images.npy"), labelPath = dataPath("train_labels.npy")
+    let imagePath = dataPath("train_images.npy")
+    let labelPath = dataPath("train_labels.npy")
     if FileManager.default.fileExists(atPath: imagePath) && FileManager.default.fileExists(atPath: labelPath) {
       let images = try NPY.readTensor(imagePath)
       let labels = try NPY.readIntegers(labelPath).values
       let rows = (0..<count).map { $0 % images.shape[0] }
-      return (try images.indexSelect(axis: 0, indices: rows), rows.map { labels[$0] }, "FM-5k training images (\(imagePath))")
+      return (
+        try images.indexSelect(axis: 0, indices: rows), rows.map { labels[$0] }, "FM-5k training images (\(imagePath))"
+      )
     }
     benchLog("train: \(imagePath) is missing; timing on uniform random images")
     var rng = RandomGenerator(seed: 7)

@@ -21,32 +21,46 @@ struct BenchCommand: ParsableCommand {
       scripts/bench runs them all against PyTorch and faiss and writes docs/benchmarks.md.
       """)
 
-  static let suites = ["tensor", "prepare", "train", "profile", "quantizers", "search", "map", "repl", "scale", "backbones"]
+  static let suites = [
+    "tensor", "prepare", "train", "profile", "quantizers", "search", "map", "repl", "scale", "backbones",
+  ]
 
   @Argument(help: "What to measure: \(BenchCommand.suites.joined(separator: ", ")).") var suite: String = "tensor"
   @Option(help: "Timed runs per workload (the median is reported).") var runs: Int = 7
   @Option(help: "OpenBLAS threads (and worker threads of the quantizers).") var threads: Int = 2
   @Flag(help: "Print the results as one JSON document (progress goes to standard error).") var json = false
-  @Option(help: "Directory of the benchmark data (`dpq bench prepare` writes it).") var data: String = ".build/bench-data"
+  @Option(help: "Directory of the benchmark data (`dpq bench prepare` writes it).") var data: String =
+    ".build/bench-data"
   @Option(help: "Mini-batch size of the train suite.") var batch: Int = 128
   @Option(help: "Training steps per timed run of the train suite.") var steps: Int = 10
-  @Option(name: .customLong("thread-counts"),
-          help: "train, profile: thread counts to measure at, comma-separated (default: --threads; profile: 1,2).")
+  @Option(
+    name: .customLong("thread-counts"),
+    help: "train, profile: thread counts to measure at, comma-separated (default: --threads; profile: 1,2).")
   var threadCountList: String?
   @Option(help: "train: database images the encode/dpq-lenet row encodes per run.") var encodeImages: Int = 10_000
-  @Flag(help: "profile: also profile each thread count with the direct convolution kernels off.") var compareIm2col = false
-  @Option(help: "Training epochs of the DPQ model `prepare` trains (half of them classification only).") var epochs: Int = 4
+  @Flag(help: "profile: also profile each thread count with the direct convolution kernels off.") var compareIm2col =
+    false
+  @Option(help: "Training epochs of the DPQ model `prepare` trains (half of them classification only).") var epochs:
+    Int = 4
   @Option(help: "Comma-separated workload name fragments to run (default: all of the suite).") var only: String?
-  @Option(help: "Seed of the quantizers suite's k-means runs (scripts/bench changes it every round).") var seed: UInt64 = 1234
+  @Option(help: "Seed of the quantizers suite's k-means runs (scripts/bench changes it every round).") var seed:
+    UInt64 = 1234
   @Flag(help: "Log when each quantizer training phase starts.") var verbose = false
   @Option(help: "repl: start-up runs (the median is reported).") var startupRuns: Int = 21
   @Option(help: "repl: training images per epoch of the overhead comparison.") var images: Int = 2560
-  @Flag(help: "search: write each index's top-100 ids to the data directory (for the agreement check).") var writeIds = false
+  @Flag(help: "search: write each index's top-100 ids to the data directory (for the agreement check).") var writeIds =
+    false
   @Option(help: "scale: database sizes in items, comma-separated.") var sizes: String = "100000,1000000,10000000"
   @Option(help: "scale: queries per timed search (fewer beyond 1 million items, at least 100).") var queries: Int = 1000
-  @Option(help: "scale: sizes above this many items get random codes instead of encoded features.") var encodeLimit: Int = 10_000_000
-  @Option(help: "scale: the Python with faiss for the peer rows (default: $PYTHON, .venv-bench, .venv; 'none' skips faiss).") var python: String?
-  @Option(help: "scale: also write OUT.json, OUT.md and the curves OUT.svg (e.g. docs/scale); profile: OUT.md and OUT.json (docs/profile).") var out: String?
+  @Option(help: "scale: sizes above this many items get random codes instead of encoded features.") var encodeLimit:
+    Int = 10_000_000
+  @Option(
+    help: "scale: the Python with faiss for the peer rows (default: $PYTHON, .venv-bench, .venv; 'none' skips faiss).")
+  var python: String?
+  @Option(
+    help:
+      "scale: also write OUT.json, OUT.md and the curves OUT.svg (e.g. docs/scale); profile: OUT.md and OUT.json (docs/profile)."
+  ) var out: String?
 
   @Option(help: "backbones: input height and width.") var size: Int = 224
   @Option(help: "backbones: images per forward pass.") var backboneBatch: Int = 8
@@ -54,7 +68,7 @@ struct BenchCommand: ParsableCommand {
   func run() throws {
     BLAS.setThreadCount(threads)
     #if DEBUG
-    benchLog("warning: debug build; measure with `swift run -c release dpq bench`")
+      benchLog("warning: debug build; measure with `swift run -c release dpq bench`")
     #endif
     if !json { print("OpenBLAS core: \(BLAS.coreName), threads: \(BLAS.threadCount), runs: \(runs) (median)") }
     guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
@@ -93,30 +107,40 @@ struct BenchCommand: ParsableCommand {
     var rng = RandomGenerator(seed: 1)
     var rows: [[String]] = []
     for (m, n, k) in [(256, 256, 300), (256, 4096, 300), (1024, 1024, 1024)] {
-      let a = try Tensor.randomNormal([m, k], using: &rng), b = try Tensor.randomNormal([k, n], using: &rng)
+      let a = try Tensor.randomNormal([m, k], using: &rng)
+      let b = try Tensor.randomNormal([k, n], using: &rng)
       let reps = max(1, 200_000_000 / (2 * m * n * k))
-      let t = Stopwatch.median(try Stopwatch.measure(runs: runs) {
-        for _ in 0..<reps { _ = try Tensor.matmul(a, b) }
-      }) / Double(reps)
-      rows.append(["sgemm \(m)x\(n)x\(k)", String(format: "%.1f GFLOP/s", 2.0 * Double(m * n * k) / t / 1e9),
-                   String(format: "%.3f ms", t * 1e3)])
+      let t =
+        Stopwatch.median(
+          try Stopwatch.measure(runs: runs) {
+            for _ in 0..<reps { _ = try Tensor.matmul(a, b) }
+          }) / Double(reps)
+      rows.append([
+        "sgemm \(m)x\(n)x\(k)", String(format: "%.1f GFLOP/s", 2.0 * Double(m * n * k) / t / 1e9),
+        String(format: "%.3f ms", t * 1e3),
+      ])
     }
     // Conv2D forward + backward on a 28x28 batch of 256 (the first LeNet layer's shape family).
     for (cin, cout, side) in [(1, 32, 28), (32, 64, 12)] {
       let conv = try Conv2D(cin, cout, kernelSize: 5, generator: &rng)
       let x = try Tensor.randomNormal([256, cin, side, side], using: &rng).requiringGrad()
-      let t = Stopwatch.median(try Stopwatch.measure(runs: runs) {
-        let y = try conv(x)
-        try y.backward(Tensor.ones(y.shape))
-      })
-      rows.append(["conv2d 5x5 \(cin)->\(cout) on \(side)x\(side), batch 256, fwd+bwd",
-                   String(format: "%.0f images/s", 256 / t), String(format: "%.1f ms", t * 1e3)])
+      let t = Stopwatch.median(
+        try Stopwatch.measure(runs: runs) {
+          let y = try conv(x)
+          try y.backward(Tensor.ones(y.shape))
+        })
+      rows.append([
+        "conv2d 5x5 \(cin)->\(cout) on \(side)x\(side), batch 256, fwd+bwd",
+        String(format: "%.0f images/s", 256 / t), String(format: "%.1f ms", t * 1e3),
+      ])
     }
     // The full LeNet training step of the DPQ backbone at batch 128.
     let step = try benchmarkTrainingStep(batchSize: 128, steps: max(10, runs * 3))
     let ms = Stopwatch.median(step.stepSeconds.sorted())
-    rows.append(["LeNet training step, batch 128 (fwd+bwd+SGD)", String(format: "%.0f images/s", step.imagesPerSecond),
-                 String(format: "%.1f ms", ms * 1e3)])
+    rows.append([
+      "LeNet training step, batch 128 (fwd+bwd+SGD)", String(format: "%.0f images/s", step.imagesPerSecond),
+      String(format: "%.1f ms", ms * 1e3),
+    ])
     printTable(header: ["workload", "throughput", "median time"], rows: rows)
   }
 }
@@ -129,9 +153,12 @@ func tableText(header: [String], rows: [[String]]) -> String {
   let all = [header] + rows
   let widths = header.indices.map { c in all.map { $0[c].count }.max() ?? 0 }
   func line(_ r: [String]) -> String {
-    r.enumerated().map { c, s in c == 0 ? s.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-                                        : String(repeating: " ", count: widths[c] - s.count) + s }
-      .joined(separator: "  ")
+    r.enumerated().map { c, s in
+      c == 0
+        ? s.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+        : String(repeating: " ", count: widths[c] - s.count) + s
+    }
+    .joined(separator: "  ")
   }
   return ([line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")] + rows.map(line))
     .joined(separator: "\n")

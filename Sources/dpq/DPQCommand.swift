@@ -12,9 +12,11 @@ struct DPQCommand: ParsableCommand {
     commandName: "dpq",
     abstract: "Deep Progressive Quantization: train, encode, search and evaluate compact codes.",
     version: version,
-    subcommands: [InteractiveCommand.self, RunCommand.self, NotebookCommand.self,
-                  ExperimentCommand.self, InfoCommand.self, BenchCommand.self,
-                  JupyterCommand.self, KernelServerCommand.self, ReferenceCommand.self],
+    subcommands: [
+      InteractiveCommand.self, RunCommand.self, NotebookCommand.self,
+      ExperimentCommand.self, InfoCommand.self, BenchCommand.self,
+      JupyterCommand.self, KernelServerCommand.self, ReferenceCommand.self,
+    ],
     defaultSubcommand: InteractiveCommand.self
   )
 
@@ -27,7 +29,8 @@ struct DPQCommand: ParsableCommand {
 
 /// `dpq info`: version and the linear-algebra back end, the facts a benchmark report needs.
 struct InfoCommand: ParsableCommand {
-  static let configuration = CommandConfiguration(commandName: "info", abstract: "Print the version and the OpenBLAS configuration.")
+  static let configuration = CommandConfiguration(
+    commandName: "info", abstract: "Print the version and the OpenBLAS configuration.")
 
   func run() throws {
     print("dpq \(DPQCommand.version)")

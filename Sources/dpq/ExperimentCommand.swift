@@ -12,19 +12,34 @@ struct ExperimentCommand: ParsableCommand {
     commandName: "experiment",
     abstract: "Train DPQ on a reference protocol and compare it with PQ, OPQ and RQ on mAP@all.")
 
-  @Argument(help: "Protocol: fm5k (5,000 training images; the default), fm-full (60,000), fm-small (1,000; quick), or fm5k-val (FM-5k's training set; queries and database from the other training images, for choosing settings). Not with --data.")
+  @Argument(
+    help:
+      "Protocol: fm5k (5,000 training images; the default), fm-full (60,000), fm-small (1,000; quick), or fm5k-val (FM-5k's training set; queries and database from the other training images, for choosing settings). Not with --data."
+  )
   var protocolName: String?
-  @Option(help: "Run on your own labelled data instead of a protocol: a .csv/.tsv (label in the last column, or --label-column), a .npy/.fvecs/.bvecs of items with --labels, IDX images (*-idx3-ubyte) with --labels, or a folder of PNG/JPEG images with one subfolder per class.")
+  @Option(
+    help:
+      "Run on your own labelled data instead of a protocol: a .csv/.tsv (label in the last column, or --label-column), a .npy/.fvecs/.bvecs of items with --labels, IDX images (*-idx3-ubyte) with --labels, or a folder of PNG/JPEG images with one subfolder per class."
+  )
   var data: String?
-  @Option(help: "Labels of --data: a .npy of class indices (or [n, L] 0/1 rows), an IDX label file, or a text file of 0/1 rows.")
+  @Option(
+    help:
+      "Labels of --data: a .npy of class indices (or [n, L] 0/1 rows), an IDX label file, or a text file of 0/1 rows.")
   var labels: String?
   @Option(help: "The label column of a CSV given with --data (0-based; -1: the last).") var labelColumn = -1
   @Option(help: "Reshape every item of --data, e.g. 1,28,28 to treat 784 CSV columns as images.") var shape: String?
-  @Option(help: "An image folder given as --data: resize every image to HEIGHT,WIDTH (default: their own size).") var imageSize: String?
+  @Option(help: "An image folder given as --data: resize every image to HEIGHT,WIDTH (default: their own size).")
+  var imageSize: String?
   @Option(help: "An image folder given as --data: 1 (grey) or 3 (RGB, the default) channels.") var channels: Int?
-  @Option(help: "Training items per class drawn from --data (multi-label data: in total); default: half of the smallest class, at most 500.")
+  @Option(
+    help:
+      "Training items per class drawn from --data (multi-label data: in total); default: half of the smallest class, at most 500."
+  )
   var train: Int?
-  @Option(help: "Queries per class drawn from --data (multi-label data: in total); default: a tenth of the smallest class, 1 to 100.")
+  @Option(
+    help:
+      "Queries per class drawn from --data (multi-label data: in total); default: a tenth of the smallest class, 1 to 100."
+  )
   var queries: Int?
   @Option(help: "Keep a seeded sample of this many database items of --data.") var database: Int?
   @Option(help: "Feature dimension D of the model.") var dim: Int?
@@ -33,8 +48,10 @@ struct ExperimentCommand: ParsableCommand {
   @Option(help: "Training epochs.") var epochs: Int?
   @Option(help: "Mini-batch size.") var batch: Int?
   @Option(help: "Seed of the split, the initialisation and the batches.") var seed: UInt64 = 7
-  @Option(help: "Seed of the split alone (default: --seed), to run the seeds of one split as separate processes.") var splitSeed: UInt64?
-  @Option(help: "Train this many seeds (seed, seed+1, ...) on the split of --seed; cells give mean and sd.") var seeds = 1
+  @Option(help: "Seed of the split alone (default: --seed), to run the seeds of one split as separate processes.")
+  var splitSeed: UInt64?
+  @Option(help: "Train this many seeds (seed, seed+1, ...) on the split of --seed; cells give mean and sd.") var seeds =
+    1
   @Option(help: "Training mode: two_stage or end_to_end.") var mode: String?
   @Option(help: "Similarity: cosine, l2 or ip.") var similarity: String?
   @Option(help: "Softmax temperature gamma.") var gamma: Float?
@@ -55,21 +72,30 @@ struct ExperimentCommand: ParsableCommand {
   @Option(help: "Label smoothing of the classification loss.") var labelSmoothing: Float?
   @Option(help: "Weight decay of the network optimizer.") var weightDecay: Float?
   @Option(help: "Epochs of stage 1 (classification only; default: half the epochs).") var warmup: Int?
-  @Option(help: "The main block's query vector: feature (the query's own feature, the paper's AQD; default) or class (the classifier's row for the predicted class); every ranking is reported, one block each.") var query: String?
+  @Option(
+    help:
+      "The main block's query vector: feature (the query's own feature, the paper's AQD; default) or class (the classifier's row for the predicted class); every ranking is reported, one block each."
+  ) var query: String?
   @Option(help: "The main block's score for feature queries: ip (default) or l2.") var searchMetric: String?
   @Option(help: "Save the trained DPQ model to this safetensors file.") var saveModel: String?
   @Flag(inversion: .prefixedNo, help: "BatchNorm in the backbone (default: on).") var batchNorm = true
   @Flag(inversion: .prefixedNo, help: "Let the quantization losses reach the network (end-to-end gradients).")
   var endToEndGradients: Bool?
   @Option(help: "Network optimizer: sgd or adam.") var networkOptimizer: String?
-  @Option(help: "Weight lambda_q of the classification of every soft prefix reconstruction (0: none).") var prefixWeight: Float?
-  @Option(help: "Weight rho of the ranking of every hard prefix reconstruction by each feature of the batch (0: none).") var rankingWeight: Float?
+  @Option(help: "Weight lambda_q of the classification of every soft prefix reconstruction (0: none).")
+  var prefixWeight: Float?
+  @Option(help: "Weight rho of the ranking of every hard prefix reconstruction by each feature of the batch (0: none).")
+  var rankingWeight: Float?
   @Option(help: "Scale s of the ranking term's scores s * <x_i/|x_i|, Xh_m[j]>.") var rankingScale: Float?
   @Flag(inversion: .prefixedNo, help: "Let the prefix classification reach the network through the features.")
   var prefixEndToEnd: Bool?
-  @Flag(inversion: .prefixedNo, help: "Let the ranking term reach the network through the queries (not only the codebooks).")
+  @Flag(
+    inversion: .prefixedNo, help: "Let the ranking term reach the network through the queries (not only the codebooks)."
+  )
   var rankingEndToEnd: Bool?
-  @Flag(inversion: .prefixedNo, help: "After each stage-2 epoch but the last, put every codeword no item chose on the residual of a random item.")
+  @Flag(
+    inversion: .prefixedNo,
+    help: "After each stage-2 epoch but the last, put every codeword no item chose on the residual of a random item.")
   var reviveCodewords: Bool?
   @Flag(help: "Also classify the hard reconstruction.") var classifyReconstruction = false
   @Flag(help: "Skip the PQ/OPQ/RQ baselines.") var noBaselines = false
@@ -78,7 +104,9 @@ struct ExperimentCommand: ParsableCommand {
   func run() throws {
     let protocolText = protocolName ?? "fm5k"
     guard let proto = ReferenceExperiment.ProtocolName(rawValue: protocolText) else {
-      throw ValidationError("unknown protocol '\(protocolText)' (known: \(ReferenceExperiment.ProtocolName.allCases.map(\.rawValue).joined(separator: ", ")))")
+      throw ValidationError(
+        "unknown protocol '\(protocolText)' (known: \(ReferenceExperiment.ProtocolName.allCases.map(\.rawValue).joined(separator: ", ")))"
+      )
     }
     var o = ReferenceExperiment.Options()
     o.protocolName = proto
@@ -86,11 +114,15 @@ struct ExperimentCommand: ParsableCommand {
     o.splitSeed = splitSeed
     if let data {
       guard protocolName == nil else { throw ValidationError("give a protocol or --data, not both") }
-      o.data = try ExperimentCommand.split(data, labels: labels, labelColumn: labelColumn, shape: shape, train: train,
-                                           queries: queries, database: database, seed: splitSeed ?? seed,
-                                           images: ExperimentCommand.imageTransform(size: imageSize, channels: channels))
-    } else if labels != nil || shape != nil || train != nil || queries != nil || database != nil || imageSize != nil || channels != nil {
-      throw ValidationError("--labels, --shape, --train, --queries and --database describe --data; the protocols fix their own split")
+      o.data = try ExperimentCommand.split(
+        data, labels: labels, labelColumn: labelColumn, shape: shape, train: train,
+        queries: queries, database: database, seed: splitSeed ?? seed,
+        images: ExperimentCommand.imageTransform(size: imageSize, channels: channels))
+    } else if labels != nil || shape != nil || train != nil || queries != nil || database != nil || imageSize != nil
+      || channels != nil
+    {
+      throw ValidationError(
+        "--labels, --shape, --train, --queries and --database describe --data; the protocols fix their own split")
     }
     if let dim { o.model.featureDimension = dim }
     if let blocks { o.model.blockCount = blocks }
@@ -100,27 +132,37 @@ struct ExperimentCommand: ParsableCommand {
     if let epochs { o.training.epochs = epochs }
     if let batch { o.training.batchSize = batch }
     if let mode {
-      guard let m = DPQTrainingOptions.Mode(rawValue: mode) else { throw ValidationError("unknown mode '\(mode)' (two_stage, end_to_end)") }
+      guard let m = DPQTrainingOptions.Mode(rawValue: mode) else {
+        throw ValidationError("unknown mode '\(mode)' (two_stage, end_to_end)")
+      }
       o.training.mode = m
     }
     if let similarity {
-      guard let s = Similarity(rawValue: similarity) else { throw ValidationError("unknown similarity '\(similarity)' (cosine, l2, ip)") }
+      guard let s = Similarity(rawValue: similarity) else {
+        throw ValidationError("unknown similarity '\(similarity)' (cosine, l2, ip)")
+      }
       o.model.similarity = s
     }
     if let gamma { o.model.gamma = gamma }
     if let learningRate { o.training.networkLearningRate = learningRate }
     if let codebookLearningRate { o.training.codebookLearningRate = codebookLearningRate }
     if let codebookInit {
-      guard let c = DPQTrainingOptions.CodebookInitialisation(rawValue: codebookInit) else { throw ValidationError("unknown codebook init '\(codebookInit)' (kmeans, random)") }
+      guard let c = DPQTrainingOptions.CodebookInitialisation(rawValue: codebookInit) else {
+        throw ValidationError("unknown codebook init '\(codebookInit)' (kmeans, random)")
+      }
       o.training.codebookInitialisation = c
     }
     if let augment { o.augmentShift = augment }
     if let clipGradient {
-      guard clipGradient > 0, clipGradient.isFinite else { throw ValidationError("--clip-gradient must be positive (got \(clipGradient))") }
+      guard clipGradient > 0, clipGradient.isFinite else {
+        throw ValidationError("--clip-gradient must be positive (got \(clipGradient))")
+      }
       o.training.gradientClipNorm = clipGradient
     }
     if let checkpoint {
-      guard checkpointEvery > 0 else { throw ValidationError("--checkpoint-every must be positive (got \(checkpointEvery))") }
+      guard checkpointEvery > 0 else {
+        throw ValidationError("--checkpoint-every must be positive (got \(checkpointEvery))")
+      }
       o.training.checkpointPath = checkpoint
       o.training.checkpointEvery = checkpointEvery
     }
@@ -137,7 +179,8 @@ struct ExperimentCommand: ParsableCommand {
       case ("class", "ip"): o.mainRanking = .predictedClass
       case ("feature", "ip"): o.mainRanking = .featureInnerProduct
       case ("feature", "l2"): o.mainRanking = .featureL2
-      case ("class", _): throw ValidationError("class queries rank by inner product (a logit); --search-metric l2 needs --query feature")
+      case ("class", _):
+        throw ValidationError("class queries rank by inner product (a logit); --search-metric l2 needs --query feature")
       case (_, "ip"), (_, "l2"): throw ValidationError("unknown query kind '\(kind)' (class, feature)")
       default: throw ValidationError("unknown search metric '\(searchMetric ?? "")' (l2, ip)")
       }
@@ -148,26 +191,36 @@ struct ExperimentCommand: ParsableCommand {
     if let endToEndGradients { o.training.quantizationReachesNetwork = endToEndGradients }
     if let prefixEndToEnd { o.training.prefixClassificationReachesNetwork = prefixEndToEnd }
     if let prefixWeight {
-      guard prefixWeight >= 0, prefixWeight.isFinite else { throw ValidationError("--prefix-weight must be >= 0 (got \(prefixWeight))") }
+      guard prefixWeight >= 0, prefixWeight.isFinite else {
+        throw ValidationError("--prefix-weight must be >= 0 (got \(prefixWeight))")
+      }
       o.training.prefixClassificationWeight = prefixWeight
     }
     if let rankingWeight {
-      guard rankingWeight >= 0, rankingWeight.isFinite else { throw ValidationError("--ranking-weight must be >= 0 (got \(rankingWeight))") }
+      guard rankingWeight >= 0, rankingWeight.isFinite else {
+        throw ValidationError("--ranking-weight must be >= 0 (got \(rankingWeight))")
+      }
       o.training.rankingWeight = rankingWeight
     }
     if let rankingEndToEnd { o.training.rankingReachesNetwork = rankingEndToEnd }
     if let reviveCodewords { o.training.reviveUnusedCodewords = reviveCodewords }
     if let rankingScale {
-      guard rankingScale > 0, rankingScale.isFinite else { throw ValidationError("--ranking-scale must be positive (got \(rankingScale))") }
+      guard rankingScale > 0, rankingScale.isFinite else {
+        throw ValidationError("--ranking-scale must be positive (got \(rankingScale))")
+      }
       o.training.rankingScale = rankingScale
     }
     if let networkOptimizer {
-      guard let n = DPQTrainingOptions.NetworkOptimizer(rawValue: networkOptimizer) else { throw ValidationError("unknown network optimizer '\(networkOptimizer)' (sgd, adam)") }
+      guard let n = DPQTrainingOptions.NetworkOptimizer(rawValue: networkOptimizer) else {
+        throw ValidationError("unknown network optimizer '\(networkOptimizer)' (sgd, adam)")
+      }
       o.training.networkOptimizer = n
     }
     o.baselines = !noBaselines
-    setvbuf(stdout, nil, _IOLBF, 0)  // progress lines appear at once even when piped
-    print("dpq \(DPQCommand.version) experiment \(o.data == nil ? proto.rawValue : data ?? ""); OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads")
+    setvbuf(stdout, nil, _IOLBF, 0) // progress lines appear at once even when piped
+    print(
+      "dpq \(DPQCommand.version) experiment \(o.data == nil ? proto.rawValue : data ?? ""); OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads"
+    )
     guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1 (got \(seeds))") }
     if let json { try ExperimentCommand.checkWritable(json) }
     if seeds > 1 {
@@ -196,10 +249,13 @@ struct ExperimentCommand: ParsableCommand {
   }
 
   /// The split of a user's data file: `Splits.retrieval`'s draw, items reshaped by `shape`.
-  static func split(_ path: String, labels: String?, labelColumn: Int, shape: String?, train: Int?, queries: Int?,
-                    database: Int?, seed: UInt64, images: ImageTransform? = nil) throws -> Split {
+  static func split(
+    _ path: String, labels: String?, labelColumn: Int, shape: String?, train: Int?, queries: Int?,
+    database: Int?, seed: UInt64, images: ImageTransform? = nil
+  ) throws -> Split {
     let itemShape = try shape.map { try integers($0, flag: "--shape", example: "1,28,28") }
-    let dataset = try DatasetFile.load(path, labels: labels, labelColumn: .index(labelColumn), shape: itemShape, images: images)
+    let dataset = try DatasetFile.load(
+      path, labels: labels, labelColumn: .index(labelColumn), shape: itemShape, images: images)
     return try Splits.retrieval(dataset, train: train, query: queries, seed: seed, databaseLimit: database)
   }
 
@@ -243,7 +299,8 @@ struct ExperimentCommand: ParsableCommand {
       try Data().write(to: probe)
       try FileManager.default.removeItem(at: probe)
     } catch {
-      throw ValidationError("cannot write \(path): \(directory.path) does not take new files (\(error.localizedDescription))")
+      throw ValidationError(
+        "cannot write \(path): \(directory.path) does not take new files (\(error.localizedDescription))")
     }
   }
 
@@ -252,11 +309,16 @@ struct ExperimentCommand: ParsableCommand {
   static func table(_ s: ReferenceExperiment.SeedSummary) -> String {
     let first = s.results[0]
     let header = ["method"] + first.bits.map { "mAP@\($0)b" }
-    var blocks = [String(format: "%d seeds (%@); query accuracy %.2f%% (sd %.2f)", s.seeds.count,
-                         s.seeds.map(String.init).joined(separator: ", "), s.accuracy.mean * 100, s.accuracy.standardDeviation * 100)]
+    var blocks = [
+      String(
+        format: "%d seeds (%@); query accuracy %.2f%% (sd %.2f)", s.seeds.count,
+        s.seeds.map(String.init).joined(separator: ", "), s.accuracy.mean * 100, s.accuracy.standardDeviation * 100)
+    ]
     for ranking in first.rankings {
       var rows = s.rows.filter { $0.ranking == ranking }.map { row in
-        [row.baseMethod] + first.bits.map { b in row.map[b].map { String(format: "%.4f ± %.4f", $0.mean, $0.standardDeviation) } ?? "-" }
+        [row.baseMethod]
+          + first.bits.map { b in row.map[b].map { String(format: "%.4f ± %.4f", $0.mean, $0.standardDeviation) } ?? "-"
+          }
       }
       rows += comparisonRows(s.comparisons.filter { $0.ranking == ranking }, bits: first.bits, padding: 0)
       blocks.append("\(ranking.rawValue): \(ranking.title)\n" + tableText(header: header, rows: rows))
@@ -271,22 +333,27 @@ struct ExperimentCommand: ParsableCommand {
     func cells(_ f: (ReferenceExperiment.Comparison) -> String) -> [String] {
       bits.map { b in comparisons.first { $0.bits == b }.map(f) ?? "-" }
     }
-    return [["DPQ - best"] + cells { String(format: "%+.4f", $0.difference.mean) } + pad,
-            ["  95% interval"] + cells { String(format: "%+.3f..%+.3f", $0.difference.low, $0.difference.high) } + pad,
-            ["  best of PQ/OPQ/RQ"] + cells { $0.baseline } + pad]
+    return [
+      ["DPQ - best"] + cells { String(format: "%+.4f", $0.difference.mean) } + pad,
+      ["  95% interval"] + cells { String(format: "%+.3f..%+.3f", $0.difference.low, $0.difference.high) } + pad,
+      ["  best of PQ/OPQ/RQ"] + cells { $0.baseline } + pad,
+    ]
   }
 
   /// One block per ranking (every method ranked the same way inside it), each closed by DPQ
   /// minus the best baseline with its paired 95 % interval.
   static func table(_ r: ReferenceExperiment.Result) -> String {
-    let header = ["method"] + r.bits.map { "mAP@\($0)b" } + ["P@100 (\(r.bits.last ?? 0)b)", "train s", "encode/s", "queries/s"]
+    let header =
+      ["method"] + r.bits.map { "mAP@\($0)b" } + ["P@100 (\(r.bits.last ?? 0)b)", "train s", "encode/s", "queries/s"]
     var blocks: [String] = []
     for ranking in r.rankings {
       var rows = r.rows.filter { $0.ranking == ranking }.map { row in
         [row.baseMethod] + r.bits.map { b in row.map[b].map { String(format: "%.4f", $0) } ?? "-" }
-          + [row.precisionAt100[r.bits.last ?? 0].map { String(format: "%.4f", $0) } ?? "-",
-             String(format: "%.1f", row.trainingSeconds), String(format: "%.0f", row.encodingPerSecond),
-             String(format: "%.0f", row.queriesPerSecond)]
+          + [
+            row.precisionAt100[r.bits.last ?? 0].map { String(format: "%.4f", $0) } ?? "-",
+            String(format: "%.1f", row.trainingSeconds), String(format: "%.0f", row.encodingPerSecond),
+            String(format: "%.0f", row.queriesPerSecond),
+          ]
       }
       rows += comparisonRows(r.comparisons.filter { $0.ranking == ranking }, bits: r.bits, padding: 4)
       blocks.append("\(ranking.rawValue): \(ranking.title)\n" + tableText(header: header, rows: rows))

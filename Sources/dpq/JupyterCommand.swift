@@ -10,7 +10,8 @@ struct JupyterCommand: ParsableCommand {
     subcommands: [JupyterInstallCommand.self])
 
   func run() throws {
-    print("""
+    print(
+      """
       dpq runs in Jupyter (JupyterLab, Notebook, VS Code) through the kernel named `dpq`.
 
         dpq jupyter install --user          for the current user (python3 on PATH)
@@ -45,13 +46,16 @@ struct JupyterInstallCommand: ParsableCommand {
 
   func run() throws {
     guard let source = source ?? JupyterInstallCommand.findSource() else {
-      throw ValidationError("cannot find python/dpq_kernel near \(JupyterInstallCommand.executablePath()); pass --source DIR")
+      throw ValidationError(
+        "cannot find python/dpq_kernel near \(JupyterInstallCommand.executablePath()); pass --source DIR")
     }
-    let python = prefix.map { (($0 as NSString).expandingTildeInPath as NSString).appendingPathComponent("bin/python") } ?? "python3"
+    let python =
+      prefix.map { (($0 as NSString).expandingTildeInPath as NSString).appendingPathComponent("bin/python") }
+      ?? "python3"
     var pip = ["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     if user { pip.append("--user") }
     print("jupyter: pip-installing \(source) with \(python)")
-    fflush(stdout)  // before the child writes to the same terminal
+    fflush(stdout) // before the child writes to the same terminal
     try JupyterInstallCommand.run(python, pip + [source])
     var install = ["-m", "dpq_kernel.install", "--dpq", JupyterInstallCommand.executablePath()]
     if user { install.append("--user") }
@@ -65,7 +69,8 @@ struct JupyterInstallCommand: ParsableCommand {
     let path = CommandLine.arguments[0]
     if path.hasPrefix("/") { return (path as NSString).standardizingPath }
     if path.contains("/") {
-      return ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path) as NSString).standardizingPath
+      return ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path) as NSString)
+        .standardizingPath
     }
     return Bundle.main.executablePath ?? path
   }
@@ -88,7 +93,8 @@ struct JupyterInstallCommand: ParsableCommand {
     try process.run()
     process.waitUntilExit()
     if process.terminationStatus != 0 {
-      throw ValidationError("\(executable) \(arguments.joined(separator: " ")) failed with status \(process.terminationStatus)")
+      throw ValidationError(
+        "\(executable) \(arguments.joined(separator: " ")) failed with status \(process.terminationStatus)")
     }
   }
 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// What the process holds in memory, for the benchmarks' memory-per-item figures.
@@ -27,9 +28,9 @@ enum ProcessMemory {
   /// live rather than what malloc kept from earlier work.
   static func releaseFreed() {
     #if canImport(Glibc)
-    guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "malloc_trim") else { return }
-    typealias MallocTrim = @convention(c) (Int) -> Int32
-    _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+      guard let symbol = dlsym(dlopen(nil, RTLD_NOW), "malloc_trim") else { return }
+      typealias MallocTrim = @convention(c) (Int) -> Int32
+      _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
     #endif
   }
 }

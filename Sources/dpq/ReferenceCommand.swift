@@ -1,6 +1,6 @@
 import ArgumentParser
-import DPQData
 import DPQBindings
+import DPQData
 import DPQLanguage
 import Foundation
 

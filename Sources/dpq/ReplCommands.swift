@@ -51,7 +51,8 @@ struct RunCommand: ParsableCommand {
 struct NotebookCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "notebook",
-    abstract: "Run a notebook (a script with # %% cells, or an .ipynb) and write DIR/<name>.md with outputs and figures.",
+    abstract:
+      "Run a notebook (a script with # %% cells, or an .ipynb) and write DIR/<name>.md with outputs and figures.",
     discussion: """
       Cells start at `# %%` lines; `# %% [markdown]` cells hold prose as `# ` comment lines. The \
       code cells run in order in one session. A failing cell is shown in the report and stops \

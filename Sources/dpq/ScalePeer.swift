@@ -10,13 +10,17 @@ struct ScalePeer {
   /// project's .venv-bench and .venv (the ones scripts/export-faiss tries); the reason if none does.
   static func find(explicit: String?, root: String) -> (peer: ScalePeer?, problem: String?) {
     let script = (root as NSString).appendingPathComponent("scripts/peers/faiss_scale.py")
-    guard FileManager.default.fileExists(atPath: script) else { return (nil, "no \(script) (run from the dpq source tree)") }
+    guard FileManager.default.fileExists(atPath: script) else {
+      return (nil, "no \(script) (run from the dpq source tree)")
+    }
     var candidates: [String] = []
     if let explicit { candidates.append(explicit) }
     if let env = ProcessInfo.processInfo.environment["PYTHON"], !env.isEmpty { candidates.append(env) }
     candidates += [".venv-bench/bin/python", ".venv/bin/python"].map { (root as NSString).appendingPathComponent($0) }
     for python in candidates where FileManager.default.isExecutableFile(atPath: python) {
-      if (try? run(python, ["-c", "import faiss, numpy"]))?.status == 0 { return (ScalePeer(python: python, script: script), nil) }
+      if (try? run(python, ["-c", "import faiss, numpy"]))?.status == 0 {
+        return (ScalePeer(python: python, script: script), nil)
+      }
     }
     return (nil, "no Python with faiss and numpy (tried \(candidates.joined(separator: ", "))); run scripts/setup")
   }
@@ -28,8 +32,9 @@ struct ScalePeer {
       throw PeerError.failed("faiss_scale.py exited \(out.status): \(String(out.stderr.suffix(600)))")
     }
     guard let line = out.stdout.split(separator: "\n").last,
-          let doc = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-          let results = doc["results"] as? [[String: Any]] else {
+      let doc = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+      let results = doc["results"] as? [[String: Any]]
+    else {
       throw PeerError.failed("faiss_scale.py printed no JSON document: \(String(out.stdout.suffix(300)))")
     }
     return results
@@ -37,7 +42,10 @@ struct ScalePeer {
 
   enum PeerError: Error, CustomStringConvertible {
     case failed(String)
-    var description: String { if case let .failed(s) = self { return s }; return "" }
+    var description: String {
+      if case .failed(let s) = self { return s }
+      return ""
+    }
   }
 
   /// Runs a program to completion, keeping its standard error so that a failure can be reported
@@ -46,7 +54,8 @@ struct ScalePeer {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: exe)
     p.arguments = args
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     p.standardOutput = out
     p.standardError = err
     try p.run()

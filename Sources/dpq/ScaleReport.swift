@@ -39,19 +39,25 @@ struct ScaleRow {
   /// Nanoseconds per item and query of the search (the scan plus the top-100 selection).
   var scanNanoseconds: Double { 1e9 / (searchRate * Double(items)) }
 
-  static let header = ["items", "encode/s dpq", "encode/s faiss", "index B/item", "RSS B/item", "build ns/item",
-                       "queries/s dpq", "queries/s faiss", "ratio", "q/CPU-s dpq", "search ns/item", "save ns/item", "load ns/item", "top-100 same"]
+  static let header = [
+    "items", "encode/s dpq", "encode/s faiss", "index B/item", "RSS B/item", "build ns/item",
+    "queries/s dpq", "queries/s faiss", "ratio", "q/CPU-s dpq", "search ns/item", "save ns/item", "load ns/item",
+    "top-100 same",
+  ]
 
   var cells: [String] {
     func rate(_ v: Double?) -> String { v.map { grouped(Int($0.rounded())) } ?? "n/a" }
     func ns(_ v: Double) -> String { String(format: v >= 10 ? "%.0f" : "%.2f", v) }
-    return [label, encoded ? rate(encodeRate) : "random codes", encoded ? rate(peerEncodeRate) : "-",
-            String(format: "%.2f", Double(indexBytes) / Double(items)),
-            residentGrowth.map { String(format: "%.2f", Double($0) / Double(items)) } ?? "n/a",
-            ns(perItem(buildSeconds)), String(format: "%.1f", searchRate), peerSearchRate.map { String(format: "%.1f", $0) } ?? "n/a",
-            peerSearchRate.map { String(format: "%.2fx", searchRate / $0) } ?? "n/a", String(format: "%.1f", searchCPURate),
-            String(format: "%.3f", scanNanoseconds), ns(perItem(saveSeconds)), ns(perItem(loadSeconds)),
-            agreement.map { String(format: "%.4f", $0) } ?? "n/a"]
+    return [
+      label, encoded ? rate(encodeRate) : "random codes", encoded ? rate(peerEncodeRate) : "-",
+      String(format: "%.2f", Double(indexBytes) / Double(items)),
+      residentGrowth.map { String(format: "%.2f", Double($0) / Double(items)) } ?? "n/a",
+      ns(perItem(buildSeconds)), String(format: "%.1f", searchRate),
+      peerSearchRate.map { String(format: "%.1f", $0) } ?? "n/a",
+      peerSearchRate.map { String(format: "%.2fx", searchRate / $0) } ?? "n/a", String(format: "%.1f", searchCPURate),
+      String(format: "%.3f", scanNanoseconds), ns(perItem(saveSeconds)), ns(perItem(loadSeconds)),
+      agreement.map { String(format: "%.4f", $0) } ?? "n/a",
+    ]
   }
 
   static func table(_ rows: [ScaleRow]) -> String { tableText(header: header, rows: rows.map(\.cells)) }
@@ -64,15 +70,17 @@ struct ScaleRow {
       "build = Index.add of 65,536-item chunks into a reserved index; search ns/item = 1 / (queries/s x items); save/load = Index.save / Index.load of the whole index file",
     ]
     if rows.contains(where: { !$0.encoded }) {
-      notes.append("sizes above --encode-limit \(grouped(encodeLimit)) hold random codes: their encode columns are not measured")
+      notes.append(
+        "sizes above --encode-limit \(grouped(encodeLimit)) hold random codes: their encode columns are not measured")
     }
     let synthetic = rows.filter { !$0.label.hasPrefix("FM") }
     if synthetic.count >= 2, let small = synthetic.first, let large = synthetic.last {
       func growth(_ f: (ScaleRow) -> Double) -> String { String(format: "%.2fx", f(large) / f(small)) }
-      notes.append("per-item cost at \(large.label) relative to \(small.label) (1.00x = linear in the database): "
-                   + "search \(growth { $0.scanNanoseconds }), build \(growth { $0.perItem($0.buildSeconds) }), "
-                   + "save \(growth { $0.perItem($0.saveSeconds) }), load \(growth { $0.perItem($0.loadSeconds) })"
-                   + (small.encoded && large.encoded ? ", encode \(growth { 1 / ($0.encodeRate ?? .nan) })" : ""))
+      notes.append(
+        "per-item cost at \(large.label) relative to \(small.label) (1.00x = linear in the database): "
+          + "search \(growth { $0.scanNanoseconds }), build \(growth { $0.perItem($0.buildSeconds) }), "
+          + "save \(growth { $0.perItem($0.saveSeconds) }), load \(growth { $0.perItem($0.loadSeconds) })"
+          + (small.encoded && large.encoded ? ", encode \(growth { 1 / ($0.encodeRate ?? .nan) })" : ""))
     }
     return notes
   }
@@ -81,10 +89,14 @@ struct ScaleRow {
   static func write(rows: [ScaleRow], report: BenchReport, table: String, to prefix: String) throws {
     try Data(report.jsonText().utf8).write(to: URL(fileURLWithPath: prefix + ".json"), options: .atomic)
     let svg = (prefix as NSString).lastPathComponent + ".svg"
-    let markdown = ["# dpq bench scale", "",
-                    "Written by `dpq bench scale --out \(prefix)` (OpenBLAS core \(BLAS.coreName), \(ProcessInfo.processInfo.activeProcessorCount) cores).", "",
-                    "![queries/s and encoding time against the database size](\(svg))", "",
-                    "```", table, "```", ""] + report.notes.map { "- \($0)" } + [""]
+    let markdown =
+      [
+        "# dpq bench scale", "",
+        "Written by `dpq bench scale --out \(prefix)` (OpenBLAS core \(BLAS.coreName), \(ProcessInfo.processInfo.activeProcessorCount) cores).",
+        "",
+        "![queries/s and encoding time against the database size](\(svg))", "",
+        "```", table, "```", "",
+      ] + report.notes.map { "- \($0)" } + [""]
     try Data(markdown.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: prefix + ".md"), options: .atomic)
     try Renderer().save(figure(rows.filter { !$0.label.hasPrefix("FM") }), to: prefix + ".svg")
   }
@@ -96,24 +108,37 @@ struct ScaleRow {
     var searchSeries = [Series(title: "dpq", style: .linesPoints, x: x, y: rows.map(\.searchRate))]
     let peerSearch = rows.filter { $0.peerSearchRate != nil }
     if !peerSearch.isEmpty {
-      searchSeries.append(Series(title: "faiss", style: .linesPoints, x: peerSearch.map { Double($0.items) },
-                                 y: peerSearch.map { $0.peerSearchRate! }, dashType: 2, pointType: 5))
+      searchSeries.append(
+        Series(
+          title: "faiss", style: .linesPoints, x: peerSearch.map { Double($0.items) },
+          y: peerSearch.map { $0.peerSearchRate! }, dashType: 2, pointType: 5))
     }
     let encodedRows = rows.filter { $0.encodeRate != nil }
-    var encodeSeries = [Series(title: "dpq encode", style: .linesPoints, x: encodedRows.map { Double($0.items) },
-                               y: encodedRows.map { Double($0.items) / $0.encodeRate! })]
+    var encodeSeries = [
+      Series(
+        title: "dpq encode", style: .linesPoints, x: encodedRows.map { Double($0.items) },
+        y: encodedRows.map { Double($0.items) / $0.encodeRate! })
+    ]
     let peerEncoded = rows.filter { $0.peerEncodeRate != nil }
     if !peerEncoded.isEmpty {
-      encodeSeries.append(Series(title: "faiss encode", style: .linesPoints, x: peerEncoded.map { Double($0.items) },
-                                 y: peerEncoded.map { Double($0.items) / $0.peerEncodeRate! }, dashType: 2, pointType: 5))
+      encodeSeries.append(
+        Series(
+          title: "faiss encode", style: .linesPoints, x: peerEncoded.map { Double($0.items) },
+          y: peerEncoded.map { Double($0.items) / $0.peerEncodeRate! }, dashType: 2, pointType: 5))
     }
-    encodeSeries.append(Series(title: "dpq build + save + load", style: .linesPoints, x: x,
-                               y: rows.map { $0.buildSeconds + $0.saveSeconds + $0.loadSeconds }, dashType: 3, pointType: 9))
-    return Figure(title: "dpq bench scale: 32-bit RQ codes, D = 300, top-100", panels: [
-      Panel(title: "search (higher is better)", x: log, y: Axis(label: "queries/s", logBase: 10), series: searchSeries),
-      Panel(title: "time to encode and index (lower is better)", x: log, y: Axis(label: "seconds", logBase: 10),
-            series: encodeSeries, legend: .topLeft),
-    ], columns: 2, width: 1100, height: 480)
+    encodeSeries.append(
+      Series(
+        title: "dpq build + save + load", style: .linesPoints, x: x,
+        y: rows.map { $0.buildSeconds + $0.saveSeconds + $0.loadSeconds }, dashType: 3, pointType: 9))
+    return Figure(
+      title: "dpq bench scale: 32-bit RQ codes, D = 300, top-100",
+      panels: [
+        Panel(
+          title: "search (higher is better)", x: log, y: Axis(label: "queries/s", logBase: 10), series: searchSeries),
+        Panel(
+          title: "time to encode and index (lower is better)", x: log, y: Axis(label: "seconds", logBase: 10),
+          series: encodeSeries, legend: .topLeft),
+      ], columns: 2, width: 1100, height: 480)
   }
 }
 

@@ -34,13 +34,15 @@ struct SyntheticFeatures {
 
   /// Rows `first ..< first + count` as a `[count, D]` tensor.
   func rows(_ first: Int, count: Int) -> Tensor {
-    let d = dimension, noise = self.noise
+    let d = dimension
+    let noise = self.noise
     return centres.withUnsafeBufferPointer { c in
       Tensor(shape: [count, d]) { out in
         for r in 0..<count {
           var state = SyntheticFeatures.mix(seed &+ UInt64(first + r))
           let centre = Int(state % UInt64(clusterCount))
-          let row = out.baseAddress! + r * d, base = c.baseAddress! + centre * d
+          let row = out.baseAddress! + r * d
+          let base = c.baseAddress! + centre * d
           var j = 0
           while j < d {
             // Two uniform values in [-1, 1) from each 64-bit step.

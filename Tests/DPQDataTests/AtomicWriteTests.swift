@@ -1,6 +1,7 @@
 import DPQTensor
 import Foundation
 import Testing
+
 @testable import DPQData
 
 /// What a save does to the file it replaces: a symbolic link is written through, permissions
@@ -52,7 +53,9 @@ import Testing
   @Test func temporaryNamesCarryTheirWritersPID() {
     #expect(TemporaryFiles.ownerPID(ofTemporaryName: ".out.npy.tmp-1234-99") == 1234)
     #expect(TemporaryFiles.ownerPID(ofTemporaryName: ".a.tmp-b.tmp-7-0") == 7)
-    for name in ["out.npy.tmp-1234-99", ".tmp-1234-99", ".x.tmp-12a-9", ".x.tmp-12-", ".x.tmp-12-3-4", ".x.tmp-0-1", ".x.npy"] {
+    for name in [
+      "out.npy.tmp-1234-99", ".tmp-1234-99", ".x.tmp-12a-9", ".x.tmp-12-", ".x.tmp-12-3-4", ".x.tmp-0-1", ".x.npy",
+    ] {
       #expect(TemporaryFiles.ownerPID(ofTemporaryName: name) == nil, "\(name)")
     }
   }
@@ -63,7 +66,10 @@ import Testing
     let dir = try TemporaryDirectory()
     let orphan = try dir.write(".m.npy.tmp-\(Self.deadPID())-12345", [1, 2, 3])
     let running = try dir.write(".m.npy.tmp-\(getppid())-7", [1])
-    let others = [try dir.write(".m.npy.tmp-x", [1]), try dir.write("m.npy.tmp-\(Self.deadPID())-1", [1]), try dir.write("m.npy", [1])]
+    let others = [
+      try dir.write(".m.npy.tmp-x", [1]), try dir.write("m.npy.tmp-\(Self.deadPID())-1", [1]),
+      try dir.write("m.npy", [1]),
+    ]
     try NPY.write(Tensor([1]), to: dir.path + "/new.npy")
     #expect(!FileManager.default.fileExists(atPath: orphan))
     for kept in [running] + others { #expect(FileManager.default.fileExists(atPath: kept), "\(kept)") }
@@ -92,8 +98,9 @@ import Testing
     let split = try Splits.perClass(data, train: 3, query: 2, seed: 1)
     try split.save(directory: dir.path)
     let again = try Splits.fromDirectory(data, directory: dir.path)
-    #expect(again.trainIndices == split.trainIndices && again.queryIndices == split.queryIndices
-            && again.databaseIndices == split.databaseIndices)
+    #expect(
+      again.trainIndices == split.trainIndices && again.queryIndices == split.queryIndices
+        && again.databaseIndices == split.databaseIndices)
   }
 
   @Test func filesFromTwoSavesAreRefused() throws {
@@ -102,7 +109,9 @@ import Testing
     try Splits.perClass(data, train: 3, query: 2, seed: 2).save(directory: b.path)
     try FileManager.default.removeItem(atPath: a.path + "/query.npy")
     try FileManager.default.copyItem(atPath: b.path + "/query.npy", toPath: a.path + "/query.npy")
-    expectDataError(a.path + "/query.npy", ["does not match split.json"]) { _ = try Splits.fromDirectory(data, directory: a.path) }
+    expectDataError(a.path + "/query.npy", ["does not match split.json"]) {
+      _ = try Splits.fromDirectory(data, directory: a.path)
+    }
   }
 
   @Test func aSaveThatFailedMidwayIsRefused() throws {
@@ -112,7 +121,9 @@ import Testing
     AtomicWriter.injectFailure(path: query, errno: ENOSPC)
     defer { AtomicWriter.injectFailure(path: query, errno: nil) }
     #expect(throws: DataError.self) { try Splits.perClass(data, train: 4, query: 1, seed: 5).save(directory: dir.path) }
-    expectDataError(dir.path + "/split.json", ["not completely saved"]) { _ = try Splits.fromDirectory(data, directory: dir.path) }
+    expectDataError(dir.path + "/split.json", ["not completely saved"]) {
+      _ = try Splits.fromDirectory(data, directory: dir.path)
+    }
   }
 
   @Test func indexFilesWithoutAManifestStillLoad() throws {

@@ -1,5 +1,6 @@
 import DPQTensor
 import Testing
+
 @testable import DPQData
 
 @Suite struct AugmentationTests {
@@ -16,7 +17,8 @@ import Testing
     for ch in 0..<c {
       for y in 0..<h {
         for xo in 0..<w {
-          let xs = (flip ? w - 1 - xo : xo) + dx, ys = y + dy
+          let xs = (flip ? w - 1 - xo : xo) + dx
+          let ys = y + dy
           out.append(ys >= 0 && ys < h && xs >= 0 && xs < w ? v[((i * c + ch) * h + ys) * w + xs] : 0)
         }
       }
@@ -41,14 +43,18 @@ import Testing
     for i in 0..<40 {
       let got = Array(y.scalars[i * 60..<(i + 1) * 60])
       var match: [Int]? = nil
-      for dy in -2...2 { for dx in -2...2 { for f in flip ? [false, true] : [false] where match == nil {
-        if reference(x, i, dy: dy, dx: dx, flip: f) == got { match = [dy, dx, f ? 1 : 0] }
-      } } }
+      for dy in -2...2 {
+        for dx in -2...2 {
+          for f in flip ? [false, true] : [false] where match == nil {
+            if reference(x, i, dy: dy, dx: dx, flip: f) == got { match = [dy, dx, f ? 1 : 0] }
+          }
+        }
+      }
       let m = try #require(match, "image \(i) is not a shift of the input")
       seenShifts.insert([m[0], m[1]])
       flips += m[2]
     }
-    #expect(seenShifts.count > 10)                 // shifts really vary
+    #expect(seenShifts.count > 10) // shifts really vary
     if flip { #expect(flips > 5 && flips < 35) } else { #expect(flips == 0) }
   }
 
@@ -59,7 +65,7 @@ import Testing
     let first = try a(x)
     let firstValues = first.scalars
     #expect(first == (try b(x)))
-    let second = try a(x)                          // `first` is still held: must not be overwritten
+    let second = try a(x) // `first` is still held: must not be overwritten
     #expect(first.scalars == firstValues)
     #expect(first != second)
     #expect(second == (try b(x)))

@@ -1,13 +1,21 @@
 import DPQTensor
 import Testing
+
 @testable import DPQData
 
 /// A dataset of `n` vectors of dimension 3 where item i holds [i, 10 i, 100 i] and label i % classes.
 func rampDataset(_ n: Int, classes: Int = 3, multiLabel: Bool = false) throws -> LabelledDataset {
   let features = try Tensor(shape: [n, 3], scalars: (0..<n).flatMap { [Float($0), Float(10 * $0), Float(100 * $0)] })
-  let hot = multiLabel ? try Tensor(shape: [n, classes], scalars: (0..<n).flatMap { i in (0..<classes).map { c in Float(c == i % classes || c == (i + 1) % classes ? 1 : 0) } }) : nil
-  return try LabelledDataset(name: "ramp", features: features, labels: (0..<n).map { $0 % classes }, multiHot: hot,
-                             classNames: (0..<classes).map(String.init))
+  let hot =
+    multiLabel
+    ? try Tensor(
+      shape: [n, classes],
+      scalars: (0..<n).flatMap { i in
+        (0..<classes).map { c in Float(c == i % classes || c == (i + 1) % classes ? 1 : 0) }
+      }) : nil
+  return try LabelledDataset(
+    name: "ramp", features: features, labels: (0..<n).map { $0 % classes }, multiHot: hot,
+    classNames: (0..<classes).map(String.init))
 }
 
 @Suite struct DatasetTests {
@@ -37,7 +45,8 @@ func rampDataset(_ n: Int, classes: Int = 3, multiLabel: Bool = false) throws ->
   }
 
   @Test func concatenationJoinsAndChecks() throws {
-    let a = try rampDataset(2), b = try rampDataset(3)
+    let a = try rampDataset(2)
+    let b = try rampDataset(3)
     let c = try a.concatenated(with: b)
     #expect(c.count == 5)
     #expect(c.labels == [0, 1, 0, 1, 2])
@@ -53,14 +62,16 @@ func rampDataset(_ n: Int, classes: Int = 3, multiLabel: Bool = false) throws ->
     let d = try LabelledDataset(features: x, labels: [0, 1])
     let (mean, std) = d.channelStatistics()
     #expect(mean == [4, 2])
-    #expect(abs(std[0] - Float(5).squareRoot()) < 1e-6)   // population variance (9+1+1+9)/4 = 5
+    #expect(abs(std[0] - Float(5).squareRoot()) < 1e-6) // population variance (9+1+1+9)/4 = 5
     #expect(std[1] == 0)
     let n = try d.normalised(mean: mean, std: [std[0], 1])
-    let expected: [Float] = [-3, -1, 0, 0, 1, 3, 0, 0].enumerated().map { i, v in i % 4 < 2 ? v / Float(5).squareRoot() : v }
+    let expected: [Float] = [-3, -1, 0, 0, 1, 3, 0, 0].enumerated().map { i, v in
+      i % 4 < 2 ? v / Float(5).squareRoot() : v
+    }
     for (a, b) in zip(n.features.scalars, expected) { #expect(abs(a - b) < 1e-6) }
     let (m2, s2) = n.channelStatistics()
     #expect(abs(m2[0]) < 1e-6 && abs(s2[0] - 1) < 1e-6)
-    #expect(throws: DataError.self) { try d.normalised(mean: mean, std: std) }   // std 0 refused
+    #expect(throws: DataError.self) { try d.normalised(mean: mean, std: std) } // std 0 refused
     #expect(throws: DataError.self) { try d.normalised(mean: [0, 0, 0], std: [1]) }
     // Vectors: every dimension is a channel.
     let v = try rampDataset(3)

@@ -1,6 +1,7 @@
 import DPQTensor
 import Foundation
 import Testing
+
 @testable import DPQData
 
 /// Replays the inputs the fuzz targets (Fuzz/, scripts/fuzz) once failed on: each file in
@@ -22,7 +23,8 @@ import Testing
     let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: input)))
     let target = URL(fileURLWithPath: input).deletingLastPathComponent().lastPathComponent
     let dir = try TemporaryDirectory()
-    let mode = bytes.first ?? 0, rest = Array(bytes.dropFirst())
+    let mode = bytes.first ?? 0
+    let rest = Array(bytes.dropFirst())
     func refused(_ body: () throws -> Void, naming path: String) {
       do { try body() } catch {
         if case DataError.invalidArgument = error { return }
@@ -38,26 +40,37 @@ import Testing
       refused({ _ = try CIFAR10.load(files: [path]) }, naming: path)
     case "npy":
       let path = try dir.write("array.npy", rest)
-      refused({ _ = try NPY.read(path); _ = try NPY.readTensor(path) }, naming: path)
+      refused(
+        {
+          _ = try NPY.read(path)
+          _ = try NPY.readTensor(path)
+        }, naming: path)
     case "vecs":
       let path = try dir.write(["base.fvecs", "base.bvecs", "gt.ivecs", "gt.ivecs"][Int(mode % 4)], rest)
-      refused({
-        switch mode % 4 {
-        case 0: _ = try Vecs.readFvecs(path)
-        case 1: _ = try Vecs.readBvecs(path)
-        default: _ = try Vecs.readIvecs(path)
-        }
-      }, naming: path)
+      refused(
+        {
+          switch mode % 4 {
+          case 0: _ = try Vecs.readFvecs(path)
+          case 1: _ = try Vecs.readBvecs(path)
+          default: _ = try Vecs.readIvecs(path)
+          }
+        }, naming: path)
     case "csv":
       let path = try dir.write("table.csv", rest)
       let column: CSV.LabelColumn = mode & 3 == 3 ? .name("label") : .index(Int(mode & 3) - 1)
       let header: Bool? = [nil, true, false, nil][Int(mode >> 2) & 3]
-      refused({ _ = try CSV.load(path, labelColumn: column, hasHeader: header, separator: mode & 16 != 0 ? ";" : ",") }, naming: path)
+      refused(
+        { _ = try CSV.load(path, labelColumn: column, hasHeader: header, separator: mode & 16 != 0 ? ";" : ",") },
+        naming: path)
     default:
-      refused({
-        let file = try SafeTensors.decode(bytes, path: "fuzz.safetensors")
-        for e in file.entries { _ = try? file.tensor(e.name); _ = try? file.integers(e.name) }
-      }, naming: "fuzz.safetensors")
+      refused(
+        {
+          let file = try SafeTensors.decode(bytes, path: "fuzz.safetensors")
+          for e in file.entries {
+            _ = try? file.tensor(e.name)
+            _ = try? file.integers(e.name)
+          }
+        }, naming: "fuzz.safetensors")
     }
   }
 
@@ -71,7 +84,10 @@ import Testing
         _ = try CSV.load(path, labelColumn: .index(-1))
         Issue.record("label \(label) accepted")
       } catch {
-        #expect("\(error)" == "\(path):1: label \(label) is too large for a class number (at most 65536 classes); pass the class names, or use text labels")
+        #expect(
+          "\(error)"
+            == "\(path):1: label \(label) is too large for a class number (at most 65536 classes); pass the class names, or use text labels"
+        )
       }
     }
     let ok = try dir.write("ok.csv", text: "1.0,65535\n")

@@ -1,11 +1,13 @@
 import DPQTensor
 import Testing
+
 @testable import DPQData
 
 @Suite struct IDXTests {
   @Test func readsRealFashionMNIST() throws {
-    try #require(fileExists(FashionMNIST.defaultDirectory + "/train-images-idx3-ubyte.gz"),
-                 "Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)")
+    try #require(
+      fileExists(FashionMNIST.defaultDirectory + "/train-images-idx3-ubyte.gz"),
+      "Fashion-MNIST is not installed (Debian package dataset-fashion-mnist)")
     let clock = ContinuousClock()
     let start = clock.now
     let (train, test) = try FashionMNIST.loadAll()
@@ -27,7 +29,8 @@ import Testing
     #expect(byteSum(test.features) == 573_469_082)
     #expect(try train.features.value(at: [5, 0, 14, 14]) == Float(184) / 255)
     #expect(try test.features.value(at: [0, 0, 0, 0]) == 0)
-    #expect(train.description.hasPrefix("Fashion-MNIST train: 60000 items of shape [1, 28, 28], 10 classes (T-shirt/top"))
+    #expect(
+      train.description.hasPrefix("Fashion-MNIST train: 60000 items of shape [1, 28, 28], 10 classes (T-shirt/top"))
   }
 
   @Test func readsPlainAndGzipIdentically() throws {
@@ -45,7 +48,7 @@ import Testing
   @Test func loadsMNISTLayoutFromADirectory() throws {
     let dir = try TemporaryDirectory()
     try dir.writeGzip("t10k-images-idx3-ubyte.gz", idxBytes([2, 2, 2], [0, 255, 51, 102, 1, 2, 3, 4]))
-    try dir.write("t10k-labels-idx1-ubyte", idxBytes([2], [7, 3]))   // plain files are found too
+    try dir.write("t10k-labels-idx1-ubyte", idxBytes([2], [7, 3])) // plain files are found too
     let data = try MNIST.load(.test, directory: dir.path)
     #expect(data.features.shape == [2, 1, 2, 2])
     #expect(data.features.scalars[0...3] == [0, 1, 0.2, 0.4])
@@ -58,16 +61,29 @@ import Testing
     // The header promises 10000 images of 28x28; the file holds 4000 bytes of them.
     let bytes = idxBytes([10_000, 28, 28], [UInt8](repeating: 1, count: 3984))
     let plain = try dir.write("t10k-images-idx3-ubyte", bytes)
-    let error = expectDataError(plain, ["truncated", "header says 10000 images of 28x28 (7840016 bytes)",
-                                        "the file has 4000 bytes"]) { _ = try IDXFile.read(plain) }
-    #expect(error == .truncated(path: plain, expected: 7_840_016, actual: 4000,
-                                detail: "header says 10000 images of 28x28", decompressed: false))
+    let error = expectDataError(
+      plain,
+      [
+        "truncated", "header says 10000 images of 28x28 (7840016 bytes)",
+        "the file has 4000 bytes",
+      ]
+    ) { _ = try IDXFile.read(plain) }
+    #expect(
+      error
+        == .truncated(
+          path: plain, expected: 7_840_016, actual: 4000,
+          detail: "header says 10000 images of 28x28", decompressed: false))
     // Compressed: a complete gzip stream that decompresses to too few bytes ...
     // (incompressible bytes, so the header's size stays within what the gzip file could hold).
     let noise = (0..<3984).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 13) }
     let short = try dir.writeGzip("short-idx3-ubyte.gz", idxBytes([100, 28, 28], noise))
-    expectDataError(short, ["truncated", "header says 100 images of 28x28 (78416 bytes)",
-                            "the file decompresses to only 4000 bytes"]) { _ = try IDXFile.read(short) }
+    expectDataError(
+      short,
+      [
+        "truncated", "header says 100 images of 28x28 (78416 bytes)",
+        "the file decompresses to only 4000 bytes",
+      ]
+    ) { _ = try IDXFile.read(short) }
     // ... and a gzip file cut in the middle, as an interrupted download leaves it.
     let full = try gzip(idxBytes([100, 28, 28], (0..<78_400).map { UInt8(truncatingIfNeeded: $0 &* 7919) }))
     let cut = try dir.write("cut-idx3-ubyte.gz", Array(full.prefix(full.count / 2)))
@@ -98,7 +114,9 @@ import Testing
     // More data than declared, plain and gzip.
     let long = idxBytes([2, 2], [1, 2, 3, 4, 5])
     let p = try dir.write("long-idx2", long)
-    expectDataError(p, ["does not match", "header says 2 items of 2 (16 bytes) but the file has 17 bytes"]) { _ = try IDXFile.read(p) }
+    expectDataError(p, ["does not match", "header says 2 items of 2 (16 bytes) but the file has 17 bytes"]) {
+      _ = try IDXFile.read(p)
+    }
     let gz = try dir.writeGzip("long-idx2.gz", long)
     expectDataError(gz, ["does not match", "decompressed data is longer"]) { _ = try IDXFile.read(gz) }
     // A gzip file whose header declares far more than deflate could expand it to: refused
@@ -132,7 +150,8 @@ import Testing
     let garbage = try dir.write("garbage-idx1-ubyte.gz", Array("<html>404 Not Found</html>".utf8))
     expectDataError(garbage, ["not a gzip file", "3c 68"]) { _ = try IDXFile.read(garbage) }
     // Gzip magic followed by garbage.
-    let corrupt = try dir.write("corrupt.gz", [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3] + [UInt8](repeating: 0xff, count: 40))
+    let corrupt = try dir.write(
+      "corrupt.gz", [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3] + [UInt8](repeating: 0xff, count: 40))
     expectDataError(corrupt, ["corrupt gzip data"]) { _ = try IDXFile.read(corrupt) }
     let missingDirectory = dir.path + "/nowhere"
     expectDataError("t10k-labels-idx1-ubyte.gz", ["no such file", "dataset-fashion-mnist"]) {

@@ -1,6 +1,7 @@
 import DPQTensor
 import Foundation
 import Testing
+
 @testable import DPQData
 
 /// Decoded pixels against Pillow's for the same files: Pillow writes PNG and JPEG files of every
@@ -42,19 +43,26 @@ import Testing
     let mode = try ProjectPython.script(py, Self.makeFixtures, [dir.path])
     #expect(mode.contains("I;16"), "the 16-bit fixture should open as I;16 in Pillow, got \(mode)")
     var worst: [String: Float] = [:]
-    for name in ["rgb.png", "rgba.png", "grey.png", "grey_alpha.png", "palette.png", "rgb.jpg", "noise.jpg", "grey.jpg", "grey16.png"] {
+    for name in [
+      "rgb.png", "rgba.png", "grey.png", "grey_alpha.png", "palette.png", "rgb.jpg", "noise.jpg", "grey.jpg",
+      "grey16.png",
+    ] {
       for channels in name == "grey16.png" ? [1] : [3, 1] {
         let ours = try ImageCodec.decode(path: dir.path + "/" + name, channels: channels)
         let reference = try NPY.readTensor(dir.path + "/\(name).\(channels).npy")
         try #require([ours.channels, ours.height, ours.width] == reference.shape, "\(name) \(channels): shape")
         let difference = zip(ours.pixels, reference.scalars).map { abs($0 - $1) }.max() ?? 0
         worst["\(name)/\(channels)"] = difference
-        #expect(difference <= 1.0 / 255 + 1e-6, "\(name) with \(channels) channels differs from Pillow by \(difference * 255)/255")
+        #expect(
+          difference <= 1.0 / 255 + 1e-6,
+          "\(name) with \(channels) channels differs from Pillow by \(difference * 255)/255")
       }
     }
     // Lossless formats decode exactly; only JPEG may round differently.
     for (key, d) in worst where key.contains(".png") { #expect(d <= 1e-6, "\(key): \(d)") }
-    print("largest difference from Pillow (in 1/255):", worst.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value * 255)" })
+    print(
+      "largest difference from Pillow (in 1/255):",
+      worst.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value * 255)" })
   }
 
   @Test func brokenFilesAreRefusedByName() throws {
@@ -86,7 +94,9 @@ import Testing
   @Test func pngRoundTripsEightBitImages() throws {
     let t = try Tensor(shape: [3, 2, 4], scalars: (0..<24).map { Float($0 * 11) / 255 })
     let dir = try TemporaryDirectory()
-    try t.withUnsafeBufferPointer { try ImageCodec.writePNG($0, channels: 3, height: 2, width: 4, to: dir.path + "/a.png") }
+    try t.withUnsafeBufferPointer {
+      try ImageCodec.writePNG($0, channels: 3, height: 2, width: 4, to: dir.path + "/a.png")
+    }
     let back = try ImageCodec.decode(path: dir.path + "/a.png", channels: 3)
     #expect(back.pixels == t.scalars)
     let grey = try ImageCodec.decode(path: dir.path + "/a.png", channels: 1)
@@ -101,7 +111,8 @@ import Testing
     #expect(out.pixels[0..<4] == [0, 0.25, 0.75, 1])
     #expect(out.pixels[4..<8] == [0.5, 0.75, 1.25, 1.5])
     #expect(out.pixels[12..<16] == [2, 2.25, 2.75, 3])
-    let down = ImageTransform.bilinear(DecodedImage(width: 4, height: 1, channels: 1, pixels: [0, 1, 2, 3]), height: 1, width: 2)
+    let down = ImageTransform.bilinear(
+      DecodedImage(width: 4, height: 1, channels: 1, pixels: [0, 1, 2, 3]), height: 1, width: 2)
     #expect(down.pixels == [0.5, 2.5])
   }
 }

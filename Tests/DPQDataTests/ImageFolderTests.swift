@@ -1,6 +1,7 @@
 import DPQTensor
 import Foundation
 import Testing
+
 @testable import DPQData
 
 /// Folder-per-class trees and list files as torchvision's ImageFolder sees them.
@@ -42,8 +43,11 @@ import Testing
     let (entries, classes) = try ImageListing.folder(dir.path)
     #expect(classes == ["bag with space", "coat", "empty", "shirt"])
     let relative = entries.map { String($0.path.dropFirst(dir.path.count + 1)) }
-    #expect(relative == ["bag with space/alpha.png", "bag with space/deep16.png", "bag with space/one image.jpeg",
-                         "coat/broken.png", "shirt/A.PNG", "shirt/b.png", "shirt/sub dir/deeper/c.JPG"])
+    #expect(
+      relative == [
+        "bag with space/alpha.png", "bag with space/deep16.png", "bag with space/one image.jpeg",
+        "coat/broken.png", "shirt/A.PNG", "shirt/b.png", "shirt/sub dir/deeper/c.JPG",
+      ])
     #expect(entries.map(\.label) == [0, 0, 0, 1, 3, 3, 3])
   }
 
@@ -69,7 +73,8 @@ import Testing
     let dir = try tree()
     try FileManager.default.removeItem(atPath: dir.path + "/coat/broken.png")
     var t = ImageTransform(channels: 1)
-    t.mean = [0.5]; t.std = [0.25]
+    t.mean = [0.5]
+    t.std = [0.25]
     let set = try ImageSet.folder(dir.path, transform: t)
     let (data, _) = try set.dataset()
     #expect(data.itemShape == [1, 6, 5])
@@ -86,16 +91,18 @@ import Testing
     var g = RandomGenerator(seed: 1)
     var out = [Float](repeating: 0, count: 2)
     try out.withUnsafeMutableBufferPointer { try t.finish(image, into: $0.baseAddress!, rng: &g, path: "x") }
-    #expect(out == [5, 6])   // row 1, columns 1...2
-    t.randomCrop = true; t.horizontalFlip = true
+    #expect(out == [5, 6]) // row 1, columns 1...2
+    t.randomCrop = true
+    t.horizontalFlip = true
     var seen = Set<[Float]>()
     for seed in 0..<200 {
       var g = RandomGenerator(seed: UInt64(seed))
       try out.withUnsafeMutableBufferPointer { try t.finish(image, into: $0.baseAddress!, rng: &g, path: "x") }
-      #expect(abs(out[0] - out[1]) == 1 && Int(out[0]) / 4 == Int(out[1]) / 4, "\(out) is not two neighbours of one row")
+      #expect(
+        abs(out[0] - out[1]) == 1 && Int(out[0]) / 4 == Int(out[1]) / 4, "\(out) is not two neighbours of one row")
       seen.insert(out)
     }
-    #expect(seen.count == 18)   // 3 rows x 3 offsets x 2 flips
+    #expect(seen.count == 18) // 3 rows x 3 offsets x 2 flips
   }
 
   @Test func listFilesWithSpacesAndMultiHotLabels() throws {

@@ -1,12 +1,14 @@
 import DPQTensor
 import Foundation
 import Testing
+
 @testable import DPQData
 
 /// A Python with NumPy, as `[executable, leading arguments]`: the project's private .venv if
 /// scripts/setup made one, else the first python3 on PATH that has NumPy.
 let numpyPython: [String]? = {
-  let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
   let venv = root.appendingPathComponent(".venv/bin/python").path
   let candidates = [[venv], ["/usr/bin/env", "python3"], ["/usr/bin/python3"]]
   for c in candidates where FileManager.default.isExecutableFile(atPath: c[0]) {
@@ -65,23 +67,25 @@ let numpyPython: [String]? = {
 
   @Test(.disabled(if: skipInterop, "DPQ_SKIP_INTEROP is set")) func interoperatesWithNumPy() throws {
     guard let python = numpyPython else {
-      Issue.record("the Python interop environment (.venv with numpy and safetensors) is missing: run scripts/setup, or set DPQ_SKIP_INTEROP=1 to skip this test knowingly")
+      Issue.record(
+        "the Python interop environment (.venv with numpy and safetensors) is missing: run scripts/setup, or set DPQ_SKIP_INTEROP=1 to skip this test knowingly"
+      )
       return
     }
     let dir = try TemporaryDirectory()
     let script = """
-    import numpy as np, sys
-    d = sys.argv[1]
-    np.save(d + '/f4.npy', np.arange(12, dtype='<f4').reshape(3, 4) / 8)
-    np.save(d + '/f8.npy', np.array([[0.1, -2.5], [1e10, 3]], dtype='<f8'))
-    np.save(d + '/u1.npy', np.arange(250, 256, dtype=np.uint8))
-    np.save(d + '/i8.npy', np.array([-5, 0, 2**40], dtype='<i8'))
-    np.save(d + '/i4.npy', np.array([[7], [-8]], dtype='<i4'))
-    np.save(d + '/fortran.npy', np.asfortranarray(np.ones((2, 3), dtype='<f4')))
-    np.save(d + '/big.npy', np.ones(3, dtype='>f4'))
-    np.save(d + '/bool.npy', np.ones(3, dtype=bool))
-    np.save(d + '/scalar.npy', np.float32(2.5))
-    """
+      import numpy as np, sys
+      d = sys.argv[1]
+      np.save(d + '/f4.npy', np.arange(12, dtype='<f4').reshape(3, 4) / 8)
+      np.save(d + '/f8.npy', np.array([[0.1, -2.5], [1e10, 3]], dtype='<f8'))
+      np.save(d + '/u1.npy', np.arange(250, 256, dtype=np.uint8))
+      np.save(d + '/i8.npy', np.array([-5, 0, 2**40], dtype='<i8'))
+      np.save(d + '/i4.npy', np.array([[7], [-8]], dtype='<i4'))
+      np.save(d + '/fortran.npy', np.asfortranarray(np.ones((2, 3), dtype='<f4')))
+      np.save(d + '/big.npy', np.ones(3, dtype='>f4'))
+      np.save(d + '/bool.npy', np.ones(3, dtype=bool))
+      np.save(d + '/scalar.npy', np.float32(2.5))
+      """
     let result = try runCommand(python[0], Array(python.dropFirst()) + ["-c", script, dir.path])
     try #require(result.status == 0, "python failed")
     let f4 = try NPY.readTensor(dir.path + "/f4.npy")
@@ -98,33 +102,37 @@ let numpyPython: [String]? = {
     expectDataError(dir.path + "/big.npy", ["unsupported element type", "'>f4'", "big-endian"]) {
       _ = try NPY.read(dir.path + "/big.npy")
     }
-    expectDataError(dir.path + "/bool.npy", ["unsupported element type", "'|b1'"]) { _ = try NPY.read(dir.path + "/bool.npy") }
+    expectDataError(dir.path + "/bool.npy", ["unsupported element type", "'|b1'"]) {
+      _ = try NPY.read(dir.path + "/bool.npy")
+    }
 
     // The other way: files dpq writes, read by NumPy.
     try NPY.write(try Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6.5]), to: dir.path + "/mine-f4.npy")
     try NPY.write(integers: [3, -1, 1 << 40], to: dir.path + "/mine-i8.npy")
     try NPY.write(try NPYArray(shape: [2], values: .uint8([9, 255])), to: dir.path + "/mine-u1.npy")
     let check = """
-    import numpy as np, sys
-    d = sys.argv[1]
-    for name in ['mine-f4', 'mine-i8', 'mine-u1']:
-        a = np.load(d + '/' + name + '.npy')
-        print(name, a.dtype.str, a.shape, a.ravel().tolist())
-    """
+      import numpy as np, sys
+      d = sys.argv[1]
+      for name in ['mine-f4', 'mine-i8', 'mine-u1']:
+          a = np.load(d + '/' + name + '.npy')
+          print(name, a.dtype.str, a.shape, a.ravel().tolist())
+      """
     let out = try runCommand(python[0], Array(python.dropFirst()) + ["-c", check, dir.path])
     #expect(out.status == 0)
-    #expect(out.output == """
-    mine-f4 <f4 (2, 3) [1.0, 2.0, 3.0, 4.0, 5.0, 6.5]
-    mine-i8 <i8 (3,) [3, -1, 1099511627776]
-    mine-u1 |u1 (2,) [9, 255]
+    #expect(
+      out.output == """
+        mine-f4 <f4 (2, 3) [1.0, 2.0, 3.0, 4.0, 5.0, 6.5]
+        mine-i8 <i8 (3,) [3, -1, 1099511627776]
+        mine-u1 |u1 (2,) [9, 255]
 
-    """)
+        """)
   }
 
   /// A .npy file with a hand-written header and `data` bytes.
   func npy(_ header: String, _ data: [UInt8], version: UInt8 = 1) -> [UInt8] {
     let h = Array(header.utf8) + [0x0a]
-    let length = version == 1 ? [UInt8(h.count & 255), UInt8(h.count >> 8)] : [UInt8(h.count & 255), UInt8(h.count >> 8), 0, 0]
+    let length =
+      version == 1 ? [UInt8(h.count & 255), UInt8(h.count >> 8)] : [UInt8(h.count & 255), UInt8(h.count >> 8), 0, 0]
     return NPY.magic + [version, 0] + length + h + data
   }
 
@@ -133,7 +141,9 @@ let numpyPython: [String]? = {
   @Test func refusesADeeplyNestedHeader() throws {
     let dir = try TemporaryDirectory()
     for (depth, name) in [(175_000, "deep.npy"), (33, "shallow.npy")] {
-      let h = Array("{'descr': '<f4', 'fortran_order': False, 'shape': ".utf8) + [UInt8](repeating: UInt8(ascii: "["), count: depth) + [0x0a]
+      let h =
+        Array("{'descr': '<f4', 'fortran_order': False, 'shape': ".utf8)
+        + [UInt8](repeating: UInt8(ascii: "["), count: depth) + [0x0a]
       let length = (0..<4).map { UInt8(truncatingIfNeeded: h.count >> (8 * $0)) }
       let path = try dir.write(name, NPY.magic + [2, 0] + length + h)
       expectDataError(path, ["nested more than 32 deep"]) { _ = try NPY.read(path) }
@@ -144,22 +154,49 @@ let numpyPython: [String]? = {
     let dir = try TemporaryDirectory()
     let good = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }"
     #expect(try NPY.readTensor(try dir.write("ok.npy", npy(good, [0, 0, 128, 63, 0, 0, 0, 64]))).scalars == [1, 2])
-    #expect(try NPY.readTensor(try dir.write("v2.npy", npy(good, [0, 0, 128, 63, 0, 0, 0, 64], version: 2))).scalars == [1, 2])
+    #expect(
+      try NPY.readTensor(try dir.write("v2.npy", npy(good, [0, 0, 128, 63, 0, 0, 0, 64], version: 2))).scalars == [
+        1, 2,
+      ])
     let cases: [(String, [UInt8], [String])] = [
       ("magic.npy", Array("PK\u{3}\u{4}not numpy at all".utf8), ["bad magic number", "93 4e 55 4d 50 59"]),
-      ("short.npy", npy(good, [0, 0, 128, 63]), ["truncated", "header says shape [2] of '<f4' (76 bytes) but the file has 72 bytes"]),
+      (
+        "short.npy", npy(good, [0, 0, 128, 63]),
+        ["truncated", "header says shape [2] of '<f4' (76 bytes) but the file has 72 bytes"]
+      ),
       ("long.npy", npy(good, [UInt8](repeating: 0, count: 12)), ["does not match", "but the file has"]),
       ("version.npy", npy(good, [], version: 9), ["version 9.0 is not supported"]),
-      ("key.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'extra': 1}", []), ["unexpected key 'extra'"]),
+      (
+        "key.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'extra': 1}", []),
+        ["unexpected key 'extra'"]
+      ),
       ("noshape.npy", npy("{'descr': '<f4', 'fortran_order': False}", []), ["no 'shape' key"]),
       ("shape.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 'a')}", []), ["shape must be a tuple"]),
-      ("syntax.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)", []), ["bad header", "expected '}'"]),
+      (
+        "syntax.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)", []), ["bad header", "expected '}'"]
+      ),
       ("notdict.npy", npy("[1, 2]", []), ["not a dict"]),
-      ("fortran.npy", npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", [UInt8](repeating: 0, count: 16)), ["fortran_order is True"]),
-      ("struct.npy", npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", [0, 0, 0, 0]), ["structured dtype"]),
-      ("f2.npy", npy("{'descr': '<f2', 'fortran_order': False, 'shape': (1,), }", [0, 0]), ["unsupported element type '<f2'"]),
-      ("huge.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 100000), }", []), ["too large"]),
-      ("lie.npy", NPY.magic + [1, 0, 0xff, 0xff] + Array("{'descr'".utf8), ["truncated", "header length field says 65535 bytes"]),
+      (
+        "fortran.npy",
+        npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", [UInt8](repeating: 0, count: 16)),
+        ["fortran_order is True"]
+      ),
+      (
+        "struct.npy", npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", [0, 0, 0, 0]),
+        ["structured dtype"]
+      ),
+      (
+        "f2.npy", npy("{'descr': '<f2', 'fortran_order': False, 'shape': (1,), }", [0, 0]),
+        ["unsupported element type '<f2'"]
+      ),
+      (
+        "huge.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 100000, 100000), }", []),
+        ["too large"]
+      ),
+      (
+        "lie.npy", NPY.magic + [1, 0, 0xff, 0xff] + Array("{'descr'".utf8),
+        ["truncated", "header length field says 65535 bytes"]
+      ),
       ("tiny.npy", [0x93, 0x4e], ["truncated"]),
     ]
     for (name, bytes, fragments) in cases {
@@ -168,7 +205,8 @@ let numpyPython: [String]? = {
       expectDataError(path, fragments) { _ = try NPY.readTensor(path) }
     }
     // A 1-D array is the same in either order, so fortran_order True is accepted there.
-    let oneD = try dir.write("f1.npy", npy("{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }", [0, 0, 128, 63]))
+    let oneD = try dir.write(
+      "f1.npy", npy("{'descr': '<f4', 'fortran_order': True, 'shape': (1,), }", [0, 0, 128, 63]))
     #expect(try NPY.readTensor(oneD).scalars == [1])
   }
 }
@@ -195,7 +233,9 @@ let numpyPython: [String]? = {
   @Test func ivecsAndBvecs() throws {
     let dir = try TemporaryDirectory()
     let ints: [[Int32]] = [[1, -2, 3], [40, 50, 60]]
-    let ivecs = try dir.write("gt.ivecs", vecs(ints.map { r in r.flatMap { v in withUnsafeBytes(of: v.littleEndian) { Array($0) } } }) { _ in 3 })
+    let ivecs = try dir.write(
+      "gt.ivecs",
+      vecs(ints.map { r in r.flatMap { v in withUnsafeBytes(of: v.littleEndian) { Array($0) } } }) { _ in 3 })
     #expect(try Vecs.readIvecs(ivecs) == IntegerArray(shape: [2, 3], values: [1, -2, 3, 40, 50, 60]))
     let bvecs = try dir.write("b.bvecs", vecs([[0, 255], [7, 8], [9, 10]]) { _ in 2 })
     let b = try Vecs.readBvecs(bvecs)
@@ -210,7 +250,9 @@ let numpyPython: [String]? = {
     let mismatch = try dir.write("mismatch.bvecs", vecs(rows) { $0 == 2 ? 4 : 3 })
     expectDataError(mismatch, ["vector 2 has dimension 4, but the first has 3"]) { _ = try Vecs.readBvecs(mismatch) }
     let cut = try dir.write("cut.bvecs", Array(vecs(rows) { _ in 3 }.dropLast(2)))
-    expectDataError(cut, ["truncated", "3 vectors of dimension 3 (21 bytes)", "has 19 bytes"]) { _ = try Vecs.readBvecs(cut) }
+    expectDataError(cut, ["truncated", "3 vectors of dimension 3 (21 bytes)", "has 19 bytes"]) {
+      _ = try Vecs.readBvecs(cut)
+    }
     let zero = try dir.write("zero.fvecs", vecs([[]]) { _ in 0 })
     expectDataError(zero, ["declares dimension 0"]) { _ = try Vecs.readFvecs(zero) }
     let negative = try dir.write("neg.fvecs", vecs([[1, 2, 3, 4]]) { _ in -1 })

@@ -5,14 +5,16 @@ import Testing
 /// NumPy or PyTorch. A missing interpreter or module fails the test: a skipped comparison
 /// would pass while proving nothing.
 enum ProjectPython {
-  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 
   /// The interpreter, after checking that `modules` import; records an issue and throws if not.
   static func require(_ modules: [String]) throws -> String {
     let py = root.appendingPathComponent(".venv/bin/python").path
     try #require(FileManager.default.isExecutableFile(atPath: py), "no \(py): run scripts/setup")
     let check = run(py, ["-c", "import " + modules.joined(separator: ", ")])
-    try #require(check.status == 0, "the .venv lacks \(modules.joined(separator: ", ")) (run scripts/setup): \(check.output)")
+    try #require(
+      check.status == 0, "the .venv lacks \(modules.joined(separator: ", ")) (run scripts/setup): \(check.output)")
     return py
   }
 

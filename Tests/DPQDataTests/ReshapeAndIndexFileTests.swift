@@ -1,6 +1,7 @@
 import DPQTensor
 import Foundation
 import Testing
+
 @testable import DPQData
 
 /// CSV rows viewed as images, and splits from index files of any name and format.
@@ -9,7 +10,10 @@ import Testing
     let dir = try TemporaryDirectory()
     // Kaggle's Fashion-MNIST CSV layout: a label column, then pixel columns row by row.
     let header = "label," + (1...8).map { "pixel\($0)" }.joined(separator: ",")
-    let path = try dir.write("pixels.csv", text: header + "\n3," + (0..<8).map(String.init).joined(separator: ",") + "\n1," + (8..<16).map(String.init).joined(separator: ",") + "\n")
+    let path = try dir.write(
+      "pixels.csv",
+      text: header + "\n3," + (0..<8).map(String.init).joined(separator: ",") + "\n1,"
+        + (8..<16).map(String.init).joined(separator: ",") + "\n")
     let table = try CSV.load(path, labelColumn: .name("label"))
     let images = try table.reshaped([2, 2, 2])
     #expect(images.itemShape == [2, 2, 2] && images.labels == [3, 1])
@@ -21,7 +25,8 @@ import Testing
 
   @Test func splitsFromTextAndNpyIndexFilesOfAnyName() throws {
     let dir = try TemporaryDirectory()
-    let source = try LabelledDataset(features: Tensor(shape: [6, 1], scalars: (0..<6).map(Float.init)), labels: [0, 1, 0, 1, 0, 1])
+    let source = try LabelledDataset(
+      features: Tensor(shape: [6, 1], scalars: (0..<6).map(Float.init)), labels: [0, 1, 0, 1, 0, 1])
     try NPY.write(integers: [4, 5], to: dir.path + "/my queries.npy")
     let train = try dir.write("training ids.txt", text: "0\n2\n\n")
     let database = try dir.write("db.csv", text: "0, 1, 2,3\n")

@@ -1,5 +1,6 @@
 import DPQTensor
 import Testing
+
 @testable import DPQData
 
 /// Fashion-MNIST loaded once for all split tests (nil when the package is not installed).
@@ -26,15 +27,18 @@ let fashionMNIST: (train: LabelledDataset, test: LabelledDataset)? = try? Fashio
     #expect(split.databaseIndices.count == 69_000)
     #expect(classCounts(split.trainIndices, split.source) == [Int](repeating: 500, count: 10))
     #expect(classCounts(split.queryIndices, split.source) == [Int](repeating: 100, count: 10))
-    #expect(split.queryIndices.allSatisfy { $0 >= 60_000 })          // queries come from the test images
-    #expect(split.trainIndices.allSatisfy { $0 < 60_000 })           // training from the training images
+    #expect(split.queryIndices.allSatisfy { $0 >= 60_000 }) // queries come from the test images
+    #expect(split.trainIndices.allSatisfy { $0 < 60_000 }) // training from the training images
     let database = Set(split.databaseIndices)
-    #expect(database.count == 69_000)                                 // no duplicates
+    #expect(database.count == 69_000) // no duplicates
     #expect(split.queryIndices.allSatisfy { !database.contains($0) }) // queries not in the database
-    #expect(split.trainIndices.allSatisfy { database.contains($0) })  // training images are in it
-    #expect(database.union(split.queryIndices).count == 70_000)       // together: everything
+    #expect(split.trainIndices.allSatisfy { database.contains($0) }) // training images are in it
+    #expect(database.union(split.queryIndices).count == 70_000) // together: everything
     #expect(Set(split.trainIndices).count == 5000 && Set(split.queryIndices).count == 1000)
-    #expect(split.description == "FM-5k (seed 7): train 5000, query 1000, database 69000 of Fashion-MNIST train + Fashion-MNIST test (70000 items)")
+    #expect(
+      split.description
+        == "FM-5k (seed 7): train 5000, query 1000, database 69000 of Fashion-MNIST train + Fashion-MNIST test (70000 items)"
+    )
 
     // Materialised parts hold the source rows.
     let query = split.query
@@ -51,7 +55,8 @@ let fashionMNIST: (train: LabelledDataset, test: LabelledDataset)? = try? Fashio
     let a = try Splits.fashionMNIST5k(train: train, test: test, seed: 7)
     let b = try Splits.fashionMNIST5k(train: train, test: test, seed: 7)
     let c = try Splits.fashionMNIST5k(train: train, test: test, seed: 8)
-    #expect(a.trainIndices == b.trainIndices && a.queryIndices == b.queryIndices && a.databaseIndices == b.databaseIndices)
+    #expect(
+      a.trainIndices == b.trainIndices && a.queryIndices == b.queryIndices && a.databaseIndices == b.databaseIndices)
     #expect(a.trainIndices != c.trainIndices)
     #expect(a.queryIndices != c.queryIndices)
     // Pinned values: the generator is defined bit for bit, so FM-5k with seed 7 is the same split
@@ -68,15 +73,17 @@ let fashionMNIST: (train: LabelledDataset, test: LabelledDataset)? = try? Fashio
 
   @Test func smallVariantForFastRuns() throws {
     let (train, test) = try requireFashionMNIST()
-    let s = try Splits.fashionMNISTSmall(train: train, test: test, trainPerClass: 20, queryPerClass: 5,
-                                         databaseSize: 600, seed: 3)
+    let s = try Splits.fashionMNISTSmall(
+      train: train, test: test, trainPerClass: 20, queryPerClass: 5,
+      databaseSize: 600, seed: 3)
     #expect(s.trainIndices.count == 200 && s.queryIndices.count == 50 && s.databaseIndices.count == 600)
     let database = Set(s.databaseIndices)
     #expect(s.trainIndices.allSatisfy { database.contains($0) })
     #expect(s.queryIndices.allSatisfy { !database.contains($0) })
     #expect(classCounts(s.queryIndices, s.source) == [Int](repeating: 5, count: 10))
     #expect(throws: DataError.self) {
-      try Splits.fashionMNISTSmall(train: train, test: test, trainPerClass: 20, queryPerClass: 5, databaseSize: 100, seed: 3)
+      try Splits.fashionMNISTSmall(
+        train: train, test: test, trainPerClass: 20, queryPerClass: 5, databaseSize: 100, seed: 3)
     }
   }
 
@@ -87,7 +94,7 @@ let fashionMNIST: (train: LabelledDataset, test: LabelledDataset)? = try? Fashio
     let split = try Splits.perClass(data, train: 5, query: 3, seed: 1)
     #expect(split.trainIndices.count == 20 && split.queryIndices.count == 12 && split.databaseIndices.count == 88)
     let all = split.trainIndices + split.queryIndices + split.databaseIndices
-    #expect(Set(all).count == 120)                                     // disjoint and complete
+    #expect(Set(all).count == 120) // disjoint and complete
     #expect(classCounts(split.trainIndices, data) == [5, 5, 5, 5])
     let inside = try Splits.perClass(data, train: 5, query: 3, seed: 1, trainInDatabase: true)
     #expect(inside.databaseIndices.count == 108)
@@ -109,20 +116,23 @@ let fashionMNIST: (train: LabelledDataset, test: LabelledDataset)? = try? Fashio
     let data = try LabelledDataset(features: Tensor.zeros([50, 3]), labels: (0..<50).map { $0 % 5 })
     let split = try Splits.perClass(data, train: 2, query: 1, seed: 9)
     try split.save(directory: dir.path)
-    let again = try Splits.fromIndexFiles(data, train: dir.path + "/train.npy", query: dir.path + "/query.npy",
-                                          database: dir.path + "/database.npy")
+    let again = try Splits.fromIndexFiles(
+      data, train: dir.path + "/train.npy", query: dir.path + "/query.npy",
+      database: dir.path + "/database.npy")
     #expect(again.trainIndices == split.trainIndices)
     #expect(again.queryIndices == split.queryIndices)
     #expect(again.databaseIndices == split.databaseIndices)
     try NPY.write(integers: [1, 2, 50], to: dir.path + "/bad.npy")
     expectDataError(dir.path + "/bad.npy", ["index 50 is out of range", "50 items"]) {
-      _ = try Splits.fromIndexFiles(data, train: dir.path + "/bad.npy", query: dir.path + "/query.npy",
-                                    database: dir.path + "/database.npy")
+      _ = try Splits.fromIndexFiles(
+        data, train: dir.path + "/bad.npy", query: dir.path + "/query.npy",
+        database: dir.path + "/database.npy")
     }
     try NPY.write(Tensor([1, 2]), to: dir.path + "/floats.npy")
     expectDataError(dir.path + "/floats.npy", ["'<f4'", "integers"]) {
-      _ = try Splits.fromIndexFiles(data, train: dir.path + "/floats.npy", query: dir.path + "/query.npy",
-                                    database: dir.path + "/database.npy")
+      _ = try Splits.fromIndexFiles(
+        data, train: dir.path + "/floats.npy", query: dir.path + "/query.npy",
+        database: dir.path + "/database.npy")
     }
   }
 }

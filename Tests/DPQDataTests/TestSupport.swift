@@ -1,6 +1,7 @@
 import CZlib
 import Foundation
 import Testing
+
 @testable import DPQData
 
 /// A fresh temporary directory, removed when the value is released.
@@ -35,9 +36,12 @@ final class TemporaryDirectory {
 /// `bytes` compressed as one gzip member, by zlib's deflate with a gzip wrapper.
 func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
   var stream = z_stream()
-  let windowBits: Int32 = 15 + 16   // +16: gzip header and trailer instead of zlib's
-  guard deflateInit2_(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY,
-                      ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+  let windowBits: Int32 = 15 + 16 // +16: gzip header and trailer instead of zlib's
+  guard
+    deflateInit2_(
+      &stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, windowBits, 8, Z_DEFAULT_STRATEGY,
+      ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
+  else {
     throw DataError.invalidArgument(op: "gzip", reason: "deflateInit2 failed")
   }
   defer { deflateEnd(&stream) }
@@ -57,7 +61,9 @@ func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
 }
 
 /// Big-endian bytes of a 32-bit value, for IDX headers.
-func bigEndian32(_ v: Int) -> [UInt8] { [UInt8(v >> 24 & 255), UInt8(v >> 16 & 255), UInt8(v >> 8 & 255), UInt8(v & 255)] }
+func bigEndian32(_ v: Int) -> [UInt8] {
+  [UInt8(v >> 24 & 255), UInt8(v >> 16 & 255), UInt8(v >> 8 & 255), UInt8(v & 255)]
+}
 
 /// An unsigned-byte IDX file with the given dimensions and values.
 func idxBytes(_ dimensions: [Int], _ values: [UInt8]) -> [UInt8] {
@@ -67,8 +73,10 @@ func idxBytes(_ dimensions: [Int], _ values: [UInt8]) -> [UInt8] {
 /// Runs `body`, requires it to throw a `DataError`, and checks that the message names the file
 /// (its last path component) and contains every fragment.
 @discardableResult
-func expectDataError(_ path: String?, _ fragments: [String], sourceLocation: SourceLocation = #_sourceLocation,
-                     _ body: () throws -> Void) -> DataError? {
+func expectDataError(
+  _ path: String?, _ fragments: [String], sourceLocation: SourceLocation = #_sourceLocation,
+  _ body: () throws -> Void
+) -> DataError? {
   do {
     try body()
     Issue.record("expected an error mentioning \(fragments)", sourceLocation: sourceLocation)

@@ -1,19 +1,25 @@
 import DPQTensor
 import Testing
+
 @testable import DPQData
 
 @Suite struct CSVTests {
   /// A headerless file whose first row holds `nan`, `inf` or `1e39` lost that row as a
   /// "header"; those are numbers, refused as not finite, naming the line.
-  @Test(arguments: ["nan", "inf", "1e39", "-infinity"]) func aNonFiniteFirstRowIsNotTakenForAHeader(value: String) throws {
+  @Test(arguments: ["nan", "inf", "1e39", "-infinity"]) func aNonFiniteFirstRowIsNotTakenForAHeader(value: String)
+    throws
+  {
     let dir = try TemporaryDirectory()
     let path = try dir.write("t.csv", text: "\(value),2,0\n3,4,1\n")
-    expectDataError(path, ["t.csv:1:", "not a finite number: '\(value)'"]) { _ = try CSV.load(path, labelColumn: .index(-1)) }
+    expectDataError(path, ["t.csv:1:", "not a finite number: '\(value)'"]) {
+      _ = try CSV.load(path, labelColumn: .index(-1))
+    }
   }
 
   @Test func readsHeaderAndNamedLabelColumn() throws {
     let dir = try TemporaryDirectory()
-    let path = try dir.write("iris.csv", text: "\u{FEFF}sepal,petal,species\r\n1.5,2,setosa\r\n\r\n3,-4e-1,virginica\r\n\"5\", 6 ,setosa\r\n")
+    let path = try dir.write(
+      "iris.csv", text: "\u{FEFF}sepal,petal,species\r\n1.5,2,setosa\r\n\r\n3,-4e-1,virginica\r\n\"5\", 6 ,setosa\r\n")
     let d = try CSV.load(path, labelColumn: .name("species"))
     #expect(d.features.shape == [3, 2])
     #expect(d.features.scalars == [1.5, 2, 3, -0.4, 5, 6])
@@ -47,16 +53,28 @@ import Testing
       _ = try CSV.load(number, labelColumn: .name("label"))
     }
     let nan = try dir.write("nan.csv", text: "1,nan,0\n")
-    expectDataError(nan, ["nan.csv:1:", "not a finite number"]) { _ = try CSV.load(nan, labelColumn: .index(2), hasHeader: false) }
+    expectDataError(nan, ["nan.csv:1:", "not a finite number"]) {
+      _ = try CSV.load(nan, labelColumn: .index(2), hasHeader: false)
+    }
     let empty = try dir.write("emptyfield.csv", text: "1,,0\n")
-    expectDataError(empty, ["emptyfield.csv:1:", "field 2 is empty"]) { _ = try CSV.load(empty, labelColumn: .index(-1)) }
+    expectDataError(empty, ["emptyfield.csv:1:", "field 2 is empty"]) {
+      _ = try CSV.load(empty, labelColumn: .index(-1))
+    }
     let missing = try dir.write("cols.csv", text: "a,b\n1,2\n")
-    expectDataError(missing, ["no column named 'label'", "a, b"]) { _ = try CSV.load(missing, labelColumn: .name("label")) }
-    expectDataError(nil, ["label column 5 is outside the 2 columns"]) { _ = try CSV.load(missing, labelColumn: .index(5)) }
+    expectDataError(missing, ["no column named 'label'", "a, b"]) {
+      _ = try CSV.load(missing, labelColumn: .name("label"))
+    }
+    expectDataError(nil, ["label column 5 is outside the 2 columns"]) {
+      _ = try CSV.load(missing, labelColumn: .index(5))
+    }
     let quote = try dir.write("quote.csv", text: "1,\"2,0\n3,4,1\n")
-    expectDataError(quote, ["quote.csv:1:", "quoted field is not closed"]) { _ = try CSV.load(quote, labelColumn: .index(-1)) }
+    expectDataError(quote, ["quote.csv:1:", "quoted field is not closed"]) {
+      _ = try CSV.load(quote, labelColumn: .index(-1))
+    }
     let onlyHeader = try dir.write("header.csv", text: "a,label\n")
-    expectDataError(onlyHeader, ["header but no data rows"]) { _ = try CSV.load(onlyHeader, labelColumn: .name("label")) }
+    expectDataError(onlyHeader, ["header but no data rows"]) {
+      _ = try CSV.load(onlyHeader, labelColumn: .name("label"))
+    }
     let blank = try dir.write("blank.csv", text: "\n\n")
     expectDataError(blank, ["empty"]) { _ = try CSV.load(blank, labelColumn: .index(0)) }
     let unknown = try dir.write("unknown.csv", text: "1,cat\n2,dog\n")
@@ -87,14 +105,15 @@ import Testing
     #expect(d.features.shape == [3, 3, 32, 32])
     #expect(d.labels == [3, 0, 9])
     #expect(d.classNames == CIFAR10.classNames)
-    #expect(try d.features.value(at: [1, 2, 0, 5]) == Float((1 + 14 + 5) % 256) / 255)      // record 1, blue, row 0, col 5
-    #expect(try d.features.value(at: [2, 0, 31, 31]) == Float((2 + 1023) % 256) / 255)      // last red pixel
+    #expect(try d.features.value(at: [1, 2, 0, 5]) == Float((1 + 14 + 5) % 256) / 255) // record 1, blue, row 0, col 5
+    #expect(try d.features.value(at: [2, 0, 31, 31]) == Float((2 + 1023) % 256) / 255) // last red pixel
     #expect(d.name == "CIFAR-10 test")
     // The directory that contains cifar-10-batches-bin works too, with names from batches.meta.txt.
     let nested = try TemporaryDirectory()
     try FileManagerBridge.createDirectory(nested.path + "/cifar-10-batches-bin")
     try nested.write("cifar-10-batches-bin/test_batch.bin", records())
-    try nested.write("cifar-10-batches-bin/batches.meta.txt", text: (0..<10).map { "c\($0)" }.joined(separator: "\n") + "\n\n")
+    try nested.write(
+      "cifar-10-batches-bin/batches.meta.txt", text: (0..<10).map { "c\($0)" }.joined(separator: "\n") + "\n\n")
     let n = try CIFAR10.load(.test, directory: nested.path)
     #expect(n.classNames.first == "c0" && n.count == 3)
     // Several files are read in order.
@@ -131,8 +150,9 @@ import Testing
     try NPY.write(try Tensor(shape: [3, 2], scalars: [1, 2, 3, 4, 5, 6]), to: dir.path + "/f.npy")
     try dir.write("labels.txt", text: "img/a.jpg 0 1 1\nimg/b.jpg 0 0 0\r\nimg/c.jpg\t1 0 1\n")
     try dir.write("concepts.txt", text: "sky\nwater\nperson\n")
-    let d = try MultiLabelDataset.load(features: dir.path + "/f.npy", labels: dir.path + "/labels.txt",
-                                       classNames: dir.path + "/concepts.txt", name: "nus")
+    let d = try MultiLabelDataset.load(
+      features: dir.path + "/f.npy", labels: dir.path + "/labels.txt",
+      classNames: dir.path + "/concepts.txt", name: "nus")
     #expect(d.isMultiLabel && d.count == 3)
     #expect(d.multiHot?.scalars == [0, 1, 1, 0, 0, 0, 1, 0, 1])
     #expect(d.labels == [1, -1, 0])
@@ -156,11 +176,17 @@ import Testing
     let dir = try TemporaryDirectory()
     try NPY.write(try Tensor.zeros([2, 2]), to: dir.path + "/f.npy")
     let value = try dir.write("value.txt", text: "0 1\n0 2\n")
-    expectDataError(value, ["value.txt:2:", "label 2 is '2', expected 0 or 1"]) { _ = try MultiLabelDataset.readLabelFile(value) }
+    expectDataError(value, ["value.txt:2:", "label 2 is '2', expected 0 or 1"]) {
+      _ = try MultiLabelDataset.readLabelFile(value)
+    }
     let width = try dir.write("width.txt", text: "0 1\n0 1 1\n")
-    expectDataError(width, ["width.txt:2:", "expected 2 labels like line 1, found 3"]) { _ = try MultiLabelDataset.readLabelFile(width) }
+    expectDataError(width, ["width.txt:2:", "expected 2 labels like line 1, found 3"]) {
+      _ = try MultiLabelDataset.readLabelFile(width)
+    }
     let names = try dir.write("names.txt", text: "a.jpg 0 1\n0 1\n")
-    expectDataError(names, ["names.txt:2:", "does not start with an item name"]) { _ = try MultiLabelDataset.readLabelFile(names) }
+    expectDataError(names, ["names.txt:2:", "does not start with an item name"]) {
+      _ = try MultiLabelDataset.readLabelFile(names)
+    }
     let count = try dir.write("count.txt", text: "0 1\n1 0\n1 1\n")
     expectDataError("count.txt", ["f.npy has 2 rows of features", "3 label lines"]) {
       _ = try MultiLabelDataset.load(features: dir.path + "/f.npy", labels: count)

@@ -1,6 +1,7 @@
 import DPQTensor
 import Foundation
 import Testing
+
 @testable import DPQData
 
 /// Saving to a full or read-only file system fails with a message naming the file and leaves any
@@ -50,14 +51,16 @@ import Testing
     }
   }
 
-  func big() -> Tensor { Tensor(shape: [256, 256]) { b in for i in 0..<b.count { b[i] = Float(i) } } }   // 256 KiB
+  func big() -> Tensor { Tensor(shape: [256, 256]) { b in for i in 0..<b.count { b[i] = Float(i) } } } // 256 KiB
   func small() -> Tensor { Tensor([1, 2, 3]) }
 
   /// Every way dpq saves a tensor file, each writing `tensor` to `path`.
   var writers: [(String, (Tensor, String) throws -> Void)] {
-    [("safetensors", { t, p in try SafeTensors(entries: [.init(name: "x", tensor: t)]).write(to: p) }),
-     ("npy", { t, p in try NPY.write(t, to: p) }),
-     ("fvecs", { t, p in try Vecs.writeFvecs(t.rank == 1 ? try t.reshaped([1, t.count]) : t, to: p) })]
+    [
+      ("safetensors", { t, p in try SafeTensors(entries: [.init(name: "x", tensor: t)]).write(to: p) }),
+      ("npy", { t, p in try NPY.write(t, to: p) }),
+      ("fvecs", { t, p in try Vecs.writeFvecs(t.rank == 1 ? try t.reshaped([1, t.count]) : t, to: p) }),
+    ]
   }
 
   func contents(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
@@ -79,7 +82,9 @@ import Testing
 
   @Test func aFullFileSystemRefusesTheWriteAndKeepsTheEarlierFile() throws {
     guard let mount = try Mount.tiny() else {
-      print("SKIPPED aFullFileSystemRefusesTheWriteAndKeepsTheEarlierFile: this process may not mount a tmpfs (needs root and CAP_SYS_ADMIN); the injected-failure test covers the path")
+      print(
+        "SKIPPED aFullFileSystemRefusesTheWriteAndKeepsTheEarlierFile: this process may not mount a tmpfs (needs root and CAP_SYS_ADMIN); the injected-failure test covers the path"
+      )
       return
     }
     for (name, write) in writers {
@@ -96,7 +101,9 @@ import Testing
     let directory = try TemporaryDirectory()
     for (name, write) in writers { try write(small(), directory.path + "/out." + name) }
     guard let mount = try Mount.readOnly(directory.path) else {
-      print("SKIPPED aReadOnlyFileSystemRefusesTheWriteAndKeepsTheEarlierFile: this process may not bind-mount; the injected-failure test covers the path")
+      print(
+        "SKIPPED aReadOnlyFileSystemRefusesTheWriteAndKeepsTheEarlierFile: this process may not bind-mount; the injected-failure test covers the path"
+      )
       return
     }
     for (name, write) in writers {
@@ -124,7 +131,9 @@ import Testing
   @Test func aMissingDirectoryOrADirectoryPathIsRefusedNamingTheFile() throws {
     let directory = try TemporaryDirectory()
     for (_, write) in writers {
-      expectRefusal(directory.path + "/no/such/dir/x", mentions: "no such file") { try write(small(), directory.path + "/no/such/dir/x") }
+      expectRefusal(directory.path + "/no/such/dir/x", mentions: "no such file") {
+        try write(small(), directory.path + "/no/such/dir/x")
+      }
       expectRefusal(directory.path + "/", mentions: "directory") { try write(small(), directory.path + "/") }
     }
   }

@@ -11,7 +11,8 @@ import Testing
     var g = RandomGenerator(seed: seed)
     var centreGenerator = RandomGenerator(seed: 99)
     let centres = try Tensor.randomNormal([4, 10], std: 3, using: &centreGenerator)
-    var rows: [Float] = [], labels: [Int] = []
+    var rows: [Float] = []
+    var labels: [Int] = []
     for i in 0..<(4 * perClass) {
       let c = i % 4
       for j in 0..<10 { rows.append(try centres.value(at: [c, j]) + 0.5 * g.nextNormal()) }

@@ -19,8 +19,14 @@ import Testing
 
   func smallModel(seed: UInt64) throws -> DPQModel {
     var c = DPQConfiguration()
-    c.backbone = .mlp; c.inputShape = [6]; c.hiddenSizes = [10]; c.featureDimension = 5
-    c.classCount = 3; c.blockCount = 3; c.codewordCount = 8; c.batchNorm = true
+    c.backbone = .mlp
+    c.inputShape = [6]
+    c.hiddenSizes = [10]
+    c.featureDimension = 5
+    c.classCount = 3
+    c.blockCount = 3
+    c.codewordCount = 8
+    c.batchNorm = true
     return try DPQModel(c, seed: seed)
   }
 
@@ -36,7 +42,8 @@ import Testing
       #expect(n1 == n2)
       #expect(t1 == t2, "\(n1)")
     }
-    let codes1 = try model.encode(inputs: inputs), codes2 = try back.encode(inputs: inputs)
+    let codes1 = try model.encode(inputs: inputs)
+    let codes2 = try back.encode(inputs: inputs)
     #expect(codes1 == codes2)
     let q = try Tensor.randomNormal([4, 5], using: &g)
     let r1 = try Index(quantizer: model.quantizer, codes: codes1).search(queries: q, k: 5)
@@ -59,7 +66,8 @@ import Testing
     let back = try Index.load(from: path)
     let q = try Tensor.randomNormal([3, 5], using: &g)
     for blocks in 1...3 {
-      let a = try index.search(queries: q, k: 10, blocks: blocks), b = try back.search(queries: q, k: 10, blocks: blocks)
+      let a = try index.search(queries: q, k: 10, blocks: blocks)
+      let b = try back.search(queries: q, k: 10, blocks: blocks)
       #expect(a.ids == b.ids && a.scores == b.scores)
     }
   }
@@ -74,17 +82,26 @@ import Testing
     let cut = try tempPath("cut.safetensors")
     defer { removeDirectory(of: cut) }
     try Data(bytes.prefix(bytes.count - 10)).write(to: URL(fileURLWithPath: cut))
-    do { _ = try DPQModel.load(from: cut); Issue.record("accepted a truncated model") } catch {
+    do {
+      _ = try DPQModel.load(from: cut)
+      Issue.record("accepted a truncated model")
+    } catch {
       #expect("\(error)".contains("cut.safetensors") && "\(error)".contains("truncated"), "\(error)")
     }
     // a valid safetensors file that is not a dpq model
     let foreign = try tempPath("foreign.safetensors")
     defer { removeDirectory(of: foreign) }
     try SafeTensors(entries: [.init(name: "w", tensor: Tensor([1, 2]))]).write(to: foreign)
-    do { _ = try DPQModel.load(from: foreign); Issue.record("accepted a foreign file") } catch {
+    do {
+      _ = try DPQModel.load(from: foreign)
+      Issue.record("accepted a foreign file")
+    } catch {
       #expect("\(error)".contains("foreign.safetensors") && "\(error)".contains("not a dpq model"), "\(error)")
     }
-    do { _ = try Index.load(from: path); Issue.record("accepted a model as an index") } catch {
+    do {
+      _ = try Index.load(from: path)
+      Issue.record("accepted a model as an index")
+    } catch {
       #expect("\(error)".contains("not a dpq index"), "\(error)")
     }
   }

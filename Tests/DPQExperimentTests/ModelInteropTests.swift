@@ -9,7 +9,8 @@ import Testing
 /// conventions alone (Linear weight [out, in], `codebooks.{m}` [K, D]) must give dpq's features
 /// and codes, in both directions.
 @Suite struct ModelInteropTests {
-  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 
   /// Set DPQ_SKIP_INTEROP=1 to skip these tests knowingly; otherwise a missing .venv fails them.
   static let skipInterop = ProcessInfo.processInfo.environment["DPQ_SKIP_INTEROP"] == "1"
@@ -56,8 +57,14 @@ import Testing
 
   func model(seed: UInt64) throws -> DPQModel {
     var c = DPQConfiguration()
-    c.backbone = .mlp; c.inputShape = [6]; c.hiddenSizes = [12, 10]; c.featureDimension = 5
-    c.classCount = 3; c.blockCount = 3; c.codewordCount = 16; c.dropout = 0
+    c.backbone = .mlp
+    c.inputShape = [6]
+    c.hiddenSizes = [12, 10]
+    c.featureDimension = 5
+    c.classCount = 3
+    c.blockCount = 3
+    c.codewordCount = 16
+    c.dropout = 0
     let m = try DPQModel(c, seed: seed)
     // Spread the codebooks (they start at N(0, 0.01^2)) so that the codes carry information.
     var g = RandomGenerator(seed: seed &+ 1)
@@ -66,7 +73,9 @@ import Testing
     return m
   }
 
-  func forward(_ py: String, model path: String, inputs: String) throws -> (features: [Float], logits: [Float], codes: [Int]) {
+  func forward(_ py: String, model path: String, inputs: String) throws -> (
+    features: [Float], logits: [Float], codes: [Int]
+  ) {
     let out = try Self.run(py, ["-c", Self.numpyForward, path, inputs])
     try #require(out.status == 0, "\(out.output)")
     let json = try #require(try JSONSerialization.jsonObject(with: Data(out.output.utf8)) as? [String: [Double]])
@@ -75,7 +84,9 @@ import Testing
 
   @Test(.disabled(if: Self.skipInterop, "DPQ_SKIP_INTEROP is set")) func numpyReadsADPQModelAndAgrees() throws {
     guard let py = Self.python() else {
-      Issue.record("the Python interop environment (.venv with numpy and safetensors) is missing: run scripts/setup, or set DPQ_SKIP_INTEROP=1 to skip this test knowingly")
+      Issue.record(
+        "the Python interop environment (.venv with numpy and safetensors) is missing: run scripts/setup, or set DPQ_SKIP_INTEROP=1 to skip this test knowingly"
+      )
       return
     }
     let dir = NSTemporaryDirectory() + "dpq-interop-\(UUID().uuidString)"
@@ -97,7 +108,9 @@ import Testing
 
   @Test(.disabled(if: Self.skipInterop, "DPQ_SKIP_INTEROP is set")) func aModelWrittenByNumpyLoadsIntoDPQ() throws {
     guard let py = Self.python() else {
-      Issue.record("the Python interop environment (.venv with numpy and safetensors) is missing: run scripts/setup, or set DPQ_SKIP_INTEROP=1 to skip this test knowingly")
+      Issue.record(
+        "the Python interop environment (.venv with numpy and safetensors) is missing: run scripts/setup, or set DPQ_SKIP_INTEROP=1 to skip this test knowingly"
+      )
       return
     }
     let dir = NSTemporaryDirectory() + "dpq-interop-\(UUID().uuidString)"
@@ -107,16 +120,21 @@ import Testing
     try template.save(to: dir + "/template.safetensors")
     // Python writes new weights under the same names and shapes, with dpq's metadata (the
     // configuration a PyTorch user copies from a dpq file or writes by hand).
-    let write = try Self.run(py, ["-c", """
-      import sys
-      import numpy as np
-      from safetensors import safe_open
-      from safetensors.numpy import load_file, save_file
-      meta = safe_open(sys.argv[1], 'np').metadata()
-      rng = np.random.default_rng(5)
-      new = {k: rng.normal(0, 0.6, v.shape).astype(np.float32) for k, v in load_file(sys.argv[1]).items()}
-      save_file(new, sys.argv[2], metadata=meta)
-      """, dir + "/template.safetensors", dir + "/python.safetensors"])
+    let write = try Self.run(
+      py,
+      [
+        "-c",
+        """
+        import sys
+        import numpy as np
+        from safetensors import safe_open
+        from safetensors.numpy import load_file, save_file
+        meta = safe_open(sys.argv[1], 'np').metadata()
+        rng = np.random.default_rng(5)
+        new = {k: rng.normal(0, 0.6, v.shape).astype(np.float32) for k, v in load_file(sys.argv[1]).items()}
+        save_file(new, sys.argv[2], metadata=meta)
+        """, dir + "/template.safetensors", dir + "/python.safetensors",
+      ])
     try #require(write.status == 0, "\(write.output)")
 
     let loaded = try DPQModel.load(from: dir + "/python.safetensors", expecting: template.configuration)

@@ -15,13 +15,15 @@ import Testing
     var g = RandomGenerator(seed: seed)
     let groups = (0..<4).map { _ in (0..<dimension).map { _ in 4 * g.nextNormal() } }
     let classes = (0..<16).map { c in groups[c / 4].map { $0 + 1.5 * g.nextNormal() } }
-    var values: [Float] = [], labels: [Int] = []
+    var values: [Float] = []
+    var labels: [Int] = []
     for i in 0..<(16 * perClass) {
       let c = i % 16
       values += classes[c].map { $0 + 0.6 * g.nextNormal() }
       labels.append(c)
     }
-    return try LabelledDataset(name: "nested", features: Tensor(shape: [labels.count, dimension], scalars: values), labels: labels)
+    return try LabelledDataset(
+      name: "nested", features: Tensor(shape: [labels.count, dimension], scalars: values), labels: labels)
   }
 
   static func options(_ split: Split) -> ReferenceExperiment.Options {
@@ -94,7 +96,9 @@ import Testing
     #expect(d.features.shape == [3, 1, 2, 2] && d.labels == [1, 0, 1])
     #expect(throws: DataError.self) { try DatasetFile.load(csv, shape: [3]) }
     // features .npy with a .npy of labels; a count mismatch names both
-    let x = dir + "/x.npy", y = dir + "/y.npy", bad = dir + "/bad.npy"
+    let x = dir + "/x.npy"
+    let y = dir + "/y.npy"
+    let bad = dir + "/bad.npy"
     try NPY.write(Tensor(shape: [3, 2], scalars: [1, 2, 3, 4, 5, 6]), to: x)
     try NPY.write(Tensor(shape: [3], scalars: [2, 0, 1]), to: y)
     try NPY.write(Tensor(shape: [2], scalars: [0, 1]), to: bad)
@@ -112,8 +116,12 @@ import Testing
       try FileManager.default.createDirectory(atPath: dir + "/" + name, withIntermediateDirectories: true)
       for i in 0..<12 {
         var pixels = [Float](repeating: 0.1, count: 144)
-        for y in 0..<5 { for x in 0..<5 { pixels[(c == 0 ? y : 7 + y) * 12 + (c == 0 ? x : 7 + x)] = 0.9 - Float(i) * 0.02 } }
-        try pixels.withUnsafeBufferPointer { try ImageCodec.writePNG($0, channels: 1, height: 12, width: 12, to: "\(dir)/\(name)/\(i).png") }
+        for y in 0..<5 {
+          for x in 0..<5 { pixels[(c == 0 ? y : 7 + y) * 12 + (c == 0 ? x : 7 + x)] = 0.9 - Float(i) * 0.02 }
+        }
+        try pixels.withUnsafeBufferPointer {
+          try ImageCodec.writePNG($0, channels: 1, height: 12, width: 12, to: "\(dir)/\(name)/\(i).png")
+        }
       }
     }
     var grey = ImageTransform(channels: 1)
@@ -121,7 +129,7 @@ import Testing
     let data = try DatasetFile.load(dir, images: grey)
     #expect(data.features.shape == [24, 1, 28, 28] && data.classNames == ["bottom", "top"])
     var o = Self.options(try Splits.retrieval(data, seed: 7))
-    o.model.backbone = .mlp   // the data decides: [1, 28, 28] items take LeNet whatever was asked
+    o.model.backbone = .mlp // the data decides: [1, 28, 28] items take LeNet whatever was asked
     o.training.epochs = 2
     o.baselines = false
     var run = ReferenceExperiment(options: o)

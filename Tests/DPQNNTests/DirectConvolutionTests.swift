@@ -1,7 +1,8 @@
 import CKernels
-import Testing
-@testable import DPQNN
 import DPQTensor
+import Testing
+
+@testable import DPQNN
 
 /// The direct AVX-512 convolution kernels (CKernels): gradients by central differences, agreement
 /// with the im2col + sgemm path, and results that do not depend on the thread count. Skipped on
@@ -16,9 +17,11 @@ import DPQTensor
     let b = try Tensor.randomUniform([outputs], low: -0.3, high: 0.3, using: &g)
     let x = try randomTensor([2, channels, height, width], seed: 42)
     let scratch = ConvolutionScratch()
-    let r = try Tensor.checkGradients(of: { t in
-      try Conv2D.convolve(t[0], weight: t[1], bias: t[2], stride: 1, padding: 0, scratch: scratch, directKernels: true)
-    }, at: [x, w, b], maxElements: 40)
+    let r = try Tensor.checkGradients(
+      of: { t in
+        try Conv2D.convolve(
+          t[0], weight: t[1], bias: t[2], stride: 1, padding: 0, scratch: scratch, directKernels: true)
+      }, at: [x, w, b], maxElements: 40)
     #expect(r.maxError < 1e-2, "\(r)")
   }
 
@@ -33,8 +36,9 @@ import DPQTensor
     var results: [[[Float]]] = []
     for direct in [true, false] {
       let (xl, wl, bl) = (x.requiringGrad(), w.requiringGrad(), b.requiringGrad())
-      let y = try Conv2D.convolve(xl, weight: wl, bias: bl, stride: 1, padding: 0, scratch: ConvolutionScratch(),
-                                  directKernels: direct)
+      let y = try Conv2D.convolve(
+        xl, weight: wl, bias: bl, stride: 1, padding: 0, scratch: ConvolutionScratch(),
+        directKernels: direct)
       try y.backward(gy)
       results.append([y.scalars, xl.grad!.scalars, wl.grad!.scalars, bl.grad!.scalars])
     }
@@ -54,8 +58,9 @@ import DPQTensor
     for threads in [1, 2, 3] {
       Workers.maximum = threads
       let (xl, wl, bl) = (x.requiringGrad(), w.requiringGrad(), b.requiringGrad())
-      let y = try Conv2D.convolve(xl, weight: wl, bias: bl, stride: 1, padding: 0, scratch: ConvolutionScratch(),
-                                  directKernels: true)
+      let y = try Conv2D.convolve(
+        xl, weight: wl, bias: bl, stride: 1, padding: 0, scratch: ConvolutionScratch(),
+        directKernels: true)
       try y.backward(gy)
       results.append([y.scalars, xl.grad!.scalars, wl.grad!.scalars, bl.grad!.scalars])
     }
@@ -73,9 +78,10 @@ import DPQTensor
     let b = try Tensor.randomUniform([outputs], low: -0.3, high: 0.3, using: &g)
     let x = try randomTensor([2, channels, height, width], seed: 52)
     let scratch = ConvolutionScratch()
-    let r = try Tensor.checkGradients(of: { t in
-      try Conv2D.convolveReLUMaxPool(t[0], weight: t[1], bias: t[2], scratch: scratch)
-    }, at: [x, w, b], epsilon: 1e-3, maxElements: 40)
+    let r = try Tensor.checkGradients(
+      of: { t in
+        try Conv2D.convolveReLUMaxPool(t[0], weight: t[1], bias: t[2], scratch: scratch)
+      }, at: [x, w, b], epsilon: 1e-3, maxElements: 40)
     #expect(r.maxError < 2e-2, "\(r)")
 
     let pool = try MaxPool2D(kernelSize: 2)
@@ -83,9 +89,14 @@ import DPQTensor
     var results: [[[Float]]] = []
     for fused in [true, false] {
       let (xl, wl, bl) = (x.requiringGrad(), w.requiringGrad(), b.requiringGrad())
-      let y = fused ? try Conv2D.convolveReLUMaxPool(xl, weight: wl, bias: bl, scratch: ConvolutionScratch())
-        : try pool(Activation.relu(Conv2D.convolve(xl, weight: wl, bias: bl, stride: 1, padding: 0,
-                                                   scratch: ConvolutionScratch(), directKernels: true)))
+      let y =
+        fused
+        ? try Conv2D.convolveReLUMaxPool(xl, weight: wl, bias: bl, scratch: ConvolutionScratch())
+        : try pool(
+          Activation.relu(
+            Conv2D.convolve(
+              xl, weight: wl, bias: bl, stride: 1, padding: 0,
+              scratch: ConvolutionScratch(), directKernels: true)))
       try y.backward(gy)
       results.append([y.scalars, xl.grad!.scalars, wl.grad!.scalars, bl.grad!.scalars])
     }

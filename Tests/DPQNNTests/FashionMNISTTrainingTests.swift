@@ -1,8 +1,9 @@
-import Testing
-import Foundation
-@testable import DPQNN
 import DPQData
 import DPQTensor
+import Foundation
+import Testing
+
+@testable import DPQNN
 
 /// End to end: the DPQ backbone learns Fashion-MNIST from 2,000 images in one epoch.
 @Suite struct FashionMNISTTrainingTests {

@@ -1,6 +1,7 @@
-import Testing
-@testable import DPQNN
 import DPQTensor
+import Testing
+
+@testable import DPQNN
 
 @Suite struct LayerGradientTests {
   @Test func linear() throws {
@@ -38,7 +39,7 @@ import DPQTensor
     let x = try randomTensor([9, 3, 6, 6], seed: 24)
     let saved = (Workers.maximum, Conv2D.chunkBudget)
     defer { (Workers.maximum, Conv2D.chunkBudget) = saved }
-    Conv2D.chunkBudget = 1  // one image a chunk: nine chunks over the four gradient slots
+    Conv2D.chunkBudget = 1 // one image a chunk: nine chunks over the four gradient slots
     var results: [[[Float]]] = []
     for threads in [1, 2, 3] {
       Workers.maximum = threads
@@ -53,7 +54,7 @@ import DPQTensor
 
   @Test func linearResultsDoNotDependOnTheThreadCount() throws {
     var g = RandomGenerator(seed: 26)
-    let layer = try Linear(256, 96, generator: &g)  // large enough to split over workers
+    let layer = try Linear(256, 96, generator: &g) // large enough to split over workers
     let x = try randomTensor([90, 256], seed: 27)
     let saved = Workers.maximum
     defer { Workers.maximum = saved }
@@ -78,7 +79,8 @@ import DPQTensor
     let perm = rng.permutation(2 * 3 * 6 * 5).map { Float($0) * 0.1 }
     let x = try Tensor(shape: [2, 3, 6, 5], scalars: perm)
     for (k, s, p) in [(2, 2, 0), (3, 2, 1), (3, 1, 0)] {
-      let r = try moduleGradientError(MaxPool2D(kernelSize: k, stride: s, padding: p), input: x, epsilon: 1e-2, probes: 80)
+      let r = try moduleGradientError(
+        MaxPool2D(kernelSize: k, stride: s, padding: p), input: x, epsilon: 1e-2, probes: 80)
       #expect(r.error < 1e-2, "\(k) \(s) \(p): \(r.where)")
     }
   }
@@ -123,8 +125,9 @@ import DPQTensor
 
   @Test func sequentialChainsLayers() throws {
     var g = RandomGenerator(seed: 21)
-    let net = Sequential(try Conv2D(1, 2, kernelSize: 3, padding: 1, generator: &g), Tanh(),
-                         try AvgPool2D(kernelSize: 2), Flatten(), try Linear(8, 3, generator: &g))
+    let net = Sequential(
+      try Conv2D(1, 2, kernelSize: 3, padding: 1, generator: &g), Tanh(),
+      try AvgPool2D(kernelSize: 2), Flatten(), try Linear(8, 3, generator: &g))
     let r = try moduleGradientError(net, input: randomTensor([2, 1, 4, 4], seed: 22))
     #expect(r.error < 1e-2, "\(r.where)")
     #expect(net.count == 5)

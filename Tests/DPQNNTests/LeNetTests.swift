@@ -1,14 +1,20 @@
-import Testing
-@testable import DPQNN
 import DPQTensor
+import Testing
+
+@testable import DPQNN
 
 @Suite struct LeNetTests {
   @Test func architectureAndNames() throws {
     let net = try LeNet.make(featureDimension: 300, classCount: 10, seed: 3)
-    #expect(net.stateDict().map(\.0) == ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
-                                         "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias",
-                                         "classifier.weight", "classifier.bias"])
-    #expect(net.parameterCount == (32 * 25 + 32) + (64 * 32 * 25 + 64) + (1024 * 512 + 512) + (512 * 300 + 300) + (300 * 10 + 10))
+    #expect(
+      net.stateDict().map(\.0) == [
+        "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
+        "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias",
+        "classifier.weight", "classifier.bias",
+      ])
+    #expect(
+      net.parameterCount == (32 * 25 + 32) + (64 * 32 * 25 + 64) + (1024 * 512 + 512) + (512 * 300 + 300)
+        + (300 * 10 + 10))
     let x = try randomTensor([3, 1, 28, 28], seed: 4)
     let features = try net.features(x)
     #expect(features.shape == [3, 300])
@@ -16,7 +22,8 @@ import DPQTensor
     #expect(try net(x).shape == [3, 10])
     // the same seed gives the same weights
     #expect(try LeNet.make(seed: 3).stateDict().map(\.1) == net.stateDict().map(\.1))
-    #expect(try LeNet(inputChannels: 3, imageSize: 32, seed: 1)(randomTensor([2, 3, 32, 32], seed: 5)).shape == [2, 10])
+    #expect(
+      try LeNet(inputChannels: 3, imageSize: 32, seed: 1)(randomTensor([2, 3, 32, 32], seed: 5)).shape == [2, 10])
   }
 
   @Test func trainingStepLowersTheLossOnABatch() throws {

@@ -1,6 +1,7 @@
-import Testing
-@testable import DPQNN
 import DPQTensor
+import Testing
+
+@testable import DPQNN
 
 /// A two-level network to check dotted names: `backbone.0.weight`, `head.weight`, `scale`.
 final class TwoPart: Module {
@@ -25,31 +26,40 @@ final class TwoPart: Module {
 @Suite struct ModuleTests {
   @Test func namesFollowPyTorchStateDictKeys() throws {
     let net = try TwoPart()
-    #expect(net.namedParameters().map(\.0) == ["scale", "backbone.0.weight", "backbone.0.bias",
-                                               "backbone.2.weight", "backbone.2.bias", "head.weight"])
+    #expect(
+      net.namedParameters().map(\.0) == [
+        "scale", "backbone.0.weight", "backbone.0.bias",
+        "backbone.2.weight", "backbone.2.bias", "head.weight",
+      ])
     #expect(net.namedBuffers().map(\.0) == ["backbone.2.running_mean", "backbone.2.running_var"])
-    #expect(net.stateDict().map(\.0) == ["scale", "backbone.0.weight", "backbone.0.bias", "backbone.2.weight",
-                                         "backbone.2.bias", "backbone.2.running_mean", "backbone.2.running_var",
-                                         "head.weight"])
+    #expect(
+      net.stateDict().map(\.0) == [
+        "scale", "backbone.0.weight", "backbone.0.bias", "backbone.2.weight",
+        "backbone.2.bias", "backbone.2.running_mean", "backbone.2.running_var",
+        "head.weight",
+      ])
     #expect(net.parameterCount == 2 + 12 + 3 + 3 + 3 + 6)
     #expect(net.namedChildren().map(\.0) == ["backbone", "head"])
-    #expect(net.namedModules().map(\.0) == ["", "backbone", "backbone.0", "backbone.1", "backbone.2", "backbone.3", "head"])
+    #expect(
+      net.namedModules().map(\.0) == ["", "backbone", "backbone.0", "backbone.1", "backbone.2", "backbone.3", "head"])
   }
 
   @Test func modesPropagateAndChangeDropoutAndBatchNorm() throws {
     let net = try TwoPart()
     let x = try randomTensor([8, 4], seed: 51)
     #expect(net.namedModules().allSatisfy { $0.1.isTraining })
-    let a = try net(x), b = try net(x)
-    #expect(a != b)  // fresh dropout masks
+    let a = try net(x)
+    let b = try net(x)
+    #expect(a != b) // fresh dropout masks
     let meanBefore = net.backbone[2] as! BatchNorm
-    #expect(meanBefore.runningMean.value.scalars != [0, 0, 0])  // running statistics moved in training
+    #expect(meanBefore.runningMean.value.scalars != [0, 0, 0]) // running statistics moved in training
     net.eval()
     #expect(net.namedModules().allSatisfy { !$0.1.isTraining })
     let running = meanBefore.runningMean.value
-    let c = try net(x), d = try net(x)
+    let c = try net(x)
+    let d = try net(x)
     #expect(c == d)
-    #expect(meanBefore.runningMean.value == running)  // evaluation leaves them alone
+    #expect(meanBefore.runningMean.value == running) // evaluation leaves them alone
     // dropout in evaluation is the identity
     let drop = try Dropout(0.5)
     drop.eval()
@@ -66,14 +76,14 @@ final class TwoPart: Module {
     #expect(abs(Float(kept.count) / 10_000 - 0.75) < 0.02)
     #expect(kept.allSatisfy { abs($0 - 1 / 0.75) < 1e-6 })
     try y.backward(Tensor.ones([100, 100]))
-    #expect(x.grad == y.detached())  // the gradient is the mask
+    #expect(x.grad == y.detached()) // the gradient is the mask
     // the same seed gives the same mask
     #expect(try Dropout(0.25, seed: 3)(x) == y)
   }
 
   @Test func stateDictRoundTripAndRefusals() throws {
     let net = try TwoPart()
-    _ = try net(randomTensor([8, 4], seed: 52))  // move the running statistics
+    _ = try net(randomTensor([8, 4], seed: 52)) // move the running statistics
     let state = net.stateDict()
     let other = try TwoPart()
     other.head.weight.value = try Tensor.zeros([2, 3])
@@ -83,7 +93,8 @@ final class TwoPart: Module {
     #expect(other.head.weight.value.requiresGrad)
     // the loaded values are copies: training one network leaves the saved state alone
     let sgd = try SGD(parameters: other.parameters(), learningRate: 1)
-    net.eval(); other.eval()
+    net.eval()
+    other.eval()
     let x = try randomTensor([3, 4], seed: 53)
     #expect(try net(x) == other(x))
     try sumAll(other(x)).backward()
@@ -96,7 +107,7 @@ final class TwoPart: Module {
     #expect(throws: NNError.stateShapeMismatch(key: "backbone.0.weight", expected: [3, 4], got: [4, 3])) {
       try other.loadStateDict(wrong)
     }
-    #expect(other.stateDict().map(\.1) == before.map(\.1))  // nothing was changed
+    #expect(other.stateDict().map(\.1) == before.map(\.1)) // nothing was changed
     #expect(throws: NNError.missingKey("backbone.2.running_var")) {
       try other.loadStateDict(Array(state.filter { $0.0 != "backbone.2.running_var" }))
     }
@@ -121,11 +132,11 @@ final class TwoPart: Module {
     #expect(text.contains("[2, 32, 24, 24]"))
     #expect(text.contains("[2, 64, 4, 4]"))
     #expect(text.contains("[2, 10]"))
-    #expect(text.contains("832"))  // conv1: 32 * 25 + 32
+    #expect(text.contains("832")) // conv1: 32 * 25 + 32
     #expect(text.contains(grouped(net.parameterCount)))
-    #expect(net.isTraining)  // the dry run restores the mode
+    #expect(net.isTraining) // the dry run restores the mode
     let lines = text.split(separator: "\n")
-    #expect(Set(lines.map(\.count)).count <= 2)  // aligned columns (rules may differ)
+    #expect(Set(lines.map(\.count)).count <= 2) // aligned columns (rules may differ)
   }
 
   @Test func baseModuleWithoutForwardThrows() throws {

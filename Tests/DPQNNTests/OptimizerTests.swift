@@ -1,7 +1,8 @@
-import Testing
-import Foundation
-@testable import DPQNN
 import DPQTensor
+import Foundation
+import Testing
+
+@testable import DPQNN
 
 /// A parameter whose gradient is set to `gradient` by back-propagating `sum(p * gradient)`.
 func setGradient(_ p: Parameter, _ gradient: [Float]) throws {
@@ -23,7 +24,10 @@ func setGradient(_ p: Parameter, _ gradient: [Float]) throws {
     // step 1: d = 1 - 0.02 = 0.98, b = 0.98, p = -2.098
     // step 2: d = 0.25 - 0.02098 = 0.22902, b = 0.882 + 0.22902 = 1.11102, p = -2.209102
     // step 3: d = 2 - 0.02209102 = 1.97790898, b = 0.999918 + 1.97790898 = 2.97782698, p = -2.506884698
-    for g in grads { try setGradient(p, g); try sgd.step() }
+    for g in grads {
+      try setGradient(p, g)
+      try sgd.step()
+    }
     #expect(close(p.value.scalars, [1.048984749, -2.506884698], tolerance: 1e-6))
     #expect(p.value.requiresGrad && p.value.op == "leaf")
   }
@@ -31,12 +35,15 @@ func setGradient(_ p: Parameter, _ gradient: [Float]) throws {
   @Test func nesterovSGDAndPlainSGD() throws {
     let p = Parameter(Tensor([1]))
     let sgd = try SGD(parameters: [p], learningRate: 0.5, momentum: 0.5, nesterov: true)
-    try setGradient(p, [1]); try sgd.step()   // b = 1, d = 1 + 0.5 = 1.5, p = 0.25
-    try setGradient(p, [2]); try sgd.step()   // b = 0.5 + 2 = 2.5, d = 2 + 1.25 = 3.25, p = -1.375
+    try setGradient(p, [1])
+    try sgd.step() // b = 1, d = 1 + 0.5 = 1.5, p = 0.25
+    try setGradient(p, [2])
+    try sgd.step() // b = 0.5 + 2 = 2.5, d = 2 + 1.25 = 3.25, p = -1.375
     #expect(close(p.value.scalars, [-1.375], tolerance: 1e-6))
     let q = Parameter(Tensor([3]))
     let plain = try SGD(parameters: [q], learningRate: 0.1)
-    try setGradient(q, [2]); try plain.step()
+    try setGradient(q, [2])
+    try plain.step()
     #expect(close(q.value.scalars, [2.8], tolerance: 1e-6))
     #expect(throws: NNError.self) { try SGD(parameters: [q], learningRate: 0.1, nesterov: true) }
   }
@@ -47,13 +54,16 @@ func setGradient(_ p: Parameter, _ gradient: [Float]) throws {
     let grads: [[Float]] = [[0.5, -2], [0.1, 1], [-0.3, 0.5]]
     // reference values computed in Double with PyTorch's formula:
     // g += wd p; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)
-    var ref: [Double] = [1, -1], m: [Double] = [0, 0], v: [Double] = [0, 0]
+    var ref: [Double] = [1, -1]
+    var m: [Double] = [0, 0]
+    var v: [Double] = [0, 0]
     for (t, g) in grads.enumerated() {
       for i in 0..<2 {
         let gi = Double(g[i]) + 0.1 * ref[i]
         m[i] = 0.9 * m[i] + 0.1 * gi
         v[i] = 0.999 * v[i] + 0.001 * gi * gi
-        let c1 = 1 - pow(0.9, Double(t + 1)), c2 = 1 - pow(0.999, Double(t + 1))
+        let c1 = 1 - pow(0.9, Double(t + 1))
+        let c2 = 1 - pow(0.999, Double(t + 1))
         ref[i] -= 0.1 / c1 * m[i] / (v[i].squareRoot() / c2.squareRoot() + 1e-8)
       }
       try setGradient(p, g)
@@ -70,20 +80,25 @@ func setGradient(_ p: Parameter, _ gradient: [Float]) throws {
   }
 
   @Test func groupsHaveTheirOwnRatesAndSchedulesScaleThem() throws {
-    let a = Parameter(Tensor([1])), b = Parameter(Tensor([1]))
-    let sgd = try SGD(groups: [ParameterGroup(parameters: [a], learningRate: 0.1),
-                               ParameterGroup(parameters: [b], learningRate: 0.01, weightDecay: 1)])
-    try setGradient(a, [1]); try setGradient(b, [1])
+    let a = Parameter(Tensor([1]))
+    let b = Parameter(Tensor([1]))
+    let sgd = try SGD(groups: [
+      ParameterGroup(parameters: [a], learningRate: 0.1),
+      ParameterGroup(parameters: [b], learningRate: 0.01, weightDecay: 1),
+    ])
+    try setGradient(a, [1])
+    try setGradient(b, [1])
     try sgd.step()
     #expect(close(a.value.scalars, [0.9], tolerance: 1e-6))
-    #expect(close(b.value.scalars, [0.98], tolerance: 1e-6))  // 1 - 0.01 * (1 + 1)
+    #expect(close(b.value.scalars, [0.98], tolerance: 1e-6)) // 1 - 0.01 * (1 + 1)
     // parameters without a gradient are left alone
-    a.zeroGrad(); b.zeroGrad()
+    a.zeroGrad()
+    b.zeroGrad()
     try sgd.step()
     #expect(close(a.value.scalars, [0.9], tolerance: 1e-6))
 
     let step = try StepSchedule(stepSize: 3, gamma: 0.5)
-    step.apply(to: sgd, step: 7)  // 2 decays
+    step.apply(to: sgd, step: 7) // 2 decays
     #expect(close(sgd.parameterGroups.map(\.learningRate), [0.025, 0.0025], tolerance: 1e-7))
     let exponential = try ExponentialSchedule(gamma: 0.9)
     exponential.apply(to: sgd, step: 2)

@@ -1,6 +1,7 @@
-import Testing
-@testable import DPQNN
 import DPQTensor
+import Testing
+
+@testable import DPQNN
 
 /// Layers against naive loops written straight from the definitions.
 @Suite struct ReferenceTests {
@@ -8,7 +9,8 @@ import DPQTensor
   func naiveConvolution(_ x: Tensor, _ w: Tensor, _ b: Tensor?, stride s: Int, padding p: Int) throws -> [Float] {
     let (N, C, H, W) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let (O, kh, kw) = (w.shape[0], w.shape[2], w.shape[3])
-    let OH = (H + 2 * p - kh) / s + 1, OW = (W + 2 * p - kw) / s + 1
+    let OH = (H + 2 * p - kh) / s + 1
+    let OW = (W + 2 * p - kw) / s + 1
     var out = [Float](repeating: 0, count: N * O * OH * OW)
     for n in 0..<N {
       for o in 0..<O {
@@ -18,7 +20,8 @@ import DPQTensor
             for c in 0..<C {
               for i in 0..<kh {
                 for j in 0..<kw {
-                  let iy = oy * s - p + i, ix = ox * s - p + j
+                  let iy = oy * s - p + i
+                  let ix = ox * s - p + j
                   if iy >= 0 && iy < H && ix >= 0 && ix < W {
                     sum += try x.value(at: [n, c, iy, ix]) * w.value(at: [o, c, i, j])
                   }
@@ -67,18 +70,30 @@ import DPQTensor
 
   func naivePool(_ x: Tensor, kernel k: Int, stride s: Int, padding p: Int, max isMax: Bool) throws -> [Float] {
     let (N, C, H, W) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    let OH = (H + 2 * p - k) / s + 1, OW = (W + 2 * p - k) / s + 1
+    let OH = (H + 2 * p - k) / s + 1
+    let OW = (W + 2 * p - k) / s + 1
     var out: [Float] = []
-    for n in 0..<N { for c in 0..<C { for oy in 0..<OH { for ox in 0..<OW {
-      var best = -Float.infinity, sum: Float = 0
-      for i in 0..<k { for j in 0..<k {
-        let iy = oy * s - p + i, ix = ox * s - p + j
-        guard iy >= 0 && iy < H && ix >= 0 && ix < W else { continue }
-        let v = try x.value(at: [n, c, iy, ix])
-        best = max(best, v); sum += v
-      }}
-      out.append(isMax ? best : sum / Float(k * k))
-    }}}}
+    for n in 0..<N {
+      for c in 0..<C {
+        for oy in 0..<OH {
+          for ox in 0..<OW {
+            var best = -Float.infinity
+            var sum: Float = 0
+            for i in 0..<k {
+              for j in 0..<k {
+                let iy = oy * s - p + i
+                let ix = ox * s - p + j
+                guard iy >= 0 && iy < H && ix >= 0 && ix < W else { continue }
+                let v = try x.value(at: [n, c, iy, ix])
+                best = max(best, v)
+                sum += v
+              }
+            }
+            out.append(isMax ? best : sum / Float(k * k))
+          }
+        }
+      }
+    }
     return out
   }
 
@@ -88,7 +103,10 @@ import DPQTensor
     let maxPool = try MaxPool2D(kernelSize: kernel, stride: stride, padding: padding)
     let avgPool = try AvgPool2D(kernelSize: kernel, stride: stride, padding: padding)
     #expect(try maxPool(x).scalars == naivePool(x, kernel: kernel, stride: stride, padding: padding, max: true))
-    #expect(close(try avgPool(x).scalars, try naivePool(x, kernel: kernel, stride: stride, padding: padding, max: false), tolerance: 1e-6))
+    #expect(
+      close(
+        try avgPool(x).scalars, try naivePool(x, kernel: kernel, stride: stride, padding: padding, max: false),
+        tolerance: 1e-6))
   }
 
   @Test func maxPoolGradientGoesToTheMaximum() throws {
@@ -118,7 +136,7 @@ import DPQTensor
 
   @Test func maxPoolPropagatesNaNAsPyTorch() throws {
     var values = (0..<32).map(Float.init)
-    values[9] = .nan  // row 1, column 1: inside the first window
+    values[9] = .nan // row 1, column 1: inside the first window
     let x = try Tensor(shape: [1, 1, 4, 8], scalars: values)
     let y = try MaxPool2D(kernelSize: 2)(x).scalars
     #expect(y[0].isNaN)
@@ -130,11 +148,14 @@ import DPQTensor
     var g = RandomGenerator(seed: 35)
     let layer = try Linear(3, 2, generator: &g)
     let x = try Tensor([[1, 2, 3], [-1, 0, 4]])
-    let w = layer.weight.value.scalars, b = layer.bias!.value.scalars
+    let w = layer.weight.value.scalars
+    let b = layer.bias!.value.scalars
     var expected: [Float] = []
-    for r in 0..<2 { for o in 0..<2 {
-      expected.append(b[o] + (0..<3).reduce(Float(0)) { $0 + w[o * 3 + $1] * (try! x.value(at: [r, $1])) })
-    }}
+    for r in 0..<2 {
+      for o in 0..<2 {
+        expected.append(b[o] + (0..<3).reduce(Float(0)) { $0 + w[o * 3 + $1] * (try! x.value(at: [r, $1])) })
+      }
+    }
     #expect(close(try layer(x).scalars, expected, tolerance: 1e-6))
     // PyTorch's default init: uniform in +-1/sqrt(in)
     #expect(w.allSatisfy { abs($0) <= 1 / Float(3).squareRoot() })
@@ -145,14 +166,16 @@ import DPQTensor
     let x = try Tensor([[1, 10], [3, 20], [5, 30]])
     let y = try bn(x)
     // column 0: mean 3, biased variance 8/3; column 1: mean 20, variance 200/3
-    let inv0 = 1 / (Float(8) / 3 + 1e-5).squareRoot(), inv1 = 1 / (Float(200) / 3 + 1e-5).squareRoot()
+    let inv0 = 1 / (Float(8) / 3 + 1e-5).squareRoot()
+    let inv1 = 1 / (Float(200) / 3 + 1e-5).squareRoot()
     #expect(close(y.scalars, [-2 * inv0, -10 * inv1, 0, 0, 2 * inv0, 10 * inv1], tolerance: 1e-5))
     // running: 0.9 * 0 + 0.1 * mean; 0.9 * 1 + 0.1 * unbiased variance (4 and 100)
     #expect(close(bn.runningMean.value.scalars, [0.3, 2], tolerance: 1e-6))
     #expect(close(bn.runningVariance.value.scalars, [1.3, 10.9], tolerance: 1e-6))
     bn.eval()
     let z = try bn(x)
-    let r0: Float = 1 / (1.3 + 1e-5 as Float).squareRoot(), r1: Float = 1 / (10.9 + 1e-5 as Float).squareRoot()
+    let r0: Float = 1 / (1.3 + 1e-5 as Float).squareRoot()
+    let r1: Float = 1 / (10.9 + 1e-5 as Float).squareRoot()
     let evalExpected: [Float] = [0.7 * r0, 8 * r1, 2.7 * r0, 18 * r1, 4.7 * r0, 28 * r1]
     #expect(close(z.scalars, evalExpected, tolerance: 1e-5))
     #expect(close(bn.runningMean.value.scalars, [0.3, 2], tolerance: 1e-6))

@@ -1,6 +1,7 @@
 import DPQTensor
 import Foundation
 import Testing
+
 @testable import DPQPlot
 
 /// Every figure kind, drawn from seeded synthetic data into PNG and SVG with gnuplot silent.
@@ -15,8 +16,9 @@ import Testing
 
   @Test func trainingCurvesInTwoPanelsWithLogLoss() throws {
     let log = Synthetic.trainingLog(epochs: 60)
-    let figure = try Figure.trainingCurves(losses: log.losses, accuracies: log.accuracies, logScaleLoss: true,
-                                           accuracyOnSecondAxis: false)
+    let figure = try Figure.trainingCurves(
+      losses: log.losses, accuracies: log.accuracies, logScaleLoss: true,
+      accuracyOnSecondAxis: false)
     #expect(figure.panels.count == 2)
     try renderPNGAndSVG(figure, name: "training-curves-panels")
   }
@@ -30,7 +32,8 @@ import Testing
   @Test func precisionRecallCurves() throws {
     try renderPNGAndSVG(try Figure.precisionRecall(Synthetic.prCurves()), name: "pr-curves")
     // Many curves push the legend outside the plot.
-    let many = try Figure.precisionRecall(Synthetic.prCurves(methods: ["DPQ", "PQ", "OPQ", "RQ"], bits: [8, 16, 24, 32]))
+    let many = try Figure.precisionRecall(
+      Synthetic.prCurves(methods: ["DPQ", "PQ", "OPQ", "RQ"], bits: [8, 16, 24, 32]))
     #expect(many.panels[0].legend == .outsideRight)
     try renderPNGAndSVG(many, name: "pr-curves-many")
   }
@@ -54,7 +57,9 @@ import Testing
   }
 
   @Test func blockDistortionBarsAndLines() throws {
-    let series: [(name: String, values: [Double])] = [("train", [1.8, 0.9, 0.55, 0.38]), ("test", [1.9, 1.0, 0.63, 0.45])]
+    let series: [(name: String, values: [Double])] = [
+      ("train", [1.8, 0.9, 0.55, 0.38]), ("test", [1.9, 1.0, 0.63, 0.45]),
+    ]
     let bars = try Figure.blockDistortion(series)
     #expect(bars.panels[0].series.count == 2)
     try renderPNGAndSVG(bars, name: "distortion-bars")
@@ -64,8 +69,9 @@ import Testing
   @Test func pcaProjectionOfFeaturesAndReconstructions() throws {
     let (features, labels) = try Synthetic.clusters(classes: 5, perClass: 60, dimension: 24, separation: 3, seed: 9)
     let reconstructions = try reconstructionsOf(features)
-    let figure = try Figure.projection(features: features, reconstructions: reconstructions, labels: labels,
-                                       classNames: ["T-shirt", "trouser", "pullover", "dress", "coat"])
+    let figure = try Figure.projection(
+      features: features, reconstructions: reconstructions, labels: labels,
+      classNames: ["T-shirt", "trouser", "pullover", "dress", "coat"])
     #expect(figure.panels.count == 6)
     #expect(figure.layout == (2, 3))
     try renderPNGAndSVG(figure, name: "projection-pca")
@@ -74,8 +80,9 @@ import Testing
   @Test func tsneProjectionOfFeaturesAndReconstructions() throws {
     let (features, labels) = try Synthetic.clusters(classes: 4, perClass: 25, dimension: 16, separation: 3, seed: 4)
     let reconstructions = Array(try reconstructionsOf(features).suffix(1))
-    let figure = try Figure.projection(features: features, reconstructions: reconstructions, labels: labels,
-                                       method: .tsne(TSNEOptions(perplexity: 15, iterations: 400)))
+    let figure = try Figure.projection(
+      features: features, reconstructions: reconstructions, labels: labels,
+      method: .tsne(TSNEOptions(perplexity: 15, iterations: 400)))
     #expect(figure.panels.count == 3)
     try renderPNGAndSVG(figure, name: "projection-tsne")
   }
@@ -95,8 +102,9 @@ import Testing
     let database = try Synthetic.images(count: 12, channels: 3, size: 32)
     let queries = try Synthetic.images(count: 1, channels: 3, size: 32)
     let ranking = [[0, 4, 8, 1, 2, 3]]
-    let figure = try Figure.retrievalGrid(queries: queries, database: database, ranking: ranking,
-                                          relevant: [ranking[0].map { $0 % 4 == 0 }])
+    let figure = try Figure.retrievalGrid(
+      queries: queries, database: database, ranking: ranking,
+      relevant: [ranking[0].map { $0 % 4 == 0 }])
     try renderPNGAndSVG(figure, name: "retrieval-rgb")
   }
 
@@ -104,8 +112,11 @@ import Testing
   @Test func retrievalGridRescalesNormalisedImages() throws {
     let database = try Synthetic.images(count: 6, channels: 1, size: 8) * 4 - 2
     let query = try database.slice(axis: 0, range: 0..<1)
-    let figure = try Figure.retrievalGrid(queries: query, database: database, ranking: [[0, 1, 2]], relevant: [[true, false, true]])
-    let images = figure.panels[0].series.compactMap { s -> Image? in if case .image(let i) = s.style { return i } else { return nil } }
+    let figure = try Figure.retrievalGrid(
+      queries: query, database: database, ranking: [[0, 1, 2]], relevant: [[true, false, true]])
+    let images = figure.panels[0].series.compactMap { s -> Image? in
+      if case .image(let i) = s.style { return i } else { return nil }
+    }
     #expect(images.count == 4)
     let pixels = images.flatMap(\.pixels)
     #expect(pixels.min() == 0 && pixels.max() == 1)
@@ -136,8 +147,9 @@ import Testing
   @Test func retrievalGridRejectsBadIndices() throws {
     let database = try Synthetic.images(count: 3, channels: 1, size: 8)
     #expect(throws: PlotError.self) {
-      try Figure.retrievalGrid(queries: database, database: database, ranking: [[5], [0], [1]],
-                               relevant: [[true], [true], [true]])
+      try Figure.retrievalGrid(
+        queries: database, database: database, ranking: [[5], [0], [1]],
+        relevant: [[true], [true], [true]])
     }
   }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DPQPlot
 
 /// The bridge: starting gnuplot, errors coming back as Swift errors, no crash when gnuplot is
@@ -57,13 +58,17 @@ import Testing
       for _ in 0..<20 { try session.send(chunk) }
       try session.finish()
     }
-    #expect(throws: PlotError.self) { try Renderer(executable: "/bin/false").render(Figure(series: []), to: .terminal(columns: 80, rows: 24)) }
+    #expect(throws: PlotError.self) {
+      try Renderer(executable: "/bin/false").render(Figure(series: []), to: .terminal(columns: 80, rows: 24))
+    }
   }
 
   @Test func inlineDataAndWarningsComeBack() throws {
     let out = outputDirectory + "/inline.txt"
     let session = try GnuplotSession()
-    try session.send("set terminal dumb size 40,12\nset output '\(out)'\nprint 'hello from gnuplot'\nplot '-' using 1:2 with lines title 'inline'")
+    try session.send(
+      "set terminal dumb size 40,12\nset output '\(out)'\nprint 'hello from gnuplot'\nplot '-' using 1:2 with lines title 'inline'"
+    )
     try session.sendData([[0, 0], [1, 1], [2, 4], [3, 9]])
     try session.send("unset output")
     let messages = try session.finish()
@@ -96,7 +101,9 @@ import Testing
 
   @Test func saveChoosesTheFormatByExtension() throws {
     let figure = try Figure.blockDistortion([("test", [2, 1, 0.5])])
-    #expect(throws: PlotError.unsupportedFormat(path: "figure.jpeg")) { try strictRenderer.save(figure, to: "figure.jpeg") }
+    #expect(throws: PlotError.unsupportedFormat(path: "figure.jpeg")) {
+      try strictRenderer.save(figure, to: "figure.jpeg")
+    }
     let txt = outputDirectory + "/distortion.txt"
     try strictRenderer.save(figure, to: txt)
     #expect(try String(contentsOfFile: txt, encoding: .utf8).contains("Distortion per block"))

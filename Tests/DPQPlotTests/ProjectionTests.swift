@@ -1,6 +1,7 @@
 import DPQTensor
 import Foundation
 import Testing
+
 @testable import DPQPlot
 
 @Suite struct ProjectionTests {
@@ -18,7 +19,7 @@ import Testing
     return (try Tensor(shape: [n, d], scalars: values), u)
   }
 
-  @Test(arguments: [10, 700])  // exact (ssyevd on the covariance) and randomized (D > 512)
+  @Test(arguments: [10, 700]) // exact (ssyevd on the covariance) and randomized (D > 512)
   func pcaRecoversTheDominantDirection(dimension: Int) throws {
     let (x, u) = try lineData(n: 400, d: dimension, seed: 2)
     let pca = try PCA.fit(x, componentCount: 2)
@@ -33,7 +34,7 @@ import Testing
     let variance = along.reduce(0) { $0 + $1 * $1 } / Double(along.count - 1)
     #expect(abs(Double(pca.explainedVariance[0]) - variance) < 1e-3 * variance)
     #expect(abs(along.reduce(0, +) / Double(along.count)) < 1e-3)
-    #expect(pca.explainedVariance[0] > 20 && pca.explainedVariance[0] < 30)  // spread 5: variance 25
+    #expect(pca.explainedVariance[0] > 20 && pca.explainedVariance[0] < 30) // spread 5: variance 25
     #expect(pca.explainedVariance[1] < 0.1)
     let centre = try pca.transform(try Tensor(shape: [1, dimension], scalars: pca.mean))
     #expect(centre.scalars.allSatisfy { abs($0) < 1e-3 })
@@ -42,12 +43,16 @@ import Testing
   @Test func randomizedPCAMatchesTheExactDecomposition() throws {
     // Three directions with variances 16, 9, 4 in 600 dimensions plus noise.
     var rng = RandomGenerator(seed: 12)
-    let n = 300, d = 600
+    let n = 300
+    let d = 600
     var values: [Float] = []
     let directions = (0..<3).map { _ in (0..<d).map { _ in rng.nextNormal() / Float(d).squareRoot() } }
     for _ in 0..<n {
       let t = [4 * rng.nextNormal(), 3 * rng.nextNormal(), 2 * rng.nextNormal()]
-      values.append(contentsOf: (0..<d).map { j in t[0] * directions[0][j] + t[1] * directions[1][j] + t[2] * directions[2][j] + 0.05 * rng.nextNormal() })
+      values.append(
+        contentsOf: (0..<d).map { j in
+          t[0] * directions[0][j] + t[1] * directions[1][j] + t[2] * directions[2][j] + 0.05 * rng.nextNormal()
+        })
     }
     let x = try Tensor(shape: [n, d], scalars: values)
     let mean = PCA.columnMeans(x)
@@ -64,7 +69,9 @@ import Testing
   @Test func pcaRejectsBadInput() throws {
     #expect(throws: PlotError.self) { try PCA.fit(try Tensor(shape: [1, 3], scalars: [1, 2, 3])) }
     #expect(throws: PlotError.self) { try PCA.fit(try Tensor(shape: [2, 2], scalars: [1, .nan, 3, 4])) }
-    #expect(throws: PlotError.self) { try PCA.fit(try Tensor(shape: [4, 2], scalars: [1, 2, 3, 4, 5, 6, 7, 8]), componentCount: 3) }
+    #expect(throws: PlotError.self) {
+      try PCA.fit(try Tensor(shape: [4, 2], scalars: [1, 2, 3, 4, 5, 6, 7, 8]), componentCount: 3)
+    }
   }
 
   @Test func tsneAffinitiesAreSymmetricAndSumToOne() throws {
@@ -87,9 +94,13 @@ import Testing
       var best = -1
       var bestDistance = Float.infinity
       for j in 0..<n where j != i {
-        let d0 = v[2 * i] - v[2 * j], d1 = v[2 * i + 1] - v[2 * j + 1]
+        let d0 = v[2 * i] - v[2 * j]
+        let d1 = v[2 * i + 1] - v[2 * j + 1]
         let d = d0 * d0 + d1 * d1
-        if d < bestDistance { bestDistance = d; best = j }
+        if d < bestDistance {
+          bestDistance = d
+          best = j
+        }
       }
       if labels[best] == labels[i] { agree += 1 }
     }
@@ -107,6 +118,8 @@ import Testing
 
   @Test func tsneRejectsBadInput() throws {
     #expect(throws: PlotError.self) { try TSNE.embed(try Tensor(shape: [3, 2], scalars: [1, 2, 3, 4, 5, 6])) }
-    #expect(throws: PlotError.self) { try TSNE.embed(try Tensor.zeros([10, 2]), options: TSNEOptions(perplexity: 0.5)) }
+    #expect(throws: PlotError.self) {
+      try TSNE.embed(try Tensor.zeros([10, 2]), options: TSNEOptions(perplexity: 0.5))
+    }
   }
 }

@@ -1,6 +1,7 @@
 import DPQTensor
 import Foundation
 import Testing
+
 @testable import DPQPlot
 
 /// A directory for this run's images, removed when the test process exits; set
@@ -23,7 +24,8 @@ let strictRenderer = Renderer(timeout: 60, warningsAreErrors: true)
 
 /// Renders `figure` to `name`.png and `name`.svg and checks both files.
 func renderPNGAndSVG(_ figure: Figure, name: String) throws {
-  let png = outputDirectory + "/\(name).png", svg = outputDirectory + "/\(name).svg"
+  let png = outputDirectory + "/\(name).png"
+  let svg = outputDirectory + "/\(name).svg"
   try? FileManager.default.removeItem(atPath: png)
   try? FileManager.default.removeItem(atPath: svg)
   try strictRenderer.save(figure, to: png)
@@ -42,25 +44,35 @@ func renderPNGAndSVG(_ figure: Figure, name: String) throws {
 
 /// Seeded synthetic results shared by the tests.
 enum Synthetic {
-  static func trainingLog(epochs: Int = 30) -> (losses: [(name: String, values: [Double])], accuracies: [(name: String, values: [Double])]) {
+  static func trainingLog(epochs: Int = 30) -> (
+    losses: [(name: String, values: [Double])], accuracies: [(name: String, values: [Double])]
+  ) {
     var rng = RandomGenerator(seed: 11)
     func noisy(_ f: (Double) -> Double) -> [Double] {
       (0..<epochs).map { e in min(f(Double(e)) * (1 + 0.04 * Double(rng.nextNormal())), 3) }
     }
     func accuracy(_ f: (Double) -> Double) -> [Double] { noisy(f).map { min($0, 1) } }
-    return ([("classification", noisy { 2.3 * exp(-$0 / 6) + 0.15 }),
-             ("quantization (soft)", noisy { 0.9 * exp(-$0 / 9) + 0.08 }),
-             ("quantization (hard)", noisy { 1.1 * exp(-$0 / 10) + 0.12 }),
-             ("triplet", noisy { 0.5 * exp(-$0 / 5) + 0.05 })],
-            [("train accuracy", accuracy { 0.95 - 0.85 * exp(-$0 / 5) }),
-             ("validation accuracy", accuracy { 0.90 - 0.80 * exp(-$0 / 6) })])
+    return (
+      [
+        ("classification", noisy { 2.3 * exp(-$0 / 6) + 0.15 }),
+        ("quantization (soft)", noisy { 0.9 * exp(-$0 / 9) + 0.08 }),
+        ("quantization (hard)", noisy { 1.1 * exp(-$0 / 10) + 0.12 }),
+        ("triplet", noisy { 0.5 * exp(-$0 / 5) + 0.05 }),
+      ],
+      [
+        ("train accuracy", accuracy { 0.95 - 0.85 * exp(-$0 / 5) }),
+        ("validation accuracy", accuracy { 0.90 - 0.80 * exp(-$0 / 6) }),
+      ]
+    )
   }
 
   static let bits = [8, 16, 24, 32]
 
   static func mapResults() -> [(method: String, bits: [Int], map: [Double])] {
-    [("DPQ", bits, [0.712, 0.781, 0.797, 0.812]), ("PQ", bits, [0.418, 0.552, 0.601, 0.634]),
-     ("OPQ", bits, [0.455, 0.589, 0.633, 0.660]), ("RQ", bits, [0.472, 0.571, 0.612, 0.641])]
+    [
+      ("DPQ", bits, [0.712, 0.781, 0.797, 0.812]), ("PQ", bits, [0.418, 0.552, 0.601, 0.634]),
+      ("OPQ", bits, [0.455, 0.589, 0.633, 0.660]), ("RQ", bits, [0.472, 0.571, 0.612, 0.641]),
+    ]
   }
 
   /// PR curves shaped like p(r) = p1 - (p1 - p0) r^a.
@@ -102,7 +114,9 @@ enum Synthetic {
   }
 
   /// `perClass` points around each of `classes` well separated centres in `dimension` dimensions.
-  static func clusters(classes: Int, perClass: Int, dimension: Int, separation: Float, seed: UInt64) throws -> (Tensor, [Int]) {
+  static func clusters(classes: Int, perClass: Int, dimension: Int, separation: Float, seed: UInt64) throws -> (
+    Tensor, [Int]
+  ) {
     var rng = RandomGenerator(seed: seed)
     let centres = (0..<classes).map { _ in (0..<dimension).map { _ in separation * rng.nextNormal() } }
     var values: [Float] = []
@@ -122,12 +136,16 @@ enum Synthetic {
     var values: [Float] = []
     var rng = RandomGenerator(seed: 3)
     for i in 0..<count {
-      let cx = Float(size) * (0.3 + 0.4 * Float(i % 3) / 2), cy = Float(size) * (0.3 + 0.4 * Float((i / 3) % 3) / 2)
+      let cx = Float(size) * (0.3 + 0.4 * Float(i % 3) / 2)
+      let cy = Float(size) * (0.3 + 0.4 * Float((i / 3) % 3) / 2)
       for ch in 0..<channels {
         for y in 0..<size {
           for x in 0..<size {
-            let dx = Float(x) - cx, dy = Float(y) - cy
-            let inside = channels == 1 ? dx * dx + dy * dy < Float(size * size) / 16 : abs(dx) < Float(size) / 5 && abs(dy) < Float(size) / 5
+            let dx = Float(x) - cx
+            let dy = Float(y) - cy
+            let inside =
+              channels == 1
+              ? dx * dx + dy * dy < Float(size * size) / 16 : abs(dx) < Float(size) / 5 && abs(dy) < Float(size) / 5
             let tint: Float = channels == 1 ? 1 : [Float(i % 2), Float((i / 2) % 2), 0.6][ch]
             values.append(inside ? tint : 0.1 * rng.nextUniform())
           }

@@ -1,6 +1,7 @@
 import DPQTensor
 import Foundation
 import Testing
+
 @testable import DPQPlot
 
 /// Timing of exact t-SNE at the size it is meant for: DPQ_PLOT_BENCH=1 swift test -c release

@@ -1,5 +1,6 @@
 import DPQData
 import DPQTensor
+
 @testable import DPQQuantization
 
 /// Gaussian blobs of the library (`LabelledDataset.blobs`, the language's `blobs()`: centres

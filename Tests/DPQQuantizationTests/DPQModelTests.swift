@@ -1,11 +1,14 @@
 import DPQNN
-import Foundation
 import DPQTensor
+import Foundation
 import Testing
+
 @testable import DPQQuantization
 
 @Suite struct DPQModelTests {
-  func mlpConfiguration(d: Int = 8, blocks: Int = 3, k: Int = 16, similarity: Similarity = .negativeSquaredL2) -> DPQConfiguration {
+  func mlpConfiguration(d: Int = 8, blocks: Int = 3, k: Int = 16, similarity: Similarity = .negativeSquaredL2)
+    -> DPQConfiguration
+  {
     var c = DPQConfiguration()
     c.backbone = .mlp
     c.inputShape = [6]
@@ -25,14 +28,16 @@ import Testing
     let r = try Tensor.randomNormal([5, 4], using: &g)
     let c = try Tensor.randomNormal([6, 4], using: &g)
     // soft quantization: differentiable in the residual and the codebook
-    let soft = try Tensor.checkGradients(of: {
-      try ProgressiveQuantization.quantize($0[0], codebook: $0[1], similarity: similarity, gamma: 2).soft
-    }, at: [r, c], epsilon: 1e-3)
+    let soft = try Tensor.checkGradients(
+      of: {
+        try ProgressiveQuantization.quantize($0[0], codebook: $0[1], similarity: similarity, gamma: 2).soft
+      }, at: [r, c], epsilon: 1e-3)
     #expect(soft.maxError < 2e-2, "\(soft)")
     // hard quantization: the argmax is piecewise constant, the codeword gather differentiable in C
-    let hard = try Tensor.checkGradients(of: {
-      try ProgressiveQuantization.quantize(r, codebook: $0[0], similarity: similarity, gamma: 2).hard
-    }, at: [c], epsilon: 1e-3)
+    let hard = try Tensor.checkGradients(
+      of: {
+        try ProgressiveQuantization.quantize(r, codebook: $0[0], similarity: similarity, gamma: 2).hard
+      }, at: [c], epsilon: 1e-3)
     #expect(hard.maxError < 2e-2, "\(hard)")
   }
 
@@ -42,10 +47,12 @@ import Testing
     let books = try (0..<3).map { _ in try Tensor.randomNormal([5, 3], using: &g) }
     let pick: [(ProgressiveQuantization.Losses) -> Tensor] = [{ $0.soft }, { $0.hard }, { $0.joint }]
     for (i, f) in pick.enumerated() {
-      let r = try Tensor.checkGradients(of: { t in
-        let o = try ProgressiveQuantization.forward(t[0], codebooks: Array(t[1...]), similarity: .negativeSquaredL2, gamma: 1.5)
-        return f(try ProgressiveQuantization.losses(features: t[0], o))
-      }, at: [x] + books, epsilon: 1e-3)
+      let r = try Tensor.checkGradients(
+        of: { t in
+          let o = try ProgressiveQuantization.forward(
+            t[0], codebooks: Array(t[1...]), similarity: .negativeSquaredL2, gamma: 1.5)
+          return f(try ProgressiveQuantization.losses(features: t[0], o))
+        }, at: [x] + books, epsilon: 1e-3)
       #expect(r.maxError < 2e-2, "loss \(i): \(r)")
     }
   }
@@ -58,9 +65,10 @@ import Testing
     #expect(o.codes == [[0]])
     #expect(o.hardReconstructions[0].scalars == [1, 0])
     // s = 2 x.c - |c|^2 = (3, -5); p = softmax(3, -5); q_s = p0 * e1 - p1 * e1
-    let p0 = 1 / (1 + Float(Foundation.exp(-8.0))), qs = p0 - (1 - p0)
+    let p0 = 1 / (1 + Float(Foundation.exp(-8.0)))
+    let qs = p0 - (1 - p0)
     let l = try ProgressiveQuantization.losses(features: x, o)
-    #expect(abs(try l.hard.item() - 0.5) < 1e-6)                  // mean((2-1)^2, 0^2)
+    #expect(abs(try l.hard.item() - 0.5) < 1e-6) // mean((2-1)^2, 0^2)
     #expect(abs(try l.soft.item() - (2 - qs) * (2 - qs) / 2) < 1e-5)
     #expect(abs(try l.joint.item() - (qs - 1) * (qs - 1) / 2) < 1e-5)
   }

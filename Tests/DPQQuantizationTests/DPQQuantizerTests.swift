@@ -1,5 +1,6 @@
-import Testing
 import DPQTensor
+import Testing
+
 @testable import DPQQuantization
 
 @Suite struct DPQQuantizerTests {
@@ -15,8 +16,13 @@ import DPQTensor
   /// The quantizer of a model encodes, decodes and searches as the model itself does.
   @Test func aModelsQuantizerIsTheModel() throws {
     var c = DPQConfiguration()
-    c.backbone = .mlp; c.inputShape = [6]; c.hiddenSizes = [10]; c.featureDimension = 5
-    c.classCount = 3; c.blockCount = 3; c.codewordCount = 8
+    c.backbone = .mlp
+    c.inputShape = [6]
+    c.hiddenSizes = [10]
+    c.featureDimension = 5
+    c.classCount = 3
+    c.blockCount = 3
+    c.codewordCount = 8
     let model = try DPQModel(c, seed: 5)
     var g = RandomGenerator(seed: 6)
     for p in model.codebooks { p.value = try Tensor.randomNormal(p.value.shape, using: &g) * 0.5 }

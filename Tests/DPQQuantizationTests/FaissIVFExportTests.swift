@@ -22,30 +22,38 @@ import Testing
 
     // Clustered data in D = 32 (64 centres), an RQ of 4 x 256 codewords (32-bit codes).
     var rng = RandomGenerator(seed: 41)
-    let d = 32, n = 20_000, nq = 200
+    let d = 32
+    let n = 20_000
+    let nq = 200
     let centres = try Tensor.randomNormal([64, d], using: &rng)
     func sample(_ count: Int) throws -> Tensor {
       let noise = try Tensor.randomNormal([count, d], std: 0.35, using: &rng)
       let pick = (0..<count).map { _ in Int(rng.next() % 64) }
       return try centres.indexSelect(axis: 0, indices: pick) + noise
     }
-    let train = try sample(5_000), database = try sample(n), queries = try sample(nq)
+    let train = try sample(5_000)
+    let database = try sample(n)
+    let queries = try sample(nq)
     var rq = try ResidualQuantizer(dimension: d, blockCount: 4, seed: 5)
     try rq.train(train)
     let index = try Index(quantizer: rq, codes: rq.encode(database), metric: metric)
-    let indexFile = dir + "/index.safetensors", faissFile = dir + "/ivf.faiss"
+    let indexFile = dir + "/index.safetensors"
+    let faissFile = dir + "/ivf.faiss"
     try index.save(to: indexFile)
     let exact = try index.search(queries: queries, k: 100)
     try NPY.write(queries, to: dir + "/queries.npy")
     try NPY.write(integers: exact.ids, shape: [nq, 100], to: dir + "/dpq_ids.npy")
 
     let export = ProjectPython.root.appendingPathComponent("scripts/export-faiss").path
-    let exported = ProjectPython.runWith(environment: ["PYTHON": py], export,
-                                         ["--ivf", "\(FaissIVFExportTests.lists)", indexFile, faissFile])
+    let exported = ProjectPython.runWith(
+      environment: ["PYTHON": py], export,
+      ["--ivf", "\(FaissIVFExportTests.lists)", indexFile, faissFile])
     try #require(exported.status == 0, "export-faiss --ivf failed: \(exported.output)")
     #expect(exported.output.contains("IndexIVFResidualQuantizer"))
 
-    let out = try ProjectPython.script(py, """
+    let out = try ProjectPython.script(
+      py,
+      """
       import sys, time, json
       import numpy as np, faiss
       index = faiss.read_index(sys.argv[1])
@@ -72,9 +80,12 @@ import Testing
     #expect(doc["ntotal"] as? Int == n)
     let rows = try #require(doc["rows"] as? [[String: Any]])
     for r in rows {
-      print(String(format: "export-faiss --ivf %d (%@): nprobe %2d, recall@100 against dpq's exhaustive search %.4f, %.0f queries/s (2 threads, %d items)",
-                   FaissIVFExportTests.lists, metric.rawValue, r["nprobe"] as? Int ?? 0, r["recall"] as? Double ?? 0,
-                   r["qps"] as? Double ?? 0, n))
+      print(
+        String(
+          format:
+            "export-faiss --ivf %d (%@): nprobe %2d, recall@100 against dpq's exhaustive search %.4f, %.0f queries/s (2 threads, %d items)",
+          FaissIVFExportTests.lists, metric.rawValue, r["nprobe"] as? Int ?? 0, r["recall"] as? Double ?? 0,
+          r["qps"] as? Double ?? 0, n))
     }
     let stated = try #require(rows.first { $0["nprobe"] as? Int == FaissIVFExportTests.nprobe })
     #expect((stated["recall"] as? Double ?? 0) >= 0.95, "recall@100 at nprobe \(FaissIVFExportTests.nprobe): \(stated)")

@@ -1,5 +1,6 @@
-import Testing
 import DPQTensor
+import Testing
+
 @testable import DPQQuantization
 
 @Suite struct KMeansTests {
@@ -13,22 +14,26 @@ import DPQTensor
     for (a, b) in zip(result.objectives, result.objectives.dropFirst()) {
       #expect(b <= a * (1 + 1e-6), "objective rose from \(a) to \(b)")
     }
-    print("k-means objectives (n=1500, D=12, K=32):", result.objectives.map { String(format: "%.1f", $0) }.joined(separator: " "))
+    print(
+      "k-means objectives (n=1500, D=12, K=32):",
+      result.objectives.map { String(format: "%.1f", $0) }.joined(separator: " "))
   }
 
   /// One iteration from given centroids equals a naive Double-precision Lloyd step: the same
   /// assignment, objective and new centroids (the means).
   @Test func oneIterationMatchesNaiveReference() throws {
-    let (n, d, k) = (2_500, 7, 9)  // 2,500 rows span several assignment chunks
+    let (n, d, k) = (2_500, 7, 9) // 2,500 rows span several assignment chunks
     let x = try TestData.blobs(n, d, clusters: 6, seed: 5)
     let initial = try TestData.gaussian(k, d, seed: 6) * Tensor(scalar: 4)
     let result = try KMeans(k: k, iterations: 1, seed: 1, maxPointsPerCentroid: nil).fit(x, initialCentroids: initial)
-    let xs = x.scalars, cs = initial.scalars
+    let xs = x.scalars
+    let cs = initial.scalars
     var labels = [Int](repeating: 0, count: n)
     var objective = 0.0
-    var sums = [Double](repeating: 0, count: k * d), sizes = [Int](repeating: 0, count: k)
+    var sums = [Double](repeating: 0, count: k * d)
+    var sizes = [Int](repeating: 0, count: k)
     for i in 0..<n {
-      let dist = (0..<k).map { c in TestData.distance(xs[i * d ..< (i + 1) * d], cs[c * d ..< (c + 1) * d]) }
+      let dist = (0..<k).map { c in TestData.distance(xs[i * d..<(i + 1) * d], cs[c * d..<(c + 1) * d]) }
       let best = dist.indices.min { dist[$0] < dist[$1] }!
       labels[i] = best
       objective += dist[best]
@@ -48,7 +53,7 @@ import DPQTensor
   /// 10 distinct values each repeated 4 times, 10 seeds are the 10 distinct values.
   @Test func kMeansPlusPlusPicksDistinctSeeds() throws {
     let base = try TestData.gaussian(10, 5, seed: 11).scalars
-    let x = try Tensor(shape: [40, 5], scalars: (0..<40).flatMap { i in base[(i % 10) * 5 ..< (i % 10 + 1) * 5] })
+    let x = try Tensor(shape: [40, 5], scalars: (0..<40).flatMap { i in base[(i % 10) * 5..<(i % 10 + 1) * 5] })
     let result = try KMeans(k: 10, iterations: 0, seed: 2).fit(x)
     #expect(Set(result.seedIndices).count == 10)
     #expect(Set(result.seedIndices.map { $0 % 10 }).count == 10, "seeds \(result.seedIndices) repeat a value")
@@ -64,7 +69,7 @@ import DPQTensor
     let x = try TestData.blobs(n, d, clusters: 12, seed: 21)
     var initial = try TestData.gaussian(k, d, seed: 22)
     try initial.withUnsafeMutableBufferPointer { b in
-      for i in (4 * d)..<(k * d) { b[i] = 1e4 + Float(i) }  // 8 centroids no point will choose
+      for i in (4 * d)..<(k * d) { b[i] = 1e4 + Float(i) } // 8 centroids no point will choose
       _ = try #require(b.count == k * d)
     }
     let result = try KMeans(k: k, iterations: 30, seed: 4, tolerance: 0).fit(x, initialCentroids: initial)
@@ -78,7 +83,7 @@ import DPQTensor
   /// must stay empty or duplicate; the run must still end cleanly with objective 0.
   @Test func duplicatedPointsWithKCloseToN() throws {
     let base = try TestData.gaussian(10, 3, seed: 31).scalars
-    let x = try Tensor(shape: [20, 3], scalars: (0..<20).flatMap { i in base[(i % 10) * 3 ..< (i % 10 + 1) * 3] })
+    let x = try Tensor(shape: [20, 3], scalars: (0..<20).flatMap { i in base[(i % 10) * 3..<(i % 10 + 1) * 3] })
     let result = try KMeans(k: 12, iterations: 10, seed: 5).fit(x)
     #expect(result.centroids.shape == [12, 3])
     #expect(result.objectives.last == 0)
@@ -89,13 +94,15 @@ import DPQTensor
   }
 
   @Test func stopsWhenAskedAndKeepsCentroids() throws {
-    let x = try TestData.gaussian(2_000, 8, seed: 41)  // unstructured: far from converged after 3 iterations
+    let x = try TestData.gaussian(2_000, 8, seed: 41) // unstructured: far from converged after 3 iterations
     var calls = 0
     var seen: [Int] = []
-    let result = try KMeans(k: 16, iterations: 50, seed: 1, tolerance: 0).fit(x, shouldStop: {
-      calls += 1
-      return calls > 3
-    }, progress: { it, _ in seen.append(it) })
+    let result = try KMeans(k: 16, iterations: 50, seed: 1, tolerance: 0).fit(
+      x,
+      shouldStop: {
+        calls += 1
+        return calls > 3
+      }, progress: { it, _ in seen.append(it) })
     #expect(result.stopped)
     #expect(result.objectives.count == 3)
     #expect(seen == [0, 1, 2])
@@ -112,7 +119,9 @@ import DPQTensor
     var bad = x
     try bad.setValue(.nan, at: [7, 2])
     #expect(throws: QuantizationError.nonFiniteInput(op: "kmeans", row: 7, column: 2)) { try KMeans(k: 4).fit(bad) }
-    #expect(throws: QuantizationError.self) { try KMeans(k: 4).fit(x, initialCentroids: try TestData.gaussian(3, 4, seed: 1)) }
+    #expect(throws: QuantizationError.self) {
+      try KMeans(k: 4).fit(x, initialCentroids: try TestData.gaussian(3, 4, seed: 1))
+    }
   }
 
   /// Subsampling to k * maxPointsPerCentroid rows is seeded and reported.

@@ -2,6 +2,7 @@ import DPQData
 import DPQTensor
 import Foundation
 import Testing
+
 @testable import DPQQuantization
 
 /// DPQTrainer on an `ImageSet` (images decoded per batch, a bounded cache) instead of a tensor:
@@ -17,7 +18,9 @@ import Testing
       try FileManager.default.createDirectory(atPath: "\(dir)/\(name)", withIntermediateDirectories: true)
       for i in 0..<20 {
         let pixels = (0..<(28 * 28)).map { _ in Float(c) * 0.5 + Float(g.nextUniform()) * 0.5 }
-        try pixels.withUnsafeBufferPointer { try ImageCodec.writePNG($0, channels: 1, height: 28, width: 28, to: "\(dir)/\(name)/\(i).png") }
+        try pixels.withUnsafeBufferPointer {
+          try ImageCodec.writePNG($0, channels: 1, height: 28, width: 28, to: "\(dir)/\(name)/\(i).png")
+        }
       }
     }
     return dir
@@ -25,10 +28,16 @@ import Testing
 
   func trainer(seed: UInt64) throws -> DPQTrainer {
     var c = DPQConfiguration()
-    c.classCount = 2; c.featureDimension = 16; c.blockCount = 2; c.codewordCount = 8
+    c.classCount = 2
+    c.featureDimension = 16
+    c.blockCount = 2
+    c.codewordCount = 8
     var o = DPQTrainingOptions()
-    o.epochs = 2; o.batchSize = 8; o.mode = .endToEnd; o.warmupEpochs = 1
-    o.codebookInitialisation = .kmeans     // the k-means start reads every image's features too
+    o.epochs = 2
+    o.batchSize = 8
+    o.mode = .endToEnd
+    o.warmupEpochs = 1
+    o.codebookInitialisation = .kmeans // the k-means start reads every image's features too
     o.seed = seed
     return try DPQTrainer(model: try DPQModel(c, seed: seed), options: o)
   }
@@ -41,13 +50,19 @@ import Testing
     #expect(set.count == 40)
     let lazy = try trainer(seed: 3)
     var steps = 0
-    try lazy.fit(inputs: set, labels: set.labels, onBatch: { _, _ in
-      steps += 1
-      #expect(set.cachedBytes <= set.cacheLimit, "the cache holds \(set.cachedBytes) bytes, over its limit \(set.cacheLimit)")
-    })
+    try lazy.fit(
+      inputs: set, labels: set.labels,
+      onBatch: { _, _ in
+        steps += 1
+        #expect(
+          set.cachedBytes <= set.cacheLimit,
+          "the cache holds \(set.cachedBytes) bytes, over its limit \(set.cacheLimit)")
+      })
     #expect(steps == 10 && lazy.log.count == 2 && lazy.log.last?.stage == 2)
     #expect(set.cachedCount <= 10 && set.cachedCount > 0, "\(set.cachedCount) images cached")
-    print("lazy training: \(steps) steps, \(set.cachedCount) of \(set.count) images cached (\(set.cachedBytes) of \(set.cacheLimit) bytes)")
+    print(
+      "lazy training: \(steps) steps, \(set.cachedCount) of \(set.count) images cached (\(set.cachedBytes) of \(set.cacheLimit) bytes)"
+    )
 
     // The same images decoded into one tensor, the same seeds: the same model, bit for bit.
     let all = try ImageSet.folder(dir, transform: ImageTransform(channels: 1)).dataset().dataset

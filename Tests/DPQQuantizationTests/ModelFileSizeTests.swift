@@ -1,6 +1,7 @@
 import DPQData
 import Foundation
 import Testing
+
 @testable import DPQQuantization
 
 /// A model file's configuration is checked against the values the file holds before the model
@@ -8,8 +9,14 @@ import Testing
 @Suite struct ModelFileSizeTests {
   @Test func anAbsurdFeatureDimensionIsRefusedBeforeAllocating() throws {
     var c = DPQConfiguration()
-    c.backbone = .mlp; c.inputShape = [6]; c.hiddenSizes = [12]; c.featureDimension = 8
-    c.classCount = 3; c.blockCount = 2; c.codewordCount = 4; c.dropout = 0
+    c.backbone = .mlp
+    c.inputShape = [6]
+    c.hiddenSizes = [12]
+    c.featureDimension = 8
+    c.classCount = 3
+    c.blockCount = 2
+    c.codewordCount = 4
+    c.dropout = 0
     let dir = NSTemporaryDirectory() + "dpq-model-size-\(UUID().uuidString.prefix(8))"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -1,5 +1,6 @@
-import Testing
 import DPQTensor
+import Testing
+
 @testable import DPQQuantization
 
 @Suite struct OptimizedProductQuantizerTests {
@@ -25,12 +26,14 @@ import DPQTensor
     let held = try TestData.rotatedAnisotropic(500, d, seed: 204)
     var pq = try ProductQuantizer(dimension: d, subspaceCount: m, codewordCount: k, iterations: 20, seed: 5)
     try pq.train(x)
-    var opq = try OptimizedProductQuantizer(dimension: d, subspaceCount: m, codewordCount: k, outerIterations: 8,
-                                            innerIterations: 4, iterations: 20, seed: 5)
+    var opq = try OptimizedProductQuantizer(
+      dimension: d, subspaceCount: m, codewordCount: k, outerIterations: 8,
+      innerIterations: 4, iterations: 20, seed: 5)
     let report = try opq.train(x)
     let r = try #require(opq.rotation)
     #expect(try Orthogonal.orthogonalityError(r) < 1e-4)
-    let pqTrain = try pq.relativeDistortion(x), opqTrain = try opq.relativeDistortion(x)
+    let pqTrain = try pq.relativeDistortion(x)
+    let opqTrain = try opq.relativeDistortion(x)
     #expect(opqTrain <= pqTrain * (1 + 1e-5))
     let rotationErrors = report.objectives(phase: "rotation")
     #expect(rotationErrors.count == 8)
@@ -38,21 +41,29 @@ import DPQTensor
     var random = opq
     random.initialRotation = .random
     try random.train(x)
-    print(String(format: "relative distortion, train / held-out: PQ %.4f / %.4f, OPQ %.4f / %.4f, OPQ(random init) %.4f / %.4f",
-                 pqTrain, try pq.relativeDistortion(held), opqTrain, try opq.relativeDistortion(held),
-                 try random.relativeDistortion(x), try random.relativeDistortion(held)))
+    print(
+      String(
+        format: "relative distortion, train / held-out: PQ %.4f / %.4f, OPQ %.4f / %.4f, OPQ(random init) %.4f / %.4f",
+        pqTrain, try pq.relativeDistortion(held), opqTrain, try opq.relativeDistortion(held),
+        try random.relativeDistortion(x), try random.relativeDistortion(held)))
   }
 
   /// decode = the concatenated codewords, rotated back with R (rows: Y @ R).
   @Test func decodeEqualsCodewordsPickedByHandRotatedBack() throws {
     let (d, m, k) = (16, 4, 16)
     let x = try TestData.rotatedAnisotropic(400, d, seed: 205)
-    var opq = try OptimizedProductQuantizer(dimension: d, subspaceCount: m, codewordCount: k, outerIterations: 3, iterations: 8)
+    var opq = try OptimizedProductQuantizer(
+      dimension: d, subspaceCount: m, codewordCount: k, outerIterations: 3, iterations: 8)
     try opq.train(x)
     let codes = try opq.encode(x)
     let got = try opq.decode(codes).scalars
-    guard case let .product(books, rotation?) = try opq.layout else { Issue.record("expected a rotated product layout"); return }
-    let b = books.scalars, r = rotation.scalars, ds = d / m
+    guard case .product(let books, let rotation?) = try opq.layout else {
+      Issue.record("expected a rotated product layout")
+      return
+    }
+    let b = books.scalars
+    let r = rotation.scalars
+    let ds = d / m
     for i in stride(from: 0, to: 400, by: 29) {
       var y = [Float](repeating: 0, count: d)
       for s in 0..<m { for j in 0..<ds { y[s * ds + j] = b[(s * k + codes[i, s]) * ds + j] } }
@@ -73,7 +84,12 @@ import DPQTensor
     let x = try TestData.rotatedAnisotropic(300, 8, seed: 206)
     var opq = try OptimizedProductQuantizer(dimension: 8, subspaceCount: 2, codewordCount: 8, outerIterations: 50)
     var checks = 0
-    let report = try opq.train(x, control: TrainingControl(shouldStop: { checks += 1; return checks > 30 }))
+    let report = try opq.train(
+      x,
+      control: TrainingControl(shouldStop: {
+        checks += 1
+        return checks > 30
+      }))
     #expect(report.stopped)
     #expect(opq.isTrained)
     #expect(try opq.relativeDistortion(x) < 1)

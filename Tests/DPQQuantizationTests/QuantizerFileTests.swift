@@ -2,6 +2,7 @@ import DPQData
 import DPQTensor
 import Foundation
 import Testing
+
 @testable import DPQQuantization
 
 /// Quantizer files round-trip every quantizer bit for bit and refuse other formats and newer
@@ -28,19 +29,29 @@ import Testing
 
     // A newer version, a missing one, and another format are refused, naming the file.
     let good = try SafeTensors.read(dir + "/PQ.safetensors")
-    for (name, change, words) in [("newer", "2", "format version 2"), ("missing", nil, "format version missing")] as [(String, String?, String)] {
+    for (name, change, words) in [("newer", "2", "format version 2"), ("missing", nil, "format version missing")]
+      as [(String, String?, String)]
+    {
       var meta = good.metadata
       meta["format_version"] = change
       let path = dir + "/\(name).safetensors"
-      try SafeTensors(entries: try good.entries.map { SafeTensors.Entry(name: $0.name, tensor: try good.tensor($0.name, path: path)) },
-                      metadata: meta).write(to: path)
+      try SafeTensors(
+        entries: try good.entries.map {
+          SafeTensors.Entry(name: $0.name, tensor: try good.tensor($0.name, path: path))
+        },
+        metadata: meta
+      ).write(to: path)
       #expect { _ = try QuantizerFile.load(from: path) } throws: { "\($0)".contains(path) && "\($0)".contains(words) }
     }
     var other = good.metadata
     other["format"] = "dpq-model"
     let model = dir + "/model.safetensors"
-    try SafeTensors(entries: try good.entries.map { SafeTensors.Entry(name: $0.name, tensor: try good.tensor($0.name, path: model)) },
-                    metadata: other).write(to: model)
-    #expect { _ = try QuantizerFile.load(from: model) } throws: { "\($0)".contains(model) && "\($0)".contains("not a dpq quantizer file") }
+    try SafeTensors(
+      entries: try good.entries.map { SafeTensors.Entry(name: $0.name, tensor: try good.tensor($0.name, path: model)) },
+      metadata: other
+    ).write(to: model)
+    #expect { _ = try QuantizerFile.load(from: model) } throws: {
+      "\($0)".contains(model) && "\($0)".contains("not a dpq quantizer file")
+    }
   }
 }

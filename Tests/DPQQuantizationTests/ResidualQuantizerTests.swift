@@ -1,5 +1,6 @@
-import Testing
 import DPQTensor
+import Testing
+
 @testable import DPQQuantization
 
 @Suite struct ResidualQuantizerTests {
@@ -7,7 +8,8 @@ import DPQTensor
 
   func trained(beam: Int = 1) throws -> (ResidualQuantizer, Tensor) {
     let x = try TestData.rotatedAnisotropic(2_000, Self.d, seed: 301)
-    var rq = try ResidualQuantizer(dimension: Self.d, blockCount: Self.m, codewordCount: Self.k, beamWidth: beam, iterations: 15, seed: 3)
+    var rq = try ResidualQuantizer(
+      dimension: Self.d, blockCount: Self.m, codewordCount: Self.k, beamWidth: beam, iterations: 15, seed: 3)
     try rq.train(x)
     return (rq, x)
   }
@@ -17,7 +19,10 @@ import DPQTensor
     let (rq, x) = try trained()
     let codes = try rq.encode(x)
     let y = try rq.decode(codes).scalars
-    guard case let .additive(books) = try rq.layout else { Issue.record("expected an additive layout"); return }
+    guard case .additive(let books) = try rq.layout else {
+      Issue.record("expected an additive layout")
+      return
+    }
     #expect(books.shape == [Self.m, Self.k, Self.d])
     let b = books.scalars
     for i in stride(from: 0, to: 2_000, by: 41) {
@@ -34,11 +39,14 @@ import DPQTensor
     let (rq, _) = try trained()
     let held = try TestData.rotatedAnisotropic(200, Self.d, seed: 302)
     let codes = try rq.encode(held)
-    let b = try #require(rq.codebooks).scalars, xs = held.scalars
+    let b = try #require(rq.codebooks).scalars
+    let xs = held.scalars
     for i in 0..<200 {
-      var r = Array(xs[i * Self.d ..< (i + 1) * Self.d])
+      var r = Array(xs[i * Self.d..<(i + 1) * Self.d])
       for q in 0..<Self.m {
-        let dist = (0..<Self.k).map { c in TestData.distance(r[...], b[(q * Self.k + c) * Self.d ..< (q * Self.k + c + 1) * Self.d]) }
+        let dist = (0..<Self.k).map { c in
+          TestData.distance(r[...], b[(q * Self.k + c) * Self.d..<(q * Self.k + c + 1) * Self.d])
+        }
         let best = dist.min()!
         #expect(dist[codes[i, q]] <= best + 1e-5 * max(1, best))
         for j in 0..<Self.d { r[j] -= b[(q * Self.k + codes[i, q]) * Self.d + j] }
@@ -58,8 +66,11 @@ import DPQTensor
       let total = data.scalars.reduce(0.0) { $0 + Double($1) * Double($1) }
       return try (1...Self.m).map { b in data.sumSquaredDifference(try rq.decode(codes.prefix(blocks: b))) / total }
     }
-    let train = try prefixDistortions(x), test = try prefixDistortions(held)
-    print("RQ relative distortion by blocks, train:", train.map { String(format: "%.4f", $0) }, "held-out:", test.map { String(format: "%.4f", $0) })
+    let train = try prefixDistortions(x)
+    let test = try prefixDistortions(held)
+    print(
+      "RQ relative distortion by blocks, train:", train.map { String(format: "%.4f", $0) }, "held-out:",
+      test.map { String(format: "%.4f", $0) })
     #expect(train[0] < 1)
     for b in 1..<Self.m {
       #expect(train[b] <= train[b - 1] * (1 + 1e-6))
@@ -73,17 +84,18 @@ import DPQTensor
     var rq = try ResidualQuantizer(dimension: 8, blockCount: 2, codewordCount: 8, beamWidth: 8, iterations: 10)
     try rq.train(x)
     let codes = try rq.encode(x)
-    let b = try #require(rq.codebooks).scalars, xs = x.scalars
+    let b = try #require(rq.codebooks).scalars
+    let xs = x.scalars
     for i in stride(from: 0, to: 400, by: 3) {
       var best = Double.infinity
       for c0 in 0..<8 {
         for c1 in 0..<8 {
           let y = (0..<8).map { j in b[c0 * 8 + j] + b[(8 + c1) * 8 + j] }
-          best = min(best, TestData.distance(xs[i * 8 ..< (i + 1) * 8], y[...]))
+          best = min(best, TestData.distance(xs[i * 8..<(i + 1) * 8], y[...]))
         }
       }
       let y = (0..<8).map { j in b[codes[i, 0] * 8 + j] + b[(8 + codes[i, 1]) * 8 + j] }
-      #expect(TestData.distance(xs[i * 8 ..< (i + 1) * 8], y[...]) <= best * (1 + 1e-5) + 1e-6)
+      #expect(TestData.distance(xs[i * 8..<(i + 1) * 8], y[...]) <= best * (1 + 1e-5) + 1e-6)
     }
   }
 
@@ -91,13 +103,18 @@ import DPQTensor
   @Test func beamSearchIsNeverWorseThanGreedy() throws {
     var (rq, x) = try trained()
     let held = try TestData.rotatedAnisotropic(1_000, Self.d, seed: 305)
-    let greedy = try rq.squaredErrors(held), greedyTrain = try rq.relativeDistortion(x)
+    let greedy = try rq.squaredErrors(held)
+    let greedyTrain = try rq.relativeDistortion(x)
     rq.beamWidth = 8
     let beam = try rq.squaredErrors(held)
     for (g, b) in zip(greedy, beam) { #expect(b <= g * (1 + 1e-5) + 1e-6) }
-    let sg = greedy.reduce(0, +), sb = beam.reduce(0, +)
-    print(String(format: "RQ held-out squared error: greedy %.2f, beam 8 %.2f (train relative distortion greedy %.4f, beam %.4f)",
-                 sg, sb, greedyTrain, try rq.relativeDistortion(x)))
+    let sg = greedy.reduce(0, +)
+    let sb = beam.reduce(0, +)
+    print(
+      String(
+        format:
+          "RQ held-out squared error: greedy %.2f, beam 8 %.2f (train relative distortion greedy %.4f, beam %.4f)",
+        sg, sb, greedyTrain, try rq.relativeDistortion(x)))
     #expect(sb < sg)
     let loaded = try QuantizerLoader.load(configuration: rq.configuration, tensors: rq.stateTensors())
     #expect(try loaded.encode(held) == rq.encode(held))
@@ -112,7 +129,10 @@ import DPQTensor
     #expect(throws: QuantizationError.tooFewTrainingVectors(op: "RQ.train (K = 256)", needed: 256, got: 50)) {
       try fresh.train(try TestData.gaussian(50, 4, seed: 1))
     }
-    #expect(throws: QuantizationError.invalidShape(op: "RQ.encode", shape: [16], expected: "a matrix [n, 16] with one vector per row")) {
+    #expect(
+      throws: QuantizationError.invalidShape(
+        op: "RQ.encode", shape: [16], expected: "a matrix [n, 16] with one vector per row")
+    ) {
       try rq.encode(try TestData.gaussian(1, 16, seed: 1).reshaped([16]))
     }
   }
@@ -123,9 +143,12 @@ import DPQTensor
   @Test func zeroRowsRoundTrip() throws {
     let x = try TestData.rotatedAnisotropic(300, 8, seed: 401)
     var pq = try ProductQuantizer(dimension: 8, subspaceCount: 2, codewordCount: 8, iterations: 3)
-    var opq = try OptimizedProductQuantizer(dimension: 8, subspaceCount: 2, codewordCount: 8, outerIterations: 1, iterations: 3)
+    var opq = try OptimizedProductQuantizer(
+      dimension: 8, subspaceCount: 2, codewordCount: 8, outerIterations: 1, iterations: 3)
     var rq = try ResidualQuantizer(dimension: 8, blockCount: 2, codewordCount: 8, beamWidth: 4, iterations: 3)
-    try pq.train(x); try opq.train(x); try rq.train(x)
+    try pq.train(x)
+    try opq.train(x)
+    try rq.train(x)
     let empty = try Tensor.zeros([0, 8])
     for q in [pq, opq, rq] as [any VectorQuantizer] {
       let codes = try q.encode(empty)
@@ -143,9 +166,14 @@ import DPQTensor
     try pq.train(x)
     let codes = try pq.encode(x)
     #expect(codes.bytesPerCode == 2 && pq.codeSizeBytes == 4 && pq.codeLengthBits == 18)
-    let y = try pq.decode(codes).scalars, books = try #require(pq.codebooks).scalars
+    let y = try pq.decode(codes).scalars
+    let books = try #require(pq.codebooks).scalars
     for i in stride(from: 0, to: 700, by: 13) {
-      for s in 0..<2 { #expect(Array(y[i * 4 + s * 2 ..< i * 4 + s * 2 + 2]) == Array(books[(s * 300 + codes[i, s]) * 2 ..< (s * 300 + codes[i, s]) * 2 + 2])) }
+      for s in 0..<2 {
+        #expect(
+          Array(y[i * 4 + s * 2..<i * 4 + s * 2 + 2])
+            == Array(books[(s * 300 + codes[i, s]) * 2..<(s * 300 + codes[i, s]) * 2 + 2]))
+      }
     }
     #expect("\(pq)" == "PQ(D=4, M=2, K=300, 18 bits, trained)")
   }
@@ -155,7 +183,8 @@ import DPQTensor
     let x = try TestData.rotatedAnisotropic(3_000, 16, seed: 502)
     var pq = try ProductQuantizer(dimension: 16, subspaceCount: 4, codewordCount: 16, iterations: 5)
     var rq = try ResidualQuantizer(dimension: 16, blockCount: 3, codewordCount: 16, beamWidth: 3, iterations: 5)
-    try pq.train(x); try rq.train(x)
+    try pq.train(x)
+    try rq.train(x)
     let (pqAll, rqAll) = (try pq.encode(x), try rq.encode(x))
     Parallel.workerLimit = 1
     defer { Parallel.workerLimit = nil }

@@ -1,5 +1,6 @@
 import DPQTensor
 import Foundation
+
 @testable import DPQQuantization
 
 /// Seeded data sets shared by the quantization tests.
@@ -32,7 +33,9 @@ enum TestData {
       let t = Float(j) / Float(max(1, d - 1))
       return 3 * powf(ratio, t)
     }
-    let z = Tensor(shape: [n, d]) { b in for i in 0..<n { for j in 0..<d { b[i * d + j] = scales[j] * rng.nextNormal() } } }
+    let z = Tensor(shape: [n, d]) { b in
+      for i in 0..<n { for j in 0..<d { b[i * d + j] = scales[j] * rng.nextNormal() } }
+    }
     let r = try Orthogonal.random(dimension: d, seed: rotationSeed)
     return try Tensor.matmul(z, r, transposeA: false, transposeB: true)
   }
@@ -40,7 +43,7 @@ enum TestData {
   /// Row i of a rank-2 tensor.
   static func row(_ x: Tensor, _ i: Int) -> [Float] {
     let d = x.shape[1]
-    return Array(x.scalars[i * d ..< (i + 1) * d])
+    return Array(x.scalars[i * d..<(i + 1) * d])
   }
 
   /// Exact squared distance in Double.

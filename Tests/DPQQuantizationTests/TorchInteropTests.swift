@@ -2,6 +2,7 @@ import DPQData
 import DPQTensor
 import Foundation
 import Testing
+
 @testable import DPQQuantization
 
 /// PyTorch models in dpq and dpq models in PyTorch, through python/dpq_torch: a model trained
@@ -59,10 +60,18 @@ import Testing
   static func configuration(_ name: String) -> DPQConfiguration {
     var c = DPQConfiguration()
     if name == "mlp" {
-      c.backbone = .mlp; c.inputShape = [6]; c.hiddenSizes = [12, 10]; c.featureDimension = 5
-      c.classCount = 3; c.blockCount = 3; c.codewordCount = 16; c.batchNorm = true
+      c.backbone = .mlp
+      c.inputShape = [6]
+      c.hiddenSizes = [12, 10]
+      c.featureDimension = 5
+      c.classCount = 3
+      c.blockCount = 3
+      c.codewordCount = 16
+      c.batchNorm = true
     } else {
-      c.featureDimension = 16; c.blockCount = 2; c.codewordCount = 8
+      c.featureDimension = 16
+      c.blockCount = 2
+      c.codewordCount = 8
     }
     return c
   }
@@ -89,7 +98,9 @@ import Testing
       let inputs = try reference.tensor("inputs")
       let expected = try reference.tensor("features")
       let codes = try reference.integers("codes")
-      let expectedCodes = (0..<codes.shape[0]).map { i in Array(codes.values[(i * codes.shape[1])..<((i + 1) * codes.shape[1])]) }
+      let expectedCodes = (0..<codes.shape[0]).map { i in
+        Array(codes.values[(i * codes.shape[1])..<((i + 1) * codes.shape[1])])
+      }
       // Features off the tanh's flat ends and codes using several codewords: a check with bite.
       #expect(expected.scalars.contains { abs($0) > 0.05 && abs($0) < 0.95 }, "\(name): degenerate features")
       #expect(Set(expectedCodes.map { $0[0] }).count > 1, "\(name): every input got the same first code")
@@ -147,8 +158,12 @@ import Testing
     try lenet.save(to: "\(dir)/lenet.safetensors")
     let inputs = try Tensor.randomNormal([25, 6], using: &g)
     try SafeTensors(entries: [.init(name: "inputs", tensor: inputs)]).write(to: "\(dir)/inputs.safetensors")
-    try ProjectPython.script(py, Self.load, ["\(dir)/m.safetensors", "\(dir)/inputs.safetensors", "\(dir)/out.safetensors",
-                                             "\(dir)/lenet.safetensors"])
+    try ProjectPython.script(
+      py, Self.load,
+      [
+        "\(dir)/m.safetensors", "\(dir)/inputs.safetensors", "\(dir)/out.safetensors",
+        "\(dir)/lenet.safetensors",
+      ])
     let out = try SafeTensors.read("\(dir)/out.safetensors")
     let (f, c) = try features(model, inputs)
     let d = largestDifference(f, try out.tensor("features"))
@@ -184,18 +199,27 @@ import Testing
     for backbone in [BackboneKind.lenet, .cifar, .mlp, .resnet18] {
       for batchNorm in backbone == .resnet18 ? [false] : [false, true] {
         var c = DPQConfiguration()
-        c.backbone = backbone; c.batchNorm = batchNorm; c.featureDimension = 12; c.codewordCount = 8; c.blockCount = 2
+        c.backbone = backbone
+        c.batchNorm = batchNorm
+        c.featureDimension = 12
+        c.codewordCount = 8
+        c.blockCount = 2
         switch backbone {
         case .lenet: c.inputShape = [1, 28, 28]
         case .cifar: c.inputShape = [3, 32, 32]
-        case .mlp: c.inputShape = [5]; c.hiddenSizes = [7, 6]; c.dropout = batchNorm ? 0.5 : 0
+        case .mlp:
+          c.inputShape = [5]
+          c.hiddenSizes = [7, 6]
+          c.dropout = batchNorm ? 0.5 : 0
         case .resnet18, .alexnet: c.inputShape = [3, 32, 32]
         }
         configurations.append(c)
       }
     }
     var g = RandomGenerator(seed: 9)
-    var paths: [String] = [], inputs: [Tensor] = [], models: [DPQModel] = []
+    var paths: [String] = []
+    var inputs: [Tensor] = []
+    var models: [DPQModel] = []
     for (i, c) in configurations.enumerated() {
       let model = try DPQModel(c, seed: UInt64(i))
       model.eval()
@@ -203,7 +227,9 @@ import Testing
       try model.save(to: path)
       let x = try Tensor.randomUniform([3] + c.inputShape, low: 0, high: 1, using: &g)
       try SafeTensors(entries: [.init(name: "inputs", tensor: x)]).write(to: path + ".inputs")
-      paths.append(path); inputs.append(x); models.append(model)
+      paths.append(path)
+      inputs.append(x)
+      models.append(model)
     }
     try ProjectPython.script(py, Self.loadEach, paths)
     let out = try SafeTensors.read(paths[0] + ".out")
@@ -221,16 +247,23 @@ import Testing
     let dir = NSTemporaryDirectory() + "dpq-torchrun-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let out = ProjectPython.run(torchrun, [
-      "--nproc_per_node", "2", "--master_port", String(29_500 + Int(getpid() % 400)),
-      ProjectPython.root.appendingPathComponent("python/train_dpq.py").path,
-      "--out", "\(dir)/ddp.safetensors", "--limit", "512", "--epochs", "2", "--batch", "64",
-      "--dim", "32", "--blocks", "2", "--codewords", "16"])
+    let out = ProjectPython.run(
+      torchrun,
+      [
+        "--nproc_per_node", "2", "--master_port", String(29_500 + Int(getpid() % 400)),
+        ProjectPython.root.appendingPathComponent("python/train_dpq.py").path,
+        "--out", "\(dir)/ddp.safetensors", "--limit", "512", "--epochs", "2", "--batch", "64",
+        "--dim", "32", "--blocks", "2", "--codewords", "16",
+      ])
     try #require(out.status == 0, "torchrun failed: \(out.output)")
-    #expect(out.output.contains("(256 items in this process)"), "each of 2 processes should see half of 512 items: \(out.output)")
+    #expect(
+      out.output.contains("(256 items in this process)"),
+      "each of 2 processes should see half of 512 items: \(out.output)")
     let model = try DPQModel.load(from: "\(dir)/ddp.safetensors")
     var expected = DPQConfiguration()
-    expected.featureDimension = 32; expected.blockCount = 2; expected.codewordCount = 16
+    expected.featureDimension = 32
+    expected.blockCount = 2
+    expected.codewordCount = 16
     #expect(model.configuration.sameArchitecture(as: expected), "\(model.configuration.summary)")
     // N(0, 0.01^2) codebooks would have norms near 0.06; k-means puts codewords among features.
     let norm = model.codebooks[0].value.scalars.reduce(0) { $0 + $1 * $1 }.squareRoot() / 4
@@ -240,8 +273,8 @@ import Testing
   @Test func halfPrecisionValuesWidenExactly() {
     #expect(SafeTensors.floatFromHalf(0x3c00) == 1)
     #expect(SafeTensors.floatFromHalf(0xc000) == -2)
-    #expect(SafeTensors.floatFromHalf(0x0001) == 0x1p-24)      // smallest subnormal
-    #expect(SafeTensors.floatFromHalf(0x7bff) == 65504)        // largest finite
+    #expect(SafeTensors.floatFromHalf(0x0001) == 0x1p-24) // smallest subnormal
+    #expect(SafeTensors.floatFromHalf(0x7bff) == 65504) // largest finite
     #expect(SafeTensors.floatFromHalf(0x7c00) == .infinity)
     #expect(SafeTensors.floatFromHalf(0x7e00).isNaN)
   }

@@ -3,6 +3,7 @@ import DPQNN
 import DPQTensor
 import Foundation
 import Testing
+
 @testable import DPQQuantization
 
 /// AlexNet and ResNet-18 backbones against torchvision.models itself and against python/dpq_torch's
@@ -78,7 +79,10 @@ import Testing
     var c = DPQConfiguration()
     c.backbone = BackboneKind(rawValue: name)!
     c.inputShape = name == "alexnet" ? [3, 67, 75] : [3, 40, 52]
-    c.featureDimension = 16; c.classCount = 5; c.blockCount = 2; c.codewordCount = 8
+    c.featureDimension = 16
+    c.classCount = 5
+    c.blockCount = 2
+    c.codewordCount = 8
     return c
   }
 
@@ -106,7 +110,8 @@ import Testing
       try fresh.loadBackboneWeights(from: "\(dir)/\(name).torchvision.safetensors")
       fresh.eval()
       let again = try Tensor.withNoGrad { try fresh.network.backbone(x) }
-      #expect(largestDifference(again, backbone) == 0, "\(name): the checkpoint loaded through weights: gives other outputs")
+      #expect(
+        largestDifference(again, backbone) == 0, "\(name): the checkpoint loaded through weights: gives other outputs")
     }
   }
 
@@ -118,7 +123,8 @@ import Testing
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     // Fails (does not skip) when torchvision is missing: the helper raises ImportError.
-    let used = try ProjectPython.script(py, Self.torchvision, [dir, ProjectPython.root.appendingPathComponent("scripts/peers").path])
+    let used = try ProjectPython.script(
+      py, Self.torchvision, [dir, ProjectPython.root.appendingPathComponent("scripts/peers").path])
     print("reference: \(used.trimmingCharacters(in: .whitespacesAndNewlines))")
     for name in ["alexnet", "resnet18"] {
       let reference = try SafeTensors.read("\(dir)/\(name).reference.safetensors")
@@ -132,7 +138,8 @@ import Testing
         let expected = try reference.tensor("backbone_" + tag)
         let d = largestDifference(y, expected)
         let scale = expected.scalars.map { abs($0) }.max() ?? 0
-        print("\(name) at \(tag == "224" ? "224x224" : "99x131"): within \(d) of torchvision's (largest |output| \(scale))")
+        print(
+          "\(name) at \(tag == "224" ? "224x224" : "99x131"): within \(d) of torchvision's (largest |output| \(scale))")
         #expect(scale > 1e-3, "\(name): torchvision's outputs are all near zero, a check without bite")
         #expect(d <= 1e-4, "\(name) at \(tag): backbone outputs differ from torchvision's by \(d)")
         // AlexNet's outputs under torchvision's initialisation are small (about 0.04), so 1e-4
@@ -148,7 +155,10 @@ import Testing
     let model = try DPQModel(c, seed: 1)
     model.frozenBackbone = true
     let trained = Set(model.networkParameters.map { ObjectIdentifier($0) })
-    #expect(trained == Set((model.network.feature.parameters() + model.network.classifier.parameters()).map { ObjectIdentifier($0) }))
+    #expect(
+      trained
+        == Set(
+          (model.network.feature.parameters() + model.network.classifier.parameters()).map { ObjectIdentifier($0) }))
     model.train()
     #expect(!model.network.backbone.isTraining && model.network.feature.isTraining)
     let bn = try #require(model.network.backbone.children().compactMap { $0 as? BatchNorm2D }.first)
@@ -161,7 +171,8 @@ import Testing
     var c = Self.configuration("alexnet")
     c.inputShape = [3, 62, 100]
     #expect(throws: QuantizationError.self) { try c.validate() }
-    c.backbone = .resnet18; c.inputShape = [1, 32, 32]
+    c.backbone = .resnet18
+    c.inputShape = [1, 32, 32]
     #expect(throws: QuantizationError.self) { try c.validate() }
   }
 }

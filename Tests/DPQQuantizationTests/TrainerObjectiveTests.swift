@@ -2,6 +2,7 @@ import DPQNN
 import DPQTensor
 import Foundation
 import Testing
+
 @testable import DPQQuantization
 
 /// The training objective's terms (PAPER.md plus the prefix classification): their gradients by
@@ -18,7 +19,7 @@ import Testing
     c.codewordCount = 4
     c.similarity = similarity
     c.gamma = 2
-    c.dropout = 0   // deterministic forward passes for the differences
+    c.dropout = 0 // deterministic forward passes for the differences
     let m = try DPQModel(c, seed: 3)
     // Codewords on the scale of the features, so that a difference step of 1e-3 does not move a
     // hard assignment (the N(0, 0.01^2) start is as small as the step).
@@ -40,9 +41,12 @@ import Testing
   /// `term` picks what is differentiated (the total by default; one term alone keeps the
   /// differences' Float32 rounding on that term's scale, not the total's).
   /// `compared` narrows the parameters compared.
-  func checkGradients(_ options: DPQTrainingOptions, similarity: Similarity, compared: (String) -> Bool = { _ in true },
-                      term: @escaping (DPQTrainer.StepObjective) -> Tensor = { $0.total }) throws -> Double {
-    let everyTermReachesNetwork = options.quantizationReachesNetwork && options.prefixClassificationReachesNetwork
+  func checkGradients(
+    _ options: DPQTrainingOptions, similarity: Similarity, compared: (String) -> Bool = { _ in true },
+    term: @escaping (DPQTrainer.StepObjective) -> Tensor = { $0.total }
+  ) throws -> Double {
+    let everyTermReachesNetwork =
+      options.quantizationReachesNetwork && options.prefixClassificationReachesNetwork
       && (options.rankingWeight == 0 || options.rankingReachesNetwork)
     let m = try model(similarity: similarity)
     let trainer = try DPQTrainer(model: m, options: options)
@@ -59,15 +63,22 @@ import Testing
         let original = values[i]
         values[i] = original + eps
         p.value = try Tensor(shape: p.shape, scalars: values)
-        let plus = try Tensor.withNoGrad { try term(trainer.objective(batch: x, stage: 2, labels: y, multiHot: nil)).item() }
+        let plus = try Tensor.withNoGrad {
+          try term(trainer.objective(batch: x, stage: 2, labels: y, multiHot: nil)).item()
+        }
         values[i] = original - eps
         p.value = try Tensor(shape: p.shape, scalars: values)
-        let minus = try Tensor.withNoGrad { try term(trainer.objective(batch: x, stage: 2, labels: y, multiHot: nil)).item() }
+        let minus = try Tensor.withNoGrad {
+          try term(trainer.objective(batch: x, stage: 2, labels: y, multiHot: nil)).item()
+        }
         values[i] = original
         p.value = try Tensor(shape: p.shape, scalars: values)
         let numeric = Double(plus - minus) / Double(2 * eps)
         let error = abs(numeric - Double(grad[i])) / max(1e-2, abs(numeric) + abs(Double(grad[i])))
-        if error > worst { worst = error; if error > 0.05 { print("\(name)[\(i)]: numeric \(numeric), analytic \(grad[i])") } }
+        if error > worst {
+          worst = error
+          if error > 0.05 { print("\(name)[\(i)]: numeric \(numeric), analytic \(grad[i])") }
+        }
       }
     }
     return worst
@@ -82,7 +93,7 @@ import Testing
     o.prefixClassificationReachesNetwork = false
     o.quantizationReachesNetwork = false
     #expect(try checkGradients(o, similarity: similarity) < 0.05)
-    o.prefixClassificationReachesNetwork = true   // the two groups differ: the blocks run twice
+    o.prefixClassificationReachesNetwork = true // the two groups differ: the blocks run twice
     #expect(try checkGradients(o, similarity: similarity) < 0.05)
   }
 
@@ -109,11 +120,14 @@ import Testing
   /// (smooth everywhere, so a step of 1e-2 is safe), for single labels and multi-hot rows.
   @Test func theRankingLossHasCorrectGradientsOnFreeTensors() throws {
     var g = RandomGenerator(seed: 11)
-    let queries = try Tensor.randomNormal([5, 3], using: &g), database = try Tensor.randomNormal([5, 3], using: &g)
+    let queries = try Tensor.randomNormal([5, 3], using: &g)
+    let database = try Tensor.randomNormal([5, 3], using: &g)
     let single = try PrefixRanking(labels: [0, 1, 0, 1, 2], multiHot: nil, count: 5)
-    let multi = try PrefixRanking(labels: [], multiHot: Tensor([[1, 0], [0, 1], [1, 1], [0, 1], [1, 0]]), count: 5)
+    let multi = try PrefixRanking(
+      labels: [], multiHot: Tensor([[1, 0], [0, 1], [1, 1], [0, 1], [1, 0]]), count: 5)
     for ranking in [single, multi] {
-      let result = try Tensor.checkGradients(of: { try ranking.loss(queries: $0[0], database: $0[1]) }, at: [queries, database])
+      let result = try Tensor.checkGradients(
+        of: { try ranking.loss(queries: $0[0], database: $0[1]) }, at: [queries, database])
       #expect(result.maxError < 2e-3, "\(result)")
     }
   }
@@ -124,7 +138,7 @@ import Testing
   @Test func theRankingTermIsNCAOverTheOtherItemsOfTheBatch() throws {
     let q = try Tensor([[1, 0], [0, 1], [1, 1]])
     let db = try Tensor([[0.5, 0.2], [0.1, 0.9], [-0.3, 0.4]])
-    let s: [[Double]] = [[0.5, 0.1, -0.3], [0.2, 0.9, 0.4], [0.7, 1.0, 0.1]]   // q db^T by hand
+    let s: [[Double]] = [[0.5, 0.1, -0.3], [0.2, 0.9, 0.4], [0.7, 1.0, 0.1]] // q db^T by hand
     let expected = ((log(exp(s[0][1]) + exp(s[0][2])) - s[0][1]) + (log(exp(s[1][0]) + exp(s[1][2])) - s[1][0])) / 2
     let ranking = try PrefixRanking(labels: [0, 0, 1], multiHot: nil, count: 3)
     #expect(abs(Double(try ranking.loss(queries: q, database: db).item()) - expected) < 1e-5)
@@ -144,12 +158,16 @@ import Testing
     let (x, y) = try batch()
     let step = try Tensor.withNoGrad { try trainer.objective(batch: x, stage: 2, labels: y, multiHot: nil) }
     let features = try Tensor.withNoGrad { try m.network.features(x) }
-    let q = try ProgressiveQuantization.forward(features, codebooks: m.codebooks.map(\.value), similarity: .cosine, gamma: 2)
+    let q = try ProgressiveQuantization.forward(
+      features, codebooks: m.codebooks.map(\.value), similarity: .cosine, gamma: 2)
     var expected: Float = 0
-    for xs in q.softReconstructions { expected += try softmaxCrossEntropy(logits: m.network.logits(features: xs), labels: y).item() }
+    for xs in q.softReconstructions {
+      expected += try softmaxCrossEntropy(logits: m.network.logits(features: xs), labels: y).item()
+    }
     #expect(abs(try step.prefixClassification!.item() - expected) < 1e-5)
     // total = L_cls + (tau / lambda) L_Q + (lambda_q / lambda) * prefix
-    let c = m.configuration, l = step.terms!
+    let c = m.configuration
+    let l = step.terms!
     let lq = try (l.soft.item() + c.mu * l.hard.item() + c.nu * l.joint.item()) * c.tau / c.lambda
     let total = try step.classification.item() + lq + 0.3 / c.lambda * expected
     #expect(abs(try step.total.item() - total) < 1e-4)

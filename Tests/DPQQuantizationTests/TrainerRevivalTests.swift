@@ -1,6 +1,7 @@
 import DPQNN
 import DPQTensor
 import Testing
+
 @testable import DPQQuantization
 
 /// `reviveUnusedCodewords`: codewords no item chose in a stage-2 epoch are put on residuals items
@@ -38,6 +39,8 @@ import Testing
 
   @Test func withoutRevivalTheyStayUnused() throws {
     let log = try setUp(revive: false)
-    #expect(log.filter { $0.stage == 2 }.allSatisfy { $0.codewordUsage == [1.0 / 16, 1.0 / 16] }, "\(log.map(\.codewordUsage))")
+    #expect(
+      log.filter { $0.stage == 2 }.allSatisfy { $0.codewordUsage == [1.0 / 16, 1.0 / 16] },
+      "\(log.map(\.codewordUsage))")
   }
 }

@@ -3,6 +3,7 @@ import DPQRetrieval
 import DPQTensor
 import Foundation
 import Testing
+
 @testable import DPQQuantization
 
 /// Numerical safety, checkpoints and determinism of the DPQ trainer (issue 7).
@@ -76,14 +77,16 @@ import Testing
       caught = e
     }
     let error = try #require(caught)
-    guard case let .trainingDiverged(epoch, batch, _, what, _, _) = error else {
-      Issue.record("expected trainingDiverged, got \(error)"); return
+    guard case .trainingDiverged(let epoch, let batch, _, let what, _, _) = error else {
+      Issue.record("expected trainingDiverged, got \(error)")
+      return
     }
     #expect(epoch >= 1 && batch >= 1)
     #expect(what.contains("loss") || what.contains("gradient") || what.contains("non-finite"), "\(what)")
     let message = error.description
-    #expect(message.contains("epoch \(epoch), batch \(batch)") && message.contains("diverged")
-            && message.contains("whose loss and features are finite"), "\(message)")
+    #expect(
+      message.contains("epoch \(epoch), batch \(batch)") && message.contains("diverged")
+        && message.contains("whose loss and features are finite"), "\(message)")
     // every parameter is finite, and so are the features of the training data
     let after = parameters(model)
     for (name, values) in after {
@@ -111,18 +114,24 @@ import Testing
     var last = parameters(model)
     var batches = 0
     do {
-      try DPQTrainer(model: model, options: o).fit(inputs: x, labels: y, onBatch: { _, _ in
-        batches += 1
-        last = parameters(model)
-      })
+      try DPQTrainer(model: model, options: o).fit(
+        inputs: x, labels: y,
+        onBatch: { _, _ in
+          batches += 1
+          last = parameters(model)
+        })
       Issue.record("training on data holding NaN succeeded")
     } catch let e as QuantizationError {
       let message = e.description
-      #expect(e == .nonFiniteTrainingData(source: "training data", row: row, element: element, value: value,
-                                          when: "at epoch 1, batch \(batch) (stage 1)", rows: [17, 40], rowCount: 2), "\(message)")
-      #expect(message.contains("hold \(value) at row \(row) (element \(element) of the row) at epoch 1, batch \(batch)")
-              && message.contains("2 rows of the data hold NaN or infinity: 17, 40")
-              && message.contains("not the learning rate") && !message.contains("lower the learning rate"), "\(message)")
+      #expect(
+        e
+          == .nonFiniteTrainingData(
+            source: "training data", row: row, element: element, value: value,
+            when: "at epoch 1, batch \(batch) (stage 1)", rows: [17, 40], rowCount: 2), "\(message)")
+      #expect(
+        message.contains("hold \(value) at row \(row) (element \(element) of the row) at epoch 1, batch \(batch)")
+          && message.contains("2 rows of the data hold NaN or infinity: 17, 40")
+          && message.contains("not the learning rate") && !message.contains("lower the learning rate"), "\(message)")
     }
     #expect(batches == batch - 1)
     #expect(parameters(model) == last, "the batch holding NaN must change nothing")
@@ -154,9 +163,13 @@ import Testing
       try DPQTrainer(model: model, options: o).fit(inputs: x, labels: y)
       Issue.record("training with lr 1e6 succeeded")
     } catch let e as QuantizationError {
-      guard case let .trainingDiverged(_, _, _, what, kept, hint) = e else { Issue.record("\(e)"); return }
-      #expect(what.contains("diverged") && hint.contains("the loss went from") && hint.contains("learning rate")
-              && kept.contains("features") && !kept.contains("not finite"), "\(e)")
+      guard case .trainingDiverged(_, _, _, let what, let kept, let hint) = e else {
+        Issue.record("\(e)")
+        return
+      }
+      #expect(
+        what.contains("diverged") && hint.contains("the loss went from") && hint.contains("learning rate")
+          && kept.contains("features") && !kept.contains("not finite"), "\(e)")
     }
     #expect(parameters(model).values.allSatisfy { $0.allSatisfy { $0.isFinite } })
     let features = try model.extractFeatures(x)
@@ -178,7 +191,8 @@ import Testing
     let start = model.stateDict()
     let runningMean = try #require(model.namedBuffers().first { $0.0.hasSuffix("running_mean") }?.1)
     let runningVar = try #require(model.namedBuffers().first { $0.0.hasSuffix("running_var") }?.1)
-    let firstWeight = try #require(model.namedParameters().first { $0.0.hasSuffix("weight") && $0.1.value.rank == 2 }?.1)
+    let firstWeight = try #require(
+      model.namedParameters().first { $0.0.hasSuffix("weight") && $0.1.value.rank == 2 }?.1)
     var lastFinite: [(String, Tensor)] = []
     let onBatch: (Int, Int) -> Void = { done, _ in
       if done == 2 {
@@ -193,14 +207,21 @@ import Testing
       try DPQTrainer(model: model, options: o).fit(inputs: x, labels: y, onBatch: onBatch)
       Issue.record("training with a weight of 3e38 succeeded")
     } catch let e as QuantizationError {
-      guard case let .trainingDiverged(epoch, batch, _, what, kept, _) = e else { Issue.record("\(e)"); return }
+      guard case .trainingDiverged(let epoch, let batch, _, let what, let kept, _) = e else {
+        Issue.record("\(e)")
+        return
+      }
       #expect(epoch == 1 && batch == 4 && what.contains("training diverged"), "\(e)")
-      #expect(kept == "the parameters it had when epoch 1 started, the last state whose loss and features are finite", "\(kept)")
+      #expect(
+        kept == "the parameters it had when epoch 1 started, the last state whose loss and features are finite",
+        "\(kept)")
     }
     // the state after batch 3 (finite loss, finite parameters and buffers) gives infinite features
     let old = try DPQModel(c, seed: 0)
     try old.loadStateDict(lastFinite)
-    #expect(old.namedParameters().allSatisfy { allFinite($0.1.value) } && old.namedBuffers().allSatisfy { allFinite($0.1.value) })
+    #expect(
+      old.namedParameters().allSatisfy { allFinite($0.1.value) }
+        && old.namedBuffers().allSatisfy { allFinite($0.1.value) })
     #expect(!allFinite(try old.extractFeatures(x)))
     // the kept one is the start of the epoch: the model's first state
     #expect(try allFinite(model.extractFeatures(x)))
@@ -223,12 +244,15 @@ import Testing
       try trainer.fit(inputs: big, labels: y)
       Issue.record("training with the largest Float rate succeeded")
     } catch {
-      #expect("\(error)".contains("the update made") && "\(error)".contains("epoch 1, batch 1")
-              && "\(error)".contains("from before the update of epoch 1, batch 1"), "\(error)")
+      #expect(
+        "\(error)".contains("the update made") && "\(error)".contains("epoch 1, batch 1")
+          && "\(error)".contains("from before the update of epoch 1, batch 1"), "\(error)")
     }
     // (the codebooks were k-means-initialised when stage 2 began, before the step)
     let network = { (p: [String: [Float]]) in p.filter { !$0.key.hasPrefix("codebooks") } }
-    #expect(network(parameters(model)) == network(initial), "the first step failed, so the network keeps its initial parameters")
+    #expect(
+      network(parameters(model)) == network(initial),
+      "the first step failed, so the network keeps its initial parameters")
     #expect(parameters(model).values.allSatisfy { $0.allSatisfy { $0.isFinite } })
     // the optimizer state was restored too: a second fit at a sane rate starts from a clean state
     #expect(trainer.networkOptimizer.stateDict().isEmpty)
@@ -272,8 +296,9 @@ import Testing
     o.checkpointPath = path
     let first = try DPQModel(configuration(), seed: 1)
     var epochs = 0
-    try DPQTrainer(model: first, options: o).fit(inputs: x, labels: y, onEpoch: { _ in epochs += 1 },
-                                                 shouldStop: { epochs >= 2 })
+    try DPQTrainer(model: first, options: o).fit(
+      inputs: x, labels: y, onEpoch: { _ in epochs += 1 },
+      shouldStop: { epochs >= 2 })
     #expect(epochs == 2)
 
     // a fresh process: a new model (other initial weights) and trainer continue from the file
@@ -366,12 +391,18 @@ import Testing
       let codes = try model.encode(features: features)
       let index = try Index(quantizer: model.quantizer, codes: codes, metric: .innerProduct)
       let labels = try LabelSets(labels: y)
-      let e = try index.evaluate(queries: features, relevance: Relevance(queries: labels, database: labels),
-                                 precisionAt: [10], threads: 1)
-      let losses = trainer.log.flatMap { [$0.classificationLoss, $0.softLoss, $0.hardLoss, $0.jointLoss, $0.totalLoss] }
-      return (losses, (0..<codes.count).map { i in (0..<codes.blockCount).map { codes[i, $0] } }, e.meanAveragePrecisions)
+      let e = try index.evaluate(
+        queries: features, relevance: Relevance(queries: labels, database: labels),
+        precisionAt: [10], threads: 1)
+      let losses = trainer.log.flatMap {
+        [$0.classificationLoss, $0.softLoss, $0.hardLoss, $0.jointLoss, $0.totalLoss]
+      }
+      return (
+        losses, (0..<codes.count).map { i in (0..<codes.blockCount).map { codes[i, $0] } }, e.meanAveragePrecisions
+      )
     }
-    let a = try run(), b = try run()
+    let a = try run()
+    let b = try run()
     #expect(a.losses == b.losses)
     #expect(a.codes == b.codes)
     #expect(a.map == b.map)

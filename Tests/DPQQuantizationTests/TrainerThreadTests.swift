@@ -1,5 +1,6 @@
 import DPQTensor
 import Testing
+
 @testable import DPQNN
 @testable import DPQQuantization
 
@@ -12,9 +13,16 @@ import Testing
     defer { Workers.maximum = saved }
     Workers.maximum = workers
     var c = DPQConfiguration()
-    c.classCount = 3; c.featureDimension = 32; c.blockCount = 2; c.codewordCount = 16
+    c.classCount = 3
+    c.featureDimension = 32
+    c.blockCount = 2
+    c.codewordCount = 16
     var o = DPQTrainingOptions()
-    o.epochs = 2; o.batchSize = 32; o.mode = .endToEnd; o.warmupEpochs = 1; o.codebookInitialisation = .random
+    o.epochs = 2
+    o.batchSize = 32
+    o.mode = .endToEnd
+    o.warmupEpochs = 1
+    o.codebookInitialisation = .random
     let model = try DPQModel(c, seed: 3)
     var g = RandomGenerator(seed: 4)
     let x = try Tensor.randomUniform([64, 1, 28, 28], using: &g)
@@ -24,7 +32,8 @@ import Testing
   }
 
   @Test func parametersAreTheSameWithOneAndTwoWorkers() throws {
-    let one = try trainedParameters(workers: 1), two = try trainedParameters(workers: 2)
+    let one = try trainedParameters(workers: 1)
+    let two = try trainedParameters(workers: 2)
     #expect(one == two)
   }
 }

@@ -31,7 +31,8 @@ import Testing
 
   @Test func dpqProducesBothRows() throws {
     guard let dpq = builtBinary() else { return }
-    let r = try runProcess(dpq, ["bench", "backbones", "--json", "--runs", "1", "--size", "64", "--backbone-batch", "1"])
+    let r = try runProcess(
+      dpq, ["bench", "backbones", "--json", "--runs", "1", "--size", "64", "--backbone-batch", "1"])
     #expect(r.status == 0, "\(r.standardError)")
     check(try rows(r.standardOutput), side: "dpq")
     let help = try runProcess(dpq, ["bench", "--help"])
@@ -50,8 +51,12 @@ import Testing
   @Test func thePeerProducesTheSameRows() throws {
     let python = Paths.repositoryRoot + "/.venv/bin/python"
     try #require(FileManager.default.isExecutableFile(atPath: python), "no \(python): run scripts/setup")
-    let r = try runProcess(python, [Paths.repositoryRoot + "/scripts/peers/torch_backbones.py",
-                                    "--runs", "1", "--size", "64", "--batch", "1"])
+    let r = try runProcess(
+      python,
+      [
+        Paths.repositoryRoot + "/scripts/peers/torch_backbones.py",
+        "--runs", "1", "--size", "64", "--batch", "1",
+      ])
     #expect(r.status == 0, "\(r.standardError)")
     check(try rows(r.standardOutput), side: "peer")
   }

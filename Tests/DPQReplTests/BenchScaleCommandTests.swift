@@ -17,8 +17,12 @@ import Testing
     guard let dpq = builtBinary() else { return }
     let dir = try temporaryDirectory("bench-scale")
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let r = try runProcess(dpq, ["bench", "scale", "--sizes", "8000,2000", "--encode-limit", "4000", "--queries", "50",
-                                 "--runs", "1", "--python", "none", "--data", dir, "--out", dir + "/scale"])
+    let r = try runProcess(
+      dpq,
+      [
+        "bench", "scale", "--sizes", "8000,2000", "--encode-limit", "4000", "--queries", "50",
+        "--runs", "1", "--python", "none", "--data", dir, "--out", dir + "/scale",
+      ])
     #expect(r.status == 0, "\(r.standardError)")
     let lines = r.standardOutput.split(separator: "\n").map(String.init)
     #expect(lines.contains { $0.hasPrefix("items") && $0.contains("queries/s dpq") && $0.contains("load ns/item") })
@@ -29,12 +33,16 @@ import Testing
     #expect(r.standardOutput.contains("note: faiss not run: --python none"))
     #expect(r.standardOutput.contains("per-item cost at 8,000 relative to 2,000"))
 
-    let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/scale.json"))) as? [String: Any])
+    let json = try #require(
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/scale.json")))
+        as? [String: Any])
     #expect(json["suite"] as? String == "scale")
     let results = try #require(json["results"] as? [[String: Any]])
     let workloads = Set(results.compactMap { $0["workload"] as? String })
-    for w in ["scale/2000/encode", "scale/2000/build", "scale/2000/memory", "scale/2000/search", "scale/2000/save",
-              "scale/2000/load", "scale/8000/search"] {
+    for w in [
+      "scale/2000/encode", "scale/2000/build", "scale/2000/memory", "scale/2000/search", "scale/2000/save",
+      "scale/2000/load", "scale/8000/search",
+    ] {
       #expect(workloads.contains(w), "missing \(w)")
     }
     #expect(!workloads.contains("scale/8000/encode"))
@@ -56,12 +64,18 @@ import Testing
     try #require(FileManager.default.isExecutableFile(atPath: python), "no \(python): run scripts/setup")
     let dir = try temporaryDirectory("bench-scale-faiss")
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let r = try runProcess(dpq, ["bench", "scale", "--sizes", "3000", "--queries", "40", "--runs", "1",
-                                 "--python", python, "--data", dir, "--json"], directory: Paths.repositoryRoot)
+    let r = try runProcess(
+      dpq,
+      [
+        "bench", "scale", "--sizes", "3000", "--queries", "40", "--runs", "1",
+        "--python", python, "--data", dir, "--json",
+      ], directory: Paths.repositoryRoot)
     #expect(r.status == 0, "\(r.standardError)")
     let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.standardOutput.utf8)) as? [String: Any])
     let results = try #require(doc["results"] as? [[String: Any]])
-    func value(_ w: String) -> Double? { (results.first { $0["workload"] as? String == w }?["values"] as? [Double])?.first }
+    func value(_ w: String) -> Double? {
+      (results.first { $0["workload"] as? String == w }?["values"] as? [Double])?.first
+    }
     #expect(value("scale/3000/search/faiss") != nil, "\(r.standardError)")
     #expect(value("scale/3000/encode/faiss") != nil)
     // faiss searched the same codes: its top-100 lists hold dpq's items (ties aside).

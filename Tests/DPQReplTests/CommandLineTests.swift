@@ -23,14 +23,15 @@ import Testing
     let r = try runProcess(dpq, ["run", "error.dpq"], directory: Paths.fixtures)
     #expect(r.status == 1)
     #expect(r.standardOutput == "before\n")
-    #expect(r.standardError == """
-      error.dpq:1:20: error: division by zero
-      fn ratio(a, b) { a / b }
-                         ^
-        in fn ratio at error.dpq:1:20
-        in script at error.dpq:3:5
+    #expect(
+      r.standardError == """
+        error.dpq:1:20: error: division by zero
+        fn ratio(a, b) { a / b }
+                           ^
+          in fn ratio at error.dpq:1:20
+          in script at error.dpq:3:5
 
-      """)
+        """)
   }
 
   @Test func aMissingFileIsReported() throws {
@@ -44,7 +45,7 @@ import Testing
     guard let dpq = builtBinary() else { return }
     let ok = try runProcess(dpq, [], input: "x = 2\nprint(\"x = {x}\")\nx * 10\n")
     #expect(ok.status == 0)
-    #expect(ok.standardOutput == "x = 2\n")  // a script prints only what it prints
+    #expect(ok.standardOutput == "x = 2\n") // a script prints only what it prints
     let bad = try runProcess(dpq, [], input: "print(1)\ny = [1, 2]\ny[5]\n")
     #expect(bad.status == 1)
     #expect(bad.standardOutput == "1\n")
@@ -91,7 +92,8 @@ import Testing
     #expect(r.standardError.hasPrefix("failing.dpq:10:9: error: undefined variable 'missing'\n"))
     let report = try String(contentsOfFile: out + "/failing.md", encoding: .utf8)
     #expect(normalised(report) == normalised(try Paths.fixture("failing.golden.md")))
-    let kept = try runProcess(dpq, ["notebook", "failing.dpq", "--out", out, "--keep-going"], directory: Paths.fixtures)
+    let kept = try runProcess(
+      dpq, ["notebook", "failing.dpq", "--out", out, "--keep-going"], directory: Paths.fixtures)
     #expect(kept.status == 1)
     #expect(try String(contentsOfFile: out + "/failing.md", encoding: .utf8).contains("third cell"))
   }
@@ -106,7 +108,8 @@ import Testing
     var env = ProcessInfo.processInfo.environment
     env["DPQ_HISTORY"] = ""
     process.environment = env
-    let out = Pipe(), err = Pipe()
+    let out = Pipe()
+    let err = Pipe()
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = out
     process.standardError = err
@@ -138,7 +141,9 @@ import Testing
     process.waitUntilExit()
     let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     #expect(process.terminationStatus == 130)
-    #expect(message.hasPrefix("train-forever.dpq:4:1: error: interrupted (Ctrl-C): the script stopped here; exit status 130\n"))
+    #expect(
+      message.hasPrefix(
+        "train-forever.dpq:4:1: error: interrupted (Ctrl-C): the script stopped here; exit status 130\n"))
   }
 
   @Test func aScriptStartedWithSIGINTIgnoredKeepsIgnoringIt() throws {
@@ -147,7 +152,7 @@ import Testing
     let (process, _) = try interruptAfter("counting", "/bin/sh", ["-c", "trap '' INT; exec '\(dpq)' run forever.dpq"])
     Thread.sleep(forTimeInterval: 0.5)
     #expect(process.isRunning)
-    kill(process.processIdentifier, SIGKILL)  // SIGTERM may be blocked: a child inherits the test thread's mask
+    kill(process.processIdentifier, SIGKILL) // SIGTERM may be blocked: a child inherits the test thread's mask
     process.waitUntilExit()
   }
 }

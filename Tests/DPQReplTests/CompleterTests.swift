@@ -2,6 +2,7 @@ import DPQBindings
 import DPQLanguage
 import Foundation
 import Testing
+
 @testable import DPQRepl
 
 /// Tab completion: attributes, keywords, names, commands, and paths inside strings, plus the
@@ -43,7 +44,7 @@ import Testing
 
   @Test func commandsAndHelp() {
     #expect(completer().complete(":va") == .init(word: ":va", candidates: [":vars"]))
-    #expect(completer().complete(":") .candidates == ReplCommand.names)
+    #expect(completer().complete(":").candidates == ReplCommand.names)
     #expect(completer().complete("?zer").candidates == ["zeros"])
     #expect(completer().complete(":time t.sh").candidates == ["shape"])
   }
@@ -54,7 +55,8 @@ import Testing
     let c = completer().complete("data = load(\"\(dir)/al")
     #expect(c.word == "\(dir)/al")
     #expect(c.candidates == ["\(dir)/alpha.csv", "\(dir)/alpine.txt"])
-    #expect(completer().complete("x = '\(dir)/").candidates == ["\(dir)/alpha.csv", "\(dir)/alpine.txt", "\(dir)/beta/"])
+    #expect(
+      completer().complete("x = '\(dir)/").candidates == ["\(dir)/alpha.csv", "\(dir)/alpine.txt", "\(dir)/beta/"])
     #expect(completer().complete("x = '\(dir)/.h").candidates == ["\(dir)/.hidden"])
     #expect(completer().complete(":load \(dir)/b").candidates == ["\(dir)/beta/"])
   }
@@ -85,6 +87,7 @@ import Testing
     // ":va": readline breaks at ":", our word includes it, so the candidate drops the ":"
     #expect(editor.readlineCandidates(line: Array(":va".utf8), start: 1, end: 3).candidates == ["vars"])
     // a keyword after "(": readline's word starts after the parenthesis, like ours
-    #expect(editor.readlineCandidates(line: Array("randn([2], se".utf8), start: 11, end: 13).candidates.first == "seed: ")
+    #expect(
+      editor.readlineCandidates(line: Array("randn([2], se".utf8), start: 11, end: 13).candidates.first == "seed: ")
   }
 }

@@ -11,7 +11,8 @@ import Testing
     let dir = try temporaryDirectory("crash")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     try source.write(toFile: dir + "/case.dpq", atomically: true, encoding: .utf8)
-    let r = try runProcess("/bin/sh", ["-c", "\(limits) \"$0\" run case.dpq >out 2>err; echo $?", Paths.binary], directory: dir)
+    let r = try runProcess(
+      "/bin/sh", ["-c", "\(limits) \"$0\" run case.dpq >out 2>err; echo $?", Paths.binary], directory: dir)
     let errors = (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? ""
     return (Int(r.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1, errors)
   }
@@ -51,17 +52,20 @@ import Testing
   /// machine with more physical memory than that): the ops whose result has the operand's shape
   /// (elementwise functions, negation, powers, clamp, transpose, activation layers) used to abort
   /// in malloc.
-  @Test(arguments: ["x = zeros([700000000])", "x = zeros([400000000])\ny = exp(x)", "x = zeros([400000000])\ny = x.relu()",
-                    "x = zeros([400000000])\ny = -x", "x = zeros([400000000])\ny = abs(x)", "x = zeros([400000000])\ny = x ** 2",
-                    "x = zeros([400000000])\ny = x.clamp(min: 0)", "x = zeros([20000, 20000])\ny = x.T",
-                    "x = zeros([400000000])\ny = x * 2", "x = zeros([400000000])\ny = relu()(x)",
-                    "x = zeros([400000000])\ny = tanh_layer()(x)"])
+  @Test(arguments: [
+    "x = zeros([700000000])", "x = zeros([400000000])\ny = exp(x)", "x = zeros([400000000])\ny = x.relu()",
+    "x = zeros([400000000])\ny = -x", "x = zeros([400000000])\ny = abs(x)", "x = zeros([400000000])\ny = x ** 2",
+    "x = zeros([400000000])\ny = x.clamp(min: 0)", "x = zeros([20000, 20000])\ny = x.T",
+    "x = zeros([400000000])\ny = x * 2", "x = zeros([400000000])\ny = relu()(x)",
+    "x = zeros([400000000])\ny = tanh_layer()(x)",
+  ])
   func prlimitAddressSpaceIsHonoured(source: String) throws {
     guard builtBinary() != nil else { return }
     guard FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit") else {
-      Issue.record("/usr/bin/prlimit (util-linux) is missing"); return
+      Issue.record("/usr/bin/prlimit (util-linux) is missing")
+      return
     }
-    guard ProcessInfo.processInfo.physicalMemory > 3_500_000_000 else { return }  // the point is a limit below it
+    guard ProcessInfo.processInfo.physicalMemory > 3_500_000_000 else { return } // the point is a limit below it
     let r = try Self.run(source + "\nprint(\"finished\")", limits: "/usr/bin/prlimit --as=3000000000")
     #expect(r.status == 1, "\(source): status \(r.status), \(r.errors)")
     #expect(r.errors.contains("does not fit") && r.errors.contains("RLIMIT_AS"), "\(source): \(r.errors)")
@@ -71,10 +75,17 @@ import Testing
   /// rows of the data that hold NaN (not the learning rate), or a diverged loss and the finite
   /// state the model keeps (issue 12).
   @Test(arguments: [
-    ("x = d.features\nx[17, 3] = log(-1)\nx[40, 0] = exp(1000)\ntrain(m, dataset(x, d.labels), epochs: 2, batch: 16)",
-     ["the training data hold ", "at epoch 1, batch ", "2 rows of the data hold NaN or infinity: 17, 40", "not the learning rate"]),
-    ("train(m, d, epochs: 3, batch: 16, lr: 1e6, optimizer: \"sgd\")",
-     ["diverged", "the loss went from", "whose loss and features are finite", "lower the learning rate"]),
+    (
+      "x = d.features\nx[17, 3] = log(-1)\nx[40, 0] = exp(1000)\ntrain(m, dataset(x, d.labels), epochs: 2, batch: 16)",
+      [
+        "the training data hold ", "at epoch 1, batch ", "2 rows of the data hold NaN or infinity: 17, 40",
+        "not the learning rate",
+      ]
+    ),
+    (
+      "train(m, d, epochs: 3, batch: 16, lr: 1e6, optimizer: \"sgd\")",
+      ["diverged", "the loss went from", "whose loss and features are finite", "lower the learning rate"]
+    ),
   ])
   func aTrainingFailureNamesItsCause(source: String, messages: [String]) throws {
     guard builtBinary() != nil else { return }
@@ -91,8 +102,10 @@ import Testing
 
   /// Under `ulimit -v` or `ulimit -d` a tensor inside the element limit but beyond the memory
   /// left used to fail in malloc and abort; it is refused up front, naming the rlimit.
-  @Test(arguments: [("ulimit -v 3000000;", "x = zeros([700000000])", "RLIMIT_AS"),
-                    ("ulimit -d 3000000;", "x = zeros([600000000])\ny = x + x", "RLIMIT_DATA")])
+  @Test(arguments: [
+    ("ulimit -v 3000000;", "x = zeros([700000000])", "RLIMIT_AS"),
+    ("ulimit -d 3000000;", "x = zeros([600000000])\ny = x + x", "RLIMIT_DATA"),
+  ])
   func anRlimitIsHonoured(limits: String, source: String, cap: String) throws {
     guard builtBinary() != nil else { return }
     let r = try Self.run(source + "\nprint(\"finished\")", limits: limits)

@@ -2,6 +2,7 @@ import DPQBindings
 import DPQLanguage
 import Foundation
 import Testing
+
 @testable import DPQRepl
 
 /// `dpq notebook FILE.ipynb` and `dpq notebook FILE.dpq --to ipynb`.
@@ -73,8 +74,12 @@ import Testing
       Issue.record("\(python) is missing: run scripts/setup")
       return
     }
-    let check = try runProcess(python, ["-c", "import nbformat, sys; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))",
-                                        dir + "/figures.ipynb"])
+    let check = try runProcess(
+      python,
+      [
+        "-c", "import nbformat, sys; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))",
+        dir + "/figures.ipynb",
+      ])
     #expect(check.status == 0, "\(check.standardError)")
     // and it runs again as a notebook
     let again = try runProcess(dpq, ["notebook", dir + "/figures.ipynb", "--out", dir + "/again"])

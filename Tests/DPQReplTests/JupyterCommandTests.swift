@@ -9,7 +9,7 @@ import Testing
     let r = try runProcess(dpq, ["jupyter"])
     #expect(r.status == 0)
     #expect(r.standardOutput.contains("dpq jupyter install --user"))
-    #expect(r.standardOutput.contains(Paths.binary))  // the binary the kernelspec will run
+    #expect(r.standardOutput.contains(Paths.binary)) // the binary the kernelspec will run
   }
 
   @Test func installNeedsExactlyOnePlace() throws {

@@ -11,11 +11,14 @@ import Testing
   @Test func theKernelWorksThroughJupyterClient() throws {
     guard let dpq = builtBinary() else { return }
     guard FileManager.default.isExecutableFile(atPath: JupyterKernelTests.python) else {
-      Issue.record("\(JupyterKernelTests.python) is missing: run scripts/setup (it creates .venv with jupyter_client, ipykernel, nbformat, nbclient)")
+      Issue.record(
+        "\(JupyterKernelTests.python) is missing: run scripts/setup (it creates .venv with jupyter_client, ipykernel, nbformat, nbclient)"
+      )
       return
     }
-    let r = try runProcess(JupyterKernelTests.python, [JupyterKernelTests.script],
-                           environment: ["DPQ_EXECUTABLE": dpq, "PYTHONDONTWRITEBYTECODE": "1"])
+    let r = try runProcess(
+      JupyterKernelTests.python, [JupyterKernelTests.script],
+      environment: ["DPQ_EXECUTABLE": dpq, "PYTHONDONTWRITEBYTECODE": "1"])
     #expect(r.status == 0, "test_kernel.py failed:\n\(r.standardError)\n\(r.standardOutput)")
     // unittest reports on standard error; every test ran and none was skipped
     #expect(r.standardError.contains("Ran 8 tests"), "\(r.standardError)")

@@ -2,6 +2,7 @@ import DPQBindings
 import DPQLanguage
 import Foundation
 import Testing
+
 @testable import DPQRepl
 
 /// A `dpq kernel-server` child: writes requests, reads the JSON lines it answers with.
@@ -32,7 +33,8 @@ final class KernelProcess {
 
   /// Sends a request and returns its events and its reply.
   func request(_ type: String, _ fields: [String: Any] = [:], whileRunning: (() -> Void)? = nil) throws
-    -> (events: [[String: Any]], reply: [String: Any]) {
+    -> (events: [[String: Any]], reply: [String: Any])
+  {
     nextID += 1
     var message = fields
     message["type"] = type
@@ -61,7 +63,9 @@ final class KernelProcess {
   /// Stops reading the server's messages, as a front end that died does.
   func closeOutput() throws { try output.fileHandleForReading.close() }
 
-  func execute(_ code: String, whileRunning: (() -> Void)? = nil) throws -> (events: [[String: Any]], reply: [String: Any]) {
+  func execute(_ code: String, whileRunning: (() -> Void)? = nil) throws -> (
+    events: [[String: Any]], reply: [String: Any]
+  ) {
     try request("execute", ["code": code], whileRunning: whileRunning)
   }
 
@@ -86,8 +90,16 @@ final class KernelProcess {
 final class Flag: @unchecked Sendable {
   private let lock = NSLock()
   private var value = false
-  var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
-  func set() { lock.lock(); value = true; lock.unlock() }
+  var isSet: Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    return value
+  }
+  func set() {
+    lock.lock()
+    value = true
+    lock.unlock()
+  }
 }
 
 enum KernelTestError: Error {
@@ -114,7 +126,7 @@ func texts(_ events: [[String: Any]], _ type: String, mime: String = "text/plain
     #expect(texts(first.events, "stream") == ["set\n"])
     #expect(texts(first.events, "result").isEmpty)
     let second = try kernel.execute("x + 1\nx")
-    #expect(texts(second.events, "display") == ["43"])  // shown, as every top-level value is
+    #expect(texts(second.events, "display") == ["43"]) // shown, as every top-level value is
     #expect(texts(second.events, "result") == ["42"])
     let ans = try kernel.execute("ans")
     #expect(texts(ans.events, "result") == ["42"])
@@ -131,13 +143,14 @@ func texts(_ events: [[String: Any]], _ type: String, mime: String = "text/plain
     let error = try #require(r.events.first { $0["type"] as? String == "error" })
     #expect(error["ename"] as? String == "RuntimeError")
     #expect(error["evalue"] as? String == "division by zero")
-    #expect(error["traceback"] as? [String] == [
-      "<cell-1>:1:20: error: division by zero",
-      "fn ratio(a, b) { a / b }",
-      "                   ^",
-      "  in fn ratio at <cell-1>:1:20",
-      "  in script at <cell-1>:2:1",
-    ])
+    #expect(
+      error["traceback"] as? [String] == [
+        "<cell-1>:1:20: error: division by zero",
+        "fn ratio(a, b) { a / b }",
+        "                   ^",
+        "  in fn ratio at <cell-1>:1:20",
+        "  in script at <cell-1>:2:1",
+      ])
     // the session goes on
     #expect(texts(try kernel.execute("ratio(6, 3)").events, "result") == ["2"])
     // a front end's execution count names the cell
@@ -153,7 +166,7 @@ func texts(_ events: [[String: Any]], _ type: String, mime: String = "text/plain
     #expect(r.reply["status"] as? String == "ok", "\(r.events)")
     let png = try #require(texts(r.events, "display", mime: "image/png").first)
     let bytes = try #require(Data(base64Encoded: png))
-    #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))  // \x89PNG
+    #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47])) // \x89PNG
     #expect(texts(r.events, "display", mime: "image/svg+xml").first?.contains("<svg") == true)
     #expect(texts(r.events, "result").isEmpty)
   }
@@ -212,7 +225,8 @@ func texts(_ events: [[String: Any]], _ type: String, mime: String = "text/plain
   @Test func anInterruptedTrainingKeepsTheModelAndItsLogSoFar() throws {
     guard let dpq = builtBinary() else { return }
     let kernel = try KernelProcess(dpq)
-    _ = try kernel.execute("""
+    _ = try kernel.execute(
+      """
       d = blobs(n: 2000, classes: 4, dim: 16, seed: 1)
       m = dpq(backbone: "mlp", input: 16, hidden: [32], dim: 16, blocks: 2, codewords: 8, classes: 4, seed: 1)
       """)
@@ -254,7 +268,8 @@ func texts(_ events: [[String: Any]], _ type: String, mime: String = "text/plain
   @Test func trainingProgressIsOneLinePerEpoch() throws {
     guard let dpq = builtBinary() else { return }
     let kernel = try KernelProcess(dpq)
-    let r = try kernel.execute("""
+    let r = try kernel.execute(
+      """
       split = fm_small(train_per_class: 5, query_per_class: 2, database: 100, seed: 7)
       model = dpq(backbone: "lenet", dim: 16, blocks: 2, codewords: 4, seed: 1)
       log = train(model, split, epochs: 3, batch: 25);
@@ -271,21 +286,22 @@ func texts(_ events: [[String: Any]], _ type: String, mime: String = "text/plain
   @Test func anAlignedTableBecomesAnHTMLTable() {
     let text = "evaluation\nmethod  bits     mAP\n--------------------\ndpq        8  0.4100\ndpq       16  0.5200\n"
     let html = HTMLTable.html(for: text)
-    #expect(html == """
-      <pre>evaluation</pre>
-      <table>
-      <thead><tr><th>method</th><th>bits</th><th>mAP</th></tr></thead>
-      <tbody>
-      <tr><td>dpq</td><td>8</td><td>0.4100</td></tr>
-      <tr><td>dpq</td><td>16</td><td>0.5200</td></tr>
-      </tbody>
-      </table>
-      """)
+    #expect(
+      html == """
+        <pre>evaluation</pre>
+        <table>
+        <thead><tr><th>method</th><th>bits</th><th>mAP</th></tr></thead>
+        <tbody>
+        <tr><td>dpq</td><td>8</td><td>0.4100</td></tr>
+        <tr><td>dpq</td><td>16</td><td>0.5200</td></tr>
+        </tbody>
+        </table>
+        """)
   }
 
   @Test func textWithoutATableHasNoHTML() {
     #expect(HTMLTable.html(for: "[1, 2, 3]") == nil)
-    #expect(HTMLTable.html(for: "a  b\n--\n") == nil)  // a rule narrower than the header
+    #expect(HTMLTable.html(for: "a  b\n--\n") == nil) // a rule narrower than the header
   }
 }
 
@@ -301,7 +317,7 @@ func texts(_ events: [[String: Any]], _ type: String, mime: String = "text/plain
       now += 0.01
     }
     progress.message("training done")
-    progress.flush()  // nothing left to show
+    progress.flush() // nothing left to show
     let expected = (1...10).map { "epoch \($0)" } + ["... (19 lines not shown)", "epoch 30", "training done"]
     #expect(sink.text == expected.joined(separator: "\n") + "\n")
   }

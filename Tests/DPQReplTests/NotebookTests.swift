@@ -2,6 +2,7 @@ import DPQBindings
 import DPQLanguage
 import Foundation
 import Testing
+
 @testable import DPQRepl
 
 /// Splitting notebooks into cells, and the runner's report (golden), figures and failures.
@@ -19,12 +20,13 @@ import Testing
   @Test func codeBeforeTheFirstMarkerAndHeaderVariants() {
     let text = "x = 1\n\n# %%   [md]\n#prose\n#\n# %%\n\n\n# %%ignored\ny = 2\n# %% Title [markdown]\n# more\n"
     let cells = Notebook(parsing: text).cells
-    #expect(cells == [
-      .init(kind: .code, source: "x = 1", firstLine: 1),
-      .init(kind: .markdown, source: "#prose", firstLine: 4),
-      .init(kind: .code, source: "# %%ignored\ny = 2", firstLine: 9),
-      .init(kind: .markdown, title: "Title", source: "more", firstLine: 12),
-    ])
+    #expect(
+      cells == [
+        .init(kind: .code, source: "x = 1", firstLine: 1),
+        .init(kind: .markdown, source: "#prose", firstLine: 4),
+        .init(kind: .code, source: "# %%ignored\ny = 2", firstLine: 9),
+        .init(kind: .markdown, title: "Title", source: "more", firstLine: 12),
+      ])
   }
 
   /// Options with a fixed date and a clock that advances 0.25 s per reading.
@@ -73,7 +75,7 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: dir) }
     var o = options(dir)
     o.keepGoing = true
-    o.shouldStop = { true }  // as if Ctrl-C came during the second cell: straight-line code never polls
+    o.shouldStop = { true } // as if Ctrl-C came during the second cell: straight-line code never polls
     let source = "# %%\nx = 1\nprint(x)\n# %%\nwhile true { x += 1 }\n# %%\nprint(\"third\")\n"
     let outcome = try NotebookRunner(options: o).run(source: source, file: "stop.dpq")
     #expect(outcome.interrupted)
@@ -85,7 +87,10 @@ import Testing
   }
 
   @Test func aStopWhileAFigureIsDrawnInterruptsTheRun() throws {
-    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/gnuplot") || ProcessInfo.processInfo.environment["DPQ_GNUPLOT"] != nil else {
+    guard
+      FileManager.default.isExecutableFile(atPath: "/usr/bin/gnuplot")
+        || ProcessInfo.processInfo.environment["DPQ_GNUPLOT"] != nil
+    else {
       print("skipping the figure test: gnuplot is not installed (scripts/setup installs gnuplot-nox)")
       return
     }
@@ -102,34 +107,40 @@ import Testing
   }
 
   @Test func figuresAreDrawnBesideTheReportAndLinked() throws {
-    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/gnuplot") || ProcessInfo.processInfo.environment["DPQ_GNUPLOT"] != nil else {
+    guard
+      FileManager.default.isExecutableFile(atPath: "/usr/bin/gnuplot")
+        || ProcessInfo.processInfo.environment["DPQ_GNUPLOT"] != nil
+    else {
       print("skipping the figure test: gnuplot is not installed (scripts/setup installs gnuplot-nox)")
       return
     }
     let dir = try temporaryDirectory("figures")
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let outcome = try NotebookRunner(options: options(dir + "/out")).run(source: try Paths.fixture("figures.dpq"), file: "figures.dpq")
+    let outcome = try NotebookRunner(options: options(dir + "/out")).run(
+      source: try Paths.fixture("figures.dpq"), file: "figures.dpq")
     #expect(outcome.succeeded, "\(outcome.failures)")
     #expect(outcome.figurePaths == [dir + "/out/figures-1.png", dir + "/out/figures-2.png"])
     for path in outcome.figurePaths {
       let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
       #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]), "\(path) is not a PNG")
     }
-    #expect(outcome.report.hasSuffix("""
-      ```text
-      figure "squares" (1 panel, 1 series)
-      ```
+    #expect(
+      outcome.report.hasSuffix(
+        """
+        ```text
+        figure "squares" (1 panel, 1 series)
+        ```
 
-      ![squares](figures-1.png)
+        ![squares](figures-1.png)
 
-      ```text
-      between
-      figure "" (1 panel, 1 series)
-      ```
+        ```text
+        between
+        figure "" (1 panel, 1 series)
+        ```
 
-      ![figure 2](figures-2.png)
+        ![figure 2](figures-2.png)
 
-      """))
+        """))
   }
 
   @Test func aFigureThatCannotBeDrawnFailsItsCell() throws {

@@ -11,7 +11,8 @@ import Testing
     let dir = try temporaryDirectory("reference")
     let doc = dir + "/doc.md"
     let begin = "<!-- builtins:begin (generated from the registry by scripts/docs; do not edit) -->\n"
-    try ("# Title\n\n" + begin + "stale text\n<!-- builtins:end -->\n\nAfter.\n").write(toFile: doc, atomically: true, encoding: .utf8)
+    try ("# Title\n\n" + begin + "stale text\n<!-- builtins:end -->\n\nAfter.\n").write(
+      toFile: doc, atomically: true, encoding: .utf8)
     let stale = try runProcess(Paths.binary, ["reference", "--check", doc])
     #expect(stale.status == 1 && stale.standardOutput.contains("out of date: run scripts/docs"))
 

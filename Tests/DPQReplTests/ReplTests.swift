@@ -2,6 +2,7 @@ import DPQBindings
 import DPQLanguage
 import Foundation
 import Testing
+
 @testable import DPQRepl
 
 /// The REPL loop over scripted input: continuation, `;`, `ans`, the `:commands`, Ctrl-C.
@@ -107,7 +108,7 @@ import Testing
 
   @Test func ctrlCDuringWorkStopsItAndKeepsVariables() {
     let r = ScriptedRepl(lines: [])
-    r.repl.session.stepLimit = 200_000_000  // a safety net should the interrupt be lost
+    r.repl.session.stepLimit = 200_000_000 // a safety net should the interrupt be lost
     r.repl.handle("keep = 7")
     let interrupter = Thread {
       Thread.sleep(forTimeInterval: 0.2)
@@ -134,7 +135,11 @@ import Testing
   @Test func codeIsNotACommand() {
     #expect(ReplCommand.parse("x = 1") == nil)
     #expect(ReplCommand.parse("r = {a: 1}") == nil)
-    if case .invalid(let m)? = ReplCommand.parse(":time") { #expect(m.contains("needs an expression")) } else { Issue.record(":time alone") }
+    if case .invalid(let m)? = ReplCommand.parse(":time") {
+      #expect(m.contains("needs an expression"))
+    } else {
+      Issue.record(":time alone")
+    }
   }
 
   @Test func durations() {

@@ -12,11 +12,14 @@ final class TerminalSession {
   /// Starts `dpq` in a 120 x 40 window with `DPQ_HISTORY` set to `history`. With
   /// `showingExitStatus`, the window stays after dpq exits and shows `exit status N`.
   /// `arguments` (quoted for the shell) follow the binary; `directory` is its working directory.
-  init(binary: String, history: String, showingExitStatus: Bool = false, arguments: [String] = [],
-       directory: String? = nil) throws {
+  init(
+    binary: String, history: String, showingExitStatus: Bool = false, arguments: [String] = [],
+    directory: String? = nil
+  ) throws {
     let invocation = (["'\(binary)'"] + arguments.map { "'\($0)'" }).joined(separator: " ")
     let cd = directory.map { "cd '\($0)' && " } ?? ""
-    let command = showingExitStatus
+    let command =
+      showingExitStatus
       ? "\(cd)DPQ_HISTORY='\(history)' TERM=xterm \(invocation); echo \"exit status $?\"; sleep 60"
       : "\(cd)DPQ_HISTORY='\(history)' TERM=xterm exec \(invocation)"
     // The server outlives this call and inherits its descriptors: nothing is captured from it.
@@ -92,8 +95,9 @@ final class TerminalSession {
 
   /// The pid of the process in the window (dpq itself when it was started with `exec`).
   func panePID() throws -> Int32? {
-    Int32(try tmux(["display-message", "-p", "-t", "repl", "#{pane_pid}"]).standardOutput
-      .trimmingCharacters(in: .whitespacesAndNewlines))
+    Int32(
+      try tmux(["display-message", "-p", "-t", "repl", "#{pane_pid}"]).standardOutput
+        .trimmingCharacters(in: .whitespacesAndNewlines))
   }
 
   /// A child of `parent` whose command is `name`, with its process group and the parent's, from
@@ -101,7 +105,8 @@ final class TerminalSession {
   static func child(named name: String, of parent: Int32) -> (pid: Int32, group: Int32, parentGroup: Int32)? {
     func stat(_ pid: String) -> [Substring]? {
       guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = text.lastIndex(of: ")"), let open = text.firstIndex(of: "(") else { return nil }
+        let close = text.lastIndex(of: ")"), let open = text.firstIndex(of: "(")
+      else { return nil }
       return [text[text.index(after: open)..<close]] + text[text.index(close, offsetBy: 2)...].split(separator: " ")
     }
     guard let parentStat = stat("\(parent)"), let parentGroup = Int32(parentStat[3]) else { return nil }
@@ -167,7 +172,9 @@ final class TerminalSession {
     guard let (t, _) = try start() else { return }
     for (i, line) in ["fn f(x) {", "  y = x * 2", "  y + 1"].enumerated() {
       try t.enter(line)
-      try t.waitUntil("continuation prompt \(i + 1)") { $0.components(separatedBy: "...>").count - 1 == i + 1 && $0.hasSuffix("...>") }
+      try t.waitUntil("continuation prompt \(i + 1)") {
+        $0.components(separatedBy: "...>").count - 1 == i + 1 && $0.hasSuffix("...>")
+      }
     }
     try t.run("}")
     let s = try t.run("f(3)")
@@ -187,14 +194,16 @@ final class TerminalSession {
     try t.run("weights = zeros([2, 3])")
     try t.run("n = 4")
     let s = try t.run(":vars")
-    #expect(s.hasSuffix("""
-      dpq> :vars
-      name     type    shape or value
-      -------  ------  --------------
-      n        number  4
-      weights  tensor  [2, 3]
-      dpq>
-      """))
+    #expect(
+      s.hasSuffix(
+        """
+        dpq> :vars
+        name     type    shape or value
+        -------  ------  --------------
+        n        number  4
+        weights  tensor  [2, 3]
+        dpq>
+        """))
   }
 
   @Test func ctrlCAtThePromptClearsTheLine() throws {
@@ -264,8 +273,10 @@ final class TerminalSession {
 
   /// Runs `setup` lines, starts `work`, waits for `started` on the screen, presses Ctrl-C and
   /// waits for the prompt after `interrupted`; returns the session and the screen.
-  func interrupt(_ setup: [String], work: String, started: @escaping (String) -> Bool,
-                 delay: Double = 0) throws -> (TerminalSession, String)? {
+  func interrupt(
+    _ setup: [String], work: String, started: @escaping (String) -> Bool,
+    delay: Double = 0
+  ) throws -> (TerminalSession, String)? {
     guard let (t, _) = try base.start() else { return nil }
     for line in setup { try t.run(line) }
     let prompts = t.promptCount(try t.screen())
@@ -280,12 +291,16 @@ final class TerminalSession {
   }
 
   @Test func ctrlCStopsTrainingAndKeepsTheModelUsable() throws {
-    guard let (t, s) = try interrupt(
-      ["d = blobs(n: 4000, classes: 4, dim: 16, seed: 1);",
-       "m = dpq(backbone: \"mlp\", input: 16, hidden: [64], dim: 16, blocks: 2, codewords: 8, classes: 4, seed: 1);",
-       "keep = 3"],
-      work: "log = train(m, d, epochs: 100000, batch: 128, init: \"random\")",
-      started: { $0.contains("epoch 2/100000  stage") }) else { return }
+    guard
+      let (t, s) = try interrupt(
+        [
+          "d = blobs(n: 4000, classes: 4, dim: 16, seed: 1);",
+          "m = dpq(backbone: \"mlp\", input: 16, hidden: [64], dim: 16, blocks: 2, codewords: 8, classes: 4, seed: 1);",
+          "keep = 3",
+        ],
+        work: "log = train(m, d, epochs: 100000, batch: 128, init: \"random\")",
+        started: { $0.contains("epoch 2/100000  stage") })
+    else { return }
     #expect(s.contains("training stopped after "))
     #expect(s.contains(" of 100000 epochs: the model keeps its weights; its log is model.log (and ans)\n"))
     let after = try t.run("[keep, m.log.stopped, ans.stopped, len(m.log) >= 2, m.accuracy(d) > 0.5, m.encode(d).count]")
@@ -293,10 +308,12 @@ final class TerminalSession {
   }
 
   @Test func ctrlCStopsKMeansAndKeepsItsCentroids() throws {
-    guard let (t, s) = try interrupt(
-      ["x = randn([100000, 32], seed: 1);", "keep = 4"],
-      work: "km = kmeans(x, k: 256, iterations: 100000, max_points_per_centroid: nil)",
-      started: { $0.hasSuffix("max_points_per_centroid: nil)") }, delay: 1.5) else { return }
+    guard
+      let (t, s) = try interrupt(
+        ["x = randn([100000, 32], seed: 1);", "keep = 4"],
+        work: "km = kmeans(x, k: 256, iterations: 100000, max_points_per_centroid: nil)",
+        started: { $0.hasSuffix("max_points_per_centroid: nil)") }, delay: 1.5)
+    else { return }
     #expect(s.contains("k-means stopped by request after "))
     #expect(s.contains(" iterations; ans holds the result so far\n"))
     let after = try t.run("[keep, ans.stopped, ans.centroids.shape, len(ans.assignments)]")
@@ -304,20 +321,30 @@ final class TerminalSession {
   }
 
   @Test func ctrlCStopsAnEvaluationAndKeepsItsMeasuresSoFar() throws {
-    guard let (t, s) = try interrupt(
-      ["d = blobs(n: 60000, classes: 10, dim: 32, seed: 1);", "q = pq(d, subspaces: 4, codewords: 16, iterations: 5);",
-       "ix = q.index(d);"],
-      work: "ev = evaluate(ix, d)", started: { $0.hasSuffix("dpq> ev = evaluate(ix, d)") }, delay: 1.5) else { return }
+    guard
+      let (t, s) = try interrupt(
+        [
+          "d = blobs(n: 60000, classes: 10, dim: 32, seed: 1);",
+          "q = pq(d, subspaces: 4, codewords: 16, iterations: 5);",
+          "ix = q.index(d);",
+        ],
+        work: "ev = evaluate(ix, d)", started: { $0.hasSuffix("dpq> ev = evaluate(ix, d)") }, delay: 1.5)
+    else { return }
     #expect(s.contains("evaluation stopped by request; ans holds the measures over the queries done so far\n"))
     let after = try t.run("[type(ans), type(ix), ix.count]")
     #expect(after.hasSuffix("\n[\"evaluation\", \"index\", 60000]\ndpq>"))
   }
 
   @Test func ctrlCStopsASearchAndKeepsTheQueriesDone() throws {
-    guard let (t, s) = try interrupt(
-      ["d = blobs(n: 60000, classes: 10, dim: 32, seed: 1);", "q = pq(d, subspaces: 4, codewords: 16, iterations: 5);",
-       "ix = q.index(d);"],
-      work: "r = ix.search(d, k: 100)", started: { $0.hasSuffix("dpq> r = ix.search(d, k: 100)") }, delay: 1.0) else { return }
+    guard
+      let (t, s) = try interrupt(
+        [
+          "d = blobs(n: 60000, classes: 10, dim: 32, seed: 1);",
+          "q = pq(d, subspaces: 4, codewords: 16, iterations: 5);",
+          "ix = q.index(d);",
+        ],
+        work: "r = ix.search(d, k: 100)", started: { $0.hasSuffix("dpq> r = ix.search(d, k: 100)") }, delay: 1.0)
+    else { return }
     #expect(s.contains("search stopped by request after "))
     #expect(s.contains(" of 60000 queries; ans holds their results\n"))
     let after = try t.run("[type(ans), len(ix.search(d[0:2], k: 3).ids)]")
@@ -325,27 +352,31 @@ final class TerminalSession {
   }
 
   @Test func ctrlCStopsEncodingByTheNetwork() throws {
-    guard let (t, s) = try interrupt(
-      ["d = dataset(rand([20000, 1, 28, 28], seed: 1), map(range(20000), fn(i) => i % 10));", "m = dpq(seed: 1);"],
-      // the progress bar below the entry shows that the work has started
-      work: "codes = m.encode(d)", started: { $0.contains("dpq> codes = m.encode(d)\n") }, delay: 1.0) else { return }
+    guard
+      let (t, s) = try interrupt(
+        ["d = dataset(rand([20000, 1, 28, 28], seed: 1), map(range(20000), fn(i) => i % 10));", "m = dpq(seed: 1);"],
+        // the progress bar below the entry shows that the work has started
+        work: "codes = m.encode(d)", started: { $0.contains("dpq> codes = m.encode(d)\n") }, delay: 1.0)
+    else { return }
     #expect(s.contains("features: stopped after "))
     let after = try t.run("[m.encode(d[0:3]).count, d.count]")
     #expect(after.hasSuffix("\n[3, 20000]\ndpq>"))
   }
 
   @Test func ctrlCStopsATSNEPlot() throws {
-    guard let (t, _) = try interrupt(
-      ["d = blobs(n: 1500, classes: 3, dim: 8, seed: 1);"],
-      work: "fig = plot_projection(nil, d, method: \"tsne\", limit: 1500, iterations: 1000000)",
-      started: { $0.hasSuffix("iterations: 1000000)") }, delay: 1.5) else { return }
+    guard
+      let (t, _) = try interrupt(
+        ["d = blobs(n: 1500, classes: 3, dim: 8, seed: 1);"],
+        work: "fig = plot_projection(nil, d, method: \"tsne\", limit: 1500, iterations: 1000000)",
+        started: { $0.hasSuffix("iterations: 1000000)") }, delay: 1.5)
+    else { return }
     let after = try t.run("[d.count, type(plot_projection(nil, d, limit: 50))]")
     #expect(after.hasSuffix("\n[1500, \"figure\"]\ndpq>"))
   }
 
   @Test func ctrlCStopsGnuplotDrawingAFigure() throws {
     guard let (t, _) = try base.start() else { return }
-    try t.run("fig = plot(randn([3000000], seed: 1), title: \"many points\");")  // gnuplot takes seconds to draw it
+    try t.run("fig = plot(randn([3000000], seed: 1), title: \"many points\");") // gnuplot takes seconds to draw it
     try t.enter("fig")
     // not timed by a sleep: Ctrl-C goes when gnuplot, dpq's child, is running, and gnuplot must
     // be in a process group of its own, so the terminal's SIGINT reaches dpq only (when it
@@ -375,20 +406,24 @@ final class TerminalSession {
     try t.run("d = blobs(n: 8, seed: 1);")
     try t.type("d.batches(4, shu")
     try t.press("Tab")
-    try t.waitUntil("keyword completed") { $0.hasSuffix("dpq> d.batches(4, shuffle:") }  // the screen's trailing space is trimmed
+    // the screen's trailing space is trimmed
+    try t.waitUntil("keyword completed") { $0.hasSuffix("dpq> d.batches(4, shuffle:") }
     try t.type("false).len()")
     try t.press("Enter")
     let s = try t.waitForPrompt(count: 3)
     #expect(s.contains("dpq> d.batches(4, shuffle: false).len()\n2\ndpq>"))
     try t.type("load_csv(\"\(directory)/meas")
     try t.press("Tab")
-    try t.waitUntil("path completed and the string closed") { $0.hasSuffix("dpq> load_csv(\"\(directory)/measurements-2024.csv\"") }
+    try t.waitUntil("path completed and the string closed") {
+      $0.hasSuffix("dpq> load_csv(\"\(directory)/measurements-2024.csv\"")
+    }
   }
 
   @Test func ctrlCStopsDpqRunWithStatus130() throws {
     guard TerminalSession.tmux != nil, let dpq = builtBinary() else { return }
-    let t = try TerminalSession(binary: dpq, history: "", showingExitStatus: true, arguments: ["run", "forever.dpq"],
-                                directory: Paths.fixtures)
+    let t = try TerminalSession(
+      binary: dpq, history: "", showingExitStatus: true, arguments: ["run", "forever.dpq"],
+      directory: Paths.fixtures)
     try t.waitUntil("the script to start") { $0.contains("counting") }
     Thread.sleep(forTimeInterval: 0.3)
     try t.press("C-c")

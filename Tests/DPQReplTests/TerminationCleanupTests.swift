@@ -9,7 +9,8 @@ import Testing
     let dir = try temporaryDirectory("sigterm")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     // 200 MB per save, saved until the signal comes: a temporary file exists most of the time
-    try "x = zeros([50000000])\nwhile true { save_npy(x, \"out.npy\") }\n".write(toFile: dir + "/w.dpq", atomically: true, encoding: .utf8)
+    try "x = zeros([50000000])\nwhile true { save_npy(x, \"out.npy\") }\n".write(
+      toFile: dir + "/w.dpq", atomically: true, encoding: .utf8)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: Paths.binary)
     process.arguments = ["run", "w.dpq"]
@@ -19,7 +20,9 @@ import Testing
     try process.run()
     // not timed: the signal goes once a temporary file is seen
     let deadline = Date().addingTimeInterval(60)
-    func temporaries() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.contains(".tmp-") } }
+    func temporaries() -> [String] {
+      ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.contains(".tmp-") }
+    }
     while temporaries().isEmpty && Date() < deadline && process.isRunning { usleep(1000) }
     #expect(!temporaries().isEmpty, "no save was seen in progress")
     kill(process.processIdentifier, SIGTERM)
@@ -42,8 +45,11 @@ import Testing
     guard builtBinary() != nil else { return }
     let dir = try temporaryDirectory("sigkill")
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    func temporaries() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.contains(".tmp-") } }
-    let first = try runProcess(Paths.binary, ["run", "-"], input: "save_npy(arange(0, 10), \"out.npy\")\n", directory: dir)
+    func temporaries() -> [String] {
+      ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.contains(".tmp-") }
+    }
+    let first = try runProcess(
+      Paths.binary, ["run", "-"], input: "save_npy(arange(0, 10), \"out.npy\")\n", directory: dir)
     #expect(first.status == 0, "\(first.standardError)")
     let original = try Data(contentsOf: URL(fileURLWithPath: dir + "/out.npy"))
 
@@ -74,10 +80,12 @@ import Testing
     // the hook names the temporary file as dpq does, relative to its working directory
     let heldPath = held.hasPrefix("/") ? held : dir + "/" + held
     let size = (try? FileManager.default.attributesOfItem(atPath: heldPath)[.size] as? Int) ?? 0
-    #expect(temporaries() == [(held as NSString).lastPathComponent] && size >= 20_000_000, "\(temporaries()), \(size) bytes")
+    #expect(
+      temporaries() == [(held as NSString).lastPathComponent] && size >= 20_000_000, "\(temporaries()), \(size) bytes")
     #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/out.npy")) == original, "the old file changed")
 
-    let next = try runProcess(Paths.binary, ["run", "-"], input: "save_npy(ones([3]), \"other.npy\")\n", directory: dir)
+    let next = try runProcess(
+      Paths.binary, ["run", "-"], input: "save_npy(ones([3]), \"other.npy\")\n", directory: dir)
     #expect(next.status == 0, "\(next.standardError)")
     #expect(temporaries().isEmpty, "left behind: \(temporaries())")
     #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/out.npy")) == original)

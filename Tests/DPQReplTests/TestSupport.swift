@@ -2,6 +2,7 @@ import DPQBindings
 import DPQLanguage
 import Foundation
 import Testing
+
 @testable import DPQRepl
 
 /// Paths of the repository, its fixtures and the built `dpq` binary (tests run the binary that
@@ -12,9 +13,9 @@ enum Paths {
   static let fixtures = repositoryRoot + "/Tests/DPQReplTests/Fixtures"
   /// The binary of the configuration the tests were built in (scripts/test builds in release).
   #if DEBUG
-  static let binary = repositoryRoot + "/.build/debug/dpq"
+    static let binary = repositoryRoot + "/.build/debug/dpq"
   #else
-  static let binary = repositoryRoot + "/.build/release/dpq"
+    static let binary = repositoryRoot + "/.build/release/dpq"
   #endif
 
   static func fixture(_ name: String) throws -> String {
@@ -40,12 +41,14 @@ enum TemporaryDirectories {
 
   static func add(_ path: String) {
     _ = removeAtExit
-    lock.lock(); defer { lock.unlock() }
+    lock.lock()
+    defer { lock.unlock() }
     paths.append(path)
   }
 
   static func removeAll() {
-    lock.lock(); defer { lock.unlock() }
+    lock.lock()
+    defer { lock.unlock() }
     for p in paths { try? FileManager.default.removeItem(atPath: p) }
     paths = []
   }
@@ -59,8 +62,10 @@ struct ProcessResult {
 }
 
 /// Runs `executable` with `arguments`, feeding `input` to its standard input.
-func runProcess(_ executable: String, _ arguments: [String], input: String? = nil, directory: String? = nil,
-                environment: [String: String] = [:]) throws -> ProcessResult {
+func runProcess(
+  _ executable: String, _ arguments: [String], input: String? = nil, directory: String? = nil,
+  environment: [String: String] = [:]
+) throws -> ProcessResult {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: executable)
   process.arguments = arguments
@@ -69,7 +74,9 @@ func runProcess(_ executable: String, _ arguments: [String], input: String? = ni
   env["DPQ_HISTORY"] = ""
   for (k, v) in environment { env[k] = v }
   process.environment = env
-  let stdinPipe = Pipe(), stdoutPipe = Pipe(), stderrPipe = Pipe()
+  let stdinPipe = Pipe()
+  let stdoutPipe = Pipe()
+  let stderrPipe = Pipe()
   process.standardInput = input == nil ? FileHandle.nullDevice : stdinPipe
   process.standardOutput = stdoutPipe
   process.standardError = stderrPipe
@@ -86,8 +93,9 @@ func runProcess(_ executable: String, _ arguments: [String], input: String? = ni
   let err = stderrPipe.fileHandleForReading.readDataToEndOfFile()
   group.wait()
   process.waitUntilExit()
-  return ProcessResult(status: process.terminationStatus, standardOutput: String(decoding: out.data, as: UTF8.self),
-                       standardError: String(decoding: err, as: UTF8.self))
+  return ProcessResult(
+    status: process.terminationStatus, standardOutput: String(decoding: out.data, as: UTF8.self),
+    standardError: String(decoding: err, as: UTF8.self))
 }
 
 /// The built binary, or a recorded issue saying how to build it.
@@ -149,7 +157,8 @@ func spawnAndWait(_ executable: String, _ arguments: [String], captureOutput: Bo
   var attributes = posix_spawnattr_t()
   posix_spawnattr_init(&attributes)
   defer { posix_spawnattr_destroy(&attributes) }
-  var empty = sigset_t(), all = sigset_t()
+  var empty = sigset_t()
+  var all = sigset_t()
   sigemptyset(&empty)
   sigfillset(&all)
   posix_spawnattr_setsigmask(&attributes, &empty)

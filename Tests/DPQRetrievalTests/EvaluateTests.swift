@@ -1,5 +1,6 @@
-import Testing
 import DPQTensor
+import Testing
+
 @testable import DPQRetrieval
 
 @Suite struct EvaluateTests {
@@ -40,19 +41,27 @@ import DPQTensor
     if multiLabel {
       // Up to 3 labels among 80 (two mask words), some items with none.
       let lists = { (n: Int) in (0..<n).map { _ in (0..<rng.nextInt(below: 4)).map { _ in rng.nextInt(below: 80) } } }
-      relevance = Relevance(queries: try LabelSets(labelLists: lists(nq)), database: try LabelSets(labelLists: lists(400)))
+      relevance = Relevance(
+        queries: try LabelSets(labelLists: lists(nq)), database: try LabelSets(labelLists: lists(400)))
     } else {
-      relevance = Relevance(queries: try LabelSets(labels: (0..<nq).map { _ in rng.nextInt(below: 4) }),
-                            database: try LabelSets(labels: (0..<400).map { _ in rng.nextInt(below: 4) }))
+      relevance = Relevance(
+        queries: try LabelSets(labels: (0..<nq).map { _ in rng.nextInt(below: 4) }),
+        database: try LabelSets(labels: (0..<400).map { _ in rng.nextInt(below: 4) }))
     }
     let full = try index.rank(queries: queries, blocksList: [1, 2, 3, 4])
     // Ranked depth 400 = n: relevant-rank counting; 50: top-k heap; 150: full sort then walk.
-    for (r, cuts) in [(nil, [1, 10, 100, 400]), (50, [1, 10, 100, 400]), (50, [1, 10, 50]), (150, [1, 10, 100, 150])] as [(Int?, [Int])] {
-      let e = try index.evaluate(queries: queries, relevance: relevance, mapAt: r, precisionAt: [10, cuts[2]], curveCutoffs: cuts)
+    for (r, cuts) in [
+      (nil, [1, 10, 100, 400]), (50, [1, 10, 100, 400]), (50, [1, 10, 50]), (150, [1, 10, 100, 150]),
+    ] as [(Int?, [Int])] {
+      let e = try index.evaluate(
+        queries: queries, relevance: relevance, mapAt: r, precisionAt: [10, cuts[2]], curveCutoffs: cuts)
       #expect(e.isComplete && e.codeLengths.map(\.blocks) == [1, 2, 3, 4])
       for (c, ranking) in zip(e.codeLengths, full) {
-        var aps: [Double] = [], p10 = 0.0, r100 = 0.0
-        var curveP = [Double](repeating: 0, count: cuts.count), interp = [Double](repeating: 0, count: 11)
+        var aps: [Double] = []
+        var p10 = 0.0
+        var r100 = 0.0
+        var curveP = [Double](repeating: 0, count: cuts.count)
+        var interp = [Double](repeating: 0, count: 11)
         for q in 0..<nq {
           let rel = try relevance.relevance(query: q, ranking: try ranking.ids(query: q))
           let total = try relevance.relevantCount(query: q)
@@ -63,22 +72,28 @@ import DPQTensor
           for i in cuts.indices { curveP[i] += curve.precision[i] / Double(nq) }
           // The interpolated curve covers the ranked depth (the whole database for mAP@all).
           let depth = max(r ?? 400, cuts.max()!)
-          let ip = try Metrics.interpolatedPrecisionRecallCurve(relevant: Array(rel.prefix(depth)), totalRelevant: total)
+          let ip = try Metrics.interpolatedPrecisionRecallCurve(
+            relevant: Array(rel.prefix(depth)), totalRelevant: total)
           for i in 0..<11 { interp[i] += ip.precision[i] / Double(nq) }
         }
-        #expect(zip(c.averagePrecisions, aps).allSatisfy { close($0, $1) }, "blocks \(c.blocks) R \(String(describing: r))")
+        #expect(
+          zip(c.averagePrecisions, aps).allSatisfy { close($0, $1) }, "blocks \(c.blocks) R \(String(describing: r))")
         #expect(close(c.meanAveragePrecision, aps.reduce(0, +) / Double(nq)))
         #expect(abs(c.precisionAt[0] - p10) < 1e-12 && abs(c.recallAt[1] - r100) < 1e-12)
         #expect(zip(c.precisionRecall.precision, curveP).allSatisfy { abs($0 - $1) < 1e-12 })
-        #expect(zip(c.interpolatedPrecisionRecall.precision, interp).allSatisfy { abs($0 - $1) < 1e-12 }, "\(String(describing: r)) \(cuts)")
+        #expect(
+          zip(c.interpolatedPrecisionRecall.precision, interp).allSatisfy { abs($0 - $1) < 1e-12 },
+          "\(String(describing: r)) \(cuts)")
       }
     }
   }
 
   @Test func tableListsCodeLengthsAndMethods() throws {
     let index = try Fixture.index(layout: .additive, metric: .innerProduct, n: 300, codewords: 256)
-    let relevance = Relevance(queries: try LabelSets(labels: [0, 1, 2]), database: try LabelSets(labels: (0..<300).map { $0 % 3 }))
-    var e = try index.evaluate(queries: try Fixture.queries(3, dimension: 12), relevance: relevance, blocksList: [1, 4], precisionAt: [100])
+    let relevance = Relevance(
+      queries: try LabelSets(labels: [0, 1, 2]), database: try LabelSets(labels: (0..<300).map { $0 % 3 }))
+    var e = try index.evaluate(
+      queries: try Fixture.queries(3, dimension: 12), relevance: relevance, blocksList: [1, 4], precisionAt: [100])
     #expect(e.codeLengths.map(\.bits) == [8, 32])
     let text = e.description
     #expect(text.contains("bits") && text.contains("mAP@all") && text.contains("P@100") && text.contains("ties:"))
@@ -88,16 +103,25 @@ import DPQTensor
     other.method = "PQ"
     let table = Evaluation.table([e, other])
     #expect(table.contains("DPQ") && table.contains("PQ "))
-    #expect(Index.defaultCurveCutoffs(depth: 1000) == [1, 2, 5, 10, 20, 50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000])
+    #expect(
+      Index.defaultCurveCutoffs(depth: 1000) == [
+        1, 2, 5, 10, 20, 50, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000,
+      ])
   }
 
   @Test func stoppedEvaluationAveragesCompletedQueries() throws {
     let index = try Fixture.index(layout: .additive, metric: .innerProduct, n: 300)
     let nq = 200
-    let relevance = Relevance(queries: try LabelSets(labels: (0..<nq).map { $0 % 3 }), database: try LabelSets(labels: (0..<300).map { $0 % 3 }))
+    let relevance = Relevance(
+      queries: try LabelSets(labels: (0..<nq).map { $0 % 3 }), database: try LabelSets(labels: (0..<300).map { $0 % 3 })
+    )
     var polls = 0
-    let e = try index.evaluate(queries: try Fixture.queries(nq, dimension: 12), relevance: relevance, threads: 1,
-                               shouldStop: { polls += 1; return polls > 2 })
+    let e = try index.evaluate(
+      queries: try Fixture.queries(nq, dimension: 12), relevance: relevance, threads: 1,
+      shouldStop: {
+        polls += 1
+        return polls > 2
+      })
     #expect(!e.isComplete && e.completedQueries > 0 && e.completedQueries < nq)
     #expect(e.codeLengths[0].averagePrecisions.count == e.completedQueries)
     #expect(e.description.contains("PARTIAL"))
@@ -110,8 +134,12 @@ import DPQTensor
     #expect(throws: RetrievalError.countMismatch(op: "evaluate", name: "database labels", expected: 300, got: 2)) {
       try index.evaluate(queries: queries, relevance: wrongDatabase)
     }
-    let relevance = Relevance(queries: try LabelSets(labels: [0, 1]), database: try LabelSets(labels: Array(repeating: 0, count: 300)))
-    #expect(throws: RetrievalError.invalidCutoff(op: "evaluate", name: "R", value: 0, reason: "R must be at least 1, or nil for the whole ranking")) {
+    let relevance = Relevance(
+      queries: try LabelSets(labels: [0, 1]), database: try LabelSets(labels: Array(repeating: 0, count: 300)))
+    #expect(
+      throws: RetrievalError.invalidCutoff(
+        op: "evaluate", name: "R", value: 0, reason: "R must be at least 1, or nil for the whole ranking")
+    ) {
       try index.evaluate(queries: queries, relevance: relevance, mapAt: 0)
     }
     #expect(throws: RetrievalError.blocksOutOfRange(op: "evaluate", blocks: 9, blockCount: 4)) {

@@ -1,5 +1,6 @@
 import DPQTensor
 import Testing
+
 @testable import DPQRetrieval
 
 @Suite struct ExactSearchTests {
@@ -10,15 +11,19 @@ import Testing
   @Test func handWorkedRankings() throws {
     let database = try Tensor([[1], [-2], [3], [0.5], [2]])
     let relevance = Relevance(queries: try LabelSets(labels: [0]), database: try LabelSets(labels: [0, 1, 0, 1, 0]))
-    let l2 = try ExactSearch.meanAveragePrecision(queries: Tensor([[0]]), database: database, relevance: relevance, metric: .squaredL2)
+    let l2 = try ExactSearch.meanAveragePrecision(
+      queries: Tensor([[0]]), database: database, relevance: relevance, metric: .squaredL2)
     #expect(abs(l2 - (0.5 + 0.5 + 0.6) / 3) < 1e-12)
-    let ip = try ExactSearch.meanAveragePrecision(queries: Tensor([[1]]), database: database, relevance: relevance, metric: .innerProduct)
+    let ip = try ExactSearch.meanAveragePrecision(
+      queries: Tensor([[1]]), database: database, relevance: relevance, metric: .innerProduct)
     #expect(abs(ip - 1) < 1e-12)
-    let top2 = try ExactSearch.meanAveragePrecision(queries: Tensor([[0]]), database: database, relevance: relevance,
-                                                    metric: .squaredL2, at: 2)
+    let top2 = try ExactSearch.meanAveragePrecision(
+      queries: Tensor([[0]]), database: database, relevance: relevance,
+      metric: .squaredL2, at: 2)
     #expect(abs(top2 - 0.5) < 1e-12)
     #expect(throws: RetrievalError.self) {
-      try ExactSearch.meanAveragePrecision(queries: Tensor([[0, 1]]), database: database, relevance: relevance, metric: .squaredL2)
+      try ExactSearch.meanAveragePrecision(
+        queries: Tensor([[0, 1]]), database: database, relevance: relevance, metric: .squaredL2)
     }
   }
 }

@@ -1,5 +1,6 @@
 import DPQQuantization
 import DPQTensor
+
 @testable import DPQRetrieval
 
 /// Seeded random indexes and helpers shared by the retrieval tests.
@@ -22,8 +23,10 @@ enum Fixture {
   enum Layout: String, CaseIterable { case additive, product, rotatedProduct }
 
   /// An index with `n` random items; items `dup.1` copy the codes of `dup.0` so that scores tie.
-  static func index(layout: Layout, metric: IndexMetric, n: Int = 300, blocks m: Int = 4, codewords k: Int = 16,
-                    dimension d: Int = 12, seed: UInt64 = 1) throws -> Index {
+  static func index(
+    layout: Layout, metric: IndexMetric, n: Int = 300, blocks m: Int = 4, codewords k: Int = 16,
+    dimension d: Int = 12, seed: UInt64 = 1
+  ) throws -> Index {
     var rng = RandomGenerator(seed: seed)
     let indexLayout: CodebookLayout
     switch layout {

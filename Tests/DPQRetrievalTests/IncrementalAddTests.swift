@@ -1,6 +1,7 @@
 import DPQTensor
 import Foundation
 import Testing
+
 @testable import DPQRetrieval
 
 /// Building an index in many `add` calls (the path of a database encoded chunk by chunk) gives
@@ -10,17 +11,18 @@ import Testing
   func manyAddsEqualOneAdd(layout: Fixture.Layout) throws {
     let whole = try Fixture.index(layout: layout, metric: .squaredL2, n: 1_000)
     var pieces = try Index(layout: whole.layout, metric: .squaredL2)
-    pieces.reserveCapacity(items: 600)   // less than the total: adding past it must still work
+    pieces.reserveCapacity(items: 600) // less than the total: adding past it must still work
     var start = 0
     for size in [1, 250, 0, 333, 416] {
-      try pieces.add(codes: whole.codes.rows(Array(start ..< start + size)))
+      try pieces.add(codes: whole.codes.rows(Array(start..<start + size)))
       start += size
     }
     #expect(start == whole.count)
     #expect(pieces.codes == whole.codes)
     #expect(pieces.prefixNorms == whole.prefixNorms)
     let q = try Fixture.queries(7, dimension: whole.dimension)
-    let a = try whole.search(queries: q, k: 50), b = try pieces.search(queries: q, k: 50)
+    let a = try whole.search(queries: q, k: 50)
+    let b = try pieces.search(queries: q, k: 50)
     #expect(a.ids == b.ids && a.scores == b.scores)
   }
 
@@ -40,7 +42,10 @@ import Testing
       var running = [Float](repeating: 0, count: d)
       for b in 0..<m {
         var s = 0.0
-        for j in 0..<d { running[j] += c[(b * k + codes[i, b]) * d + j]; s += Double(running[j]) * Double(running[j]) }
+        for j in 0..<d {
+          running[j] += c[(b * k + codes[i, b]) * d + j]
+          s += Double(running[j]) * Double(running[j])
+        }
         #expect(index.prefixNorms[i, blocks: b + 1].bitPattern == Float(s).bitPattern, "item \(i), block \(b)")
       }
     }
@@ -55,10 +60,11 @@ import Testing
   }
 
   @Test func memoryIsCodesNormsAndCodebooks() throws {
-    let index = try Fixture.index(layout: .rotatedProduct, metric: .innerProduct, n: 300, blocks: 4, codewords: 16, dimension: 12)
+    let index = try Fixture.index(
+      layout: .rotatedProduct, metric: .innerProduct, n: 300, blocks: 4, codewords: 16, dimension: 12)
     let bytes = index.memoryBytes
-    #expect(bytes.codes == 300 * 4)                       // one byte per block
-    #expect(bytes.norms == 300 * 4 * 4)                   // a Float per item and prefix length
+    #expect(bytes.codes == 300 * 4) // one byte per block
+    #expect(bytes.norms == 300 * 4 * 4) // a Float per item and prefix length
     #expect(bytes.codebooks == (4 * 16 * 3 + 12 * 12) * 4)
   }
 
@@ -76,8 +82,12 @@ import Testing
   }
 
   @Test func badBytesAndMismatchedCodesAreRefused() throws {
-    #expect(throws: TensorError.self) { try Codes(count: 2, blockCount: 2, codewordCount: 16, littleEndianBytes: [1, 2, 3]) }
-    #expect(throws: TensorError.self) { try Codes(count: 1, blockCount: 2, codewordCount: 16, littleEndianBytes: [1, 16]) }
+    #expect(throws: TensorError.self) {
+      try Codes(count: 2, blockCount: 2, codewordCount: 16, littleEndianBytes: [1, 2, 3])
+    }
+    #expect(throws: TensorError.self) {
+      try Codes(count: 1, blockCount: 2, codewordCount: 16, littleEndianBytes: [1, 16])
+    }
     var a = try Codes(count: 1, blockCount: 2, codewordCount: 16)
     #expect(throws: TensorError.self) { try a.append(Codes(count: 1, blockCount: 3, codewordCount: 16)) }
   }
@@ -87,7 +97,7 @@ import Testing
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     for layout in Fixture.Layout.allCases {
-      let index = try Fixture.index(layout: layout, metric: .squaredL2, n: 500, codewords: 300)   // 2-byte codes
+      let index = try Fixture.index(layout: layout, metric: .squaredL2, n: 500, codewords: 300) // 2-byte codes
       let path = dir + "/\(layout).safetensors"
       try index.save(to: path)
       let loaded = try Index.load(from: path)

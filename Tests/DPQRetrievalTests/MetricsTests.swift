@@ -1,5 +1,6 @@
-import Testing
 import DPQTensor
+import Testing
+
 @testable import DPQRetrieval
 
 @Suite struct MetricsTests {
@@ -32,7 +33,9 @@ import DPQTensor
     #expect(close(try Metrics.recallAt(1, relevant: rel, totalRelevant: 4), 0.25))
     #expect(try Metrics.recallAt(3, relevant: [false, false], totalRelevant: 0) == 0)
     #expect(throws: RetrievalError.self) { try Metrics.recallAt(3, relevant: rel, totalRelevant: 1) }
-    #expect(throws: RetrievalError.invalidCutoff(op: "precisionAt", name: "N", value: 0, reason: "N must be at least 1")) {
+    #expect(
+      throws: RetrievalError.invalidCutoff(op: "precisionAt", name: "N", value: 0, reason: "N must be at least 1")
+    ) {
       try Metrics.precisionAt(0, relevant: rel)
     }
   }
@@ -73,7 +76,9 @@ import DPQTensor
     #expect(try relevance.relevance(query: 0, ranking: [0, 1, 2, 3, 4, 5]) == [false, true, true, false, false, true])
     #expect(try relevance.relevantCount(query: 0) == 3)
     #expect(try relevance.relevantCount(query: 1) == 1)
-    #expect(throws: RetrievalError.itemOutOfRange(op: "Relevance", item: 2, count: 2)) { try relevance.isRelevant(query: 2, item: 0) }
+    #expect(throws: RetrievalError.itemOutOfRange(op: "Relevance", item: 2, count: 2)) {
+      try relevance.isRelevant(query: 2, item: 0)
+    }
     #expect(try database.labels(of: 5) == [1, 70])
     // Multi-hot rows give the same sets.
     let hot = try LabelSets(multiHot: Tensor(shape: [2, 5], scalars: [0, 1, 0, 1, 0, 1, 0, 0, 0, 0]))
@@ -92,7 +97,8 @@ import DPQTensor
     let map = try Metrics.meanAveragePrecision(rankings: [[1, 0, 2], [1, 2, 0]], relevance: relevance)
     #expect(close(map, (7.0 / 12 + 1) / 2))
     // mAP@1: query 0 has no hit in the top 1 -> 0; query 1 -> 1
-    #expect(close(try Metrics.meanAveragePrecision(rankings: [[1, 0, 2], [1, 2, 0]], relevance: relevance, at: 1), 0.5))
+    #expect(
+      close(try Metrics.meanAveragePrecision(rankings: [[1, 0, 2], [1, 2, 0]], relevance: relevance, at: 1), 0.5))
     #expect(throws: RetrievalError.countMismatch(op: "meanAveragePrecision", name: "rankings", expected: 2, got: 1)) {
       try Metrics.meanAveragePrecision(rankings: [[0]], relevance: relevance)
     }

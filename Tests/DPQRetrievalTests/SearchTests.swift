@@ -1,9 +1,12 @@
-import Testing
 import DPQTensor
+import Testing
+
 @testable import DPQRetrieval
 
 @Suite struct SearchTests {
-  static let cases: [(Fixture.Layout, IndexMetric)] = Fixture.Layout.allCases.flatMap { l in IndexMetric.allCases.map { (l, $0) } }
+  static let cases: [(Fixture.Layout, IndexMetric)] = Fixture.Layout.allCases.flatMap { l in
+    IndexMetric.allCases.map { (l, $0) }
+  }
 
   /// LUT scores equal the scores of decoded vectors, for every layout, metric and prefix length.
   @Test(arguments: cases)
@@ -29,7 +32,7 @@ import DPQTensor
   func onePassEqualsSeparatePasses(layout: Fixture.Layout, metric: IndexMetric) throws {
     let index = try Fixture.index(layout: layout, metric: metric)
     let queries = try Fixture.queries(7, dimension: 12)
-    for k in [10, 300] {   // heap path and full-sort path
+    for k in [10, 300] { // heap path and full-sort path
       let all = try index.rank(queries: queries, blocksList: [4, 1, 3, 2], k: k)
       #expect(all.map(\.blocks) == [4, 1, 3, 2])
       for result in all {
@@ -47,12 +50,12 @@ import DPQTensor
     let queries = try Fixture.queries(6, dimension: 12)
     for blocks in [1, 4] {
       let matrix = try index.scores(queries: queries, blocks: blocks).scalars
-      let full = try index.search(queries: queries, k: 1000, blocks: blocks)  // k > n: everything, sort path
+      let full = try index.search(queries: queries, k: 1000, blocks: blocks) // k > n: everything, sort path
       #expect(full.k == 300)
       for k in [1, 5, 40, 74, 75, 299] {
         let top = try index.search(queries: queries, k: k, blocks: blocks)
         for q in 0..<6 {
-          let row = Array(matrix[(q * 300) ..< ((q + 1) * 300)])
+          let row = Array(matrix[(q * 300)..<((q + 1) * 300)])
           let expected = Fixture.fullSort(row, metric: metric)
           #expect(try top.ids(query: q) == Array(expected.prefix(k)), "k=\(k) q=\(q)")
           #expect(try top.scores(query: q) == expected.prefix(k).map { row[$0] })
@@ -60,7 +63,8 @@ import DPQTensor
         }
       }
       // The duplicated codes really tie, and the earlier id comes first.
-      let ranking = try full.ids(query: 0), scores = try full.scores(query: 0)
+      let ranking = try full.ids(query: 0)
+      let scores = try full.scores(query: 0)
       let tiedWithZero = ranking.indices.filter { scores[$0] == scores[ranking.firstIndex(of: 0)!] }.map { ranking[$0] }
       #expect(tiedWithZero.count >= 5)
       #expect(tiedWithZero == tiedWithZero.sorted())
@@ -75,13 +79,13 @@ import DPQTensor
     let n = 2 * ScanWorker.tileSize + 555
     let index = try Fixture.index(layout: layout, metric: metric, n: n, codewords: 256, dimension: 64)
     let queries = try Fixture.queries(2 * ScanWorker.queryBlock + 3, dimension: 64)
-    for blocks in [4, 2] {   // the 32-bit SIMD scan, and running sums into heaps
+    for blocks in [4, 2] { // the 32-bit SIMD scan, and running sums into heaps
       let matrix = try index.scores(queries: queries, blocks: blocks).scalars
       for k in [1, 100] {
         for threads in [1, 2] {
           let top = try index.search(queries: queries, k: k, blocks: blocks, threads: threads)
           for q in 0..<queries.shape[0] {
-            let row = Array(matrix[(q * n) ..< ((q + 1) * n)])
+            let row = Array(matrix[(q * n)..<((q + 1) * n)])
             let expected = Array(Fixture.fullSort(row, metric: metric).prefix(k))
             #expect(try top.ids(query: q) == expected, "blocks=\(blocks) k=\(k) threads=\(threads) q=\(q)")
             #expect(try top.scores(query: q) == expected.map { row[$0] })
@@ -92,8 +96,12 @@ import DPQTensor
   }
 
   @Test func uint16CodesForMoreThan256Codewords() throws {
-    let index = try Fixture.index(layout: .additive, metric: .squaredL2, n: 200, blocks: 2, codewords: 300, dimension: 8)
-    guard case .uint16 = index.codes.storage else { Issue.record("expected 2-byte codes"); return }
+    let index = try Fixture.index(
+      layout: .additive, metric: .squaredL2, n: 200, blocks: 2, codewords: 300, dimension: 8)
+    guard case .uint16 = index.codes.storage else {
+      Issue.record("expected 2-byte codes")
+      return
+    }
     let queries = try Fixture.queries(4, dimension: 8)
     let brute = try BruteForce.scores(index: index, queries: queries)
     let lut = try index.scores(queries: queries).scalars
@@ -116,7 +124,12 @@ import DPQTensor
     let index = try Fixture.index(layout: .additive, metric: .innerProduct, n: 500)
     let queries = try Fixture.queries(400, dimension: 12)
     var polls = 0
-    let result = try index.search(queries: queries, k: 5, threads: 1, shouldStop: { polls += 1; return polls > 3 })
+    let result = try index.search(
+      queries: queries, k: 5, threads: 1,
+      shouldStop: {
+        polls += 1
+        return polls > 3
+      })
     #expect(!result.isComplete)
     #expect(result.completedQueries > 0 && result.completedQueries < 400)
     let complete = try index.search(queries: queries, k: 5)
@@ -124,7 +137,9 @@ import DPQTensor
     #expect(Array(result.ids[..<done]) == Array(complete.ids[..<done]))
     #expect(result.ids[done...].allSatisfy { $0 == -1 })
     #expect(result.description.contains("PARTIAL"))
-    #expect(throws: RetrievalError.itemOutOfRange(op: "SearchResult", item: 400, count: 400)) { try result.ids(query: 400) }
+    #expect(throws: RetrievalError.itemOutOfRange(op: "SearchResult", item: 400, count: 400)) {
+      try result.ids(query: 400)
+    }
     let none = try index.search(queries: queries, k: 5, shouldStop: { true })
     #expect(none.completedQueries == 0)
   }
@@ -138,11 +153,17 @@ import DPQTensor
     #expect(throws: RetrievalError.dimensionMismatch(op: "search", expected: 12, got: 10)) {
       try index.search(queries: try Fixture.queries(2, dimension: 10), k: 3)
     }
-    #expect(throws: RetrievalError.blocksOutOfRange(op: "search", blocks: 0, blockCount: 4)) { try index.search(queries: queries, k: 3, blocks: 0) }
-    #expect(throws: RetrievalError.blocksOutOfRange(op: "rank", blocks: 5, blockCount: 4)) { try index.rank(queries: queries, blocksList: [1, 5]) }
+    #expect(throws: RetrievalError.blocksOutOfRange(op: "search", blocks: 0, blockCount: 4)) {
+      try index.search(queries: queries, k: 3, blocks: 0)
+    }
+    #expect(throws: RetrievalError.blocksOutOfRange(op: "rank", blocks: 5, blockCount: 4)) {
+      try index.rank(queries: queries, blocksList: [1, 5])
+    }
     var nanQueries = queries
     try nanQueries.setValue(.infinity, at: [1, 1])
-    #expect(throws: RetrievalError.nonFinite(op: "search", name: "queries")) { try index.search(queries: nanQueries, k: 3) }
+    #expect(throws: RetrievalError.nonFinite(op: "search", name: "queries")) {
+      try index.search(queries: nanQueries, k: 3)
+    }
     var empty = index
     try empty.reset()
     #expect(throws: RetrievalError.emptyIndex(op: "search")) { try empty.search(queries: queries, k: 3) }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DPQBindings
 @testable import DPQLanguage
 
@@ -36,8 +37,11 @@ import Testing
 
   @Test func completeDPQExampleRuns() throws {
     let (sink, _) = run(try block(after: "## A complete DPQ example"))
-    #expect(sink.lines == ["stages: [1, 2]", "code lengths: [4, 8, 12, 16]", "table rows: 8", "blocks measured: 4",
-                           "results per query: 5", "figure \"mAP against code length\" (1 panel, 2 series)",
-                           "figure \"Codeword usage\" (4 panels, 4 series)"])
+    #expect(
+      sink.lines == [
+        "stages: [1, 2]", "code lengths: [4, 8, 12, 16]", "table rows: 8", "blocks measured: 4",
+        "results per query: 5", "figure \"mAP against code length\" (1 panel, 2 series)",
+        "figure \"Codeword usage\" (4 panels, 4 series)",
+      ])
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DPQBindings
 @testable import DPQLanguage
 
@@ -8,7 +9,10 @@ final class ProbeCount { var alive = 0 }
 
 final class Probe: HostObject {
   let count: ProbeCount
-  init(_ count: ProbeCount) { self.count = count; count.alive += 1 }
+  init(_ count: ProbeCount) {
+    self.count = count
+    count.alive += 1
+  }
   deinit { count.alive -= 1 }
   var typeName: String { "probe" }
   var description: String { "probe" }
@@ -20,9 +24,10 @@ final class Probe: HostObject {
   /// An interpreter with `probe()`, which makes a Probe counted by `count`.
   func interpreter(_ count: ProbeCount) -> Interpreter {
     var r = BuiltinRegistry.standard()
-    r.register(Builtin("probe", family: "tests", returns: "probe", summary: "A counted probe.", example: "probe()") { _ in
-      .host(Probe(count))
-    })
+    r.register(
+      Builtin("probe", family: "tests", returns: "probe", summary: "A counted probe.", example: "probe()") { _ in
+        .host(Probe(count))
+      })
     return Interpreter(registry: r, output: StringOutputSink())
   }
 
@@ -36,7 +41,7 @@ final class Probe: HostObject {
       let i = interpreter(count)
       _ = try run(i, "p = probe()\nfn f(x) { x + 1 }\ng = fn() => p\nxs = [1]\nxs.append(xs)")
       #expect(count.alive == 1)
-      #expect(i.cycles.trackedCount == 1)  // the list; the globals are the root, not tracked
+      #expect(i.cycles.trackedCount == 1) // the list; the globals are the root, not tracked
     }
     #expect(count.alive == 0, "the session's globals outlived it")
   }
@@ -46,15 +51,19 @@ final class Probe: HostObject {
   @Test func aScriptSessionIsFreedWhenItsOwnerLetsGo() throws {
     let count = ProbeCount()
     var r = BuiltinRegistry.standard()
-    r.register(Builtin("probe", family: "tests", returns: "probe", summary: "A counted probe.", example: "probe()") { _ in
-      .host(Probe(count))
-    })
+    r.register(
+      Builtin("probe", family: "tests", returns: "probe", summary: "A counted probe.", example: "probe()") { _ in
+        .host(Probe(count))
+      })
     weak var interpreter: Interpreter?
     do {
       let session = ScriptSession(output: StringOutputSink(), registry: r)
       interpreter = session.interpreter
       let source = "p = probe()\nfn sign(x) { if x > 0 { p } else { nil } }\nsign(1)\nfor x in 5 { }"
-      guard case .failure = session.run(source: source, file: "t.dpq") else { Issue.record("ran"); return }
+      guard case .failure = session.run(source: source, file: "t.dpq") else {
+        Issue.record("ran")
+        return
+      }
       #expect(count.alive == 1)
     }
     #expect(interpreter == nil)
@@ -77,7 +86,9 @@ final class Probe: HostObject {
   @Test func unreachableScopesAreFreedAndReachableOnesKept() throws {
     let count = ProbeCount()
     let i = interpreter(count)
-    _ = try run(i, """
+    _ = try run(
+      i,
+      """
       fn scratch() {
         q = probe()
         fn inner() { q }
@@ -109,7 +120,9 @@ final class Probe: HostObject {
     let i = interpreter(count)
     _ = try run(i, "fn scratch() {\n  q = probe()\n  fn inner() { q }\n  0\n}")
     for _ in 0..<3 { _ = try run(i, "for k in range(\(CycleCollector.minimumThreshold)) { scratch() }") }
-    #expect(count.alive <= CycleCollector.minimumThreshold, "\(count.alive) scopes alive after \(3 * CycleCollector.minimumThreshold) calls")
+    #expect(
+      count.alive <= CycleCollector.minimumThreshold,
+      "\(count.alive) scopes alive after \(3 * CycleCollector.minimumThreshold) calls")
     #expect(i.cycles.trackedCount <= CycleCollector.minimumThreshold)
   }
 
@@ -128,4 +141,3 @@ final class Probe: HostObject {
     #expect(count.alive == 0)
   }
 }
-

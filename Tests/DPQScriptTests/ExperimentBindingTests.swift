@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DPQBindings
 @testable import DPQLanguage
 
@@ -13,7 +14,8 @@ import Testing
   }
 
   @Test func aDatasetGetsTheComparisonOverSeveralSeeds() {
-    let (r, out) = run("""
+    let (r, out) = run(
+      """
       d = blobs(n: 240, classes: 4, dim: 6, seed: 1)
       ex = experiment(d, epochs: 2, seeds: 2, dim: 8, blocks: 2, codewords: 4, opq_iterations: 2)
       print(ex.seeds, ex.bits, len(ex.comparisons))
@@ -23,17 +25,19 @@ import Testing
       print("2 seeds (7, 8)" in s, " ± " in s, "DPQ - best" in s)
       """)
     if case .failure(let e) = r { Issue.record("\(e)") }
-    #expect(out == """
-      [7, 8] [2, 4] 6
-      true true true
-      mlp 24 true
-      true true true
+    #expect(
+      out == """
+        [7, 8] [2, 4] 6
+        true true true
+        mlp 24 true
+        true true true
 
-      """, "\(out)")
+        """, "\(out)")
   }
 
   @Test func aSplitIsTakenAsItIsAndABadProtocolIsNamed() {
-    let (r, out) = run("""
+    let (r, out) = run(
+      """
       d = blobs(n: 120, classes: 3, dim: 5, seed: 2)
       s = d.split(train: 10, query: 4, seed: 3)
       ex = experiment(s, epochs: 1, baselines: false, dim: 4, blocks: 1, codewords: 4)
@@ -41,7 +45,10 @@ import Testing
       experiment("fm-tiny")
       """)
     #expect(out.hasPrefix("30 12 [7] [\"DPQ\", \"DPQ (feature-l2)\", \"DPQ (class)\"]\n"), "\(out)")
-    guard case .failure(let e) = r else { Issue.record("an unknown protocol was accepted"); return }
+    guard case .failure(let e) = r else {
+      Issue.record("an unknown protocol was accepted")
+      return
+    }
     #expect("\(e)".contains("experiment.dpq:5") && "\(e)".contains("fm-tiny"), "\(e)")
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import DPQBindings
 @testable import DPQLanguage
 
@@ -30,7 +31,11 @@ struct GoldenRunner {
     let lines = source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     var chunks: [[Int]] = [[]]
     for (i, line) in lines.enumerated() {
-      if line.trimmingCharacters(in: .whitespaces) == "# ---" { chunks.append([]) } else { chunks[chunks.count - 1].append(i) }
+      if line.trimmingCharacters(in: .whitespaces) == "# ---" {
+        chunks.append([])
+      } else {
+        chunks[chunks.count - 1].append(i)
+      }
     }
     var problems: [String] = []
     for (n, chunk) in chunks.enumerated() where !chunk.isEmpty {
@@ -38,7 +43,9 @@ struct GoldenRunner {
       let padded = lines.indices.map { included.contains($0) ? lines[$0] : "" }.joined(separator: "\n")
       var expected = expectations(chunk.map { ($0 + 1, lines[$0].replacingOccurrences(of: "{file}", with: url.path)) })
       let dir = url.deletingLastPathComponent().path
-      expected.errors = expected.errors.map { ($0.line, $0.column, $0.message.replacingOccurrences(of: "{dir}", with: dir)) }
+      expected.errors = expected.errors.map {
+        ($0.line, $0.column, $0.message.replacingOccurrences(of: "{dir}", with: dir))
+      }
       problems += run(padded, file: url.path, expected: expected).map { "chunk \(n + 1): \($0)" }
     }
     return problems
@@ -49,7 +56,8 @@ struct GoldenRunner {
     for (number, line) in lines {
       if let r = line.range(of: "# expect error: ") {
         var message = String(line[r.upperBound...])
-        var lineNumber: Int? = nil, column: Int? = nil
+        var lineNumber: Int? = nil
+        var column: Int? = nil
         let parts = message.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
         // `12:7: message`, or `:7: message` for column 7 of the comment's own line
         if parts.count == 3, let c = Int(parts[1]), let l = parts[0].isEmpty ? number : Int(parts[0]) {
@@ -95,9 +103,12 @@ struct GoldenRunner {
         continue
       }
       let d = diagnostics[i]
-      if d.message != x.message { problems.append("error \(i + 1): expected \"\(x.message)\", got \"\(d.message)\" at \(d.location)") }
+      if d.message != x.message {
+        problems.append("error \(i + 1): expected \"\(x.message)\", got \"\(d.message)\" at \(d.location)")
+      }
       if let l = x.line, let c = x.column, (d.location.line, d.location.column) != (l, c) {
-        problems.append("error \(i + 1) \"\(d.message)\": expected at \(l):\(c), got \(d.location.line):\(d.location.column)")
+        problems.append(
+          "error \(i + 1) \"\(d.message)\": expected at \(l):\(c), got \(d.location.line):\(d.location.column)")
       }
     }
     return problems

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DPQBindings
 @testable import DPQLanguage
 
@@ -7,7 +8,8 @@ import Testing
   /// Every top-level `.dpq` file of the Golden folder (files under `support/` are loaded by them).
   static let files: [URL] = {
     guard let dir = Bundle.module.url(forResource: "Golden", withExtension: nil),
-          let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return [] }
+      let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path)
+    else { return [] }
     return names.filter { $0.hasSuffix(".dpq") }.sorted().map { dir.appendingPathComponent($0) }
   }()
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DPQBindings
 @testable import DPQLanguage
 
@@ -25,7 +26,10 @@ final class Counter: HostObject {
   func makeIterator() throws -> AnyIterator<Value>? {
     var i = 0
     let n = count
-    return AnyIterator { defer { i += 1 }; return i < n ? .number(Double(i)) : nil }
+    return AnyIterator {
+      defer { i += 1 }
+      return i < n ? .number(Double(i)) : nil
+    }
   }
 
   func subscriptGet(_ indices: [ScriptIndex]) throws -> Value? {
@@ -40,29 +44,44 @@ extension BuiltinRegistry {
   /// How a binding library registers its functions and methods.
   static func withCounter() -> BuiltinRegistry {
     var r = BuiltinRegistry.standard()
-    r.register(Builtin("counter", family: "counters", parameters: [Parameter("start", .integer, default: .number(0))],
-                       returns: "counter", summary: "A new counter.", example: "c = counter(3)") { a in
-      .host(Counter(count: try a.integer("start")))
-    })
-    r.register(Builtin("increment", on: "counter", family: "counters", parameters: [.keyword("by", .integer, default: .number(1))],
-                       returns: "counter", summary: "Adds to the count and returns the counter.", example: "counter().increment(by: 2)") { a in
-      let c = try a.receiverHost(as: Counter.self)
-      c.count += try a.integer("by")
-      return a.receiver ?? .nilValue
-    })
-    r.register(Builtin("call", on: "counter", family: "counters", parameters: [Parameter("x", .number)], returns: "number",
-                       summary: "Calling a counter multiplies by its count.", example: "counter(2)(5)") { a in
-      .number(Double(try a.receiverHost(as: Counter.self).count) * (try a.number("x")))
-    })
-    r.register(Builtin("len", on: "counter", family: "counters", returns: "number",
-                       summary: "The count, for len().", example: "len(counter(4))") { a in
-      .number(Double(try a.receiverHost(as: Counter.self).count))
-    })
-    r.register(Builtin("total", family: "counters", parameters: [Parameter("counters", .list), Parameter("extra", .host("counter"))],
-                       returns: "number", summary: "Sums counts.", example: "total([], counter(1))") { a in
-      let extra = try a.host("extra", as: Counter.self)
-      return .number(Double(extra.count + (try a.list("counters").items.count)))
-    })
+    r.register(
+      Builtin(
+        "counter", family: "counters", parameters: [Parameter("start", .integer, default: .number(0))],
+        returns: "counter", summary: "A new counter.", example: "c = counter(3)"
+      ) { a in
+        .host(Counter(count: try a.integer("start")))
+      })
+    r.register(
+      Builtin(
+        "increment", on: "counter", family: "counters", parameters: [.keyword("by", .integer, default: .number(1))],
+        returns: "counter", summary: "Adds to the count and returns the counter.", example: "counter().increment(by: 2)"
+      ) { a in
+        let c = try a.receiverHost(as: Counter.self)
+        c.count += try a.integer("by")
+        return a.receiver ?? .nilValue
+      })
+    r.register(
+      Builtin(
+        "call", on: "counter", family: "counters", parameters: [Parameter("x", .number)], returns: "number",
+        summary: "Calling a counter multiplies by its count.", example: "counter(2)(5)"
+      ) { a in
+        .number(Double(try a.receiverHost(as: Counter.self).count) * (try a.number("x")))
+      })
+    r.register(
+      Builtin(
+        "len", on: "counter", family: "counters", returns: "number",
+        summary: "The count, for len().", example: "len(counter(4))"
+      ) { a in
+        .number(Double(try a.receiverHost(as: Counter.self).count))
+      })
+    r.register(
+      Builtin(
+        "total", family: "counters", parameters: [Parameter("counters", .list), Parameter("extra", .host("counter"))],
+        returns: "number", summary: "Sums counts.", example: "total([], counter(1))"
+      ) { a in
+        let extra = try a.host("extra", as: Counter.self)
+        return .number(Double(extra.count + (try a.list("counters").items.count)))
+      })
     return r
   }
 }
@@ -76,7 +95,8 @@ extension BuiltinRegistry {
   }
 
   @Test func hostObjectsUseRegisteredMethodsAttributesAndHooks() {
-    let (out, error) = run("""
+    let (out, error) = run(
+      """
       c = counter(2)
       print(c, type(c), c.count)
       c.increment().increment(by: 3)
@@ -93,11 +113,17 @@ extension BuiltinRegistry {
   }
 
   @Test func argumentErrorsNameTheHostType() {
-    #expect(run("total([], 3)").1?.diagnostics.first?.message == "bad argument #2 to 'total' (counter expected, got number)")
-    #expect(run("counter().increment(2)").1?.diagnostics.first?.message == "too many arguments to 'increment' (expected 0, got 1)")
-    #expect(run("counter().incremnet()").1?.diagnostics.first?.message == "counter has no method 'incremnet' (did you mean 'increment'?)")
+    #expect(
+      run("total([], 3)").1?.diagnostics.first?.message == "bad argument #2 to 'total' (counter expected, got number)")
+    #expect(
+      run("counter().increment(2)").1?.diagnostics.first?.message
+        == "too many arguments to 'increment' (expected 0, got 1)")
+    #expect(
+      run("counter().incremnet()").1?.diagnostics.first?.message
+        == "counter has no method 'incremnet' (did you mean 'increment'?)")
     #expect(run("counter().nope").1?.diagnostics.first?.message == "counter has no attribute 'nope'")
-    #expect(run("c = counter()\nc.count = \"x\"").1?.diagnostics.first?.message == "cannot set attribute 'count' of counter")
+    #expect(
+      run("c = counter()\nc.count = \"x\"").1?.diagnostics.first?.message == "cannot set attribute 'count' of counter")
     #expect(run("counter()[1, 2]").1?.diagnostics.first?.message == "a counter takes one integer index")
   }
 

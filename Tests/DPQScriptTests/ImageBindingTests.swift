@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DPQBindings
 @testable import DPQLanguage
 
@@ -25,7 +26,8 @@ import Testing
     let d = try temporary()
     defer { try? FileManager.default.removeItem(atPath: d) }
     try "broken".write(toFile: d + "/pics/one/z broken.png", atomically: true, encoding: .utf8)
-    let (out, error) = run("""
+    let (out, error) = run(
+      """
       x = arange(12).reshape([1, 3, 4]) / 255
       save_image(x, "\(d)/pics/Two/a.png")
       save_image(x * 2, "\(d)/pics/one/b.PNG")
@@ -42,14 +44,18 @@ import Testing
       print(good.memory.cached_images)
       save_image(x, "\(d)/list.png")
       print(load_image_list("\(d)/list.txt").labels)
-      """.replacingOccurrences(of: "load_image_list(\"\(d)/list.txt\")", with: { () -> String in
-        try? "list.png 4\nlist.png 1\n".write(toFile: d + "/list.txt", atomically: true, encoding: .utf8)
-        return "load_image_list(\"\(d)/list.txt\", channels: 1)"
-      }()))
+      """.replacingOccurrences(
+        of: "load_image_list(\"\(d)/list.txt\")",
+        with: { () -> String in
+          try? "list.png 4\nlist.png 1\n".write(toFile: d + "/list.txt", atomically: true, encoding: .utf8)
+          return "load_image_list(\"\(d)/list.txt\", channels: 1)"
+        }()))
     #expect(error == nil, "\(String(describing: error))")
     let lines = out.split(separator: "\n").map(String.init)
     try #require(lines.count == 9, "\(out)")
-    #expect(lines[0].hasPrefix("load_images: skipped 1 of 4 images that cannot be decoded (first: \(d)/pics/one/z broken.png"))
+    #expect(
+      lines[0].hasPrefix("load_images: skipped 1 of 4 images that cannot be decoded (first: \(d)/pics/one/z broken.png")
+    )
     // Classes sorted by code point ("Two" < "one"), files by name within each.
     #expect(lines[1] == "3 [3, 1, 3, 4] [\"Two\", \"one\"] [0, 1, 1]")
     #expect(lines[2] == "9 22")
@@ -65,7 +71,8 @@ import Testing
     let d = try temporary()
     defer { try? FileManager.default.removeItem(atPath: d) }
     try "broken".write(toFile: d + "/pics/one/bad.jpg", atomically: true, encoding: .utf8)
-    let (_, error) = run("""
+    let (_, error) = run(
+      """
       save_image(ones([1, 2, 2]), "\(d)/pics/Two/a.png")
       lazy = load_images("\(d)/pics", channels: 1, lazy: true)
       for b in lazy.batches(1, shuffle: false) { print(b.labels) }
@@ -74,7 +81,8 @@ import Testing
     #expect(message.contains("\(d)/pics/one/bad.jpg"), "\(message)")
     let (_, eager) = run("load_images(\"\(d)/pics\", channels: 1)")
     #expect(try #require(eager).description.contains("bad.jpg"))
-    let (out, skipping) = run("""
+    let (out, skipping) = run(
+      """
       lazy = load_images("\(d)/pics", channels: 1, lazy: true, skip_broken: true)
       for b in lazy.batches(1, shuffle: false) { print(b.labels, b.indices) }
       print(lazy.skipped)
@@ -90,7 +98,8 @@ extension ImageBindingTests {
   @Test func trainTakesALazyImageSetWithACacheSmallerThanTheSet() throws {
     let d = try temporary()
     defer { try? FileManager.default.removeItem(atPath: d) }
-    let (out, error) = run("""
+    let (out, error) = run(
+      """
       seed(4)
       for i in range(16) { save_image(rand([1, 28, 28]) * 0.5 + (i % 2) * 0.5, "\(d)/pics/" + ["Two", "one"][i % 2] + "/{i}.png") }
       pics = load_images("\(d)/pics", channels: 1, lazy: true, cache_mb: 0)
@@ -104,11 +113,13 @@ extension ImageBindingTests {
     #expect(lines.count == 2, "\(out)")
     #expect(lines.first == "[1, 2] [1, 2] 0", "\(out)")
     // A set whose items the model cannot take is refused before training, by shape.
-    let (_, wrong) = run("""
+    let (_, wrong) = run(
+      """
       save_image(ones([1, 8, 8]), "\(d)/small/one/a.png")
       train(dpq(classes: 2), load_images("\(d)/small", channels: 1, lazy: true))
       """)
-    #expect(try #require(wrong).description.contains("the model takes items of shape [1, 28, 28], the data's are [1, 8, 8]"))
+    #expect(
+      try #require(wrong).description.contains("the model takes items of shape [1, 28, 28], the data's are [1, 8, 8]"))
   }
 }
 
@@ -118,22 +129,27 @@ extension ImageBindingTests {
     let d = NSTemporaryDirectory() + "dpq-reshape-bindings-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: d) }
-    try "label,a,b,c,d\n0,1,2,3,4\n1,5,6,7,8\n1,9,10,11,12\n".write(toFile: d + "/t.csv", atomically: true, encoding: .utf8)
+    try "label,a,b,c,d\n0,1,2,3,4\n1,5,6,7,8\n1,9,10,11,12\n".write(
+      toFile: d + "/t.csv", atomically: true, encoding: .utf8)
     try "0\n1\n".write(toFile: d + "/tr.txt", atomically: true, encoding: .utf8)
     try "2\n".write(toFile: d + "/q.txt", atomically: true, encoding: .utf8)
     try "0 1\n".write(toFile: d + "/db.txt", atomically: true, encoding: .utf8)
     let sink = CapturingSink()
     let session = ScriptSession(output: sink)
-    let result = session.run(source: """
-      x = load_csv("\(d)/t.csv", label: "label", shape: [1, 2, 2])
-      print(x.shape, x.features[2, 0, 1].tolist())
-      print(x.reshape([4]).shape, x.reshape([-1, 1]).item_shape)
-      s = load_split(x, "\(d)", train: "tr.txt", query: "q.txt", database: "db.txt")
-      print(s.train_ids, s.query_ids, s.database_ids)
-      print(load_split(x, train: "\(d)/tr.txt", query: "\(d)/q.txt", database: "\(d)/db.txt").query.labels)
-      load_split(x, train: "\(d)/tr.txt")
-      """, file: "reshape.dpq")
-    guard case .failure(let e) = result else { Issue.record("the call without query: and database: was accepted"); return }
+    let result = session.run(
+      source: """
+        x = load_csv("\(d)/t.csv", label: "label", shape: [1, 2, 2])
+        print(x.shape, x.features[2, 0, 1].tolist())
+        print(x.reshape([4]).shape, x.reshape([-1, 1]).item_shape)
+        s = load_split(x, "\(d)", train: "tr.txt", query: "q.txt", database: "db.txt")
+        print(s.train_ids, s.query_ids, s.database_ids)
+        print(load_split(x, train: "\(d)/tr.txt", query: "\(d)/q.txt", database: "\(d)/db.txt").query.labels)
+        load_split(x, train: "\(d)/tr.txt")
+        """, file: "reshape.dpq")
+    guard case .failure(let e) = result else {
+      Issue.record("the call without query: and database: was accepted")
+      return
+    }
     #expect(e.description.contains("give dir or all three"), "\(e)")
     #expect(sink.text == "[3, 1, 2, 2] [11, 12]\n[3, 4] [4, 1]\n[0, 1] [2] [0, 1]\n[1]\n", "\(sink.text)")
   }

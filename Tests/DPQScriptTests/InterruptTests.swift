@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DPQBindings
 @testable import DPQLanguage
 
@@ -43,9 +44,12 @@ import Testing
   func aStopDuringANativeCallEndsTheScriptAtTheNextStatement(source: String) {
     let sink = CapturingSink()
     let session = ScriptSession(output: sink)
-    session.shouldStop = { sink.text.contains("a") }   // the request arrives while print("a") runs
+    session.shouldStop = { sink.text.contains("a") } // the request arrives while print("a") runs
     let result = session.run(source: source, file: "s.dpq")
-    guard case .failure(let error) = result else { Issue.record("the script ran to the end: \(sink.text)"); return }
+    guard case .failure(let error) = result else {
+      Issue.record("the script ran to the end: \(sink.text)")
+      return
+    }
     expectInterrupted(error, line: source.hasPrefix("if") ? 3 : 2)
     #expect(sink.text == "a\n")
   }
@@ -60,14 +64,18 @@ import Testing
     #expect(value(s, "kmeans(x, k: 4, seed: 2).stopped") == "false")
   }
 
-  @Test(arguments: ["pq(x, subspaces: 2, codewords: 8)", "opq(x, subspaces: 2, codewords: 8, outer_iterations: 4)",
-                    "rq(x, blocks: 2, codewords: 8)"])
+  @Test(arguments: [
+    "pq(x, subspaces: 2, codewords: 8)", "opq(x, subspaces: 2, codewords: 8, outer_iterations: 4)",
+    "rq(x, blocks: 2, codewords: 8)",
+  ])
   func quantizerTrainingKeepsTheQuantizerSoFar(call: String) {
     let (s, sink, error) = stopped("x = randn([300, 8], seed: 1)", "q = " + call)
     expectInterrupted(error)
-    #expect(sink.lines.count == 1 && sink.lines[0].hasSuffix("training stopped by request; ans holds the quantizer as trained so far"))
+    #expect(
+      sink.lines.count == 1
+        && sink.lines[0].hasSuffix("training stopped by request; ans holds the quantizer as trained so far"))
     #expect(value(s, "ans.encode(x[0:3]).count") == "3")
-    #expect(value(s, "q").hasPrefix("error:"))  // the assignment did not happen
+    #expect(value(s, "q").hasPrefix("error:")) // the assignment did not happen
   }
 
   @Test func searchAndEvaluationKeepTheirPartialResults() {
@@ -84,16 +92,18 @@ import Testing
   }
 
   @Test func longEncodingStopsBetweenChunks() {
-    let (s, sink, error) = stopped("x = randn([20000, 4], seed: 1)\nq = pq(x[0:500], subspaces: 2, codewords: 4)",
-                                   "codes = q.encode(x)")
+    let (s, sink, error) = stopped(
+      "x = randn([20000, 4], seed: 1)\nq = pq(x[0:500], subspaces: 2, codewords: 4)",
+      "codes = q.encode(x)")
     expectInterrupted(error)
     #expect(sink.text.isEmpty)
     #expect(value(s, "q.encode(x).count") == "20000")
   }
 
   @Test func tSNEProjectionStops() {
-    let (_, _, error) = stopped("d = blobs(n: 60, classes: 3, dim: 5, seed: 1)",
-                                "fig = plot_projection(nil, d, method: \"tsne\", perplexity: 5, iterations: 100000)")
+    let (_, _, error) = stopped(
+      "d = blobs(n: 60, classes: 3, dim: 5, seed: 1)",
+      "fig = plot_projection(nil, d, method: \"tsne\", perplexity: 5, iterations: 100000)")
     expectInterrupted(error)
   }
 
@@ -107,10 +117,16 @@ import Testing
     }
     #expect(d.message == "too many nested calls (more than 1000): does 'down' recurse without end?")
     let lines = error.description.split(separator: "\n").map(String.init)
-    #expect(Array(lines.prefix(3)) == ["rec.dpq:3:3: error: too many nested calls (more than 1000): does 'down' recurse without end?",
-                                       "  down(n + 1)", "  ^~~~~"])
-    #expect(Array(lines.dropFirst(3)) == ["  in fn down at rec.dpq:3:3", "  in fn down at rec.dpq:3:3", "  in fn down at rec.dpq:3:3",
-                                          "  ... the same call 997 more times", "  in script at rec.dpq:5:1"])
+    #expect(
+      Array(lines.prefix(3)) == [
+        "rec.dpq:3:3: error: too many nested calls (more than 1000): does 'down' recurse without end?",
+        "  down(n + 1)", "  ^~~~~",
+      ])
+    #expect(
+      Array(lines.dropFirst(3)) == [
+        "  in fn down at rec.dpq:3:3", "  in fn down at rec.dpq:3:3", "  in fn down at rec.dpq:3:3",
+        "  ... the same call 997 more times", "  in script at rec.dpq:5:1",
+      ])
     // the session is usable, its variables intact, and the limit is per call chain
     #expect(value(session, "keep") == "1")
     #expect(value(session, "fn depth(n) { if n == 0 { 0 } else { 1 + depth(n - 1) } }\ndepth(900)") == "900")
@@ -121,16 +137,18 @@ import Testing
     // the script thread's stack long before 60,000 calls: the stack check refuses the call
     let session = ScriptSession(output: CapturingSink())
     session.interpreter.maxCallDepth = 1_000_000
-    let result = session.run(source: "fn f(n) { if n == 0 { 0 } else { 1 + g([n])[0] } }\nfn g(l) { map(l, fn(x) => f(x - 1)) }\nf(20000)",
-                             file: "deep.dpq")
+    let result = session.run(
+      source: "fn f(n) { if n == 0 { 0 } else { 1 + g([n])[0] } }\nfn g(l) { map(l, fn(x) => f(x - 1)) }\nf(20000)",
+      file: "deep.dpq")
     guard case .failure(let error) = result, case .runtime(let d) = error else {
       Issue.record("expected a runtime error, got \(result)")
       return
     }
     #expect(d.message.hasPrefix("calls nested too deeply for the stack ("))
-    #expect(d.message.hasSuffix(" calls deep, each nesting many expressions): does 'g' recurse without end?")
-            || d.message.hasSuffix(" calls deep, each nesting many expressions): does 'f' recurse without end?")
-            || d.message.hasSuffix(" calls deep, each nesting many expressions): does '<lambda>' recurse without end?"))
+    #expect(
+      d.message.hasSuffix(" calls deep, each nesting many expressions): does 'g' recurse without end?")
+        || d.message.hasSuffix(" calls deep, each nesting many expressions): does 'f' recurse without end?")
+        || d.message.hasSuffix(" calls deep, each nesting many expressions): does '<lambda>' recurse without end?"))
     session.interpreter.maxCallDepth = 1000
     #expect(value(session, "f(100)") == "100")
   }
@@ -144,7 +162,8 @@ import Testing
       let interpreter = Interpreter(output: CapturingSink())
       interpreter.maxCallDepth = 1_000_000
       do {
-        let program = try interpreter.parse("fn f(n) { if n == 0 { 0 } else { 1 + f(n - 1) } }\nf(1000000)", file: "t.dpq")
+        let program = try interpreter.parse(
+          "fn f(n) { if n == 0 { 0 } else { 1 + f(n - 1) } }\nf(1000000)", file: "t.dpq")
         _ = try interpreter.executeTopLevel(program)
       } catch let error as ScriptError {
         outcome.message = error.diagnostics.first?.message ?? ""
@@ -167,8 +186,9 @@ import Testing
       return
     }
     let lines = error.description.split(separator: "\n")
-    #expect(lines[0].hasSuffix("error: too many nested calls (more than 1000): does 'pong' recurse without end?")
-            || lines[0].hasSuffix("error: too many nested calls (more than 1000): does 'ping' recurse without end?"))
+    #expect(
+      lines[0].hasSuffix("error: too many nested calls (more than 1000): does 'pong' recurse without end?")
+        || lines[0].hasSuffix("error: too many nested calls (more than 1000): does 'ping' recurse without end?"))
     #expect(lines.count <= 3 + 25)
     #expect(lines.contains { $0.hasPrefix("  ... ") && $0.hasSuffix("more lines of the call stack") })
   }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DPQBindings
 @testable import DPQLanguage
 
@@ -23,8 +24,10 @@ import Testing
   @Test func csvWithNamedLabelColumnAndTextClasses() throws {
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let path = dir + "/flowers.csv"
-    try "length,width,species\n1.0,0.5,setosa\n2.0,1.5,virginica\n1.5,0.7,setosa\n".write(toFile: path, atomically: true, encoding: .utf8)
-    let (out, error) = run("""
+    try "length,width,species\n1.0,0.5,setosa\n2.0,1.5,virginica\n1.5,0.7,setosa\n".write(
+      toFile: path, atomically: true, encoding: .utf8)
+    let (out, error) = run(
+      """
       d = load_csv("\(path)", label: "species")
       print(d.count, d.shape, d.classes, d.labels, d.features[1].tolist())
       print(load_csv("\(path)", label: -1).classes)
@@ -35,10 +38,13 @@ import Testing
 
   @Test func multiLabelFilesGiveSharedLabelRelevance() throws {
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let features = dir + "/features.fvecs", labels = dir + "/labels.txt", classes = dir + "/classes.txt"
+    let features = dir + "/features.fvecs"
+    let labels = dir + "/labels.txt"
+    let classes = dir + "/classes.txt"
     try "1 0 1\n0 1 0\n0 0 1\n".write(toFile: labels, atomically: true, encoding: .utf8)
     try "sky\nwater\ngrass\n".write(toFile: classes, atomically: true, encoding: .utf8)
-    let (out, error) = run("""
+    let (out, error) = run(
+      """
       save_fvecs(tensor([[0, 0], [5, 5], [0, 1]]), "\(features)")
       d = load_multilabel("\(features)", "\(labels)", classes: "\(classes)")
       print(d.labels, d.multi_hot.tolist(), d.classes)
@@ -48,7 +54,8 @@ import Testing
       print(ix.labels, ev.map[keys(ev.map)[0]] > 0)
       """)
     #expect(error == nil, "\(String(describing: error))")
-    #expect(out == "[0, 1, 2] [[1, 0, 1], [0, 1, 0], [0, 0, 1]] [\"sky\", \"water\", \"grass\"]\n[[0, 2], [1], [2]] true\n")
+    #expect(
+      out == "[0, 1, 2] [[1, 0, 1], [0, 1, 0], [0, 0, 1]] [\"sky\", \"water\", \"grass\"]\n[[0, 2], [1], [2]] true\n")
   }
 
   @Test func cifarBinaryBatchesLoadAsColourImages() throws {
@@ -61,7 +68,8 @@ import Testing
       bytes += [UInt8](repeating: UInt8(value), count: 3072)
     }
     #expect(FileManager.default.createFile(atPath: batches + "/test_batch.bin", contents: Data(bytes)))
-    let (out, error) = run("""
+    let (out, error) = run(
+      """
       c = cifar10("\(dir)", part: "test")
       print(c.shape, c.labels, c.classes[3], c.features[0].max().item(), c.features[1].max().item())
       """)
@@ -73,7 +81,9 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let (_, error) = run("mnist(part: \"test\", dir: \"\(dir)/no-mnist\")")
     let message = error?.diagnostics.first?.message ?? ""
-    #expect(message.hasPrefix("\(dir)/no-mnist/t10k-") && message.contains("no such file (download the four IDX files"), "\(message)")
+    #expect(
+      message.hasPrefix("\(dir)/no-mnist/t10k-") && message.contains("no such file (download the four IDX files"),
+      "\(message)")
   }
 
   /// The reference experiment through the language (FM-small, one epoch, DPQ only: about ten
@@ -85,22 +95,26 @@ import Testing
     let reporter = RecordingReporter()
     session.progressReporter = reporter
     session.bindingSettings.figureDisplay = .summary
-    let result = session.run(source: """
-      ex = experiment("fm-small", epochs: 1, baselines: false, augment: 0)
-      print(ex.bits, keys(ex.map), len(ex.log), ex.rows[0].method, type(ex.accuracy))
-      print(str(ex).split("\\n")[1])
-      print(str(ex).split("\\n")[2])
-      print(len(ex.comparisons), ex.rows[1].ranking, ex.rows[1].base_method)
-      print(plot(ex))
-      """, file: "experiment.dpq")
+    let result = session.run(
+      source: """
+        ex = experiment("fm-small", epochs: 1, baselines: false, augment: 0)
+        print(ex.bits, keys(ex.map), len(ex.log), ex.rows[0].method, type(ex.accuracy))
+        print(str(ex).split("\\n")[1])
+        print(str(ex).split("\\n")[2])
+        print(len(ex.comparisons), ex.rows[1].ranking, ex.rows[1].base_method)
+        print(plot(ex))
+        """, file: "experiment.dpq")
     if case .failure(let e) = result { Issue.record("\(e)") }
     // every method under every ranking, one table each, the main one (feature queries by inner
     // product) first; the figure draws the main block only
-    #expect(sink.lines == ["[8, 16, 24, 32] [\"DPQ\", \"DPQ (feature-l2)\", \"DPQ (class)\"] 1 DPQ number",
-                           "feature-ip: feature queries, inner product",
-                           "method  mAP 8b  mAP 16b  mAP 24b  mAP 32b  P@100 32b  train s  encode/s  query/s",
-                           "0 feature-l2 DPQ",
-                           "figure \"mAP against code length\" (1 panel, 1 series)"])
+    #expect(
+      sink.lines == [
+        "[8, 16, 24, 32] [\"DPQ\", \"DPQ (feature-l2)\", \"DPQ (class)\"] 1 DPQ number",
+        "feature-ip: feature queries, inner product",
+        "method  mAP 8b  mAP 16b  mAP 24b  mAP 32b  P@100 32b  train s  encode/s  query/s",
+        "0 feature-l2 DPQ",
+        "figure \"mAP against code length\" (1 panel, 1 series)",
+      ])
     #expect(reporter.events.first?.hasPrefix("message data: FM-small (seed 7)") == true, "\(reporter.events)")
   }
 }

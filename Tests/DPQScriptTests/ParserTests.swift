@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DPQBindings
 @testable import DPQLanguage
 
@@ -60,7 +61,8 @@ import Testing
   /// do odd things. Parsing and running them (with a step limit) must never crash.
   @Test func tokenSoupNeverCrashes() {
     let vocabulary = [
-      "x", "y", "f", "t", "xs", "r", "=", "+=", "(", ")", "[", "]", "{", "}", ",", ":", ";", ".", "\n", "+", "-", "*", "/",
+      "x", "y", "f", "t", "xs", "r", "=", "+=", "(", ")", "[", "]", "{", "}", ",", ":", ";", ".", "\n", "+", "-", "*",
+      "/",
       "%", "**", "@", "==", "<", "and", "or", "not", "in", "fn", "return", "if", "else", "while", "for", "break",
       "continue", "true", "false", "nil", "0", "1", "2", "-1", "3.5", "\"s\"", "\"{x}\"", "=>", "print", "len",
       "range", "zeros", "tensor", "sum", "sorted", "map", "keys", "str", "T", "shape", "append", "reshape", "help",
@@ -69,7 +71,8 @@ import Testing
     var generator = DeterministicBytes(seed: 42)
     for _ in 0..<400 {
       let n = 1 + Int(generator.next() % 30)
-      let source = (0..<n).map { _ in vocabulary[Int(generator.next() % UInt64(vocabulary.count))] }.joined(separator: " ")
+      let source = (0..<n).map { _ in vocabulary[Int(generator.next() % UInt64(vocabulary.count))] }.joined(
+        separator: " ")
       let sink = CapturingSink()
       let session = ScriptSession(output: sink)
       session.stepLimit = 10_000
@@ -181,13 +184,15 @@ import Testing
     switch e.kind {
     case .number(let x): return Value.format(number: x)
     case .variable(let n): return n
-    case let .binary(op, a, b): return "(\(render(a)) \(op.rawValue) \(render(b)))"
-    case let .logical(op, a, b): return "(\(render(a)) \(op.rawValue) \(render(b)))"
-    case let .unary(op, a): return "(\(op.rawValue)\(op == .not ? " " : "")\(render(a)))"
-    case let .call(f, args): return "\(render(f))(" + args.map { render($0.value) }.joined(separator: ", ") + ")"
-    case let .index(x, items):
-      return "\(render(x))[" + items.map { if case .single(let i) = $0 { return render(i) } else { return ":" } }.joined(separator: ", ") + "]"
-    case let .attribute(x, n): return "\(render(x)).\(n)"
+    case .binary(let op, let a, let b): return "(\(render(a)) \(op.rawValue) \(render(b)))"
+    case .logical(let op, let a, let b): return "(\(render(a)) \(op.rawValue) \(render(b)))"
+    case .unary(let op, let a): return "(\(op.rawValue)\(op == .not ? " " : "")\(render(a)))"
+    case .call(let f, let args): return "\(render(f))(" + args.map { render($0.value) }.joined(separator: ", ") + ")"
+    case .index(let x, let items):
+      return "\(render(x))["
+        + items.map { if case .single(let i) = $0 { return render(i) } else { return ":" } }.joined(separator: ", ")
+        + "]"
+    case .attribute(let x, let n): return "\(render(x)).\(n)"
     default: return "?"
     }
   }
@@ -218,7 +223,9 @@ struct DeterministicBytes {
 
   @Test(arguments: chains.map(\.0)) func aLongChainIsRefusedWithAMessage(source: String) {
     let d = ParserTests.diagnostics(source)
-    #expect(d.map(\.message).contains { $0.hasPrefix("expression too long (more than \(Parser.maxHeight) levels") }, "\(d.map(\.message))")
+    #expect(
+      d.map(\.message).contains { $0.hasPrefix("expression too long (more than \(Parser.maxHeight) levels") },
+      "\(d.map(\.message))")
   }
 
   @Test func aChainBelowTheLimitRuns() {
@@ -230,7 +237,10 @@ struct DeterministicBytes {
       Issue.record("a chain below the limit failed")
       return
     }
-    guard case .success(let v?) = session.evaluate(entry: "x;") else { Issue.record("x is not set"); return }
+    guard case .success(let v?) = session.evaluate(entry: "x;") else {
+      Issue.record("x is not set")
+      return
+    }
     #expect(v.repr() == "\(Parser.maxHeight - 9)")
   }
 
@@ -244,7 +254,8 @@ struct DeterministicBytes {
       _ = try interpreter.executeTopLevel(program)
       Issue.record("the expression ran below the stack line")
     } catch let error as ScriptError {
-      #expect(error.diagnostics.first?.message.hasPrefix("expression nested too deeply for the stack") == true, "\(error)")
+      #expect(
+        error.diagnostics.first?.message.hasPrefix("expression nested too deeply for the stack") == true, "\(error)")
     }
   }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DPQBindings
 @testable import DPQLanguage
 @testable import DPQRepl
@@ -19,15 +20,16 @@ final class ManualClock {
     clock.now += 1
     bar.update(completed: 250, detail: "")
     clock.now += 0.1
-    bar.update(completed: 300, detail: "")          // within the interval: not drawn
+    bar.update(completed: 300, detail: "") // within the interval: not drawn
     clock.now += 1
     bar.update(completed: 500, detail: "loss 0.5")
     bar.end("epoch 1/2  cls 0.4000")
     let clear = TerminalProgressBar.clearLine
-    #expect(sink.text == clear + "epoch 1/2 [----------] 0/1,000 img"
-                       + clear + "epoch 1/2 [##--------] 250/1,000 img  250 img/s  ETA 0:03"
-                       + clear + "epoch 1/2 [#####-----] 500/1,000 img  238 img/s  ETA 0:02  loss 0.5"
-                       + clear + "epoch 1/2  cls 0.4000\n")
+    #expect(
+      sink.text == clear + "epoch 1/2 [----------] 0/1,000 img"
+        + clear + "epoch 1/2 [##--------] 250/1,000 img  250 img/s  ETA 0:03"
+        + clear + "epoch 1/2 [#####-----] 500/1,000 img  238 img/s  ETA 0:02  loss 0.5"
+        + clear + "epoch 1/2  cls 0.4000\n")
   }
 
   @Test func terminalBarKeepsMessagesAboveTheBar() {
@@ -38,10 +40,11 @@ final class ManualClock {
     bar.begin("work", total: 2, unit: "step")
     bar.message("note")
     clock.now += 1
-    bar.update(completed: 2, detail: "")              // completion is always drawn
+    bar.update(completed: 2, detail: "") // completion is always drawn
     let clear = TerminalProgressBar.clearLine
-    #expect(sink.text == "before\n" + clear + "work [----] 0/2 step" + clear + "note\n" + clear + "work [----] 0/2 step"
-                       + clear + "work [####] 2/2 step  2 step/s")
+    #expect(
+      sink.text == "before\n" + clear + "work [----] 0/2 step" + clear + "note\n" + clear + "work [----] 0/2 step"
+        + clear + "work [####] 2/2 step  2 step/s")
   }
 
   @Test func plainLogWritesPeriodicLinesWithoutControlCharacters() {
@@ -50,11 +53,11 @@ final class ManualClock {
     let log = PlainProgressLog(output: sink, interval: 10, clock: clock.read)
     log.begin("epoch 3/30", total: 5000, unit: "img")
     clock.now += 4
-    log.update(completed: 1000, detail: "")           // before the interval: silent
+    log.update(completed: 1000, detail: "") // before the interval: silent
     clock.now += 8
     log.update(completed: 3000, detail: "")
     clock.now += 3
-    log.update(completed: 5000, detail: "")           // the end line says it
+    log.update(completed: 5000, detail: "") // the end line says it
     log.end("epoch 3/30  cls 0.3000")
     log.message("done")
     #expect(sink.lines == ["epoch 3/30: 60%  3,000/5,000 img  250 img/s  ETA 0:08", "epoch 3/30  cls 0.3000", "done"])
@@ -92,8 +95,11 @@ final class RecordingReporter: ProgressReporter {
     session.progressReporter = reporter
     let result = session.run(source: setup + "\nlog = train(m, d, epochs: 2, batch: 32)", file: "t.dpq")
     if case .failure(let e) = result { Issue.record("\(e)") }
-    #expect(reporter.events == ["begin epoch 1/2 64 img", "update 32", "update 64", "end epoch 1/2 stage 1",
-                                "begin epoch 2/2 64 img", "update 32", "update 64", "end epoch 2/2 stage 2"])
+    #expect(
+      reporter.events == [
+        "begin epoch 1/2 64 img", "update 32", "update 64", "end epoch 1/2 stage 1",
+        "begin epoch 2/2 64 img", "update 32", "update 64", "end epoch 2/2 stage 2",
+      ])
     #expect(sink.text.isEmpty)
   }
 
@@ -106,25 +112,29 @@ final class RecordingReporter: ProgressReporter {
     reporter.stopAfterUpdates = 3
     session.progressReporter = reporter
     session.shouldStop = { reporter.stopRequested }
-    let result = session.run(source: setup + "\nlog = train(m, d, epochs: 5, batch: 32)\nprint(\"not reached\")", file: "t.dpq")
+    let result = session.run(
+      source: setup + "\nlog = train(m, d, epochs: 5, batch: 32)\nprint(\"not reached\")", file: "t.dpq")
     guard case .failure(let error) = result, case .interrupted = error else {
       Issue.record("expected an interruption, got \(result)")
       return
     }
-    #expect(sink.text == "training stopped after 2 of 5 epochs: the model keeps its weights; its log is model.log (and ans)\n")
+    #expect(
+      sink.text == "training stopped after 2 of 5 epochs: the model keeps its weights; its log is model.log (and ans)\n"
+    )
     // the trainer logs the interrupted epoch from the batches it ran
     #expect(reporter.events.suffix(2) == ["update 32", "end epoch 2/5 stage 1"])
     #expect(error.diagnostics.first?.message == "interrupted")
     #expect(error.diagnostics.first?.location.line == 3)
     session.shouldStop = nil
     sink.text = ""
-    let after = session.run(source: """
-      print(m.log.stopped, len(m.log), m.log.epochs)
-      print(ans.stopped, len(ans))
-      print(m.encode(d).count, m.features(d).shape)
-      more = train(m, d, epochs: 1, batch: 32)
-      print(more.stopped, len(more))
-      """, file: "after.dpq")
+    let after = session.run(
+      source: """
+        print(m.log.stopped, len(m.log), m.log.epochs)
+        print(ans.stopped, len(ans))
+        print(m.encode(d).count, m.features(d).shape)
+        more = train(m, d, epochs: 1, batch: 32)
+        print(more.stopped, len(more))
+        """, file: "after.dpq")
     if case .failure(let e) = after { Issue.record("\(e)") }
     #expect(sink.lines == ["true 2 [1, 2]", "true 2", "64 [64, 6]", "false 1"])
   }
@@ -133,10 +143,12 @@ final class RecordingReporter: ProgressReporter {
     let session = ScriptSession(output: CapturingSink())
     let reporter = RecordingReporter()
     session.progressReporter = reporter
-    let result = session.run(source: setup + "\nbig = blobs(n: 1200, classes: 4, dim: 8)\nix = m.index(big)\nm.features(d)", file: "f.dpq")
+    let result = session.run(
+      source: setup + "\nbig = blobs(n: 1200, classes: 4, dim: 8)\nix = m.index(big)\nm.features(d)", file: "f.dpq")
     if case .failure(let e) = result { Issue.record("\(e)") }
     // one batch (64 items) reports nothing; 1,200 items report three batches and a summary
-    #expect(Array(reporter.events.prefix(4)) == ["begin features 1200 img", "update 500", "update 1000", "update 1200"])
+    #expect(
+      Array(reporter.events.prefix(4)) == ["begin features 1200 img", "update 500", "update 1000", "update 1200"])
     #expect(reporter.events.count == 5 && reporter.events[4].hasPrefix("end features: 1,200 images in"))
   }
 
@@ -154,7 +166,8 @@ final class RecordingReporter: ProgressReporter {
     let session = ScriptSession(output: sink)
     session.bindingSettings.figureDisplay = .summary
     guard case .success(let value?) = session.evaluate(entry: "plot([1, 2, 3], title: \"line\")"),
-          case .host(let h) = value, let fig = h as? FigureObject else {
+      case .host(let h) = value, let fig = h as? FigureObject
+    else {
       Issue.record("plot should return a figure")
       return
     }
@@ -165,7 +178,8 @@ final class RecordingReporter: ProgressReporter {
   }
 
   @Test func settingsAreKeptPerSession() {
-    let a = ScriptSession(output: CapturingSink()), b = ScriptSession(output: CapturingSink())
+    let a = ScriptSession(output: CapturingSink())
+    let b = ScriptSession(output: CapturingSink())
     a.bindingSettings.figureDisplay = .summary
     #expect(b.bindingSettings.figureDisplay == .text(columns: nil, rows: nil))
     #expect(a.bindingSettings === a.interpreter.bindingSettings)

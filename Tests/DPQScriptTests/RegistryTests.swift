@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DPQBindings
 @testable import DPQLanguage
 
@@ -19,7 +20,8 @@ import Testing
 
   @Test func everyEntryIsDocumented() {
     for b in registry.entries {
-      #expect(!b.summary.isEmpty && b.summary.hasSuffix("."), "\(b.qualifiedName) needs a one-line summary ending with '.'")
+      #expect(
+        !b.summary.isEmpty && b.summary.hasSuffix("."), "\(b.qualifiedName) needs a one-line summary ending with '.'")
       #expect(!b.example.isEmpty, "\(b.qualifiedName) needs an example")
       #expect(b.name == b.name.lowercased() || b.name == "T", "\(b.qualifiedName): builtin names are snake_case")
       for p in b.parameters {
@@ -29,13 +31,17 @@ import Testing
   }
 
   @Test func requestedFamiliesArePresent() {
-    for name in ["print", "len", "range", "type", "str", "num", "abs", "min", "max", "sum", "round", "sqrt", "exp", "log",
-                 "keys", "sorted", "format", "assert", "error", "clock", "time", "help", "load",
-                 "tensor", "zeros", "ones", "full", "arange", "randn", "rand", "eye", "concat", "stack", "one_hot"] {
+    for name in [
+      "print", "len", "range", "type", "str", "num", "abs", "min", "max", "sum", "round", "sqrt", "exp", "log",
+      "keys", "sorted", "format", "assert", "error", "clock", "time", "help", "load",
+      "tensor", "zeros", "ones", "full", "arange", "randn", "rand", "eye", "concat", "stack", "one_hot",
+    ] {
       #expect(registry.functions[name] != nil, "missing builtin \(name)")
     }
-    for name in ["shape", "rank", "T", "reshape", "sum", "mean", "max", "min", "argmax", "exp", "log", "tanh", "relu",
-                 "sigmoid", "sqrt", "abs", "item", "tolist", "matmul"] {
+    for name in [
+      "shape", "rank", "T", "reshape", "sum", "mean", "max", "min", "argmax", "exp", "log", "tanh", "relu",
+      "sigmoid", "sqrt", "abs", "item", "tolist", "matmul",
+    ] {
       #expect(registry.method(name, on: "tensor") != nil, "missing tensor.\(name)")
     }
     #expect(registry.method("append", on: "list") != nil)
@@ -58,11 +64,15 @@ import Testing
     let sink = CapturingSink()
     let interpreter = Interpreter(output: sink)
     let loc = SourceLocation(file: "t", line: 1, column: 1)
-    func message(_ name: String, _ positional: [Value], _ keywords: [(String, Value)] = [], on receiver: Value? = nil) -> String? {
+    func message(_ name: String, _ positional: [Value], _ keywords: [(String, Value)] = [], on receiver: Value? = nil)
+      -> String?
+    {
       let b = receiver.flatMap { registry.method(name, on: $0.typeName) } ?? registry.functions[name]!
       do {
-        _ = try Arguments.bind(b, receiver: receiver, call: CallArguments(positional: positional, keywords: keywords.map { (name: $0.0, value: $0.1) }),
-                               interpreter: interpreter, location: loc)
+        _ = try Arguments.bind(
+          b, receiver: receiver,
+          call: CallArguments(positional: positional, keywords: keywords.map { (name: $0.0, value: $0.1) }),
+          interpreter: interpreter, location: loc)
         return nil
       } catch ScriptError.failure(let m) {
         return m
@@ -73,14 +83,28 @@ import Testing
     let t = Value.tensor(try TensorConversion.tensor(from: .number(1)))
     #expect(message("reshape", [.number(3)], on: t) == nil)
     #expect(message("reshape", [.string("3")], on: t) == "bad argument #1 to 'reshape' (shape expected, got string)")
-    #expect(message("full", [.list(ListObject([.number(2)])), .string("x")]) == "bad argument #2 to 'full' (number expected, got string)")
+    #expect(
+      message("full", [.list(ListObject([.number(2)])), .string("x")])
+        == "bad argument #2 to 'full' (number expected, got string)")
     #expect(message("zeros", []) == "missing argument #1 'shape' to 'zeros'")
-    #expect(message("randn", [.number(2)], [("sed", .number(1))]) == "unknown keyword argument 'sed' to 'randn' (did you mean 'seed'?)")
-    #expect(message("randn", [.number(2)], [("zzz", .number(1))]) == "unknown keyword argument 'zzz' to 'randn' (it accepts 'shape', 'seed', 'mean', 'std')")
-    #expect(message("range", [.number(1), .number(2), .number(3), .number(4)]) == "too many arguments to 'range' (expected at most 3, got 4)")
-    #expect(message("len", [.number(1)], [("x", .number(2))]) == "argument 'x' to 'len' given twice (by position and by keyword)")
-    #expect(message("concat", [.list(ListObject([]))], [("axis", .number(0.5))]) == "bad argument 'axis' to 'concat' (integer expected, got 0.5)")
-    #expect(message("clock", [], [("x", .number(1))]) == "unknown keyword argument 'x' to 'clock' (it takes no keyword arguments)")
+    #expect(
+      message("randn", [.number(2)], [("sed", .number(1))])
+        == "unknown keyword argument 'sed' to 'randn' (did you mean 'seed'?)")
+    #expect(
+      message("randn", [.number(2)], [("zzz", .number(1))])
+        == "unknown keyword argument 'zzz' to 'randn' (it accepts 'shape', 'seed', 'mean', 'std')")
+    #expect(
+      message("range", [.number(1), .number(2), .number(3), .number(4)])
+        == "too many arguments to 'range' (expected at most 3, got 4)")
+    #expect(
+      message("len", [.number(1)], [("x", .number(2))])
+        == "argument 'x' to 'len' given twice (by position and by keyword)")
+    #expect(
+      message("concat", [.list(ListObject([]))], [("axis", .number(0.5))])
+        == "bad argument 'axis' to 'concat' (integer expected, got 0.5)")
+    #expect(
+      message("clock", [], [("x", .number(1))])
+        == "unknown keyword argument 'x' to 'clock' (it takes no keyword arguments)")
   }
 
   /// docs/language.md's builtin section is generated from the registry (`scripts/docs`, which runs
@@ -90,8 +114,9 @@ import Testing
       .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("docs/language.md")
     let doc = try String(contentsOf: url, encoding: .utf8)
-    #expect(try HelpRenderer.splicingReference(registry, into: doc) == doc,
-            "docs/language.md is out of date: run scripts/docs")
+    #expect(
+      try HelpRenderer.splicingReference(registry, into: doc) == doc,
+      "docs/language.md is out of date: run scripts/docs")
     #expect(throws: HelpDocumentError.self) { try HelpRenderer.splicingReference(registry, into: "# no markers\n") }
   }
 }
@@ -110,8 +135,11 @@ import Testing
     let session = ScriptSession(output: sink)
     let result = session.run(source: String(rest[..<close.lowerBound]), file: "example.dpq")
     if case .failure(let e) = result { Issue.record("the example fails:\n\(e)") }
-    #expect(sink.lines == ["loss every 50 steps: [4.4079, 0.0001, 0.0001, 0.0001]",
-                           "distance to the true weights below 0.01: true",
-                           "largest weight first: [0, 1, 2]"])
+    #expect(
+      sink.lines == [
+        "loss every 50 steps: [4.4079, 0.0001, 0.0001, 0.0001]",
+        "distance to the true weights below 0.01: true",
+        "largest weight first: [0, 1, 2]",
+      ])
   }
 }

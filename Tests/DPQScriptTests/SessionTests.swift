@@ -1,6 +1,7 @@
 import DPQTensor
 import Foundation
 import Testing
+
 @testable import DPQBindings
 @testable import DPQLanguage
 
@@ -65,8 +66,11 @@ import Testing
 
   @Test func completionsOfNamesAttributesAndKeywords() {
     let (s, _) = session()
-    _ = s.run(source: "train_data = 1\ntensor_a = zeros([2])\nrec = {alpha: 1, beta: zeros(2)}\nfn fit(model, epochs: 5, lr: 0.1) { }", file: "c.dpq")
-    #expect(s.completions(for: "x = tra").candidates == ["train", "train_data"])   // the builtin train() too
+    _ = s.run(
+      source:
+        "train_data = 1\ntensor_a = zeros([2])\nrec = {alpha: 1, beta: zeros(2)}\nfn fit(model, epochs: 5, lr: 0.1) { }",
+      file: "c.dpq")
+    #expect(s.completions(for: "x = tra").candidates == ["train", "train_data"]) // the builtin train() too
     #expect(s.completions(for: "tensor_a.res").candidates == ["reshape"])
     #expect(s.completions(for: "tensor_a.res").word == "res")
     #expect(s.completions(for: "rec.").candidates == ["alpha", "beta", "get", "remove", "values"])
@@ -83,7 +87,10 @@ import Testing
   @Test func shouldStopInterruptsLoopsAndKeepsTheSession() {
     let (s, sink) = session()
     var polls = 0
-    s.shouldStop = { polls += 1; return polls > 1000 }
+    s.shouldStop = {
+      polls += 1
+      return polls > 1000
+    }
     guard case .failure(.interrupted(let d)) = s.run(source: "n = 0\nwhile true { n += 1 }", file: "loop.dpq") else {
       Issue.record("expected an interruption")
       return
@@ -120,14 +127,15 @@ import Testing
       Issue.record("expected an error")
       return
     }
-    #expect(e.description == """
-      stack.dpq:2:12: error: division by zero
-        return x / 0
-                 ^
-        in fn inner at stack.dpq:2:12
-        in fn outer at stack.dpq:4:15
-        in script at stack.dpq:5:1
-      """)
+    #expect(
+      e.description == """
+        stack.dpq:2:12: error: division by zero
+          return x / 0
+                   ^
+          in fn inner at stack.dpq:2:12
+          in fn outer at stack.dpq:4:15
+          in script at stack.dpq:5:1
+        """)
   }
 
   @Test func syntaxErrorsRenderWithSpans() {
@@ -136,14 +144,15 @@ import Testing
       Issue.record("expected errors")
       return
     }
-    #expect(e.description == """
-      syn.dpq:2:11: error: expected ',' or ')' after an argument (the call's '(' is at 2:8), found number 2
-      y = foo(1 2)
-                ^
-      syn.dpq:3:5: error: unexpected '&&': use 'and' instead of '&&'
-      z = &&
-          ^~
-      """)
+    #expect(
+      e.description == """
+        syn.dpq:2:11: error: expected ',' or ')' after an argument (the call's '(' is at 2:8), found number 2
+        y = foo(1 2)
+                  ^
+        syn.dpq:3:5: error: unexpected '&&': use 'and' instead of '&&'
+        z = &&
+            ^~
+        """)
   }
 
   @Test func tensorErrorsAreLocatedAtTheExpression() {
@@ -152,7 +161,8 @@ import Testing
       Issue.record("expected an error")
       return
     }
-    #expect(e.description == "m.dpq:2:7: error: matmul: shapes [2, 3] and [2, 3] are not compatible\nb = a @ a\n      ^")
+    #expect(
+      e.description == "m.dpq:2:7: error: matmul: shapes [2, 3] and [2, 3] are not compatible\nb = a @ a\n      ^")
   }
 
   @Test func deepRecursionWithinTheLimitWorks() {
@@ -174,8 +184,10 @@ import Testing
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dpq-script-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir.appendingPathComponent("lib"), withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
-    try "load(\"lib/util.dpq\")\nprint(helper(2))".write(to: dir.appendingPathComponent("main.dpq"), atomically: true, encoding: .utf8)
-    try "fn helper(x) { x + 40 }".write(to: dir.appendingPathComponent("lib/util.dpq"), atomically: true, encoding: .utf8)
+    try "load(\"lib/util.dpq\")\nprint(helper(2))".write(
+      to: dir.appendingPathComponent("main.dpq"), atomically: true, encoding: .utf8)
+    try "fn helper(x) { x + 40 }".write(
+      to: dir.appendingPathComponent("lib/util.dpq"), atomically: true, encoding: .utf8)
     let (s, sink) = session()
     _ = s.run(file: dir.appendingPathComponent("main.dpq").path)
     #expect(sink.lines == ["42"])
@@ -192,13 +204,14 @@ import Testing
       Issue.record("expected an error")
       return
     }
-    #expect(e.description == """
-      nb.dpq:4:5: error: division by zero
-        x / 0
-          ^
-        in fn half at nb.dpq:4:5
-        in script at nb.dpq:9:1
-      """)
+    #expect(
+      e.description == """
+        nb.dpq:4:5: error: division by zero
+          x / 0
+            ^
+          in fn half at nb.dpq:4:5
+          in script at nb.dpq:9:1
+        """)
     guard case .failure(let syntax) = s.run(source: "\nz = (", file: "nb.dpq", firstLine: 20) else {
       Issue.record("expected a syntax error")
       return

@@ -1,6 +1,7 @@
 import DPQQuantization
 import Foundation
 import Testing
+
 @testable import DPQBindings
 @testable import DPQLanguage
 
@@ -17,9 +18,12 @@ import Testing
 
   func trained(_ keywords: String) throws -> [String: [Float]] {
     let s = ScriptSession(output: CapturingSink())
-    let r = s.run(source: setup + "m = model()\ntrain(m, d, epochs: 3, batch: 16, seed: 2\(keywords))\n", file: "rank.dpq")
+    let r = s.run(
+      source: setup + "m = model()\ntrain(m, d, epochs: 3, batch: 16, seed: 2\(keywords))\n", file: "rank.dpq")
     if case .failure(let e) = r { throw e }
-    guard case .host(let m as ModelObject)? = s.interpreter.globals.values["m"] else { throw ScriptError.failure("no model m") }
+    guard case .host(let m as ModelObject)? = s.interpreter.globals.values["m"] else {
+      throw ScriptError.failure("no model m")
+    }
     return Dictionary(uniqueKeysWithValues: m.model.stateDict().map { ($0.0, $0.1.scalars) })
   }
 
@@ -38,8 +42,13 @@ import Testing
 
   @Test func aScaleThatIsNotPositiveIsRefused() {
     let s = ScriptSession(output: CapturingSink())
-    let r = s.run(source: setup + "train(model(), d, epochs: 1, batch: 16, ranking_weight: 0.1, ranking_scale: 0)\n", file: "rank.dpq")
-    guard case .failure(let error) = r else { Issue.record("ranking_scale: 0 accepted"); return }
+    let r = s.run(
+      source: setup + "train(model(), d, epochs: 1, batch: 16, ranking_weight: 0.1, ranking_scale: 0)\n",
+      file: "rank.dpq")
+    guard case .failure(let error) = r else {
+      Issue.record("ranking_scale: 0 accepted")
+      return
+    }
     #expect("\(error)".contains("ranking") && "\(error)".contains("rank.dpq:"), "\(error)")
   }
 }

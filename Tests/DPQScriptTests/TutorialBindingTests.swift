@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DPQBindings
 @testable import DPQLanguage
 
@@ -20,7 +21,8 @@ import Testing
   @Test func experimentKeepsItsModelSplitIndexAndEvaluationAndWritesJSON() throws {
     let path = NSTemporaryDirectory() + "dpq-experiment-\(getpid())/fm-small.json"
     defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
-    let (out, error) = run("""
+    let (out, error) = run(
+      """
       ex = experiment("fm-small", epochs: 1, baselines: false, augment: 0, json: "\(path)")
       print(type(ex.model), len(ex.model.log), type(ex.split), ex.split.query.count, ex.split.database.count)
       print(ex.index.count, ex.index.metric, ex.evaluation.bits, ex.evaluation.map["32"] == ex.map["DPQ"]["32"])
@@ -37,7 +39,8 @@ import Testing
     #expect(error == nil, "\(String(describing: error))")
     let lines = out.split(separator: "\n").map(String.init)
     #expect(lines.first == "model 1 split 200 5000")
-    #expect(lines.dropFirst().first == "5000 ip [8, 16, 24, 32] true")  // class and feature queries both rank by inner product
+    // class and feature queries both rank by inner product
+    #expect(lines.dropFirst().first == "5000 ip [8, 16, 24, 32] true")
     #expect(lines.dropFirst(2).first == "true")
     #expect(lines.dropFirst(3).first == "true true")
     #expect(lines.dropFirst(4).first == "true")
@@ -52,7 +55,8 @@ import Testing
 
   /// exact_map on the hand-worked ranking of ExactSearchTests: L2 from 0 gives n y n y y, AP 0.5333.
   @Test func exactMapOfUnquantizedVectors() {
-    let (out, error) = run("""
+    let (out, error) = run(
+      """
       db = tensor([[1], [-2], [3], [0.5], [2]])
       print(round(exact_map(tensor([[0]]), db, query_labels: [0], database_labels: [0, 1, 0, 1, 0]) * 10000))
       print(exact_map(tensor([[1]]), db, query_labels: [0], database_labels: [0, 1, 0, 1, 0], metric: "ip"))
@@ -64,7 +68,8 @@ import Testing
   }
 
   @Test func plotMapJoinsOneMethodsEvaluationsAtDifferentLengths() {
-    let (out, error) = run("""
+    let (out, error) = run(
+      """
       d = blobs(n: 120, classes: 3, dim: 8, seed: 1)
       evs = []
       for m in [1, 2] {
@@ -81,14 +86,17 @@ import Testing
   }
 
   @Test func plotLinesTakesXValuesAndGivesWholeEpochsTheirTics() {
-    let (out, error) = run("""
+    let (out, error) = run(
+      """
       f = plot_lines({a: [3, 2, 1], b: [1, 2, 3]}, x: [1, 2, 3], x_label: "epoch")
       print(f.series)
       print("set xtics ('1' 1, '2' 2, '3' 3)" in f.script())
       plot_lines([1, 2], x: [1, 2, 3])
       """)
     #expect(out == "[\"a\", \"b\"]\ntrue\n")
-    #expect(error?.description.contains("bad argument 'x' to 'plot_lines'") == true && error?.description.contains("3 x values for a line of 2 values") == true,
-            "\(String(describing: error))")
+    #expect(
+      error?.description.contains("bad argument 'x' to 'plot_lines'") == true
+        && error?.description.contains("3 x values for a line of 2 values") == true,
+      "\(String(describing: error))")
   }
 }

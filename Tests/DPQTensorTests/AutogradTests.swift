@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DPQTensor
 
 @Suite struct AutogradTests {
@@ -24,7 +25,10 @@ import Testing
     let z = Tensor([1, 2]).requiringGrad()
     let y = z.exp()
     try (y + y.square()).sum().backward()
-    let expected = z.scalars.map { v -> Float in let e = Foundation.exp(v); return e + 2 * e * e }
+    let expected = z.scalars.map { v -> Float in
+      let e = Foundation.exp(v)
+      return e + 2 * e * e
+    }
     #expect(zip(z.grad?.scalars ?? [], expected).allSatisfy { Swift.abs($0 - $1) < 1e-4 * $1 })
   }
 
@@ -54,14 +58,17 @@ import Testing
   @Test func backwardChecksTheSeedShape() throws {
     let x = Tensor([1, 2]).requiringGrad()
     let y = x.tanh()
-    #expect(throws: TensorError.shapeMismatch(op: "backward", lhs: [2], rhs: [3])) { try y.backward(Tensor([1, 1, 1])) }
+    #expect(throws: TensorError.shapeMismatch(op: "backward", lhs: [2], rhs: [3])) {
+      try y.backward(Tensor([1, 1, 1]))
+    }
     try y.backward(Tensor([1, 0]))
     #expect(y.op == "tanh")
     #expect(x.grad?.scalars[1] == 0)
   }
 
   @Test func constantsInputsGetNoGradient() throws {
-    let x = Tensor([1, 2]).requiringGrad(), c = Tensor([5, 6])
+    let x = Tensor([1, 2]).requiringGrad()
+    let c = Tensor([5, 6])
     let y = try (x * c).sum()
     try y.backward()
     #expect(x.grad?.scalars == [5, 6])
@@ -79,7 +86,7 @@ import Testing
     let g = x.grad?.scalars ?? []
     let expected = Float(Foundation.pow(1.00001, Double(depth)))
     #expect(g.count == 2 && g.allSatisfy { Swift.abs($0 - expected) < 1e-2 * expected }, "\(g) vs \(expected)")
-    y = x  // releases the chain
+    y = x // releases the chain
     #expect(y.op == "leaf")
   }
 
@@ -99,14 +106,16 @@ import Testing
   @Test func composedLossMatchesFiniteDifferences() throws {
     // a small classifier head: softmax cross-entropy over logits = tanh(x W) with a max-margin term
     var rng = RandomGenerator(seed: 61)
-    let x = try Tensor.randomNormal([4, 5], using: &rng), w = try Tensor.randomNormal([5, 3], using: &rng)
+    let x = try Tensor.randomNormal([4, 5], using: &rng)
+    let w = try Tensor.randomNormal([5, 3], using: &rng)
     let labels = try Tensor([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 1, 0]])
-    let r = try Tensor.checkGradients(of: { t in
-      let logits = try Tensor.matmul(t[0], t[1]).tanh()
-      let ce = try (logits.logSoftmax(axis: 1) * labels).sum(axes: [1]).mean().negated()
-      let spread = try logits.variance(axes: [0]).sum()
-      return try ce + spread * 0.1
-    }, at: [x, w])
+    let r = try Tensor.checkGradients(
+      of: { t in
+        let logits = try Tensor.matmul(t[0], t[1]).tanh()
+        let ce = try (logits.logSoftmax(axis: 1) * labels).sum(axes: [1]).mean().negated()
+        let spread = try logits.variance(axes: [0]).sum()
+        return try ce + spread * 0.1
+      }, at: [x, w])
     #expect(r.maxError < 1e-2, "\(r)")
   }
 }

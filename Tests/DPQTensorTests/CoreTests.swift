@@ -1,4 +1,5 @@
 import Testing
+
 @testable import DPQTensor
 
 @Suite struct CoreTests {
@@ -33,7 +34,8 @@ import Testing
     var rng = RandomGenerator(seed: 3)
     let a = try Tensor.randomNormal(ta ? [4, 3] : [3, 4], using: &rng)
     let b = try Tensor.randomNormal(tb ? [5, 4] : [4, 5], using: &rng)
-    let r = try Tensor.checkGradients(of: { try Tensor.matmul($0[0], $0[1], transposeA: ta, transposeB: tb) }, at: [a, b])
+    let r = try Tensor.checkGradients(
+      of: { try Tensor.matmul($0[0], $0[1], transposeA: ta, transposeB: tb) }, at: [a, b])
     #expect(r.maxError < 1e-2, "\(r)")
   }
 
@@ -41,15 +43,18 @@ import Testing
     var rng = RandomGenerator(seed: 4)
     let a = try Tensor.randomNormal([3, 4], using: &rng)
     let b = try Tensor.randomUniform([4], low: 1, high: 2, using: &rng)
-    for f: ([Tensor]) throws -> Tensor in [{ try $0[0] + $0[1] }, { try $0[0] - $0[1] },
-                                           { try $0[0] * $0[1] }, { try $0[0] / $0[1] }] {
+    for f: ([Tensor]) throws -> Tensor in [
+      { try $0[0] + $0[1] }, { try $0[0] - $0[1] },
+      { try $0[0] * $0[1] }, { try $0[0] / $0[1] },
+    ] {
       let r = try Tensor.checkGradients(of: f, at: [a, b])
       #expect(r.maxError < 1e-2, "\(r)")
     }
   }
 
   @Test func seededGeneratorIsReproducible() throws {
-    var g1 = RandomGenerator(seed: 42), g2 = RandomGenerator(seed: 42)
+    var g1 = RandomGenerator(seed: 42)
+    var g2 = RandomGenerator(seed: 42)
     #expect((0..<10).map { _ in g1.next() } == (0..<10).map { _ in g2.next() })
     var g3 = RandomGenerator(seed: 42)
     // pinned: the sequence must be the same on every machine

@@ -1,16 +1,20 @@
 import Foundation
 import Testing
+
 @testable import DPQTensor
 
 /// Values are within `tolerance` of each other, relative to max(1, |expected|); NaNs must match.
 private func close(_ a: [Float], _ b: [Float], tolerance: Float = 1e-5) -> Bool {
-  a.count == b.count && zip(a, b).allSatisfy { x, y in
-    (x.isNaN && y.isNaN) || x == y || Swift.abs(x - y) <= tolerance * Swift.max(1, Swift.abs(y))
-  }
+  a.count == b.count
+    && zip(a, b).allSatisfy { x, y in
+      (x.isNaN && y.isNaN) || x == y || Swift.abs(x - y) <= tolerance * Swift.max(1, Swift.abs(y))
+    }
 }
 
-private func expectGradients(_ f: @escaping ([Tensor]) throws -> Tensor, at inputs: [Tensor], _ label: String,
-                             sourceLocation: SourceLocation = #_sourceLocation) throws {
+private func expectGradients(
+  _ f: @escaping ([Tensor]) throws -> Tensor, at inputs: [Tensor], _ label: String,
+  sourceLocation: SourceLocation = #_sourceLocation
+) throws {
   let r = try Tensor.checkGradients(of: f, at: inputs)
   #expect(r.maxError < 1e-2, "\(label): \(r)", sourceLocation: sourceLocation)
 }
@@ -20,11 +24,13 @@ private func expectGradients(_ f: @escaping ([Tensor]) throws -> Tensor, at inpu
 private func awayFrom(_ kinks: [Float], shape: [Int], margin: Float = 0.1, seed: UInt64) throws -> Tensor {
   var rng = RandomGenerator(seed: seed)
   let x = try Tensor.randomNormal(shape, using: &rng)
-  return try Tensor(shape: shape, scalars: x.scalars.map { v in
-    var v = v
-    for k in kinks where Swift.abs(v - k) < margin { v = v < k ? k - margin : k + margin }
-    return v
-  })
+  return try Tensor(
+    shape: shape,
+    scalars: x.scalars.map { v in
+      var v = v
+      for k in kinks where Swift.abs(v - k) < margin { v = v < k ? k - margin : k + margin }
+      return v
+    })
 }
 
 /// Values on the grid `offset + 0.25 k` for random integers k in -8..<8: two tensors on grids
@@ -97,7 +103,8 @@ private func grid(_ shape: [Int], offset: Float, seed: UInt64) throws -> Tensor 
   }
 
   @Test func binaryShapeErrorsNameTheOp() throws {
-    let a = try Tensor.zeros([3, 4]), b = try Tensor.zeros([3])
+    let a = try Tensor.zeros([3, 4])
+    let b = try Tensor.zeros([3])
     #expect(throws: TensorError.shapeMismatch(op: "maximum", lhs: [3, 4], rhs: [3])) { try Tensor.maximum(a, b) }
     #expect(throws: TensorError.shapeMismatch(op: "minimum", lhs: [3], rhs: [3, 4])) { try Tensor.minimum(b, a) }
     do {
@@ -164,11 +171,13 @@ private func grid(_ shape: [Int], offset: Float, seed: UInt64) throws -> Tensor 
   }
 
   @Test func maximumTiesSplitTheGradient() throws {
-    let a = Tensor([1, 2, 3]).requiringGrad(), b = Tensor([1, 5, 0]).requiringGrad()
+    let a = Tensor([1, 2, 3]).requiringGrad()
+    let b = Tensor([1, 5, 0]).requiringGrad()
     try Tensor.maximum(a, b).sum().backward()
     #expect(a.grad?.scalars == [0.5, 0, 1])
     #expect(b.grad?.scalars == [0.5, 1, 0])
-    let c = Tensor([2, 2]).requiringGrad(), s = Tensor(scalar: 2).requiringGrad()
+    let c = Tensor([2, 2]).requiringGrad()
+    let s = Tensor(scalar: 2).requiringGrad()
     try Tensor.minimum(c, s).sum().backward()
     #expect(c.grad?.scalars == [0.5, 0.5])
     #expect(s.grad?.scalars == [1])
@@ -231,12 +240,14 @@ private func grid(_ shape: [Int], offset: Float, seed: UInt64) throws -> Tensor 
     var rng = RandomGenerator(seed: 31)
     let cn = cShape.reduce(1, *)
     let c = try Tensor(shape: cShape, scalars: (0..<cn).map { _ in Float(rng.nextInt(below: 2)) })
-    let a = try Tensor.randomNormal(aShape, using: &rng), b = try Tensor.randomNormal(bShape, using: &rng)
+    let a = try Tensor.randomNormal(aShape, using: &rng)
+    let b = try Tensor.randomNormal(bShape, using: &rng)
     try expectGradients({ try Tensor.where(c, $0[0], $0[1]) }, at: [a, b], "where \(cShape) \(aShape) \(bShape)")
   }
 
   @Test func whereGradientValues() throws {
-    let a = Tensor([1, 2, 3]).requiringGrad(), b = Tensor(scalar: 0).requiringGrad()
+    let a = Tensor([1, 2, 3]).requiringGrad()
+    let b = Tensor(scalar: 0).requiringGrad()
     try Tensor.where(Tensor([1, 0, 0]), a, b).sum().backward()
     #expect(a.grad?.scalars == [1, 0, 0])
     #expect(b.grad?.scalars == [2])
@@ -249,7 +260,8 @@ private func grid(_ shape: [Int], offset: Float, seed: UInt64) throws -> Tensor 
     var bits = lo.bitPattern
     while bits <= hi.bitPattern {
       let x = Float(bitPattern: bits)
-      body(x); body(-x)
+      body(x)
+      body(-x)
       bits += 293
     }
   }
@@ -258,14 +270,15 @@ private func grid(_ shape: [Int], offset: Float, seed: UInt64) throws -> Tensor 
     var worst: Double = 0
     sweep(1e-8, 88) { x in
       let exact = Foundation.exp(Double(x))
-      guard exact > 1.2e-38 else { return }  // below Float's normal range exp flushes to 0
+      guard exact > 1.2e-38 else { return } // below Float's normal range exp flushes to 0
       worst = Swift.max(worst, Swift.abs(Double(FastMath.exp(x)) - exact) / exact)
     }
     #expect(worst < 4e-7, "max relative error \(worst)")
   }
 
   @Test func tanhAndSigmoidAreAccurate() {
-    var worstTanh: Double = 0, worstSigmoid: Double = 0
+    var worstTanh: Double = 0
+    var worstSigmoid: Double = 0
     sweep(1e-6, 30) { x in
       let t = Foundation.tanh(Double(x))
       worstTanh = Swift.max(worstTanh, Swift.abs(Double(FastMath.tanh(x)) - t) / Swift.abs(t))

@@ -1,8 +1,12 @@
 import Testing
+
 @testable import DPQTensor
 
 private func message(_ body: () throws -> Any) -> String {
-  do { _ = try body(); return "no error" } catch { return "\(error)" }
+  do {
+    _ = try body()
+    return "no error"
+  } catch { return "\(error)" }
 }
 
 private func dot(_ a: Tensor, _ b: Tensor) -> Double {
@@ -21,13 +25,20 @@ private func dot(_ a: Tensor, _ b: Tensor) -> Double {
     #expect(try m.indexSelect(axis: 0, indices: []).shape == [0, 2])
     #expect(try m.indexSelect(axis: 0, indices: Tensor([1, 0])).scalars == [3, 4, 1, 2])
     let x = try Tensor.arange(0, 24).reshaped([2, 3, 4])
-    #expect(try x.indexSelect(axis: 1, indices: [2, 0]).scalars == [8, 9, 10, 11, 0, 1, 2, 3, 20, 21, 22, 23, 12, 13, 14, 15])
+    #expect(
+      try x.indexSelect(axis: 1, indices: [2, 0]).scalars == [8, 9, 10, 11, 0, 1, 2, 3, 20, 21, 22, 23, 12, 13, 14, 15])
   }
 
   @Test func indexSelectErrors() throws {
-    #expect(throws: TensorError.indexOutOfRange(op: "indexSelect", index: 3, bound: 3)) { try m.indexSelect(axis: 0, indices: [0, 3]) }
-    #expect(throws: TensorError.indexOutOfRange(op: "indexSelect", index: -4, bound: 3)) { try m.indexSelect(axis: 0, indices: [-4]) }
-    #expect(throws: TensorError.invalidAxis(op: "indexSelect", axis: 2, rank: 2)) { try m.indexSelect(axis: 2, indices: [0]) }
+    #expect(throws: TensorError.indexOutOfRange(op: "indexSelect", index: 3, bound: 3)) {
+      try m.indexSelect(axis: 0, indices: [0, 3])
+    }
+    #expect(throws: TensorError.indexOutOfRange(op: "indexSelect", index: -4, bound: 3)) {
+      try m.indexSelect(axis: 0, indices: [-4])
+    }
+    #expect(throws: TensorError.invalidAxis(op: "indexSelect", axis: 2, rank: 2)) {
+      try m.indexSelect(axis: 2, indices: [0])
+    }
     let frac = message { try m.indexSelect(axis: 0, indices: Tensor([0.5])) }
     #expect(frac.contains("indexSelect") && frac.contains("0.5"), "\(frac)")
   }
@@ -49,7 +60,8 @@ private func dot(_ a: Tensor, _ b: Tensor) -> Double {
     let idx = [2, 0, 1, 2, 1, 1, 0, 0]
     let g = try x.gather(axis: 1, indices: idx, shape: [2, 1, 4])
     let expected: [Float] = (0..<8).map { p in
-      let i = p / 4, k = p % 4
+      let i = p / 4
+      let k = p % 4
       return Float(i * 12 + idx[p] * 4 + k)
     }
     #expect(g.scalars == expected)
@@ -65,7 +77,9 @@ private func dot(_ a: Tensor, _ b: Tensor) -> Double {
     #expect(big.contains("gather") && big.contains("[4, 1]") && big.contains("[3, 2]"), "\(big)")
     let count = message { try m.gather(axis: 1, indices: [0, 0], shape: [3, 1]) }
     #expect(count.contains("gather") && count.contains("[3, 1]"), "\(count)")
-    #expect(throws: TensorError.invalidAxis(op: "gather", axis: -3, rank: 2)) { try m.gather(axis: -3, indices: Tensor([[0]])) }
+    #expect(throws: TensorError.invalidAxis(op: "gather", axis: -3, rank: 2)) {
+      try m.gather(axis: -3, indices: Tensor([[0]]))
+    }
   }
 
   /// The examples of the PyTorch documentation of `Tensor.scatter_add_`.
@@ -73,7 +87,8 @@ private func dot(_ a: Tensor, _ b: Tensor) -> Double {
     let src = try Tensor.ones([2, 5])
     let one = try Tensor.zeros([3, 5]).scatterAdd(axis: 0, indices: Tensor([[0, 1, 2, 0, 0]]), source: src)
     #expect(one.scalars == [1, 0, 0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0])
-    let two = try Tensor.zeros([3, 5]).scatterAdd(axis: 0, indices: Tensor([[0, 1, 2, 0, 0], [0, 1, 2, 2, 2]]), source: src)
+    let two = try Tensor.zeros([3, 5]).scatterAdd(
+      axis: 0, indices: Tensor([[0, 1, 2, 0, 0], [0, 1, 2, 2, 2]]), source: src)
     #expect(two.scalars == [2, 0, 0, 1, 1, 0, 2, 0, 0, 0, 0, 0, 2, 1, 1])
     // out of place: self is unchanged, and its values are the starting point
     let base = Tensor([10, 20, 30])
@@ -108,8 +123,12 @@ private func dot(_ a: Tensor, _ b: Tensor) -> Double {
     let h = try Tensor.oneHot([2, 0, 1, 2], classCount: 3)
     #expect(h.shape == [4, 3] && h.scalars == [0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 1])
     #expect(try Tensor.oneHot([], classCount: 2).shape == [0, 2])
-    #expect(throws: TensorError.indexOutOfRange(op: "oneHot", index: 3, bound: 3)) { try Tensor.oneHot([0, 3], classCount: 3) }
-    #expect(throws: TensorError.indexOutOfRange(op: "oneHot", index: -1, bound: 3)) { try Tensor.oneHot([-1], classCount: 3) }
+    #expect(throws: TensorError.indexOutOfRange(op: "oneHot", index: 3, bound: 3)) {
+      try Tensor.oneHot([0, 3], classCount: 3)
+    }
+    #expect(throws: TensorError.indexOutOfRange(op: "oneHot", index: -1, bound: 3)) {
+      try Tensor.oneHot([-1], classCount: 3)
+    }
     let zero = message { try Tensor.oneHot([0], classCount: 0) }
     #expect(zero.contains("oneHot") && zero.contains("classCount"), "\(zero)")
   }

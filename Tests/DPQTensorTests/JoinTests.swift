@@ -1,8 +1,12 @@
 import Testing
+
 @testable import DPQTensor
 
 private func message(_ body: () throws -> Any) -> String {
-  do { _ = try body(); return "no error" } catch { return "\(error)" }
+  do {
+    _ = try body()
+    return "no error"
+  } catch { return "\(error)" }
 }
 
 /// Expected values from NumPy with `a = np.arange(6).reshape(2, 3)`, `b = np.arange(6, 12).reshape(2, 3)`.
@@ -28,7 +32,9 @@ private func message(_ body: () throws -> Any) -> String {
       try Tensor.concat([a, Tensor.zeros([6])], axis: 1)
     }
     #expect(throws: TensorError.invalidAxis(op: "concat", axis: 2, rank: 2)) { try Tensor.concat([a, b], axis: 2) }
-    #expect(throws: TensorError.invalidArgument(op: "concat", reason: "needs at least one tensor")) { try Tensor.concat([]) }
+    #expect(throws: TensorError.invalidArgument(op: "concat", reason: "needs at least one tensor")) {
+      try Tensor.concat([])
+    }
     #expect(throws: TensorError.invalidAxis(op: "concat", axis: 0, rank: 0)) { try Tensor.concat([Tensor(scalar: 1)]) }
   }
 
@@ -49,7 +55,9 @@ private func message(_ body: () throws -> Any) -> String {
     }
     let axis = message { try Tensor.stack([a, b], axis: 3) }
     #expect(axis.contains("stack") && axis.contains("[2, 3]"), "\(axis)")
-    #expect(throws: TensorError.invalidArgument(op: "stack", reason: "needs at least one tensor")) { try Tensor.stack([]) }
+    #expect(throws: TensorError.invalidArgument(op: "stack", reason: "needs at least one tensor")) {
+      try Tensor.stack([])
+    }
   }
 
   @Test func splitInvertsConcat() throws {
@@ -85,10 +93,11 @@ private func message(_ body: () throws -> Any) -> String {
       #expect(st.maxError < 1e-2, "stack axis \(axis): \(st)")
     }
     // every piece of a split, rejoined in another order so each gradient path is exercised
-    let sp = try Tensor.checkGradients(of: { xs in
-      let parts = try xs[0].split(sizes: [1, 3, 0, 2], axis: 1)
-      return try Tensor.concat([parts[2], parts[3], parts[0], parts[1]], axis: 1)
-    }, at: [try Tensor.randomNormal([2, 6], using: &rng)])
+    let sp = try Tensor.checkGradients(
+      of: { xs in
+        let parts = try xs[0].split(sizes: [1, 3, 0, 2], axis: 1)
+        return try Tensor.concat([parts[2], parts[3], parts[0], parts[1]], axis: 1)
+      }, at: [try Tensor.randomNormal([2, 6], using: &rng)])
     #expect(sp.maxError < 1e-2, "split: \(sp)")
   }
 

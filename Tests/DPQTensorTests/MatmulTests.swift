@@ -1,9 +1,11 @@
 import Testing
+
 @testable import DPQTensor
 
 /// `op(a) @ op(b)` for one pair of row-major matrices by the textbook triple loop, in Double.
 private func naive(_ a: [Float], _ aShape: [Int], _ b: [Float], _ bShape: [Int], _ ta: Bool, _ tb: Bool) -> [Float] {
-  let m = ta ? aShape[1] : aShape[0], k = ta ? aShape[0] : aShape[1]
+  let m = ta ? aShape[1] : aShape[0]
+  let k = ta ? aShape[0] : aShape[1]
   let n = tb ? bShape[0] : bShape[1]
   var c = [Float](repeating: 0, count: m * n)
   for i in 0..<m {
@@ -44,7 +46,8 @@ private let sizes = [(1, 1, 1), (7, 5, 3), (64, 33, 17)]
       let b = try Tensor.randomNormal(tb ? [n, k] : [k, n], using: &rng)
       let c = try Tensor.matmul(a, b, transposeA: ta, transposeB: tb)
       #expect(c.shape == [m, n])
-      #expect(close(c.scalars, naive(a.scalars, a.shape, b.scalars, b.shape, ta, tb)), "\(m)x\(k)x\(n) ta \(ta) tb \(tb)")
+      #expect(
+        close(c.scalars, naive(a.scalars, a.shape, b.scalars, b.shape, ta, tb)), "\(m)x\(k)x\(n) ta \(ta) tb \(tb)")
     }
   }
 
@@ -54,16 +57,19 @@ private let sizes = [(1, 1, 1), (7, 5, 3), (64, 33, 17)]
     for (m, k, n) in sizes {
       for (aBatched, bBatched) in [(true, true), (true, false), (false, true)] {
         let batch = 3
-        let a2 = ta ? [k, m] : [m, k], b2 = tb ? [n, k] : [k, n]
+        let a2 = ta ? [k, m] : [m, k]
+        let b2 = tb ? [n, k] : [k, n]
         let a = try Tensor.randomNormal(aBatched ? [batch] + a2 : a2, using: &rng)
         let b = try Tensor.randomNormal(bBatched ? [batch] + b2 : b2, using: &rng)
         let c = try Tensor.matmul(a, b, transposeA: ta, transposeB: tb)
         #expect(c.shape == [batch, m, n])
         for i in 0..<batch {
-          let (av, ash) = matrix(a, i), (bv, bsh) = matrix(b, i)
+          let (av, ash) = matrix(a, i)
+          let (bv, bsh) = matrix(b, i)
           let got = Array(c.scalars[i * m * n..<(i + 1) * m * n])
-          #expect(close(got, naive(av, ash, bv, bsh, ta, tb)),
-                  "batch \(i) of \(a.shape) x \(b.shape) ta \(ta) tb \(tb)")
+          #expect(
+            close(got, naive(av, ash, bv, bsh, ta, tb)),
+            "batch \(i) of \(a.shape) x \(b.shape) ta \(ta) tb \(tb)")
         }
       }
     }
@@ -73,12 +79,14 @@ private let sizes = [(1, 1, 1), (7, 5, 3), (64, 33, 17)]
   func batchedGradients(ta: Bool, tb: Bool) throws {
     var rng = RandomGenerator(seed: 53)
     let (m, k, n) = (3, 4, 2)
-    let a2 = ta ? [k, m] : [m, k], b2 = tb ? [n, k] : [k, n]
+    let a2 = ta ? [k, m] : [m, k]
+    let b2 = tb ? [n, k] : [k, n]
     for (aBatched, bBatched) in [(true, true), (true, false), (false, true)] {
       let a = try Tensor.randomNormal(aBatched ? [2] + a2 : a2, using: &rng)
       let b = try Tensor.randomNormal(bBatched ? [2] + b2 : b2, using: &rng)
-      let r = try Tensor.checkGradients(of: { try Tensor.matmul($0[0], $0[1], transposeA: ta, transposeB: tb) },
-                                        at: [a, b])
+      let r = try Tensor.checkGradients(
+        of: { try Tensor.matmul($0[0], $0[1], transposeA: ta, transposeB: tb) },
+        at: [a, b])
       #expect(r.maxError < 1e-2, "\(a.shape) x \(b.shape) ta \(ta) tb \(tb): \(r)")
     }
   }
@@ -119,11 +127,14 @@ private let sizes = [(1, 1, 1), (7, 5, 3), (64, 33, 17)]
   @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
   func rowPiecesOfLargeProducts(ta: Bool, tb: Bool) throws {
     var rng = RandomGenerator(seed: 61)
-    let (m, k, n) = (130, 120, 140)   // 2 m k n above the split threshold
+    let (m, k, n) = (130, 120, 140) // 2 m k n above the split threshold
     let a = try Tensor.randomNormal(ta ? [k, m] : [m, k], using: &rng)
     let b = try Tensor.randomNormal(tb ? [n, k] : [k, n], using: &rng)
     let saved = (Tensor.productWorkers, BLAS.threadCount)
-    defer { Tensor.productWorkers = saved.0; BLAS.setThreadCount(saved.1) }
+    defer {
+      Tensor.productWorkers = saved.0
+      BLAS.setThreadCount(saved.1)
+    }
     BLAS.setThreadCount(1)
     var results: [[Float]] = []
     for workers in [1, 2] {

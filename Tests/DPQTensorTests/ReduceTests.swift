@@ -1,15 +1,19 @@
 import Foundation
 import Testing
+
 @testable import DPQTensor
 
 private func close(_ a: [Float], _ b: [Float], tolerance: Float = 1e-5) -> Bool {
-  a.count == b.count && zip(a, b).allSatisfy { x, y in
-    (x.isNaN && y.isNaN) || x == y || Swift.abs(x - y) <= tolerance * Swift.max(1, Swift.abs(y))
-  }
+  a.count == b.count
+    && zip(a, b).allSatisfy { x, y in
+      (x.isNaN && y.isNaN) || x == y || Swift.abs(x - y) <= tolerance * Swift.max(1, Swift.abs(y))
+    }
 }
 
-private func expectGradients(_ f: @escaping ([Tensor]) throws -> Tensor, at inputs: [Tensor], _ label: String,
-                             sourceLocation: SourceLocation = #_sourceLocation) throws {
+private func expectGradients(
+  _ f: @escaping ([Tensor]) throws -> Tensor, at inputs: [Tensor], _ label: String,
+  sourceLocation: SourceLocation = #_sourceLocation
+) throws {
   let r = try Tensor.checkGradients(of: f, at: inputs)
   #expect(r.maxError < 1e-2, "\(label): \(r)", sourceLocation: sourceLocation)
 }
@@ -17,7 +21,8 @@ private func expectGradients(_ f: @escaping ([Tensor]) throws -> Tensor, at inpu
 /// A naive reduction in Double by walking every multi-index: the reference for all axis sets.
 /// Returns the values in row-major order of the kept axes.
 private func reference(_ x: Tensor, axes: [Int]?, _ fold: ([Double]) -> Double) -> [Float] {
-  let shape = x.shape, rank = shape.count
+  let shape = x.shape
+  let rank = shape.count
   let reduced = Set((axes ?? Array(0..<rank)).map { $0 < 0 ? $0 + rank : $0 })
   let values = x.scalars
   var buckets: [Int: [Double]] = [:]
@@ -130,9 +135,12 @@ private let axisSets: [[Int]?] = [nil, [], [0], [1], [2], [-1], [0, 1], [1, 2], 
         let s = try x.sum(axes: axes, keepDims: keepDims)
         #expect(s.shape == expectedShape, "\(label)")
         #expect(close(s.scalars, reference(x, axes: axes, sumOf)), "sum \(label)")
-        #expect(close(try x.mean(axes: axes, keepDims: keepDims).scalars, reference(x, axes: axes, meanOf)), "mean \(label)")
-        #expect(try x.max(axes: axes, keepDims: keepDims).scalars == reference(x, axes: axes) { $0.max()! }, "max \(label)")
-        #expect(try x.min(axes: axes, keepDims: keepDims).scalars == reference(x, axes: axes) { $0.min()! }, "min \(label)")
+        #expect(
+          close(try x.mean(axes: axes, keepDims: keepDims).scalars, reference(x, axes: axes, meanOf)), "mean \(label)")
+        #expect(
+          try x.max(axes: axes, keepDims: keepDims).scalars == reference(x, axes: axes) { $0.max()! }, "max \(label)")
+        #expect(
+          try x.min(axes: axes, keepDims: keepDims).scalars == reference(x, axes: axes) { $0.min()! }, "min \(label)")
         let l = try x.logsumexp(axes: axes, keepDims: keepDims)
         #expect(l.shape == expectedShape, "\(label)")
         #expect(close(l.scalars, reference(x, axes: axes, logsumexpOf)), "logsumexp \(label)")
@@ -202,8 +210,12 @@ private let axisSets: [[Int]?] = [nil, [], [0], [1], [2], [-1], [0, 1], [1, 2], 
         for j in 0..<shape[others[1]] {
           var best = 0
           for k in 0..<shape[axis] {
-            var idx = [0, 0, 0]; idx[others[0]] = i; idx[others[1]] = j; idx[axis] = k
-            var bidx = idx; bidx[axis] = best
+            var idx = [0, 0, 0]
+            idx[others[0]] = i
+            idx[others[1]] = j
+            idx[axis] = k
+            var bidx = idx
+            bidx[axis] = best
             if v[(idx[0] * 5 + idx[1]) * 4 + idx[2]] > v[(bidx[0] * 5 + bidx[1]) * 4 + bidx[2]] { best = k }
           }
           expected.append(best)
@@ -263,8 +275,9 @@ private let axisSets: [[Int]?] = [nil, [], [0], [1], [2], [-1], [0, 1], [1, 2], 
       try expectGradients({ try $0[0].logsumexp(axes: axes, keepDims: keepDims) }, at: [x], "logsumexp \(label)")
       if axes != [] {
         try expectGradients({ try $0[0].variance(axes: axes, keepDims: keepDims) }, at: [x], "variance \(label)")
-        try expectGradients({ try $0[0].variance(axes: axes, keepDims: keepDims, unbiased: true) }, at: [x],
-                            "unbiased variance \(label)")
+        try expectGradients(
+          { try $0[0].variance(axes: axes, keepDims: keepDims, unbiased: true) }, at: [x],
+          "unbiased variance \(label)")
       }
     }
   }
@@ -272,7 +285,8 @@ private let axisSets: [[Int]?] = [nil, [], [0], [1], [2], [-1], [0, 1], [1, 2], 
   // MARK: softmax
 
   @Test func softmaxByHand() throws {
-    let ln2 = Float(Foundation.log(2.0)), ln3 = Float(Foundation.log(3.0))
+    let ln2 = Float(Foundation.log(2.0))
+    let ln3 = Float(Foundation.log(3.0))
     let x = try Tensor([[0, ln2, ln3], [5, 5, 5]])
     let s = try x.softmax(axis: 1)
     let expected: [Float] = [1.0 / 6, 2.0 / 6, 3.0 / 6, 1.0 / 3, 1.0 / 3, 1.0 / 3]
@@ -281,7 +295,8 @@ private let axisSets: [[Int]?] = [nil, [], [0], [1], [2], [-1], [0, 1], [1, 2], 
     #expect(close(l.scalars, s.scalars.map { Foundation.log($0) }))
     let c = try x.softmax(axis: 0)
     let e = Foundation.exp(Float(5))
-    let top: [Float] = [1 / (1 + e), 2 / (2 + e), 3 / (3 + e)], bottom: [Float] = [e / (1 + e), e / (2 + e), e / (3 + e)]
+    let top: [Float] = [1 / (1 + e), 2 / (2 + e), 3 / (3 + e)]
+    let bottom: [Float] = [e / (1 + e), e / (2 + e), e / (3 + e)]
     #expect(close(c.scalars, top + bottom))
   }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DPQTensor
 
 /// Tensors too large for the machine are refused before any allocation, naming the size asked for.
@@ -31,7 +32,8 @@ import Testing
     let root = NSTemporaryDirectory() + "dpq-cgroup-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: root) }
     func write(_ text: String, _ path: String) throws {
-      try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      try FileManager.default.createDirectory(
+        atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
       try text.write(toFile: path, atomically: false, encoding: .utf8)
     }
     // v2: one unified line, the limit in memory.max

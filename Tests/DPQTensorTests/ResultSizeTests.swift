@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import DPQTensor
 
 /// Ops whose result is larger than their inputs refuse it before allocating: a typo such as
@@ -13,7 +14,10 @@ import Testing
       let t = try body()
       Issue.record("\(what) made a tensor of shape \(t.shape)")
     } catch let e as TensorError {
-      guard case .tooLarge = e else { Issue.record("\(what): \(e)"); return }
+      guard case .tooLarge = e else {
+        Issue.record("\(what): \(e)")
+        return
+      }
     } catch { Issue.record("\(what): \(error)") }
   }
 
@@ -28,7 +32,9 @@ import Testing
 
   @Test func matmulChecksItsResultAndBLASLimits() {
     expectTooLarge("@") { try Tensor.matmul(Self.column, Self.row) }
-    expectTooLarge("batched @") { try Tensor.matmul(Tensor(shape: [2, 100_000, 1]) { $0.initialize(repeating: 0) }, Self.row) }
+    expectTooLarge("batched @") {
+      try Tensor.matmul(Tensor(shape: [2, 100_000, 1]) { $0.initialize(repeating: 0) }, Self.row)
+    }
   }
 
   @Test func emptyTensorsWithHugeDimensionsAreRefused() {
@@ -49,7 +55,8 @@ import Testing
       Issue.record("\(n) elements accepted with \(available) bytes available")
     } catch let e as TensorError {
       switch e {
-      case .outOfMemory(_, _, _, let cap): #expect(n <= Tensor.elementLimit && cap.contains("available") || cap.contains("limit"), "\(e)")
+      case .outOfMemory(_, _, _, let cap):
+        #expect(n <= Tensor.elementLimit && cap.contains("available") || cap.contains("limit"), "\(e)")
       case .tooLarge: #expect(n > Tensor.elementLimit, "\(e)")
       default: Issue.record("\(e)")
       }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import DPQTensor
 
 /// `permuted` checked against plain index arithmetic: output element `i` is the input element
@@ -14,18 +15,32 @@ private func referencePermute(_ x: Tensor, _ order: [Int]) -> [Float] {
     for k in 0..<order.count { flat += idx[k] * inStrides[order[k]] }
     out.append(values[flat])
     var d = outShape.count - 1
-    while d >= 0 { idx[d] += 1; if idx[d] < outShape[d] { break }; idx[d] = 0; d -= 1 }
+    while d >= 0 {
+      idx[d] += 1
+      if idx[d] < outShape[d] { break }
+      idx[d] = 0
+      d -= 1
+    }
   }
   return out
 }
 
 private func permutations(_ n: Int) -> [[Int]] {
   if n == 0 { return [[]] }
-  return permutations(n - 1).flatMap { p in (0...p.count).map { i in var q = p; q.insert(n - 1, at: i); return q } }
+  return permutations(n - 1).flatMap { p in
+    (0...p.count).map { i in
+      var q = p
+      q.insert(n - 1, at: i)
+      return q
+    }
+  }
 }
 
 private func message(_ body: () throws -> Any) -> String {
-  do { _ = try body(); return "no error" } catch { return "\(error)" }
+  do {
+    _ = try body()
+    return "no error"
+  } catch { return "\(error)" }
 }
 
 @Suite struct ShapeTests {

@@ -1,11 +1,17 @@
 import Testing
+
 @testable import DPQTensor
 
 private func message(_ body: () throws -> Any) -> String {
-  do { _ = try body(); return "no error" } catch { return "\(error)" }
+  do {
+    _ = try body()
+    return "no error"
+  } catch { return "\(error)" }
 }
 
-private func r(_ start: Int?, _ end: Int?, _ step: Int = 1) -> TensorIndex { .range(start: start, end: end, step: step) }
+private func r(_ start: Int?, _ end: Int?, _ step: Int = 1) -> TensorIndex {
+  .range(start: start, end: end, step: step)
+}
 
 /// Expected values below were produced by NumPy on `np.arange(24).reshape(2, 3, 4)` and
 /// `np.arange(10)`.
