@@ -30,30 +30,6 @@ func makeZeroedTensor(_ shape: [Int], _ body: (UnsafeMutablePointer<Float>) thro
   }
 }
 
-/// A growable scratch buffer of floats, reused across calls so hot loops do not allocate (and
-/// page-fault on) large fresh blocks every step.
-final class ScratchBuffer {
-  private(set) var pointer: UnsafeMutablePointer<Float>
-  private(set) var capacity: Int
-
-  init() {
-    capacity = 0
-    pointer = UnsafeMutablePointer<Float>.allocate(capacity: 1)
-  }
-
-  /// A pointer to at least `count` floats; the contents are undefined after growth.
-  func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
-    if count > capacity {
-      pointer.deallocate()
-      pointer = UnsafeMutablePointer<Float>.allocate(capacity: count)
-      capacity = count
-    }
-    return pointer
-  }
-
-  deinit { pointer.deallocate() }
-}
-
 /// Sets the threads of the whole engine: OpenBLAS's, and the workers the layers spread their work
 /// over (which otherwise take OpenBLAS's count when first asked).
 public func setEngineThreadCount(_ n: Int) {

@@ -64,7 +64,7 @@ struct NearestCentroids {
   ) {
     let chunk = NearestCentroids.rowsPerChunk(k: k)
     Parallel.forEachChunk(
-      count: n, chunkSize: chunk, makeScratch: { FloatScratch(capacity: chunk * k) },
+      count: n, chunkSize: chunk, makeScratch: { ScratchBuffer(capacity: chunk * k) },
       { rows, scratch in
         assign(
           x: x + rows.lowerBound * ldx, ldx: ldx, rows: rows.count, scratch: scratch.reserve(rows.count * k),

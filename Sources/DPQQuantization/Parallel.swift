@@ -53,29 +53,6 @@ private final class ChunkCounter {
   }
 }
 
-/// A scratch buffer a worker reuses across chunks.
-package final class FloatScratch {
-  package private(set) var pointer: UnsafeMutablePointer<Float>
-  private(set) var capacity: Int
-
-  package init(capacity: Int = 0) {
-    self.capacity = max(1, capacity)
-    pointer = .allocate(capacity: self.capacity)
-  }
-
-  /// A buffer of at least `count` floats (contents undefined).
-  func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
-    if count > capacity {
-      pointer.deallocate()
-      capacity = count
-      pointer = .allocate(capacity: count)
-    }
-    return pointer
-  }
-
-  deinit { pointer.deallocate() }
-}
-
 // MARK: codes <-> flat labels
 
 extension Codes {

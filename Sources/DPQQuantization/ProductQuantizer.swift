@@ -135,7 +135,7 @@ public struct ProductQuantizer: VectorQuantizer, Sendable {
             let chunk = NearestCentroids.rowsPerChunk(k: k)
             // One chunk of rows at a time, all subspaces: each subspace's distance table is one
             // sgemm reading the rows through the stride D.
-            Parallel.forEachChunk(count: n, chunkSize: chunk, makeScratch: { FloatScratch(capacity: chunk * k) }) {
+            Parallel.forEachChunk(count: n, chunkSize: chunk, makeScratch: { ScratchBuffer(capacity: chunk * k) }) {
               rows, scratch in
               for s in 0..<m {
                 let search = NearestCentroids(

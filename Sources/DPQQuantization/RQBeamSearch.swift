@@ -59,7 +59,7 @@ struct RQBeamSearch {
 
 /// One worker's buffers for the beam search, grown on demand and reused across chunks.
 final class BeamScratch {
-  private let residuals = FloatScratch(), nextResiduals = FloatScratch(), dots = FloatScratch()
+  private let residuals = ScratchBuffer(), nextResiduals = ScratchBuffer(), dots = ScratchBuffer()
   private var errors: [Float] = [], nextErrors: [Float] = []
   private var codes: [Int32] = [], nextCodes: [Int32] = []
   private var bestValues: [Float] = [], bestCandidates: [Int] = []

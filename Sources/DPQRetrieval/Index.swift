@@ -225,7 +225,7 @@ public struct Index: Sendable {
           return s
         }
       codewordNorms.withUnsafeBufferPointer { wordNorms in
-        Parallel.forEachChunk(count: n, chunkSize: 16_384, makeScratch: { FloatScratch(capacity: 4 * dc) }) {
+        Parallel.forEachChunk(count: n, chunkSize: 16_384, makeScratch: { ScratchBuffer(capacity: 4 * dc) }) {
           range, scratch in
           let running = scratch.pointer
           if additive {
