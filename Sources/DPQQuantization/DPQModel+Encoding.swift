@@ -59,18 +59,7 @@ extension DPQModel {
           "decode: codes have \(codes.blockCount) blocks of K=\(codes.codewordCount); the model has \(blockCount) of K=\(codewordCount); asked for \(used)"
       )
     }
-    let d = featureDimension
-    let n = codes.count
-    let books = codebooks.map { $0.value.detached().scalars }
-    return Tensor(shape: [n, d]) { out in
-      out.initialize(repeating: 0)
-      for i in 0..<n {
-        for m in 0..<used {
-          let base = codes[i, m] * d
-          books[m].withUnsafeBufferPointer { c in for j in 0..<d { out[i * d + j] += c[base + j] } }
-        }
-      }
-    }
+    return try CodebookLayout.additive(codebooks: stackedCodebooks()).decode(codes, blocks: used, op: "dpq decode")
   }
 
   /// Relative distortion ||x - Xh_m||^2 / ||x||^2 over a set, for every prefix m = 1..M.

@@ -154,7 +154,7 @@ public struct DPQQuantizer: VectorQuantizer, Sendable {
 
   /// Sums one codeword per block; codes of fewer blocks decode with the first blocks only.
   public func decode(_ codes: Codes) throws -> Tensor {
-    try additiveDecode(codebooks: trainedCodebooks(op: "decode"), codes: codes, op: "DPQ.decode")
+    try CodebookLayout.additive(codebooks: trainedCodebooks(op: "decode")).decode(codes, op: "DPQ.decode")
   }
 
   // MARK: persistence

@@ -149,8 +149,8 @@ public struct OptimizedProductQuantizer: VectorQuantizer, Sendable {
   public func decode(_ codes: Codes) throws -> Tensor {
     let r = try trainedRotation(op: "decode")
     try checkCodes(codes, blocks: blockCount, codewords: codewordCount, op: "OPQ.decode")
-    let y = try productQuantizer.decode(codes)
-    return try matrixProduct(y, r)
+    return try CodebookLayout.product(codebooks: productQuantizer.trainedCodebooks(op: "decode"), rotation: r)
+      .decode(codes, op: "OPQ.decode")
   }
 
   // MARK: persistence

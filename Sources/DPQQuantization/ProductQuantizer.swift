@@ -156,18 +156,7 @@ public struct ProductQuantizer: VectorQuantizer, Sendable {
   public func decode(_ codes: Codes) throws -> Tensor {
     let books = try trainedCodebooks(op: "decode")
     try checkCodes(codes, blocks: blockCount, codewords: codewordCount, op: "\(name).decode")
-    let (n, m, k, ds, d) = (codes.count, blockCount, codewordCount, subspaceDimension, dimension)
-    let labels = codes.int32Values
-    return books.withUnsafeBufferPointer { cb in
-      Tensor(shape: [n, d]) { out in
-        for i in 0..<n {
-          for s in 0..<m {
-            let c = Int(labels[i * m + s])
-            (out.baseAddress! + i * d + s * ds).update(from: cb.baseAddress! + (s * k + c) * ds, count: ds)
-          }
-        }
-      }
-    }
+    return try CodebookLayout.product(codebooks: books, rotation: nil).decode(codes, op: "\(name).decode")
   }
 
   // MARK: persistence

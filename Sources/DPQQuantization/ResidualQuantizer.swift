@@ -119,7 +119,7 @@ public struct ResidualQuantizer: VectorQuantizer, Sendable {
   /// Sums one codeword per block. Codes with fewer blocks than M (a prefix, as
   /// `Codes.prefix(blocks:)` gives) decode with the first blocks only.
   public func decode(_ codes: Codes) throws -> Tensor {
-    try additiveDecode(codebooks: trainedCodebooks(op: "decode"), codes: codes, op: "RQ.decode")
+    try CodebookLayout.additive(codebooks: trainedCodebooks(op: "decode")).decode(codes, op: "RQ.decode")
   }
 
   // MARK: persistence
@@ -145,31 +145,6 @@ public struct ResidualQuantizer: VectorQuantizer, Sendable {
     if let books = try tensors.state("rq.codebooks", shape: [blockCount, codewordCount, dimension]) {
       try checkFinite(books, op: "rq.codebooks")
       codebooks = books
-    }
-  }
-}
-
-/// Sums one codeword per block of codebooks [M, K, D] (the additive layout of RQ and DPQ). Codes
-/// with fewer blocks than M (a prefix, as `Codes.prefix(blocks:)` gives) use the first blocks only.
-func additiveDecode(codebooks books: Tensor, codes: Codes, op: String) throws -> Tensor {
-  let (blocks, k, d) = (books.shape[0], books.shape[1], books.shape[2])
-  guard codes.codewordCount == k, codes.blockCount <= blocks else {
-    throw QuantizationError.codesMismatch(
-      op: op, expectedBlocks: blocks, expectedCodewords: k,
-      gotBlocks: codes.blockCount, gotCodewords: codes.codewordCount)
-  }
-  let (n, m) = (codes.count, codes.blockCount)
-  let labels = codes.int32Values
-  return books.withUnsafeBufferPointer { cb in
-    Tensor(shape: [n, d]) { out in
-      out.initialize(repeating: 0)
-      for i in 0..<n {
-        let row = out.baseAddress! + i * d
-        for b in 0..<m {
-          let cw = cb.baseAddress! + (b * k + Int(labels[i * m + b])) * d
-          for j in 0..<d { row[j] += cw[j] }
-        }
-      }
     }
   }
 }

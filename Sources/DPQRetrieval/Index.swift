@@ -149,25 +149,8 @@ public struct Index: Sendable {
     let op = "reconstruct"
     let b = try checkedBlocks(blocks, op: op)
     for i in items where i < 0 || i >= count { throw RetrievalError.itemOutOfRange(op: op, item: i, count: count) }
-    let d = dimension
-    let dc = codewordDimension
-    let k = codewordCount
-    var out = try Tensor.zeros([items.count, d])
-    layout.codebooks.withUnsafeBufferPointer { books in
-      out.withUnsafeMutableBufferPointer { x in
-        for (r, item) in items.enumerated() {
-          let row = x.baseAddress! + r * d
-          for m in 0..<b {
-            let c = books.baseAddress! + (m * k + codes[item, m]) * dc
-            let target = layout.isAdditive ? row : row + m * dc
-            for j in 0..<dc { target[j] += c[j] }
-          }
-        }
-      }
-    }
-    guard let rotation = layout.rotation, !items.isEmpty else { return out }
-    // x = R^T y for column vectors, i.e. X = Y R for row-major rows.
-    return try Tensor.matmul(out, rotation)
+    guard !items.isEmpty else { return try Tensor.zeros([0, dimension]) }
+    return try layout.decode(codes.rows(items), blocks: b, op: op)
   }
 
   // MARK: internals
