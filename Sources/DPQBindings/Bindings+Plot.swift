@@ -104,19 +104,13 @@ enum PlotBindings {
   // MARK: training
 
   static func trainingFigure(_ log: TrainingLogObject, logScale: Bool) throws -> Figure {
-    let lines = log.lines
-    guard !lines.isEmpty else { throw ScriptError.failure("the training log has no epochs to plot") }
-    var losses: [(name: String, values: [Double])] = [("classification", lines.map { Double($0.classificationLoss) })]
-    if lines.contains(where: { $0.stage == 2 }) {
-      losses += [
-        ("soft", lines.map { Double($0.softLoss) }), ("hard", lines.map { Double($0.hardLoss) }),
-        ("joint", lines.map { Double($0.jointLoss) }), ("total", lines.map { Double($0.totalLoss) }),
-      ]
+    guard let curves = DPQTrainingCurves(log.lines) else {
+      throw ScriptError.failure("the training log has no epochs to plot")
     }
     return try Figure.trainingCurves(
-      losses: logScale ? losses.filter { $0.values.allSatisfy { $0 > 0 } } : losses,
-      accuracies: [("train accuracy", lines.map { Double($0.accuracy) })],
-      epochs: lines.map { Double($0.epoch) }, logScaleLoss: logScale)
+      losses: (logScale ? curves.positiveLosses : curves.losses).map { ($0.name, $0.values) },
+      accuracies: curves.accuracies.map { ($0.name, $0.values) },
+      epochs: curves.epochs, logScaleLoss: logScale)
   }
 
   static func registerTraining(into r: inout BuiltinRegistry) {
