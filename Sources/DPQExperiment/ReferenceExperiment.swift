@@ -280,7 +280,8 @@ public struct ReferenceExperiment {
       let l2 = sets.first { $0.ranking == .featureL2 }!
       let pixelQueries = [QuerySet(ranking: .featureL2, vectors: pixels.query, suffix: l2.suffix)]
       // PQ on the raw inputs: the PQ baseline's maker under its own name.
-      let pqRaw = Baseline(method: "PQ-raw", onePerLength: true, make: baselines[0].make)
+      let pq = baselines.first { $0.method == "PQ" }!
+      let pqRaw = Baseline(method: "PQ-raw", onePerLength: true, make: pq.make)
       rows += try perLengthRows(
         pqRaw, train: pixels.train, database: pixels.database, querySets: pixelQueries,
         relevance: relevance, bits: bits)

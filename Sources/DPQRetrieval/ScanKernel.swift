@@ -84,11 +84,13 @@ private func select4(
   let t1 = lut + k
   let t2 = lut + 2 * k
   let t3 = lut + 3 * k
-  @inline(__always) func goodness(_ j: Int) -> Float {
+  @inline(__always) func sum(_ j: Int) -> Float {
     let w = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: j * 4, as: UInt32.self))
-    let s = ((lut[Int(w & 0xFF)] + t1[Int((w >> 8) & 0xFF)]) + t2[Int((w >> 16) & 0xFF)]) + t3[Int(w >> 24)]
-    guard let itemNorms else { return s }
-    return -((queryNorm - 2 * s) + itemNorms[j])
+    return ((lut[Int(w & 0xFF)] + t1[Int((w >> 8) & 0xFF)]) + t2[Int((w >> 16) & 0xFF)]) + t3[Int(w >> 24)]
+  }
+  @inline(__always) func goodness(_ j: Int) -> Float {
+    guard let itemNorms else { return sum(j) }
+    return -((queryNorm - 2 * sum(j)) + itemNorms[j])
   }
   var j = 0
   while !heap.isFull && j < count {
@@ -97,27 +99,17 @@ private func select4(
   }
   guard j < count else { return }
   var worst = heap.worst
+  @inline(__always) func offer(_ g: Float, _ j: Int) {
+    if g > worst {
+      heap.replaceWorst(g, id: start + j)
+      worst = heap.worst
+    }
+  }
+  // One loop per metric, so the norm test is not made for every item.
   if let itemNorms {
-    while j < count {
-      let w = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: j * 4, as: UInt32.self))
-      let s = ((lut[Int(w & 0xFF)] + t1[Int((w >> 8) & 0xFF)]) + t2[Int((w >> 16) & 0xFF)]) + t3[Int(w >> 24)]
-      let g = -((queryNorm - 2 * s) + itemNorms[j])
-      if g > worst {
-        heap.replaceWorst(g, id: start + j)
-        worst = heap.worst
-      }
-      j += 1
-    }
+    for i in j..<count { offer(-((queryNorm - 2 * sum(i)) + itemNorms[i]), i) }
   } else {
-    while j < count {
-      let w = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: j * 4, as: UInt32.self))
-      let g = ((lut[Int(w & 0xFF)] + t1[Int((w >> 8) & 0xFF)]) + t2[Int((w >> 16) & 0xFF)]) + t3[Int(w >> 24)]
-      if g > worst {
-        heap.replaceWorst(g, id: start + j)
-        worst = heap.worst
-      }
-      j += 1
-    }
+    for i in j..<count { offer(sum(i), i) }
   }
 }
 
@@ -285,7 +277,7 @@ extension Index {
       if fused && count == 8 && ScanWorker.queryBlock == 8 {
         interleaved = worker.interleavedTables(entries: mk * k)
         interleaveTables(luts, lutStride: mk * k, entries: mk * k, out: interleaved!)
-        if l2, let queryNorms { blockNorms = SIMD8((0..<8).map { queryNorms[$0] }) }
+        if l2, let queryNorms { blockNorms = SIMD8(UnsafeBufferPointer(start: queryNorms, count: 8)) }
       }
       var start = 0
       while start < n {

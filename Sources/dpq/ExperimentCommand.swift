@@ -223,9 +223,9 @@ struct ExperimentCommand: ParsableCommand {
     )
     guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1 (got \(seeds))") }
     if let json { try ExperimentCommand.checkWritable(json) }
+    var experiment = ReferenceExperiment(options: o)
+    experiment.report = { print($0) }
     if seeds > 1 {
-      var experiment = ReferenceExperiment(options: o)
-      experiment.report = { print($0) }
       let summary = try experiment.runSeeds(seeds)
       print()
       print(ExperimentCommand.table(summary))
@@ -236,8 +236,6 @@ struct ExperimentCommand: ParsableCommand {
       }
       return
     }
-    var experiment = ReferenceExperiment(options: o)
-    experiment.report = { print($0) }
     let result = try experiment.run()
     print()
     print(ExperimentCommand.table(result))

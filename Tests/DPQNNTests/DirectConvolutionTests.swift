@@ -4,14 +4,24 @@ import Testing
 
 @testable import DPQNN
 
+/// Whether this CPU runs the direct kernels. Without AVX-512 the tests below check instead that
+/// Conv2D never takes that path (and pass having checked it, rather than being skipped).
+private func directKernelsAvailable(sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
+  if dpq_have_avx512() == 1 { return true }
+  #expect(
+    !Conv2D.usesDirectKernels, "no AVX-512, yet Conv2D would take the direct kernels", sourceLocation: sourceLocation)
+  return false
+}
+
 /// The direct AVX-512 convolution kernels (CKernels): gradients by central differences, agreement
-/// with the im2col + sgemm path, and results that do not depend on the thread count. Skipped on
-/// CPUs without AVX-512, where Conv2D never takes that path.
-@Suite(.enabled(if: dpq_have_avx512() == 1)) struct DirectConvolutionTests {
+/// with the im2col + sgemm path, and results that do not depend on the thread count. On CPUs
+/// without AVX-512, where Conv2D never takes that path, each test checks that it does not.
+@Suite struct DirectConvolutionTests {
   /// Input, weight and bias gradients of the direct path by central differences. The shapes
   /// cover 1, 2 and 4 vectors of 16 output channels and position and patch tails.
   @Test(arguments: [(3, 16, 3, 7, 6), (2, 32, 5, 9, 10), (1, 64, 5, 8, 8), (2, 48, 2, 5, 7)])
   func gradients(channels: Int, outputs: Int, kernel: Int, height: Int, width: Int) throws {
+    guard directKernelsAvailable() else { return }
     var g = RandomGenerator(seed: 41)
     let w = try Tensor.randomUniform([outputs, channels, kernel, kernel], low: -0.3, high: 0.3, using: &g)
     let b = try Tensor.randomUniform([outputs], low: -0.3, high: 0.3, using: &g)
@@ -28,6 +38,7 @@ import Testing
   /// The direct path and im2col + sgemm agree on the output and every gradient (LeNet's shapes).
   @Test(arguments: [(1, 32, 28), (32, 64, 12)])
   func agreesWithIm2col(channels: Int, outputs: Int, side: Int) throws {
+    guard directKernelsAvailable() else { return }
     var g = RandomGenerator(seed: 43)
     let w = try Tensor.randomUniform([outputs, channels, 5, 5], low: -0.2, high: 0.2, using: &g)
     let b = try Tensor.randomUniform([outputs], low: -0.2, high: 0.2, using: &g)
@@ -47,6 +58,7 @@ import Testing
 
   /// Forward values and gradients are bit for bit the same with 1, 2 and 3 workers.
   @Test func resultsDoNotDependOnTheThreadCount() throws {
+    guard directKernelsAvailable() else { return }
     var g = RandomGenerator(seed: 46)
     let w = try Tensor.randomUniform([32, 3, 5, 5], low: -0.2, high: 0.2, using: &g)
     let b = try Tensor.randomUniform([32], low: -0.2, high: 0.2, using: &g)
@@ -73,6 +85,7 @@ import Testing
   /// on the direct kernels.
   @Test(arguments: [(2, 16, 3, 8, 6), (3, 32, 5, 9, 11)])
   func fusedReLUMaxPool(channels: Int, outputs: Int, kernel: Int, height: Int, width: Int) throws {
+    guard directKernelsAvailable() else { return }
     var g = RandomGenerator(seed: 51)
     let w = try Tensor.randomUniform([outputs, channels, kernel, kernel], low: -0.3, high: 0.3, using: &g)
     let b = try Tensor.randomUniform([outputs], low: -0.3, high: 0.3, using: &g)
@@ -106,6 +119,7 @@ import Testing
   /// A Sequential with `Conv2D, ReLU, MaxPool2D` in a row takes the fused op, and the layers
   /// still report their output shapes.
   @Test func sequentialFusesTheTriple() throws {
+    guard directKernelsAvailable() else { return }
     var g = RandomGenerator(seed: 54)
     let net = Sequential(try Conv2D(1, 16, kernelSize: 5, generator: &g), ReLU(), try MaxPool2D(kernelSize: 2))
     let y = try net(randomTensor([2, 1, 12, 12], seed: 55).requiringGrad())
