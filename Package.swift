@@ -75,6 +75,6 @@ let package = Package(
       name: "DPQScriptTests", dependencies: ["DPQLanguage", "DPQBindings", "DPQRepl"], resources: [.copy("Golden")]),
     .testTarget(name: "DPQReplTests", dependencies: ["DPQRepl", "DPQLanguage", "DPQBindings"], exclude: ["Fixtures"]),
   ],
-  swiftLanguageModes: [.v5],
+  swiftLanguageModes: [.v6],
   cxxLanguageStandard: .cxx17
 )

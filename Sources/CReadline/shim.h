@@ -5,6 +5,10 @@
 #include <readline/readline.h>
 #include <readline/history.h>
 
+// C's standard streams: in Swift 6 `stdout` and `stderr` are mutable globals it will not touch.
+static inline FILE *dpq_stdout(void) { return stdout; }
+static inline FILE *dpq_stderr(void) { return stderr; }
+
 static inline int dpq_atomic_load(const int *p) { return __atomic_load_n(p, __ATOMIC_SEQ_CST); }
 static inline void dpq_atomic_store(int *p, int v) { __atomic_store_n(p, v, __ATOMIC_SEQ_CST); }
 static inline int dpq_atomic_exchange(int *p, int v) { return __atomic_exchange_n(p, v, __ATOMIC_SEQ_CST); }

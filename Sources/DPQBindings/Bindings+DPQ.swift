@@ -47,7 +47,7 @@ enum ModelBindings {
   }
 
   /// The `as:` keyword of the calls that take inputs or features: "inputs" or "features".
-  static let inputKindParameter = Parameter.keyword("as", .optional(.string), default: .nilValue)
+  static var inputKindParameter: Parameter { Parameter.keyword("as", .optional(.string), default: .nilValue) }
 
   /// Features [n, D]: computed by the network from a dataset or a tensor of inputs, or taken as
   /// they are from an [n, D] (or [D]) tensor. A tensor that fits both (an MLP whose input width

@@ -14,14 +14,16 @@ enum ImageBindings {
   }
 
   /// The keyword parameters every loader shares.
-  static let transformParameters: [Parameter] = [
-    .keyword("size", .optional(.shape), default: .nilValue), .keyword("channels", .integer, default: .number(3)),
-    .keyword("crop", .optional(.shape), default: .nilValue), .keyword("random_crop", .bool, default: .bool(false)),
-    .keyword("flip", .bool, default: .bool(false)), .keyword("mean", .any, default: .nilValue),
-    .keyword("std", .any, default: .nilValue), .keyword("skip_broken", .bool, default: .bool(false)),
-    .keyword("lazy", .bool, default: .bool(false)), .keyword("cache_mb", .integer, default: .number(256)),
-    .keyword("seed", .integer, default: .number(0)),
-  ]
+  static var transformParameters: [Parameter] {
+    [
+      .keyword("size", .optional(.shape), default: .nilValue), .keyword("channels", .integer, default: .number(3)),
+      .keyword("crop", .optional(.shape), default: .nilValue), .keyword("random_crop", .bool, default: .bool(false)),
+      .keyword("flip", .bool, default: .bool(false)), .keyword("mean", .any, default: .nilValue),
+      .keyword("std", .any, default: .nilValue), .keyword("skip_broken", .bool, default: .bool(false)),
+      .keyword("lazy", .bool, default: .bool(false)), .keyword("cache_mb", .integer, default: .number(256)),
+      .keyword("seed", .integer, default: .number(0)),
+    ]
+  }
 
   static let transformDoc =
     "`size:` resizes (bilinear) to [h, w] (one number: square); `crop:` then cuts [h, w] from the centre, or at random with `random_crop: true`; `flip: true` mirrors half the images; `channels:` 1 (grey) or 3 (RGB); `mean:`/`std:` normalise per channel. Random crops and flips are drawn once at load (fresh per batch with `lazy: true`). A file that cannot be decoded stops the load with its name; `skip_broken: true` leaves such files out and prints how many. `lazy: true` returns an image set that decodes per batch and keeps at most `cache_mb` MiB of decoded images."

@@ -24,7 +24,7 @@ enum NNBindings {
     return try body(&a.interpreter.random)
   }
 
-  static let seedParameter = Parameter.keyword("seed", .optional(.integer), default: .nilValue)
+  static var seedParameter: Parameter { Parameter.keyword("seed", .optional(.integer), default: .nilValue) }
 
   static func layer(_ m: Module) -> Value { .host(ModuleObject(m)) }
 

@@ -11,7 +11,7 @@ import Foundation
 /// and files in Bindings+Figure.swift).
 enum PlotBindings {
   static let family = "plot"
-  static let titleParameter = Parameter.keyword("title", .optional(.string), default: .nilValue)
+  static var titleParameter: Parameter { Parameter.keyword("title", .optional(.string), default: .nilValue) }
 
   static func figure(_ f: Figure, _ a: Arguments) -> Value {
     .host(FigureObject(f, settings: a.interpreter.bindingSettings))

@@ -153,7 +153,7 @@ public struct AtomicWriter {
   // MARK: failure injection (tests)
 
   private static let injectionLock = NSLock()
-  private static var injected: [String: Int32] = [:]
+  nonisolated(unsafe) private static var injected: [String: Int32] = [:] // guarded by injectionLock
 
   /// Makes the next writes of `path` fail at flush time with `errno` (nil: stop), so tests reach
   /// the failure path without a full disk.

@@ -220,7 +220,7 @@ public final class ImageSet {
     let (paths, transform) = (indices.map { entries[$0].path }, transform)
     results.withUnsafeMutableBufferPointer { out in
       let slots = out
-      DispatchQueue.concurrentPerform(iterations: indices.count) { k in
+      Parallel.forEachPiece(indices.count) { k in
         slots[k] = Result { transform.resized(try ImageCodec.decode(path: paths[k], channels: transform.channels)) }
       }
     }

@@ -6,7 +6,7 @@ import DPQTensor
 /// has `multiHot`, an `[n, L]` tensor of 0/1; there `labels[i]` is the first class item i has, or
 /// -1 if it has none, so per-class tools still work. Two items are relevant to each other in
 /// retrieval when they share a class (for multi-label data: any class).
-public struct LabelledDataset: CustomStringConvertible {
+public struct LabelledDataset: CustomStringConvertible, Sendable {
   /// A short name shown in descriptions, e.g. "Fashion-MNIST train".
   public var name: String
   /// The items, first axis indexing items.

@@ -45,8 +45,8 @@ public struct IntegerArray: Equatable {
 }
 
 /// An array as stored in a `.npy` file, in its own element type.
-public struct NPYArray: Equatable {
-  public enum Values: Equatable {
+public struct NPYArray: Equatable, Sendable {
+  public enum Values: Equatable, Sendable {
     case float32([Float])
     case float64([Double])
     case uint8([UInt8])

@@ -57,7 +57,7 @@ extension ReferenceExperiment {
           "accuracy": Double(l.accuracy), "images_per_second": l.imagesPerSecond,
         ]
       },
-      "machine": ["openblas_core": BLAS.coreName, "threads": BLAS.threadCount],
+      "machine": ["openblas_core": BLAS.coreName, "threads": engineThreadCount],
     ]
     return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
   }

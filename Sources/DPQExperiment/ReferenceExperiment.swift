@@ -157,7 +157,7 @@ public struct ReferenceExperiment {
   /// language's experiment() hands them to the session's progress reporter, tests collect them);
   /// the library never writes to the terminal itself.
   public var report: (String) -> Void = { _ in }
-  public var shouldStop: (() -> Bool)? = nil
+  public var shouldStop: (@Sendable () -> Bool)? = nil
 
   public init(options: Options) { self.options = options }
 

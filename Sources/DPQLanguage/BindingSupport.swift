@@ -159,7 +159,7 @@ extension Arguments {
   package func float(_ name: String) throws -> Float { Float(try number(name)) }
 
   /// The host's stop request (Ctrl-C), to hand to long-running library calls.
-  package var shouldStop: (() -> Bool)? { interpreter.shouldStop }
+  package var shouldStop: (@Sendable () -> Bool)? { interpreter.shouldStop }
 
   /// After library work that polls `shouldStop`: when the host asked to stop, the script stops
   /// here (an interruption), so a result cut short is never used as if it were complete.

@@ -51,7 +51,7 @@ public final class Interpreter {
   /// Steps taken since the last `resetSteps()`.
   public private(set) var steps = 0
   /// Polled at every loop iteration and call; returning true stops the work (the REPL's Ctrl-C).
-  public var shouldStop: (() -> Bool)? = nil
+  public var shouldStop: (@Sendable () -> Bool)? = nil
   /// The generator behind `randn`/`rand` without a `seed:`; `seed(n)` resets it.
   public var random = RandomGenerator(seed: 0)
   /// How this session prints tensors (`print_options` changes it).

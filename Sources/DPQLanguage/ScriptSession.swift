@@ -21,7 +21,7 @@ public final class ScriptSession {
   }
 
   /// Polled during work; return true to stop it (Ctrl-C). The session stays usable.
-  public var shouldStop: (() -> Bool)? {
+  public var shouldStop: (@Sendable () -> Bool)? {
     get { interpreter.shouldStop }
     set { interpreter.shouldStop = newValue }
   }

@@ -1,5 +1,5 @@
 /// The type a builtin parameter expects; checked before the builtin runs.
-public indirect enum ValueType: Equatable, CustomStringConvertible {
+public indirect enum ValueType: Equatable, CustomStringConvertible, Sendable {
   case any
   case number
   /// A number with an integral value.

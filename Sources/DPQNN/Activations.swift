@@ -7,7 +7,7 @@ enum Activation {
     let n = x.count
     let y = makeTensor(x.shape) { o in
       withValues(x) { p in
-        Workers.forEachRange(n) { range in
+        Parallel.forEachRange(n) { range in
           // explicit SIMD: the scalar loop was not vectorised
           var i = range.lowerBound
           while i + 8 <= range.upperBound {
@@ -29,7 +29,7 @@ enum Activation {
         makeTensor(g.shape) { o in
           withValues(g) { gp in
             withValues(yd) { yp in
-              Workers.forEachRange(n) { range in
+              Parallel.forEachRange(n) { range in
                 var i = range.lowerBound
                 while i + 8 <= range.upperBound {
                   let v = UnsafeRawPointer(yp + i).loadUnaligned(as: SIMD8<Float>.self)

@@ -1,4 +1,5 @@
 import CKernels
+import DPQTensor
 import Foundation
 
 /// Adam with bias correction and optional (L2, not decoupled) weight decay, performing exactly
@@ -47,7 +48,7 @@ public final class Adam: Optimizer {
     let eps = epsilon
     // the loop in C (vectorised, bit for bit this update) over contiguous pieces on the workers:
     // g = grad + wd p; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g g; p -= step m / (sqrt(v) / c2 + eps)
-    Workers.forEachRange(count, grain: 1 << 16) { r in
+    Parallel.forEachRange(count, grain: 1 << 16) { r in
       let i = r.lowerBound
       dpq_adam_update(
         value + i, gradient + i, m + i, v + i, r.count, stepSize, wd, b1, 1 - b1, b2, 1 - b2,

@@ -46,5 +46,5 @@ public func benchmarkTrainingStep(
   let median = times.sorted()[times.count / 2]
   return TrainingBenchmark(
     batchSize: batchSize, stepSeconds: times, imagesPerSecond: Double(batchSize) / median,
-    coreName: BLAS.coreName, threadCount: BLAS.threadCount)
+    coreName: BLAS.coreName, threadCount: engineThreadCount)
 }

@@ -16,7 +16,7 @@ extension Conv2D {
     let O = outShape[1]
     let P = outShape[2] * outShape[3]
     let K = w.count / O
-    let workers = Workers.count(for: N)
+    let workers = Parallel.count(for: N)
     scratch.prepare(workers: workers)
     let packed = scratch.packedWeight.reserve(K * O)
     withValues(w) { wp in withUnsafePointer(to: &shape) { dpq_conv_pack_weight(wp, packed, $0) } }
@@ -24,7 +24,7 @@ extension Conv2D {
     return makeTensor(outShape) { yp in
       withValues(x) { xp in
         withOptionalValues(b) { bp in
-          Workers.run(workers) { worker in
+          Parallel.run(workers) { worker in
             let images = split(N, worker, workers)
             let out = scratch.product[worker].reserve(P * O)
             var local = s
@@ -48,8 +48,8 @@ extension Conv2D {
     let s = shape
     let gyt = scratch.transposedGradient.reserve(N * P * O)
     withValues(gy) { gp in
-      Workers.forEachPiece(Workers.count(for: N)) { piece in
-        let images = split(N, piece, Workers.count(for: N))
+      Parallel.forEachPiece(Parallel.count(for: N)) { piece in
+        let images = split(N, piece, Parallel.count(for: N))
         var local = s
         dpq_conv_transpose_output(gp, gyt, Int32(images.lowerBound), Int32(images.count), &local)
       }
@@ -73,9 +73,9 @@ extension Conv2D {
     if needW {
       let dwt = scratch.packedWeight.reserve(K * O)
       let blocks = (K + 11) / 12
-      let workers = Workers.count(for: blocks)
+      let workers = Parallel.count(for: blocks)
       withValues(x) { xp in
-        Workers.run(workers) { worker in
+        Parallel.run(workers) { worker in
           let range = split(blocks, worker, workers)
           var local = s
           dpq_conv_weight_grad_avx512(
@@ -111,11 +111,11 @@ extension Conv2D {
     let K = g.patchSize
     let P = g.outputPlane
     let imageSize = g.channels * g.inputPlane
-    let workers = Workers.count(for: N)
+    let workers = Parallel.count(for: N)
     scratch.prepare(workers: workers)
     let s = shape
     withValues(w) { wp in
-      Workers.run(workers) { worker in
+      Parallel.run(workers) { worker in
         let cols = scratch.columns[worker].reserve(K * P)
         var local = s
         for image in split(N, worker, workers) {
@@ -133,5 +133,5 @@ extension Conv2D {
 
   /// Images per pass of the weight-gradient kernel over its patch elements (cache blocking only:
   /// the sums are the same for any value).
-  static var weightGradientChunk = 8
+  nonisolated(unsafe) static var weightGradientChunk = 8
 }

@@ -52,7 +52,7 @@ extension Conv2D {
       channels: Int32(g.channels), height: Int32(g.height), width: Int32(g.width),
       out_channels: Int32(O), kernel_h: Int32(g.kernelHeight), kernel_w: Int32(g.kernelWidth),
       out_h: Int32(g.outputHeight), out_w: Int32(g.outputWidth))
-    let workers = Workers.count(for: N)
+    let workers = Parallel.count(for: N)
     scratch.prepare(workers: workers)
     let packed = scratch.packedWeight.reserve(K * O)
     withValues(w) { wp in dpq_conv_pack_weight(wp, packed, &shape) }
@@ -64,7 +64,7 @@ extension Conv2D {
         withOptionalValues(b) { bp in
           indices.withUnsafeMutableBufferPointer { ip in
             let ibase = ip.baseAddress!
-            Workers.run(workers) { worker in
+            Parallel.run(workers) { worker in
               let images = split(N, worker, workers)
               let buffer = scratch.product[worker].reserve(P * O + 2 * Q * O)
               var local = s
@@ -91,7 +91,7 @@ extension Conv2D {
       withValues(gp) { gpp in
         at.withUnsafeBufferPointer { ip in
           let ibase = ip.baseAddress!
-          Workers.forEachPiece(workers) { piece in
+          Parallel.forEachPiece(workers) { piece in
             let images = split(N, piece, workers)
             var l = s
             dpq_conv_unpool_transposed(gpp, ibase, gyt, Int32(images.lowerBound), Int32(images.count), &l)

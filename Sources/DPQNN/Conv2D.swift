@@ -90,7 +90,7 @@ public final class Conv2D: Module {
   }
 
   /// Floats of column matrix per chunk: small enough for the chunk to stay in L2/L3.
-  static var chunkBudget = 1 << 18
+  nonisolated(unsafe) static var chunkBudget = 1 << 18
   /// Partial weight gradients summed at the end of the backward pass (at most this many threads
   /// share a convolution's backward pass).
   static let gradientSlots = 4
@@ -141,7 +141,7 @@ public final class Conv2D: Module {
     per = (N + chunks - 1) / chunks
     chunks = (N + per - 1) / per
     let slots = min(gradientSlots, chunks)
-    let workers = Workers.count(for: slots)
+    let workers = Parallel.count(for: slots)
     scratch.prepare(workers: slots)
     let direct =
       (directKernels ?? usesDirectKernels) && dpq_have_avx512() == 1 && stride == 1 && padding == 0 && O % 16 == 0
@@ -157,7 +157,7 @@ public final class Conv2D: Module {
         withValues(x) { xp in
           withValues(w) { wp in
             withOptionalValues(b) { bp in
-              Workers.run(workers) { worker in
+              Parallel.run(workers) { worker in
                 let cols = scratch.columns[worker].reserve(K * per * P)
                 let product = scratch.product[worker].reserve(O * per * P)
                 var chunk = worker
@@ -207,7 +207,7 @@ public final class Conv2D: Module {
         withValues(gy) { gp in
           withValues(xd) { xp in
             withValues(wd) { wp in
-              Workers.run(workers) { worker in
+              Parallel.run(workers) { worker in
                 let cols = scratch.columns[worker].reserve(K * per * P)
                 let gathered = scratch.product[worker].reserve(O * per * P)
                 var slot = worker

@@ -70,7 +70,7 @@ public final class Linear: Module {
       withValues(x) { xp in
         withValues(w) { wp in
           withOptionalValues(b) { bp in
-            Workers.forEachPiece(pieces) { piece in
+            Parallel.forEachPiece(pieces) { piece in
               let rows = split(M, piece, pieces)
               if let bp { for r in rows { (yp + r * O).update(from: bp, count: O) } }
               BLAS.sgemm(
@@ -92,7 +92,7 @@ public final class Linear: Module {
           needX
           ? withValues(wd) { wp in
             makeTensor(xd.shape) { dxp in
-              Workers.forEachPiece(pieces) { piece in
+              Parallel.forEachPiece(pieces) { piece in
                 let rows = split(M, piece, pieces)
                 BLAS.sgemm(
                   transA: false, transB: false, m: rows.count, n: I, k: O, a: gp + rows.lowerBound * O, b: wp,
@@ -104,7 +104,7 @@ public final class Linear: Module {
           needW
           ? withValues(xd) { xp in
             makeTensor([O, I]) { dwp in
-              Workers.forEachPiece(pieces) { piece in
+              Parallel.forEachPiece(pieces) { piece in
                 // rows o of the weight gradient are columns of g
                 let rows = split(O, piece, pieces)
                 BLAS.sgemm(

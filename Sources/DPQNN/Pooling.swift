@@ -57,7 +57,7 @@ public final class MaxPool2D: Module {
         argmax.withUnsafeMutableBufferPointer { am in
           if k == 2 && s == 2 && p == 0 {
             let ip = am.baseAddress!
-            Workers.forEachRange(planes, grain: max(1, (1 << 18) / HW)) { range in
+            Parallel.forEachRange(planes, grain: max(1, (1 << 18) / HW)) { range in
               maxPool2x2(
                 xp + range.lowerBound * HW, yp + range.lowerBound * P, ip + range.lowerBound * P,
                 planes: range.count, geometry: g)
@@ -99,7 +99,7 @@ public final class MaxPool2D: Module {
           withValues(gy) { gp in
             indices.withUnsafeBufferPointer { am in
               let ip = am.baseAddress!
-              Workers.forEachRange(planes, grain: max(1, (1 << 18) / HW)) { range in
+              Parallel.forEachRange(planes, grain: max(1, (1 << 18) / HW)) { range in
                 for plane in range {
                   let d = dx + plane * HW
                   let src = gp + plane * P

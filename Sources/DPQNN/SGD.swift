@@ -1,4 +1,5 @@
 import CKernels
+import DPQTensor
 
 /// Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and weight
 /// decay, performing exactly PyTorch's `torch.optim.SGD` update:
@@ -49,7 +50,7 @@ public final class SGD: Optimizer {
     let first = state.step == 1
     let nesterov = self.nesterov
     // the loop in C (vectorised, bit for bit this update) over contiguous pieces on the workers
-    Workers.forEachRange(count, grain: 1 << 16) { r in
+    Parallel.forEachRange(count, grain: 1 << 16) { r in
       let i = r.lowerBound
       dpq_sgd_momentum_update(
         value + i, gradient + i, buffer + i, r.count, lr, wd, mu, damp, first ? 1 : 0, nesterov ? 1 : 0)

@@ -188,6 +188,7 @@ public struct PCA: Equatable {
     var workSize: Float = 0
     var iworkSize: Int32 = 0
     var query: Int32 = -1
+    BLAS.takeOver() // OpenBLAS single-threaded, as everywhere in dpq (`Parallel`)
     ssyevd_(&jobz, &uplo, &n, &matrix, &lda, &values, &workSize, &query, &iworkSize, &query, &info)
     guard info == 0 else {
       throw PlotError.invalidArgument(function: "PCA", reason: "LAPACK ssyevd workspace query failed (info \(info))")

@@ -9,7 +9,7 @@ extension DPQModel {
   public func extractFeatures(
     _ inputs: any BatchSource, batchSize: Int = 500,
     progress: ((Int, Int) -> Void)? = nil,
-    shouldStop: (() -> Bool)? = nil
+    shouldStop: (@Sendable () -> Bool)? = nil
   ) throws -> Tensor {
     let wasTraining = isTraining
     eval()
@@ -44,7 +44,7 @@ extension DPQModel {
   /// Codes of raw inputs (features computed in evaluation mode first).
   public func encode(
     inputs: Tensor, batchSize: Int = 500, progress: ((Int, Int) -> Void)? = nil,
-    shouldStop: (() -> Bool)? = nil
+    shouldStop: (@Sendable () -> Bool)? = nil
   ) throws -> Codes {
     try encode(features: extractFeatures(inputs, batchSize: batchSize, progress: progress, shouldStop: shouldStop))
   }

@@ -194,7 +194,7 @@ public final class DPQTrainer {
     inputs: any BatchSource, labels: [Int], multiHot: Tensor? = nil,
     onEpoch: ((DPQEpochLog) -> Void)? = nil,
     onBatch: ((Int, Int) -> Void)? = nil,
-    shouldStop: (() -> Bool)? = nil
+    shouldStop: (@Sendable () -> Bool)? = nil
   ) throws -> [DPQEpochLog] {
     let n = inputs.itemCount
     guard n > 0, labels.count == n else {
@@ -283,7 +283,7 @@ public final class DPQTrainer {
 
   /// Residual k-means on the current training features: block m's codebook is k-means of the
   /// residuals left by blocks 1..m-1 (a residual quantizer), the natural start PAPER.md suggests.
-  func initialiseCodebooks(inputs: any BatchSource, multiHot: Tensor?, shouldStop: (() -> Bool)?) throws {
+  func initialiseCodebooks(inputs: any BatchSource, multiHot: Tensor?, shouldStop: (@Sendable () -> Bool)?) throws {
     let when = "when epoch \(epochsDone + 1) began (the k-means start of the codebooks)"
     // A tensor in memory is checked whole; lazily decoded images are checked batch by batch.
     if let all = inputs as? Tensor { try checkBatch(all, rows: [], source: "training data", all: all, when: when) }
@@ -302,7 +302,7 @@ public final class DPQTrainer {
   }
 
   /// Residual k-means on features x [n, D]; with fewer than K vectors the random start is kept.
-  public func initialiseCodebooks(features x: Tensor, shouldStop: (() -> Bool)? = nil) throws {
+  public func initialiseCodebooks(features x: Tensor, shouldStop: (@Sendable () -> Bool)? = nil) throws {
     guard x.shape[0] >= model.codewordCount else { return }
     let start = try ProgressiveQuantization.residualKMeans(
       x, blocks: model.blockCount, codewords: model.codewordCount,
@@ -314,7 +314,7 @@ public final class DPQTrainer {
   /// One pass over shuffled mini-batches; nil when stopped before the first step.
   func runEpoch(
     stage: Int, inputs: any BatchSource, labels: [Int], multiHot: Tensor?, learningRate: Float,
-    onBatch: ((Int, Int) -> Void)?, shouldStop: (() -> Bool)?
+    onBatch: ((Int, Int) -> Void)?, shouldStop: (@Sendable () -> Bool)?
   ) throws -> DPQEpochLog? {
     let n = inputs.itemCount
     let bs = options.batchSize
@@ -331,119 +331,117 @@ public final class DPQTrainer {
     var energy = 0.0
     let start = Date()
     epochStart.capture(self, label: "epoch \(epochsDone + 1)")
-    try withWorkerThreads {
-      for b in 0..<batchCount {
-        if let stop = shouldStop, stop() { break }
-        let idx = Array(order[(b * bs)..<min(n, (b + 1) * bs)])
-        // NaN or infinity in the data is named by its rows before the step uses it: it is not a
-        // divergence, and no learning rate cures it
-        let when = "at epoch \(epochsDone + 1), batch \(b + 1) (stage \(stage))"
-        var batch = try OpProfiler.measure("trainer: batch gather and check") {
-          let batch = try inputs.batch(rows: idx)
-          try checkBatch(batch, rows: idx, source: "training data", all: inMemory, when: when)
-          return batch
-        }
-        let targets = try multiHot.map { try $0.indexSelect(axis: 0, indices: idx) }
-        if let t = targets { try checkBatch(t, rows: idx, source: "multi-hot targets", all: multiHot, when: when) }
-        if let a = augmenter { batch = try a(batch) }
-        if let t = batchTransform { batch = try t(batch, &rng) }
-        if augmenter != nil || batchTransform != nil {
-          try checkBatch(
-            batch, rows: idx,
-            source: "augmented inputs (the data itself is finite here: the augmentation or batch transform made them)",
-            all: nil, when: when)
-        }
-        let y = idx.map { labels[$0] }
-        func diverged(_ what: String, currentIsCandidate: Bool = false) throws -> QuantizationError {
-          try self.diverged(
-            batch: b + 1, stage: stage, what: what, inputs: inputs, currentIsCandidate: currentIsCandidate)
-        }
-        let step = try OpProfiler.measure("objective: other ops") {
-          try objective(batch: batch, stage: stage, labels: y, multiHot: targets)
-        }
-        let (cls, total, terms) = (step.classification, step.total, step.terms)
-        // Every term is checked before anything changes, so a blow-up names its source; the model
-        // then goes back to the latest state whose loss and features were finite.
-        var named: [(String, Tensor)] = [("classification loss", cls)]
-        if let t = terms {
-          named += [
-            ("soft quantization loss", t.soft), ("hard quantization loss", t.hard),
-            ("joint quantization loss", t.joint),
-          ]
-        }
-        if let p = step.prefixClassification { named.append(("classification loss of the soft reconstructions", p)) }
-        named.append(("total loss", total))
-        for (name, term) in named {
-          let v = try term.item()
-          guard v.isFinite else {
-            throw try diverged("the loss diverged: the \(name) became \(v.isNaN ? "NaN" : "infinite")")
-          }
-        }
-        // Activations can overflow BatchNorm's running variance while the loss stays finite.
-        if let (name, _) = OpProfiler.measure(
-          "trainer: finiteness checks", { model.namedBuffers().first(where: { !allFinite($0.1.value) }) })
-        {
-          throw try diverged(
-            "training diverged: the running statistic \(name) became non-finite (the activations overflowed)")
-        }
-        let totalValue = try total.item()
-        finiteLosses = (finiteLosses?.first ?? totalValue, totalValue)
-        model.zeroGrad()
-        try total.backward()
-        let trained = model.namedParameters().filter { stage == 2 || !$0.0.hasPrefix("codebooks.") }
-        if let (name, p) = OpProfiler.measure(
-          "trainer: finiteness checks", { trained.first(where: { $0.1.grad.map { !allFinite($0) } ?? false }) })
-        {
-          throw try diverged(
-            "training diverged: the gradient of \(name) (shape \(formatShape(p.shape))) became non-finite",
-            currentIsCandidate: true)
-        }
-        if let maxNorm = options.gradientClipNorm { try clipGradientNorm(trained.map(\.1), maxNorm: maxNorm) }
-        // the state this finite step was computed with, copied into reused buffers
-        OpProfiler.measure("trainer: state copy for recovery") {
-          beforeUpdate.capture(self, label: "epoch \(epochsDone + 1), batch \(b + 1)")
-        }
-        try OpProfiler.measure("optimizer: network (\(options.networkOptimizer.rawValue))") {
-          try networkOptimizer.step()
-        }
-        if stage == 2 { try OpProfiler.measure("optimizer: codebooks (adam)") { try codebookOptimizer.step() } }
-        if let (name, _) = OpProfiler.measure(
-          "trainer: finiteness checks", { trained.first(where: { !allFinite($0.1.value) }) })
-        {
-          throw try diverged("training diverged: the update made \(name) non-finite")
-        }
-
-        // bookkeeping for the log, from values this step computed anyway
-        let bookkeeping = OpProfiler.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
-        let w = Double(idx.count)
-        sums.cls += Double(try cls.item()) * w
-        sums.total += Double(totalValue) * Double(c.lambda) * w // reported on the paper's scale
-        if let t = terms, let quantization = step.quantization {
-          sums.soft += Double(try t.soft.item()) * w
-          sums.hard += Double(try t.hard.item()) * w
-          sums.joint += Double(try t.joint.item()) * w
-          let xv = step.features.scalars
-          energy += xv.reduce(0) { $0 + Double($1) * Double($1) }
-          for (m, xh) in quantization.hardReconstructions.enumerated() {
-            let hv = xh.scalars
-            var e = 0.0
-            for i in 0..<xv.count {
-              let d = Double(xv[i] - hv[i])
-              e += d * d
-            }
-            errors[m] += e
-            used[m].formUnion(quantization.codes[m])
-          }
-          if options.reviveUnusedCodewords {
-            try residuals.add(features: step.features, prefixes: quantization.hardReconstructions, rng: &rng)
-          }
-        }
-        let pred = try step.logits.argmax(axis: 1)
-        if !c.multiLabel { correct += zip(pred, y).filter { $0 == $1 }.count }
-        seen += idx.count
-        if OpProfiler.isEnabled { OpProfiler.charge("trainer: log bookkeeping", since: bookkeeping) }
-        onBatch?(b + 1, batchCount)
+    for b in 0..<batchCount {
+      if let stop = shouldStop, stop() { break }
+      let idx = Array(order[(b * bs)..<min(n, (b + 1) * bs)])
+      // NaN or infinity in the data is named by its rows before the step uses it: it is not a
+      // divergence, and no learning rate cures it
+      let when = "at epoch \(epochsDone + 1), batch \(b + 1) (stage \(stage))"
+      var batch = try OpProfiler.measure("trainer: batch gather and check") {
+        let batch = try inputs.batch(rows: idx)
+        try checkBatch(batch, rows: idx, source: "training data", all: inMemory, when: when)
+        return batch
       }
+      let targets = try multiHot.map { try $0.indexSelect(axis: 0, indices: idx) }
+      if let t = targets { try checkBatch(t, rows: idx, source: "multi-hot targets", all: multiHot, when: when) }
+      if let a = augmenter { batch = try a(batch) }
+      if let t = batchTransform { batch = try t(batch, &rng) }
+      if augmenter != nil || batchTransform != nil {
+        try checkBatch(
+          batch, rows: idx,
+          source: "augmented inputs (the data itself is finite here: the augmentation or batch transform made them)",
+          all: nil, when: when)
+      }
+      let y = idx.map { labels[$0] }
+      func diverged(_ what: String, currentIsCandidate: Bool = false) throws -> QuantizationError {
+        try self.diverged(
+          batch: b + 1, stage: stage, what: what, inputs: inputs, currentIsCandidate: currentIsCandidate)
+      }
+      let step = try OpProfiler.measure("objective: other ops") {
+        try objective(batch: batch, stage: stage, labels: y, multiHot: targets)
+      }
+      let (cls, total, terms) = (step.classification, step.total, step.terms)
+      // Every term is checked before anything changes, so a blow-up names its source; the model
+      // then goes back to the latest state whose loss and features were finite.
+      var named: [(String, Tensor)] = [("classification loss", cls)]
+      if let t = terms {
+        named += [
+          ("soft quantization loss", t.soft), ("hard quantization loss", t.hard),
+          ("joint quantization loss", t.joint),
+        ]
+      }
+      if let p = step.prefixClassification { named.append(("classification loss of the soft reconstructions", p)) }
+      named.append(("total loss", total))
+      for (name, term) in named {
+        let v = try term.item()
+        guard v.isFinite else {
+          throw try diverged("the loss diverged: the \(name) became \(v.isNaN ? "NaN" : "infinite")")
+        }
+      }
+      // Activations can overflow BatchNorm's running variance while the loss stays finite.
+      if let (name, _) = OpProfiler.measure(
+        "trainer: finiteness checks", { model.namedBuffers().first(where: { !allFinite($0.1.value) }) })
+      {
+        throw try diverged(
+          "training diverged: the running statistic \(name) became non-finite (the activations overflowed)")
+      }
+      let totalValue = try total.item()
+      finiteLosses = (finiteLosses?.first ?? totalValue, totalValue)
+      model.zeroGrad()
+      try total.backward()
+      let trained = model.namedParameters().filter { stage == 2 || !$0.0.hasPrefix("codebooks.") }
+      if let (name, p) = OpProfiler.measure(
+        "trainer: finiteness checks", { trained.first(where: { $0.1.grad.map { !allFinite($0) } ?? false }) })
+      {
+        throw try diverged(
+          "training diverged: the gradient of \(name) (shape \(formatShape(p.shape))) became non-finite",
+          currentIsCandidate: true)
+      }
+      if let maxNorm = options.gradientClipNorm { try clipGradientNorm(trained.map(\.1), maxNorm: maxNorm) }
+      // the state this finite step was computed with, copied into reused buffers
+      OpProfiler.measure("trainer: state copy for recovery") {
+        beforeUpdate.capture(self, label: "epoch \(epochsDone + 1), batch \(b + 1)")
+      }
+      try OpProfiler.measure("optimizer: network (\(options.networkOptimizer.rawValue))") {
+        try networkOptimizer.step()
+      }
+      if stage == 2 { try OpProfiler.measure("optimizer: codebooks (adam)") { try codebookOptimizer.step() } }
+      if let (name, _) = OpProfiler.measure(
+        "trainer: finiteness checks", { trained.first(where: { !allFinite($0.1.value) }) })
+      {
+        throw try diverged("training diverged: the update made \(name) non-finite")
+      }
+
+      // bookkeeping for the log, from values this step computed anyway
+      let bookkeeping = OpProfiler.isEnabled ? DispatchTime.now().uptimeNanoseconds : 0
+      let w = Double(idx.count)
+      sums.cls += Double(try cls.item()) * w
+      sums.total += Double(totalValue) * Double(c.lambda) * w // reported on the paper's scale
+      if let t = terms, let quantization = step.quantization {
+        sums.soft += Double(try t.soft.item()) * w
+        sums.hard += Double(try t.hard.item()) * w
+        sums.joint += Double(try t.joint.item()) * w
+        let xv = step.features.scalars
+        energy += xv.reduce(0) { $0 + Double($1) * Double($1) }
+        for (m, xh) in quantization.hardReconstructions.enumerated() {
+          let hv = xh.scalars
+          var e = 0.0
+          for i in 0..<xv.count {
+            let d = Double(xv[i] - hv[i])
+            e += d * d
+          }
+          errors[m] += e
+          used[m].formUnion(quantization.codes[m])
+        }
+        if options.reviveUnusedCodewords {
+          try residuals.add(features: step.features, prefixes: quantization.hardReconstructions, rng: &rng)
+        }
+      }
+      let pred = try step.logits.argmax(axis: 1)
+      if !c.multiLabel { correct += zip(pred, y).filter { $0 == $1 }.count }
+      seen += idx.count
+      if OpProfiler.isEnabled { OpProfiler.charge("trainer: log bookkeeping", since: bookkeeping) }
+      onBatch?(b + 1, batchCount)
     }
     guard seen > 0 else { return nil }
     let usage = used.map { Float($0.count) / Float(model.codewordCount) }

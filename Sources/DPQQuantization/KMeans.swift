@@ -48,7 +48,7 @@ public struct KMeans {
   ///   - progress: called after every iteration's assignment with the iteration number (from 0)
   ///     and the objective (sum of squared distances to the assigned centroids).
   public func fit(
-    _ x: Tensor, initialCentroids: Tensor? = nil, shouldStop: (() -> Bool)? = nil,
+    _ x: Tensor, initialCentroids: Tensor? = nil, shouldStop: (@Sendable () -> Bool)? = nil,
     progress: ((Int, Double) -> Void)? = nil
   ) throws -> KMeansResult {
     let op = "kmeans"

@@ -18,10 +18,8 @@ enum Orthogonal {
     let d = a.shape[0]
     // sgesvd is a long chain of small level-2 steps: OpenBLAS threads only add hand-offs there,
     // and on a busy machine their yielding made the SVD 2-3x slower (OPQ's rotation step on
-    // 300-d: 2.0 s with 2 threads, 0.7 s with 1). Run it on one thread and restore the count.
-    let threads = BLAS.threadCount
-    BLAS.setThreadCount(1)
-    defer { BLAS.setThreadCount(threads) }
+    // 300-d: 2.0 s with 2 threads, 0.7 s with 1). OpenBLAS is single-threaded in dpq.
+    BLAS.takeOver()
     var work = a.scalars // destroyed by sgesvd
     var s = [Float](repeating: 0, count: d)
     var u = [Float](repeating: 0, count: d * d)

@@ -77,7 +77,7 @@ public enum ProgressiveQuantization {
   /// cut one short.
   public static func residualKMeans(
     _ x: Tensor, blocks: Int, codewords: Int, seed: UInt64,
-    shouldStop: (() -> Bool)? = nil,
+    shouldStop: (@Sendable () -> Bool)? = nil,
     progress: ((Int, Int, Double) -> Void)? = nil
   ) throws -> (codebooks: [Tensor], stopped: Bool) {
     var residual = x

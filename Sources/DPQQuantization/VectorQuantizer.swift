@@ -80,11 +80,11 @@ public enum CodebookLayout: Sendable {
 public struct TrainingControl {
   /// Checked once per k-means iteration (and per outer OPQ iteration); when it returns true the
   /// run stops and keeps what it has computed (remaining k-means runs keep their seeds).
-  public var shouldStop: (() -> Bool)?
+  public var shouldStop: (@Sendable () -> Bool)?
   /// Called after every k-means iteration and every outer OPQ iteration.
   public var progress: ((TrainingProgress) -> Void)?
 
-  public init(shouldStop: (() -> Bool)? = nil, progress: ((TrainingProgress) -> Void)? = nil) {
+  public init(shouldStop: (@Sendable () -> Bool)? = nil, progress: ((TrainingProgress) -> Void)? = nil) {
     self.shouldStop = shouldStop
     self.progress = progress
   }

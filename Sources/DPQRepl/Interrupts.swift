@@ -16,13 +16,14 @@ public enum Interrupts {
   public static var exitWindow: Double { Double(exitWindowMilliseconds) / 1000 }
 
   /// Flags shared with the signal handler: [pending, working, first press in ms (low, high)].
-  fileprivate static let flags: UnsafeMutablePointer<Int32> = {
+  /// Only read and written through the atomic helpers of CReadline.
+  nonisolated(unsafe) fileprivate static let flags: UnsafeMutablePointer<Int32> = {
     let p = UnsafeMutablePointer<Int32>.allocate(capacity: 4)
     p.initialize(repeating: 0, count: 4)
     return p
   }()
 
-  private static var installed = false
+  nonisolated(unsafe) private static var installed = false // set once, from the main thread
 
   /// Installs the SIGINT handler (without `SA_RESTART`, so a blocking read returns `EINTR`) and
   /// ignores SIGPIPE. Call once, from the main thread, before the first prompt.

@@ -1,3 +1,4 @@
+import CReadline
 import Foundation
 
 /// The pipe of `dpq kernel-server`: JSON requests, one a line, on standard input; JSON messages,
@@ -15,7 +16,7 @@ final class KernelChannel: @unchecked Sendable {
 
   /// Takes over standard output; call once, before anything else writes to it.
   init() {
-    fflush(stdout)
+    fflush(dpq_stdout())
     output = dup(STDOUT_FILENO)
     dup2(STDERR_FILENO, STDOUT_FILENO)
   }

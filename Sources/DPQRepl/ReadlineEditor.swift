@@ -1,4 +1,4 @@
-import CReadline
+@preconcurrency import CReadline
 import DPQBindings
 import DPQLanguage
 import Foundation
@@ -59,8 +59,8 @@ public final class ReadlineEditor: LineEditor {
         // Leave `prompt> text^C` on screen, drop the line, and hand the terminal back.
         rl_point = rl_end
         rl_redisplay()
-        fputs("^C\n", rl_outstream ?? stdout)
-        fflush(rl_outstream ?? stdout)
+        fputs("^C\n", rl_outstream ?? dpq_stdout())
+        fflush(rl_outstream ?? dpq_stdout())
         rl_free_line_state()
         rl_callback_sigcleanup()
         rl_cleanup_after_signal()
@@ -80,8 +80,8 @@ public final class ReadlineEditor: LineEditor {
     switch receivedLine {
     case .line(let text)?: return .line(text)
     default:
-      fputs("\n", stdout)
-      fflush(stdout)
+      fputs("\n", dpq_stdout())
+      fflush(dpq_stdout())
       return .endOfInput
     }
   }

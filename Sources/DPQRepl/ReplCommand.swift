@@ -2,7 +2,7 @@ import Foundation
 
 /// A REPL entry that the REPL handles itself instead of running it as code: `:help`, `?name`,
 /// `:vars`, `:time EXPR`, `:load FILE`, `:reset`, `:quit`.
-public enum ReplCommand: Equatable {
+public enum ReplCommand: Equatable, Sendable {
   /// `:help` (nil) or `:help name`, `?name`.
   case help(String?)
   case vars

@@ -1,3 +1,4 @@
+import CReadline
 import DPQBindings
 import DPQLanguage
 import Foundation
@@ -8,8 +9,8 @@ public final class StandardOutputSink: OutputSink {
   public init() {}
 
   public func write(_ text: String) {
-    fputs(text, stdout)
-    fflush(stdout)
+    fputs(text, dpq_stdout())
+    fflush(dpq_stdout())
   }
 }
 
@@ -18,7 +19,7 @@ public final class StandardErrorSink: OutputSink {
   public init() {}
 
   public func write(_ text: String) {
-    fputs(text, stderr)
-    fflush(stderr)
+    fputs(text, dpq_stderr())
+    fflush(dpq_stderr())
   }
 }

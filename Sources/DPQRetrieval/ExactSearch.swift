@@ -7,7 +7,7 @@ public enum ExactSearch {
   public static func meanAveragePrecision(
     queries: Tensor, database: Tensor, relevance: Relevance,
     metric: IndexMetric, at R: Int? = nil,
-    shouldStop: (() -> Bool)? = nil
+    shouldStop: (@Sendable () -> Bool)? = nil
   ) throws -> Double {
     let op = "ExactSearch.meanAveragePrecision"
     guard queries.rank == 2, database.rank == 2, queries.shape[1] == database.shape[1] else {

@@ -19,7 +19,7 @@ extension Index {
   public func evaluate(
     queries: Tensor, relevance: Relevance, blocksList: [Int]? = nil, mapAt R: Int? = nil,
     precisionAt: [Int] = [100, 1000], curveCutoffs: [Int]? = nil, method: String = "",
-    threads: Int? = nil, shouldStop: (() -> Bool)? = nil
+    threads: Int? = nil, shouldStop: (@Sendable () -> Bool)? = nil
   ) throws -> Evaluation {
     let op = "evaluate"
     let blocksList = blocksList ?? Array(1...blockCount)

@@ -52,31 +52,28 @@ extension Index {
     let d = dimension
     let dc = codewordDimension
     var tables = [Float](repeating: 0, count: nq * mk * k)
-    // Single-threaded products: OpenBLAS's threaded ones round differently, so a query's scores
-    // would depend on the thread count of the moment, which a training step on another thread
-    // changes (BLAS.singleThreaded).
-    BLAS.singleThreaded {
-      layout.codebooks.withUnsafeBufferPointer { books in
-        tables.withUnsafeMutableBufferPointer { t in
-          switch layout {
-          case .additive:
-            BLAS.sgemm(
-              transA: false, transB: true, m: nq, n: mk * k, k: d, a: queries, b: books.baseAddress!, c: t.baseAddress!)
-          case .product(_, let rotation):
-            let out = t.baseAddress!
-            func sliceTables(_ y: UnsafePointer<Float>) {
-              for m in 0..<mk {
-                BLAS.sgemm(
-                  transA: false, transB: true, m: nq, n: k, k: dc, a: y + m * dc, lda: d,
-                  b: books.baseAddress! + m * k * dc, c: out + m * k, ldc: mk * k)
-              }
+    // OpenBLAS is single-threaded in dpq (`Parallel`): its threaded products round differently,
+    // and a query's scores must not depend on the thread count.
+    layout.codebooks.withUnsafeBufferPointer { books in
+      tables.withUnsafeMutableBufferPointer { t in
+        switch layout {
+        case .additive:
+          BLAS.sgemm(
+            transA: false, transB: true, m: nq, n: mk * k, k: d, a: queries, b: books.baseAddress!, c: t.baseAddress!)
+        case .product(_, let rotation):
+          let out = t.baseAddress!
+          func sliceTables(_ y: UnsafePointer<Float>) {
+            for m in 0..<mk {
+              BLAS.sgemm(
+                transA: false, transB: true, m: nq, n: k, k: dc, a: y + m * dc, lda: d,
+                b: books.baseAddress! + m * k * dc, c: out + m * k, ldc: mk * k)
             }
-            if let r = rotation {
-              let rotated = rotate(queries: queries, count: nq, rotation: r)
-              rotated.withUnsafeBufferPointer { sliceTables($0.baseAddress!) }
-            } else {
-              sliceTables(queries)
-            }
+          }
+          if let r = rotation {
+            let rotated = rotate(queries: queries, count: nq, rotation: r)
+            rotated.withUnsafeBufferPointer { sliceTables($0.baseAddress!) }
+          } else {
+            sliceTables(queries)
           }
         }
       }

@@ -10,7 +10,7 @@ extension Index {
   /// database size returns every item.
   public func search(
     queries: Tensor, k: Int, blocks: Int? = nil, threads: Int? = nil,
-    shouldStop: (() -> Bool)? = nil
+    shouldStop: (@Sendable () -> Bool)? = nil
   ) throws -> SearchResult {
     let b = try checkedBlocks(blocks, op: "search")
     return try rank(queries: queries, blocksList: [b], k: k, threads: threads, shouldStop: shouldStop, op: "search")[0]
@@ -22,7 +22,7 @@ extension Index {
   /// nq x n ids per code length in memory; `evaluate` computes metrics without doing so).
   public func rank(
     queries: Tensor, blocksList: [Int], k: Int? = nil, threads: Int? = nil,
-    shouldStop: (() -> Bool)? = nil
+    shouldStop: (@Sendable () -> Bool)? = nil
   ) throws -> [SearchResult] {
     try rank(queries: queries, blocksList: blocksList, k: k, threads: threads, shouldStop: shouldStop, op: "rank")
   }
@@ -52,7 +52,7 @@ extension Index {
   }
 
   private func rank(
-    queries: Tensor, blocksList: [Int], k: Int?, threads: Int?, shouldStop: (() -> Bool)?,
+    queries: Tensor, blocksList: [Int], k: Int?, threads: Int?, shouldStop: (@Sendable () -> Bool)?,
     op: String
   ) throws -> [SearchResult] {
     guard !blocksList.isEmpty else {

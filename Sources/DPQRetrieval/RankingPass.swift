@@ -90,9 +90,9 @@ extension Index {
   /// Largest lookup-table batch, in floats (64 MiB); bigger query sets are processed in batches.
   static let lookupTableBatchFloats = 16 << 20
 
-  /// Worker threads to use: the given count, or every active core.
+  /// Worker threads to use: the given count, or the engine's (`Parallel.workerCount`).
   static func resolvedThreads(_ threads: Int?) -> Int {
-    max(1, min(threads ?? ProcessInfo.processInfo.activeProcessorCount, 256))
+    max(1, min(threads ?? Parallel.workerCount, 256))
   }
 
   /// Runs the pass for checked queries `[nq, D]` and the sorted, distinct block counts
@@ -102,7 +102,7 @@ extension Index {
   /// queries are always `0 ..< returned value`.
   func rankingPass(
     queries: Tensor, prefixes: [Int], output: RankingOutput, threads: Int,
-    shouldStop: (() -> Bool)?,
+    shouldStop: (@Sendable () -> Bool)?,
     consume: (ScanWorker, Int, Int, RankedList) -> Void
   ) -> Int {
     let nq = queries.shape[0]
@@ -137,7 +137,7 @@ extension Index {
           var nextChunk = 0
           qNorms.withUnsafeBufferPointer { qn in
             tables.withUnsafeBufferPointer { lut in
-              DispatchQueue.concurrentPerform(iterations: workerCount) { w in
+              Parallel.run(workerCount) { w in
                 let worker = workers[w]
                 while true {
                   lock.lock()

@@ -9,20 +9,20 @@ public enum BLAS {
     return String(cString: p)
   }
 
-  public static var threadCount: Int { Int(openblas_get_num_threads()) }
+  /// The threads dpq starts with: OpenBLAS's count before dpq took it over (OPENBLAS_NUM_THREADS,
+  /// else every core). Reading it sets OpenBLAS to one thread for good: the engine's one thread
+  /// policy (`Parallel`) supplies the parallelism, so no OpenBLAS thread spins on a core a worker
+  /// needs, and OpenBLAS's threaded products, which round differently from its single-threaded
+  /// ones, never make a result depend on the thread count.
+  package static let initialThreadCount: Int = {
+    let n = Int(openblas_get_num_threads())
+    openblas_set_num_threads(1)
+    return max(1, n)
+  }()
 
-  public static func setThreadCount(_ n: Int) { openblas_set_num_threads(Int32(n)) }
-
-  /// Runs `body` with OpenBLAS single-threaded, restoring its thread count after the outermost of
-  /// overlapping calls (from any threads) ends. OpenBLAS's threaded products round differently
-  /// from its single-threaded ones, so work whose results must not depend on the thread count, or
-  /// on what another thread is doing with it (a training step's layers, a search's lookup
-  /// tables), runs its products here; its own workers supply the parallelism.
-  public static func singleThreaded<R>(_ body: () throws -> R) rethrows -> R {
-    SingleThreadedRegion.enter()
-    defer { SingleThreadedRegion.leave() }
-    return try body()
-  }
+  /// Makes sure OpenBLAS runs single-threaded before a BLAS or LAPACK call (see
+  /// `initialThreadCount`).
+  @inline(__always) package static func takeOver() { _ = initialThreadCount }
 
   /// C = alpha * op(A) op(B) + beta * C on row-major buffers; op(A) is m x k, op(B) is k x n.
   /// `lda`, `ldb`, `ldc` default to the packed row lengths.
@@ -34,6 +34,7 @@ public enum BLAS {
     c: UnsafeMutablePointer<Float>, ldc: Int? = nil
   ) {
     guard m > 0 && n > 0 else { return }
+    takeOver()
     if k == 0 {
       // BLAS leaves C untouched when k == 0 only if beta == 1; make the result explicit.
       for i in 0..<m { for j in 0..<n { c[i * (ldc ?? n) + j] *= beta } }
@@ -44,29 +45,5 @@ public enum BLAS {
       Int32(m), Int32(n), Int32(k), alpha,
       a, Int32(lda ?? (transA ? m : k)), b, Int32(ldb ?? (transB ? k : n)), beta,
       c, Int32(ldc ?? n))
-  }
-}
-
-/// The nesting count behind `BLAS.singleThreaded`: only the outermost region changes OpenBLAS.
-private enum SingleThreadedRegion {
-  static let lock = NSLock()
-  nonisolated(unsafe) static var active = 0
-  nonisolated(unsafe) static var savedThreadCount = 1
-
-  static func enter() {
-    lock.lock()
-    if active == 0 {
-      savedThreadCount = BLAS.threadCount
-      BLAS.setThreadCount(1)
-    }
-    active += 1
-    lock.unlock()
-  }
-
-  static func leave() {
-    lock.lock()
-    active -= 1
-    if active == 0 { BLAS.setThreadCount(savedThreadCount) }
-    lock.unlock()
   }
 }

@@ -1,13 +1,7 @@
 /// Matrix products through `cblas_sgemm`. Transposes are passed to BLAS as flags and never
 /// materialised (DESIGN.md section 4); the gradients reuse the same flags.
 
-import Dispatch
-
 extension Tensor {
-  /// Threads the row pieces of a large product may run on while OpenBLAS is single-threaded
-  /// (DPQNN's `withWorkerThreads` sets it for a training step); 1 runs them in turn.
-  nonisolated(unsafe) public static var productWorkers = 1
-
   /// `op(a) @ op(b)` for rank-2 tensors, where op transposes when the flag is set.
   /// Rank-3 operands are batched matrix products over the leading axis; a rank-3 `a` with a
   /// rank-2 `b` multiplies every matrix of the batch by the same `b`.
@@ -69,8 +63,7 @@ extension Tensor {
       try checkGemm(m: m, n: n, k: ka, result: [m, n])
       var out = Tensor(shape: [m, n], zeroed: ka == 0)
       // Large products are cut into two fixed row pieces whatever the thread count (each row's
-      // sums are OpenBLAS's single-threaded ones either way), run concurrently when
-      // `productWorkers` allows.
+      // sums are OpenBLAS's single-threaded ones either way), run on the engine's workers.
       let pieces = 2 * m * n * ka >= 1 << 22 && m >= 16 ? 2 : 1
       let ap = a.storage.pointer
       let bp = b.storage.pointer
@@ -84,11 +77,7 @@ extension Tensor {
           transA: ta, transB: tb, m: hi - lo, n: n, k: ka, a: ta ? ap + lo : ap + lo * lda, lda: lda,
           b: bp, ldb: ldb, c: cp + lo * n, ldc: n)
       }
-      if pieces > 1 && productWorkers > 1 && BLAS.threadCount == 1 {
-        DispatchQueue.concurrentPerform(iterations: pieces, execute: piece)
-      } else {
-        for i in 0..<pieces { piece(i) }
-      }
+      Parallel.forEachPiece(pieces, piece)
       out.node = nil
       return out
     case (3, 3), (3, 2), (2, 3):

@@ -34,7 +34,7 @@ extension BenchCommand {
         BenchMeasurement(
           workload: workload, unit: "images/s", higherIsBetter: true, values: times.map { Double(backboneBatch) / $0 },
           info: [
-            "batch": backboneBatch, "input": [3, size, size], "output": shape, "threads": BLAS.threadCount,
+            "batch": backboneBatch, "input": [3, size, size], "output": shape, "threads": engineThreadCount,
             "median_batch_ms": Stopwatch.median(times.sorted()) * 1e3,
             "mode": "eval, no grad", "weights": "random (dpq's initialisation)",
           ]))

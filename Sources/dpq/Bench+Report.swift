@@ -35,7 +35,7 @@ struct BenchReport {
     let object: [String: Any] = [
       "suite": suite, "tool": "dpq \(DPQCommand.version)",
       "machine": [
-        "openblas_core": BLAS.coreName, "openblas_threads": BLAS.threadCount,
+        "openblas_core": BLAS.coreName, "openblas_threads": engineThreadCount,
         "cores": ProcessInfo.processInfo.activeProcessorCount,
       ],
       "results": measurements.map(\.json), "notes": notes,

@@ -177,7 +177,7 @@ extension BenchCommand {
     // Search: the same queries on both sides, top-100, --threads workers.
     let nq = queryCount(items: n, available: allQueries.shape[0])
     let q = try allQueries.slice(axis: 0, range: 0..<nq)
-    BLAS.setThreadCount(threads)
+    setEngineThreadCount(threads)
     let first = try index.search(queries: q, k: 100, threads: threads) // warm-up, and the ids faiss is compared with
     var rates: [Double] = []
     var cpuRates: [Double] = []

@@ -22,7 +22,7 @@ extension BenchCommand {
         try NPY.write(integers: result.ids, shape: [result.queryCount, result.k], to: dataPath("\(name)_top100.npy"))
       }
       for t in [1, 2] where selected("search/\(name)/t\(t)") {
-        BLAS.setThreadCount(t)
+        setEngineThreadCount(t)
         var rates: [Double] = []
         _ = try index.search(queries: queries, k: 100, threads: t) // warm-up
         for _ in 0..<runs {
@@ -40,7 +40,7 @@ extension BenchCommand {
                 ? "additive" : (index.layout.rotation == nil ? "product" : "product+rotation"),
             ]))
       }
-      BLAS.setThreadCount(threads)
+      setEngineThreadCount(threads)
     }
     return report
   }

@@ -66,11 +66,11 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "backbones: images per forward pass.") var backboneBatch: Int = 8
 
   func run() throws {
-    BLAS.setThreadCount(threads)
+    setEngineThreadCount(threads)
     #if DEBUG
       benchLog("warning: debug build; measure with `swift run -c release dpq bench`")
     #endif
-    if !json { print("OpenBLAS core: \(BLAS.coreName), threads: \(BLAS.threadCount), runs: \(runs) (median)") }
+    if !json { print("OpenBLAS core: \(BLAS.coreName), threads: \(engineThreadCount), runs: \(runs) (median)") }
     guard runs >= 1 else { throw ValidationError("--runs must be at least 1") }
     switch suite {
     case "tensor": try benchTensor()

@@ -35,6 +35,6 @@ struct InfoCommand: ParsableCommand {
   func run() throws {
     print("dpq \(DPQCommand.version)")
     print("OpenBLAS core: \(BLAS.coreName)")
-    print("OpenBLAS threads: \(BLAS.threadCount)")
+    print("threads: \(engineThreadCount) (dpq's workers; OpenBLAS runs single-threaded inside them)")
   }
 }

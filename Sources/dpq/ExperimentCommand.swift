@@ -1,4 +1,5 @@
 import ArgumentParser
+import CReadline
 import DPQData
 import DPQExperiment
 import DPQQuantization
@@ -217,9 +218,9 @@ struct ExperimentCommand: ParsableCommand {
       o.training.networkOptimizer = n
     }
     o.baselines = !noBaselines
-    setvbuf(stdout, nil, _IOLBF, 0) // progress lines appear at once even when piped
+    setvbuf(dpq_stdout(), nil, _IOLBF, 0) // progress lines appear at once even when piped
     print(
-      "dpq \(DPQCommand.version) experiment \(o.data == nil ? proto.rawValue : data ?? ""); OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads"
+      "dpq \(DPQCommand.version) experiment \(o.data == nil ? proto.rawValue : data ?? ""); OpenBLAS \(BLAS.coreName), \(engineThreadCount) threads"
     )
     guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1 (got \(seeds))") }
     if let json { try ExperimentCommand.checkWritable(json) }

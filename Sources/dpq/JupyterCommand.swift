@@ -1,4 +1,5 @@
 import ArgumentParser
+import CReadline
 import DPQRepl
 import Foundation
 
@@ -55,7 +56,7 @@ struct JupyterInstallCommand: ParsableCommand {
     var pip = ["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     if user { pip.append("--user") }
     print("jupyter: pip-installing \(source) with \(python)")
-    fflush(stdout) // before the child writes to the same terminal
+    fflush(dpq_stdout()) // before the child writes to the same terminal
     try JupyterInstallCommand.run(python, pip + [source])
     var install = ["-m", "dpq_kernel.install", "--dpq", JupyterInstallCommand.executablePath()]
     if user { install.append("--user") }

@@ -64,11 +64,11 @@ private func directKernelsAvailable(sourceLocation: SourceLocation = #_sourceLoc
     let b = try Tensor.randomUniform([32], low: -0.2, high: 0.2, using: &g)
     let x = try randomTensor([7, 3, 11, 9], seed: 47)
     let gy = try randomTensor([7, 32, 7, 5], seed: 48)
-    let saved = Workers.maximum
-    defer { Workers.maximum = saved }
+    let saved = Parallel.maximum
+    defer { Parallel.maximum = saved }
     var results: [[[Float]]] = []
     for threads in [1, 2, 3] {
-      Workers.maximum = threads
+      Parallel.maximum = threads
       let (xl, wl, bl) = (x.requiringGrad(), w.requiringGrad(), b.requiringGrad())
       let y = try Conv2D.convolve(
         xl, weight: wl, bias: bl, stride: 1, padding: 0, scratch: ConvolutionScratch(),

@@ -37,12 +37,12 @@ import Testing
     var g = RandomGenerator(seed: 23)
     let layer = try Conv2D(3, 4, kernelSize: 3, padding: 1, generator: &g)
     let x = try randomTensor([9, 3, 6, 6], seed: 24)
-    let saved = (Workers.maximum, Conv2D.chunkBudget)
-    defer { (Workers.maximum, Conv2D.chunkBudget) = saved }
+    let saved = (Parallel.maximum, Conv2D.chunkBudget)
+    defer { (Parallel.maximum, Conv2D.chunkBudget) = saved }
     Conv2D.chunkBudget = 1 // one image a chunk: nine chunks over the four gradient slots
     var results: [[[Float]]] = []
     for threads in [1, 2, 3] {
-      Workers.maximum = threads
+      Parallel.maximum = threads
       layer.zeroGrad()
       let input = x.requiringGrad()
       try layer(input).backward(randomTensor([9, 4, 6, 6], seed: 25))
@@ -56,11 +56,11 @@ import Testing
     var g = RandomGenerator(seed: 26)
     let layer = try Linear(256, 96, generator: &g) // large enough to split over workers
     let x = try randomTensor([90, 256], seed: 27)
-    let saved = Workers.maximum
-    defer { Workers.maximum = saved }
+    let saved = Parallel.maximum
+    defer { Parallel.maximum = saved }
     var results: [[[Float]]] = []
     for threads in [1, 2, 3] {
-      Workers.maximum = threads
+      Parallel.maximum = threads
       layer.zeroGrad()
       let input = x.requiringGrad()
       let y = try layer(input)

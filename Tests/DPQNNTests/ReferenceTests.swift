@@ -126,11 +126,11 @@ import Testing
       try y.backward(randomTensor(y.shape, seed: 37))
       return [y.scalars, input.grad!.scalars]
     }
-    let saved = Workers.maximum
-    defer { Workers.maximum = saved }
-    Workers.maximum = 2
+    let saved = Parallel.maximum
+    defer { Parallel.maximum = saved }
+    Parallel.maximum = 2
     let parallel = try run()
-    Workers.maximum = 1
+    Parallel.maximum = 1
     #expect(try run() == parallel)
   }
 

@@ -95,14 +95,11 @@ import Testing
 
   @Test func stopsWhenAskedAndKeepsCentroids() throws {
     let x = try TestData.gaussian(2_000, 8, seed: 41) // unstructured: far from converged after 3 iterations
-    var calls = 0
+    let calls = SharedCounter()
     var seen: [Int] = []
     let result = try KMeans(k: 16, iterations: 50, seed: 1, tolerance: 0).fit(
       x,
-      shouldStop: {
-        calls += 1
-        return calls > 3
-      }, progress: { it, _ in seen.append(it) })
+      shouldStop: { calls.increment() > 3 }, progress: { it, _ in seen.append(it) })
     #expect(result.stopped)
     #expect(result.objectives.count == 3)
     #expect(seen == [0, 1, 2])

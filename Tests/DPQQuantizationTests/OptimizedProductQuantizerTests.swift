@@ -83,13 +83,10 @@ import Testing
   @Test func stopsEarlyAndStaysUsable() throws {
     let x = try TestData.rotatedAnisotropic(300, 8, seed: 206)
     var opq = try OptimizedProductQuantizer(dimension: 8, subspaceCount: 2, codewordCount: 8, outerIterations: 50)
-    var checks = 0
+    let checks = SharedCounter()
     let report = try opq.train(
       x,
-      control: TrainingControl(shouldStop: {
-        checks += 1
-        return checks > 30
-      }))
+      control: TrainingControl(shouldStop: { checks.increment() > 30 }))
     #expect(report.stopped)
     #expect(opq.isTrained)
     #expect(try opq.relativeDistortion(x) < 1)

@@ -55,7 +55,7 @@ struct QuantizationBenchmarks {
       load = String(s.split(separator: " ")[0])
     }
     print(
-      "OpenBLAS core \(BLAS.coreName), threads \(BLAS.threadCount), workers \(Parallel.workerCount), load average \(load), median of \(Self.runs) runs"
+      "OpenBLAS core \(BLAS.coreName), threads \(engineThreadCount), workers \(Parallel.workerCount), load average \(load), median of \(Self.runs) runs"
     )
     let x = try TestData.gaussian(5_000, 300, seed: 1)
     let held = try TestData.gaussian(2_000, 300, seed: 2)

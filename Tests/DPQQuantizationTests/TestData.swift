@@ -51,3 +51,24 @@ enum TestData {
     zip(a, b).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
   }
 }
+
+/// A counter that callbacks and stop polls share; thread-safe, since stop polls are `@Sendable`
+/// (a library may poll from its workers).
+final class SharedCounter: @unchecked Sendable {
+  private var count = 0
+  private let lock = NSLock()
+
+  /// Adds one and returns the new count.
+  @discardableResult func increment() -> Int {
+    lock.lock()
+    defer { lock.unlock() }
+    count += 1
+    return count
+  }
+
+  var value: Int {
+    lock.lock()
+    defer { lock.unlock() }
+    return count
+  }
+}

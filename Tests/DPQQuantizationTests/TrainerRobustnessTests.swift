@@ -295,11 +295,11 @@ import Testing
     o.checkpointEvery = 2
     o.checkpointPath = path
     let first = try DPQModel(configuration(), seed: 1)
-    var epochs = 0
+    let epochs = SharedCounter()
     try DPQTrainer(model: first, options: o).fit(
-      inputs: x, labels: y, onEpoch: { _ in epochs += 1 },
-      shouldStop: { epochs >= 2 })
-    #expect(epochs == 2)
+      inputs: x, labels: y, onEpoch: { _ in epochs.increment() },
+      shouldStop: { epochs.value >= 2 })
+    #expect(epochs.value == 2)
 
     // a fresh process: a new model (other initial weights) and trainer continue from the file
     let resumed = try DPQModel(configuration(), seed: 99)
@@ -322,9 +322,10 @@ import Testing
     var o = options()
     o.checkpointEvery = 1
     o.checkpointPath = path
-    var batches = 0
+    let batches = SharedCounter()
     let first = try DPQTrainer(model: try DPQModel(configuration(), seed: 1), options: o)
-    try first.fit(inputs: x, labels: y, onBatch: { _, _ in batches += 1 }, shouldStop: { batches >= 6 * 2 + 3 })
+    try first.fit(
+      inputs: x, labels: y, onBatch: { _, _ in batches.increment() }, shouldStop: { batches.value >= 6 * 2 + 3 })
     let trainer = try DPQTrainer(model: try DPQModel(configuration(), seed: 5), options: o)
     try trainer.resume(from: path)
     #expect(trainer.completedEpochs == 2, "the checkpoint must hold the 2 whole epochs, not the cut one")

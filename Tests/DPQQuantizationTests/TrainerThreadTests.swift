@@ -6,12 +6,12 @@ import Testing
 
 /// A training run's parameters do not depend on the number of threads: inside a training step
 /// OpenBLAS is single-threaded, the convolutions split their work so that every sum keeps its
-/// order, and large products run as fixed row pieces (`withWorkerThreads`).
+/// order, and large products run as fixed row pieces (`Parallel`).
 @Suite struct TrainerThreadTests {
   func trainedParameters(workers: Int) throws -> [[Float]] {
-    let saved = Workers.maximum
-    defer { Workers.maximum = saved }
-    Workers.maximum = workers
+    let saved = Parallel.maximum
+    defer { Parallel.maximum = saved }
+    Parallel.maximum = workers
     var c = DPQConfiguration()
     c.classCount = 3
     c.featureDimension = 32

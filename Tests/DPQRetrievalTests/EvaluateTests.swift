@@ -115,13 +115,10 @@ import Testing
     let relevance = Relevance(
       queries: try LabelSets(labels: (0..<nq).map { $0 % 3 }), database: try LabelSets(labels: (0..<300).map { $0 % 3 })
     )
-    var polls = 0
+    let stop = StopAfter(2)
     let e = try index.evaluate(
       queries: try Fixture.queries(nq, dimension: 12), relevance: relevance, threads: 1,
-      shouldStop: {
-        polls += 1
-        return polls > 2
-      })
+      shouldStop: { stop.poll() })
     #expect(!e.isComplete && e.completedQueries > 0 && e.completedQueries < nq)
     #expect(e.codeLengths[0].averagePrecisions.count == e.completedQueries)
     #expect(e.description.contains("PARTIAL"))

@@ -1,5 +1,6 @@
 import DPQQuantization
 import DPQTensor
+import Foundation
 
 @testable import DPQRetrieval
 
@@ -63,5 +64,22 @@ enum Fixture {
       if scores[a] != scores[b] { return metric.largerIsBetter ? scores[a] > scores[b] : scores[a] < scores[b] }
       return a < b
     }
+  }
+}
+
+/// A stop poll that says "stop" after its first `allowed` calls; thread-safe, as the search polls
+/// from its workers.
+final class StopAfter: @unchecked Sendable {
+  private let allowed: Int
+  private var polls = 0
+  private let lock = NSLock()
+
+  init(_ allowed: Int) { self.allowed = allowed }
+
+  func poll() -> Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    polls += 1
+    return polls > allowed
   }
 }

@@ -42,7 +42,7 @@ import Testing
         count: n, blockCount: m, codewordCount: k, values: (0..<(n * m)).map { _ in rng.nextInt(below: k) }))
     let queries = try Tensor.randomNormal([nq, d], using: &rng)
     report(
-      "OpenBLAS core \(BLAS.coreName), \(BLAS.threadCount) BLAS threads, \(ProcessInfo.processInfo.activeProcessorCount) cores"
+      "OpenBLAS core \(BLAS.coreName), \(engineThreadCount) BLAS threads, \(ProcessInfo.processInfo.activeProcessorCount) cores"
     )
     if part != "evaluate" {
       for threads in [1, 2] {
@@ -83,6 +83,6 @@ import Testing
   /// Prints at once (test output is otherwise buffered until the end).
   func report(_ line: String) {
     print(line)
-    fflush(stdout)
+    fflush(nil) // every stream: Swift 6 does not let tests touch the global `stdout`
   }
 }

@@ -123,13 +123,10 @@ import Testing
   @Test func stoppedSearchIsMarkedPartial() throws {
     let index = try Fixture.index(layout: .additive, metric: .innerProduct, n: 500)
     let queries = try Fixture.queries(400, dimension: 12)
-    var polls = 0
+    let stop = StopAfter(3)
     let result = try index.search(
       queries: queries, k: 5, threads: 1,
-      shouldStop: {
-        polls += 1
-        return polls > 3
-      })
+      shouldStop: { stop.poll() })
     #expect(!result.isComplete)
     #expect(result.completedQueries > 0 && result.completedQueries < 400)
     let complete = try index.search(queries: queries, k: 5)

@@ -4,9 +4,15 @@ import Foundation
 @testable import DPQLanguage
 
 /// Collects everything a script writes.
-final class CapturingSink: OutputSink {
-  var text = ""
-  func write(_ s: String) { text += s }
+/// Thread-safe: a stop poll (`@Sendable`, it may run on a library's worker) reads it.
+final class CapturingSink: OutputSink, @unchecked Sendable {
+  private let lock = NSLock()
+  private var buffer = ""
+  var text: String {
+    get { lock.withLock { buffer } }
+    set { lock.withLock { buffer = newValue } }
+  }
+  func write(_ s: String) { lock.withLock { buffer += s } }
   var lines: [String] {
     var parts = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     if parts.last == "" { parts.removeLast() }
@@ -112,5 +118,19 @@ struct GoldenRunner {
       }
     }
     return problems
+  }
+}
+
+/// Counts the polls of a stop request (thread-safe, as polls are `@Sendable`).
+final class PollCounter: @unchecked Sendable {
+  private let lock = NSLock()
+  private var polls = 0
+
+  /// Adds one poll and returns how many there have been.
+  func poll() -> Int {
+    lock.withLock {
+      polls += 1
+      return polls
+    }
   }
 }

@@ -66,11 +66,17 @@ final class ManualClock {
 }
 
 /// Records what the trainer reports, and can ask the session to stop.
-final class RecordingReporter: ProgressReporter {
+/// `stopRequested` is lock-protected: the stop poll that reads it is `@Sendable`.
+final class RecordingReporter: ProgressReporter, @unchecked Sendable {
   var events: [String] = []
   var updates = 0
   var stopAfterUpdates: Int? = nil
-  var stopRequested = false
+  private let lock = NSLock()
+  private var stop = false
+  var stopRequested: Bool {
+    get { lock.withLock { stop } }
+    set { lock.withLock { stop = newValue } }
+  }
 
   func begin(_ title: String, total: Int, unit: String) { events.append("begin \(title) \(total) \(unit)") }
   func update(completed: Int, detail: String) {

@@ -86,11 +86,8 @@ import Testing
 
   @Test func shouldStopInterruptsLoopsAndKeepsTheSession() {
     let (s, sink) = session()
-    var polls = 0
-    s.shouldStop = {
-      polls += 1
-      return polls > 1000
-    }
+    let polls = PollCounter()
+    s.shouldStop = { polls.poll() > 1000 }
     guard case .failure(.interrupted(let d)) = s.run(source: "n = 0\nwhile true { n += 1 }", file: "loop.dpq") else {
       Issue.record("expected an interruption")
       return

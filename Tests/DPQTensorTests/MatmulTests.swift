@@ -122,7 +122,7 @@ private let sizes = [(1, 1, 1), (7, 5, 3), (64, 33, 17)]
     }
   }
 
-  /// Large products run as two row pieces (concurrently under `productWorkers`): every transpose
+  /// Large products run as two row pieces (concurrently on the engine's workers): every transpose
   /// case matches the textbook product, and the values are the same with one worker or two.
   @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
   func rowPiecesOfLargeProducts(ta: Bool, tb: Bool) throws {
@@ -130,15 +130,11 @@ private let sizes = [(1, 1, 1), (7, 5, 3), (64, 33, 17)]
     let (m, k, n) = (130, 120, 140) // 2 m k n above the split threshold
     let a = try Tensor.randomNormal(ta ? [k, m] : [m, k], using: &rng)
     let b = try Tensor.randomNormal(tb ? [n, k] : [k, n], using: &rng)
-    let saved = (Tensor.productWorkers, BLAS.threadCount)
-    defer {
-      Tensor.productWorkers = saved.0
-      BLAS.setThreadCount(saved.1)
-    }
-    BLAS.setThreadCount(1)
+    let saved = Parallel.workerLimit
+    defer { Parallel.workerLimit = saved }
     var results: [[Float]] = []
     for workers in [1, 2] {
-      Tensor.productWorkers = workers
+      Parallel.workerLimit = workers
       results.append(try Tensor.matmul(a, b, transposeA: ta, transposeB: tb).scalars)
     }
     #expect(results[0] == results[1])
