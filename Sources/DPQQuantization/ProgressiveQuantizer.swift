@@ -71,28 +71,41 @@ public enum ProgressiveQuantization {
     return codes
   }
 
-  /// Residual k-means codebooks for x [n, D]: block m is k-means (seed `seed + m`) of what blocks
-  /// 1..m-1 left, each row taking its nearest codeword: DPQ's codebook start (PAPER.md).
+  /// Residual k-means codebooks for x [n, D]: block m is k-means (seed `seed + m`, `iterations`
+  /// Lloyd steps on at most `maxPointsPerCentroid` rows a centroid) of what blocks 1..m-1 left,
+  /// each row taking its nearest codeword. DPQ's codebook start (PAPER.md) and RQ's training.
   /// `progress(block, iteration, objective)` follows each k-means; `stopped` says a stop request
   /// cut one short.
   public static func residualKMeans(
-    _ x: Tensor, blocks: Int, codewords: Int, seed: UInt64,
+    _ x: Tensor, blocks: Int, codewords: Int, seed: UInt64, iterations: Int = 20,
+    maxPointsPerCentroid: Int? = 256,
     shouldStop: (@Sendable () -> Bool)? = nil,
     progress: ((Int, Int, Double) -> Void)? = nil
   ) throws -> (codebooks: [Tensor], stopped: Bool) {
-    var residual = x
+    let (n, d) = (x.shape[0], x.shape[1])
+    var residual = x.detached()
     var books: [Tensor] = []
     var stopped = false
     for m in 0..<blocks {
-      let result = try KMeans(k: codewords, iterations: 20, seed: seed &+ UInt64(m)).fit(
-        residual, shouldStop: shouldStop
-      ) { it, objective in
+      let kmeans = KMeans(
+        k: codewords, iterations: iterations, seed: seed &+ UInt64(m), maxPointsPerCentroid: maxPointsPerCentroid)
+      let result = try kmeans.fit(residual, shouldStop: shouldStop) { it, objective in
         progress?(m, it, objective)
       }
       if result.stopped { stopped = true }
-      books.append(result.centroids)
-      let codes = try similarity(residual, result.centroids, kind: .negativeSquaredL2).argmax(axis: 1)
-      residual = try residual - result.centroids.indexSelect(axis: 0, indices: codes)
+      let centroids = result.centroids
+      books.append(centroids)
+      // The next block sees what this one leaves: each residual minus its nearest codeword.
+      let labels = try residual.nearestRows(of: centroids).labels
+      centroids.withUnsafeBufferPointer { c in
+        residual.withUnsafeMutableBufferPointer { r in
+          for i in 0..<n {
+            let row = r.baseAddress! + i * d
+            let cw = c.baseAddress! + labels[i] * d
+            for j in 0..<d { row[j] -= cw[j] }
+          }
+        }
+      }
     }
     return (books, stopped)
   }

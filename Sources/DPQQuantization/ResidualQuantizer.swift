@@ -72,37 +72,18 @@ public struct ResidualQuantizer: VectorQuantizer, Sendable {
         op: "RQ.train (K = \(codewordCount))", needed: codewordCount, got: n)
     }
     try checkFinite(x, op: "RQ.train")
-    let (m, k, d) = (blockCount, codewordCount, dimension)
     var report = TrainingReport()
-    var books = [Float](repeating: 0, count: m * k * d)
-    var residual = x.detached()
-    for b in 0..<m {
-      let phase = "block \(b + 1)/\(m)"
-      var steps: [TrainingProgress] = []
-      let kmeans = KMeans(
-        k: k, iterations: iterations, seed: seed &+ UInt64(b), maxPointsPerCentroid: maxPointsPerCentroid)
-      let result = try kmeans.fit(residual, shouldStop: control.shouldStop) { it, objective in
-        let step = TrainingProgress(phase: phase, iteration: it, objective: objective)
-        steps.append(step)
-        control.progress?(step)
-      }
-      report.steps += steps
-      if result.stopped { report.stopped = true }
-      let centroids = result.centroids
-      // The next block sees what this one leaves: each residual minus its nearest codeword.
-      let labels = try residual.nearestRows(of: centroids).labels
-      centroids.withUnsafeBufferPointer { c in
-        for i in 0..<(k * d) { books[b * k * d + i] = c[i] }
-        residual.withUnsafeMutableBufferPointer { r in
-          for i in 0..<n {
-            let row = r.baseAddress! + i * d
-            let cw = c.baseAddress! + labels[i] * d
-            for j in 0..<d { row[j] -= cw[j] }
-          }
-        }
-      }
+    let blocks = blockCount
+    let start = try ProgressiveQuantization.residualKMeans(
+      x, blocks: blocks, codewords: codewordCount, seed: seed, iterations: iterations,
+      maxPointsPerCentroid: maxPointsPerCentroid, shouldStop: control.shouldStop
+    ) { b, it, objective in
+      let step = TrainingProgress(phase: "block \(b + 1)/\(blocks)", iteration: it, objective: objective)
+      report.steps.append(step)
+      control.progress?(step)
     }
-    codebooks = try Tensor(shape: [m, k, d], scalars: books)
+    if start.stopped { report.stopped = true }
+    codebooks = try Tensor.stack(start.codebooks, axis: 0)
     return report
   }
 
