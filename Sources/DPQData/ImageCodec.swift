@@ -1,4 +1,5 @@
 import CImageCodecs
+import DPQTensor
 
 /// One decoded image as planar floats in [0, 1]: `pixels[(c * height + y) * width + x]`.
 public struct DecodedImage: Equatable {
@@ -59,7 +60,7 @@ public enum ImageCodec {
         : dpq_jpeg_decode(b.baseAddress, b.count, maxPixels, &image, &message, message.count)
     }
     guard status == 0, let raw = image.pixels else {
-      let text = String(cString: message)
+      let text = messageText(message)
       throw DataError.badValue(
         path: path, reason: "cannot decode the \(format == .png ? "PNG" : "JPEG") image: \(text)")
     }
@@ -137,7 +138,7 @@ public enum ImageCodec {
       dpq_png_encode($0.baseAddress, Int32(width), Int32(height), Int32(channels), &out, &size, &message, message.count)
     }
     guard status == 0, let data = out else {
-      throw DataError.writeFailed(path: path, reason: "PNG encoding failed: \(String(cString: message))")
+      throw DataError.writeFailed(path: path, reason: "PNG encoding failed: \(messageText(message))")
     }
     defer { free(data) }
     return Array(UnsafeBufferPointer(start: data, count: size))

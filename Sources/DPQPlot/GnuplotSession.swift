@@ -1,3 +1,4 @@
+import DPQTensor
 import Foundation
 import GnuplotBridge
 
@@ -39,7 +40,7 @@ public final class GnuplotSession {
     case DPQ_GNUPLOT_MISSING:
       throw PlotError.gnuplotMissing(executable: self.executable)
     default:
-      throw PlotError.startFailed(reason: String(cString: message))
+      throw PlotError.startFailed(reason: messageText(message))
     }
   }
 

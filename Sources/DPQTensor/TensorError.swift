@@ -43,3 +43,8 @@ public enum TensorError: Error, CustomStringConvertible, Equatable {
 
 /// Formats a shape the way NumPy prints it: `[2, 3]`.
 func fmt(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
+
+/// The text of a NUL-terminated message buffer a C function filled (up to its first NUL).
+package func messageText(_ buffer: [CChar]) -> String {
+  String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
