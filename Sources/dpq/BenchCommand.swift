@@ -1,5 +1,7 @@
 import ArgumentParser
+import DPQData
 import DPQNN
+import DPQPlot
 import DPQTensor
 import Foundation
 
@@ -10,7 +12,7 @@ struct BenchCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "bench", abstract: "Measure the engine's hot paths (build with -c release).",
     discussion: """
-      Suites: tensor (sgemm), prepare (writes the shared benchmark data to --data), train (DPQ \
+      Suites: tensor (sgemm, convolutions, a LeNet step, t-SNE), prepare (writes the shared benchmark data to --data), train (DPQ \
       training steps and network encoding at --thread-counts), profile (where a training step's time \
       goes, per op and layer, at --thread-counts; --out docs/profile writes docs/profile.md), quantizers (k-means/PQ/OPQ/RQ training, encoding, distortion), search \
       (top-100 lookup-table search), map (mAP@all of PQ/OPQ/RQ), repl (REPL start-up to the prompt, \
@@ -140,6 +142,16 @@ struct BenchCommand: ParsableCommand {
     rows.append([
       "LeNet training step, batch 128 (fwd+bwd+SGD)", String(format: "%.0f images/s", step.imagesPerSecond),
       String(format: "%.1f ms", ms * 1e3),
+    ])
+    // Exact t-SNE at the size it is meant for (plot_projection's default method).
+    let clusters = try LabelledDataset.blobs(n: 2_000, classes: 10, dimension: 64, seed: 1).features
+    let tsne = Stopwatch.median(
+      try Stopwatch.measure(runs: max(1, runs / 3)) {
+        _ = try TSNE.embed(clusters, options: TSNEOptions(perplexity: 30, iterations: 1000))
+      })
+    rows.append([
+      "t-SNE of 2000 x 64 points, 1000 iterations", String(format: "%.0f points/s", 2_000 / tsne),
+      String(format: "%.2f s", tsne),
     ])
     printTable(header: ["workload", "throughput", "median time"], rows: rows)
   }
