@@ -35,7 +35,7 @@ func scratchFile(_ bytes: UnsafeRawBufferPointer, name: String) -> String {
 /// in optimised builds) and the process aborts so libFuzzer keeps the input.
 func require(_ condition: Bool, _ message: @autoclosure () -> String = "a property of the result does not hold") {
   guard !condition else { return }
-  fputs("FINDING: \(message())\n", stderr)
+  FileHandle.standardError.write(Data("FINDING: \(message())\n".utf8))
   abort()
 }
 

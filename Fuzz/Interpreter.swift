@@ -8,7 +8,8 @@ import Foundation
 
 let excludedFamilies: Set<String> = ["data", "dpq", "quantizers", "index", "evaluation", "plot"]
 let excludedNames: Set<String> = ["load", "help", "save"]
-let registry: BuiltinRegistry = {
+/// libFuzzer calls the entry point from one thread, so the one registry needs no isolation.
+nonisolated(unsafe) let registry: BuiltinRegistry = {
   var r = BuiltinRegistry()
   for b in BuiltinRegistry.standard().entries
   where !excludedFamilies.contains(b.family) && !excludedNames.contains(b.name) {
