@@ -20,6 +20,9 @@ public enum BLAS {
     return max(1, n)
   }()
 
+  /// OpenBLAS's own thread count at this moment (1 once dpq has used it).
+  package static var openBLASThreadCount: Int { Int(openblas_get_num_threads()) }
+
   /// Makes sure OpenBLAS runs single-threaded before a BLAS or LAPACK call (see
   /// `initialThreadCount`).
   @inline(__always) package static func takeOver() { _ = initialThreadCount }

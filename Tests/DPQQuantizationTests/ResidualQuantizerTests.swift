@@ -191,4 +191,24 @@ import Testing
     #expect(try pq.encode(x) == pqAll)
     #expect(try rq.encode(x) == rqAll)
   }
+
+  /// Training too: OPQ (whose rotation products ran on OpenBLAS's threads before the engine had
+  /// one thread policy) and RQ give the same bits with one worker as with every worker, on data
+  /// large enough that products split into row pieces and k-means into several chunks.
+  @Test func trainingDoesNotDependOnTheWorkerCount() throws {
+    let x = try TestData.rotatedAnisotropic(20_000, 32, seed: 503)
+    func trained() throws -> (opq: [Float], rotation: [Float], rq: [Float]) {
+      var opq = try OptimizedProductQuantizer(dimension: 32, subspaceCount: 4, codewordCount: 16, outerIterations: 3)
+      var rq = try ResidualQuantizer(dimension: 32, blockCount: 2, codewordCount: 16, iterations: 5)
+      try opq.train(x)
+      try rq.train(x)
+      return (opq.productQuantizer.codebooks!.scalars, opq.rotation!.scalars, rq.codebooks!.scalars)
+    }
+    let all = try trained()
+    Parallel.workerLimit = 1
+    defer { Parallel.workerLimit = nil }
+    let one = try trained()
+    #expect(one.opq == all.opq && one.rotation == all.rotation)
+    #expect(one.rq == all.rq)
+  }
 }

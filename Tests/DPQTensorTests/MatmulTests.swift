@@ -141,4 +141,12 @@ private let sizes = [(1, 1, 1), (7, 5, 3), (64, 33, 17)]
     let expected = naive(a.scalars, a.shape, b.scalars, b.shape, ta, tb)
     #expect(zip(results[0], expected).allSatisfy { abs($0 - $1) <= 1e-3 * max(1, abs($1)) })
   }
+
+  /// The engine's thread policy: once dpq has run a product, OpenBLAS stays on one thread (the
+  /// engine's workers split large products), whatever OPENBLAS_NUM_THREADS said.
+  @Test func openBLASRunsSingleThreaded() throws {
+    _ = try Tensor.matmul(Tensor.ones([4, 4]), Tensor.ones([4, 4]))
+    #expect(BLAS.openBLASThreadCount == 1)
+    #expect(engineThreadCount >= 1)
+  }
 }
