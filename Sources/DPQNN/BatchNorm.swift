@@ -129,7 +129,8 @@ public class BatchNorm: Module {
     let needX = x.requiresGrad
     let needAffine = (gamma?.requiresGrad ?? false) || (beta?.requiresGrad ?? false)
     let inputs = gamma.flatMap { g in beta.map { [x, g, $0] } } ?? [x]
-    return Tensor.record(y, op: training ? "batchnorm(train)" : "batchnorm(eval)", inputs: inputs) { g in
+    return Tensor.record(y, op: training ? "batchnorm(train)" : "batchnorm(eval)", rule: "batchnorm", inputs: inputs) {
+      g in
       // per-channel sums of g and of g * xhat
       var sumG = [Float](repeating: 0, count: C)
       var sumGX = [Float](repeating: 0, count: C)

@@ -39,23 +39,7 @@ public final class Dropout: Module {
     var rng = generator
     defer { generator = rng }
     let mask = makeTensor(x.shape) { m in for i in 0..<x.count { m[i] = rng.nextUniform() < keep ? scale : 0 } }
-    let y = makeTensor(x.shape) { o in
-      withValues(x) { xp in
-        withValues(mask) { mp in
-          for i in 0..<x.count { o[i] = xp[i] * mp[i] }
-        }
-      }
-    }
-    return Tensor.record(y, op: "dropout", inputs: [x]) { g in
-      [
-        makeTensor(g.shape) { o in
-          withValues(g) { gp in
-            withValues(mask) { mp in
-              for i in 0..<mask.count { o[i] = gp[i] * mp[i] }
-            }
-          }
-        }
-      ]
-    }
+    // the composite x * mask: mul's gradient is g * mask
+    return try (x * mask).labelled("dropout", inputs: [x])
   }
 }

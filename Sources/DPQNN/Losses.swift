@@ -60,74 +60,28 @@ public func softmaxCrossEntropy(logits: Tensor, labels: [Int], labelSmoothing: F
 
 /// Mean binary cross-entropy of `logits` against `targets` in [0, 1] of the same shape
 /// (multi-hot labels), as PyTorch's `BCEWithLogitsLoss`: `max(x, 0) - x t + log(1 + e^-|x|)`,
-/// averaged over all elements.
+/// averaged over all elements. A composite of primitives, with `-|x|` written `x - 2 relu(x)` so
+/// that the gradient at 0 is `sigmoid(0) - t`.
 public func sigmoidCrossEntropy(logits: Tensor, targets: Tensor) throws -> Tensor {
   let op = "sigmoidCrossEntropy"
   guard logits.shape == targets.shape, logits.count > 0 else {
     throw NNError.badInput(
       layer: op, expected: "logits of the targets' shape \(shapeText(targets.shape))", shape: logits.shape)
   }
-  let n = logits.count
-  var total = 0.0
-  withValues(logits) { xp in
-    withValues(targets) { tp in
-      for i in 0..<n {
-        let x = xp[i]
-        total += Double(max(x, 0) - x * tp[i] + Foundation.log1p(Foundation.exp(-abs(x))))
-      }
-    }
-  }
-  let loss = Tensor(scalar: Float(total / Double(n)))
-  let xd = logits.detached()
-  let td = targets.detached()
-  let needX = logits.requiresGrad
-  let needT = targets.requiresGrad
-  return Tensor.record(loss, op: op, inputs: [logits, targets]) { g in
-    let scale = (try g.item()) / Float(n)
-    return withValues(xd) { xp in
-      withValues(td) { tp in
-        [
-          needX
-            ? makeTensor(xd.shape) { d in for i in 0..<n { d[i] = (Activation.logistic(xp[i]) - tp[i]) * scale } }
-            : nil,
-          needT ? makeTensor(td.shape) { d in for i in 0..<n { d[i] = -xp[i] * scale } } : nil,
-        ]
-      }
-    }
-  }
+  let positive = logits.relu()
+  let softplus = try ((logits - positive * 2).exp() + 1).log()
+  return try (positive - logits * targets + softplus).mean().labelled(op, inputs: [logits, targets])
 }
 
-/// Mean squared error `mean((prediction - target)^2)` over all elements, as PyTorch's `mse_loss`.
+/// Mean squared error `mean((prediction - target)^2)` over all elements, as PyTorch's `mse_loss`:
+/// a composite of primitives.
 public func mseLoss(_ prediction: Tensor, _ target: Tensor) throws -> Tensor {
   let op = "mseLoss"
   guard prediction.shape == target.shape, prediction.count > 0 else {
     throw NNError.badInput(
       layer: op, expected: "a prediction of the target's shape \(shapeText(target.shape))", shape: prediction.shape)
   }
-  let n = prediction.count
-  var total = 0.0
-  let difference = makeTensor(prediction.shape) { d in
-    withValues(prediction) { a in
-      withValues(target) { b in
-        for i in 0..<n {
-          d[i] = a[i] - b[i]
-          total += Double(d[i] * d[i])
-        }
-      }
-    }
-  }
-  let loss = Tensor(scalar: Float(total / Double(n)))
-  let needA = prediction.requiresGrad
-  let needB = target.requiresGrad
-  return Tensor.record(loss, op: op, inputs: [prediction, target]) { g in
-    let scale = 2 * (try g.item()) / Float(n)
-    return withValues(difference) { d in
-      [
-        needA ? makeTensor(difference.shape) { o in for i in 0..<n { o[i] = d[i] * scale } } : nil,
-        needB ? makeTensor(difference.shape) { o in for i in 0..<n { o[i] = -d[i] * scale } } : nil,
-      ]
-    }
-  }
+  return try (prediction - target).square().mean().labelled(op, inputs: [prediction, target])
 }
 
 /// The fraction of rows of `logits [N, C]` whose largest entry (the first, on ties) is the label.

@@ -4,8 +4,12 @@
 
 /// One vertex of the autodiff graph.
 public final class GradNode {
-  /// The op that produced the value ("matmul", "add", ...), or "leaf" for a parameter.
-  public let op: String
+  /// The op that produced the value ("matmul", "add", ...), or "leaf" for a parameter. A
+  /// composite ("sub", "clamp", "mseLoss") names the node of its last step (`labelled`).
+  public internal(set) var op: String
+  /// The primitive or fused kernel whose hand-written gradient runs at this node: one of
+  /// `GradientTable.primitives` or `GradientTable.fusedKernels` ("leaf" for a parameter).
+  public let rule: String
   /// One entry per input of the op; nil where that input needs no gradient.
   public private(set) var parents: [GradNode?]
   /// Maps the gradient of the output to one gradient per input (nil where not needed).
@@ -14,8 +18,9 @@ public final class GradNode {
   public internal(set) var grad: Tensor?
   public let shape: [Int]
 
-  init(op: String, shape: [Int], parents: [GradNode?], backward: ((Tensor) throws -> [Tensor?])?) {
+  init(op: String, rule: String? = nil, shape: [Int], parents: [GradNode?], backward: ((Tensor) throws -> [Tensor?])?) {
     self.op = op
+    self.rule = rule ?? op
     self.shape = shape
     self.parents = parents
     self.backwardFn = backward
@@ -90,13 +95,26 @@ extension Tensor {
   /// Wraps an op's output in a graph node when recording is on and any input requires grad.
   /// `backward` receives the output gradient and returns one gradient per input, in order;
   /// it runs without recording, so gradients are never themselves differentiated.
+  ///
+  /// Only the primitives and the fused kernels of `GradientTable` call this (`rule` is their
+  /// name there when the label carries more, as in "matmul(NT)"); every other differentiable op
+  /// is a composite of them, named with `labelled`.
   public static func record(
-    _ value: Tensor, op: String, inputs: [Tensor],
+    _ value: Tensor, op: String, rule: String? = nil, inputs: [Tensor],
     backward: @escaping (Tensor) throws -> [Tensor?]
   ) -> Tensor {
     guard isGradEnabled, inputs.contains(where: { $0.node != nil }) else { return value.detached() }
-    let node = GradNode(op: op, shape: value.shape, parents: inputs.map(\.node), backward: backward)
+    let node = GradNode(op: op, rule: rule, shape: value.shape, parents: inputs.map(\.node), backward: backward)
     return Tensor(shape: value.shape, storage: value.storage, node: node)
+  }
+
+  /// The result of a composite under the composite's name: the node of its last step shows
+  /// `label` (as `op`, in the REPL's graph and in the profiler) and keeps that step's gradient
+  /// rule. A result that is one of `inputs`, or that carries no graph, is returned as it is.
+  public func labelled(_ label: String, inputs: [Tensor]) -> Tensor {
+    guard let n = node, !n.isLeaf, !inputs.contains(where: { $0.node === n }) else { return self }
+    n.op = label
+    return self
   }
 
   /// Back-propagates from this tensor, accumulating gradients into the leaves that require them.

@@ -135,33 +135,22 @@ extension Tensor {
 
   // MARK: operators
 
+  // add, mul, div and neg are primitives (GradientTable); sub is the composite a + (-b), which
+  // gives the same bits forward (a - b == a + (-b) in IEEE arithmetic) and backward (negation
+  // commutes with the sums that undo broadcasting).
+
   public static func + (a: Tensor, b: Tensor) throws -> Tensor {
-    let v = try broadcastMap(a, b, op: "add", +)
-    return record(v, op: "add", inputs: [a, b]) { g in
-      [a.requiresGrad ? try g.sumToShape(a.shape) : nil, b.requiresGrad ? try g.sumToShape(b.shape) : nil]
-    }
+    recordSum(try broadcastMap(a, b, op: "add", +), a, b)
   }
 
   public static func - (a: Tensor, b: Tensor) throws -> Tensor {
-    let v = try broadcastMap(a, b, op: "sub", -)
-    return record(v, op: "sub", inputs: [a, b]) { g in
-      [
-        a.requiresGrad ? try g.sumToShape(a.shape) : nil,
-        b.requiresGrad ? try g.negated().sumToShape(b.shape) : nil,
-      ]
-    }
+    // the shapes are checked first, so that a mismatch is reported as "sub"
+    _ = try broadcastShape(a.shape, b.shape, op: "sub")
+    return try (a + b.negated()).labelled("sub", inputs: [a, b])
   }
 
   public static func * (a: Tensor, b: Tensor) throws -> Tensor {
-    let v = try broadcastMap(a, b, op: "mul", *)
-    let ad = a.detached()
-    let bd = b.detached()
-    return record(v, op: "mul", inputs: [a, b]) { g in
-      [
-        a.requiresGrad ? try (g * bd).sumToShape(a.shape) : nil,
-        b.requiresGrad ? try (g * ad).sumToShape(b.shape) : nil,
-      ]
-    }
+    recordProduct(try broadcastMap(a, b, op: "mul", *), a, b)
   }
 
   public static func / (a: Tensor, b: Tensor) throws -> Tensor {
@@ -172,6 +161,38 @@ extension Tensor {
       [
         a.requiresGrad ? try (g / bd).sumToShape(a.shape) : nil,
         b.requiresGrad ? try (try (g * ad) / (bd * bd)).negated().sumToShape(b.shape) : nil,
+      ]
+    }
+  }
+
+  /// The add primitive's node for `v`, the broadcast sum of `a` and `b` already computed.
+  static func recordSum(_ v: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
+    record(v, op: "add", inputs: [a, b]) { g in
+      [a.requiresGrad ? try g.sumToShape(a.shape) : nil, b.requiresGrad ? try g.sumToShape(b.shape) : nil]
+    }
+  }
+
+  /// The mul primitive's node for `v`, the broadcast product of `a` and `b` already computed.
+  /// A tensor times itself (the same node and values on both sides, as in `square()`) gets its
+  /// gradient as one term, `2 g x`, rather than two terms `g x` added in turn.
+  static func recordProduct(_ v: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
+    let ad = a.detached()
+    let bd = b.detached()
+    if let n = a.node, n === b.node, a.storage === b.storage, a.shape == b.shape {
+      return record(v, op: "mul", inputs: [a]) { g in
+        [
+          Tensor(shape: g.shape) { o in
+            let gp = g.storage.pointer
+            let xp = ad.storage.pointer
+            for i in 0..<o.count { o[i] = 2 * gp[i] * xp[i] }
+          }
+        ]
+      }
+    }
+    return record(v, op: "mul", inputs: [a, b]) { g in
+      [
+        a.requiresGrad ? try (g * bd).sumToShape(a.shape) : nil,
+        b.requiresGrad ? try (g * ad).sumToShape(b.shape) : nil,
       ]
     }
   }

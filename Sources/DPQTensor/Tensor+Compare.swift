@@ -1,5 +1,6 @@
 /// Elementwise comparisons, which give masks (1 where true, 0 where false) that carry no
-/// gradient, and `where`, which selects between two tensors and is differentiable in both.
+/// gradient, and `where`, which selects between two tensors and is differentiable in both (a
+/// primitive of GradientTable: clamp is made of it).
 /// All of them broadcast. Comparisons with NaN are false, except `notEqual`, which is true.
 
 extension Tensor {
@@ -45,9 +46,13 @@ extension Tensor {
     } catch {
       throw TensorError.shapeMismatch(op: op + " (condition against values)", lhs: condition.shape, rhs: ab)
     }
-    let v = select(condition, a, b, shape: outShape)
+    return recordWhere(select(condition, a, b, shape: outShape), condition, a, b)
+  }
+
+  /// The where primitive's node for `v`, the selection already computed.
+  static func recordWhere(_ v: Tensor, _ condition: Tensor, _ a: Tensor, _ b: Tensor) -> Tensor {
     let c = condition.detached()
-    return record(v, op: op, inputs: [a, b]) { g in
+    return record(v, op: "where", inputs: [a, b]) { g in
       let zero = Tensor(scalar: 0)
       return [
         a.requiresGrad ? try select(c, g, zero, shape: g.shape).sumToShape(a.shape) : nil,

@@ -2,6 +2,8 @@ import Foundation
 
 /// Elementwise math (exp, log, powers, activations, clamping, maximum/minimum) and its gradients.
 /// Unary ops cannot fail and do not throw; binary ones throw when the shapes do not broadcast.
+/// exp, log, sqrt, relu and maximum are primitives (GradientTable); tanh, sigmoid and pow are
+/// fused kernels; square, abs, clamp and minimum are composites with no gradient code.
 /// Gradients reuse the output where that is cheaper than recomputing (exp, sqrt, tanh, sigmoid).
 /// exp, tanh and sigmoid use the vectorisable kernels of FastMath.swift.
 /// NaN inputs propagate to the output (relu, clamp and maximum never hide a NaN).
@@ -54,22 +56,18 @@ extension Tensor {
     }
   }
 
-  /// Each element squared.
+  /// Each element squared: the composite `x * x` (its gradient is mul's, `2 g x`).
   public func square() -> Tensor {
-    let y = elementwiseMap { $0 * $0 }
-    let x = detached()
-    return Tensor.record(y, op: "square", inputs: [self]) { g in
-      [Tensor.elementwiseGradient(g, x) { g, x in 2 * g * x }]
-    }
+    Tensor.recordProduct(elementwiseMap { $0 * $0 }, self, self).labelled("square", inputs: [self])
   }
 
-  /// The absolute value of each element. The gradient at 0 is 0.
+  /// The absolute value of each element: the composite `relu(x) + relu(-x)`, exact, with the
+  /// gradient 0 at 0.
   public func abs() -> Tensor {
-    let y = elementwiseMap { Swift.abs($0) }
-    let x = detached()
-    return Tensor.record(y, op: "abs", inputs: [self]) { g in
-      [Tensor.elementwiseGradient(g, x) { g, x in x > 0 ? g : (x < 0 ? -g : 0) }]
-    }
+    let positive = relu()
+    let negative = negated().relu()
+    let v = Tensor.sameShapeMap(positive, negative) { $0 + $1 }
+    return Tensor.recordSum(v, positive, negative).labelled("abs", inputs: [self])
   }
 
   /// `max(x, 0)` elementwise. The gradient at 0 is 0.
@@ -99,18 +97,21 @@ extension Tensor {
   }
 
   /// Each element limited to `[min, max]`; a nil bound is open. As in NumPy, `max` wins when
-  /// `min > max`. The gradient passes where the input lies inside the closed interval.
+  /// `min > max`. The gradient passes where the input lies inside the closed interval (and
+  /// where it is NaN). The composite `where(a > max, max, a)` with `a = where(x < min, min, x)`.
   public func clamped(min lower: Float? = nil, max upper: Float? = nil) -> Tensor {
-    let lo = lower ?? -.infinity
-    let hi = upper ?? .infinity
-    let y = elementwiseMap { x -> Float in
-      let a = x < lo ? lo : x
-      return a > hi ? hi : a
+    var y = self
+    if let lo = lower {
+      let below = elementwiseMap { $0 < lo ? 1 : 0 }
+      y = Tensor.recordWhere(elementwiseMap { $0 < lo ? lo : $0 }, below, Tensor(scalar: lo), y)
     }
-    let x = detached()
-    return Tensor.record(y, op: "clamp", inputs: [self]) { g in
-      [Tensor.elementwiseGradient(g, x) { g, x in x >= lo && x <= hi ? g : 0 }]
+    if let hi = upper {
+      let above = y.elementwiseMap { $0 > hi ? 1 : 0 }
+      y = Tensor.recordWhere(y.elementwiseMap { $0 > hi ? hi : $0 }, above, Tensor(scalar: hi), y)
     }
+    // no bounds: a copy (x * 1, which keeps -0 and NaN) under the same name
+    if lower == nil && upper == nil { y = Tensor.recordProduct(elementwiseMap { $0 }, self, Tensor(scalar: 1)) }
+    return y.labelled("clamp", inputs: [self])
   }
 
   // MARK: binary
@@ -118,27 +119,24 @@ extension Tensor {
   /// The elementwise larger of `a` and `b`, broadcasting. Where they are equal the gradient is
   /// split evenly between the two (as in PyTorch); a NaN on either side gives NaN.
   public static func maximum(_ a: Tensor, _ b: Tensor) throws -> Tensor {
-    try extremum(a, b, op: "maximum", larger: true)
+    try extremum(a, b, op: "maximum")
   }
 
   /// The elementwise smaller of `a` and `b`, broadcasting. Ties split the gradient evenly.
+  /// The composite `-maximum(-a, -b)`, which selects the same elements.
   public static func minimum(_ a: Tensor, _ b: Tensor) throws -> Tensor {
-    try extremum(a, b, op: "minimum", larger: false)
+    // the shapes are checked first, so that a mismatch is reported as "minimum"
+    _ = try broadcastShape(a.shape, b.shape, op: "minimum")
+    return try maximum(a.negated(), b.negated()).negated().labelled("minimum", inputs: [a, b])
   }
 
-  private static func extremum(_ a: Tensor, _ b: Tensor, op: String, larger: Bool) throws -> Tensor {
-    let v =
-      larger
-      ? try broadcastMap(a, b, op: op) { x, y in x > y || x.isNaN ? x : y }
-      : try broadcastMap(a, b, op: op) { x, y in x < y || x.isNaN ? x : y }
+  private static func extremum(_ a: Tensor, _ b: Tensor, op: String) throws -> Tensor {
+    let v = try broadcastMap(a, b, op: op) { x, y in x > y || x.isNaN ? x : y }
     let ad = a.detached()
     let bd = b.detached()
     return record(v, op: op, inputs: [a, b]) { g in
       // the share of the gradient that goes to `a`: 1 where a wins, 1/2 on ties, 0 where b wins
-      let share =
-        larger
-        ? try broadcastMap(ad, bd, op: op) { x, y in x > y ? 1 : (x == y ? 0.5 : 0) }
-        : try broadcastMap(ad, bd, op: op) { x, y in x < y ? 1 : (x == y ? 0.5 : 0) }
+      let share = try broadcastMap(ad, bd, op: op) { x, y in x > y ? 1 : (x == y ? 0.5 : 0) }
       let ga = a.requiresGrad ? try elementwiseGradient(g, share) { g, s in g * s }.sumToShape(a.shape) : nil
       let gb = b.requiresGrad ? try elementwiseGradient(g, share) { g, s in g * (1 - s) }.sumToShape(b.shape) : nil
       return [ga, gb]
@@ -158,6 +156,18 @@ extension Tensor {
     let x = storage.pointer
     let o = out.storage.pointer
     for i in 0..<count { o[i] = f(x[i]) }
+    return out
+  }
+
+  /// `f(a[i], b[i])` for two tensors of the same shape, into a fresh tensor of that shape.
+  @inline(__always)
+  static func sameShapeMap(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
+    precondition(a.shape == b.shape, "operands differ in shape")
+    let out = Tensor(shape: a.shape, zeroed: false)
+    let ap = a.storage.pointer
+    let bp = b.storage.pointer
+    let o = out.storage.pointer
+    for i in 0..<a.count { o[i] = f(ap[i], bp[i]) }
     return out
   }
 

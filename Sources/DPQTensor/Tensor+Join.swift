@@ -1,4 +1,6 @@
-/// Joining and splitting along an axis: `concat`, `stack`, `split`, each differentiable.
+/// Joining and splitting along an axis: `concat`, `stack`, `split`, each differentiable. concat is
+/// a primitive (GradientTable); stack is the composite concat of reshaped parts, split a list of
+/// slices.
 /// All three are block copies: for every position of the axes before `axis`, each part owns one
 /// contiguous run of the output.
 
@@ -50,15 +52,11 @@ extension Tensor {
     var outShape = first.shape
     outShape.insert(tensors.count, at: a)
     try checkShape(outShape, op: "stack")
-    let run = first.shape[a...].reduce(1, *)
-    let runs = [Int](repeating: run, count: tensors.count)
-    let outer = first.shape[..<a].reduce(1, *)
-    let v = joined(tensors.map(\.storage), runs: runs, shape: outShape, outer: outer)
-    let shapes = tensors.map(\.shape)
-    let needs = tensors.map(\.requiresGrad)
-    return record(v, op: "stack", inputs: tensors) { g in
-      splitRuns(g, runs: runs, shapes: shapes, needed: needs, outer: outer)
-    }
+    // the composite: each part gains the new axis (a reshape), then they are concatenated along it
+    var partShape = first.shape
+    partShape.insert(1, at: a)
+    let parts = tensors.map { $0.reshapedNode(partShape) }
+    return try concat(parts, axis: a).labelled("stack", inputs: tensors)
   }
 
   /// Consecutive pieces of `sizes[0]`, `sizes[1]`, ... positions along `axis`

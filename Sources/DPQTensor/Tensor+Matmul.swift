@@ -12,7 +12,7 @@ extension Tensor {
     let ad = a.detached()
     let bd = b.detached()
     let label = transposeA || transposeB ? "matmul(\(transposeA ? "T" : "N")\(transposeB ? "T" : "N"))" : "matmul"
-    return record(v, op: label, inputs: [a, b]) { g in
+    return record(v, op: label, rule: "matmul", inputs: [a, b]) { g in
       var ga: Tensor? = nil
       var gb: Tensor? = nil
       switch (transposeA, transposeB) {

@@ -1,6 +1,9 @@
 import Foundation
 
 /// Reductions (sum, mean, max, min, argmax, argmin, logsumexp, variance) and their gradients.
+/// sum and max are primitives (GradientTable) and logsumexp a fused kernel; mean (`sum * (1/n)`),
+/// min (`-max(-x)`) and variance (`sum((x - mean)^2) * (1/divisor)`) are composites, which give
+/// the same values as the kernels they replaced.
 ///
 /// Every reduction first folds the input shape into the fewest axes that matter: size-1 axes are
 /// dropped and neighbouring axes of the same kind (kept or reduced) are merged. One run of
@@ -61,7 +64,7 @@ private struct ReductionPlan {
   }
 }
 
-private enum ReductionKind { case sum, max, min }
+private enum ReductionKind { case sum, max }
 
 extension Tensor {
   // MARK: sum, mean, max, min
@@ -74,41 +77,40 @@ extension Tensor {
     return Tensor.record(v, op: "sum", inputs: [self]) { g in [try x.expandedGradient(g, plan, scale: 1)] }
   }
 
-  /// The mean over `axes` (all axes when nil); NaN over an empty axis.
+  /// The mean over `axes` (all axes when nil); NaN over an empty axis. The composite
+  /// `sum * (1 / n)`.
   public func mean(axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
     let plan = try ReductionPlan(shape: shape, axes: axes, keepDims: keepDims, op: "mean")
-    let v = reducedValues(plan, .sum)
-    let n = Float(plan.reducedCount)
-    Tensor.scaleInPlace(v, by: 1 / n)
-    let x = detached()
-    return Tensor.record(v, op: "mean", inputs: [self]) { g in [try x.expandedGradient(g, plan, scale: 1 / n)] }
+    let total = try sum(axes: axes, keepDims: keepDims)
+    return try (total * Tensor(scalar: 1 / Float(plan.reducedCount))).labelled("mean", inputs: [self])
   }
 
   /// The largest value over `axes` (all axes when nil). A NaN in a slice makes its result NaN.
   /// The gradient is split evenly among the elements that equal the maximum (as `torch.amax`
   /// does), so ties get a symmetric subgradient instead of an arbitrary winner.
   public func max(axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
-    try extremum(axes: axes, keepDims: keepDims, kind: .max, op: "max")
-  }
-
-  /// The smallest value over `axes` (all axes when nil); ties split the gradient evenly.
-  public func min(axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
-    try extremum(axes: axes, keepDims: keepDims, kind: .min, op: "min")
-  }
-
-  private func extremum(axes: [Int]?, keepDims: Bool, kind: ReductionKind, op: String) throws -> Tensor {
+    let op = "max"
     let plan = try ReductionPlan(shape: shape, axes: axes, keepDims: keepDims, op: op)
     try Tensor.requireNonEmpty(plan, op: op)
-    let v = reducedValues(plan, kind)
+    let v = reducedValues(plan, .max)
     let x = detached()
     return Tensor.record(v, op: op, inputs: [self]) { g in
-      // each element equal to its slice's extremum gets g / (number of such elements)
+      // each element equal to its slice's maximum gets g / (number of such elements)
       let counts = try x.combined(plan, v, v) { x, m, _ in x == m ? 1 : 0 }.reducedValues(plan, .sum)
       let gp = g.storage.pointer
       let cp = counts.storage.pointer
       for i in 0..<counts.count { cp[i] = cp[i] > 0 ? gp[i] / cp[i] : 0 }
       return [try x.combined(plan, v, counts) { x, m, share in x == m ? share : 0 }]
     }
+  }
+
+  /// The smallest value over `axes` (all axes when nil); ties split the gradient evenly. The
+  /// composite `-max(-x)`, which selects the same elements.
+  public func min(axes: [Int]? = nil, keepDims: Bool = false) throws -> Tensor {
+    // checked first, so that errors name "min"
+    let plan = try ReductionPlan(shape: shape, axes: axes, keepDims: keepDims, op: "min")
+    try Tensor.requireNonEmpty(plan, op: "min")
+    return try negated().max(axes: axes, keepDims: keepDims).negated().labelled("min", inputs: [self])
   }
 
   // MARK: argmax, argmin
@@ -226,6 +228,7 @@ extension Tensor {
 
   /// The variance over `axes`, two-pass (mean first, then squared deviations) for accuracy.
   /// Divides by `n - 1` when `unbiased`, else by `n`; throws when that count is not positive.
+  /// The composite `sum((x - mean(x))^2) * (1 / divisor)`.
   public func variance(axes: [Int]? = nil, keepDims: Bool = false, unbiased: Bool = false) throws -> Tensor {
     let op = "variance"
     let plan = try ReductionPlan(shape: shape, axes: axes, keepDims: keepDims, op: op)
@@ -238,23 +241,15 @@ extension Tensor {
         reason: "\(unbiased ? "unbiased " : "")variance over \(n) element(s) "
           + "per result (shape \(fmt(shape)), axes \(axes.map(fmt) ?? "all")) divides by \(divisor)")
     }
-    let mean = reducedValues(plan, .sum)
-    Tensor.scaleInPlace(mean, by: 1 / Float(n))
-    let v = try combined(plan, mean, mean) { x, m, _ in (x - m) * (x - m) }.reducedValues(plan, .sum)
-    Tensor.scaleInPlace(v, by: 1 / Float(divisor))
-    let x = detached()
-    let c = 2 / Float(divisor)
-    return Tensor.record(v, op: op, inputs: [self]) { g in
-      // d/dx = g * 2 (x - mean) / divisor; the mean's own dependence on x sums to zero
-      [try x.combined(plan, g, mean) { x, g, m in c * g * (x - m) }]
-    }
+    let deviations = try self - mean(axes: axes, keepDims: true)
+    let squares = try (deviations * deviations).sum(axes: axes, keepDims: keepDims)
+    return try (squares * Tensor(scalar: 1 / Float(divisor))).labelled(op, inputs: [self])
   }
 
   // MARK: kernels
 
-  /// NaN-propagating maximum and minimum of two values.
+  /// NaN-propagating maximum of two values.
   @inline(__always) fileprivate static func larger(_ a: Float, _ b: Float) -> Float { b > a || b.isNaN ? b : a }
-  @inline(__always) fileprivate static func smaller(_ a: Float, _ b: Float) -> Float { b < a || b.isNaN ? b : a }
 
   /// Splits the shape at `axis` into `[outer, reduce, inner]` (negative axes count from the end).
   fileprivate func axisBlock(_ axis: Int, op: String) throws -> (outer: Int, reduce: Int, inner: Int) {
@@ -268,12 +263,6 @@ extension Tensor {
       throw TensorError.invalidArgument(
         op: op, reason: "cannot reduce over an empty axis of shape \(fmt(plan.inputShape))")
     }
-  }
-
-  /// Multiplies a freshly computed tensor's values in place (it shares storage with no one).
-  fileprivate static func scaleInPlace(_ t: Tensor, by s: Float) {
-    let p = t.storage.pointer
-    for i in 0..<t.count { p[i] *= s }
   }
 
   /// The reduction's values, shaped `plan.outShape`, in fresh storage.
@@ -309,7 +298,6 @@ extension Tensor {
         foldRows(src, dst, outer, reduce, inner, empty: 0) { $0 + $1 }
       }
     case .max: foldRows(src, dst, outer, reduce, inner, empty: -.infinity) { larger($0, $1) }
-    case .min: foldRows(src, dst, outer, reduce, inner, empty: .infinity) { smaller($0, $1) }
     }
   }
 

@@ -1,4 +1,5 @@
-/// Reshaping shares storage: a contiguous tensor is the same bytes under any shape.
+/// Reshaping shares storage: a contiguous tensor is the same bytes under any shape. reshape is a
+/// primitive (GradientTable).
 
 extension Tensor {
   /// The same values under a new shape; one dimension may be -1 and is inferred.
@@ -16,6 +17,12 @@ extension Tensor {
       target[i] = count / known
     }
     guard target.reduce(1, *) == count else { throw TensorError.invalidReshape(from: shape, to: newShape) }
+    return reshapedNode(target)
+  }
+
+  /// The reshape primitive for a `target` already checked to hold `count` elements: what
+  /// squeeze, unsqueeze, flatten and stack are composed from.
+  func reshapedNode(_ target: [Int]) -> Tensor {
     let v = Tensor(shape: target, storage: storage)
     let original = shape
     return Tensor.record(v, op: "reshape", inputs: [self]) { g in [try g.reshaped(original)] }

@@ -131,14 +131,9 @@ extension Tensor {
     return Tensor.record(v, op: "expand", inputs: [self]) { g in [try g.sumToShape(original)] }
   }
 
-  /// The same storage under `newShape` (same element count), with a node whose gradient
-  /// reshapes back.
+  /// The same storage under `newShape` (same element count): the reshape primitive, named `op`.
   private func relabelled(_ newShape: [Int], op: String) -> Tensor {
-    let original = shape
-    let v = Tensor(shape: newShape, storage: storage)
-    return Tensor.record(v, op: op, inputs: [self]) { g in
-      [Tensor(shape: original, storage: g.storage)]
-    }
+    reshapedNode(newShape).labelled(op, inputs: [self])
   }
 }
 
