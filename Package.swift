@@ -73,7 +73,8 @@ let package = Package(
     .testTarget(name: "DPQPlotTests", dependencies: ["DPQPlot"], resources: [.copy("Golden")]),
     .testTarget(
       name: "DPQScriptTests", dependencies: ["DPQLanguage", "DPQBindings", "DPQRepl"], resources: [.copy("Golden")]),
-    .testTarget(name: "DPQReplTests", dependencies: ["DPQRepl", "DPQLanguage", "DPQBindings"], exclude: ["Fixtures"]),
+    .testTarget(
+      name: "DPQReplTests", dependencies: ["DPQRepl", "DPQLanguage", "DPQBindings", "DPQTensor"], exclude: ["Fixtures"]),
   ],
   swiftLanguageModes: [.v6],
   cxxLanguageStandard: .cxx17

@@ -2,7 +2,9 @@ import DPQTensor
 
 /// Average pooling to a fixed output size, as PyTorch's `nn.AdaptiveAvgPool2d`: output cell
 /// (i, j) averages input rows floor(i H / oh) ..< ceil((i + 1) H / oh) and the same for
-/// columns, so AlexNet and ResNet accept any input size their convolutions accept.
+/// columns, so AlexNet and ResNet accept any input size their convolutions accept. A composite
+/// of primitives (a mean over each window; a reshape and one mean where the windows tile the
+/// input): `dpq bench fused` measured the kernel this replaced at 0.35x the composite.
 public final class AdaptiveAvgPool2D: Module {
   public let outputHeight: Int
   public let outputWidth: Int
@@ -31,48 +33,19 @@ public final class AdaptiveAvgPool2D: Module {
     let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let (oh, ow) = (outputHeight, outputWidth)
     guard h > 0, w > 0 else { throw NNError.invalidArgument(op: "AdaptiveAvgPool2D", reason: "empty input \(x.shape)") }
-    let rows = AdaptiveAvgPool2D.bins(h, oh)
-    let cols = AdaptiveAvgPool2D.bins(w, ow)
-    let planes = n * c
-    let y = makeTensor([n, c, oh, ow]) { yp in
-      withValues(x) { xp in
-        for plane in 0..<planes {
-          let src = xp + plane * h * w
-          let dst = yp + plane * oh * ow
-          for (i, r) in rows.enumerated() {
-            for (j, q) in cols.enumerated() {
-              var sum: Float = 0
-              for iy in r {
-                let row = src + iy * w
-                for ix in q { sum += row[ix] }
-              }
-              dst[i * ow + j] = sum / Float(r.count * q.count)
-            }
-          }
-        }
+    if h % oh == 0 && w % ow == 0 {
+      // windows that tile the input (ResNet's global pool, AlexNet's 6 x 6 of a 224 input)
+      return try x.reshaped([n, c, oh, h / oh, ow, w / ow]).mean(axes: [3, 5]).labelled(
+        "adaptive_avgpool2d", inputs: [x])
+    }
+    var lines: [Tensor] = []
+    for r in AdaptiveAvgPool2D.bins(h, oh) {
+      var cells: [Tensor] = []
+      for q in AdaptiveAvgPool2D.bins(w, ow) {
+        cells.append(try x.sliced([.all, .all, .range(r), .range(q)]).mean(axes: [2, 3], keepDims: true))
       }
+      lines.append(try Tensor.concat(cells, axis: 3))
     }
-    let shape = x.shape
-    return Tensor.record(y, op: "adaptive_avgpool2d", inputs: [x]) { gy in
-      [
-        makeZeroedTensor(shape) { dx in
-          withValues(gy) { gp in
-            for plane in 0..<planes {
-              let d = dx + plane * h * w
-              let src = gp + plane * oh * ow
-              for (i, r) in rows.enumerated() {
-                for (j, q) in cols.enumerated() {
-                  let v = src[i * ow + j] / Float(r.count * q.count)
-                  for iy in r {
-                    let row = d + iy * w
-                    for ix in q { row[ix] += v }
-                  }
-                }
-              }
-            }
-          }
-        }
-      ]
-    }
+    return try Tensor.concat(lines, axis: 2).labelled("adaptive_avgpool2d", inputs: [x])
   }
 }

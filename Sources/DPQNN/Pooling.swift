@@ -183,7 +183,10 @@ private func maxPool2x2(
 }
 
 /// Average pooling over square windows of NCHW input, as PyTorch's `nn.AvgPool2d` with its
-/// defaults (zero padding counted in the average).
+/// defaults (zero padding counted in the average). A composite of primitives: windows that tile
+/// the input are a reshape and a mean; otherwise the k x k taps (strided slices of the
+/// zero-padded input) are added in row-major order and scaled by 1 / k^2. `dpq bench fused`
+/// measured the kernel this replaced at 0.79x the reshape-and-mean composite.
 public final class AvgPool2D: Module {
   public let kernelSize: Int
   public let stride: Int
@@ -200,64 +203,30 @@ public final class AvgPool2D: Module {
 
   public override func forward(_ x: Tensor) throws -> Tensor {
     let g = try poolGeometry("AvgPool2D", x, kernel: kernelSize, stride: stride, padding: padding)
-    let planes = g.batch * g.channels
-    let P = g.outputPlane
-    let HW = g.inputPlane
-    let OW = g.outputWidth
-    let OH = g.outputHeight
-    let k = kernelSize
-    let s = stride
-    let p = padding
-    let H = g.height
-    let W = g.width
-    let scale = 1 / Float(k * k)
-    let y = makeTensor([g.batch, g.channels, OH, OW]) { yp in
-      withValues(x) { xp in
-        for plane in 0..<planes {
-          let src = xp + plane * HW
-          let dst = yp + plane * P
-          for oy in 0..<OH {
-            let y0 = max(0, oy * s - p)
-            let y1 = min(H, oy * s - p + k)
-            for ox in 0..<OW {
-              let x0 = max(0, ox * s - p)
-              let x1 = min(W, ox * s - p + k)
-              var sum: Float = 0
-              for iy in y0..<y1 {
-                let row = src + iy * W
-                for ix in x0..<x1 { sum += row[ix] }
-              }
-              dst[oy * OW + ox] = sum * scale
-            }
-          }
-        }
+    let (n, c, h, w) = (g.batch, g.channels, g.height, g.width)
+    let (k, s, p) = (kernelSize, stride, padding)
+    let (oh, ow) = (g.outputHeight, g.outputWidth)
+    if s == k, p == 0, h % k == 0, w % k == 0 {
+      return try x.reshaped([n, c, oh, k, ow, k]).mean(axes: [3, 5]).labelled("avgpool2d", inputs: [x])
+    }
+    var padded = x
+    if p > 0 {
+      let rows = try Tensor.zeros([n, c, p, w])
+      padded = try Tensor.concat([rows, x, rows], axis: 2)
+      let columns = try Tensor.zeros([n, c, h + 2 * p, p])
+      padded = try Tensor.concat([columns, padded, columns], axis: 3)
+    }
+    var total: Tensor? = nil
+    for i in 0..<k {
+      for j in 0..<k {
+        let tap = try padded.sliced([
+          .all, .all, .range(start: i, end: i + (oh - 1) * s + 1, step: s),
+          .range(start: j, end: j + (ow - 1) * s + 1, step: s),
+        ])
+        total = try total.map { try $0 + tap } ?? tap
       }
     }
-    let shape = x.shape
-    return Tensor.record(y, op: "avgpool2d", inputs: [x]) { gy in
-      [
-        makeZeroedTensor(shape) { dx in
-          withValues(gy) { gp in
-            for plane in 0..<planes {
-              let d = dx + plane * HW
-              let src = gp + plane * P
-              for oy in 0..<OH {
-                let y0 = max(0, oy * s - p)
-                let y1 = min(H, oy * s - p + k)
-                for ox in 0..<OW {
-                  let x0 = max(0, ox * s - p)
-                  let x1 = min(W, ox * s - p + k)
-                  let v = src[oy * OW + ox] * scale
-                  for iy in y0..<y1 {
-                    let row = d + iy * W
-                    for ix in x0..<x1 { row[ix] += v }
-                  }
-                }
-              }
-            }
-          }
-        }
-      ]
-    }
+    guard let total else { throw NNError.invalidArgument(op: "AvgPool2D", reason: "empty window") }
+    return try (total * (1 / Float(k * k))).labelled("avgpool2d", inputs: [x])
   }
 }

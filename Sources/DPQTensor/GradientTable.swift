@@ -3,8 +3,8 @@
 /// Every differentiable op of dpq is one of three kinds:
 /// - a **primitive** below, whose gradient is written next to its forward pass;
 /// - a **composite** of primitives (`sub` is `a + (-b)`, `mean` is `sum * (1 / n)`, `mseLoss` is
-///   `mean((p - t)^2)`, ...), which has no gradient code of its own: its graph is made of primitive
-///   nodes, and `labelled` only names the last of them after the composite;
+///   `mean((p - t)^2)`, average pooling, ...), which has no gradient code of its own: its graph is
+///   made of primitive nodes, and `labelled` only names the last of them after the composite;
 /// - a **fused kernel** below: an op that could be a composite but is kept as one pass with its own
 ///   gradient, because a benchmark (`dpq bench fused`, docs/benchmarks.md) shows the need or
 ///   because its composite would change the numbers of the reference experiment. Each has a
@@ -49,8 +49,10 @@ public enum GradientTable {
       label: "tanh", module: "DPQTensor", composite: "1 - 2 / (exp(2x) + 1)",
       reason: "one vectorised pass (FastMath.tanh); the feature layer x = tanh(Wh + b)", onExperimentPath: true),
     FusedKernel(
-      label: "sigmoid", module: "DPQTensor", composite: "1 / (1 + exp(-x))",
-      reason: "one vectorised pass (FastMath.sigmoid) instead of four", onExperimentPath: false),
+      label: "sigmoid", module: "DPQTensor",
+      composite: "where(x > 0, 1 / (1 + e), e / (1 + e)), e = exp(x - 2 relu(x))",
+      reason: "one vectorised pass (FastMath.sigmoid); 1 / (1 + exp(-x)) has NaN gradients below x = -88",
+      onExperimentPath: false),
     FusedKernel(
       label: "pow", module: "DPQTensor", composite: "exp(p * log(x))",
       reason: "powf: exact for whole exponents of negative bases, where exp(p log x) is NaN", onExperimentPath: false),
@@ -80,13 +82,6 @@ public enum GradientTable {
     FusedKernel(
       label: "maxpool2d", module: "DPQNN", composite: "max over the window axes of reshape(x)",
       reason: "one pass with argmax indices for the backward pass", onExperimentPath: true),
-    FusedKernel(
-      label: "avgpool2d", module: "DPQNN", composite: "mean over the window axes of reshape(x)",
-      reason: "padding and overlapping windows, which a reshape cannot express", onExperimentPath: false),
-    FusedKernel(
-      label: "adaptive_avgpool2d", module: "DPQNN", composite: "mean over the window axes of reshape(x)",
-      reason: "uneven windows (PyTorch's floor/ceil bounds), which a reshape cannot express",
-      onExperimentPath: false),
     FusedKernel(
       label: "batchnorm", module: "DPQNN", composite: "(x - mean) / sqrt(variance + eps) * gamma + beta",
       reason: "two passes with Double statistics and the closed-form gradient", onExperimentPath: true),

@@ -19,12 +19,14 @@ struct BenchCommand: ParsableCommand {
       and a training loop written in the language against the built-in train), scale (encoding, memory, \
       building, saving, loading and top-100 search of 100,000 to 10 million synthetic 32-bit codes and the \
       FM database, beside faiss in the same run; --sizes, --queries, --encode-limit, --python, --out), \
-      backbones (AlexNet and ResNet-18 forward passes; --size, --backbone-batch). \
+      backbones (AlexNet and ResNet-18 forward passes; --size, --backbone-batch), fused (every fused \
+      kernel of GradientTable against the same computation composed from primitives, forward and \
+      backward; --side, --batch). \
       scripts/bench runs them all against PyTorch and faiss and writes docs/benchmarks.md.
       """)
 
   static let suites = [
-    "tensor", "prepare", "train", "profile", "quantizers", "search", "map", "repl", "scale", "backbones",
+    "tensor", "prepare", "train", "profile", "quantizers", "search", "map", "repl", "scale", "backbones", "fused",
   ]
 
   @Argument(help: "What to measure: \(BenchCommand.suites.joined(separator: ", ")).") var suite: String = "tensor"
@@ -33,7 +35,7 @@ struct BenchCommand: ParsableCommand {
   @Flag(help: "Print the results as one JSON document (progress goes to standard error).") var json = false
   @Option(help: "Directory of the benchmark data (`dpq bench prepare` writes it).") var data: String =
     ".build/bench-data"
-  @Option(help: "Mini-batch size of the train suite.") var batch: Int = 128
+  @Option(help: "Mini-batch size of the train and fused suites.") var batch: Int = 128
   @Option(help: "Training steps per timed run of the train suite.") var steps: Int = 10
   @Option(
     name: .customLong("thread-counts"),
@@ -67,6 +69,9 @@ struct BenchCommand: ParsableCommand {
   @Option(help: "backbones: input height and width.") var size: Int = 224
   @Option(help: "backbones: images per forward pass.") var backboneBatch: Int = 8
 
+  @Option(help: "fused: what to time: fused (the kernels), composite (their composites of primitives) or both.")
+  var side: String = "both"
+
   func run() throws {
     setEngineThreadCount(threads)
     #if DEBUG
@@ -85,6 +90,7 @@ struct BenchCommand: ParsableCommand {
     case "repl": try benchRepl()
     case "scale": try benchScale()
     case "backbones": try benchBackbones().emit(json: json)
+    case "fused": try benchFused()
     default: throw ValidationError("unknown suite '\(suite)' (known: \(BenchCommand.suites.joined(separator: ", ")))")
     }
   }

@@ -45,8 +45,9 @@ def merge(into, doc, side):
     """Appends a document's values per workload to into[workload][side]."""
     if doc is None:
         return
-    into.setdefault("_machine", {}).setdefault(side, doc.get("machine", {}))
-    into.setdefault("_tools", {})[side] = doc.get("tool", "")
+    if not (side == "peer" and doc.get("suite") == "fused"):   # the fused suite's other side is dpq too
+        into.setdefault("_machine", {}).setdefault(side, doc.get("machine", {}))
+        into.setdefault("_tools", {})[side] = doc.get("tool", "")
     into.setdefault("_notes", {}).setdefault(side, [])
     for n in doc.get("notes", []):
         if n not in into["_notes"][side]:
@@ -108,6 +109,8 @@ def main():
                               "--batch", "8", "--threads", "2"]),
         "search": (dpq("search", "--runs", "3"),
                    py and [py, os.path.join(peers, "faiss_bench.py"), "search", "--runs", "3", "--data", a.data]),
+        # each fused kernel against its composite of primitives, both in dpq (no Python needed)
+        "fused": (dpq("fused", "--runs", "3", "--side", "fused"), dpq("fused", "--runs", "3", "--side", "composite")),
     }
     results = {}
     started = time.time()
@@ -141,6 +144,8 @@ def main():
 
 
 def peer_name(workload):
+    if workload.startswith("fused/"):
+        return "dpq, composite of primitives"
     if workload.startswith("train/"):
         return "PyTorch"
     if workload.startswith("encode/"):
@@ -270,6 +275,38 @@ def scale_section():
     return lines
 
 
+def fused_section(doc):
+    """The fused kernels of GradientTable (Sources/DPQTensor/GradientTable.swift), each timed against
+    the same computation composed from primitives (`dpq bench fused --side fused|composite`): the one
+    list of the ops that keep a hand-written gradient without being primitives, with the reason."""
+    rows = [r for r in doc["results"] if r["workload"].startswith("fused/")]
+    if not rows:
+        return []
+    lines = ["## Fused kernels against their composites (`dpq bench fused`)", "",
+             "Every differentiable op of dpq is a primitive with a hand-written gradient, a composite of",
+             "primitives (no gradient code: `sub`, `square`, `mean`, `variance`, `mseLoss`, `dropout`, ...), or one",
+             "of the fused kernels below (`GradientTable` in Sources/DPQTensor/GradientTable.swift). Each row",
+             "times one forward + backward call of the kernel and of the same computation written as a",
+             "composite of primitives, in the same binary, alternately; **ratios above 1 mean the fused kernel",
+             "is faster**. \"Experiment\" marks the kernels `dpq experiment` runs: their arithmetic is frozen (a",
+             "composite would change the reference numbers in the last digits), whatever the ratio.", "",
+             "| kernel | shape | fused ms | composite ms | ratio | max abs diff (fwd / grad) | experiment | why fused | composite |",
+             "|---|---|---:|---:|---:|---:|---|---|---|"]
+    for r in rows:
+        info = r["info"].get("dpq") or r["info"].get("peer") or {}
+        ratio = "n/a" if r["ratio_dpq_faster"] is None else f"**{r['ratio_dpq_faster']:.2f}x**"
+        diff = f"{info.get('max_abs_difference_forward', float('nan')):.1e} / {info.get('max_abs_difference_gradient', float('nan')):.1e}"
+        lines.append(f"| `{info.get('kernel', r['workload'][6:])}` | {info.get('shape', '')} | "
+                     f"{fmt_ms(r['dpq_median'])} ({len(r['dpq_values'])}) | {fmt_ms(r['peer_median'])} ({len(r['peer_values'])}) | "
+                     f"{ratio} | {diff} | {'yes' if info.get('on_experiment_path') else 'no'} | {info.get('reason', '')} | "
+                     f"`{info.get('composite', '')}` |")
+    return lines + [""]
+
+
+def fmt_ms(v):
+    return "n/a" if v is None else f"{v:.3f}"
+
+
 def search_bound_section(doc):
     """The 32-bit scan's cost per item and query beside the load-port bound, from this run's
     one-thread search rows (rows kept from earlier runs ran on other machines: not mixed in)."""
@@ -354,7 +391,7 @@ def markdown(doc):
         measured = ("measured", lambda r: "this run" if r.get("measured", this) == this else r["measured"])
         speed_cols.append(measured)
         value_cols.append(measured)
-    speed = [r for r in rows if r["ratio_dpq_faster"] is not None]
+    speed = [r for r in rows if r["ratio_dpq_faster"] is not None and not r["workload"].startswith("fused/")]
     values = [r for r in rows if r["ratio_dpq_faster"] is None]
     lines = [
         "# Benchmarks: dpq against PyTorch and faiss",
@@ -392,6 +429,7 @@ def markdown(doc):
         if t.get("measured"):
             lines += [f"From the run of {t['measured']} (`--merge`; not re-run here).", ""]
         lines += ["```"] + t["output"] + ["```", ""]
+    lines += fused_section(doc)
     lines += search_bound_section(doc)
     lines += profile_section()
     lines += scale_section()
