@@ -222,7 +222,28 @@ extension Tensor {
     }
     return Tensor.record(v, op: op, inputs: [self]) { g in
       // d/dx = g * exp(x - lse); a non-finite lse has no meaningful softmax, so it gets 0
-      [try x.combined(plan, g, v) { x, g, l in l.isFinite ? g * FastMath.exp(x - l) : 0 }]
+      guard let b = plan.block, b.inner == 1 else {
+        return [try x.combined(plan, g, v) { x, g, l in l.isFinite ? g * FastMath.exp(x - l) : 0 }]
+      }
+      // per row, with the test on lse outside the loop, which then vectorises (same values)
+      let xp = x.storage.pointer
+      let gp = g.storage.pointer
+      let lp = v.storage.pointer
+      return [
+        Tensor(shape: x.shape) { o in
+          for i in 0..<b.outer {
+            let l = lp[i]
+            let gi = gp[i]
+            let row = xp + i * b.reduce
+            let out = o.baseAddress! + i * b.reduce
+            if l.isFinite {
+              for r in 0..<b.reduce { out[r] = gi * FastMath.exp(row[r] - l) }
+            } else {
+              out.update(repeating: 0, count: b.reduce)
+            }
+          }
+        }
+      ]
     }
   }
 
