@@ -33,7 +33,7 @@ extension BenchCommand {
       let (forwardError, gradientError) = try differences(w)
       var info: [String: Any] = [
         "kernel": w.kernel.label, "module": w.kernel.module, "shape": w.shape, "composite": w.kernel.composite,
-        "reason": w.kernel.reason, "on_experiment_path": w.kernel.onExperimentPath, "threads": BLAS.threadCount,
+        "reason": w.kernel.reason, "on_experiment_path": w.kernel.onExperimentPath, "threads": engineThreadCount,
         "max_abs_difference_forward": Double(forwardError), "max_abs_difference_gradient": Double(gradientError),
         "measures": "forward + backward, ms per call",
       ]

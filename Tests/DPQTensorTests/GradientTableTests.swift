@@ -14,7 +14,7 @@ private func awayFromKinks(_ shape: [Int], seed: UInt64) throws -> Tensor {
 }
 
 /// The composites of DPQTensor, each with the name its result carries.
-private let composites: [(name: String, f: ([Tensor]) throws -> Tensor)] = [
+private let composites: [(name: String, f: @Sendable ([Tensor]) throws -> Tensor)] = [
   ("sub", { try $0[0] - $0[1] }),
   ("square", { $0[0].square() }),
   ("abs", { $0[0].abs() }),
