@@ -61,10 +61,10 @@ public final class LeNet: Module {
 
   /// The tanh features of `fc2`, `[N, featureDimension]`, for images `[N, C, H, W]`.
   public func features(_ x: Tensor) throws -> Tensor {
-    var h = try pool1(Activation.relu(conv1(x)))
-    h = try pool2(Activation.relu(conv2(h)))
-    h = try dropout(Activation.relu(fc1(flatten(h))))
-    return Activation.tanh(try fc2(h))
+    var h = try pool1(conv1(x).relu(nanToZero: true))
+    h = try pool2(conv2(h).relu(nanToZero: true))
+    h = try dropout(fc1(flatten(h)).relu(nanToZero: true))
+    return try fc2(h).tanh()
   }
 
   /// The class logits `[N, classCount]`.

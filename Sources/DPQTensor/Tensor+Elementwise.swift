@@ -70,12 +70,44 @@ extension Tensor {
     return Tensor.recordSum(v, positive, negative).labelled("abs", inputs: [self])
   }
 
-  /// `max(x, 0)` elementwise. The gradient at 0 is 0.
-  public func relu() -> Tensor {
-    let y = elementwiseMap { $0 < 0 ? 0 : $0 }
-    let x = detached()
+  /// `max(x, 0)` elementwise. The gradient at 0 is 0. A NaN stays NaN, as in PyTorch, unless
+  /// `nanToZero` (what the `ReLU` layer has always done: NaN and -0 give +0). One vectorised
+  /// pass each way, spread over the engine's workers on large activations.
+  public func relu(nanToZero: Bool = false) -> Tensor {
+    let n = count
+    let y = Tensor(shape: shape, zeroed: false)
+    let (p, o) = (storage.pointer, y.storage.pointer)
+    Parallel.forEachRange(n) { range in
+      var i = range.lowerBound
+      while i + 8 <= range.upperBound {
+        let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+        let zero = nanToZero ? .!(v .> 0) : v .< 0
+        UnsafeMutableRawPointer(o + i).storeBytes(of: v.replacing(with: 0, where: zero), as: SIMD8<Float>.self)
+        i += 8
+      }
+      while i < range.upperBound {
+        o[i] = nanToZero ? (p[i] > 0 ? p[i] : 0) : (p[i] < 0 ? 0 : p[i])
+        i += 1
+      }
+    }
     return Tensor.record(y, op: "relu", inputs: [self]) { g in
-      [Tensor.elementwiseGradient(g, x) { g, x in x > 0 ? g : 0 }]
+      // y > 0 exactly where x > 0 (a NaN input gets no gradient either way)
+      let out = Tensor(shape: g.shape, zeroed: false)
+      let (gp, yp, op) = (g.storage.pointer, y.storage.pointer, out.storage.pointer)
+      Parallel.forEachRange(n) { range in
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+          let v = UnsafeRawPointer(yp + i).loadUnaligned(as: SIMD8<Float>.self)
+          let d = UnsafeRawPointer(gp + i).loadUnaligned(as: SIMD8<Float>.self)
+          UnsafeMutableRawPointer(op + i).storeBytes(of: d.replacing(with: 0, where: .!(v .> 0)), as: SIMD8<Float>.self)
+          i += 8
+        }
+        while i < range.upperBound {
+          op[i] = yp[i] > 0 ? gp[i] : 0
+          i += 1
+        }
+      }
+      return [out]
     }
   }
 

@@ -106,10 +106,10 @@ private func directKernelsAvailable(sourceLocation: SourceLocation = #_sourceLoc
         fused
         ? try Conv2D.convolveReLUMaxPool(xl, weight: wl, bias: bl, scratch: ConvolutionScratch())
         : try pool(
-          Activation.relu(
-            Conv2D.convolve(
-              xl, weight: wl, bias: bl, stride: 1, padding: 0,
-              scratch: ConvolutionScratch(), directKernels: true)))
+          Conv2D.convolve(
+            xl, weight: wl, bias: bl, stride: 1, padding: 0,
+            scratch: ConvolutionScratch(), directKernels: true
+          ).relu(nanToZero: true))
       try y.backward(gy)
       results.append([y.scalars, xl.grad!.scalars, wl.grad!.scalars, bl.grad!.scalars])
     }
