@@ -14,21 +14,21 @@ extension Tensor {
   /// e raised to each element.
   public func exp() -> Tensor {
     let y = elementwiseMap { FastMath.exp($0) }
-    return Tensor.record(y, op: "exp", inputs: [self]) { g in [Tensor.elementwiseGradient(g, y) { g, y in g * y }] }
+    return Tensor.record(y, op: "exp", inputs: [self]) { g in [Tensor.sameShapeMap(g, y) { g, y in g * y }] }
   }
 
   /// The natural logarithm of each element (NaN below 0, -inf at 0, as in C).
   public func log() -> Tensor {
     let y = elementwiseMap { Foundation.log($0) }
     let x = detached()
-    return Tensor.record(y, op: "log", inputs: [self]) { g in [Tensor.elementwiseGradient(g, x) { g, x in g / x }] }
+    return Tensor.record(y, op: "log", inputs: [self]) { g in [Tensor.sameShapeMap(g, x) { g, x in g / x }] }
   }
 
   /// The square root of each element (NaN below 0).
   public func sqrt() -> Tensor {
     let y = elementwiseMap { $0.squareRoot() }
     return Tensor.record(y, op: "sqrt", inputs: [self]) { g in
-      [Tensor.elementwiseGradient(g, y) { g, y in 0.5 * g / y }]
+      [Tensor.sameShapeMap(g, y) { g, y in 0.5 * g / y }]
     }
   }
 
@@ -46,12 +46,12 @@ extension Tensor {
     let x = detached()
     return Tensor.record(y, op: "pow", inputs: [self]) { g in
       switch p {
-      case 0: return [Tensor.elementwiseGradient(g, x) { _, _ in 0 }]
+      case 0: return [Tensor.sameShapeMap(g, x) { _, _ in 0 }]
       case 1: return [g]
-      case 2: return [Tensor.elementwiseGradient(g, x) { g, x in 2 * g * x }]
+      case 2: return [Tensor.sameShapeMap(g, x) { g, x in 2 * g * x }]
       default:
         let q = p - 1
-        return [Tensor.elementwiseGradient(g, x) { g, x in g * p * Foundation.pow(x, q) }]
+        return [Tensor.sameShapeMap(g, x) { g, x in g * p * Foundation.pow(x, q) }]
       }
     }
   }
@@ -115,7 +115,7 @@ extension Tensor {
   public func tanh() -> Tensor {
     let y = elementwiseMap { FastMath.tanh($0) }
     return Tensor.record(y, op: "tanh", inputs: [self]) { g in
-      [Tensor.elementwiseGradient(g, y) { g, y in g * (1 - y * y) }]
+      [Tensor.sameShapeMap(g, y) { g, y in g * (1 - y * y) }]
     }
   }
 
@@ -124,7 +124,7 @@ extension Tensor {
   public func sigmoid() -> Tensor {
     let y = elementwiseMap { FastMath.sigmoid($0) }
     return Tensor.record(y, op: "sigmoid", inputs: [self]) { g in
-      [Tensor.elementwiseGradient(g, y) { g, y in g * y * (1 - y) }]
+      [Tensor.sameShapeMap(g, y) { g, y in g * y * (1 - y) }]
     }
   }
 
@@ -169,8 +169,8 @@ extension Tensor {
     return record(v, op: op, inputs: [a, b]) { g in
       // the share of the gradient that goes to `a`: 1 where a wins, 1/2 on ties, 0 where b wins
       let share = try broadcastMap(ad, bd, op: op) { x, y in x > y ? 1 : (x == y ? 0.5 : 0) }
-      let ga = a.requiresGrad ? try elementwiseGradient(g, share) { g, s in g * s }.sumToShape(a.shape) : nil
-      let gb = b.requiresGrad ? try elementwiseGradient(g, share) { g, s in g * (1 - s) }.sumToShape(b.shape) : nil
+      let ga = a.requiresGrad ? try sameShapeMap(g, share) { g, s in g * s }.sumToShape(a.shape) : nil
+      let gb = b.requiresGrad ? try sameShapeMap(g, share) { g, s in g * (1 - s) }.sumToShape(b.shape) : nil
       return [ga, gb]
     }
   }
@@ -191,27 +191,16 @@ extension Tensor {
     return out
   }
 
-  /// `f(a[i], b[i])` for two tensors of the same shape, into a fresh tensor of that shape.
+  /// `f(a[i], b[i])` for two tensors of the same element count (two operands of one shape, or an
+  /// output gradient and a saved input or output), into a fresh tensor of `a`'s shape.
   @inline(__always)
   static func sameShapeMap(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
-    precondition(a.shape == b.shape, "operands differ in shape")
+    precondition(a.count == b.count, "operands differ in size")
     let out = Tensor(shape: a.shape, zeroed: false)
     let ap = a.storage.pointer
     let bp = b.storage.pointer
     let o = out.storage.pointer
     for i in 0..<a.count { o[i] = f(ap[i], bp[i]) }
-    return out
-  }
-
-  /// `f(g[i], t[i])` for an output gradient `g` and a tensor `t` of the same element count.
-  @inline(__always)
-  fileprivate static func elementwiseGradient(_ g: Tensor, _ t: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
-    precondition(g.count == t.count, "gradient and saved tensor differ in size")
-    let out = Tensor(shape: g.shape, zeroed: false)
-    let gp = g.storage.pointer
-    let tp = t.storage.pointer
-    let o = out.storage.pointer
-    for i in 0..<g.count { o[i] = f(gp[i], tp[i]) }
     return out
   }
 }
